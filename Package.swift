@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "referral-broker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "referrald", targets: ["referrald"]),
+        .executable(name: "referralctl", targets: ["referralctl"]),
+        .executable(name: "referral-bench", targets: ["referral-bench"]),
+        .library(name: "ReferralClient", targets: ["ReferralClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // libzmq from Debian's libzmq3-dev; imported only by the ZeroMQ wrapper.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        // Pure wire codec: frames <-> typed commands. No I/O.
+        .target(name: "ReferralProtocol", swiftSettings: strict),
+        // Pure delivery state machines with an injected clock. No I/O.
+        .target(name: "BrokerCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
+        // SQLite store of the broker: one writer connection, ordered migrations.
+        .target(
+            name: "BrokerStore",
+            dependencies: [
+                "BrokerCore", "ReferralProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The daemon as a library: configuration, poll loop, store thread, services.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "referrald",
+            dependencies: [
+                "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The library a node's system links to: local outbox/inbox, reconnects, receipts.
+        .target(
+            name: "ReferralClient",
+            dependencies: [
+                "ZeroMQ", "ReferralProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "referralctl",
+            dependencies: [
+                "ReferralClient", "ZeroMQ", "ReferralProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "referral-bench",
+            dependencies: [
+                "ReferralClient", "ReferralProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(
+            name: "ReferralProtocolTests",
+            dependencies: ["ReferralProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
+        .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
+        .testTarget(
+            name: "ReferralClientTests",
+            dependencies: ["ReferralClient"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+    ]
+)

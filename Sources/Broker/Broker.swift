@@ -1,0 +1,1 @@
+// Broker: see the module's files.

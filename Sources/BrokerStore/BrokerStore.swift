@@ -1,0 +1,1 @@
+// BrokerStore: see the module's files.

@@ -1,0 +1,1 @@
+// ReferralClient: see the module's files.

@@ -1,0 +1,1 @@
+// ReferralProtocol: see the module's files.

@@ -1,0 +1,1 @@
+// ZeroMQ: see the module's files.

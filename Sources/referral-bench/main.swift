@@ -1,0 +1,1 @@
+print("referral-bench: not yet")

@@ -1,0 +1,1 @@
+print("referrald: not yet")
