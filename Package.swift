@@ -29,14 +29,11 @@ let package = Package(
         // Pure wire codec: frames <-> typed commands. No I/O.
         .target(name: "ReferralProtocol", swiftSettings: strict),
         // Pure delivery state machines with an injected clock. No I/O.
-        .target(name: "BrokerCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
+        .target(name: "BrokerCore", swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: [
-                "BrokerCore", "ReferralProtocol",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.

@@ -1,0 +1,101 @@
+extension DeliveryScheduler {
+    /// The node has committed the message to its inbox. Accepted for an in-flight delivery
+    /// and also for one that went back to pending after a lost session (the node stored it).
+    public mutating func ack(node name: String, seq: Int64, now: Millis) -> AckResult {
+        guard let node = lookup(name) else { return .unknown }
+        let key = DeliveryKey(seq: seq, node: node)
+        guard let delivery = deliveries[key] else {
+            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
+        }
+        settle(key, now: now)
+        effects.append(
+            .persist(
+                .delivered(
+                    seq: seq, recipient: name, at: now, attempts: max(delivery.attempts, 1),
+                    firstAttemptAt: delivery.firstAttemptAt ?? now)))
+        return .applied
+    }
+
+    /// The node refused the message: retry later with backoff, or (permanent) dead-letter it.
+    public mutating func nack(node name: String, seq: Int64, retry: Bool, reason: String, now: Millis) -> AckResult {
+        guard let node = lookup(name) else { return .unknown }
+        let key = DeliveryKey(seq: seq, node: node)
+        guard let delivery = deliveries[key] else {
+            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
+        }
+        persistEvent(key, event: "nacked", attempt: delivery.attempts, detail: retry ? "retry: \(reason)" : reason, now: now)
+        takeOutOfFlight(key)
+        if !retry {
+            deadLetter(key, reason: "refused by recipient: \(reason)", now: now)
+        } else {
+            retryLater(key, reason: "last refusal: \(reason)", now: now)
+        }
+        return .applied
+    }
+
+    /// A failed attempt: back off, or dead-letter once the attempts are used up.
+    mutating func retryLater(_ key: DeliveryKey, reason: String, now: Millis) {
+        guard var delivery = deliveries[key] else { return }
+        if delivery.attempts >= config.maxAttempts {
+            deadLetter(key, reason: "gave up after \(delivery.attempts) attempts (\(reason))", now: now)
+            return
+        }
+        delivery.notBefore = now + config.backoff(afterAttempt: delivery.attempts)
+        deliveries[key] = delivery
+        persistEvent(key, event: "redelivery-scheduled", attempt: delivery.attempts + 1, detail: nil, now: now)
+        makeEligible(key, now: now)
+    }
+
+    /// Moves a delivery to the dead-letter list; a case's lane is held behind it.
+    mutating func deadLetter(_ key: DeliveryKey, reason: String, now: Millis) {
+        guard let delivery = deliveries[key] else { return }
+        let hold = delivery.caseId != nil
+        if let caseId = delivery.caseId {
+            let laneKey = LaneKey(caseId: caseId, node: key.node)
+            lanes[laneKey, default: Lane()].held = true
+            heldSince[laneKey] = HeldLane(caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
+        }
+        settle(key, now: now)
+        nodes[Int(key.node)].deadLetters += 1
+        effects.append(
+            .persist(
+                .deadLettered(
+                    seq: key.seq, recipient: nodes[Int(key.node)].name, at: now, attempts: delivery.attempts,
+                    firstAttemptAt: delivery.firstAttemptAt, reason: reason, holdCase: hold)))
+    }
+
+    /// Removes an open delivery for good (acked or dead) and lets its lane move on.
+    mutating func settle(_ key: DeliveryKey, now: Millis) {
+        guard let delivery = deliveries.removeValue(forKey: key) else { return }
+        if let session = delivery.inFlightSession, nodes[Int(key.node)].session?.id == session {
+            nodes[Int(key.node)].session?.inFlight.remove(key.seq)
+        }
+        nodes[Int(key.node)].open -= 1
+        nodes[Int(key.node)].settled.insert(key.seq)
+        dirty.insert(key.node)
+        guard let caseId = delivery.caseId else { return }
+        let laneKey = LaneKey(caseId: caseId, node: key.node)
+        guard var lane = lanes[laneKey] else { return }
+        lane.remove(key.seq)
+        if lane.isEmpty && !lane.held {
+            lanes[laneKey] = nil
+            return
+        }
+        lanes[laneKey] = lane
+        if let head = lane.head, !lane.held {
+            // The next of the case: it may have been waiting since accept, without a heap entry.
+            makeEligible(DeliveryKey(seq: head, node: key.node), now: now)
+        }
+    }
+
+    mutating func takeOutOfFlight(_ key: DeliveryKey) {
+        guard var delivery = deliveries[key], let session = delivery.inFlightSession else { return }
+        delivery.inFlightSession = nil
+        delivery.generation &+= 1
+        deliveries[key] = delivery
+        if nodes[Int(key.node)].session?.id == session {
+            nodes[Int(key.node)].session?.inFlight.remove(key.seq)
+        }
+        dirty.insert(key.node)
+    }
+}

@@ -1,0 +1,25 @@
+extension DeliveryScheduler {
+    /// Per-node counts for `referralctl status`, for every node the scheduler has seen.
+    public func nodeStatuses() -> [NodeStatus] {
+        nodes.map { state in
+            let inFlight = state.session?.inFlight.count ?? 0
+            return NodeStatus(
+                node: state.name, connected: state.session != nil, pending: state.open - inFlight,
+                inFlight: inFlight, deadLetters: state.deadLetters, receiptsPending: state.receipts.count)
+        }
+    }
+
+    /// Lanes held behind a dead letter, oldest first.
+    public func heldLanes() -> [HeldLane] {
+        heldSince.values.sorted { ($0.since, $0.caseId, $0.recipient) < ($1.since, $1.caseId, $1.recipient) }
+    }
+
+    /// Open deliveries (pending + in flight) across all nodes.
+    public var openDeliveryCount: Int { deliveries.count }
+
+    /// Whether a delivery is open for this node (for tests and the admin trail).
+    public func isOpen(node name: String, seq: Int64) -> Bool {
+        guard let node = lookup(name) else { return false }
+        return deliveries[DeliveryKey(seq: seq, node: node)] != nil
+    }
+}

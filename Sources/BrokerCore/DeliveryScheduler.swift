@@ -1,0 +1,100 @@
+/// The broker's delivery logic as a pure state machine.
+///
+/// The shell (the daemon's poll loop) feeds it events — sessions opening and closing, messages
+/// committed by the store, ACK/NACK, receipts created — always with the current time, and then
+/// carries out the `Effect`s it returns from `takeEffects()`: sending DELIVER, RECEIPT and
+/// PING, forgetting a routing id, and persisting settled deliveries. It performs no I/O and
+/// never reads a clock, so every rule is tested without sockets or sleeping.
+///
+/// Rules (see docs/DESIGN.md and protocols/1-RBP.md): per-recipient windows; crisis before
+/// urgent before routine; within a (case, recipient) lane one delivery in flight and accept
+/// order kept; redelivery with exponential backoff; dead letter after a permanent NACK or too
+/// many attempts, holding the rest of its lane; receipts for senders until confirmed.
+public struct DeliveryScheduler: Sendable {
+    public let config: SchedulerConfig
+
+    var nodeIndex: [String: NodeRef] = [:]
+    var nodes: [NodeState] = []
+    var deliveries: [DeliveryKey: OpenDelivery] = [:]
+    var lanes: [LaneKey: Lane] = [:]
+    var delayed = MinHeap<TimerEntry>()
+    var ackDeadlines = MinHeap<TimerEntry>()
+    var receiptDeadlines = MinHeap<TimerEntry>()
+    var heldSince: [LaneKey: HeldLane] = [:]
+    var dirty: Set<NodeRef> = []
+    var effects: [Effect] = []
+    var nextSessionId: UInt64 = 1
+    var nextHeartbeatCheck: Millis = 0
+
+    public init(config: SchedulerConfig = SchedulerConfig()) {
+        self.config = config
+    }
+
+    // MARK: - Start-up
+
+    /// Loads what the store holds after a restart: held lanes first, then open deliveries in
+    /// seq order, then unconfirmed receipts. Nothing is in flight after a restart.
+    public mutating func restore(
+        held: [HeldLane], openDeliveries: [DeliveryInfo], receipts: [ReceiptInfo], deadLetters: [String: Int],
+        now: Millis
+    ) {
+        for lane in held {
+            let key = LaneKey(caseId: lane.caseId, node: ref(lane.recipient))
+            lanes[key, default: Lane()].held = true
+            heldSince[key] = lane
+        }
+        for (node, count) in deadLetters { nodes[Int(ref(node))].deadLetters = count }
+        enqueue(openDeliveries.sorted { $0.seq < $1.seq }, now: now)
+        for receipt in receipts { receiptCreated(receipt, now: now) }
+    }
+
+    // MARK: - Accepted messages
+
+    /// Adds the deliveries of messages the store has just committed.
+    public mutating func enqueue(_ newDeliveries: [DeliveryInfo], now: Millis) {
+        for info in newDeliveries {
+            let node = ref(info.recipient)
+            let key = DeliveryKey(seq: info.seq, node: node)
+            guard deliveries[key] == nil else { continue }
+            deliveries[key] = OpenDelivery(
+                seq: info.seq, node: node, caseId: info.caseId, priority: info.priority, attempts: info.attempts)
+            nodes[Int(node)].open += 1
+            if let caseId = info.caseId {
+                lanes[LaneKey(caseId: caseId, node: node), default: Lane()].append(info.seq)
+            }
+            makeEligible(key, now: now)
+        }
+    }
+
+    // MARK: - Output
+
+    /// The effects decided since the last call, in the order they must be carried out.
+    public mutating func takeEffects() -> [Effect] {
+        defer { effects.removeAll(keepingCapacity: true) }
+        return effects
+    }
+
+    /// When `tick` should next be called (nil: nothing is scheduled).
+    public func nextWakeup() -> Millis? {
+        var due: [Millis] = []
+        if let entry = delayed.min { due.append(entry.due) }
+        if let entry = ackDeadlines.min { due.append(entry.due) }
+        if let entry = receiptDeadlines.min { due.append(entry.due) }
+        if nodes.contains(where: { $0.session != nil }) { due.append(nextHeartbeatCheck) }
+        return due.min()
+    }
+
+    // MARK: - Interning
+
+    /// The node's index, created on first use (a recipient may be offline or even unknown
+    /// to the current directory and still have deliveries waiting).
+    mutating func ref(_ name: String) -> NodeRef {
+        if let existing = nodeIndex[name] { return existing }
+        let new = NodeRef(nodes.count)
+        nodes.append(NodeState(name: name, memory: config.completedMemory))
+        nodeIndex[name] = new
+        return new
+    }
+
+    func lookup(_ name: String) -> NodeRef? { nodeIndex[name] }
+}

@@ -1,0 +1,148 @@
+/// Internal bookkeeping of the scheduler. Node names are interned to small integers so the
+/// hot maps hash integers, not strings.
+typealias NodeRef = Int32
+
+struct DeliveryKey: Hashable, Sendable {
+    var seq: Int64
+    var node: NodeRef
+}
+
+struct LaneKey: Hashable, Sendable {
+    var caseId: String
+    var node: NodeRef
+}
+
+/// One open delivery (pending or in flight). `generation` changes on every transition so
+/// that heap entries made for an earlier state are recognised as stale.
+struct OpenDelivery: Sendable {
+    let seq: Int64
+    let node: NodeRef
+    let caseId: String?
+    let priority: DeliveryPriority
+    var attempts: Int
+    var firstAttemptAt: Millis?
+    var notBefore: Millis = 0
+    /// The session it was sent to, while it waits for ACK.
+    var inFlightSession: UInt64?
+    var generation: UInt32 = 0
+}
+
+/// The ordered messages of one case to one recipient. Only the head may be in flight.
+struct Lane: Sendable {
+    /// Pending and in-flight seqs in accept order; `start` skips settled ones without shifting.
+    private(set) var seqs: [Int64] = []
+    private var start = 0
+    var held = false
+
+    var head: Int64? { start < seqs.count ? seqs[start] : nil }
+    var isEmpty: Bool { start >= seqs.count }
+    var count: Int { seqs.count - start }
+
+    mutating func append(_ seq: Int64) {
+        // Seqs arrive in accept order; a restore also loads in seq order.
+        if let last = seqs.last, seq < last, !isEmpty {
+            let index = seqs[start...].firstIndex(where: { $0 > seq }) ?? seqs.count
+            seqs.insert(seq, at: index)
+        } else {
+            seqs.append(seq)
+        }
+    }
+
+    /// Removes a settled seq (normally the head).
+    mutating func remove(_ seq: Int64) {
+        if head == seq {
+            start += 1
+            if start > 32 && start * 2 > seqs.count {
+                seqs.removeFirst(start)
+                start = 0
+            }
+        } else if let index = seqs[start...].firstIndex(of: seq) {
+            seqs.remove(at: index)
+        }
+    }
+}
+
+struct ReadyEntry: Comparable, Sendable {
+    var priority: DeliveryPriority
+    var seq: Int64
+    var generation: UInt32
+
+    /// Higher priority first, then accept order.
+    static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.priority != rhs.priority ? lhs.priority > rhs.priority : lhs.seq < rhs.seq
+    }
+}
+
+struct TimerEntry: Comparable, Sendable {
+    var due: Millis
+    var seq: Int64
+    var node: NodeRef
+    var generation: UInt32
+
+    static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.due != rhs.due ? lhs.due < rhs.due : lhs.seq < rhs.seq
+    }
+}
+
+struct Session: Sendable {
+    let id: UInt64
+    var window: Int
+    var inFlight: Set<Int64> = []
+    var receiptsOut: Set<Int64> = []
+    var lastHeard: Millis
+    var lastPing: Millis
+}
+
+struct PendingReceipt: Sendable {
+    var info: ReceiptInfo
+    var sentInSession: UInt64?
+    var generation: UInt32 = 0
+}
+
+/// A bounded memory of settled ids, so a late duplicate ACK is recognised.
+struct RecentSet: Sendable {
+    private var members: Set<Int64> = []
+    private var order: [Int64] = []
+    private var next = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(capacity, 1) }
+
+    func contains(_ value: Int64) -> Bool { members.contains(value) }
+
+    mutating func insert(_ value: Int64) {
+        guard !members.contains(value) else { return }
+        if order.count < capacity {
+            order.append(value)
+        } else {
+            members.remove(order[next])
+            order[next] = value
+            next = (next + 1) % capacity
+        }
+        members.insert(value)
+    }
+}
+
+struct NodeState: Sendable {
+    let name: String
+    var ready = MinHeap<ReadyEntry>()
+    var open = 0
+    var deadLetters = 0
+    var session: Session?
+    var receipts: [Int64: PendingReceipt] = [:]
+    var unsentReceipts = MinHeap<ReceiptOrder>()
+    var settled: RecentSet
+    var confirmedReceipts: RecentSet
+
+    init(name: String, memory: Int) {
+        self.name = name
+        self.settled = RecentSet(capacity: memory)
+        self.confirmedReceipts = RecentSet(capacity: memory)
+    }
+}
+
+struct ReceiptOrder: Comparable, Sendable {
+    var id: Int64
+    var generation: UInt32
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.id < rhs.id }
+}

@@ -1,0 +1,151 @@
+/// Milliseconds since the Unix epoch. The core never reads a clock: every call passes `now`.
+public typealias Millis = Int64
+
+/// The brief's risk levels, ordered so that a higher value is dispatched first.
+public enum DeliveryPriority: Int, Sendable, Hashable, Comparable, CaseIterable {
+    case routine = 0
+    case urgent = 1
+    case crisis = 2
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Tunables of the delivery scheduler; the daemon fills them from its configuration.
+public struct SchedulerConfig: Sendable, Hashable {
+    /// An in-flight delivery without ACK is sent again after this long.
+    public var ackTimeoutMs: Millis = 30_000
+    /// Backoff after a failed attempt: initial * 2^(attempt-1), capped at max.
+    public var initialBackoffMs: Millis = 1_000
+    public var maxBackoffMs: Millis = 60_000
+    /// After this many attempts (or a permanent NACK) the delivery is dead-lettered.
+    public var maxAttempts: Int = 10
+    /// Receipts outstanding (sent, not confirmed) per session, and when to resend one.
+    public var receiptWindow: Int = 256
+    public var receiptResendMs: Millis = 30_000
+    /// Application heartbeat: the broker pings every interval; a node silent for
+    /// `liveness` intervals is dead.
+    public var heartbeatMs: Millis = 5_000
+    public var liveness: Int = 3
+    /// A delivery the ROUTER could not take (peer at its high-water mark) waits this long.
+    public var sendRetryMs: Millis = 100
+    /// How many completed (node, seq) pairs are remembered so a late duplicate ACK is ignored
+    /// instead of answered with UNKNOWN_DELIVERY.
+    public var completedMemory: Int = 65_536
+
+    public init() {}
+
+    func backoff(afterAttempt attempt: Int) -> Millis {
+        let exponent = min(max(attempt - 1, 0), 30)
+        let delay = initialBackoffMs.multipliedReportingOverflow(by: Millis(1) << Millis(exponent))
+        return delay.overflow ? maxBackoffMs : min(delay.partialValue, maxBackoffMs)
+    }
+}
+
+/// One recipient's copy of an accepted message, as the core needs it (no body).
+public struct DeliveryInfo: Sendable, Hashable {
+    public var seq: Int64
+    public var recipient: String
+    public var caseId: String?
+    public var priority: DeliveryPriority
+    /// Attempts already made (from the store after a restart; 0 for a new message).
+    public var attempts: Int
+
+    public init(seq: Int64, recipient: String, caseId: String?, priority: DeliveryPriority, attempts: Int = 0) {
+        self.seq = seq
+        self.recipient = recipient
+        self.caseId = caseId
+        self.priority = priority
+        self.attempts = attempts
+    }
+}
+
+/// A durable receipt for a sender: one recipient's copy was delivered or dead-lettered.
+public struct ReceiptInfo: Sendable, Hashable {
+    public var id: Int64
+    public var sender: String
+    public var seq: Int64
+    public var messageId: String
+    public var recipient: String
+    public var deadLettered: Bool
+    public var at: Millis
+    public var reason: String?
+
+    public init(
+        id: Int64, sender: String, seq: Int64, messageId: String, recipient: String, deadLettered: Bool,
+        at: Millis, reason: String?
+    ) {
+        self.id = id
+        self.sender = sender
+        self.seq = seq
+        self.messageId = messageId
+        self.recipient = recipient
+        self.deadLettered = deadLettered
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// What the store must make durable. The shell batches these into its next group commit.
+public enum PersistOp: Sendable, Hashable {
+    case delivered(seq: Int64, recipient: String, at: Millis, attempts: Int, firstAttemptAt: Millis)
+    case deadLettered(
+        seq: Int64, recipient: String, at: Millis, attempts: Int, firstAttemptAt: Millis?, reason: String,
+        holdCase: Bool)
+    case receiptConfirmed(id: Int64, at: Millis)
+    /// An exceptional trail event (retry, NACK, timeout, session loss).
+    case event(at: Millis, seq: Int64, recipient: String, event: String, attempt: Int?, detail: String?)
+}
+
+/// What the core asks the shell to do. The shell carries these out in order.
+public enum Effect: Sendable, Hashable {
+    /// Send DELIVER for this message to the node's current session.
+    case deliver(node: String, seq: Int64, attempt: Int)
+    /// Send RECEIPT to the node's current session.
+    case sendReceipt(node: String, receipt: ReceiptInfo)
+    case ping(node: String)
+    /// The node's session is over (silence, takeover or BYE); the shell forgets its routing id.
+    case sessionEnded(node: String, session: UInt64, reason: SessionEndReason)
+    case persist(PersistOp)
+}
+
+public enum SessionEndReason: String, Sendable, Hashable {
+    case bye
+    case heartbeatExpired = "heartbeat-expired"
+    case takenOver = "taken-over"
+    case fatalError = "fatal-error"
+}
+
+/// A node as shown by `referralctl status`.
+public struct NodeStatus: Sendable, Hashable {
+    public var node: String
+    public var connected: Bool
+    public var pending: Int
+    public var inFlight: Int
+    public var deadLetters: Int
+    public var receiptsPending: Int
+}
+
+/// A (case, recipient) pair whose lane is held after a dead letter.
+public struct HeldLane: Sendable, Hashable {
+    public var caseId: String
+    public var recipient: String
+    public var seq: Int64
+    public var since: Millis
+
+    public init(caseId: String, recipient: String, seq: Int64, since: Millis) {
+        self.caseId = caseId
+        self.recipient = recipient
+        self.seq = seq
+        self.since = since
+    }
+}
+
+/// The answer to an ACK or NACK.
+public enum AckResult: Sendable, Hashable {
+    /// The delivery was open for this node and is now settled (or rescheduled, for a NACK).
+    case applied
+    /// It was settled before (a late duplicate): ignore silently.
+    case alreadySettled
+    /// This node never had this delivery: answer UNKNOWN_DELIVERY.
+    case unknown
+}

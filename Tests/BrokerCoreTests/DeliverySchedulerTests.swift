@@ -1,0 +1,255 @@
+import BrokerCore
+import Testing
+
+@Suite struct DeliveryWindowTests {
+    @Test func deliversToAnOnlineNodeWithinItsWindow() {
+        var h = Harness()
+        h.connect("hospital", window: 2)
+        for seq in 1...5 { h.accept(Int64(seq), to: "hospital") }
+        #expect(h.delivered().map(\.seq) == [1, 2])
+        #expect(h.scheduler.ack(node: "hospital", seq: 1, now: h.now) == .applied)
+        let effects = h.step()
+        #expect(effects.seqsDelivered == [3])
+        #expect(effects.persisted.contains { if case .delivered(1, "hospital", _, 1, _) = $0 { true } else { false } })
+    }
+
+    @Test func anOfflineNodeGetsItsBacklogAfterHello() {
+        var h = Harness()
+        for seq in 1...3 { h.accept(Int64(seq), to: "school") }
+        #expect(h.delivered().isEmpty)
+        let opened = h.connect("school")
+        #expect(opened.pending == 3)
+        #expect(h.delivered().map(\.seq) == [1, 2, 3])
+    }
+
+    @Test func crisisOvertakesARoutineBacklogForEveryRecipient() {
+        var h = Harness()
+        for seq in 1...50 {
+            h.accept(Int64(seq), to: "police")
+            h.accept(Int64(seq), to: "hotline")
+        }
+        h.accept(51, to: "police", .crisis)
+        h.accept(51, to: "hotline", .crisis)
+        h.accept(52, to: "police", .urgent)
+        h.connect("police", window: 1)
+        h.connect("hotline", window: 1)
+        let first = h.delivered()
+        #expect(Set(first) == [Delivered(node: "police", seq: 51, attempt: 1), Delivered(node: "hotline", seq: 51, attempt: 1)])
+        _ = h.scheduler.ack(node: "police", seq: 51, now: h.now)
+        #expect(h.delivered() == [Delivered(node: "police", seq: 52, attempt: 1)])
+        _ = h.scheduler.ack(node: "police", seq: 52, now: h.now)
+        #expect(h.delivered() == [Delivered(node: "police", seq: 1, attempt: 1)])
+    }
+
+    @Test func aRecipientThatStopsReadingDoesNotSlowAnother() {
+        var h = Harness()
+        h.connect("stuck", window: 2)
+        h.connect("healthy", window: 2)
+        for seq in 1...6 {
+            h.accept(Int64(seq), to: "stuck")
+            h.accept(Int64(seq), to: "healthy")
+        }
+        _ = h.step()
+        var healthyGot: [Int64] = []
+        for seq in 1...6 {
+            _ = h.scheduler.ack(node: "healthy", seq: Int64(seq), now: h.now)
+            healthyGot += h.delivered().filter { $0.node == "healthy" }.map(\.seq)
+        }
+        #expect(healthyGot == [3, 4, 5, 6])
+        let stuck = h.scheduler.nodeStatuses().first { $0.node == "stuck" }
+        #expect(stuck?.inFlight == 2)
+        #expect(stuck?.pending == 4)
+    }
+}
+
+@Suite struct CaseOrderTests {
+    @Test func oneInFlightPerCaseAndAcceptOrderKept() {
+        var h = Harness()
+        h.connect("clinic", window: 10)
+        h.accept(1, to: "clinic", case: "case-a")
+        h.accept(2, to: "clinic", case: "case-a", .crisis)  // priority does not reorder within a case
+        h.accept(3, to: "clinic", case: "case-b")
+        h.accept(4, to: "clinic")
+        #expect(Set(h.delivered().map(\.seq)) == [1, 3, 4])
+        _ = h.scheduler.ack(node: "clinic", seq: 1, now: h.now)
+        #expect(h.delivered().map(\.seq) == [2])
+    }
+
+    @Test func aDeadLetterHoldsOnlyItsOwnCase() {
+        var h = Harness()
+        h.connect("clinic", window: 10)
+        h.accept(1, to: "clinic", case: "case-a")
+        h.accept(2, to: "clinic", case: "case-a")
+        h.accept(3, to: "clinic", case: "case-b")
+        h.accept(4, to: "clinic", case: "case-b")
+        #expect(Set(h.delivered().map(\.seq)) == [1, 3])
+        #expect(h.scheduler.nack(node: "clinic", seq: 1, retry: false, reason: "schema", now: h.now) == .applied)
+        let effects = h.step()
+        #expect(effects.seqsDelivered.isEmpty)
+        #expect(
+            effects.persisted.contains {
+                if case .deadLettered(1, "clinic", _, 1, _, _, true) = $0 { true } else { false }
+            })
+        #expect(h.scheduler.heldLanes().map(\.caseId) == ["case-a"])
+        _ = h.scheduler.ack(node: "clinic", seq: 3, now: h.now)
+        #expect(h.delivered().map(\.seq) == [4])
+        let status = h.scheduler.nodeStatuses().first { $0.node == "clinic" }
+        #expect(status?.deadLetters == 1)
+        #expect(status?.pending == 1)  // seq 2 waits behind the held case
+        h.accept(5, to: "clinic", case: "case-a")
+        #expect(h.delivered().isEmpty)
+    }
+}
+
+@Suite struct RedeliveryTests {
+    @Test func unacknowledgedDeliveriesAreResentWithBackoffThenDeadLettered() {
+        var h = Harness()  // ack timeout 10 s, backoff 1 s doubling, 4 attempts
+        h.connect("school")
+        h.accept(7, to: "school")
+        #expect(h.delivered().map(\.attempt) == [1])
+        h.advance(10_000)
+        #expect(h.delivered().isEmpty)  // backing off 1 s
+        h.advance(1_000)
+        #expect(h.delivered().map(\.attempt) == [2])
+        h.advance(10_000)
+        h.advance(2_000)
+        #expect(h.delivered().map(\.attempt) == [3])
+        h.advance(10_000)
+        h.advance(4_000)
+        #expect(h.delivered().map(\.attempt) == [4])
+        h.advance(10_000)
+        let effects = h.step()
+        #expect(effects.seqsDelivered.isEmpty)
+        #expect(
+            effects.persisted.contains {
+                if case .deadLettered(7, "school", _, 4, _, _, false) = $0 { true } else { false }
+            })
+        #expect(h.scheduler.openDeliveryCount == 0)
+    }
+
+    @Test func aRetryableNackBacksOff() {
+        var h = Harness()
+        h.connect("school")
+        h.accept(7, to: "school")
+        _ = h.delivered()
+        #expect(h.scheduler.nack(node: "school", seq: 7, retry: true, reason: "busy", now: h.now) == .applied)
+        #expect(h.delivered().isEmpty)
+        h.advance(999)
+        #expect(h.delivered().isEmpty)
+        h.advance(1)
+        #expect(h.delivered() == [Delivered(node: "school", seq: 7, attempt: 2)])
+    }
+
+    @Test func aTakeoverSendsTheUnacknowledgedAgainToTheNewSession() {
+        var h = Harness()
+        let first = h.connect("village")
+        h.accept(1, to: "village")
+        h.accept(2, to: "village")
+        _ = h.delivered()
+        _ = h.scheduler.ack(node: "village", seq: 1, now: h.now)
+        let second = h.connect("village")
+        #expect(second.session != first.session)
+        let effects = h.step()
+        #expect(effects.contains(.sessionEnded(node: "village", session: first.session, reason: .takenOver)))
+        #expect(effects.seqsDelivered == [2])
+        #expect(effects.contains(.deliver(node: "village", seq: 2, attempt: 2)))
+    }
+
+    @Test func lateAndDuplicateAcks() {
+        var h = Harness()
+        h.connect("village")
+        h.accept(1, to: "village")
+        _ = h.delivered()
+        h.scheduler.closeSession(node: "village", reason: .bye, now: h.now)
+        #expect(h.scheduler.ack(node: "village", seq: 1, now: h.now) == .applied)  // stored before the loss
+        #expect(h.scheduler.ack(node: "village", seq: 1, now: h.now) == .alreadySettled)
+        #expect(h.scheduler.ack(node: "village", seq: 99, now: h.now) == .unknown)
+        #expect(h.scheduler.ack(node: "stranger", seq: 1, now: h.now) == .unknown)
+    }
+
+    @Test func aSendTheRouterRefusedCostsNoAttempt() {
+        var h = Harness { $0.sendRetryMs = 100 }
+        h.connect("school")
+        h.accept(1, to: "school")
+        _ = h.delivered()
+        h.scheduler.deliveryNotSent(node: "school", seq: 1, now: h.now)
+        #expect(h.delivered().isEmpty)
+        h.advance(100)
+        #expect(h.delivered() == [Delivered(node: "school", seq: 1, attempt: 1)])
+    }
+}
+
+@Suite struct LivenessTests {
+    @Test func pingsEachIntervalAndEndsASilentSession() {
+        var h = Harness { $0.heartbeatMs = 1_000 }  // liveness 3
+        let opened = h.connect("school")
+        h.accept(1, to: "school")
+        _ = h.delivered()
+        h.advance(1_000)
+        #expect(h.step().contains(.ping(node: "school")))
+        h.scheduler.heard(from: "school", now: h.now)
+        h.advance(2_500)
+        #expect(h.scheduler.session(of: "school") == opened.session)
+        h.advance(600)
+        let effects = h.step()
+        #expect(effects.contains(.sessionEnded(node: "school", session: opened.session, reason: .heartbeatExpired)))
+        #expect(h.scheduler.session(of: "school") == nil)
+        #expect(h.scheduler.nodeStatuses().first?.pending == 1)
+    }
+}
+
+@Suite struct ReceiptTests {
+    func receipt(_ id: Int64, sender: String = "school") -> ReceiptInfo {
+        ReceiptInfo(
+            id: id, sender: sender, seq: id, messageId: "m-\(id)", recipient: "hospital", deadLettered: false, at: 5,
+            reason: nil)
+    }
+
+    @Test func receiptsWaitForTheSenderAndAreResentUntilConfirmed() {
+        var h = Harness { $0.receiptResendMs = 5_000 }
+        h.scheduler.receiptCreated(receipt(1), now: h.now)
+        #expect(h.step().receiptsSent.isEmpty)
+        h.connect("school")
+        #expect(h.step().receiptsSent.map(\.id) == [1])
+        h.advance(5_000)
+        #expect(h.step().receiptsSent.map(\.id) == [1])
+        #expect(h.scheduler.confirmReceipt(node: "school", receipt: 1, now: h.now) == .applied)
+        #expect(h.step().persisted == [.receiptConfirmed(id: 1, at: h.now)])
+        #expect(h.scheduler.confirmReceipt(node: "school", receipt: 1, now: h.now) == .alreadySettled)
+        #expect(h.scheduler.confirmReceipt(node: "school", receipt: 2, now: h.now) == .unknown)
+    }
+
+    @Test func unconfirmedReceiptsAreResentToTheNextSession() {
+        var h = Harness()
+        h.connect("school")
+        h.scheduler.receiptCreated(receipt(1), now: h.now)
+        #expect(h.step().receiptsSent.map(\.id) == [1])
+        h.connect("school")
+        #expect(h.step().receiptsSent.map(\.id) == [1])
+    }
+}
+
+@Suite struct RestoreTests {
+    @Test func restartResumesPendingDeliveriesHeldCasesAndReceipts() {
+        var h = Harness()
+        h.scheduler.restore(
+            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: 0)],
+            openDeliveries: [
+                DeliveryInfo(seq: 3, recipient: "clinic", caseId: nil, priority: .routine),
+                DeliveryInfo(seq: 2, recipient: "clinic", caseId: "case-a", priority: .routine),
+            ],
+            receipts: [
+                ReceiptInfo(
+                    id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", deadLettered: true, at: 1,
+                    reason: "gone")
+            ],
+            deadLetters: ["clinic": 1], now: h.now)
+        let opened = h.connect("clinic")
+        #expect(opened.pending == 2)
+        #expect(opened.receipts == 1)
+        let effects = h.step()
+        #expect(effects.seqsDelivered == [3])
+        #expect(effects.receiptsSent.map(\.id) == [9])
+        #expect(h.scheduler.nodeStatuses().first?.deadLetters == 1)
+    }
+}
