@@ -113,6 +113,10 @@ public enum SessionEndReason: String, Sendable, Hashable {
     case heartbeatExpired = "heartbeat-expired"
     case takenOver = "taken-over"
     case fatalError = "fatal-error"
+    /// The transport reports the peer gone (ROUTER: host unreachable).
+    case disconnected
+    /// The broker is stopping.
+    case shutdown
 }
 
 /// A node as shown by `referralctl status`.

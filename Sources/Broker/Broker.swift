@@ -1,1 +1,0 @@
-// Broker: see the module's files.

@@ -1,0 +1,71 @@
+import Foundation
+import ReferralProtocol
+
+extension BrokerConfiguration {
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Checks every field; the first problem is thrown, naming the field.
+    public func validate(source: String) throws {
+        func fail(_ field: String, _ problem: String) -> ConfigurationError {
+            ConfigurationError(source: source, field: field, problem: problem)
+        }
+        guard endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("ipc://") else {
+            throw fail("endpoint", "must start with tcp:// or ipc://, got '\(endpoint)'")
+        }
+        guard resolvedAdminEndpoint.hasPrefix("ipc://") else {
+            throw fail("admin_endpoint", "must be an ipc:// endpoint so that file permissions protect it")
+        }
+        guard !dataDirectory.isEmpty else { throw fail("data_directory", "must not be empty") }
+        guard (100...600_000).contains(heartbeatMs) else { throw fail("heartbeat_ms", "must be 100...600000") }
+        guard (2...100).contains(liveness) else { throw fail("liveness", "must be 2...100") }
+        guard (100...86_400_000).contains(ackTimeoutMs) else { throw fail("ack_timeout_ms", "must be 100...86400000") }
+        guard (1...3_600_000).contains(redelivery.initialMs) else {
+            throw fail("redelivery.initial_ms", "must be 1...3600000")
+        }
+        guard redelivery.maxMs >= redelivery.initialMs else {
+            throw fail("redelivery.max_ms", "must be at least redelivery.initial_ms")
+        }
+        guard (1...1_000).contains(redelivery.maxAttempts) else {
+            throw fail("redelivery.max_attempts", "must be 1...1000")
+        }
+        guard (1_024...1_048_576).contains(limits.maxHeaderBytes) else {
+            throw fail("limits.max_header_bytes", "must be 1024...1048576")
+        }
+        guard (0...(64 << 20)).contains(limits.maxBodyBytes) else {
+            throw fail("limits.max_body_bytes", "must be 0...67108864")
+        }
+        guard (1...10_000).contains(limits.maxRecipients) else { throw fail("limits.max_recipients", "must be 1...10000") }
+        guard (1...100_000).contains(limits.maxWindow) else { throw fail("limits.max_window", "must be 1...100000") }
+        guard maxPendingAccepts >= 1 else { throw fail("max_pending_accepts", "must be at least 1") }
+        guard messageCacheBytes >= 0 else { throw fail("message_cache_bytes", "must not be negative") }
+        guard Self.logLevels.contains(logLevel) else {
+            throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))")
+        }
+        guard ["json", "text"].contains(logFormat) else { throw fail("log_format", "must be json or text") }
+        var seen: Set<String> = []
+        for (index, node) in nodes.enumerated() {
+            guard Identifiers.isValidNodeId(node.id) else {
+                throw fail("nodes[\(index)].id", "'\(node.id)' is not a node id (1-64 of a-z 0-9 . _ -, starting a-z 0-9)")
+            }
+            guard seen.insert(node.id).inserted else { throw fail("nodes[\(index)].id", "'\(node.id)' appears twice") }
+            guard NodeEntry.agencies.contains(node.agency) else {
+                throw fail(
+                    "nodes[\(index)].agency",
+                    "'\(node.agency)' is not one of \(NodeEntry.agencies.sorted().joined(separator: ", "))")
+            }
+            guard !node.name.isEmpty, node.name.count <= 200 else {
+                throw fail("nodes[\(index)].name", "must be 1-200 characters")
+            }
+        }
+    }
+
+    /// What the delivery scheduler needs from this configuration.
+    var limitsForCodec: ReferralProtocol.Limits {
+        var codec = ReferralProtocol.Limits.default
+        codec.maxHeaderBytes = limits.maxHeaderBytes
+        codec.maxBodyBytes = limits.maxBodyBytes
+        codec.maxRecipients = limits.maxRecipients
+        codec.maxWindow = limits.maxWindow
+        return codec
+    }
+}

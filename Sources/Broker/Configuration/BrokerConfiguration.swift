@@ -1,0 +1,81 @@
+import Foundation
+
+/// Everything `referrald` needs to run. Sources, strongest first: command-line flags, then
+/// environment (`REFERRALD_*`), then the JSON file, then these defaults. The file format is
+/// documented in `deploy/README.md`, with an example in `deploy/referrald.example.json`.
+public struct BrokerConfiguration: Sendable, Hashable {
+    /// ZeroMQ endpoint of the nodes' ROUTER. Loopback by default.
+    public var endpoint = "tcp://127.0.0.1:5570"
+    /// Operators' admin endpoint (STATUS, TRAIL): a local ipc socket, file mode 0600.
+    /// Empty means `ipc://<data_directory>/admin.sock`.
+    public var adminEndpoint = ""
+    /// Folder of the broker's SQLite store (`broker.sqlite`). Relative paths are resolved
+    /// against the configuration file's folder.
+    public var dataDirectory = "data/broker"
+    public var heartbeatMs = 5_000
+    public var liveness = 3
+    public var ackTimeoutMs = 30_000
+    public var redelivery = Redelivery()
+    public var limits = Limits()
+    /// Most SENDs waiting for the store before new ones are refused with OVERLOADED.
+    public var maxPendingAccepts = 100_000
+    /// Bytes of recently accepted messages kept in memory for fast delivery.
+    public var messageCacheBytes = 64 << 20
+    public var logLevel = "info"
+    /// "json" (one object per line) or "text".
+    public var logFormat = "json"
+    /// If set, written once listening: {"endpoint": ..., "admin": ..., "pid": ...}.
+    public var readyFile: String?
+    /// The nodes the broker serves. The identity of a node lives here (and nowhere else).
+    public var nodes: [NodeEntry] = []
+
+    public struct Redelivery: Sendable, Hashable {
+        public var initialMs = 1_000
+        public var maxMs = 60_000
+        public var maxAttempts = 10
+    }
+
+    public struct Limits: Sendable, Hashable {
+        public var maxHeaderBytes = 16_384
+        public var maxBodyBytes = 1_048_576
+        public var maxRecipients = 64
+        public var maxWindow = 1_024
+    }
+
+    public init() {}
+
+    /// The admin endpoint in force.
+    public var resolvedAdminEndpoint: String {
+        adminEndpoint.isEmpty ? "ipc://\(dataDirectory)/admin.sock" : adminEndpoint
+    }
+
+    /// The store file.
+    public var storePath: String { (dataDirectory as NSString).appendingPathComponent("broker.sqlite") }
+}
+
+/// A node the broker knows. The next issue grows this into the agency directory.
+public struct NodeEntry: Sendable, Hashable, Codable {
+    public var id: String
+    public var agency: String
+    public var name: String
+
+    public init(id: String, agency: String, name: String) {
+        self.id = id
+        self.agency = agency
+        self.name = name
+    }
+
+    /// The agencies of the brief.
+    public static let agencies: Set<String> = [
+        "education", "civil-affairs", "health", "youth-league", "womens-federation", "public-security",
+    ]
+}
+
+/// A configuration problem, naming the source and the field.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var source: String
+    public var field: String
+    public var problem: String
+
+    public var description: String { "\(source): \(field): \(problem)" }
+}

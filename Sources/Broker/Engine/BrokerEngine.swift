@@ -1,0 +1,147 @@
+import BrokerCore
+import BrokerStore
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// Thread-safe handle the service uses to stop the poll thread.
+final class EngineControl: Sendable {
+    private let stop = Mutex(false)
+    private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    var stopRequested: Bool { stop.withLock { $0 } }
+
+    func requestStop(notifier: EventNotifier) {
+        stop.withLock { $0 = true }
+        notifier.notify()
+    }
+
+    func markStopped() {
+        let waiters = stopped.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = stopped.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
+
+/// The daemon's engine: opens the store, restores the scheduler from it, binds the sockets
+/// and runs the poll and store threads. `start()` returns once the broker is listening (or
+/// throws why it cannot); `stop()` is graceful.
+public final class BrokerEngine: Sendable {
+    let configuration: BrokerConfiguration
+    let logger: Logger
+    let control = EngineControl()
+    let notifier: EventNotifier
+
+    public init(configuration: BrokerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.notifier = try EventNotifier()
+    }
+
+    public func start() throws {
+        let clock = SystemClock()
+        let store: BrokerStore
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            store = try BrokerStore(path: configuration.storePath)
+        } catch {
+            throw ConfigurationError(
+                source: "referrald", field: "data_directory", problem: "cannot open the store: \(error)")
+        }
+        var scheduler = DeliveryScheduler(config: schedulerConfig)
+        let began = clock.nowMillis()
+        let open = try store.loadOpenDeliveries()
+        scheduler.restore(
+            held: try store.loadHeldCases().map {
+                HeldLane(caseId: $0.caseId, recipient: $0.recipient, seq: $0.seq, since: $0.since)
+            },
+            openDeliveries: open.map {
+                DeliveryInfo(
+                    seq: $0.seq, recipient: $0.recipient, caseId: $0.caseId,
+                    priority: DeliveryPriority(rawValue: $0.priority) ?? .routine, attempts: $0.attempts)
+            },
+            receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
+            deadLetters: try store.deadLetterCounts(), now: began)
+        logger.info(
+            "store opened",
+            metadata: [
+                "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
+                "restore_ms": "\(clock.nowMillis() - began)",
+            ])
+        let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
+        let started = StartOutcome()
+        let ready = DispatchSemaphore(value: 0)
+        let restored = scheduler
+        let thread = Thread { [configuration, logger, notifier, control] in
+            let loop: PollLoop
+            do {
+                loop = try PollLoop(
+                    configuration: configuration, directory: NodeDirectory(configuration.nodes), scheduler: restored,
+                    worker: worker, notifier: notifier, control: control, clock: clock, logger: logger)
+                try loop.bind()
+            } catch {
+                started.set(.failure(error))
+                ready.signal()
+                worker.stop()
+                control.markStopped()
+                return
+            }
+            started.set(.success(()))
+            ready.signal()
+            loop.run()
+            control.markStopped()
+        }
+        thread.name = "referrald-poll"
+        thread.stackSize = 8 << 20
+        worker.start()
+        thread.start()
+        ready.wait()
+        if case .failure(let error) = started.get() { throw error }
+    }
+
+    /// Graceful stop: returns when the last commit is done and the sockets are closed.
+    public func stop() async {
+        control.requestStop(notifier: notifier)
+        await control.waitUntilStopped()
+    }
+
+    public func waitUntilStopped() async { await control.waitUntilStopped() }
+
+    public func requestStop() { control.requestStop(notifier: notifier) }
+
+    var schedulerConfig: SchedulerConfig {
+        var config = SchedulerConfig()
+        config.ackTimeoutMs = Int64(configuration.ackTimeoutMs)
+        config.initialBackoffMs = Int64(configuration.redelivery.initialMs)
+        config.maxBackoffMs = Int64(configuration.redelivery.maxMs)
+        config.maxAttempts = configuration.redelivery.maxAttempts
+        config.heartbeatMs = Int64(configuration.heartbeatMs)
+        config.liveness = configuration.liveness
+        config.receiptResendMs = Int64(configuration.ackTimeoutMs)
+        return config
+    }
+}
+
+/// How the poll thread's start went, handed back to `start()`.
+private final class StartOutcome: Sendable {
+    private let value = Mutex<Result<Void, any Error>?>(nil)
+    func set(_ result: Result<Void, any Error>) { value.withLock { $0 = result } }
+    func get() -> Result<Void, any Error>? { value.withLock { $0 } }
+}

@@ -1,0 +1,145 @@
+import BrokerCore
+import BrokerStore
+import Logging
+import ReferralProtocol
+
+extension PollLoop {
+    /// Carries out the scheduler's decisions, in order.
+    func carryOut(_ effects: [Effect], now: Int64) {
+        for effect in effects {
+            switch effect {
+            case .deliver(let node, let seq, let attempt):
+                guard let connection = connections[node] else {
+                    scheduler.deliveryNotSent(node: node, seq: seq, now: now)
+                    continue
+                }
+                if let message = cache[seq] {
+                    sendDeliver(message, to: node, routingId: connection.routingId, attempt: attempt, now: now)
+                } else {
+                    if waitingForLoad[seq] == nil { loadRequests.append(seq) }
+                    waitingForLoad[seq, default: []].append((node, connection.session, attempt))
+                }
+            case .sendReceipt(let node, let receipt):
+                // Not sent now is sent later: the scheduler resends unconfirmed receipts.
+                if let connection = connections[node] { _ = send(.receipt(Receipt(receipt)), to: connection.routingId) }
+            case .ping(let node):
+                if let connection = connections[node] { _ = send(.ping, to: connection.routingId) }
+            case .sessionEnded(let node, let session, let reason):
+                if let connection = connections[node], connection.session == session {
+                    connections[node] = nil
+                    if nodeByRoutingId[connection.routingId] == node { nodeByRoutingId[connection.routingId] = nil }
+                }
+                logger.info("session ended", metadata: ["node": "\(node)", "session": "\(session)", "reason": "\(reason.rawValue)"])
+            case .persist(let op):
+                storeRequests.append(.persist(op))
+            }
+        }
+    }
+
+    func sendDeliver(_ message: CachedMessage, to node: String, routingId: [UInt8], attempt: Int, now: Int64) {
+        let deliver = Deliver(
+            seq: message.seq, id: message.id, from: message.from, to: message.to, kind: message.kind,
+            caseId: message.caseId, priority: message.priority, acceptedAt: message.acceptedAt, attempt: attempt,
+            body: message.body)
+        switch send(.deliver(deliver), to: routingId) {
+        case .sent:
+            break
+        case .busy:
+            scheduler.deliveryNotSent(node: node, seq: message.seq, now: now)
+        case .gone:
+            scheduler.deliveryNotSent(node: node, seq: message.seq, now: now)
+            scheduler.closeSession(node: node, reason: .disconnected, now: now)
+        }
+    }
+
+    /// Applies what the store thread has committed or read.
+    func handleCompletions(_ completions: [StoreCompletion], now: Int64) {
+        var newDeliveries: [DeliveryInfo] = []
+        for completion in completions {
+            switch completion {
+            case .accepted(let pending, let result):
+                pendingAccepts -= 1
+                let message = pending.message
+                switch result {
+                case .stored(let seq):
+                    cache.insert(
+                        CachedMessage(
+                            seq: seq, id: message.messageId, from: message.sender, to: message.recipients,
+                            kind: message.kind, caseId: message.caseId, priority: pending.priority.wire,
+                            acceptedAt: message.acceptedAt, body: message.body))
+                    for recipient in message.recipients {
+                        newDeliveries.append(
+                            DeliveryInfo(seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority))
+                    }
+                    _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: false)), to: pending.routingId)
+                case .duplicate(let seq):
+                    _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: true)), to: pending.routingId)
+                case .conflict:
+                    logger.notice("conflicting resend refused", metadata: ["node": "\(message.sender)"])
+                    _ = send(
+                        .rejected(
+                            Rejected(
+                                id: message.messageId, code: .conflict, retry: false,
+                                reason: "this message id was already accepted with different content", field: "id",
+                                recipient: nil)), to: pending.routingId)
+                }
+            case .acceptFailed(let pending, let reason):
+                pendingAccepts -= 1
+                _ = send(
+                    .rejected(
+                        Rejected(
+                            id: pending.message.messageId, code: .storeFailed, retry: true, reason: reason, field: nil,
+                            recipient: nil)), to: pending.routingId)
+            case .receiptCreated(let record):
+                scheduler.receiptCreated(ReceiptInfo(record), now: now)
+            case .loaded(let messages, let missing):
+                for stored in messages {
+                    let message = CachedMessage(stored)
+                    cache.insert(message)
+                    for waiting in waitingForLoad.removeValue(forKey: stored.seq) ?? [] {
+                        guard scheduler.session(of: waiting.node) == waiting.session,
+                            scheduler.isOpen(node: waiting.node, seq: stored.seq),
+                            let connection = connections[waiting.node]
+                        else { continue }
+                        sendDeliver(
+                            message, to: waiting.node, routingId: connection.routingId, attempt: waiting.attempt, now: now)
+                    }
+                }
+                for seq in missing {
+                    logger.critical("message missing from the store", metadata: ["seq": "\(seq)"])
+                    waitingForLoad[seq] = nil
+                }
+            case .trail(let entries, let replyTo):
+                replyAdmin(ok: true, object: ["events": entries.map(trailObject)], to: replyTo)
+            case .trailFailed(let reason, let replyTo):
+                replyAdmin(ok: false, object: ["code": "STORE_FAILED", "reason": reason], to: replyTo)
+            }
+        }
+        if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+    }
+}
+
+extension Receipt {
+    init(_ info: ReceiptInfo) {
+        self.init(
+            receipt: info.id, seq: info.seq, id: info.messageId, recipient: info.recipient,
+            outcome: info.deadLettered ? .deadLettered : .delivered, at: info.at, reason: info.reason)
+    }
+}
+
+extension ReceiptInfo {
+    init(_ record: ReceiptRecord) {
+        self.init(
+            id: record.id, sender: record.sender, seq: record.seq, messageId: record.messageId,
+            recipient: record.recipient, deadLettered: record.outcome == 1, at: record.at, reason: record.reason)
+    }
+}
+
+extension CachedMessage {
+    init(_ stored: StoredMessage) {
+        self.init(
+            seq: stored.seq, id: stored.messageId, from: stored.sender, to: stored.recipients, kind: stored.kind,
+            caseId: stored.caseId, priority: (DeliveryPriority(rawValue: stored.priority) ?? .routine).wire,
+            acceptedAt: stored.acceptedAt, body: stored.body)
+    }
+}

@@ -1,0 +1,205 @@
+import BrokerCore
+import BrokerStore
+import Logging
+import ReferralProtocol
+import ZeroMQ
+
+extension PollLoop {
+    /// Reads what the nodes sent, a bounded number per turn so timers and the store's
+    /// completions are never starved.
+    func receiveFromNodes(now: Int64) {
+        for _ in 0..<2_048 {
+            let message: Message?
+            do {
+                message = try router.receive(dontWait: true)
+            } catch {
+                logger.error("receive failed", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let message else { return }
+            guard message.frames.count >= 1 else { continue }
+            let routingId = message.frames[0]
+            handleNodeMessage(routingId: routingId, frames: Array(message.frames.dropFirst()), message: message, now: now)
+        }
+    }
+
+    private func handleNodeMessage(routingId: [UInt8], frames: [[UInt8]], message: Message, now: Int64) {
+        let node = nodeByRoutingId[routingId]
+        if let node { scheduler.heard(from: node, now: now) }
+        let command: Command
+        switch Codec.decode(frames, direction: .nodeToBroker, limits: codecLimits) {
+        case .failure(let failure):
+            refuse(failure, routingId: routingId, node: node)
+            return
+        case .success(let decoded):
+            command = decoded
+        }
+        switch command {
+        case .hello(let hello):
+            handleHello(hello, routingId: routingId, userId: message.userId, now: now)
+        case .ping:
+            _ = send(.pong, to: routingId)
+        case .pong:
+            break
+        case .bye:
+            if let node { scheduler.closeSession(node: node, reason: .bye, now: now) }
+        default:
+            guard let node else {
+                _ = send(
+                    .error(
+                        ErrorReply(
+                            code: .notConnected, reason: "send HELLO first: this connection has no session", fatal: false,
+                            command: command.name, field: nil)), to: routingId)
+                return
+            }
+            handleSessionCommand(command, node: node, routingId: routingId, now: now)
+        }
+    }
+
+    private func handleSessionCommand(_ command: Command, node: String, routingId: [UInt8], now: Int64) {
+        switch command {
+        case .send(let message):
+            handleSend(message, node: node, routingId: routingId, now: now)
+        case .ack(let ack):
+            if scheduler.ack(node: node, seq: ack.seq, now: now) == .unknown {
+                unknown(.unknownDelivery, "no delivery \(ack.seq) was made to this node", command: command, to: routingId)
+            }
+        case .nack(let nack):
+            if scheduler.nack(node: node, seq: nack.seq, retry: nack.retry, reason: nack.reason, now: now) == .unknown {
+                unknown(.unknownDelivery, "no delivery \(nack.seq) was made to this node", command: command, to: routingId)
+            }
+        case .receiptAck(let confirmation):
+            if scheduler.confirmReceipt(node: node, receipt: confirmation.receipt, now: now) == .unknown {
+                unknown(
+                    .unknownReceipt, "no receipt \(confirmation.receipt) is waiting for this node", command: command,
+                    to: routingId)
+            }
+        default:
+            // Broker-to-node commands are refused by the codec (UNEXPECTED_COMMAND).
+            break
+        }
+    }
+
+    private func unknown(_ code: ErrorCode, _ reason: String, command: Command, to routingId: [UInt8]) {
+        _ = send(.error(ErrorReply(code: code, reason: reason, fatal: false, command: command.name, field: nil)), to: routingId)
+    }
+
+    /// Answers malformed input: REJECTED when a SEND had a readable id (so the sender's
+    /// outbox can settle it), ERROR otherwise. Nothing is stored; the session goes on.
+    private func refuse(_ failure: DecodeFailure, routingId: [UInt8], node: String?) {
+        logger.warning(
+            "refused malformed input",
+            metadata: [
+                "code": "\(failure.code)", "node": "\(node ?? "-")", "command": "\(failure.command ?? "-")",
+                "field": "\(failure.field ?? "-")",
+            ])
+        if let messageId = failure.messageId, node != nil {
+            _ = send(
+                .rejected(
+                    Rejected(
+                        id: messageId, code: failure.code, retry: false, reason: failure.reason, field: failure.field,
+                        recipient: nil)), to: routingId)
+        } else {
+            _ = send(
+                .error(
+                    ErrorReply(
+                        code: failure.code, reason: failure.reason, fatal: false, command: failure.command,
+                        field: failure.field)), to: routingId)
+        }
+    }
+
+    private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, now: Int64) {
+        guard let entry = directory.identify(hello: hello, userId: userId) else {
+            logger.warning("unknown node refused", metadata: ["node": "\(hello.node)"])
+            _ = send(
+                .error(
+                    ErrorReply(
+                        code: .unknownNode, reason: "this broker does not know node '\(hello.node)'", fatal: true,
+                        command: "HELLO", field: "node")), to: routingId)
+            return
+        }
+        if let previous = nodeByRoutingId[routingId], previous != entry.id {
+            scheduler.closeSession(node: previous, reason: .takenOver, now: now)
+        }
+        let window = min(max(hello.window, 1), configuration.limits.maxWindow)
+        let opened = scheduler.openSession(node: entry.id, window: window, now: now)
+        if let old = connections[entry.id], old.routingId != routingId {
+            nodeByRoutingId[old.routingId] = nil
+        }
+        connections[entry.id] = (opened.session, routingId)
+        nodeByRoutingId[routingId] = entry.id
+        logger.info(
+            "session opened",
+            metadata: [
+                "node": "\(entry.id)", "session": "\(opened.session)", "window": "\(window)",
+                "pending": "\(opened.pending)", "receipts": "\(opened.receipts)",
+            ])
+        let welcome = Welcome(
+            node: entry.id, session: String(opened.session), heartbeatMs: configuration.heartbeatMs,
+            liveness: configuration.liveness, window: window, ackTimeoutMs: configuration.ackTimeoutMs,
+            maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes,
+            maxRecipients: configuration.limits.maxRecipients, pending: opened.pending, receipts: opened.receipts)
+        _ = send(.welcome(welcome), to: routingId)
+    }
+
+    private func handleSend(_ message: Send, node: String, routingId: [UInt8], now: Int64) {
+        func reject(_ code: ErrorCode, _ reason: String, retry: Bool, recipient: String? = nil) {
+            _ = send(
+                .rejected(
+                    Rejected(id: message.id, code: code, retry: retry, reason: reason, field: nil, recipient: recipient)),
+                to: routingId)
+        }
+        if stopping {
+            return reject(.shuttingDown, "the broker is stopping; send again after it is back", retry: true)
+        }
+        if pendingAccepts >= configuration.maxPendingAccepts {
+            return reject(.overloaded, "too many messages are waiting to be stored; retry shortly", retry: true)
+        }
+        if let unknown = message.to.first(where: { !directory.contains($0) }) {
+            logger.notice("send to unknown recipient refused", metadata: ["node": "\(node)", "recipient": "\(unknown)"])
+            return reject(.unknownRecipient, "no node '\(unknown)' is known to this broker", retry: false, recipient: unknown)
+        }
+        let priority = DeliveryPriority(message.priority)
+        let record = NewMessage(
+            sender: node, messageId: message.id, digest: message.contentDigest, kind: message.kind,
+            caseId: message.caseId, priority: priority.rawValue, recipients: message.to, acceptedAt: now,
+            body: message.body)
+        storeRequests.append(.accept(PendingAccept(routingId: routingId, message: record, priority: priority)))
+        pendingAccepts += 1
+    }
+
+    enum SendResult { case sent, busy, gone }
+
+    /// One DONTWAIT send to a node. `busy`: the peer is at its high-water mark; `gone`: the
+    /// routing id is not connected (ROUTER_MANDATORY). Neither loses anything durable.
+    func send(_ command: Command, to routingId: [UInt8]) -> SendResult {
+        var frames = Codec.encode(command)
+        frames.insert(routingId, at: 0)
+        do {
+            return try router.send(frames, dontWait: true) ? .sent : .busy
+        } catch let error as ZMQError where error.isHostUnreachable {
+            return .gone
+        } catch {
+            logger.error("send failed", metadata: ["error": "\(error)", "command": "\(command.name)"])
+            return .gone
+        }
+    }
+}
+
+extension DeliveryPriority {
+    init(_ priority: Priority) {
+        switch priority {
+        case .routine: self = .routine
+        case .urgent: self = .urgent
+        case .crisis: self = .crisis
+        }
+    }
+
+    var wire: Priority {
+        switch self {
+        case .routine: .routine
+        case .urgent: .urgent
+        case .crisis: .crisis
+        }
+    }
+}

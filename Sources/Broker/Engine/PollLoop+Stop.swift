@@ -1,0 +1,47 @@
+import BrokerCore
+import Foundation
+import Logging
+import ReferralProtocol
+
+extension PollLoop {
+    /// SIGTERM: refuse new SENDs (SHUTTING_DOWN, retryable), let the commit in progress and
+    /// everything queued finish, answer those SENDs, then say BYE to every node.
+    func beginStop(now: Int64) {
+        stopping = true
+        stopDeadline = now + 10_000
+        logger.info("stopping: finishing the commits in progress", metadata: ["pending_accepts": "\(pendingAccepts)"])
+    }
+
+    func readyToExit(now: Int64) -> Bool {
+        let backlog = worker.backlog
+        let drained = pendingAccepts == 0 && storeRequests.isEmpty && backlog.queued == 0 && !backlog.busy
+        if drained { return true }
+        if now >= stopDeadline {
+            logger.warning("stopping before the store drained", metadata: ["pending_accepts": "\(pendingAccepts)"])
+            return true
+        }
+        return false
+    }
+
+    /// Last steps on the poll thread: BYE to all, the store's final commit, sockets closed.
+    func finish() {
+        for (_, connection) in connections { _ = send(.bye, to: connection.routingId) }
+        flushStoreRequests()
+        worker.stop()
+        while !worker.isFinished {
+            _ = try? zmqPollNotifier(timeout: 100)
+        }
+        router.close()
+        admin.close()
+        context.terminate()
+        let statistics = worker.statistics
+        logger.info(
+            "stopped",
+            metadata: ["store_transactions": "\(statistics.transactions)", "rows_written": "\(statistics.rowsWritten)"])
+    }
+
+    private func zmqPollNotifier(timeout: Int) throws {
+        Thread.sleep(forTimeInterval: Double(timeout) / 1_000)
+        notifier.drain()
+    }
+}

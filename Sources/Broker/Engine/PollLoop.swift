@@ -1,0 +1,172 @@
+import BrokerCore
+import BrokerStore
+import Foundation
+import Logging
+import ReferralProtocol
+import ZeroMQ
+
+/// The thread that owns the nodes' ROUTER and the admin socket.
+///
+/// Each turn: wait in zmq_poll (ROUTER, admin ROUTER, the store's eventfd) until input or the
+/// scheduler's next timer; decode what arrived; let the `DeliveryScheduler` decide; carry out
+/// its effects; hand all new store work to the store thread in one submission. Every ROUTER
+/// send uses DONTWAIT with ROUTER_MANDATORY, so a slow or vanished node can never block the
+/// loop, and a refused send leaves the delivery pending in the store.
+final class PollLoop {
+    let configuration: BrokerConfiguration
+    let directory: NodeDirectory
+    let logger: Logger
+    let clock: any BrokerClock
+    let worker: StoreWorker
+    let notifier: EventNotifier
+    let control: EngineControl
+    let codecLimits: ReferralProtocol.Limits
+
+    var scheduler: DeliveryScheduler
+    var cache: MessageCache
+    let context: ZMQContext
+    let router: ZMQSocket
+    let admin: ZMQSocket
+
+    /// node id -> its live session and connection.
+    var connections: [String: (session: UInt64, routingId: [UInt8])] = [:]
+    var nodeByRoutingId: [[UInt8]: String] = [:]
+    var storeRequests: [StoreRequest] = []
+    var pendingAccepts = 0
+    /// Deliveries waiting for their message to be read from the store.
+    var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
+    var loadRequests: [Int64] = []
+    var stopping = false
+    var stopDeadline: Int64 = 0
+    let startedAt: Int64
+    var boundEndpoint = ""
+
+    init(
+        configuration: BrokerConfiguration, directory: NodeDirectory, scheduler: DeliveryScheduler,
+        worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.directory = directory
+        self.scheduler = scheduler
+        self.worker = worker
+        self.notifier = notifier
+        self.control = control
+        self.clock = clock
+        self.logger = logger
+        self.codecLimits = configuration.limitsForCodec
+        self.cache = MessageCache(capacityBytes: configuration.messageCacheBytes)
+        self.startedAt = clock.nowMillis()
+        context = try ZMQContext()
+        router = try ZMQSocket(context: context, type: .router)
+        admin = try ZMQSocket(context: context, type: .router)
+    }
+
+    /// Binds both endpoints. Errors name the endpoint so the operator knows what to fix.
+    func bind() throws {
+        try router.setLinger(milliseconds: 0)
+        try router.setRouterMandatory(true)
+        try router.setSendHighWaterMark(100_000)
+        try router.setReceiveHighWaterMark(100_000)
+        try router.setMaxMessageSize(
+            Int64(configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + 4_096))
+        try router.setHandshakeInterval(milliseconds: 10_000)
+        let heartbeat = Int32(clamping: configuration.heartbeatMs)
+        try router.setHeartbeat(
+            interval: heartbeat, timeout: heartbeat * Int32(configuration.liveness), ttl: heartbeat * Int32(configuration.liveness))
+        do {
+            try router.bind(configuration.endpoint)
+        } catch {
+            throw ConfigurationError(
+                source: "referrald", field: "endpoint", problem: "cannot bind \(configuration.endpoint): \(error)")
+        }
+        boundEndpoint = (try? router.lastEndpoint) ?? configuration.endpoint
+
+        try admin.setLinger(milliseconds: 0)
+        try admin.setRouterMandatory(true)
+        let adminEndpoint = configuration.resolvedAdminEndpoint
+        let adminPath = String(adminEndpoint.dropFirst("ipc://".count))
+        try FileManager.default.createDirectory(
+            atPath: (adminPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A stale socket file from a killed broker would make bind fail.
+        try? FileManager.default.removeItem(atPath: adminPath)
+        let oldMask = umask(0o077)
+        defer { umask(oldMask) }
+        do {
+            try admin.bind(adminEndpoint)
+        } catch {
+            throw ConfigurationError(
+                source: "referrald", field: "admin_endpoint", problem: "cannot bind \(adminEndpoint): \(error)")
+        }
+        chmod(adminPath, 0o600)
+    }
+
+    /// Runs until stopped. Returns after the store thread has finished its last commit.
+    func run() {
+        logger.info(
+            "listening",
+            metadata: [
+                "endpoint": "\(boundEndpoint)", "admin": "\(configuration.resolvedAdminEndpoint)",
+                "nodes": "\(directory.all.count)", "open_deliveries": "\(scheduler.openDeliveryCount)",
+            ])
+        writeReadyFile()
+        let items = [
+            PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
+            PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
+        ]
+        while true {
+            let revents: [PollEvents]
+            do {
+                revents = try zmqPoll(items, timeoutMilliseconds: pollTimeout())
+            } catch {
+                logger.critical("poll failed", metadata: ["error": "\(error)"])
+                break
+            }
+            var now = clock.nowMillis()
+            if revents[2].contains(.readable) {
+                notifier.drain()
+                handleCompletions(worker.takeCompletions(), now: now)
+            }
+            if revents[0].contains(.readable) { receiveFromNodes(now: now) }
+            if revents[1].contains(.readable) { receiveAdmin(now: now) }
+            now = clock.nowMillis()
+            scheduler.tick(now: now)
+            scheduler.pump(now: now)
+            carryOut(scheduler.takeEffects(), now: now)
+            flushStoreRequests()
+            if !stopping && control.stopRequested {
+                beginStop(now: now)
+            }
+            if stopping && readyToExit(now: now) { break }
+        }
+        finish()
+    }
+
+    private func pollTimeout() -> Int {
+        if stopping { return 50 }
+        let now = clock.nowMillis()
+        guard let wake = scheduler.nextWakeup() else { return 1_000 }
+        return Int(max(0, min(wake - now, 1_000)))
+    }
+
+    func flushStoreRequests() {
+        if !loadRequests.isEmpty {
+            storeRequests.append(.load(seqs: loadRequests))
+            loadRequests.removeAll(keepingCapacity: true)
+        }
+        guard !storeRequests.isEmpty else { return }
+        worker.submit(storeRequests)
+        storeRequests.removeAll(keepingCapacity: true)
+    }
+
+    private func writeReadyFile() {
+        guard let path = configuration.readyFile else { return }
+        let object: [String: Any] = [
+            "endpoint": boundEndpoint, "admin": configuration.resolvedAdminEndpoint,
+            "pid": Int(ProcessInfo.processInfo.processIdentifier),
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        let temporary = path + ".tmp"
+        FileManager.default.createFile(atPath: temporary, contents: data)
+        _ = rename(temporary, path)
+    }
+}

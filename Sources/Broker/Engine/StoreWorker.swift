@@ -1,0 +1,195 @@
+import BrokerCore
+import BrokerStore
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The one owner of the broker's writer connection, on a thread of its own.
+///
+/// Group commit: it sleeps until work arrives, takes *everything* queued (all SENDs, ACKs and
+/// receipt confirmations that arrived while the previous commit was syncing), applies it in
+/// one transaction (one fsync), then hands the completions to the poll thread and wakes it.
+/// ACCEPTED is only ever sent from those completions.
+final class StoreWorker: Sendable {
+    private struct Queue {
+        var requests: [StoreRequest] = []
+        var stopping = false
+        var busy = false
+    }
+
+    private let store: BrokerStore
+    private let logger: Logger
+    private let queue = Mutex(Queue())
+    private let condition = NSCondition()
+    private let completions = Mutex<[StoreCompletion]>([])
+    private let notifier: EventNotifier
+    private let finished = Mutex<Bool>(false)
+
+    init(store: BrokerStore, notifier: EventNotifier, logger: Logger) {
+        self.store = store
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    var statistics: StoreStatistics { store.statistics }
+
+    func start() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "referrald-store"
+        thread.start()
+    }
+
+    func submit(_ requests: [StoreRequest]) {
+        guard !requests.isEmpty else { return }
+        condition.lock()
+        queue.withLock { $0.requests.append(contentsOf: requests) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Everything the store has finished since the last call.
+    func takeCompletions() -> [StoreCompletion] {
+        completions.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+    }
+
+    /// Number of requests not yet committed (queued or in the commit now running).
+    var backlog: (queued: Int, busy: Bool) {
+        queue.withLock { ($0.requests.count, $0.busy) }
+    }
+
+    /// Asks the thread to finish what is queued and exit.
+    func stop() {
+        condition.lock()
+        queue.withLock { $0.stopping = true }
+        condition.signal()
+        condition.unlock()
+    }
+
+    var isFinished: Bool { finished.withLock { $0 } }
+
+    private func run() {
+        while true {
+            condition.lock()
+            var batch: [StoreRequest] = []
+            var stopping = false
+            while true {
+                (batch, stopping) = queue.withLock { state in
+                    let taken = state.requests
+                    state.requests.removeAll(keepingCapacity: true)
+                    state.busy = !taken.isEmpty
+                    return (taken, state.stopping)
+                }
+                if !batch.isEmpty || stopping { break }
+                condition.wait()
+            }
+            condition.unlock()
+            if !batch.isEmpty {
+                let results = process(batch)
+                completions.withLock { $0.append(contentsOf: results) }
+                queue.withLock { $0.busy = false }
+                notifier.notify()
+            } else if stopping {
+                break
+            }
+        }
+        do { try store.close() } catch { logger.error("closing the store failed", metadata: ["error": "\(error)"]) }
+        finished.withLock { $0 = true }
+        notifier.notify()
+    }
+
+    private func process(_ batch: [StoreRequest]) -> [StoreCompletion] {
+        var ops: [StoreOp] = []
+        var accepts: [PendingAccept] = []
+        var persists: [StoreRequest] = []
+        var reads: [StoreRequest] = []
+        for request in batch {
+            switch request {
+            case .accept(let pending):
+                ops.append(.accept(pending.message))
+                accepts.append(pending)
+            case .persist(let op):
+                ops.append(Self.storeOp(op))
+                persists.append(request)
+            case .load, .trail:
+                reads.append(request)
+            }
+        }
+        var out: [StoreCompletion] = []
+        if !ops.isEmpty {
+            do {
+                let results = try store.apply(ops)
+                var acceptIndex = 0
+                for result in results {
+                    switch result {
+                    case .accept(let outcome):
+                        out.append(.accepted(accepts[acceptIndex], outcome))
+                        acceptIndex += 1
+                    case .receipt(let record):
+                        out.append(.receiptCreated(record))
+                    case .none:
+                        break
+                    }
+                }
+            } catch {
+                // Nothing of the batch is stored. SENDs are refused (the sender retries);
+                // settlements are kept and tried again, as they are already decided.
+                logger.error(
+                    "group commit failed", metadata: ["error": "\(error)", "ops": "\(ops.count)"])
+                for pending in accepts {
+                    out.append(.acceptFailed(pending, reason: "the broker could not write to its store"))
+                }
+                if !persists.isEmpty {
+                    queue.withLock { $0.requests.insert(contentsOf: persists, at: 0) }
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+            }
+        }
+        for request in reads {
+            switch request {
+            case .load(let seqs):
+                do {
+                    let messages = try store.loadMessages(seqs: seqs)
+                    let found = Set(messages.map(\.seq))
+                    out.append(.loaded(messages, missing: seqs.filter { !found.contains($0) }))
+                } catch {
+                    logger.error("loading messages failed", metadata: ["error": "\(error)"])
+                    out.append(.loaded([], missing: seqs))
+                }
+            case .trail(let query, let replyTo):
+                do {
+                    let entries: [TrailEntry]
+                    switch query {
+                    case .message(let sender, let id): entries = try store.trail(sender: sender, messageId: id)
+                    case .caseId(let caseId): entries = try store.trail(caseId: caseId)
+                    }
+                    out.append(.trail(entries, replyTo: replyTo))
+                } catch {
+                    out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
+                }
+            default:
+                break
+            }
+        }
+        return out
+    }
+
+    static func storeOp(_ op: PersistOp) -> StoreOp {
+        switch op {
+        case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
+            return .delivered(seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt)
+        case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
+            return .deadLettered(
+                seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
+                reason: reason, holdCase: holdCase)
+        case .receiptConfirmed(let id, let at):
+            return .receiptConfirmed(id: id, at: at)
+        case .event(let at, let seq, let recipient, let event, let attempt, let detail):
+            return .event(
+                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Broker
+
+/// `referrald`: the referral broker daemon. Everything testable lives in the Broker module.
+@main
+struct Referrald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "referrald",
+        abstract: "The referral broker: accepts messages once they are on disk, delivers them, tracks every ACK.",
+        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self],
+        defaultSubcommand: RunCommand.self)
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Broker
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the broker in the foreground until SIGTERM or SIGINT.",
+        discussion: """
+            Settings come from, strongest first: these flags, the environment, the JSON file, the defaults.
+            Environment: \(BrokerConfiguration.environmentKeys.map(\.variable).joined(separator: ", ")).
+            The file format is documented in deploy/README.md (example: deploy/referrald.example.json).
+
+            Examples:
+              referrald run --config data/dev/referrald.json
+              REFERRALD_LOG_LEVEL=debug referrald run --config /etc/referrald/referrald.json
+              referrald run --config cfg.json --endpoint tcp://127.0.0.1:0 --ready-file /tmp/ready.json
+
+            On SIGTERM the commit in progress finishes, every node gets BYE, and the exit code is 0.
+            """)
+
+    @Option(help: "The broker's JSON configuration file.")
+    var config: String
+
+    @Option(help: "Nodes' endpoint, e.g. tcp://127.0.0.1:5570 (port 0 or * picks a free port).")
+    var endpoint: String?
+
+    @Option(help: "Operators' admin endpoint (ipc://PATH).")
+    var adminEndpoint: String?
+
+    @Option(help: "Folder of the broker's store.")
+    var dataDirectory: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Option(help: "json or text.")
+    var logFormat: String?
+
+    @Option(help: "Application heartbeat interval in milliseconds.")
+    var heartbeatMs: Int?
+
+    @Option(help: "Redeliver an unacknowledged DELIVER after this many milliseconds.")
+    var ackTimeoutMs: Int?
+
+    @Option(help: "Write {endpoint, admin, pid} as JSON to this file once listening.")
+    var readyFile: String?
+
+    func run() async throws {
+        let configuration: BrokerConfiguration
+        do {
+            configuration = try resolve()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let json = configuration.logFormat == "json"
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, json: json) }
+        let logger = Logger(label: "referrald")
+        let service: BrokerService
+        do {
+            service = try BrokerService(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+
+    func resolve() throws -> BrokerConfiguration {
+        var configuration = try BrokerConfiguration.load(file: config)
+        try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
+        let flags: [(String, String?)] = [
+            ("endpoint", endpoint), ("admin_endpoint", adminEndpoint), ("data_directory", dataDirectory),
+            ("log_level", logLevel), ("log_format", logFormat), ("heartbeat_ms", heartbeatMs.map(String.init)),
+            ("ack_timeout_ms", ackTimeoutMs.map(String.init)), ("ready_file", readyFile),
+        ]
+        for (key, value) in flags {
+            if let value { try configuration.set(key, to: value, source: "command line --\(key.replacingOccurrences(of: "_", with: "-"))") }
+        }
+        if configuration.endpoint.hasSuffix(":0") {
+            configuration.endpoint = String(configuration.endpoint.dropLast()) + "*"
+        }
+        try configuration.validate(source: config)
+        return configuration
+    }
+}
+
+struct InitDevCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-dev",
+        abstract: "Write the development setup: a broker configuration and demo node configurations (made-up).")
+
+    @Option(help: "Folder to write into (created).")
+    var directory = "data/dev"
+
+    @Option(help: "Nodes' endpoint for the demo.")
+    var endpoint = "tcp://127.0.0.1:5570"
+
+    func run() throws {
+        try DevSetup.write(directory: directory, endpoint: endpoint)
+        print("wrote \(directory)/referrald.json and \(directory)/nodes/*.json")
+    }
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file and print what is wrong, if anything.")
+
+    @Option(help: "The broker's JSON configuration file.")
+    var config: String
+
+    func run() throws {
+        do {
+            var configuration = try BrokerConfiguration.load(file: config)
+            try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
+            try configuration.validate(source: config)
+            print("\(config): ok (\(configuration.nodes.count) nodes, endpoint \(configuration.endpoint))")
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
