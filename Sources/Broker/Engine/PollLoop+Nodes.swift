@@ -84,8 +84,7 @@ extension PollLoop {
         _ = send(.error(ErrorReply(code: code, reason: reason, fatal: false, command: command.name, field: nil)), to: routingId)
     }
 
-    /// Answers malformed input: REJECTED when a SEND had a readable id (so the sender's
-    /// outbox can settle it), ERROR otherwise. Nothing is stored; the session goes on.
+    /// Answers malformed input. Nothing is stored; the session goes on.
     private func refuse(_ failure: DecodeFailure, routingId: [UInt8], node: String?) {
         logger.warning(
             "refused malformed input",
@@ -93,19 +92,8 @@ extension PollLoop {
                 "code": "\(failure.code)", "node": "\(node ?? "-")", "command": "\(failure.command ?? "-")",
                 "field": "\(failure.field ?? "-")",
             ])
-        if let messageId = failure.messageId, node != nil {
-            _ = send(
-                .rejected(
-                    Rejected(
-                        id: messageId, code: failure.code, retry: false, reason: failure.reason, field: failure.field,
-                        recipient: nil)), to: routingId)
-        } else {
-            _ = send(
-                .error(
-                    ErrorReply(
-                        code: failure.code, reason: failure.reason, fatal: false, command: failure.command,
-                        field: failure.field)), to: routingId)
-        }
+        // The codec knows the spec's answer: REJECTED for a SEND with a readable id, else ERROR.
+        _ = send(failure.reply, to: routingId)
     }
 
     private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, now: Int64) {

@@ -1,1 +1,0 @@
-// ReferralProtocol: see the module's files.

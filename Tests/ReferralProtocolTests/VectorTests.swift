@@ -1,0 +1,87 @@
+import Testing
+
+@testable import ReferralProtocol
+
+/// Every vector of protocols/vectors/ against the codec.
+@Suite struct VectorTests {
+    @Test(arguments: try Vectors.valid())
+    func validVectorDecodesAndRoundTrips(_ vector: ValidVector) throws {
+        let command = try Codec.decode(vector.frames, direction: vector.direction).get()
+        #expect(command.name == vector.command)
+
+        let header = try JSONReader.parse(Codec.encode(command)[2], maxDepth: 4)
+        #expect(header == vector.header)
+
+        switch command {
+        case .send(let send): #expect(send.body == vector.body)
+        case .deliver(let deliver): #expect(deliver.body == vector.body)
+        default: #expect(vector.body == nil)
+        }
+
+        let again = try Codec.decode(Codec.encode(command), direction: vector.direction).get()
+        #expect(again == command)
+    }
+
+    /// The generator writes broker headers in the canonical form of 1/RBP §5.2, independently of
+    /// this codec; the encoder must produce exactly those frames.
+    @Test(arguments: try Vectors.valid().filter { $0.direction == .brokerToNode })
+    func brokerVectorsAreCanonical(_ vector: ValidVector) throws {
+        let command = try Codec.decode(vector.frames, direction: .brokerToNode).get()
+        #expect(Codec.encode(command) == vector.frames)
+    }
+
+    @Test(arguments: try Vectors.invalid().filter(\.codec))
+    func invalidVectorFailsWithItsCode(_ vector: InvalidVector) throws {
+        let result = Codec.decode(vector.frames, direction: .nodeToBroker)
+        guard case .failure(let failure) = result else {
+            Issue.record("decoded although invalid: \(result)")
+            return
+        }
+        #expect(failure.code == vector.code)
+        if let field = vector.field { #expect(failure.field == field) }
+        #expect((failure.messageId != nil) == (vector.reply == "REJECTED"))
+        if let id = vector.id { #expect(failure.messageId == id) }
+        switch failure.reply {
+        case .rejected(let rejected):
+            #expect(vector.reply == "REJECTED")
+            #expect(rejected.code == vector.code)
+            #expect(rejected.retry == false)
+        case .error(let error):
+            #expect(vector.reply == "ERROR")
+            #expect(error.code == vector.code)
+            if let fatal = vector.fatal { #expect(error.fatal == fatal) }
+        default:
+            Issue.record("reply is neither REJECTED nor ERROR")
+        }
+    }
+
+    /// Faults of the broker's state are invisible to the codec: the frames decode.
+    @Test(arguments: try Vectors.invalid().filter { !$0.codec })
+    func brokerStateVectorDecodes(_ vector: InvalidVector) throws {
+        _ = try Codec.decode(vector.frames, direction: .nodeToBroker).get()
+    }
+
+    @Test func vectorsCoverEveryCommandAndCode() throws {
+        let valid = try Vectors.valid()
+        for kind in CommandKind.allCases {
+            #expect(valid.contains { $0.command == kind.name }, "no valid vector for \(kind.name)")
+        }
+        let invalid = try Vectors.invalid()
+        let codecCodes: [ErrorCode] = [
+            .badSignature, .unsupportedVersion, .badFrames, .unknownCommand, .unexpectedCommand, .badHeader,
+            .badField, .tooLarge,
+        ]
+        for code in codecCodes {
+            #expect(invalid.contains { $0.codec && $0.code == code }, "no invalid vector for \(code)")
+        }
+        let stateCodes: [ErrorCode] = [
+            .notConnected, .unknownNode, .unknownDelivery, .unknownReceipt, .unknownRecipient,
+        ]
+        for code in stateCodes {
+            #expect(invalid.contains { !$0.codec && $0.code == code }, "no broker-state vector for \(code)")
+        }
+        #expect(invalid.contains { $0.code == .badField && $0.reply == "REJECTED" })
+        #expect(Set(valid.map(\.name)).count == valid.count)
+        #expect(Set(invalid.map(\.name)).count == invalid.count)
+    }
+}

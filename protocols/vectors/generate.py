@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""Writes valid.json and invalid.json beside this file: the 1/RBP test vectors.
+
+Format: 1-RBP.md section 15. Standard library only; run `python3 protocols/vectors/generate.py`.
+Every vector is written out by hand below (wire header and expected result), independent of any
+codec, so the files check an implementation instead of restating it. All data is made up.
+"""
+
+import json
+import os
+
+SIG = b"RBP\x01"
+CASE = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+CASE_UPPER = CASE.upper()
+CASE2 = "0b7e4d2a-1c3f-4a5b-8c6d-7e8f9a0b1c2d"
+T0 = 1767225600000  # 2026-01-01T00:00:00Z
+BODY_JSON = b'{"note":"synthetic test payload","score":3}'
+BODY_BINARY = bytes([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x80, 0x7F, 0x0A])
+
+
+def header_of_size(n):
+    """A header of exactly n octets: {"pad":"xxx..."}."""
+    base = len(b'{"pad":""}')
+    return b'{"pad":"' + b"x" * (n - base) + b'"}'
+
+
+def compact(obj):
+    """The broker's canonical header: compact, member order as given, raw UTF-8."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def hexframes(frames):
+    return [f.hex() for f in frames]
+
+
+valid = []
+
+
+def v(name, direction, command, header, wire=None, body=None, empty_body_frame=False):
+    """header: the normalised header; wire: the header frame if it differs (bytes or dict)."""
+    if wire is None:
+        wire_bytes = compact(header)
+    elif isinstance(wire, (bytes, bytearray)):
+        wire_bytes = bytes(wire)
+    else:
+        wire_bytes = compact(wire)
+    frames = [SIG, command.encode("ascii"), wire_bytes]
+    if body:
+        frames.append(body)
+    elif empty_body_frame:
+        frames.append(b"")
+    vec = {"name": name, "direction": direction, "frames": hexframes(frames), "command": command,
+           "header": header}
+    if command in ("SEND", "DELIVER"):
+        vec["body_hex"] = (body or b"").hex()
+    valid.append(vec)
+
+
+N2B, B2N = "node-to-broker", "broker-to-node"
+
+# ---- HELLO
+v("hello-minimal", N2B, "HELLO", {"node": "test-a", "window": 64}, wire={"node": "test-a"})
+v("hello-full", N2B, "HELLO", {"node": "test-b", "window": 128, "agent": "example-node/1.0"})
+v("hello-unknown-members-ignored", N2B, "HELLO", {"node": "test-a", "window": 8},
+  wire={"window": 8, "future": {"nested": [1, 2, {"x": None}]}, "node": "test-a"})
+v("hello-null-optional-is-absent", N2B, "HELLO", {"node": "test-a", "window": 64},
+  wire={"node": "test-a", "window": None, "agent": None})
+v("hello-window-max-whitespace", N2B, "HELLO", {"node": "test-a", "window": 1024},
+  wire=b' { "node" : "test-a" ,\r\n\t"window" : 1024 } ')
+
+# ---- WELCOME
+v("welcome", B2N, "WELCOME", {"node": "test-a", "session": "s-1", "heartbeat_ms": 5000,
+                              "liveness": 3, "window": 64, "ack_timeout_ms": 30000,
+                              "max_header": 16384, "max_body": 1048576,
+                              "max_recipients": 64, "pending": 2, "receipts": 1})
+
+# ---- SEND
+v("send-routine-no-case-no-body", N2B, "SEND",
+  {"id": "test-a:000001", "to": ["test-b"], "kind": "referral.request", "priority": "routine"})
+v("send-urgent-case-body", N2B, "SEND",
+  {"id": "test-a:000002", "to": ["test-b"], "kind": "referral.request", "case": CASE,
+   "priority": "urgent"}, body=BODY_JSON)
+v("send-crisis-two-recipients-uppercase-case-binary-body", N2B, "SEND",
+  {"id": "test-a:000003", "to": ["test-b", "test-a"], "kind": "crisis.alert", "case": CASE,
+   "priority": "crisis"},
+  wire={"priority": "crisis", "case": CASE_UPPER, "kind": "crisis.alert",
+        "to": ["test-b", "test-a"], "id": "test-a:000003"},
+  body=BODY_BINARY)
+v("send-empty-body-frame", N2B, "SEND",
+  {"id": "test-a:000004", "to": ["test-b"], "kind": "discharge.notice", "case": CASE2,
+   "priority": "routine"}, empty_body_frame=True)
+v("send-null-case-escaped-kind", N2B, "SEND",
+  {"id": "0b7e4d2a@test-a.example:42", "to": ["test-b"], "kind": "followup.visit",
+   "priority": "urgent"},
+  wire=b'{"id":"0b7e4d2a@test-a.example:42","to":["test-b"],'
+       b'"kind":"followup\\u002evisit","case":null,"priority":"urgent","x-trace":"abc"}')
+
+# ---- ACCEPTED
+v("accepted", B2N, "ACCEPTED", {"id": "test-a:000002", "seq": 1042, "duplicate": False})
+v("accepted-duplicate-max-seq", B2N, "ACCEPTED",
+  {"id": "test-a:000002", "seq": 9007199254740991, "duplicate": True})
+
+# ---- REJECTED
+v("rejected-unknown-recipient", B2N, "REJECTED",
+  {"id": "test-a:000005", "code": "UNKNOWN_RECIPIENT", "retry": False,
+   "reason": "recipient is not a known node", "recipient": "no-such-node"})
+v("rejected-bad-field", B2N, "REJECTED",
+  {"id": "test-a:000006", "code": "BAD_FIELD", "retry": False,
+   "reason": "kind must be lowercase segments separated by dots", "field": "kind"})
+v("rejected-store-failed-retry-utf8-reason", B2N, "REJECTED",
+  {"id": "test-a:000007", "code": "STORE_FAILED", "retry": True,
+   "reason": "disk full \u2014 nothing stored, \"retry\" later \u00e9\u4e2d"})
+v("rejected-unknown-code", B2N, "REJECTED",
+  {"id": "test-a:000008", "code": "FUTURE_CODE_9", "retry": True, "reason": ""})
+
+# ---- DELIVER
+v("deliver-case-body", B2N, "DELIVER",
+  {"seq": 1042, "id": "test-a:000002", "from": "test-a", "to": ["test-b"],
+   "kind": "referral.request", "case": CASE, "priority": "urgent", "accepted_at": T0,
+   "attempt": 1}, body=BODY_JSON)
+v("deliver-no-case-no-body-retry", B2N, "DELIVER",
+  {"seq": 7, "id": "test-b:x", "from": "test-b", "to": ["test-a", "test-b"],
+   "kind": "escalation.notice", "priority": "routine", "accepted_at": 0, "attempt": 3})
+
+# ---- ACK / NACK
+v("ack", N2B, "ACK", {"seq": 1042})
+v("ack-max-seq", N2B, "ACK", {"seq": 9007199254740991}, wire=b'{"seq":9007199254740991}')
+v("nack-retry", N2B, "NACK", {"seq": 1042, "retry": True, "reason": "inbox unavailable"})
+v("nack-permanent", N2B, "NACK",
+  {"seq": 1043, "retry": False, "reason": "kind not handled by this node"})
+v("nack-reason-escapes", N2B, "NACK", {"seq": 1, "retry": True, "reason": "\u00e9 \"q\" \\"},
+  wire=b'{"reason":"\\u00e9 \\"q\\" \\\\","retry":true,"seq":1}')
+
+# ---- RECEIPT / RECEIPT-ACK
+v("receipt-delivered", B2N, "RECEIPT",
+  {"receipt": 77, "seq": 1042, "id": "test-a:000002", "recipient": "test-b",
+   "outcome": "delivered", "at": T0 + 250})
+v("receipt-dead-lettered", B2N, "RECEIPT",
+  {"receipt": 78, "seq": 1043, "id": "test-a:000003", "recipient": "test-b",
+   "outcome": "dead-lettered", "at": T0 + 900,
+   "reason": "refused by recipient: kind not handled by this node"})
+v("receipt-ack", N2B, "RECEIPT-ACK", {"receipt": 77})
+
+# ---- PING / PONG / BYE both ways
+for cmd in ("PING", "PONG", "BYE"):
+    v(cmd.lower() + "-node", N2B, cmd, {}, wire=b"{}")
+    v(cmd.lower() + "-broker", B2N, cmd, {}, wire=b"{}")
+v("ping-with-members-and-space", N2B, "PING", {}, wire=b' {"ts":1,"note":"x"}\n')
+v("ping-header-at-limit", N2B, "PING", {}, wire=header_of_size(16384))
+
+# ---- ERROR
+v("error-not-connected", B2N, "ERROR",
+  {"code": "NOT_CONNECTED", "reason": "send HELLO first", "fatal": False, "command": "SEND"})
+v("error-unknown-node-fatal", B2N, "ERROR",
+  {"code": "UNKNOWN_NODE", "reason": "node is not in the directory", "fatal": True,
+   "command": "HELLO"})
+v("error-bad-field", B2N, "ERROR",
+  {"code": "BAD_FIELD", "reason": "seq must be an integer from 1 to 9007199254740991",
+   "fatal": False, "command": "ACK", "field": "seq"})
+v("error-bad-signature-minimal", B2N, "ERROR",
+  {"code": "BAD_SIGNATURE", "reason": "not an RBP/1 message", "fatal": False})
+
+# ============================================================================ invalid vectors
+invalid = []
+
+
+def inv(name, frames, code, reply="ERROR", context="session", field=None, msg_id=None,
+        recipient=None, fatal=None, codec=True):
+    frames = [f if isinstance(f, (bytes, bytearray)) else
+              (compact(f) if isinstance(f, dict) else f.encode("utf-8")) for f in frames]
+    err = {"code": code, "reply": reply}
+    if field is not None:
+        err["field"] = field
+    if msg_id is not None:
+        err["id"] = msg_id
+    if recipient is not None:
+        err["recipient"] = recipient
+    if reply == "ERROR":
+        if fatal is None:
+            is_hello = len(frames) > 1 and bytes(frames[0]) == SIG and bytes(frames[1]) == b"HELLO"
+            fatal = code in ("UNSUPPORTED_VERSION", "UNKNOWN_NODE") or is_hello
+        err["fatal"] = fatal
+    vec = {"name": name, "context": context, "frames": hexframes(frames), "error": err}
+    if not codec:
+        vec["codec"] = False
+    invalid.append(vec)
+
+
+
+
+PING = [SIG, b"PING", b"{}"]
+GOOD_SEND = {"id": "test-a:bad-1", "to": ["test-b"], "kind": "referral.request",
+             "priority": "routine"}
+
+
+def send_with(**changes):
+    h = dict(GOOD_SEND)
+    for k, val in changes.items():
+        if val is ...:
+            h.pop(k, None)
+        else:
+            h[k] = val
+    return [SIG, b"SEND", compact(h)]
+
+
+# BAD_SIGNATURE
+inv("signature-short", [b"RBP", b"PING", b"{}"], "BAD_SIGNATURE")
+inv("signature-lowercase", [b"rbp\x01", b"PING", b"{}"], "BAD_SIGNATURE")
+inv("signature-mdp", [b"MDPC01", b"PING", b"{}"], "BAD_SIGNATURE")
+inv("signature-empty-frame", [b"", b"RBP\x01", b"PING", b"{}"], "BAD_SIGNATURE")
+inv("signature-long", [b"RBP\x01\x00", b"PING", b"{}"], "BAD_SIGNATURE")
+inv("signature-only-garbage", [b"\xff"], "BAD_SIGNATURE")
+# UNSUPPORTED_VERSION
+inv("version-2", [b"RBP\x02", b"HELLO", b'{"node":"test-a"}'], "UNSUPPORTED_VERSION",
+    context="no-session")
+inv("version-0", [b"RBP\x00", b"PING", b"{}"], "UNSUPPORTED_VERSION")
+# BAD_FRAMES
+inv("frames-one", [SIG], "BAD_FRAMES")
+inv("frames-two", [SIG, b"PING"], "BAD_FRAMES")
+inv("frames-ack-four", [SIG, b"ACK", b'{"seq":1}', b""], "BAD_FRAMES")
+inv("frames-send-five", send_with() + [b"body", b"more"], "BAD_FRAMES")
+inv("frames-hello-four", [SIG, b"HELLO", b'{"node":"test-a"}', b"x"], "BAD_FRAMES",
+    context="no-session")
+# UNKNOWN_COMMAND
+inv("command-misspelt", [SIG, b"HELO", b'{"node":"test-a"}'], "UNKNOWN_COMMAND",
+    context="no-session")
+inv("command-lowercase", [SIG, b"ping", b"{}"], "UNKNOWN_COMMAND")
+inv("command-empty", [SIG, b"", b"{}"], "UNKNOWN_COMMAND")
+inv("command-binary", [SIG, b"\x00\xffPING", b"{}"], "UNKNOWN_COMMAND")
+# UNEXPECTED_COMMAND (a node sending broker commands)
+inv("unexpected-welcome", [SIG, b"WELCOME", b"{}"], "UNEXPECTED_COMMAND")
+inv("unexpected-deliver", [SIG, b"DELIVER", b"{}"], "UNEXPECTED_COMMAND")
+inv("unexpected-accepted", [SIG, b"ACCEPTED", b"{}"], "UNEXPECTED_COMMAND")
+inv("unexpected-rejected", [SIG, b"REJECTED", b"{}"], "UNEXPECTED_COMMAND")
+inv("unexpected-receipt", [SIG, b"RECEIPT", b"{}"], "UNEXPECTED_COMMAND")
+inv("unexpected-error", [SIG, b"ERROR", b"{}"], "UNEXPECTED_COMMAND")
+# TOO_LARGE
+inv("header-too-large", [SIG, b"PING", header_of_size(16385)], "TOO_LARGE")
+BIG_SEND_HEADER = b'{"id":"test-a:big",' + header_of_size(16385 - 18)[1:]
+assert len(BIG_SEND_HEADER) == 16385
+inv("send-header-too-large-is-error", [SIG, b"SEND", BIG_SEND_HEADER], "TOO_LARGE")
+# BAD_HEADER
+inv("header-not-json", [SIG, b"ACK", b"seq=1"], "BAD_HEADER")
+inv("header-empty", [SIG, b"PING", b""], "BAD_HEADER")
+inv("header-array", [SIG, b"PING", b"[]"], "BAD_HEADER")
+inv("header-string", [SIG, b"PING", b'"{}"'], "BAD_HEADER")
+inv("header-null", [SIG, b"PING", b"null"], "BAD_HEADER")
+inv("header-bad-utf8", [SIG, b"NACK", b'{"seq":1,"retry":true,"reason":"\xff"}'], "BAD_HEADER")
+inv("header-overlong-utf8", [SIG, b"NACK", b'{"seq":1,"retry":true,"reason":"\xc0\xaf"}'],
+    "BAD_HEADER")
+inv("header-utf8-surrogate", [SIG, b"NACK", b'{"seq":1,"retry":true,"reason":"\xed\xa0\x80"}'],
+    "BAD_HEADER")
+inv("header-lone-surrogate-escape", [SIG, b"NACK", b'{"seq":1,"retry":true,"reason":"\\ud800"}'],
+    "BAD_HEADER")
+inv("header-low-surrogate-first", [SIG, b"PING", b'{"a":"\\udc00\\ud800"}'], "BAD_HEADER")
+inv("header-duplicate-key", [SIG, b"ACK", b'{"seq":1,"seq":2}'], "BAD_HEADER")
+inv("header-duplicate-key-escaped", [SIG, b"ACK", b'{"seq":1,"s\\u0065q":1}'], "BAD_HEADER")
+inv("header-duplicate-key-nested", [SIG, b"PING", b'{"a":{"b":1,"b":1}}'], "BAD_HEADER")
+inv("header-too-deep", [SIG, b"PING", b'{"a":[[{"b":[]}]]}'], "BAD_HEADER")
+inv("header-trailing-garbage", [SIG, b"ACK", b'{"seq":1} x'], "BAD_HEADER")
+inv("header-two-objects", [SIG, b"PING", b"{}{}"], "BAD_HEADER")
+inv("header-trailing-comma", [SIG, b"ACK", b'{"seq":1,}'], "BAD_HEADER")
+inv("header-leading-zero", [SIG, b"ACK", b'{"seq":01}'], "BAD_HEADER")
+inv("header-single-quotes", [SIG, b"ACK", b"{'seq':1}"], "BAD_HEADER")
+inv("header-bad-escape", [SIG, b"PING", b'{"a":"\\x41"}'], "BAD_HEADER")
+inv("header-raw-control-char", [SIG, b"PING", b'{"a":"x\ny"}'], "BAD_HEADER")
+inv("header-bom", [SIG, b"PING", b"\xef\xbb\xbf{}"], "BAD_HEADER")
+inv("header-unterminated", [SIG, b"ACK", b'{"seq":1'], "BAD_HEADER")
+inv("header-nan", [SIG, b"PING", b'{"a":NaN}'], "BAD_HEADER")
+inv("header-hello-not-json-fatal", [SIG, b"HELLO", b"node=test-a"], "BAD_HEADER",
+    context="no-session")
+# BAD_FIELD in ERROR
+inv("hello-node-missing", [SIG, b"HELLO", b"{}"], "BAD_FIELD", field="node", context="no-session")
+inv("hello-node-uppercase", [SIG, b"HELLO", b'{"node":"Test-A"}'], "BAD_FIELD", field="node",
+    context="no-session")
+inv("hello-node-leading-dash", [SIG, b"HELLO", b'{"node":"-test"}'], "BAD_FIELD", field="node",
+    context="no-session")
+inv("hello-node-too-long", [SIG, b"HELLO", compact({"node": "t" * 65})], "BAD_FIELD",
+    field="node", context="no-session")
+inv("hello-node-number", [SIG, b"HELLO", b'{"node":42}'], "BAD_FIELD", field="node",
+    context="no-session")
+inv("hello-window-zero", [SIG, b"HELLO", b'{"node":"test-a","window":0}'], "BAD_FIELD",
+    field="window", context="no-session")
+inv("hello-window-over-max", [SIG, b"HELLO", b'{"node":"test-a","window":1025}'], "BAD_FIELD",
+    field="window", context="no-session")
+inv("hello-window-string", [SIG, b"HELLO", b'{"node":"test-a","window":"64"}'], "BAD_FIELD",
+    field="window", context="no-session")
+inv("hello-window-fraction", [SIG, b"HELLO", b'{"node":"test-a","window":64.0}'], "BAD_FIELD",
+    field="window", context="no-session")
+inv("hello-window-exponent", [SIG, b"HELLO", b'{"node":"test-a","window":6.4e1}'], "BAD_FIELD",
+    field="window", context="no-session")
+inv("hello-agent-too-long", [SIG, b"HELLO", compact({"node": "test-a", "agent": "a" * 65})],
+    "BAD_FIELD", field="agent", context="no-session")
+inv("hello-agent-control-char", [SIG, b"HELLO", b'{"node":"test-a","agent":"x\\ny"}'],
+    "BAD_FIELD", field="agent", context="no-session")
+inv("ack-seq-missing", [SIG, b"ACK", b"{}"], "BAD_FIELD", field="seq")
+inv("ack-seq-null", [SIG, b"ACK", b'{"seq":null}'], "BAD_FIELD", field="seq")
+inv("ack-seq-zero", [SIG, b"ACK", b'{"seq":0}'], "BAD_FIELD", field="seq")
+inv("ack-seq-negative", [SIG, b"ACK", b'{"seq":-1}'], "BAD_FIELD", field="seq")
+inv("ack-seq-2-pow-53", [SIG, b"ACK", b'{"seq":9007199254740992}'], "BAD_FIELD", field="seq")
+inv("ack-seq-huge", [SIG, b"ACK", b'{"seq":123456789012345678901234567890}'], "BAD_FIELD",
+    field="seq")
+inv("ack-seq-string", [SIG, b"ACK", b'{"seq":"1"}'], "BAD_FIELD", field="seq")
+inv("nack-retry-missing", [SIG, b"NACK", b'{"seq":1,"reason":"x"}'], "BAD_FIELD", field="retry")
+inv("nack-retry-number", [SIG, b"NACK", b'{"seq":1,"retry":1,"reason":"x"}'], "BAD_FIELD",
+    field="retry")
+inv("nack-reason-missing", [SIG, b"NACK", b'{"seq":1,"retry":false}'], "BAD_FIELD",
+    field="reason")
+inv("nack-reason-too-long", [SIG, b"NACK", compact({"seq": 1, "retry": False, "reason": "r" * 201})],
+    "BAD_FIELD", field="reason")
+inv("receipt-ack-receipt-string", [SIG, b"RECEIPT-ACK", b'{"receipt":"77"}'], "BAD_FIELD",
+    field="receipt")
+inv("send-id-missing-is-error", send_with(id=...), "BAD_FIELD", field="id")
+inv("send-id-invalid-is-error", send_with(id="has space"), "BAD_FIELD", field="id")
+inv("send-id-too-long-is-error", send_with(id="i" * 129), "BAD_FIELD", field="id")
+inv("send-id-number-is-error", send_with(id=12), "BAD_FIELD", field="id")
+# BAD_FIELD / TOO_LARGE in REJECTED (SEND with a readable id)
+inv("send-to-missing", send_with(to=..., id="test-a:bad-2"), "BAD_FIELD", "REJECTED",
+    field="to", msg_id="test-a:bad-2")
+inv("send-to-empty", send_with(to=[], id="test-a:bad-3"), "BAD_FIELD", "REJECTED", field="to",
+    msg_id="test-a:bad-3")
+inv("send-to-duplicate", send_with(to=["test-b", "test-b"], id="test-a:bad-4"), "BAD_FIELD",
+    "REJECTED", field="to", msg_id="test-a:bad-4")
+inv("send-to-too-many", send_with(to=["test-%d" % i for i in range(65)], id="test-a:bad-5"),
+    "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:bad-5")
+inv("send-to-bad-node-id", send_with(to=["test-b", "Test B"], id="test-a:bad-6"), "BAD_FIELD",
+    "REJECTED", field="to", msg_id="test-a:bad-6")
+inv("send-to-string", send_with(to="test-b", id="test-a:bad-7"), "BAD_FIELD", "REJECTED",
+    field="to", msg_id="test-a:bad-7")
+inv("send-kind-uppercase", send_with(kind="Referral.Request", id="test-a:bad-8"), "BAD_FIELD",
+    "REJECTED", field="kind", msg_id="test-a:bad-8")
+inv("send-kind-empty-segment", send_with(kind="referral..request", id="test-a:bad-9"),
+    "BAD_FIELD", "REJECTED", field="kind", msg_id="test-a:bad-9")
+inv("send-kind-digit-first", send_with(kind="referral.1st", id="test-a:bad-10"), "BAD_FIELD",
+    "REJECTED", field="kind", msg_id="test-a:bad-10")
+inv("send-kind-missing", send_with(kind=..., id="test-a:bad-11"), "BAD_FIELD", "REJECTED",
+    field="kind", msg_id="test-a:bad-11")
+inv("send-case-not-uuid", send_with(case="case-42", id="test-a:bad-12"), "BAD_FIELD",
+    "REJECTED", field="case", msg_id="test-a:bad-12")
+inv("send-case-no-hyphens", send_with(case=CASE.replace("-", ""), id="test-a:bad-13"),
+    "BAD_FIELD", "REJECTED", field="case", msg_id="test-a:bad-13")
+inv("send-priority-unknown", send_with(priority="high", id="test-a:bad-14"), "BAD_FIELD",
+    "REJECTED", field="priority", msg_id="test-a:bad-14")
+inv("send-priority-missing", send_with(priority=..., id="test-a:bad-15"), "BAD_FIELD",
+    "REJECTED", field="priority", msg_id="test-a:bad-15")
+inv("send-priority-uppercase", send_with(priority="CRISIS", id="test-a:bad-16"), "BAD_FIELD",
+    "REJECTED", field="priority", msg_id="test-a:bad-16")
+
+# ---- broker-state faults (codec: false): replayed against a running broker
+inv("state-send-before-hello", [SIG, b"SEND", compact(dict(GOOD_SEND, id="test-a:state-1"))],
+    "NOT_CONNECTED", context="no-session", codec=False)
+inv("state-ack-before-hello", [SIG, b"ACK", b'{"seq":1}'], "NOT_CONNECTED", context="no-session",
+    codec=False)
+inv("state-hello-unknown-node", [SIG, b"HELLO", b'{"node":"no-such-node"}'], "UNKNOWN_NODE",
+    context="no-session", codec=False)
+inv("state-ack-unknown-delivery", [SIG, b"ACK", b'{"seq":999999999}'], "UNKNOWN_DELIVERY",
+    codec=False)
+inv("state-nack-unknown-delivery", [SIG, b"NACK", b'{"seq":999999999,"retry":true,"reason":""}'],
+    "UNKNOWN_DELIVERY", codec=False)
+inv("state-receipt-ack-unknown", [SIG, b"RECEIPT-ACK", b'{"receipt":999999999}'],
+    "UNKNOWN_RECEIPT", codec=False)
+inv("state-send-unknown-recipient", [SIG, b"SEND", compact(
+    {"id": "test-a:state-2", "to": ["no-such-node"], "kind": "referral.request",
+     "priority": "routine"})], "UNKNOWN_RECIPIENT", "REJECTED", msg_id="test-a:state-2",
+    recipient="no-such-node", codec=False)
+inv("state-send-one-unknown-recipient", [SIG, b"SEND", compact(
+    {"id": "test-a:state-3", "to": ["test-b", "no-such-node"], "kind": "referral.request",
+     "case": CASE2, "priority": "crisis"}), BODY_JSON], "UNKNOWN_RECIPIENT", "REJECTED",
+    msg_id="test-a:state-3", recipient="no-such-node", codec=False)
+
+
+def write(name, vectors):
+    names = [x["name"] for x in vectors]
+    assert len(names) == len(set(names)), "duplicate vector names"
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[\n")
+        f.write(",\n".join("  " + json.dumps(x, ensure_ascii=False) for x in vectors))
+        f.write("\n]\n")
+
+
+if __name__ == "__main__":
+    for cmd in ("HELLO", "WELCOME", "SEND", "ACCEPTED", "REJECTED", "DELIVER", "ACK", "NACK",
+                "RECEIPT", "RECEIPT-ACK", "PING", "PONG", "BYE", "ERROR"):
+        assert any(x["command"] == cmd for x in valid), cmd
+    write("valid.json", valid)
+    write("invalid.json", invalid)
+    print("%d valid, %d invalid vectors" % (len(valid), len(invalid)))
