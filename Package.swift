@@ -90,6 +90,7 @@ let package = Package(
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
             dependencies: ["ReferralClient"],

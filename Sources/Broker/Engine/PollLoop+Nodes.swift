@@ -94,6 +94,9 @@ extension PollLoop {
             ])
         // The codec knows the spec's answer: REJECTED for a SEND with a readable id, else ERROR.
         _ = send(failure.reply, to: routingId)
+        if failure.isFatal, let node {
+            scheduler.closeSession(node: node, reason: .fatalError, now: clock.nowMillis())
+        }
     }
 
     private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, now: Int64) {
