@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
-            dependencies: ["ReferralClient"],
+            dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -109,6 +109,8 @@ extension PollLoop {
                     logger.critical("message missing from the store", metadata: ["seq": "\(seq)"])
                     waitingForLoad[seq] = nil
                 }
+            case .trail(let entries, let replyTo) where entries.isEmpty:
+                replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such message or case"], to: replyTo)
             case .trail(let entries, let replyTo):
                 replyAdmin(ok: true, object: ["events": entries.map(trailObject)], to: replyTo)
             case .trailFailed(let reason, let replyTo):

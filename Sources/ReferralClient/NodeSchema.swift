@@ -1,0 +1,78 @@
+import GRDB
+
+// Ordered, forward-only migrations of the node store. Never edit a shipped migration: append a new one.
+//
+// - outbox: every message handed to the library, in commit order (`position`). `state` 0 queued, 1 accepted,
+//   2 rejected (for good). The body is kept until ACCEPTED (a resend must be identical), then dropped;
+//   `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is recognised as the same
+//   content or a conflict.
+//   `not_before` delays the resend after a retryable rejection. Recipients are comma-joined (node ids never
+//   contain commas), in the application's order.
+// - inbox: every message delivered to this node, once: UNIQUE(sender, message_id) is the dedupe key and is kept
+//   after the message is completed (the body is dropped then).
+// - receipts: the broker's receipts, keyed by the broker's receipt number; `reported_at` marks those handed to
+//   the application by `nextReceipt`.
+enum NodeSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-node") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        position INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        recipients TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        case_id TEXT,
+                        priority TEXT NOT NULL,
+                        body BLOB,
+                        digest BLOB NOT NULL,
+                        state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+                        seq INTEGER,
+                        duplicate INTEGER NOT NULL DEFAULT 0,
+                        code TEXT,
+                        reason TEXT,
+                        field TEXT,
+                        recipient TEXT,
+                        retries INTEGER NOT NULL DEFAULT 0,
+                        not_before INTEGER,
+                        created_at INTEGER NOT NULL,
+                        answered_at INTEGER
+                    ) STRICT;
+                    CREATE INDEX outbox_queued ON outbox(position) WHERE state = 0;
+
+                    CREATE TABLE inbox (
+                        position INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sender TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        recipients TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        case_id TEXT,
+                        priority TEXT NOT NULL,
+                        accepted_at INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        body BLOB,
+                        completed_at INTEGER,
+                        UNIQUE (sender, message_id)
+                    ) STRICT;
+                    CREATE INDEX inbox_open ON inbox(position) WHERE completed_at IS NULL;
+
+                    CREATE TABLE receipts (
+                        receipt INTEGER PRIMARY KEY,
+                        seq INTEGER NOT NULL,
+                        message_id TEXT NOT NULL,
+                        recipient TEXT NOT NULL,
+                        delivered INTEGER NOT NULL CHECK (delivered IN (0, 1)),
+                        at INTEGER NOT NULL,
+                        reason TEXT,
+                        received_at INTEGER NOT NULL,
+                        reported_at INTEGER
+                    ) STRICT;
+                    CREATE INDEX receipts_message ON receipts(message_id);
+                    CREATE INDEX receipts_unreported ON receipts(receipt) WHERE reported_at IS NULL;
+                    """)
+        }
+        return migrator
+    }
+}

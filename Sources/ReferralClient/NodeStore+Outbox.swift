@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import ReferralProtocol
+
+/// A queued outbox entry with everything needed to send it.
+struct OutboxRow: Sendable, Hashable {
+    var position: Int64
+    var id: String
+    var to: [String]
+    var kind: String
+    var caseId: String?
+    var priority: Priority
+    var body: [UInt8]
+    var retries: Int
+    var notBefore: Int64?
+}
+
+/// What the broker answered to a SEND, as the connection thread records it.
+enum OutboxAnswer: Sendable, Hashable {
+    case accepted(id: String, seq: Int64, duplicate: Bool)
+    /// REJECTED with `retry: false`: final.
+    case rejected(id: String, code: String, reason: String, field: String?, recipient: String?)
+    /// REJECTED with `retry: true`: stays queued, resent at `notBefore`.
+    case retryLater(id: String, code: String, reason: String, notBefore: Int64)
+
+    var id: String {
+        switch self {
+        case .accepted(let id, _, _), .rejected(let id, _, _, _, _), .retryLater(let id, _, _, _): id
+        }
+    }
+}
+
+extension NodeStore {
+    /// Commits the messages to the outbox in one transaction (all or none) and returns their ids.
+    ///
+    /// A message whose id is already in the outbox with the same content (same 1/RBP content digest: recipients
+    /// in any order, kind, case, priority, body) is left as it is (sending again is idempotent); with different
+    /// content the whole call fails with `conflictingId`.
+    func enqueue(_ messages: [OutgoingMessage], now: Int64) throws -> [String] {
+        let prepared = try messages.map { try Validation.prepared($0) }
+        return try write("enqueue") { db in
+            for message in prepared {
+                let digest = Send(
+                    id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
+                    priority: message.priority, body: message.body
+                ).contentDigest
+                if let existing = try Data.fetchOne(
+                    db, sql: "SELECT digest FROM outbox WHERE id = ?", arguments: [message.id])
+                {
+                    guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
+                    continue
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        message.id, message.to.joined(separator: ","), message.kind, message.caseId,
+                        message.priority.rawValue, Data(message.body), Data(digest), now,
+                    ])
+            }
+            return prepared.map(\.id)
+        }
+    }
+
+    /// Queued entries after `position`, in commit order.
+    func queuedOutbox(after position: Int64, limit: Int) throws -> [OutboxRow] {
+        try read("load outbox") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                    FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
+                    """,
+                arguments: [position, limit]
+            ).map(Self.outboxRow)
+        }
+    }
+
+    /// One queued entry by id (nil if it is no longer queued).
+    func queuedOutbox(id: String) throws -> OutboxRow? {
+        try read("load outbox entry") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                    FROM outbox WHERE state = 0 AND id = ?
+                    """,
+                arguments: [id]
+            ).map(Self.outboxRow)
+        }
+    }
+
+    private static func outboxRow(_ row: Row) -> OutboxRow {
+        OutboxRow(
+            position: row["position"], id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"],
+            caseId: row["case_id"], priority: Priority(rawValue: row["priority"]) ?? .routine,
+            body: (row["body"] as Data?).map { [UInt8]($0) } ?? [], retries: row["retries"],
+            notBefore: row["not_before"])
+    }
+
+    /// Records answers inside a batch transaction. Only queued entries change: a late answer to an entry
+    /// already settled is ignored.
+    static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
+        switch answer {
+        case .accepted(let id, let seq, let duplicate):
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 1, seq = ?, duplicate = ?, body = NULL, not_before = NULL,
+                        answered_at = ? WHERE id = ? AND state = 0
+                    """,
+                arguments: [seq, duplicate, now, id])
+        case .rejected(let id, let code, let reason, let field, let recipient):
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 2, code = ?, reason = ?, field = ?, recipient = ?, not_before = NULL,
+                        answered_at = ? WHERE id = ? AND state = 0
+                    """,
+                arguments: [code, reason, field, recipient, now, id])
+        case .retryLater(let id, let code, let reason, let notBefore):
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET code = ?, reason = ?, retries = retries + 1, not_before = ?
+                    WHERE id = ? AND state = 0
+                    """,
+                arguments: [code, reason, notBefore, id])
+        }
+    }
+
+    /// The outbox entry with this id, without its body.
+    func outboxEntry(id: String) throws -> OutboxEntry? {
+        try read("read outbox entry") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, recipients, kind, case_id, priority, state, seq, duplicate, code, reason, field,
+                            recipient, retries, created_at, answered_at FROM outbox WHERE id = ?
+                        """,
+                    arguments: [id])
+            else { return nil }
+            let state: OutboxState =
+                switch row["state"] as Int {
+                case 1: .accepted
+                case 2: .rejected
+                default: .queued
+                }
+            return OutboxEntry(
+                id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"], caseId: row["case_id"],
+                priority: Priority(rawValue: row["priority"]) ?? .routine, state: state, seq: row["seq"],
+                duplicate: row["duplicate"], code: row["code"], reason: row["reason"], field: row["field"],
+                recipient: row["recipient"], retries: row["retries"], createdAt: row["created_at"],
+                answeredAt: row["answered_at"])
+        }
+    }
+
+    /// How many entries are still queued.
+    func queuedCount() throws -> Int {
+        try read("count outbox") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 0") ?? 0
+        }
+    }
+}
+
+func splitRecipients(_ text: String) -> [String] {
+    text.split(separator: ",").map(String.init)
+}

@@ -1,0 +1,88 @@
+import GRDB
+
+extension NodeStore {
+    /// Records a receipt unless its number is recorded already. Returns whether it was new.
+    static func insert(_ receipt: DeliveryReceipt, now: Int64, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO receipts (receipt, seq, message_id, recipient, delivered, at, reason, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (receipt) DO NOTHING
+                """,
+            arguments: [
+                receipt.receipt, receipt.seq, receipt.messageId, receipt.recipient, receipt.delivered, receipt.at,
+                receipt.reason, now,
+            ])
+        return db.changesCount > 0
+    }
+
+    /// Receipts of one of this node's messages, by receipt number.
+    func receipts(forMessage id: String) throws -> [DeliveryReceipt] {
+        try read("read receipts") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT receipt, seq, message_id, recipient, delivered, at, reason FROM receipts
+                    WHERE message_id = ? ORDER BY receipt
+                    """,
+                arguments: [id]
+            ).map(Self.receipt)
+        }
+    }
+
+    /// The oldest receipt not yet handed to the application, marked as handed over in the same transaction.
+    func takeNextReceipt(now: Int64) throws -> DeliveryReceipt? {
+        try write("take receipt") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT receipt, seq, message_id, recipient, delivered, at, reason FROM receipts
+                        WHERE reported_at IS NULL ORDER BY receipt LIMIT 1
+                        """)
+            else { return nil }
+            let receipt = Self.receipt(row)
+            try db.execute(
+                sql: "UPDATE receipts SET reported_at = ? WHERE receipt = ?", arguments: [now, receipt.receipt])
+            return receipt
+        }
+    }
+
+    private static func receipt(_ row: Row) -> DeliveryReceipt {
+        DeliveryReceipt(
+            receipt: row["receipt"], seq: row["seq"], messageId: row["message_id"], recipient: row["recipient"],
+            delivered: row["delivered"], at: row["at"], reason: row["reason"])
+    }
+}
+
+/// Everything the connection thread commits together: answers to SENDs, deliveries and receipts that arrived in
+/// one poll round. One transaction, one fsync; the ACKs go out only after it.
+struct StoreBatch: Sendable {
+    var answers: [OutboxAnswer] = []
+    var deliveries: [InboxDelivery] = []
+    var receipts: [DeliveryReceipt] = []
+
+    var isEmpty: Bool { answers.isEmpty && deliveries.isEmpty && receipts.isEmpty }
+}
+
+/// What a batch changed.
+struct BatchResult: Sendable {
+    var newMessages = 0
+    var newReceipts = 0
+}
+
+extension NodeStore {
+    func apply(_ batch: StoreBatch, now: Int64) throws -> BatchResult {
+        try write("commit batch") { db in
+            var result = BatchResult()
+            for answer in batch.answers { try Self.record(answer, now: now, in: db) }
+            for delivery in batch.deliveries where try Self.insert(delivery, now: now, in: db) {
+                result.newMessages += 1
+            }
+            for receipt in batch.receipts where try Self.insert(receipt, now: now, in: db) {
+                result.newReceipts += 1
+            }
+            return result
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// ReferralClient: see the module's files.

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+
+/// The operators' and integrators' command line: send and receive as a node, and ask the broker how things stand.
+@main
+struct ReferralCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "referralctl",
+        abstract: "Send and receive referral messages as a node, and inspect the referral broker.",
+        discussion: """
+            A node is one agency system. Its configuration is one JSON file:
+              {"node": "test-a", "broker": "tcp://127.0.0.1:5570",
+               "store": "test-a.sqlite"}
+            "store" is the node's own SQLite file (outbox, inbox, receipts),
+            relative to the configuration file's directory. Optional fields:
+            "window" (64), "reconnect_initial_ms" (1000), "reconnect_max_ms"
+            (32000), "heartbeat_ms", "welcome_timeout_ms" (10000).
+            Only one process at a time may use a node's configuration.
+
+            Examples:
+              echo '{"note":"made-up"}' | referralctl send --config test-a.json \\
+                  --to test-b --kind referral.request --priority urgent --body -
+              referralctl listen --config test-b.json --count 1 --timeout 10
+              referralctl listen --config test-a.json --receipts --timeout 5
+              referralctl status
+              referralctl trail --message test-a/test-a:000001
+              referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
+
+            status and trail ask the broker's admin endpoint: --admin, else
+            $REFERRAL_ADMIN, else \(AdminOptions.fallbackEndpoint).
+            They never open the broker's database.
+
+            Exit codes:
+              0  success
+              1  usage or configuration error, or the admin endpoint
+                 answered ERROR
+              2  the broker's admin endpoint did not answer within 5 s
+              3  the broker rejected the message
+              4  no answer from the broker in time (the message stays in
+                 the outbox and is sent the next time the node runs)
+            """,
+        version: "1",
+        subcommands: [SendCommand.self, ListenCommand.self, StatusCommand.self, TrailCommand.self]
+    )
+
+    /// Like ArgumentParser's, but a usage error exits 1 (not 64), as documented above.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Output.line(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { Output.error(message) }
+            Foundation.exit(code == .validationFailure ? Exit.usage.rawValue : code.rawValue)
+        }
+    }
+}
+
+/// The documented exit codes.
+enum Exit {
+    static let usage = ExitCode(1)
+    static let unreachable = ExitCode(2)
+    static let rejected = ExitCode(3)
+    static let timedOut = ExitCode(4)
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import ReferralClient
+import ReferralProtocol
+
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send one message as the node of --config.",
+        discussion: """
+            The message is first committed to the node's outbox, then handed
+            to the broker. By default the command waits until the broker has
+            it on disk (ACCEPTED) and prints its sequence number (seq).
+
+            If the broker does not answer within --timeout, the message stays
+            in the outbox and is sent the next time this node runs, with the
+            same id, so it is never stored twice. Sending again with the same
+            --id and content is safe: the broker answers with the original
+            seq ("duplicate": true). The same --id with other content fails.
+
+            Examples:
+              referralctl send --config test-a.json --to test-b \\
+                  --kind referral.request --body referral.json
+              echo '{}' | referralctl send --config test-a.json \\
+                  --to test-b --to test-c --kind discharge.notice \\
+                  --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b \\
+                  --priority crisis --body - --id test-a:000001 --json
+            prints {"id":"test-a:000001","outcome":"accepted","seq":1042,
+            "duplicate":false}.
+
+            Exit codes: 0 accepted (or queued, with --no-wait), 1 usage or
+            configuration error, 3 rejected (code and reason on stderr),
+            4 no answer within --timeout.
+            """
+    )
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("A recipient node id (repeat for several).", valueName: "NODE"))
+    var recipients: [String] = []
+
+    @Option(help: ArgumentHelp("The message kind, e.g. referral.request.", valueName: "KIND"))
+    var kind: String
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("The case id (a UUID).", valueName: "UUID"))
+    var caseId: String?
+
+    @Option(help: "The risk level.")
+    var priority: PriorityArgument = .routine
+
+    @Option(help: ArgumentHelp("File holding the body; '-' reads standard input.", valueName: "FILE"))
+    var body: String
+
+    @Option(help: ArgumentHelp("The message id (default: a new UUID).", valueName: "MSGID"))
+    var id: String?
+
+    @Flag(
+        name: .customLong("no-wait"),
+        help: """
+            Only commit the message to the outbox and print its id, without \
+            connecting; it goes to the broker the next time this node runs \
+            (any send or listen with this --config).
+            """)
+    var noWait = false
+
+    @Option(help: ArgumentHelp("How long to wait for the broker's answer.", valueName: "SECONDS"))
+    var timeout: Double = 30
+
+    @Flag(help: "Print the outcome as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard !recipients.isEmpty else { throw ValidationError("Give at least one recipient with --to.") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number.") }
+    }
+
+    func run() async throws {
+        let bytes = try readBody()
+        let node = try node.openNode()
+        var message = OutgoingMessage(
+            to: recipients, kind: kind, caseId: caseId, priority: priority.priority, body: bytes)
+        if let id { message.id = id }
+        let messageId: String
+        do {
+            messageId = try node.send(message)
+        } catch {
+            await node.shutdown()
+            Output.error("referralctl: \(error)")
+            throw Exit.usage
+        }
+        if noWait {
+            await node.shutdown()
+            report(messageId, outcome: nil)
+            return
+        }
+        node.start()
+        let outcome: SendOutcome
+        do {
+            outcome = try await node.outcome(of: messageId, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+            let problem = node.connectionProblem
+            await node.shutdown()
+            var text = "referralctl: no answer from the broker within \(Self.format(timeout)) s"
+            if let problem { text += " (\(problem))" }
+            Output.error(text + "; message \(messageId) stays in the outbox and will be sent next time")
+            if json {
+                Output.json([("id", .string(messageId)), ("outcome", .string("timeout"))])
+            }
+            throw Exit.timedOut
+        }
+        let entry = try? node.outboxEntry(id: messageId)
+        await node.shutdown()
+        report(messageId, outcome: outcome, entry: entry)
+        if case .rejected = outcome { throw Exit.rejected }
+    }
+
+    private func readBody() throws -> [UInt8] {
+        do {
+            if body == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: body)))
+        } catch {
+            Output.error("referralctl: cannot read the body file \(body)")
+            throw Exit.usage
+        }
+    }
+
+    private func report(_ id: String, outcome: SendOutcome?, entry: OutboxEntry? = nil) {
+        switch outcome {
+        case nil:
+            if json {
+                Output.json([("id", .string(id)), ("outcome", .string("queued"))])
+            } else {
+                Output.line(id)
+            }
+        case .accepted(let seq, let duplicate)?:
+            if json {
+                Output.json([
+                    ("id", .string(id)), ("outcome", .string("accepted")), ("seq", .integer(seq)),
+                    ("duplicate", .bool(duplicate)),
+                ])
+            } else {
+                Output.line("\(seq)")
+            }
+        case .rejected(let code, _, let reason)?:
+            var detail = ""
+            if let field = entry?.field { detail += " (field \(field))" }
+            if let recipient = entry?.recipient { detail += " (recipient \(recipient))" }
+            Output.error("referralctl: rejected: \(code): \(reason)\(detail)")
+            if json {
+                var members: [(key: String, value: JSONValue)] = [
+                    ("id", .string(id)), ("outcome", .string("rejected")), ("code", .string(code)),
+                    ("reason", .string(reason)),
+                ]
+                if let field = entry?.field { members.append(("field", .string(field))) }
+                if let recipient = entry?.recipient { members.append(("recipient", .string(recipient))) }
+                Output.json(members)
+            }
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+/// `--priority` values.
+enum PriorityArgument: String, ExpressibleByArgument, CaseIterable {
+    case routine, urgent, crisis
+
+    var priority: Priority {
+        switch self {
+        case .routine: .routine
+        case .urgent: .urgent
+        case .crisis: .crisis
+        }
+    }
+}

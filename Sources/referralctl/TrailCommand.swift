@@ -1,0 +1,101 @@
+import ArgumentParser
+import ReferralProtocol
+
+struct TrailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trail",
+        abstract: "Show what happened to one message or to every message of a case (ADMIN-1 TRAIL).",
+        discussion: """
+            One line per event, oldest first: when (UTC), what happened
+            (accepted, duplicate-send, delivery-attempt, acked, nacked,
+            redelivery-scheduled, dead-lettered, held, receipt-created,
+            receipt-confirmed), the message (seq, sender/id), the recipient
+            and attempt for events of one delivery, and a short detail.
+            Bodies are never shown.
+
+            Examples:
+              referralctl trail --message test-a/test-a:000001
+              referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
+              referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --json
+
+            Exit codes: 0 ok, 1 usage error or the broker answered ERROR
+            (e.g. NOT_FOUND), 2 no answer within 5 s.
+            """
+    )
+
+    @Option(help: ArgumentHelp("One message: its sender node and message id.", valueName: "SENDER/ID"))
+    var message: String?
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("Every message of this case.", valueName: "UUID"))
+    var caseId: String?
+
+    @OptionGroup var admin: AdminOptions
+
+    func validate() throws {
+        switch (message, caseId) {
+        case (nil, nil), (.some, .some):
+            throw ValidationError("Give exactly one of --message SENDER/ID and --case UUID.")
+        case (let message?, nil):
+            guard let slash = message.firstIndex(of: "/"),
+                Identifiers.isValidNodeId(String(message[..<slash])),
+                Identifiers.isValidMessageId(String(message[message.index(after: slash)...]))
+            else { throw ValidationError("--message must be SENDER/ID, e.g. test-a/test-a:000001.") }
+        case (nil, let caseId?):
+            guard Identifiers.normalizedCaseId(caseId) != nil else {
+                throw ValidationError("--case must be a UUID, e.g. 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b.")
+            }
+        }
+    }
+
+    func run() async throws {
+        let arguments: JSONValue
+        if let message, let slash = message.firstIndex(of: "/") {
+            let sender = String(message[..<slash])
+            let id = String(message[message.index(after: slash)...])
+            arguments = .object([("message", .object([("sender", .string(sender)), ("id", .string(id))]))])
+        } else {
+            arguments = .object([("case", .string(Identifiers.normalizedCaseId(caseId ?? "") ?? ""))])
+        }
+        let reply = try await admin.ask("TRAIL", arguments)
+        if admin.json { return }
+        for line in Self.render(reply) { Output.line(line) }
+    }
+
+    static func render(_ reply: JSONValue) -> [String] {
+        let events = reply["events"]?.arrayValue ?? []
+        guard !events.isEmpty else { return ["no events"] }
+        var rows: [[String]] = []
+        for event in events {
+            var delivery = ""
+            if let recipient = event["recipient"]?.stringValue { delivery = "-> \(recipient)" }
+            if let attempt = event["attempt"]?.integerValue { delivery += " attempt \(attempt)" }
+            rows.append([
+                event["at"]?.integerValue.map(Output.time) ?? "?",
+                event["event"]?.stringValue ?? "?",
+                "seq \(event["seq"]?.integerValue.map(String.init) ?? "?")",
+                "\(event["sender"]?.stringValue ?? "?")/\(event["message_id"]?.stringValue ?? "?")",
+                delivery.trimmingPrefix(" "),
+                event["detail"]?.stringValue ?? "",
+            ])
+        }
+        var lines = Output.table(rows).map { $0.trimmingTrailingSpaces() }
+        if reply["truncated"]?.boolValue == true {
+            lines.append("(truncated: the broker returned only the first \(events.count) events)")
+        }
+        return lines
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+
+    func trimmingPrefix(_ prefix: Character) -> String {
+        var text = Substring(self)
+        while text.first == prefix { text.removeFirst() }
+        return String(text)
+    }
+}

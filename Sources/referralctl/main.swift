@@ -1,1 +1,0 @@
-print("referralctl: not yet")

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import ReferralClient
+
+@Suite struct ConfigurationTests {
+    @Test func loadsAFileAndResolvesTheStoreAgainstItsDirectory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try directory.write(
+            "test-a.json", #"{"node": "test-a", "broker": "tcp://127.0.0.1:5570", "store": "data/test-a.sqlite"}"#)
+        let configuration = try NodeConfiguration.load(path: file)
+        #expect(configuration.node == "test-a")
+        #expect(configuration.broker == "tcp://127.0.0.1:5570")
+        #expect(configuration.store.hasSuffix("/data/test-a.sqlite"))
+        #expect(configuration.store.hasPrefix("/"))
+        #expect(configuration.window == 64)
+        #expect(configuration.reconnectInitialMs == 1000)
+        #expect(configuration.reconnectMaxMs == 32000)
+        #expect(configuration.heartbeatMs == nil)
+        #expect(configuration.welcomeTimeoutMs == 10_000)
+    }
+
+    @Test func readsTheOptionalFields() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try directory.write(
+            "n.json",
+            """
+            {"node": "test-b", "broker": "ipc:///tmp/x.sock", "store": "/var/lib/x.sqlite", "window": 8,
+             "reconnect_initial_ms": 50, "reconnect_max_ms": 200, "heartbeat_ms": 100, "welcome_timeout_ms": 500}
+            """)
+        let configuration = try NodeConfiguration.load(path: file)
+        #expect(configuration.store == "/var/lib/x.sqlite")
+        #expect(configuration.window == 8)
+        #expect(configuration.reconnectInitialMs == 50)
+        #expect(configuration.reconnectMaxMs == 200)
+        #expect(configuration.heartbeatMs == 100)
+        #expect(configuration.welcomeTimeoutMs == 500)
+    }
+
+    /// Loads `json` and returns the error, which must name the file.
+    private func failure(_ json: String) throws -> ConfigurationError {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try directory.write("bad.json", json)
+        do {
+            _ = try NodeConfiguration.load(path: file)
+        } catch let error as ConfigurationError {
+            #expect(error.file == file)
+            #expect(error.description.contains(file))
+            return error
+        }
+        Issue.record("no error for \(json)")
+        return ConfigurationError(file: "", field: nil, problem: "")
+    }
+
+    @Test func errorsNameTheField() throws {
+        let missing = try failure(#"{"broker": "tcp://127.0.0.1:5570", "store": "a.sqlite"}"#)
+        #expect(missing.field == "node")
+        #expect(missing.description.contains("\"node\""))
+
+        let wrongType = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "window": "64"}"#)
+        #expect(wrongType.field == "window")
+
+        let outOfRange = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "window": 0}"#)
+        #expect(outOfRange.field == "window")
+
+        let badNode = try failure(#"{"node": "Test A", "broker": "tcp://h:1", "store": "a"}"#)
+        #expect(badNode.field == "node")
+
+        let badBroker = try failure(#"{"node": "test-a", "broker": "127.0.0.1:5570", "store": "a"}"#)
+        #expect(badBroker.field == "broker")
+
+        let nullStore = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": null}"#)
+        #expect(nullStore.field == "store")
+
+        let backoff = try failure(
+            #"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "reconnect_initial_ms": 500, "reconnect_max_ms": 100}"#
+        )
+        #expect(backoff.field == "reconnect_max_ms")
+
+        let unknown = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "windw": 3}"#)
+        #expect(unknown.field == "windw")
+    }
+
+    @Test func errorsForTheWholeFile() throws {
+        let notJSON = try failure("node = test-a")
+        #expect(notJSON.field == nil)
+        let notObject = try failure("[1, 2]")
+        #expect(notObject.field == nil)
+
+        let missingFile = "/nonexistent-\(UUID().uuidString)/node.json"
+        #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: missingFile) }
+        do {
+            _ = try NodeConfiguration.load(path: missingFile)
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(missingFile))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import ReferralClient
+
+/// The application side of the inbox, through `ReferralNode` (never started: no broker is needed).
+@Suite struct NodeInboxTests {
+    @Test func anUncompletedMessageIsOfferedAgainAfterARestartACompletedOneIsNot() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        do {
+            let node = try ReferralNode(configuration: configuration(in: directory))
+            try node.store.insert(delivery("test-b:1", seq: 1, body: "first"), now: 1)
+            try node.store.insert(delivery("test-b:2", seq: 2, body: "second"), now: 2)
+            try node.store.insert(delivery("test-b:3", seq: 3, body: "third"), now: 3)
+
+            let first = try #require(try await node.nextMessage(timeout: .zero))
+            #expect(first.id == "test-b:1")
+            #expect(first.body == Array("first".utf8))
+            #expect(first.from == "test-b")
+            #expect(first.priority == .urgent)
+            // Offered once per process: the next call skips it although it is not completed.
+            let second = try #require(try await node.nextMessage(timeout: .zero))
+            #expect(second.id == "test-b:2")
+            try node.complete(second)
+            try node.complete(second)  // idempotent
+            let third = try #require(try await node.nextMessage(timeout: .zero))
+            #expect(third.id == "test-b:3")
+            try node.complete(third)
+            #expect(try await node.nextMessage(timeout: .milliseconds(20)) == nil)
+            await node.shutdown()  // "crash" with test-b:1 taken but not completed
+        }
+        let node = try ReferralNode(configuration: configuration(in: directory))
+        let again = try #require(try await node.nextMessage(timeout: .zero))
+        #expect(again.id == "test-b:1")
+        #expect(again.body == Array("first".utf8))
+        try node.complete(again)
+        #expect(try await node.nextMessage(timeout: .zero) == nil)
+        await node.shutdown()
+
+        let reopened = try ReferralNode(configuration: configuration(in: directory))
+        #expect(try await reopened.nextMessage(timeout: .zero) == nil)
+        #expect(try reopened.store.inboxCount() == 3)
+        await reopened.shutdown()
+    }
+
+    @Test func aWaitingCallerGetsAMessageWhenTheConnectionThreadCommitsIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = try ReferralNode(configuration: configuration(in: directory))
+        async let next = node.nextMessage(timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(50))
+        // What the connection thread does: commit, then wake.
+        var batch = StoreBatch()
+        batch.deliveries = [delivery("test-b:9", seq: 9)]
+        #expect(try node.store.apply(batch, now: 1).newMessages == 1)
+        node.shared.waiters.wake([.inbox])
+        let message = try await next
+        #expect(message?.id == "test-b:9")
+        await node.shutdown()
+    }
+
+    @Test func handlerReturnCompletesAndAThrowingHandlerLeavesTheMessage() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = try ReferralNode(configuration: configuration(in: directory))
+        try node.store.insert(delivery("test-b:1", seq: 1), now: 1)
+        try node.store.insert(delivery("test-b:2", seq: 2), now: 2)
+        struct Refused: Error {}
+        let seen = Mutex<[String]>([])
+        let handling = Task {
+            try await node.handleMessages { message in
+                seen.withLock { $0.append(message.id) }
+                if message.id == "test-b:1" { throw Refused() }
+            }
+        }
+        while seen.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        handling.cancel()
+        await #expect(throws: CancellationError.self) { try await handling.value }
+        #expect(seen.withLock { $0 } == ["test-b:1", "test-b:2"])
+        #expect(try node.store.openMessageCount() == 1)
+        await node.shutdown()
+
+        let restarted = try ReferralNode(configuration: configuration(in: directory))
+        #expect(try await restarted.nextMessage(timeout: .zero)?.id == "test-b:1")
+        await restarted.shutdown()
+    }
+}

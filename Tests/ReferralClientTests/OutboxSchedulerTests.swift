@@ -1,0 +1,84 @@
+import Testing
+
+@testable import ReferralClient
+
+@Suite struct OutboxSchedulerTests {
+    private func row(_ position: Int64, caseId: String? = nil, notBefore: Int64? = nil) -> OutboxRow {
+        OutboxRow(
+            position: position, id: "m-\(position)", to: ["test-b"], kind: "referral.request", caseId: caseId,
+            priority: .routine, body: [], retries: 0, notBefore: notBefore)
+    }
+
+    private func drain(_ scheduler: inout OutboxScheduler, window: Int, now: Int64) -> [String] {
+        var sent: [String] = []
+        while let next = scheduler.nextToSend(window: window, now: now) { sent.append(next.id) }
+        return sent
+    }
+
+    @Test func keepsAtMostWindowUnansweredAndPagesTheStore() {
+        var scheduler = OutboxScheduler()
+        #expect(scheduler.needsLoad(window: 2))
+        scheduler.absorb(page: [row(1), row(2), row(3)], limit: 3, now: 0)
+        #expect(scheduler.storeMayHaveMore)  // a full page: there may be more
+        #expect(drain(&scheduler, window: 2, now: 0) == ["m-1", "m-2"])
+        #expect(!scheduler.needsLoad(window: 2))
+        scheduler.settle("m-1", now: 1)
+        #expect(drain(&scheduler, window: 2, now: 1) == ["m-3"])
+        #expect(scheduler.needsLoad(window: 3))
+        scheduler.absorb(page: [], limit: 3, now: 1)
+        #expect(!scheduler.storeMayHaveMore)
+        scheduler.outboxChanged()
+        #expect(scheduler.storeMayHaveMore)
+        #expect(scheduler.cursor == 3)
+    }
+
+    @Test func resendsEverythingUnansweredAfterWelcomeAndAfterTheAckTimeout() {
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(page: [row(1), row(2)], limit: 10, now: 0)
+        #expect(drain(&scheduler, window: 10, now: 0) == ["m-1", "m-2"])
+        scheduler.resendAll()
+        #expect(scheduler.hasUnsent)
+        #expect(drain(&scheduler, window: 10, now: 100) == ["m-1", "m-2"])
+        #expect(scheduler.nextDeadline(ackTimeout: 1000) == 1100)
+        scheduler.settle("m-2", now: 500)
+        scheduler.tick(now: 1100, ackTimeout: 1000)
+        #expect(drain(&scheduler, window: 10, now: 1100) == ["m-1"])
+        scheduler.markUnsent("m-1")  // ZeroMQ could not take it
+        #expect(drain(&scheduler, window: 10, now: 1101) == ["m-1"])
+    }
+
+    @Test func oneMessagePerCaseAtATimeInCommitOrder() {
+        let caseA = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(
+            page: [row(1, caseId: caseA), row(2, caseId: caseA), row(3), row(4, caseId: caseA)], limit: 10, now: 0)
+        #expect(drain(&scheduler, window: 10, now: 0) == ["m-1", "m-3"])
+        // A retryable refusal keeps the case's place: m-2 still waits.
+        scheduler.retryLater("m-1", notBefore: 50)
+        #expect(drain(&scheduler, window: 10, now: 10) == [])
+        #expect(scheduler.nextDeadline(ackTimeout: nil) == 50)
+        scheduler.tick(now: 50, ackTimeout: nil)
+        let resent = drain(&scheduler, window: 10, now: 50)
+        #expect(resent == ["m-1"])
+        scheduler.settle("m-1", now: 60)
+        #expect(drain(&scheduler, window: 10, now: 60) == ["m-2"])
+        scheduler.settle("m-2", now: 70)
+        #expect(drain(&scheduler, window: 10, now: 70) == ["m-4"])
+    }
+
+    @Test func entriesStillBackingOffAfterARestartWait() {
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(page: [row(1, notBefore: 500), row(2)], limit: 10, now: 100)
+        #expect(drain(&scheduler, window: 10, now: 100) == ["m-2"])
+        scheduler.tick(now: 500, ackTimeout: nil)
+        #expect(drain(&scheduler, window: 10, now: 500) == ["m-1"])
+    }
+
+    @Test func lateAnswersForUnknownIdsAreIgnored() {
+        var scheduler = OutboxScheduler()
+        scheduler.settle("never-sent", now: 0)
+        scheduler.retryLater("never-sent", notBefore: 10)
+        #expect(scheduler.inFlight.isEmpty)
+        #expect(scheduler.backingOff.isEmpty)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import ReferralProtocol
+import Testing
+
+@testable import ReferralClient
+
+@Suite struct OutboxStoreTests {
+    @Test func storeUsesWALAndFullSync() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("sub/dir/node.sqlite"))
+        defer { store.close() }
+        let pragmas = try store.pragmas()
+        #expect(pragmas.journalMode == "wal")
+        #expect(pragmas.synchronous == 2)
+    }
+
+    @Test func committedMessageSurvivesReopeningWithItsId() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("node.sqlite")
+        do {
+            let store = try NodeStore(path: path)
+            let ids = try store.enqueue(
+                [outgoing("test-a:000001", caseId: "3F2A9C1E-8B4D-4E6F-9A0B-1C2D3E4F5A6B", priority: .urgent)],
+                now: 1000)
+            #expect(ids == ["test-a:000001"])
+            store.close()
+        }
+        let store = try NodeStore(path: path)
+        defer { store.close() }
+        let entry = try #require(try store.outboxEntry(id: "test-a:000001"))
+        #expect(entry.state == .queued)
+        #expect(entry.to == ["test-b"])
+        #expect(entry.caseId == "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b")
+        #expect(entry.priority == .urgent)
+        #expect(entry.outcome == nil)
+        let rows = try store.queuedOutbox(after: 0, limit: 10)
+        #expect(rows.map(\.id) == ["test-a:000001"])
+        #expect(rows[0].body == Array("{\"note\":\"made-up\"}".utf8))
+    }
+
+    @Test func sameIdSameContentIsIdempotentDifferentContentConflicts() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("node.sqlite"))
+        defer { store.close() }
+        _ = try store.enqueue([outgoing("m-1", to: ["test-b", "test-c"])], now: 1)
+        _ = try store.enqueue([outgoing("m-1", to: ["test-c", "test-b"])], now: 2)
+        #expect(try store.queuedCount() == 1)
+        #expect(throws: ReferralClientError.conflictingId("m-1")) {
+            try store.enqueue([outgoing("m-2"), outgoing("m-1", body: "other")], now: 3)
+        }
+        // All or nothing: m-2 was rolled back with the conflicting m-1.
+        #expect(try store.outboxEntry(id: "m-2") == nil)
+    }
+
+    @Test func invalidMessagesAreRefusedBeforeTheyAreStored() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("node.sqlite"))
+        defer { store.close() }
+        #expect(throws: ReferralClientError.self) { try store.enqueue([outgoing("bad id")], now: 1) }
+        #expect(throws: ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")) {
+            try store.enqueue([outgoing("m-1", to: [])], now: 1)
+        }
+        do {
+            _ = try store.enqueue([outgoing("m-1", caseId: "not-a-uuid")], now: 1)
+            Issue.record("accepted a bad case id")
+        } catch ReferralClientError.invalidMessage(let field, _) {
+            #expect(field == "case")
+        }
+        #expect(try store.queuedCount() == 0)
+    }
+
+    @Test func answersAreRecorded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("node.sqlite")
+        do {
+            let store = try NodeStore(path: path)
+            _ = try store.enqueue([outgoing("m-1"), outgoing("m-2"), outgoing("m-3")], now: 1)
+            var batch = StoreBatch()
+            batch.answers = [
+                .accepted(id: "m-1", seq: 1042, duplicate: false),
+                .rejected(
+                    id: "m-2", code: "UNKNOWN_RECIPIENT", reason: "recipient is not a known node", field: nil,
+                    recipient: "no-such-node"),
+                .retryLater(id: "m-3", code: "OVERLOADED", reason: "busy", notBefore: 5000),
+                // A late answer to an entry already settled changes nothing.
+                .rejected(id: "m-1", code: "CONFLICT", reason: "x", field: nil, recipient: nil),
+            ]
+            _ = try store.apply(batch, now: 10)
+            store.close()
+        }
+        let store = try NodeStore(path: path)
+        defer { store.close() }
+        let accepted = try #require(try store.outboxEntry(id: "m-1"))
+        #expect(accepted.state == .accepted)
+        #expect(accepted.outcome == .accepted(seq: 1042, duplicate: false))
+        let rejected = try #require(try store.outboxEntry(id: "m-2"))
+        #expect(rejected.state == .rejected)
+        #expect(rejected.code == "UNKNOWN_RECIPIENT")
+        #expect(rejected.recipient == "no-such-node")
+        #expect(
+            rejected.outcome
+                == .rejected(code: "UNKNOWN_RECIPIENT", retry: false, reason: "recipient is not a known node"))
+        let retrying = try #require(try store.outboxEntry(id: "m-3"))
+        #expect(retrying.state == .queued)
+        #expect(retrying.retries == 1)
+        #expect(retrying.code == "OVERLOADED")
+        // Only the retrying entry is still to be sent, with its resend time.
+        let queued = try store.queuedOutbox(after: 0, limit: 10)
+        #expect(queued.map(\.id) == ["m-3"])
+        #expect(queued[0].notBefore == 5000)
+        // The accepted body is gone, but the same content can still be sent again idempotently.
+        #expect(try store.enqueue([outgoing("m-1")], now: 20) == ["m-1"])
+        #expect(throws: ReferralClientError.conflictingId("m-1")) {
+            try store.enqueue([outgoing("m-1", body: "different")], now: 20)
+        }
+    }
+}
