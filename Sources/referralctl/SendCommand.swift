@@ -139,7 +139,7 @@ struct SendCommand: AsyncParsableCommand {
                     ("duplicate", .bool(duplicate)),
                 ])
             } else {
-                Output.line("\(seq)")
+                Output.line("accepted: seq \(seq)" + (duplicate ? " (already accepted before; stored once)" : ""))
             }
         case .rejected(let code, _, let reason)?:
             var detail = ""

@@ -351,6 +351,8 @@ inv("state-send-before-hello", [SIG, b"SEND", compact(dict(GOOD_SEND, id="test-a
     "NOT_CONNECTED", context="no-session", codec=False)
 inv("state-ack-before-hello", [SIG, b"ACK", b'{"seq":1}'], "NOT_CONNECTED", context="no-session",
     codec=False)
+inv("state-ping-before-hello", [SIG, b"PING", b"{}"], "NOT_CONNECTED", context="no-session",
+    codec=False)
 inv("state-hello-unknown-node", [SIG, b"HELLO", b'{"node":"no-such-node"}'], "UNKNOWN_NODE",
     context="no-session", codec=False)
 inv("state-ack-unknown-delivery", [SIG, b"ACK", b'{"seq":999999999}'], "UNKNOWN_DELIVERY",

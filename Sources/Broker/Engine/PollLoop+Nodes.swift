@@ -37,7 +37,7 @@ extension PollLoop {
         switch command {
         case .hello(let hello):
             handleHello(hello, routingId: routingId, userId: message.userId, now: now)
-        case .ping:
+        case .ping where node != nil:
             _ = send(.pong, to: routingId)
         case .pong:
             break
