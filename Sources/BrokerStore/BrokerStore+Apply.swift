@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+
+extension BrokerStore {
+    /// Applies a batch as ONE `BEGIN IMMEDIATE` transaction (one commit, one fsync): the broker's group commit.
+    /// Returns one result per op, in op order. On any error the whole batch is rolled back and a
+    /// `BrokerStoreError` is thrown: the caller must treat every op of the batch as not stored.
+    /// An empty batch does nothing (no transaction).
+    public func apply(_ ops: [StoreOp]) throws -> [StoreOpResult] {
+        guard !ops.isEmpty else { return [] }
+        var rows = 0
+        let results: [StoreOpResult] = try write("apply") { db in
+            var results: [StoreOpResult] = []
+            try db.inTransaction(.immediate) {
+                results.removeAll(keepingCapacity: true)
+                results.reserveCapacity(ops.count)
+                var batch = Batch(db: db)
+                for op in ops {
+                    results.append(try batch.apply(op))
+                }
+                rows = batch.rows
+                return .commit
+            }
+            return results
+        }
+        counters.transactions += 1
+        counters.rowsWritten += rows
+        return results
+    }
+}
+
+/// One batch inside its transaction. Statements come from GRDB's per-connection statement cache
+/// (`cachedStatement`), looked up at most once per batch.
+private struct Batch {
+    let db: Database
+    var rows = 0
+
+    private var insertMessage: Statement?
+    private var selectByKey: Statement?
+    private var insertDelivery: Statement?
+    private var selectPending: Statement?
+    private var insertReceipt: Statement?
+    private var finishDelivery: Statement?
+    private var insertHeld: Statement?
+    private var confirmReceipt: Statement?
+    private var insertEvent: Statement?
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    private static func cached(_ db: Database, _ slot: inout Statement?, _ sql: String) throws -> Statement {
+        if let statement = slot { return statement }
+        let statement = try db.cachedStatement(sql: sql)
+        slot = statement
+        return statement
+    }
+
+    mutating func apply(_ op: StoreOp) throws -> StoreOpResult {
+        switch op {
+        case .accept(let message):
+            return .accept(try accept(message))
+        case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
+            return try finish(
+                seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
+                dead: false, reason: nil, holdCase: false)
+        case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
+            return try finish(
+                seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
+                dead: true, reason: reason, holdCase: holdCase)
+        case .receiptConfirmed(let id, let at):
+            let statement = try Self.cached(
+                db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")
+            try statement.execute(arguments: [at, id])
+            rows += db.changesCount
+            return .none
+        case .event(let event):
+            let statement = try Self.cached(
+                db, &insertEvent,
+                "INSERT INTO events (at, seq, recipient, event, attempt, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            try statement.execute(
+                arguments: [event.at, event.seq, event.recipient, event.event, event.attempt, event.detail])
+            rows += 1
+            return .none
+        }
+    }
+
+    private mutating func accept(_ message: NewMessage) throws -> AcceptResult {
+        // `ifnull(?, x'')`: SQLite binds an empty buffer as NULL; an empty body or digest must stay a BLOB.
+        let insert = try Self.cached(
+            db, &insertMessage,
+            """
+            INSERT INTO messages (sender, message_id, digest, kind, case_id, priority, recipients, accepted_at, body)
+            VALUES (?, ?, ifnull(?, x''), ?, ?, ?, ?, ?, ifnull(?, x''))
+            ON CONFLICT (sender, message_id) DO NOTHING
+            """)
+        try insert.execute(
+            arguments: [
+                message.sender, message.messageId, Data(message.digest), message.kind, message.caseId,
+                message.priority, message.recipients.joined(separator: ","), message.acceptedAt, Data(message.body),
+            ])
+        if db.changesCount == 1 {
+            let seq = db.lastInsertedRowID
+            rows += 1
+            let delivery = try Self.cached(
+                db, &insertDelivery, "INSERT INTO deliveries (seq, recipient, state, attempts) VALUES (?, ?, 0, 0)")
+            for recipient in message.recipients {
+                try delivery.execute(arguments: [seq, recipient])
+                rows += 1
+            }
+            return .stored(seq: seq)
+        }
+        // The key exists (stored earlier, possibly earlier in this very batch).
+        let select = try Self.cached(
+            db, &selectByKey, "SELECT seq, digest FROM messages WHERE sender = ? AND message_id = ?")
+        guard let row = try Row.fetchOne(select, arguments: [message.sender, message.messageId]) else {
+            throw DatabaseError(message: "message insert ignored but no row holds its key")
+        }
+        let seq: Int64 = row[0]
+        let digest: Data = row[1] ?? Data()
+        return digest.elementsEqual(message.digest) ? .duplicate(seq: seq) : .conflict(existingSeq: seq)
+    }
+
+    /// Pending delivery -> acked (dead == false) or dead, with its receipt; `.none` if not pending.
+    private mutating func finish(
+        seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64?, dead: Bool,
+        reason: String?, holdCase: Bool
+    ) throws -> StoreOpResult {
+        let select = try Self.cached(
+            db, &selectPending,
+            """
+            SELECT m.sender, m.message_id, m.case_id FROM deliveries d JOIN messages m ON m.seq = d.seq
+            WHERE d.seq = ? AND d.recipient = ? AND d.state = 0
+            """)
+        guard let row = try Row.fetchOne(select, arguments: [seq, recipient]) else { return .none }
+        let sender: String = row[0]
+        let messageId: String = row[1]
+        let caseId: String? = row[2]
+        let outcome = dead ? 1 : 0
+
+        let receipt = try Self.cached(
+            db, &insertReceipt,
+            "INSERT INTO receipts (sender, seq, recipient, outcome, at, reason) VALUES (?, ?, ?, ?, ?, ?)")
+        try receipt.execute(arguments: [sender, seq, recipient, outcome, at, reason])
+        let receiptId = db.lastInsertedRowID
+
+        let update = try Self.cached(
+            db, &finishDelivery,
+            """
+            UPDATE deliveries SET state = ?, attempts = ?, first_attempt_at = ?, done_at = ?, reason = ?,
+            receipt_id = ? WHERE seq = ? AND recipient = ?
+            """)
+        try update.execute(
+            arguments: [dead ? 2 : 1, attempts, firstAttemptAt, at, reason, receiptId, seq, recipient])
+        rows += 2
+
+        if dead, holdCase, let caseId {
+            let hold = try Self.cached(
+                db, &insertHeld,
+                """
+                INSERT INTO held_cases (case_id, recipient, seq, since, reason) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (case_id, recipient) DO NOTHING
+                """)
+            try hold.execute(arguments: [caseId, recipient, seq, at, reason ?? ""])
+            rows += db.changesCount
+        }
+        return .receipt(
+            ReceiptRecord(
+                id: receiptId, sender: sender, seq: seq, messageId: messageId, recipient: recipient,
+                outcome: outcome, at: at, reason: reason))
+    }
+}

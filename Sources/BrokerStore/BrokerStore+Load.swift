@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+
+extension BrokerStore {
+    /// Every pending delivery, ordered by seq then recipient. The broker does not persist "in flight": after a
+    /// restart every open delivery is pending.
+    public func loadOpenDeliveries() throws -> [OpenDelivery] {
+        try read("loadOpenDeliveries") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts,
+                           m.accepted_at
+                    FROM deliveries d JOIN messages m ON m.seq = d.seq
+                    WHERE d.state = 0
+                    ORDER BY d.seq, d.recipient
+                    """)
+            var result: [OpenDelivery] = []
+            while let row = try rows.next() {
+                result.append(
+                    OpenDelivery(
+                        seq: row[0], recipient: row[1], sender: row[2], messageId: row[3], caseId: row[4],
+                        priority: row[5], attempts: row[6], acceptedAt: row[7]))
+            }
+            return result
+        }
+    }
+
+    /// Receipts not yet confirmed by their sender, ordered by id.
+    public func loadUnconfirmedReceipts() throws -> [ReceiptRecord] {
+        try read("loadUnconfirmedReceipts") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
+                    FROM receipts r JOIN messages m ON m.seq = r.seq
+                    WHERE r.confirmed_at IS NULL
+                    ORDER BY r.id
+                    """)
+            var result: [ReceiptRecord] = []
+            while let row = try rows.next() {
+                result.append(
+                    ReceiptRecord(
+                        id: row[0], sender: row[1], seq: row[2], messageId: row[3], recipient: row[4],
+                        outcome: row[5], at: row[6], reason: row[7]))
+            }
+            return result
+        }
+    }
+
+    /// Every held (case, recipient), ordered by case id then recipient.
+    public func loadHeldCases() throws -> [HeldCase] {
+        try read("loadHeldCases") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT case_id, recipient, seq, since, reason FROM held_cases ORDER BY case_id, recipient")
+            var result: [HeldCase] = []
+            while let row = try rows.next() {
+                result.append(HeldCase(caseId: row[0], recipient: row[1], seq: row[2], since: row[3], reason: row[4]))
+            }
+            return result
+        }
+    }
+
+    /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
+    public func deadLetterCounts() throws -> [String: Int] {
+        try read("deadLetterCounts") { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
+            var result: [String: Int] = [:]
+            while let row = try rows.next() {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
+    }
+
+    /// The messages with these seqs, bodies included, in no particular order. Unknown seqs, and messages whose
+    /// body has been purged, are left out.
+    public func loadMessages(seqs: [Int64]) throws -> [StoredMessage] {
+        guard !seqs.isEmpty else { return [] }
+        return try read("loadMessages") { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT seq, sender, message_id, kind, case_id, priority, recipients, accepted_at, body
+                    FROM messages WHERE seq = ?
+                    """)
+            var result: [StoredMessage] = []
+            result.reserveCapacity(seqs.count)
+            for seq in Set(seqs) {
+                guard let row = try Row.fetchOne(statement, arguments: [seq]) else { continue }
+                let body = row[8] as DatabaseValue
+                guard case .blob(let data) = body.storage else { continue }  // purged (NULL)
+                let recipients: String = row[6]
+                result.append(
+                    StoredMessage(
+                        seq: row[0], sender: row[1], messageId: row[2], kind: row[3], caseId: row[4],
+                        priority: row[5], recipients: Self.splitRecipients(recipients), acceptedAt: row[7],
+                        body: [UInt8](data)))
+            }
+            return result
+        }
+    }
+
+    static func splitRecipients(_ joined: String) -> [String] {
+        joined.split(separator: ",").map(String.init)
+    }
+}

@@ -1,0 +1,137 @@
+import GRDB
+
+// The trail of a message is derived from the columns the ordinary path writes anyway, plus the rare rows of
+// `events`:
+//   "accepted"            messages.accepted_at (detail: kind, priority, case, recipients)
+//   "delivery-attempt"    deliveries.first_attempt_at, attempt 1
+//   <event name>          events rows as stored (nack, ack timeout, session lost, attempt >= 2, duplicate send)
+//   "acked"               deliveries.done_at, attempt = attempts
+//   "dead-lettered"       deliveries.done_at, attempt = attempts, detail = reason
+//   "held"                held_cases.since, detail = reason
+//   "receipt-created"     receipts.at, detail = receipt id and outcome
+//   "receipt-confirmed"   receipts.confirmed_at
+// Sorted by time, then seq, then the order above, then recipient, then insertion order. Bodies never appear.
+
+extension BrokerStore {
+    /// The trail of one message (empty if unknown).
+    public func trail(sender: String, messageId: String) throws -> [TrailEntry] {
+        try read("trail") { db in
+            let heads = try Row.fetchAll(
+                db, sql: "SELECT \(TrailBuilder.headColumns) FROM messages WHERE sender = ? AND message_id = ?",
+                arguments: [sender, messageId])
+            return try TrailBuilder.build(db, heads: heads)
+        }
+    }
+
+    /// The trail of every message of a case, merged in time order (empty if unknown).
+    public func trail(caseId: String) throws -> [TrailEntry] {
+        try read("trail") { db in
+            let heads = try Row.fetchAll(
+                db, sql: "SELECT \(TrailBuilder.headColumns) FROM messages WHERE case_id = ? ORDER BY seq",
+                arguments: [caseId])
+            return try TrailBuilder.build(db, heads: heads)
+        }
+    }
+}
+
+private enum TrailBuilder {
+    static let headColumns = "seq, sender, message_id, kind, priority, case_id, recipients, accepted_at"
+
+    private struct Keyed {
+        var entry: TrailEntry
+        var rank: Int
+        var tie: Int64
+    }
+
+    static func build(_ db: Database, heads: [Row]) throws -> [TrailEntry] {
+        var keyed: [Keyed] = []
+        let deliveries = try db.cachedStatement(
+            sql: """
+                SELECT d.recipient, d.state, d.attempts, d.first_attempt_at, d.done_at, d.reason,
+                       r.id, r.outcome, r.at, r.confirmed_at
+                FROM deliveries d LEFT JOIN receipts r ON r.id = d.receipt_id
+                WHERE d.seq = ? ORDER BY d.recipient
+                """)
+        let events = try db.cachedStatement(
+            sql: "SELECT id, at, recipient, event, attempt, detail FROM events WHERE seq = ? ORDER BY id")
+        let held = try db.cachedStatement(
+            sql: "SELECT recipient, since, reason FROM held_cases WHERE seq = ? ORDER BY recipient")
+
+        for head in heads {
+            let seq: Int64 = head[0]
+            let sender: String = head[1]
+            let messageId: String = head[2]
+            let kind: String = head[3]
+            let priority: Int = head[4]
+            let caseId: String? = head[5]
+            let recipients: String = head[6]
+            let acceptedAt: Int64 = head[7]
+
+            func add(
+                _ rank: Int, _ tie: Int64, at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?,
+                _ detail: String?
+            ) {
+                keyed.append(
+                    Keyed(
+                        entry: TrailEntry(
+                            at: at, event: event, seq: seq, messageId: messageId, sender: sender,
+                            recipient: recipient, attempt: attempt, detail: detail),
+                        rank: rank, tie: tie))
+            }
+
+            var accepted = "kind=\(kind) priority=\(["routine", "urgent", "crisis"][min(max(priority, 0), 2)])"
+            if let caseId { accepted += " case=\(caseId)" }
+            accepted += " recipients=\(recipients)"
+            add(0, 0, at: acceptedAt, "accepted", nil, nil, accepted)
+
+            let deliveryRows = try Row.fetchCursor(deliveries, arguments: [seq])
+            while let row = try deliveryRows.next() {
+                let recipient: String = row[0]
+                let state: Int = row[1]
+                let attempts: Int = row[2]
+                if let first: Int64 = row[3] {
+                    add(1, 0, at: first, "delivery-attempt", recipient, 1, nil)
+                }
+                if state != 0, let done: Int64 = row[4] {
+                    if state == 1 {
+                        add(3, 0, at: done, "acked", recipient, attempts, nil)
+                    } else {
+                        add(3, 0, at: done, "dead-lettered", recipient, attempts, row[5])
+                    }
+                }
+                if let receiptId: Int64 = row[6] {
+                    let outcome: Int = row[7]
+                    let created: Int64 = row[8]
+                    let what = outcome == 0 ? "delivered" : "dead-lettered"
+                    add(5, receiptId, at: created, "receipt-created", recipient, nil, "receipt=\(receiptId) \(what)")
+                    if let confirmed: Int64 = row[9] {
+                        add(6, receiptId, at: confirmed, "receipt-confirmed", recipient, nil, "receipt=\(receiptId)")
+                    }
+                }
+            }
+
+            let eventRows = try Row.fetchCursor(events, arguments: [seq])
+            while let row = try eventRows.next() {
+                add(2, row[0], at: row[1], row[3], row[2], row[4], row[5])
+            }
+
+            let heldRows = try Row.fetchCursor(held, arguments: [seq])
+            while let row = try heldRows.next() {
+                var detail: String = row[2]
+                if let caseId { detail = "case=\(caseId) \(detail)" }
+                add(4, 0, at: row[1], "held", row[0], nil, detail)
+            }
+        }
+
+        keyed.sort { a, b in
+            if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
+            if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
+            if a.rank != b.rank { return a.rank < b.rank }
+            let ra = a.entry.recipient ?? ""
+            let rb = b.entry.recipient ?? ""
+            if ra != rb { return ra < rb }
+            return a.tie < b.tie
+        }
+        return keyed.map(\.entry)
+    }
+}

@@ -1,0 +1,260 @@
+// Plain value types of the broker store's API. No GRDB types leak out of the module.
+
+/// A message the broker has decided to accept, ready to be stored.
+public struct NewMessage: Sendable, Hashable {
+    public var sender: String
+    public var messageId: String
+    /// SHA-256 of the body, kept forever (bodies may be purged later).
+    public var digest: [UInt8]
+    public var kind: String
+    public var caseId: String?
+    /// 0 routine, 1 urgent, 2 crisis.
+    public var priority: Int
+    /// Node ids; never contain commas, no duplicates.
+    public var recipients: [String]
+    public var acceptedAt: Int64
+    public var body: [UInt8]
+
+    public init(
+        sender: String, messageId: String, digest: [UInt8], kind: String, caseId: String?, priority: Int,
+        recipients: [String], acceptedAt: Int64, body: [UInt8]
+    ) {
+        self.sender = sender
+        self.messageId = messageId
+        self.digest = digest
+        self.kind = kind
+        self.caseId = caseId
+        self.priority = priority
+        self.recipients = recipients
+        self.acceptedAt = acceptedAt
+        self.body = body
+    }
+}
+
+/// Outcome of storing one `NewMessage`. `(sender, messageId)` is the dedupe key forever.
+public enum AcceptResult: Sendable, Hashable {
+    /// Newly stored under this seq.
+    case stored(seq: Int64)
+    /// Same key and same digest already stored (possibly earlier in the same batch): nothing written.
+    case duplicate(seq: Int64)
+    /// Same key but another digest: nothing written.
+    case conflict(existingSeq: Int64)
+}
+
+/// A receipt for the sender of a message: one per acked or dead-lettered delivery.
+public struct ReceiptRecord: Sendable, Hashable {
+    public var id: Int64
+    public var sender: String
+    public var seq: Int64
+    public var messageId: String
+    public var recipient: String
+    /// 0 delivered, 1 dead-lettered.
+    public var outcome: Int
+    public var at: Int64
+    public var reason: String?
+
+    public init(
+        id: Int64, sender: String, seq: Int64, messageId: String, recipient: String, outcome: Int, at: Int64,
+        reason: String?
+    ) {
+        self.id = id
+        self.sender = sender
+        self.seq = seq
+        self.messageId = messageId
+        self.recipient = recipient
+        self.outcome = outcome
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// An exceptional trail event (nack, ack timeout, session lost, attempt >= 2, duplicate send).
+/// The ordinary path (accepted, first attempt, acked, dead-lettered, receipts) is derived from columns.
+public struct TrailEventRecord: Sendable, Hashable {
+    public var at: Int64
+    public var seq: Int64
+    public var recipient: String?
+    public var event: String
+    public var attempt: Int?
+    public var detail: String?
+
+    public init(at: Int64, seq: Int64, recipient: String?, event: String, attempt: Int?, detail: String?) {
+        self.at = at
+        self.seq = seq
+        self.recipient = recipient
+        self.event = event
+        self.attempt = attempt
+        self.detail = detail
+    }
+}
+
+/// One change in a batch given to `BrokerStore.apply(_:)`.
+public enum StoreOp: Sendable {
+    /// Inserts the message and one pending delivery (attempts 0) per recipient.
+    /// Result: `.accept(...)`.
+    case accept(NewMessage)
+    /// Pending delivery -> acked, plus a receipt (outcome 0) for the sender.
+    /// Result: `.receipt(...)`, or `.none` if the delivery is unknown or no longer pending.
+    case delivered(seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64)
+    /// Pending delivery -> dead with reason, plus a receipt (outcome 1). If `holdCase` and the message has a
+    /// case id, holds (case id, recipient) unless already held.
+    /// Result: `.receipt(...)`, or `.none` if the delivery is unknown or no longer pending.
+    case deadLettered(
+        seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64?, reason: String,
+        holdCase: Bool)
+    /// The sender confirmed the receipt. Result: `.none`.
+    case receiptConfirmed(id: Int64, at: Int64)
+    /// Stores an exceptional trail event. Result: `.none`.
+    case event(TrailEventRecord)
+}
+
+/// Result of one `StoreOp`, in op order.
+public enum StoreOpResult: Sendable, Hashable {
+    case accept(AcceptResult)
+    case receipt(ReceiptRecord)
+    case none
+}
+
+/// A pending delivery as loaded at start (the store never records "in flight").
+public struct OpenDelivery: Sendable, Hashable {
+    public var seq: Int64
+    public var recipient: String
+    public var sender: String
+    public var messageId: String
+    public var caseId: String?
+    public var priority: Int
+    public var attempts: Int
+    public var acceptedAt: Int64
+
+    public init(
+        seq: Int64, recipient: String, sender: String, messageId: String, caseId: String?, priority: Int,
+        attempts: Int, acceptedAt: Int64
+    ) {
+        self.seq = seq
+        self.recipient = recipient
+        self.sender = sender
+        self.messageId = messageId
+        self.caseId = caseId
+        self.priority = priority
+        self.attempts = attempts
+        self.acceptedAt = acceptedAt
+    }
+}
+
+/// A (case, recipient) held after a dead letter, until an operator releases it.
+public struct HeldCase: Sendable, Hashable {
+    public var caseId: String
+    public var recipient: String
+    public var seq: Int64
+    public var since: Int64
+    public var reason: String
+
+    public init(caseId: String, recipient: String, seq: Int64, since: Int64, reason: String) {
+        self.caseId = caseId
+        self.recipient = recipient
+        self.seq = seq
+        self.since = since
+        self.reason = reason
+    }
+}
+
+/// A stored message with its body, for (re)delivery of the backlog.
+public struct StoredMessage: Sendable, Hashable {
+    public var seq: Int64
+    public var sender: String
+    public var messageId: String
+    public var kind: String
+    public var caseId: String?
+    public var priority: Int
+    public var recipients: [String]
+    public var acceptedAt: Int64
+    public var body: [UInt8]
+
+    public init(
+        seq: Int64, sender: String, messageId: String, kind: String, caseId: String?, priority: Int,
+        recipients: [String], acceptedAt: Int64, body: [UInt8]
+    ) {
+        self.seq = seq
+        self.sender = sender
+        self.messageId = messageId
+        self.kind = kind
+        self.caseId = caseId
+        self.priority = priority
+        self.recipients = recipients
+        self.acceptedAt = acceptedAt
+        self.body = body
+    }
+}
+
+/// One line of a message's or a case's trail. Never contains a body.
+public struct TrailEntry: Sendable, Hashable {
+    public var at: Int64
+    public var event: String
+    public var seq: Int64
+    public var messageId: String
+    public var sender: String
+    public var recipient: String?
+    public var attempt: Int?
+    public var detail: String?
+
+    public init(
+        at: Int64, event: String, seq: Int64, messageId: String, sender: String, recipient: String?, attempt: Int?,
+        detail: String?
+    ) {
+        self.at = at
+        self.event = event
+        self.seq = seq
+        self.messageId = messageId
+        self.sender = sender
+        self.recipient = recipient
+        self.attempt = attempt
+        self.detail = detail
+    }
+}
+
+/// Counters kept by `apply(_:)` over committed batches since the store was opened.
+public struct StoreStatistics: Sendable, Hashable {
+    /// Committed transactions (= fsyncs of the WAL).
+    public var transactions: Int
+    /// Rows inserted or updated by committed batches (index entries not counted).
+    public var rowsWritten: Int
+
+    public init(transactions: Int = 0, rowsWritten: Int = 0) {
+        self.transactions = transactions
+        self.rowsWritten = rowsWritten
+    }
+}
+
+/// The writer connection's settings, for a start-up log line and for tests.
+public struct StoreSettings: Sendable, Hashable {
+    /// "wal".
+    public var journalMode: String
+    /// 2 = FULL.
+    public var synchronous: Int
+    public var busyTimeoutMilliseconds: Int
+    /// Applied migrations, in order ("v1-core", ...).
+    public var migrations: [String]
+}
+
+/// Every error thrown by `BrokerStore`: names the database path, the operation and the cause.
+/// Never contains a message body or statement arguments.
+public struct BrokerStoreError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    /// "open", "apply", "loadOpenDeliveries", ...
+    public var operation: String
+    /// Human-readable cause (SQLite error and statement, without arguments).
+    public var cause: String
+    /// SQLite extended result code, when the cause is an SQLite error.
+    public var sqliteCode: Int32?
+
+    public init(path: String, operation: String, cause: String, sqliteCode: Int32? = nil) {
+        self.path = path
+        self.operation = operation
+        self.cause = cause
+        self.sqliteCode = sqliteCode
+    }
+
+    public var description: String {
+        "broker store \(path): \(operation) failed: \(cause)"
+    }
+}

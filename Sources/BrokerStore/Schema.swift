@@ -1,0 +1,85 @@
+import GRDB
+
+// Ordered, forward-only migrations. Never edit a shipped migration: append a new one ("v2-...").
+//
+// Every row and index entry below is written at the broker's full rate, so the schema is lean:
+// - messages: one row per accepted message; `UNIQUE(sender, message_id)` is the dedupe key forever (the body may
+//   be purged later, the digest stays). AUTOINCREMENT so a seq is never reused, even if the newest row were
+//   ever deleted. `recipients` is comma-joined (node ids never contain commas).
+// - deliveries: one row per (message, recipient); the partial index `deliveries_pending` holds only pending
+//   rows (what is loaded at start), `deliveries_dead` only dead ones (rare; feeds dead-letter counts).
+//   `receipt_id` links the delivery's receipt, so the trail needs no index on receipts.seq.
+// - receipts: one per acked/dead delivery; `receipts_unconfirmed` holds only unconfirmed ones.
+// - events: exceptional trail events only (rare), indexed by seq for the trail.
+// - held_cases: current holds (small).
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE messages (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sender TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        digest BLOB NOT NULL,
+                        kind TEXT NOT NULL,
+                        case_id TEXT,
+                        priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 2),
+                        recipients TEXT NOT NULL,
+                        accepted_at INTEGER NOT NULL,
+                        body BLOB,
+                        UNIQUE (sender, message_id)
+                    ) STRICT;
+                    CREATE INDEX messages_case ON messages(case_id) WHERE case_id IS NOT NULL;
+
+                    CREATE TABLE deliveries (
+                        seq INTEGER NOT NULL,
+                        recipient TEXT NOT NULL,
+                        state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        first_attempt_at INTEGER,
+                        done_at INTEGER,
+                        reason TEXT,
+                        receipt_id INTEGER,
+                        PRIMARY KEY (seq, recipient)
+                    ) WITHOUT ROWID, STRICT;
+                    CREATE INDEX deliveries_pending ON deliveries(seq) WHERE state = 0;
+                    CREATE INDEX deliveries_dead ON deliveries(recipient) WHERE state = 2;
+
+                    CREATE TABLE receipts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sender TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        recipient TEXT NOT NULL,
+                        outcome INTEGER NOT NULL CHECK (outcome IN (0, 1)),
+                        at INTEGER NOT NULL,
+                        reason TEXT,
+                        confirmed_at INTEGER
+                    ) STRICT;
+                    CREATE INDEX receipts_unconfirmed ON receipts(id) WHERE confirmed_at IS NULL;
+
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        recipient TEXT,
+                        event TEXT NOT NULL,
+                        attempt INTEGER,
+                        detail TEXT
+                    ) STRICT;
+                    CREATE INDEX events_seq ON events(seq);
+
+                    CREATE TABLE held_cases (
+                        case_id TEXT NOT NULL,
+                        recipient TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        since INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        PRIMARY KEY (case_id, recipient)
+                    ) WITHOUT ROWID, STRICT;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,177 @@
+import BrokerStore
+import Foundation
+import Testing
+
+@Suite struct LoadAndTrailTests {
+    @Test func loadMessagesReturnsBodiesIntact() throws {
+        try withStore { store, _ in
+            let binary = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }  // includes 0x00 bytes
+            let messages = [
+                message("bin", to: ["nodeB", "nodeC"], caseId: "case-9", priority: 2, at: 42, body: binary),
+                message("empty", body: []),
+                message("text", body: Array("héllo, wörld".utf8), kind: "notice"),
+            ]
+            let seqs = try store.apply(messages.map { .accept($0) }).compactMap(\.storedSeq)
+            #expect(seqs.count == 3)
+
+            let loaded = try store.loadMessages(seqs: seqs + [seqs[0], 123_456])
+            #expect(loaded.count == 3)
+            let bySeq = Dictionary(uniqueKeysWithValues: loaded.map { ($0.seq, $0) })
+            for (seq, original) in zip(seqs, messages) {
+                let stored = try #require(bySeq[seq])
+                #expect(
+                    stored
+                        == StoredMessage(
+                            seq: seq, sender: original.sender, messageId: original.messageId, kind: original.kind,
+                            caseId: original.caseId, priority: original.priority, recipients: original.recipients,
+                            acceptedAt: original.acceptedAt, body: original.body))
+            }
+            #expect(bySeq[seqs[1]]?.body == [])
+            #expect(try store.loadMessages(seqs: []).isEmpty)
+
+            // The empty body's digest still dedupes.
+            #expect(try store.apply([.accept(messages[1])]) == [.accept(.duplicate(seq: seqs[1]))])
+        }
+    }
+
+    @Test func trailOfAMessageAndOfACase() throws {
+        try withStore { store, _ in
+            let accepted = try store.apply([
+                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "case-1", priority: 1, at: 100)),
+                .accept(message("m2", from: "nodeX", to: ["nodeB"], caseId: "case-1", at: 250)),
+                .accept(message("m3", to: ["nodeB"], caseId: "case-2", at: 260)),
+            ])
+            let seq1 = try #require(accepted[0].storedSeq)
+            let seq2 = try #require(accepted[1].storedSeq)
+            let done = try store.apply([
+                .event(
+                    TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: "nack", attempt: 1, detail: "busy")),
+                .event(
+                    TrailEventRecord(
+                        at: 160, seq: seq1, recipient: "nodeB", event: "delivery-attempt", attempt: 2, detail: nil)),
+                .delivered(seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120),
+                .deadLettered(
+                    seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130, reason: "max attempts",
+                    holdCase: true),
+            ])
+            let receiptB = try #require(done[2].receipt)
+            let receiptC = try #require(done[3].receipt)
+            _ = try store.apply([.receiptConfirmed(id: receiptB.id, at: 400)])
+
+            let trail = try store.trail(sender: "nodeA", messageId: "m1")
+            let expected: [TrailEntry] = [
+                entry(100, "accepted", nil, nil, "kind=referral priority=1 case=case-1 recipients=nodeB,nodeC"),
+                entry(120, "delivery-attempt", "nodeB", 1, nil),
+                entry(130, "delivery-attempt", "nodeC", 1, nil),
+                entry(150, "nack", "nodeB", 1, "busy"),
+                entry(160, "delivery-attempt", "nodeB", 2, nil),
+                entry(200, "acked", "nodeB", 2, nil),
+                entry(200, "receipt-created", "nodeB", nil, "receipt=\(receiptB.id) delivered"),
+                entry(300, "dead-lettered", "nodeC", 3, "max attempts"),
+                entry(300, "held", "nodeC", nil, "case=case-1 max attempts"),
+                entry(300, "receipt-created", "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
+                entry(400, "receipt-confirmed", "nodeB", nil, "receipt=\(receiptB.id)"),
+            ].map {
+                var entry = $0
+                entry.seq = seq1
+                return entry
+            }
+            #expect(trail == expected)
+
+            let caseTrail = try store.trail(caseId: "case-1")
+            #expect(caseTrail.count == expected.count + 1)
+            #expect(caseTrail.map(\.at) == caseTrail.map(\.at).sorted())
+            let m2 = try #require(caseTrail.first { $0.seq == seq2 })
+            #expect(m2.event == "accepted")
+            #expect(m2.sender == "nodeX")
+            #expect(m2.messageId == "m2")
+            #expect(caseTrail.filter { $0.seq == seq1 } == expected)
+            #expect(caseTrail.firstIndex(of: m2) == 7)  // between the 200s and the 300s
+            #expect(!caseTrail.contains { $0.messageId == "m3" })
+
+            #expect(try store.trail(sender: "nodeA", messageId: "nope").isEmpty)
+            #expect(try store.trail(caseId: "nope").isEmpty)
+        }
+    }
+
+    @Test func dataSurvivesCloseAndReopen() throws {
+        try withTempDirectory { dir in
+            let path = dir + "/a/b/broker.sqlite"
+            let store = try BrokerStore(path: path)
+            let seqs = try store.apply([
+                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "case-1")),
+                .accept(message("m2", to: ["nodeB"], body: [0, 1, 2, 255])),
+            ]).compactMap(\.storedSeq)
+            let receipt = try #require(
+                try store.apply([
+                    .deadLettered(
+                        seq: seqs[0], recipient: "nodeB", at: 50, attempts: 2, firstAttemptAt: 10, reason: "rejected",
+                        holdCase: true)
+                ])[0].receipt)
+            let open = try store.loadOpenDeliveries()
+            let held = try store.loadHeldCases()
+            let trail = try store.trail(caseId: "case-1")
+            try store.close()
+            try store.close()  // second close is a no-op
+
+            let reopened = try BrokerStore(path: path)
+            defer { try? reopened.close() }
+            #expect(reopened.statistics == StoreStatistics())
+            #expect(try reopened.loadOpenDeliveries() == open)
+            #expect(open.count == 2)
+            #expect(try reopened.loadUnconfirmedReceipts() == [receipt])
+            #expect(try reopened.loadHeldCases() == held)
+            #expect(try reopened.deadLetterCounts() == ["nodeB": 1])
+            #expect(try reopened.loadMessages(seqs: [seqs[1]]).first?.body == [0, 1, 2, 255])
+            #expect(try reopened.trail(caseId: "case-1") == trail)
+
+            // Dedupe survives the restart, and seqs keep growing.
+            #expect(
+                try reopened.apply([.accept(message("m2", to: ["nodeB"], body: [0, 1, 2, 255]))])
+                    == [.accept(.duplicate(seq: seqs[1]))])
+            let next = try #require(try reopened.apply([.accept(message("m3"))])[0].storedSeq)
+            #expect(next > seqs[1])
+        }
+    }
+
+    @Test func writerUsesWALAndSynchronousFull() throws {
+        try withStore { store, path in
+            let settings = try store.settings()
+            #expect(settings.journalMode == "wal")
+            #expect(settings.synchronous == 2)
+            #expect(settings.busyTimeoutMilliseconds == 5_000)
+            #expect(settings.migrations == ["v1-core"])
+            #expect(store.path == path)
+            _ = try store.apply([.accept(message("m1"))])
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+    }
+
+    @Test func openErrorsNameThePathAndCause() throws {
+        try withTempDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            // Parent "directory" is a regular file.
+            let blocker = dir + "/blocker"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+            let badParent = blocker + "/broker.sqlite"
+            let error1 = #expect(throws: BrokerStoreError.self) { try BrokerStore(path: badParent) }
+            #expect(error1?.description.contains(badParent) == true)
+            #expect(error1?.operation == "open")
+
+            // Not a database.
+            let garbage = dir + "/garbage.sqlite"
+            try Data(repeating: 0x5a, count: 8_192).write(to: URL(fileURLWithPath: garbage))
+            let error2 = #expect(throws: BrokerStoreError.self) { try BrokerStore(path: garbage) }
+            #expect(error2?.description.contains(garbage) == true)
+            #expect(error2?.sqliteCode != nil)
+        }
+    }
+}
+
+private func entry(_ at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?, _ detail: String?)
+    -> TrailEntry
+{
+    TrailEntry(
+        at: at, event: event, seq: 0, messageId: "m1", sender: "nodeA", recipient: recipient, attempt: attempt,
+        detail: detail)
+}
