@@ -24,7 +24,7 @@ import Foundation
 /// | `reconnect_initial_ms` | no | 1000 | first wait before reconnecting after the session is lost; doubles after each failed try |
 /// | `reconnect_max_ms` | no | 32000 | the longest wait between reconnects (at least `reconnect_initial_ms`) |
 /// | `heartbeat_ms` | no | the broker's | override of the heartbeat interval granted in WELCOME (PING after this much own silence; the broker is dead after liveness × this much silence) |
-/// | `welcome_timeout_ms` | no | 10000 | how long to wait for WELCOME after HELLO before reconnecting |
+/// | `welcome_timeout_ms` | no | 3000 | how long to wait for WELCOME after HELLO before reconnecting |
 ///
 /// Unknown fields are refused (a misspelt field must not be silently ignored).
 /// Only one process at a time may use a node id and its store.
@@ -51,7 +51,7 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
     public init(
         node: String, broker: String, store: String, window: Int = NodeConfiguration.defaultWindow,
         reconnectInitialMs: Int = 1000, reconnectMaxMs: Int = 32000, heartbeatMs: Int? = nil,
-        welcomeTimeoutMs: Int = 10_000
+        welcomeTimeoutMs: Int = 3_000
     ) {
         self.node = node
         self.broker = broker
@@ -80,7 +80,7 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         reconnectInitialMs = try container.decodeIfPresent(Int.self, forKey: .reconnectInitialMs) ?? 1000
         reconnectMaxMs = try container.decodeIfPresent(Int.self, forKey: .reconnectMaxMs) ?? 32000
         heartbeatMs = try container.decodeIfPresent(Int.self, forKey: .heartbeatMs)
-        welcomeTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .welcomeTimeoutMs) ?? 10_000
+        welcomeTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .welcomeTimeoutMs) ?? 3_000
     }
 
     /// Checks every field; throws `ConfigurationError` naming the first bad one (`file` is for the message).

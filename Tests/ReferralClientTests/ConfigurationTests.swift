@@ -18,7 +18,7 @@ import Testing
         #expect(configuration.reconnectInitialMs == 1000)
         #expect(configuration.reconnectMaxMs == 32000)
         #expect(configuration.heartbeatMs == nil)
-        #expect(configuration.welcomeTimeoutMs == 10_000)
+        #expect(configuration.welcomeTimeoutMs == 3_000)
     }
 
     @Test func readsTheOptionalFields() throws {

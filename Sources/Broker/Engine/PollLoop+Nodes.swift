@@ -152,7 +152,8 @@ extension PollLoop {
         }
         let priority = DeliveryPriority(message.priority)
         let record = NewMessage(
-            sender: node, messageId: message.id, digest: message.contentDigest, kind: message.kind,
+            // The digest (SHA-256 of the content) is computed by the store thread, off this loop.
+            sender: node, messageId: message.id, digest: [], kind: message.kind,
             caseId: message.caseId, priority: priority.rawValue, recipients: message.to, acceptedAt: now,
             body: message.body)
         storeRequests.append(.accept(PendingAccept(routingId: routingId, message: record, priority: priority)))

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerStore
 import Foundation
 import Logging
+import ReferralProtocol
 import Synchronization
 import ZeroMQ
 
@@ -109,7 +110,9 @@ final class StoreWorker: Sendable {
         for request in batch {
             switch request {
             case .accept(let pending):
-                ops.append(.accept(pending.message))
+                var message = pending.message
+                if message.digest.isEmpty { message.digest = Self.contentDigest(of: message, priority: pending.priority) }
+                ops.append(.accept(message))
                 accepts.append(pending)
             case .persist(let op):
                 ops.append(Self.storeOp(op))
@@ -175,6 +178,14 @@ final class StoreWorker: Sendable {
             }
         }
         return out
+    }
+
+    /// The CONFLICT key of 1/RBP §12.7, hashed here so large bodies never stall the poll thread.
+    static func contentDigest(of message: NewMessage, priority: DeliveryPriority) -> [UInt8] {
+        Send(
+            id: message.messageId, to: message.recipients, kind: message.kind, caseId: message.caseId,
+            priority: priority.wire, body: message.body
+        ).contentDigest
     }
 
     static func storeOp(_ op: PersistOp) -> StoreOp {
