@@ -30,10 +30,16 @@ let package = Package(
         .target(name: "ReferralProtocol", swiftSettings: strict),
         // Pure delivery state machines with an injected clock. No I/O.
         .target(name: "BrokerCore", swiftSettings: strict),
+        // Who is who: division table, agency directory, role addresses, supervisors, policy.
+        .target(
+            name: "AgencyDirectory",
+            resources: [.copy("Divisions")],
+            swiftSettings: strict
+        ),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ReferralProtocol", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.
@@ -91,6 +97,7 @@ let package = Package(
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
+        .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
             dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
