@@ -60,7 +60,7 @@ import Testing
 
             let trail = try store.trail(sender: "nodeA", messageId: "m1")
             let expected: [TrailEntry] = [
-                entry(100, "accepted", nil, nil, "kind=referral priority=1 case=case-1 recipients=nodeB,nodeC"),
+                entry(100, "accepted", nil, nil, "kind=referral priority=urgent case=case-1 recipients=nodeB,nodeC"),
                 entry(120, "delivery-attempt", "nodeB", 1, nil),
                 entry(130, "delivery-attempt", "nodeC", 1, nil),
                 entry(150, "nack", "nodeB", 1, "busy"),
