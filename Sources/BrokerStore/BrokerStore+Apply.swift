@@ -9,22 +9,26 @@ extension BrokerStore {
     public func apply(_ ops: [StoreOp]) throws -> [StoreOpResult] {
         guard !ops.isEmpty else { return [] }
         var rows = 0
+        let start = auditTip
+        var tip = start
         let results: [StoreOpResult] = try write("apply") { db in
             var results: [StoreOpResult] = []
             try db.inTransaction(.immediate) {
                 results.removeAll(keepingCapacity: true)
                 results.reserveCapacity(ops.count)
-                var batch = Batch(db: db)
+                var batch = Batch(db: db, audit: start, tiesAudit: ops.contains(where: \.isAudit))
                 for op in ops {
                     results.append(try batch.apply(op))
                 }
                 rows = batch.rows
+                tip = batch.audit
                 return .commit
             }
             return results
         }
         counters.transactions += 1
         counters.rowsWritten += rows
+        auditTip = tip  // committed: the chain goes on from here
         return results
     }
 }
@@ -44,9 +48,16 @@ private struct Batch {
     private var insertHeld: Statement?
     private var confirmReceipt: Statement?
     private var insertEvent: Statement?
+    private var insertAudit: Statement?
+    /// The audit chain's tip as this batch advances it.
+    var audit: AuditChain
+    /// Present only when the batch holds an audit op.
+    private var ties: AuditTies?
 
-    init(db: Database) {
+    init(db: Database, audit: AuditChain, tiesAudit: Bool) {
         self.db = db
+        self.audit = audit
+        self.ties = tiesAudit ? AuditTies() : nil
     }
 
     private static func cached(_ db: Database, _ slot: inout Statement?, _ sql: String) throws -> Statement {
@@ -59,15 +70,21 @@ private struct Batch {
     mutating func apply(_ op: StoreOp) throws -> StoreOpResult {
         switch op {
         case .accept(let message):
-            return .accept(try accept(message))
+            let result = try accept(message)
+            ties?.noteAccept(message, result)
+            return .accept(result)
         case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
-            return try finish(
+            let result = try finish(
                 seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
                 dead: false, reason: nil, holdCase: false)
+            ties?.noteFinish(seq: seq, recipient: recipient, dead: false, changed: result != .none)
+            return result
         case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
-            return try finish(
+            let result = try finish(
                 seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
                 dead: true, reason: reason, holdCase: holdCase)
+            ties?.noteFinish(seq: seq, recipient: recipient, dead: true, changed: result != .none)
+            return result
         case .receiptConfirmed(let id, let at):
             let statement = try Self.cached(
                 db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")
@@ -80,6 +97,14 @@ private struct Batch {
                 "INSERT INTO events (at, seq, recipient, event, attempt, detail) VALUES (?, ?, ?, ?, ?, ?)")
             try statement.execute(
                 arguments: [event.at, event.seq, event.recipient, event.event, event.attempt, event.detail])
+            rows += 1
+            return .none
+        case .audit(let event):
+            // `ties` exists whenever the batch holds an audit op; nil from `admit` leaves the record out.
+            let admitted: AuditEvent?
+            if ties != nil { admitted = ties!.admit(event) } else { admitted = event }
+            guard let event = admitted else { return .none }
+            try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
             rows += 1
             return .none
         }
@@ -168,5 +193,12 @@ private struct Batch {
             ReceiptRecord(
                 id: receiptId, sender: sender, seq: seq, messageId: messageId, recipient: recipient,
                 outcome: outcome, at: at, reason: reason))
+    }
+}
+
+extension StoreOp {
+    fileprivate var isAudit: Bool {
+        if case .audit = self { return true }
+        return false
     }
 }

@@ -18,6 +18,8 @@ public final class BrokerStore: @unchecked Sendable {
 
     let dbQueue: DatabaseQueue
     var counters = StoreStatistics()
+    /// The audit chain's newest id and hash: loaded at open, advanced by `apply(_:)` after each commit.
+    var auditTip = AuditChain.genesis
     private var isClosed = false
 
     /// Counters of committed batches since this store was opened.
@@ -63,6 +65,7 @@ public final class BrokerStore: @unchecked Sendable {
                     cause: "database was written by a newer version (migrations: \(applied.joined(separator: ", ")))")
             }
             try migrator.migrate(dbQueue)
+            auditTip = try dbQueue.read { try AuditChain.load($0) }
         } catch {
             try? dbQueue.close()
             throw Self.wrap(error, path: path, operation: "migrate")

@@ -106,6 +106,17 @@ public enum StoreOp: Sendable {
     case receiptConfirmed(id: Int64, at: Int64)
     /// Stores an exceptional trail event. Result: `.none`.
     case event(TrailEventRecord)
+    /// Appends a record to the hash-chained audit trail, in this batch's transaction (docs/AUDIT.md). Result:
+    /// `.none`.
+    ///
+    /// Three events are tied to the change they record when that change is an op EARLIER IN THE SAME BATCH, so
+    /// the trail never claims what did not happen:
+    /// - "accepted" with `node` = sender and `messageId` of an `.accept`: written only if that accept stored the
+    ///   message (once per stored message; `seq` filled in when nil); left out after a duplicate or a conflict.
+    /// - "acked" / "dead-lettered" with `seq` and `recipient` of a `.delivered` / `.deadLettered`: written only
+    ///   if that op closed the pending delivery (once).
+    /// Without such an earlier op in the batch, and for every other event, the record is written as given.
+    case audit(AuditEvent)
 }
 
 /// Result of one `StoreOp`, in op order.

@@ -80,6 +80,37 @@ enum Schema {
                     ) WITHOUT ROWID, STRICT;
                     """)
         }
+        // The hash-chained audit trail (docs/AUDIT.md). `id` is assigned by the store (previous id + 1), never
+        // reused; `hash` = SHA-256(previous hash || canonical bytes). `audit_at` serves exports by time.
+        // The triggers make the table append-only for every connection, the store's included: an UPDATE or
+        // DELETE of an audit row aborts its statement. They are a guard against mistakes and casual edits, not
+        // against someone who can write the file (who can drop them): the hash chain is what detects that.
+        migrator.registerMigration("v2-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit (
+                        id INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        event TEXT NOT NULL,
+                        node TEXT,
+                        peer TEXT,
+                        key_fingerprint TEXT,
+                        message_id TEXT,
+                        seq INTEGER,
+                        recipient TEXT,
+                        kind TEXT,
+                        code TEXT,
+                        detail TEXT,
+                        hash BLOB NOT NULL
+                    ) STRICT;
+                    CREATE INDEX audit_at ON audit(at);
+
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+import ReferralProtocol
+
+/// The tip of the audit hash chain (the newest record's id and hash), kept in memory by the store so that an
+/// append costs one hash and one insert. Loaded at open; advanced only after a batch commits.
+///
+/// ## The chain (also in docs/AUDIT.md)
+///
+/// Records have ids 1, 2, 3, ... without gaps (the store assigns `tip id + 1`, never SQLite). Each stored record
+/// has `hash = SHA-256(previous hash || canonical bytes)`, where the previous hash of record 1 is 32 zero octets
+/// and `||` is concatenation of the raw octets (32 + n octets hashed).
+///
+/// ## Canonical bytes of a record
+///
+/// One compact JSON object (RFC 8259, UTF-8, no whitespace, no trailing newline) with exactly these 12 members in
+/// exactly this order; an absent optional field is the literal `null` (the member is never left out):
+///
+///     {"id":<int>,"at":<int>,"event":<str>,"node":<str|null>,"peer":<str|null>,"keyFingerprint":<str|null>,
+///      "messageId":<str|null>,"seq":<int|null>,"recipient":<str|null>,"kind":<str|null>,"code":<str|null>,
+///      "detail":<str|null>}
+///
+/// (shown on two lines here; the bytes are one line). Integers are base-10 without leading zeros or `+`, with `-`
+/// when negative. Strings are the field's UTF-8 octets as stored (no Unicode normalisation) between `"`, with only
+/// the escapes RFC 8259 requires: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\u00xx` with lowercase hex for
+/// the other octets below 0x20; everything else, including `/` and non-ASCII, is written raw. That is exactly
+/// `JSONWriter`'s output. Example (record 1 of an empty trail):
+///
+///     {"id":1,"at":1700000000000,"event":"accepted","node":"school-1","peer":null,"keyFingerprint":null,
+///      "messageId":"m-1","seq":7,"recipient":null,"kind":"referral","code":null,"detail":null}
+struct AuditChain: Sendable, Equatable {
+    var lastId: Int64
+    var lastHash: [UInt8]
+
+    static let zeroHash = [UInt8](repeating: 0, count: 32)
+    static let genesis = AuditChain(lastId: 0, lastHash: zeroHash)
+
+    static let insertSQL = """
+        INSERT INTO audit (id, at, event, node, peer, key_fingerprint, message_id, seq, recipient, kind, code, detail,
+                           hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The newest record's id and hash (genesis when the trail is empty).
+    static func load(_ db: Database) throws -> AuditChain {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1") else {
+            return .genesis
+        }
+        guard case .int64(let id) = (row[0] as DatabaseValue).storage else {
+            throw DatabaseError(message: "the newest audit record has no integer id")
+        }
+        // A malformed hash is loaded as is: the chain continues from it and `verifyAudit()` reports the record.
+        let hash: [UInt8]
+        if case .blob(let data) = (row[1] as DatabaseValue).storage { hash = [UInt8](data) } else { hash = [] }
+        return AuditChain(lastId: id, lastHash: hash)
+    }
+
+    /// Appends `event` as record `lastId + 1` and advances the tip (the caller keeps the old tip until commit).
+    mutating func append(_ event: AuditEvent, insert: Statement) throws {
+        let event = Self.normalized(event)
+        let id = lastId + 1
+        let hash = Self.chainHash(previous: lastHash, canonical: Self.canonicalBytes(id: id, event))
+        try insert.execute(
+            arguments: [
+                id, event.at, event.event, event.node, event.peer, event.keyFingerprint, event.messageId, event.seq,
+                event.recipient, event.kind, event.code, event.detail, Data(hash),
+            ])
+        lastId = id
+        lastHash = hash
+    }
+
+    // MARK: - Encoding
+
+    static func chainHash(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
+        var input: [UInt8] = []
+        input.reserveCapacity(previous.count + canonical.count)
+        input.append(contentsOf: previous)
+        input.append(contentsOf: canonical)
+        return SHA256.hash(input)
+    }
+
+    /// The canonical bytes of record `id` (see the type's documentation).
+    static func canonicalBytes(id: Int64, _ event: AuditEvent) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.beginObject()
+        writeMembers(id: id, event, into: &writer)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The 12 members of the canonical object, in order, without the braces.
+    static func writeMembers(id: Int64, _ event: AuditEvent, into writer: inout JSONWriter) {
+        writer.key("id")
+        writer.integer(id)
+        writer.key("at")
+        writer.integer(event.at)
+        writer.key("event")
+        writer.string(event.event)
+        optional("node", event.node, &writer)
+        optional("peer", event.peer, &writer)
+        optional("keyFingerprint", event.keyFingerprint, &writer)
+        optional("messageId", event.messageId, &writer)
+        writer.key("seq")
+        if let seq = event.seq { writer.integer(seq) } else { writer.null() }
+        optional("recipient", event.recipient, &writer)
+        optional("kind", event.kind, &writer)
+        optional("code", event.code, &writer)
+        optional("detail", event.detail, &writer)
+    }
+
+    private static func optional(_ key: String, _ value: String?, _ writer: inout JSONWriter) {
+        writer.key(key)
+        if let value { writer.string(value) } else { writer.null() }
+    }
+
+    /// U+0000 in any string field becomes U+FFFD: SQLite (through GRDB) would store the text cut at the NUL.
+    static func normalized(_ event: AuditEvent) -> AuditEvent {
+        func clean(_ s: String) -> String {
+            guard s.utf8.contains(0) else { return s }
+            var scalars = String.UnicodeScalarView()
+            for scalar in s.unicodeScalars { scalars.append(scalar == "\u{0}" ? "\u{FFFD}" : scalar) }
+            return String(scalars)
+        }
+        var e = event
+        e.event = clean(e.event)
+        e.node = e.node.map(clean)
+        e.peer = e.peer.map(clean)
+        e.keyFingerprint = e.keyFingerprint.map(clean)
+        e.messageId = e.messageId.map(clean)
+        e.recipient = e.recipient.map(clean)
+        e.kind = e.kind.map(clean)
+        e.code = e.code.map(clean)
+        e.detail = e.detail.map(clean)
+        return e
+    }
+
+    // MARK: - Reading stored records
+
+    /// Text columns are read as BLOBs so that the exact stored octets are checked (GRDB would cut text at a NUL
+    /// and repair invalid UTF-8, hiding an edit).
+    static let selectColumns = """
+        id, at, CAST(event AS BLOB), CAST(node AS BLOB), CAST(peer AS BLOB), CAST(key_fingerprint AS BLOB),
+        CAST(message_id AS BLOB), seq, CAST(recipient AS BLOB), CAST(kind AS BLOB), CAST(code AS BLOB),
+        CAST(detail AS BLOB), hash
+        """
+
+    struct Stored {
+        var id: Int64
+        var entry: AuditEvent
+        var hash: [UInt8]
+    }
+
+    /// The id of a row read with `selectColumns`, nil if it is not an integer.
+    static func rowId(_ row: Row) -> Int64? {
+        if case .int64(let id) = (row[0] as DatabaseValue).storage { return id }
+        return nil
+    }
+
+    /// A row read with `selectColumns`, or nil when it cannot be a record this store wrote (wrong types, invalid
+    /// UTF-8, a NUL in a text, a hash that is not 32 octets).
+    static func decode(_ row: Row) -> Stored? {
+        guard let id = rowId(row), let at = integer(row, 1), let event = text(row, 2) else { return nil }
+        guard let node = optionalText(row, 3), let peer = optionalText(row, 4), let key = optionalText(row, 5),
+            let messageId = optionalText(row, 6), let seq = optionalInteger(row, 7),
+            let recipient = optionalText(row, 8), let kind = optionalText(row, 9), let code = optionalText(row, 10),
+            let detail = optionalText(row, 11)
+        else { return nil }
+        guard case .blob(let hash) = (row[12] as DatabaseValue).storage, hash.count == 32 else { return nil }
+        return Stored(
+            id: id,
+            entry: AuditEvent(
+                at: at, event: event, node: node, peer: peer, keyFingerprint: key, messageId: messageId, seq: seq,
+                recipient: recipient, kind: kind, code: code, detail: detail),
+            hash: [UInt8](hash))
+    }
+
+    private static func integer(_ row: Row, _ index: Int) -> Int64? {
+        if case .int64(let value) = (row[index] as DatabaseValue).storage { return value }
+        return nil
+    }
+
+    /// `.some(nil)` for NULL, `.some(value)` for an integer, nil (malformed) otherwise.
+    private static func optionalInteger(_ row: Row, _ index: Int) -> Int64?? {
+        switch (row[index] as DatabaseValue).storage {
+        case .null: return .some(nil)
+        case .int64(let value): return .some(value)
+        default: return nil
+        }
+    }
+
+    private static func text(_ row: Row, _ index: Int) -> String? {
+        // CAST of an empty text gives an empty BLOB.
+        guard case .blob(let data) = (row[index] as DatabaseValue).storage, !data.contains(0) else { return nil }
+        return String(validating: data, as: UTF8.self)
+    }
+
+    private static func optionalText(_ row: Row, _ index: Int) -> String?? {
+        if case .null = (row[index] as DatabaseValue).storage { return .some(nil) }
+        guard let value = text(row, index) else { return nil }
+        return .some(value)
+    }
+}
+
+/// Ties the audit records of a batch to the state changes they record, so that the trail never claims a change
+/// that did not happen (see `StoreOp.audit(_:)`). Only built for batches that hold an audit op.
+struct AuditTies {
+    private enum Tie {
+        case changed(seq: Int64)  // the change happened in this batch; not yet audited
+        case unchanged  // duplicate, conflict, delivery not pending
+        case audited  // the change happened and its one record is written
+    }
+
+    private struct AcceptKey: Hashable {
+        var sender: String
+        var messageId: String
+    }
+
+    private struct FinishKey: Hashable {
+        var seq: Int64
+        var recipient: String
+        var dead: Bool
+    }
+
+    private var accepts: [AcceptKey: Tie] = [:]
+    private var finishes: [FinishKey: Tie] = [:]
+
+    mutating func noteAccept(_ message: NewMessage, _ result: AcceptResult) {
+        let key = AcceptKey(sender: message.sender, messageId: message.messageId)
+        if case .stored(let seq) = result {
+            accepts[key] = .changed(seq: seq)
+        } else if accepts[key] == nil {
+            accepts[key] = .unchanged
+        }
+    }
+
+    mutating func noteFinish(seq: Int64, recipient: String, dead: Bool, changed: Bool) {
+        let key = FinishKey(seq: seq, recipient: recipient, dead: dead)
+        if changed {
+            finishes[key] = .changed(seq: seq)
+        } else if finishes[key] == nil {
+            finishes[key] = .unchanged
+        }
+    }
+
+    /// The record to write for `event`, or nil to leave it out.
+    mutating func admit(_ event: AuditEvent) -> AuditEvent? {
+        switch event.event {
+        case AuditEvent.Name.accepted:
+            guard let node = event.node, let messageId = event.messageId else { return event }
+            let key = AcceptKey(sender: node, messageId: messageId)
+            guard let tie = accepts[key] else { return event }
+            guard case .changed(let seq) = tie else { return nil }
+            accepts[key] = .audited
+            var event = event
+            if event.seq == nil { event.seq = seq }
+            return event
+        case AuditEvent.Name.acked, AuditEvent.Name.deadLettered:
+            guard let seq = event.seq, let recipient = event.recipient else { return event }
+            let key = FinishKey(seq: seq, recipient: recipient, dead: event.event == AuditEvent.Name.deadLettered)
+            guard let tie = finishes[key] else { return event }
+            guard case .changed = tie else { return nil }
+            finishes[key] = .audited
+            return event
+        default:
+            return event
+        }
+    }
+}
