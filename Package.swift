@@ -46,9 +46,10 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -83,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "referral-bench",
             dependencies: [
-                "ReferralClient", "ReferralProtocol",
+                "ReferralClient", "ReferralProtocol", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `referrald` as a swift-service-lifecycle service: runs until SIGTERM/SIGINT, then stops
 /// gracefully (the commit in progress finishes, nodes get BYE, exit code 0).
@@ -12,8 +13,17 @@ public struct BrokerService: Service {
     }
 
     public func run() async throws {
+        let engine = engine
         await withGracefulShutdownHandler {
-            await engine.waitUntilStopped()
+            await withTaskGroup(of: Void.self) { group in
+                // SIGHUP reloads the directory; the task ends with the engine.
+                group.addTask {
+                    let hangups = await UnixSignalsSequence(trapping: .sighup)
+                    for await _ in hangups { engine.requestReload() }
+                }
+                await engine.waitUntilStopped()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             engine.requestStop()
         }

@@ -62,7 +62,18 @@ final class ConnectionLoop {
 
     /// Runs until `stop` is posted; then says BYE, closes the socket, terminates the context and signals.
     func run() {
-        logger.info("connecting to the broker", metadata: ["broker": "\(configuration.broker)"])
+        if let curve = configuration.curve {
+            logger.info(
+                "connecting to the broker with CURVE",
+                metadata: [
+                    "broker": "\(configuration.broker)", "server_public_key": "\(curve.serverPublicKey.z85)",
+                    "public_key": "\(curve.publicKey.z85)",
+                ])
+        } else {
+            logger.warning(
+                "connecting to the broker WITHOUT CURVE (plain text): only a broker started in development mode accepts this",
+                metadata: ["broker": "\(configuration.broker)"])
+        }
         while !stopping {
             do {
                 try iterate()
@@ -143,7 +154,7 @@ final class ConnectionLoop {
                     loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO")
                 }
             } else if now - openedAt >= connectTimeoutMs {
-                shared.problem.withLock { $0 = "cannot connect to the broker at \(configuration.broker)" }
+                shared.problem.withLock { $0 = noConnectionProblem }
                 loseSession("no connection to the broker within \(connectTimeoutMs) ms")
             } else {
                 sendHello(now: now)
@@ -165,6 +176,11 @@ final class ConnectionLoop {
             try socket.setImmediate(true)
             try socket.setSendHighWaterMark(10_000)
             try socket.setReconnectInterval(milliseconds: -1, max: 0)  // see the type's comment
+            if let curve = configuration.curve {
+                // On every new socket: CURVE options apply to the connections made after they are set.
+                try socket.setCurveClient(
+                    publicKey: curve.publicKey, secretKey: curve.secretKey, serverKey: curve.serverPublicKey)
+            }
             try socket.connect(configuration.broker)
             self.socket = socket
             lastSent = now
@@ -188,6 +204,17 @@ final class ConnectionLoop {
             }
         let hello = Hello(node: configuration.node, window: configuration.window, agent: Self.agent)
         phase = .handshaking(openedAt: openedAt, helloSentAt: send(.hello(hello)) ? now : nil)
+    }
+
+    /// What `connectionProblem` says while no connection gets through. A failed CURVE handshake (wrong broker key,
+    /// key unknown to the broker) looks just like an unreachable broker from here, so it names the suspects.
+    private var noConnectionProblem: String {
+        if configuration.curve != nil {
+            return "cannot connect to the broker at \(configuration.broker) (is it running? if so, check "
+                + "server_public_key and that the broker's directory has this node's public_key)"
+        }
+        return "cannot connect to the broker at \(configuration.broker) (this node uses no CURVE keys: only a "
+            + "broker in development mode accepts it)"
     }
 
     /// How long a new socket may take to connect (and take HELLO) before it is replaced: twice the current

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 /// The configuration of one node: who it is, where the broker is, where its local store lives.
 ///
@@ -25,6 +26,29 @@ import Foundation
 /// | `reconnect_max_ms` | no | 32000 | the longest wait between reconnects (at least `reconnect_initial_ms`) |
 /// | `heartbeat_ms` | no | the broker's | override of the heartbeat interval granted in WELCOME (PING after this much own silence; the broker is dead after liveness × this much silence) |
 /// | `welcome_timeout_ms` | no | 3000 | how long to wait for WELCOME after HELLO before reconnecting |
+/// | `server_public_key` | with the next two | | the broker's CURVE public key, 40 characters of Z85 (the broker's `.pub` file) |
+/// | `public_key` | with the others | | this node's CURVE public key (Z85), as registered in the broker's directory; must be the public key of the secret in `secret_key_file` |
+/// | `secret_key_file` | with the others | | path of this node's secret key file (`referralctl keygen --out PREFIX` writes `PREFIX.key`); a relative path is resolved against the directory of the configuration file; the file must hold the 40-character Z85 secret key (optionally followed by a newline) and must not be readable or writable by group or others (mode 0600, else `chmod 600 FILE`) |
+///
+/// **CURVE.** The three CURVE fields come together: give all of them (the node then connects with ZeroMQ CURVE,
+/// authenticated by its key, on every connection and reconnection) or none of them (the node connects in plain
+/// text, which only a broker started with its explicit development flag accepts). One of them without the others
+/// is an error naming the missing field. With the keys, a CURVE node's configuration looks like:
+///
+/// ```json
+/// {
+///   "node": "test-a",
+///   "broker": "tcp://broker.example.internal:5570",
+///   "store": "test-a.sqlite",
+///   "server_public_key": "<40 characters of Z85 from the broker's .pub file>",
+///   "public_key": "<40 characters of Z85 from test-a.pub>",
+///   "secret_key_file": "keys/test-a.key"
+/// }
+/// ```
+///
+/// `load(path:)` reads the secret key file at once (refusing one that group or others may read or write) and
+/// checks that `public_key` is its public key; the keys are then in `curve`. A configuration built in code may
+/// set `curve` directly instead of the three fields. Errors never contain key material.
 ///
 /// Unknown fields are refused (a misspelt field must not be silently ignored).
 /// Only one process at a time may use a node id and its store.
@@ -44,6 +68,16 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
     public var heartbeatMs: Int?
     /// How long to wait for WELCOME after HELLO.
     public var welcomeTimeoutMs: Int
+    /// CURVE: the broker's public key (Z85), as in the file; nil without CURVE.
+    public var serverPublicKey: String?
+    /// CURVE: this node's public key (Z85), as in the file; nil without CURVE.
+    public var publicKey: String?
+    /// CURVE: path of this node's secret key file (absolute after `load(path:)`); nil without CURVE.
+    public var secretKeyFile: String?
+    /// The CURVE keys the node connects with; nil connects in plain text (development brokers only).
+    /// Set by `load(path:)` from the three fields above, or directly by code; `ReferralNode` reads the key file
+    /// itself when only the fields are set.
+    public var curve: CurveClientKeys?
 
     public static let defaultWindow = 64
     public static let maximumWindow = 1024
@@ -51,7 +85,8 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
     public init(
         node: String, broker: String, store: String, window: Int = NodeConfiguration.defaultWindow,
         reconnectInitialMs: Int = 1000, reconnectMaxMs: Int = 32000, heartbeatMs: Int? = nil,
-        welcomeTimeoutMs: Int = 3_000
+        welcomeTimeoutMs: Int = 3_000, serverPublicKey: String? = nil, publicKey: String? = nil,
+        secretKeyFile: String? = nil, curve: CurveClientKeys? = nil
     ) {
         self.node = node
         self.broker = broker
@@ -61,6 +96,10 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         self.reconnectMaxMs = reconnectMaxMs
         self.heartbeatMs = heartbeatMs
         self.welcomeTimeoutMs = welcomeTimeoutMs
+        self.serverPublicKey = serverPublicKey
+        self.publicKey = publicKey
+        self.secretKeyFile = secretKeyFile
+        self.curve = curve
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -69,6 +108,9 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         case reconnectMaxMs = "reconnect_max_ms"
         case heartbeatMs = "heartbeat_ms"
         case welcomeTimeoutMs = "welcome_timeout_ms"
+        case serverPublicKey = "server_public_key"
+        case publicKey = "public_key"
+        case secretKeyFile = "secret_key_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +123,10 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         reconnectMaxMs = try container.decodeIfPresent(Int.self, forKey: .reconnectMaxMs) ?? 32000
         heartbeatMs = try container.decodeIfPresent(Int.self, forKey: .heartbeatMs)
         welcomeTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .welcomeTimeoutMs) ?? 3_000
+        serverPublicKey = try container.decodeIfPresent(String.self, forKey: .serverPublicKey)
+        publicKey = try container.decodeIfPresent(String.self, forKey: .publicKey)
+        secretKeyFile = try container.decodeIfPresent(String.self, forKey: .secretKeyFile)
+        curve = nil
     }
 
     /// Checks every field; throws `ConfigurationError` naming the first bad one (`file` is for the message).
@@ -111,10 +157,85 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         guard (1...3_600_000).contains(welcomeTimeoutMs) else {
             throw fail(.welcomeTimeoutMs, "must be between 1 and 3600000 (ms)")
         }
+        try validateCurveFields(file: file)
     }
 
-    /// Reads, checks and returns the configuration in the JSON file at `path`. A relative `store` is
-    /// resolved against the file's directory. Errors are `ConfigurationError`s naming the file and the field.
+    /// The CURVE fields: all or none, keys in Z85, and consistent with `curve` when both are set. Reads no file.
+    private func validateCurveFields(file: String) throws {
+        func fail(_ field: CodingKeys, _ problem: String) -> ConfigurationError {
+            ConfigurationError(file: file, field: field.rawValue, problem: problem)
+        }
+        let fields: [(key: CodingKeys, value: String?)] = [
+            (.serverPublicKey, serverPublicKey), (.publicKey, publicKey), (.secretKeyFile, secretKeyFile),
+        ]
+        let given = fields.filter { $0.value != nil }.map { "\"\($0.key.rawValue)\"" }
+        guard !given.isEmpty else { return }
+        if let missing = fields.first(where: { $0.value == nil }) {
+            throw fail(
+                missing.key,
+                "is required with \(given.joined(separator: " and ")): CURVE needs all three of server_public_key, "
+                    + "public_key and secret_key_file (or none of them, for a development broker only)")
+        }
+        guard let serverText = serverPublicKey, let server = CurveKey(z85: serverText) else {
+            throw fail(.serverPublicKey, "must be the broker's CURVE public key: 40 characters of Z85 (its .pub file)")
+        }
+        guard let ownText = publicKey, let own = CurveKey(z85: ownText) else {
+            throw fail(.publicKey, "must be this node's CURVE public key: 40 characters of Z85 (its .pub file)")
+        }
+        guard server != own else {
+            throw fail(.serverPublicKey, "is this node's own public_key; it must be the broker's public key")
+        }
+        guard let secretKeyFile, !secretKeyFile.isEmpty else {
+            throw fail(.secretKeyFile, "must be the path of this node's secret key file (PREFIX.key)")
+        }
+        if let curve {
+            guard curve.serverPublicKey == server else {
+                throw fail(.serverPublicKey, "differs from the broker key in the configuration's CURVE keys")
+            }
+            guard curve.publicKey == own else {
+                throw fail(.publicKey, "differs from the public key in the configuration's CURVE keys")
+            }
+        }
+    }
+
+    /// The CURVE keys this configuration connects with: `curve` if set, else the keys of the three CURVE fields
+    /// with the secret read from `secret_key_file` (refused if group or others may read or write it) and checked
+    /// against `public_key`; nil when the node uses no CURVE. Errors are `ConfigurationError`s naming the field.
+    public func loadCurveKeys(file: String = "<configuration>") throws -> CurveClientKeys? {
+        try validateCurveFields(file: file)
+        if let curve { return curve }
+        guard let serverText = serverPublicKey, let ownText = publicKey, let secretKeyFile,
+            let server = CurveKey(z85: serverText), let own = CurveKey(z85: ownText)
+        else { return nil }
+        let secret: CurveKey
+        do {
+            secret = try KeyFiles.readSecret(path: secretKeyFile)
+        } catch let error as KeyFileError {
+            throw ConfigurationError(
+                file: file, field: CodingKeys.secretKeyFile.rawValue,
+                problem: "points to \(error.path), which \(error.problem)")
+        }
+        let keys: CurveClientKeys
+        do {
+            keys = try CurveClientKeys(serverPublicKey: server, secretKey: secret)
+        } catch {
+            throw ConfigurationError(
+                file: file, field: CodingKeys.secretKeyFile.rawValue,
+                problem: "\(secretKeyFile): does not hold a usable CURVE secret key")
+        }
+        guard keys.publicKey == own else {
+            throw ConfigurationError(
+                file: file, field: CodingKeys.publicKey.rawValue,
+                problem: "is not the public key of the secret key in \(secretKeyFile) (that one is "
+                    + "\(keys.publicKey.z85)): the two must be one key pair")
+        }
+        return keys
+    }
+
+    /// Reads, checks and returns the configuration in the JSON file at `path`. A relative `store` or
+    /// `secret_key_file` is resolved against the file's directory; with CURVE, the secret key file is read and
+    /// checked (mode, format, matching `public_key`) and the keys put in `curve`. Errors are
+    /// `ConfigurationError`s naming the file and the field.
     public static func load(path: String) throws -> NodeConfiguration {
         let data: Data
         do {
@@ -125,7 +246,8 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         return try parse(data, file: path)
     }
 
-    /// Parses and checks a configuration; `file` names it in errors and anchors a relative `store`.
+    /// Parses and checks a configuration; `file` names it in errors and anchors a relative `store` and
+    /// `secret_key_file`; reads the secret key file.
     static func parse(_ data: Data, file: String) throws -> NodeConfiguration {
         let object: Any
         do {
@@ -147,10 +269,14 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
             throw ConfigurationError(file: file, decoding: error)
         }
         try configuration.validate(file: file)
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
         if !configuration.store.hasPrefix("/") {
-            let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
             configuration.store = directory.appendingPathComponent(configuration.store).standardizedFileURL.path
         }
+        if let secretKeyFile = configuration.secretKeyFile, !secretKeyFile.hasPrefix("/") {
+            configuration.secretKeyFile = directory.appendingPathComponent(secretKeyFile).standardizedFileURL.path
+        }
+        configuration.curve = try configuration.loadCurveKeys(file: file)
         return configuration
     }
 

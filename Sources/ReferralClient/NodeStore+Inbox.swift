@@ -24,17 +24,17 @@ struct InboxKey: Sendable, Hashable {
 extension NodeStore {
     /// Inserts a delivered message unless (from, id) is in the inbox already. Returns whether it was new.
     static func insert(_ delivery: InboxDelivery, now: Int64, in db: Database) throws -> Bool {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO inbox (sender, message_id, seq, recipients, kind, case_id, priority, accepted_at,
                     received_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (sender, message_id) DO NOTHING
-                """,
-            arguments: [
-                delivery.from, delivery.id, delivery.seq, delivery.to.joined(separator: ","), delivery.kind,
-                delivery.caseId, delivery.priority.rawValue, delivery.acceptedAt, now, Data(delivery.body),
-            ])
+                """
+        ).execute(arguments: [
+            delivery.from, delivery.id, delivery.seq, delivery.to.joined(separator: ","), delivery.kind,
+            delivery.caseId, delivery.priority.rawValue, delivery.acceptedAt, now, Data(delivery.body),
+        ])
         return db.changesCount > 0
     }
 
@@ -69,12 +69,12 @@ extension NodeStore {
     /// Marks the message handled and drops its body; the dedupe key stays. Idempotent.
     func complete(_ key: InboxKey, now: Int64) throws {
         try write("complete message") { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE inbox SET completed_at = ?, body = NULL
                     WHERE sender = ? AND message_id = ? AND completed_at IS NULL
-                    """,
-                arguments: [now, key.from, key.id])
+                    """
+            ).execute(arguments: [now, key.from, key.id])
         }
     }
 

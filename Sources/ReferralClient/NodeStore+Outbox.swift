@@ -45,20 +45,20 @@ extension NodeStore {
                     priority: message.priority, body: message.body
                 ).contentDigest
                 if let existing = try Data.fetchOne(
-                    db, sql: "SELECT digest FROM outbox WHERE id = ?", arguments: [message.id])
+                    db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
                 {
                     guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
                     continue
                 }
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        message.id, message.to.joined(separator: ","), message.kind, message.caseId,
-                        message.priority.rawValue, Data(message.body), Data(digest), now,
-                    ])
+                        """
+                ).execute(arguments: [
+                    message.id, message.to.joined(separator: ","), message.kind, message.caseId,
+                    message.priority.rawValue, Data(message.body), Data(digest), now,
+                ])
             }
             return prepared.map(\.id)
         }
@@ -68,12 +68,11 @@ extension NodeStore {
     func queuedOutbox(after position: Int64, limit: Int) throws -> [OutboxRow] {
         try read("load outbox") { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
-                    FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
-                    """,
-                arguments: [position, limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                        FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
+                        """), arguments: [position, limit]
             ).map(Self.outboxRow)
         }
     }
@@ -82,12 +81,11 @@ extension NodeStore {
     func queuedOutbox(id: String) throws -> OutboxRow? {
         try read("load outbox entry") { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
-                    FROM outbox WHERE state = 0 AND id = ?
-                    """,
-                arguments: [id]
+                db.cachedStatement(
+                    sql: """
+                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                        FROM outbox WHERE state = 0 AND id = ?
+                        """), arguments: [id]
             ).map(Self.outboxRow)
         }
     }
@@ -105,26 +103,26 @@ extension NodeStore {
     static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
         switch answer {
         case .accepted(let id, let seq, let duplicate):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET state = 1, seq = ?, duplicate = ?, body = NULL, not_before = NULL,
                         answered_at = ? WHERE id = ? AND state = 0
-                    """,
-                arguments: [seq, duplicate, now, id])
+                    """
+            ).execute(arguments: [seq, duplicate, now, id])
         case .rejected(let id, let code, let reason, let field, let recipient):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET state = 2, code = ?, reason = ?, field = ?, recipient = ?, not_before = NULL,
                         answered_at = ? WHERE id = ? AND state = 0
-                    """,
-                arguments: [code, reason, field, recipient, now, id])
+                    """
+            ).execute(arguments: [code, reason, field, recipient, now, id])
         case .retryLater(let id, let code, let reason, let notBefore):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET code = ?, reason = ?, retries = retries + 1, not_before = ?
                     WHERE id = ? AND state = 0
-                    """,
-                arguments: [code, reason, notBefore, id])
+                    """
+            ).execute(arguments: [code, reason, notBefore, id])
         }
     }
 
@@ -133,12 +131,11 @@ extension NodeStore {
         try read("read outbox entry") { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT id, recipients, kind, case_id, priority, state, seq, duplicate, code, reason, field,
-                            recipient, retries, created_at, answered_at FROM outbox WHERE id = ?
-                        """,
-                    arguments: [id])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id, recipients, kind, case_id, priority, state, seq, duplicate, code, reason, field,
+                                recipient, retries, created_at, answered_at FROM outbox WHERE id = ?
+                            """), arguments: [id])
             else { return nil }
             let state: OutboxState =
                 switch row["state"] as Int {

@@ -3,16 +3,16 @@ import GRDB
 extension NodeStore {
     /// Records a receipt unless its number is recorded already. Returns whether it was new.
     static func insert(_ receipt: DeliveryReceipt, now: Int64, in db: Database) throws -> Bool {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO receipts (receipt, seq, message_id, recipient, delivered, at, reason, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (receipt) DO NOTHING
-                """,
-            arguments: [
-                receipt.receipt, receipt.seq, receipt.messageId, receipt.recipient, receipt.delivered, receipt.at,
-                receipt.reason, now,
-            ])
+                """
+        ).execute(arguments: [
+            receipt.receipt, receipt.seq, receipt.messageId, receipt.recipient, receipt.delivered, receipt.at,
+            receipt.reason, now,
+        ])
         return db.changesCount > 0
     }
 
@@ -20,12 +20,11 @@ extension NodeStore {
     func receipts(forMessage id: String) throws -> [DeliveryReceipt] {
         try read("read receipts") { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT receipt, seq, message_id, recipient, delivered, at, reason FROM receipts
-                    WHERE message_id = ? ORDER BY receipt
-                    """,
-                arguments: [id]
+                db.cachedStatement(
+                    sql: """
+                        SELECT receipt, seq, message_id, recipient, delivered, at, reason FROM receipts
+                        WHERE message_id = ? ORDER BY receipt
+                        """), arguments: [id]
             ).map(Self.receipt)
         }
     }
@@ -42,8 +41,9 @@ extension NodeStore {
                         """)
             else { return nil }
             let receipt = Self.receipt(row)
-            try db.execute(
-                sql: "UPDATE receipts SET reported_at = ? WHERE receipt = ?", arguments: [now, receipt.receipt])
+            try db.cachedStatement(sql: "UPDATE receipts SET reported_at = ? WHERE receipt = ?").execute(arguments: [
+                now, receipt.receipt,
+            ])
             return receipt
         }
     }

@@ -55,8 +55,13 @@ public final class ReferralNode: Sendable {
 
     /// Opens (creating if needed) the local store and locks it for this process (`storeInUse` if another
     /// `ReferralNode` has it open). Nothing is sent before `start()`.
+    ///
+    /// With CURVE fields but no `curve` keys (a configuration built in code), the secret key file is read here;
+    /// a bad one throws `ConfigurationError`.
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "referral-client")) throws {
         try configuration.validate()
+        var configuration = configuration
+        configuration.curve = try configuration.loadCurveKeys()
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.node)"

@@ -18,8 +18,9 @@ extension Validation {
         guard !message.to.isEmpty else {
             throw ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")
         }
-        guard message.to.allSatisfy(isNodeId) else {
-            throw ReferralClientError.invalidMessage(field: "to", problem: "must contain only node ids")
+        guard message.to.allSatisfy(Identifiers.isValidAddress) else {
+            throw ReferralClientError.invalidMessage(
+                field: "to", problem: "must hold node ids, node:ID or role:AGENCY/KIND@DIVISION addresses")
         }
         guard Set(message.to).count == message.to.count else {
             throw ReferralClientError.invalidMessage(field: "to", problem: "must not repeat a recipient")

@@ -3,6 +3,8 @@ extension Codec {
     static func decodeHeader(
         _ kind: CommandKind, _ f: inout HeaderFields, body: [UInt8], limits: Limits
     ) throws(DecodeFailure) -> Command {
+        // The member limit (§8 step 9); a SEND checks it after its id, so that it is REJECTED.
+        if kind != .send { try f.checkMemberCount() }
         switch kind {
         case .hello:
             let node = try f.nodeId("node")
@@ -32,11 +34,12 @@ extension Codec {
             // A SEND whose id can be read is answered REJECTED from here on (1/RBP §8 step 8).
             let id = try f.messageId("id")
             f.messageId = id
+            try f.checkMemberCount()
             try checkBody(body, f, limits)
             return .send(
                 Send(
                     id: id,
-                    to: try f.nodeIdList("to", maxCount: limits.maxRecipients),
+                    to: try f.addressList("to", maxCount: limits.maxRecipients),
                     kind: try f.kind("kind"),
                     caseId: try f.caseId("case"),
                     priority: try f.oneOf("priority", Requirement.priority),
@@ -56,7 +59,7 @@ extension Codec {
                     retry: try f.bool("retry"),
                     reason: try f.text("reason", maxLength: Limits.maxReasonLength),
                     field: try f.optionalText("field", maxLength: Limits.maxFieldNameLength),
-                    recipient: try f.optionalString("recipient", Requirement.nodeId, Identifiers.isValidNodeId)))
+                    recipient: try f.optionalString("recipient", Requirement.address, Identifiers.isValidAddress)))
 
         case .deliver:
             try checkBody(body, f, limits)

@@ -12,11 +12,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// False for codes this version does not define.
     public var retryable: Bool {
         switch self {
-        case .notConnected, .storeFailed, .overloaded, .shuttingDown: true
+        case .notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown: true
         default: false
         }
     }
 
+    // Codec faults (1/RBP §8 steps 1-10).
     public static let badSignature = ErrorCode(rawValue: "BAD_SIGNATURE")
     public static let unsupportedVersion = ErrorCode(rawValue: "UNSUPPORTED_VERSION")
     public static let badFrames = ErrorCode(rawValue: "BAD_FRAMES")
@@ -25,11 +26,32 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let badHeader = ErrorCode(rawValue: "BAD_HEADER")
     public static let badField = ErrorCode(rawValue: "BAD_FIELD")
     public static let tooLarge = ErrorCode(rawValue: "TOO_LARGE")
+
+    // Session and identity (ERROR).
     public static let notConnected = ErrorCode(rawValue: "NOT_CONNECTED")
     public static let unknownNode = ErrorCode(rawValue: "UNKNOWN_NODE")
+    /// HELLO names a node other than the one registered for the connection's CURVE key (fatal).
+    public static let identityMismatch = ErrorCode(rawValue: "IDENTITY_MISMATCH")
+    /// The node's directory entry was suspended or removed (fatal); its key is refused from then on.
+    public static let nodeSuspended = ErrorCode(rawValue: "NODE_SUSPENDED")
     public static let unknownDelivery = ErrorCode(rawValue: "UNKNOWN_DELIVERY")
     public static let unknownReceipt = ErrorCode(rawValue: "UNKNOWN_RECEIPT")
+
+    // Recipients of a SEND (REJECTED, with `recipient` = the address as written).
     public static let unknownRecipient = ErrorCode(rawValue: "UNKNOWN_RECIPIENT")
+    public static let recipientSuspended = ErrorCode(rawValue: "RECIPIENT_SUSPENDED")
+    /// An address that passes the grammar but that the broker cannot interpret.
+    public static let badAddress = ErrorCode(rawValue: "BAD_ADDRESS")
+    public static let unknownAgency = ErrorCode(rawValue: "UNKNOWN_AGENCY")
+    public static let unknownKind = ErrorCode(rawValue: "UNKNOWN_KIND")
+    public static let unknownDivision = ErrorCode(rawValue: "UNKNOWN_DIVISION")
+    public static let noMatchingNode = ErrorCode(rawValue: "NO_MATCHING_NODE")
+
+    // The SEND as a whole (REJECTED).
+    /// The authorization policy does not let the sender send this message kind.
+    public static let forbidden = ErrorCode(rawValue: "FORBIDDEN")
+    /// The sender exceeded its per-node SEND rate; retry after a backoff.
+    public static let rateLimited = ErrorCode(rawValue: "RATE_LIMITED")
     public static let conflict = ErrorCode(rawValue: "CONFLICT")
     public static let storeFailed = ErrorCode(rawValue: "STORE_FAILED")
     public static let overloaded = ErrorCode(rawValue: "OVERLOADED")
@@ -38,7 +60,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// Every code this version defines, in the order of 1/RBP §9.
     public static let allDefined: [ErrorCode] = [
         .badSignature, .unsupportedVersion, .badFrames, .unknownCommand, .unexpectedCommand, .badHeader,
-        .badField, .tooLarge, .notConnected, .unknownNode, .unknownDelivery, .unknownReceipt,
-        .unknownRecipient, .conflict, .storeFailed, .overloaded, .shuttingDown,
+        .badField, .tooLarge, .notConnected, .unknownNode, .identityMismatch, .nodeSuspended, .unknownDelivery,
+        .unknownReceipt, .unknownRecipient, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,
+        .unknownDivision, .noMatchingNode, .forbidden, .rateLimited, .conflict, .storeFailed, .overloaded,
+        .shuttingDown,
     ]
 }

@@ -88,21 +88,46 @@ struct HeaderFields {
         try optionalString(name, Requirement.text(maxLength)) { Text.isValid($0, maxLength: maxLength) }
     }
 
-    /// A required array of 1...maxCount distinct node ids.
+    /// A required array of 1...maxCount distinct node ids (DELIVER's `to`).
     func nodeIdList(_ name: String, maxCount: Int) throws(DecodeFailure) -> [String] {
-        let requirement = Requirement.nodeIdList(maxCount)
-        guard case .array(let elements) = try required(name, requirement), !elements.isEmpty,
-            elements.count <= maxCount
-        else { throw badField(name, requirement) }
-        var ids: [String] = []
-        ids.reserveCapacity(elements.count)
+        try stringList(name, maxCount: maxCount, Requirement.nodeIdList(maxCount), Identifiers.isValidNodeId)
+    }
+
+    /// A required array of 1...maxCount distinct addresses (SEND's `to`); distinct means different
+    /// strings (`b` and `node:b` are distinct here and resolve to one recipient at the broker).
+    func addressList(_ name: String, maxCount: Int) throws(DecodeFailure) -> [String] {
+        try stringList(name, maxCount: maxCount, Requirement.addressList(maxCount), Identifiers.isValidAddress)
+    }
+
+    /// A required, non-empty array of distinct strings that satisfy `isValid`. Checked in this order
+    /// (1/RBP §8): not an array or empty is BAD_FIELD; more than `maxCount` elements is TOO_LARGE;
+    /// an element that is not a valid string, or repeats an earlier one, is BAD_FIELD.
+    func stringList(
+        _ name: String, maxCount: Int, _ requirement: String, _ isValid: (String) -> Bool
+    ) throws(DecodeFailure) -> [String] {
+        guard case .array(let elements) = try required(name, requirement), !elements.isEmpty else {
+            throw badField(name, requirement)
+        }
+        guard elements.count <= maxCount else {
+            throw failure(.tooLarge, field: name, "\(name) has more than \(maxCount) elements")
+        }
+        var values: [String] = []
+        values.reserveCapacity(elements.count)
         for element in elements {
-            guard case .string(let id) = element, Identifiers.isValidNodeId(id), !ids.contains(id) else {
+            guard case .string(let value) = element, isValid(value), !values.contains(value) else {
                 throw badField(name, requirement)
             }
-            ids.append(id)
+            values.append(value)
         }
-        return ids
+        return values
+    }
+
+    /// At most `Limits.maxHeaderMembers` members at the top level (1/RBP §5.2, §8 step 9). No
+    /// `field`: the member names beyond the limit are the sender's, not the protocol's.
+    func checkMemberCount() throws(DecodeFailure) {
+        guard members.count <= Limits.maxHeaderMembers else {
+            throw failure(.tooLarge, field: nil, "header has more than \(Limits.maxHeaderMembers) members")
+        }
     }
 
     func errorCode(_ name: String) throws(DecodeFailure) -> ErrorCode {
@@ -186,7 +211,14 @@ enum Requirement {
         "a string of at most \(maxLength) characters without control characters"
     }
 
+    static let address =
+        "an address: a node id, node:NODE-ID or role:AGENCY/KIND@DIVISION, at most 128 characters"
+
     static func nodeIdList(_ maxCount: Int) -> String { "an array of 1 to \(maxCount) distinct node ids" }
+
+    static func addressList(_ maxCount: Int) -> String {
+        "an array of 1 to \(maxCount) distinct addresses (node-id, node:NODE-ID or role:AGENCY/KIND@DIVISION)"
+    }
 
     static func integer(_ range: ClosedRange<Int64>) -> String {
         "an integer from \(range.lowerBound) to \(range.upperBound)"

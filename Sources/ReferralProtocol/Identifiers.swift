@@ -1,18 +1,28 @@
-/// The grammars of 1/RBP §6 for node ids, message ids, kinds and case ids.
+/// The grammars of 1/RBP §6 for node ids, addresses, message ids, kinds and case ids.
 public enum Identifiers {
     /// 1-64 characters of `[a-z0-9._-]`, starting with `[a-z0-9]`.
     public static func isValidNodeId(_ s: String) -> Bool {
-        var count = 0
-        for c in s.utf8 {
-            count += 1
-            if count > 64 { return false }
-            if isLowerAlnum(c) { continue }
-            if count > 1 && (c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")) {
-                continue
-            }
-            return false
-        }
-        return count > 0
+        isNodeId(s.utf8)
+    }
+
+    /// A recipient address of a SEND's `to` (1/RBP §6, §7.3), at most 128 characters:
+    ///
+    /// ```abnf
+    /// address      = node-address / role-address
+    /// node-address = [ %s"node:" ] node-id
+    /// role-address = %s"role:" agency "/" ( node-kind / "*" ) "@" division
+    /// agency       = name
+    /// node-kind    = name
+    /// name         = LCALPHA 0*31( LCALPHA / DIGIT / "-" )
+    /// division     = 6DIGIT / 9DIGIT / 12DIGIT
+    /// ```
+    ///
+    /// Grammar only: whether the agency, kind and division exist is the broker's business
+    /// (UNKNOWN_AGENCY, UNKNOWN_KIND, UNKNOWN_DIVISION).
+    public static func isValidAddress(_ s: String) -> Bool {
+        if isNodeId(s.utf8) { return true }  // the common case, and every version 1 recipient
+        if let result = s.utf8.withContiguousStorageIfAvailable(isAddress) { return result }
+        return Array(s.utf8).withUnsafeBufferPointer(isAddress)
     }
 
     /// 1-128 characters of `[A-Za-z0-9._:@-]`. Session ids use the same grammar.
@@ -71,6 +81,66 @@ public enum Identifiers {
             }
             return 36
         }
+    }
+
+    // MARK: - byte-level helpers
+
+    @inline(__always) static func isNodeId<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        var count = 0
+        for c in bytes {
+            count += 1
+            if count > 64 { return false }
+            if isLowerAlnum(c) { continue }
+            if count > 1 && (c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")) {
+                continue
+            }
+            return false
+        }
+        return count > 0
+    }
+
+    /// The address grammar over the octets of a string (see `isValidAddress`).
+    static func isAddress(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count <= Limits.maxAddressLength else { return false }
+        if hasPrefix(b, "node:") { return isNodeId(b[5...]) }
+        guard hasPrefix(b, "role:") else { return false }
+        // agency "/"
+        guard let afterAgency = scanName(b, from: 5), afterAgency < b.count, b[afterAgency] == UInt8(ascii: "/")
+        else { return false }
+        var i = afterAgency + 1
+        // ( node-kind / "*" ) "@"
+        if i < b.count && b[i] == UInt8(ascii: "*") {
+            i += 1
+        } else {
+            guard let afterKind = scanName(b, from: i) else { return false }
+            i = afterKind
+        }
+        guard i < b.count, b[i] == UInt8(ascii: "@") else { return false }
+        i += 1
+        // division
+        let digits = b.count - i
+        guard digits == 6 || digits == 9 || digits == 12 else { return false }
+        while i < b.count {
+            guard isDigit(b[i]) else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Whether `b` starts with the ASCII octets of `prefix`.
+    @inline(__always) static func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard b.count >= count else { return false }
+        for k in 0..<count where b[k] != prefix.utf8Start[k] { return false }
+        return true
+    }
+
+    /// A `name` (1-32 of `[a-z0-9-]`, starting with `[a-z]`) at `start`: the index after it, or nil.
+    @inline(__always) static func scanName(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < b.count, isLowerAlpha(b[start]) else { return nil }
+        var i = start + 1
+        while i < b.count, isLowerAlnum(b[i]) || b[i] == UInt8(ascii: "-") { i += 1 }
+        return i - start <= 32 ? i : nil
     }
 
     // MARK: - character classes

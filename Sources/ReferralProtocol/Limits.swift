@@ -5,7 +5,8 @@ public struct Limits: Sendable, Hashable {
     public var maxHeaderBytes: Int
     /// Largest body frame, in octets.
     public var maxBodyBytes: Int
-    /// Most recipients of one SEND (and of the `to` of a DELIVER).
+    /// Most recipients (addresses) of one SEND, and most node ids in the `to` of a DELIVER; a longer
+    /// `to` is TOO_LARGE.
     public var maxRecipients: Int
     /// Largest window a HELLO may ask for.
     public var maxWindow: Int
@@ -40,4 +41,9 @@ public struct Limits: Sendable, Hashable {
     public static let maxAgentLength = 64
     /// Most characters in the `field` of ERROR and REJECTED.
     public static let maxFieldNameLength = 64
+    /// Most members of a header object at the top level (unknown and null members included); more is
+    /// TOO_LARGE (1/RBP §5.2).
+    public static let maxHeaderMembers = 32
+    /// Most characters in one recipient address (1/RBP §6).
+    public static let maxAddressLength = 128
 }

@@ -2,7 +2,8 @@ extension Send {
     /// SHA-256 over the canonical content of 1/RBP §12.7, which decides between a duplicate SEND
     /// and a CONFLICT: `item(recipients) || item(kind) || item(case) || item(priority) || item(body)`,
     /// where `item(x)` is x's length as a big-endian UInt64 followed by x, recipients are the `to`
-    /// ids sorted by octets and joined with ",", and case is the lowercase case id or empty.
+    /// addresses as sent (not resolved) sorted by octets and joined with ",", and case is the
+    /// lowercase case id or empty.
     public var contentDigest: [UInt8] {
         var recipients: [UInt8] = []
         for (k, node) in to.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {

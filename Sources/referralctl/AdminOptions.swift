@@ -15,7 +15,10 @@ struct AdminOptions: ParsableArguments {
     @Flag(help: "Print the broker's JSON reply as it is.")
     var json = false
 
-    var endpoint: String {
+    var endpoint: String { Self.endpoint(admin) }
+
+    /// `--admin` if given, else $REFERRAL_ADMIN, else the fallback.
+    static func endpoint(_ admin: String?) -> String {
         if let admin { return admin }
         return ProcessInfo.processInfo.environment["REFERRAL_ADMIN"].flatMap { $0.isEmpty ? nil : $0 }
             ?? Self.fallbackEndpoint
@@ -24,22 +27,36 @@ struct AdminOptions: ParsableArguments {
     /// Sends the request; on failure reports it and exits 2 (no answer) or 1 (an ERROR reply).
     /// Returns the reply, after printing it raw with --json.
     func ask(_ command: String, _ arguments: JSONValue) async throws -> JSONValue {
-        let reply: AdminReply
+        let reply = try await request(command, arguments)
+        guard reply.ok else {
+            if !json { Self.reportError(reply) }
+            throw Exit.usage
+        }
+        return reply.json
+    }
+
+    /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
+    /// there is no answer.
+    func request(_ command: String, _ arguments: JSONValue) async throws -> AdminReply {
+        let reply = try await Self.request(endpoint: endpoint, command, arguments)
+        if json { Output.line(String(decoding: reply.raw, as: UTF8.self)) }
+        return reply
+    }
+
+    /// One request to `endpoint`; reports a missing answer and exits 2.
+    static func request(endpoint: String, _ command: String, _ arguments: JSONValue) async throws -> AdminReply {
         do {
-            reply = try await AdminClient.request(endpoint: endpoint, command: command, arguments: arguments)
+            return try await AdminClient.request(endpoint: endpoint, command: command, arguments: arguments)
         } catch {
             Output.error("referralctl: \(error)")
             throw Exit.unreachable
         }
-        if json { Output.line(String(decoding: reply.raw, as: UTF8.self)) }
-        guard reply.ok else {
-            if !json {
-                let code = reply.json["code"]?.stringValue ?? "ERROR"
-                let reason = reply.json["reason"]?.stringValue ?? ""
-                Output.error("referralctl: the broker answered \(code): \(reason)")
-            }
-            throw Exit.usage
-        }
-        return reply.json
+    }
+
+    /// "referralctl: the broker answered CODE: reason" on stderr.
+    static func reportError(_ reply: AdminReply) {
+        let code = reply.json["code"]?.stringValue ?? "ERROR"
+        let reason = reply.json["reason"]?.stringValue ?? ""
+        Output.error("referralctl: the broker answered \(code): \(reason)")
     }
 }

@@ -10,14 +10,22 @@ struct ReferralCtl: AsyncParsableCommand {
         discussion: """
             A node is one agency system. Its configuration is one JSON file:
               {"node": "test-a", "broker": "tcp://127.0.0.1:5570",
-               "store": "test-a.sqlite"}
+               "store": "test-a.sqlite",
+               "server_public_key": "<the broker's public key, Z85>",
+               "public_key": "<this node's public key, Z85>",
+               "secret_key_file": "keys/test-a.key"}
             "store" is the node's own SQLite file (outbox, inbox, receipts),
-            relative to the configuration file's directory. Optional fields:
-            "window" (64), "reconnect_initial_ms" (1000), "reconnect_max_ms"
-            (32000), "heartbeat_ms", "welcome_timeout_ms" (10000).
+            relative to the configuration file's directory, like
+            "secret_key_file". The three CURVE fields come together (all or
+            none); without them the node connects in plain text, which only a
+            broker in development mode accepts. The secret key file must be
+            mode 0600. Optional fields: "window" (64), "reconnect_initial_ms"
+            (1000), "reconnect_max_ms" (32000), "heartbeat_ms",
+            "welcome_timeout_ms" (3000).
             Only one process at a time may use a node's configuration.
 
             Examples:
+              referralctl keygen --out keys/test-a
               echo '{"note":"made-up"}' | referralctl send --config test-a.json \\
                   --to test-b --kind referral.request --priority urgent --body -
               referralctl listen --config test-b.json --count 1 --timeout 10
@@ -25,22 +33,30 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl status
               referralctl trail --message test-a/test-a:000001
               referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
+              referralctl directory reload
+              referralctl audit verify
+              referralctl audit export --since 24h > audit.jsonl
 
-            status and trail ask the broker's admin endpoint: --admin, else
-            $REFERRAL_ADMIN, else \(AdminOptions.fallbackEndpoint).
+            status, trail, directory reload and audit ask the broker's admin
+            endpoint: --admin, else $REFERRAL_ADMIN, else
+            \(AdminOptions.fallbackEndpoint).
             They never open the broker's database.
 
             Exit codes:
               0  success
               1  usage or configuration error, or the admin endpoint
-                 answered ERROR
+                 answered ERROR (e.g. a directory file the broker refused)
               2  the broker's admin endpoint did not answer within 5 s
               3  the broker rejected the message
               4  no answer from the broker in time (the message stays in
                  the outbox and is sent the next time the node runs)
+              5  audit verify: the audit chain is broken
             """,
         version: "1",
-        subcommands: [SendCommand.self, ListenCommand.self, StatusCommand.self, TrailCommand.self]
+        subcommands: [
+            SendCommand.self, ListenCommand.self, StatusCommand.self, TrailCommand.self, DirectoryCommand.self,
+            AuditCommand.self, KeygenCommand.self,
+        ]
     )
 
     /// Like ArgumentParser's, but a usage error exits 1 (not 64), as documented above.
@@ -71,4 +87,5 @@ enum Exit {
     static let unreachable = ExitCode(2)
     static let rejected = ExitCode(3)
     static let timedOut = ExitCode(4)
+    static let auditBroken = ExitCode(5)
 }

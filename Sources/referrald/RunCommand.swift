@@ -48,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write {endpoint, admin, pid} as JSON to this file once listening.")
     var readyFile: String?
 
+    @Flag(help: "DEVELOPMENT ONLY: no CURVE; a node is who its HELLO says. Never in production.")
+    var insecurePlaintextDev = false
+
     func run() async throws {
         let configuration: BrokerConfiguration
         do {
@@ -78,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
             ("endpoint", endpoint), ("admin_endpoint", adminEndpoint), ("data_directory", dataDirectory),
             ("log_level", logLevel), ("log_format", logFormat), ("heartbeat_ms", heartbeatMs.map(String.init)),
             ("ack_timeout_ms", ackTimeoutMs.map(String.init)), ("ready_file", readyFile),
+            ("insecure_plaintext", insecurePlaintextDev ? "true" : nil),
         ]
         for (key, value) in flags {
             if let value { try configuration.set(key, to: value, source: "command line --\(key.replacingOccurrences(of: "_", with: "-"))") }
@@ -119,7 +123,7 @@ struct CheckConfigCommand: ParsableCommand {
             var configuration = try BrokerConfiguration.load(file: config)
             try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
             try configuration.validate(source: config)
-            print("\(config): ok (\(configuration.nodes.count) nodes, endpoint \(configuration.endpoint))")
+            print("\(config): ok (directory \(configuration.directoryFile), endpoint \(configuration.endpoint))")
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
             throw ExitCode(78)

@@ -253,3 +253,18 @@ import Testing
         #expect(h.scheduler.nodeStatuses().first?.deadLetters == 1)
     }
 }
+
+@Suite struct RateLimiterTests {
+    @Test func aBurstThenTheSustainedRatePerNode() {
+        var limiter = RateLimiter(perSecond: 10, burst: 3)
+        let now: Millis = 1_000
+        let burst = (0..<4).map { _ in limiter.allow("noisy", now: now) }
+        #expect(burst == [true, true, true, false])
+        let otherNode = limiter.allow("quiet", now: now)
+        #expect(otherNode)  // another node is not affected
+        let tooSoon = limiter.allow("noisy", now: now + 50)
+        #expect(!tooSoon)
+        let refilled = limiter.allow("noisy", now: now + 100)
+        #expect(refilled)  // one token per 100 ms
+    }
+}

@@ -28,27 +28,32 @@ import Testing
     }
 
     @Test func defaultsAreLoopbackAndPathsResolveAgainstTheFile() throws {
-        let path = write(#"{"data_directory": "store", "admin_endpoint": "ipc://admin.sock"}"#)
+        let path = write(
+            #"{"data_directory": "store", "admin_endpoint": "ipc://admin.sock", "curve": {"secret_key_file": "keys/broker.key"}}"#)
         let configuration = try BrokerConfiguration.load(file: path)
         try configuration.validate(source: path)
         #expect(configuration.endpoint == "tcp://127.0.0.1:5570")
         #expect(configuration.dataDirectory == folder + "/store")
         #expect(configuration.resolvedAdminEndpoint == "ipc://" + folder + "/admin.sock")
         #expect(configuration.storePath == folder + "/store/broker.sqlite")
+        #expect(configuration.directoryFile == folder + "/directory.json")
+        #expect(configuration.curveSecretKeyFile == folder + "/keys/broker.key")
+        #expect(!configuration.insecurePlaintext)
     }
 
     @Test func errorsNameTheFileAndTheField() {
-        let agency = problem(
-            #"{"nodes": [{"id": "ok-1", "agency": "health", "name": "A"}, {"id": "ok-2", "agency": "heath", "name": "B"}]}"#)
-        #expect(agency?.contains("nodes[1].agency") == true)
-        #expect(agency?.contains("referrald.json") == true)
+        let curve = #""curve": {"secret_key_file": "k"}"#
+        #expect(problem("{}")?.contains("curve.secret_key_file: is required") == true)
+        #expect(problem(#"{"insecure_plaintext": true}"#) == nil)
         #expect(problem(#"{"heartbeat_msec": 5}"#)?.contains("heartbeat_msec: is not a known setting") == true)
-        #expect(problem(#"{"heartbeat_ms": "fast"}"#)?.contains("heartbeat_ms: must be an integer") == true)
-        #expect(problem(#"{"redelivery": {"max_attempts": 0}}"#)?.contains("redelivery.max_attempts") == true)
-        #expect(problem(#"{"nodes": [{"id": "Bad Id", "agency": "health", "name": "A"}]}"#)?.contains("nodes[0].id") == true)
-        #expect(problem(#"{"nodes": [{"id": "x", "agency": "health"}]}"#)?.contains("nodes[0].name: is required") == true)
-        #expect(problem(#"{"admin_endpoint": "tcp://127.0.0.1:9"}"#)?.contains("admin_endpoint") == true)
+        #expect(problem(#"{"heartbeat_ms": "fast", \#(curve)}"#)?.contains("heartbeat_ms: must be an integer") == true)
+        #expect(problem(#"{"redelivery": {"max_attempts": 0}, \#(curve)}"#)?.contains("redelivery.max_attempts") == true)
+        #expect(problem(#"{"rate_limit": {"burst": 0}, \#(curve)}"#)?.contains("rate_limit.burst") == true)
+        #expect(problem(#"{"curve": {"secret_key": "x"}}"#)?.contains("curve.secret_key: is not a known setting") == true)
+        #expect(problem(#"{"insecure_plaintext": "yes"}"#)?.contains("insecure_plaintext: must be true or false") == true)
+        #expect(problem(#"{"admin_endpoint": "tcp://127.0.0.1:9", \#(curve)}"#)?.contains("admin_endpoint") == true)
         #expect(problem("not json")?.contains("is not valid JSON") == true)
+        #expect(problem("not json")?.contains("referrald.json") == true)
     }
 
     @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() throws {
@@ -64,12 +69,15 @@ import Testing
         }
     }
 
-    @Test func theDevSetupIsValid() throws {
+    @Test func theDevSetupIsValidAndItsSecretKeysArePrivate() throws {
         try DevSetup.write(directory: folder + "/dev")
         let path = folder + "/dev/referrald.json"
         let configuration = try BrokerConfiguration.load(file: path)
         try configuration.validate(source: path)
-        #expect(configuration.nodes.map(\.id).contains("demo-school"))
-        #expect(FileManager.default.fileExists(atPath: folder + "/dev/nodes/demo-hospital.json"))
+        #expect(!configuration.insecurePlaintext)
+        #expect(FileManager.default.fileExists(atPath: folder + "/dev/directory.json"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/dev/nodes/gl-school-1.json"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: configuration.curveSecretKeyFile)
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
     }
 }

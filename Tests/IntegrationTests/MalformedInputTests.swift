@@ -67,9 +67,9 @@ struct InvalidVector: Decodable, Sendable {
 extension DaemonSuite {
     @Suite("Malformed input")
     struct MalformedInputTests {
-        /// Every invalid vector, sent by a raw DEALER (after a HELLO as test-a for context "session"), gets
-        /// exactly the reply, code and members the vector names; meanwhile the pair C → D keeps working and
-        /// the daemon keeps running.
+        /// Every invalid vector, sent by a raw DEALER authenticated with test-a's CURVE key (after a HELLO as
+        /// test-a for context "session"; 1/RBP §15), gets exactly the reply, code and members the vector names;
+        /// meanwhile the pair C → D keeps working and the daemon keeps running.
         @Test func everyInvalidVectorGetsItsAnswer() async throws {
             let vectors = try InvalidVector.loadAll()
             #expect(vectors.count > 50)
@@ -87,7 +87,7 @@ extension DaemonSuite {
                         try c.send(Made.message(id, to: ["test-d"]))
                         during.append(id)
                     }
-                    let raw = try RawNode(endpoint: h.daemon.endpoint)
+                    let raw = try h.raw("test-a")
                     defer { raw.close() }
                     if vector.context == "session" { try await raw.hello("test-a") }
                     try await raw.send(frames: vector.frameBytes)

@@ -25,7 +25,7 @@ extension DaemonSuite {
                 try a.send(batch: first)
                 var seqs = try await a.acceptedSeqs(first.map(\.id))
                 try h.require(seqs.count == 6, "accepted \(seqs.count) of 6")
-                let raw = try RawNode(endpoint: h.daemon.endpoint)
+                let raw = try h.raw("test-b")
                 try await raw.hello("test-b", window: 16)
 
                 var delivered: [Deliver] = []

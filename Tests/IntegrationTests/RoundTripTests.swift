@@ -84,13 +84,13 @@ extension DaemonSuite {
                 let b = try h.node("test-b")
                 let x = Made.send("test-a:dup-000001", to: ["test-b"], caseId: Made.caseId(), priority: .urgent)
 
-                let first = try RawNode(endpoint: h.daemon.endpoint)
+                let first = try h.raw("test-a")
                 try await first.hello("test-a")
                 let seq = try accepted(try await first.send(x), duplicate: false, h)
                 h.expect(try accepted(try await first.send(x), duplicate: true, h) == seq, "second answer: other seq")
                 first.close()
 
-                let second = try RawNode(endpoint: h.daemon.endpoint)
+                let second = try h.raw("test-a")
                 try await second.hello("test-a")
                 h.expect(try accepted(try await second.send(x), duplicate: true, h) == seq, "third answer: other seq")
 
@@ -155,7 +155,7 @@ extension DaemonSuite {
                 try a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId()))
                 let seq = try h.unwrap(try await a.acceptedSeqs([id])[id], "\(id) not accepted")
 
-                let raw = try RawNode(endpoint: h.daemon.endpoint)
+                let raw = try h.raw("test-b")
                 try await raw.hello("test-b")
                 let deliver: Deliver = try await raw.expect("DELIVER of \(id)") { command in
                     if case .deliver(let deliver) = command, deliver.id == id { return deliver }

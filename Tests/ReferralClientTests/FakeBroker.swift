@@ -8,8 +8,18 @@ import ZeroMQ
 /// A scripted stand-in for referrald: one ROUTER on loopback, on its own thread, answering each command the node
 /// sends with what `behavior` returns. Enough to drive the client's connection thread without the daemon.
 /// Note: ReferralClientTests imports ZeroMQ and ReferralProtocol through ReferralClient's dependencies.
+///
+/// With `curve`, the ROUTER is a CURVE server (ZAP domain "referral", enforced: fail closed) and the same thread
+/// answers ZAP requests (RFC 27) on inproc://zeromq.zap.01 of its context: 200 with the node id for a key in
+/// `users`, 400 otherwise.
 final class FakeBroker: Sendable {
     typealias Behavior = @Sendable (Command) -> [Command]
+
+    /// The broker's secret key and the node ids of the client keys it admits.
+    struct CurveServer: Sendable {
+        var secretKey: CurveKey
+        var users: [CurveKey: String]
+    }
 
     let endpoint: String
     private let notifier: EventNotifier
@@ -21,6 +31,10 @@ final class FakeBroker: Sendable {
         let log = Mutex<[Command]>([])
         let stopped = Mutex(false)
         let bound = Mutex<Result<String, any Error>?>(nil)
+        /// The ZAP User-Id of each command received (nil without CURVE).
+        let userIds = Mutex<[String?]>([])
+        /// The public keys the ZAP handler was asked about (Z85), admitted or not.
+        let zapKeys = Mutex<[String]>([])
         let ready = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
     }
@@ -28,7 +42,7 @@ final class FakeBroker: Sendable {
     /// Binds `endpoint` (a free port by default) and starts answering.
     /// `pingEveryMs`: PING the node after this much of the broker's own silence (nil: never).
     init(
-        endpoint: String = "tcp://127.0.0.1:*", pingEveryMs: Int? = 100,
+        endpoint: String = "tcp://127.0.0.1:*", pingEveryMs: Int? = 100, curve: CurveServer? = nil,
         behavior: @escaping Behavior = FakeBroker.standard
     ) throws {
         let notifier = try EventNotifier()
@@ -38,10 +52,23 @@ final class FakeBroker: Sendable {
             defer { state.finished.signal() }
             let context: ZMQContext
             let router: ZMQSocket
+            var zap: ZMQSocket?
             do {
                 context = try ZMQContext()
+                if curve != nil {
+                    // The ZAP handler must be bound before the CURVE server takes connections.
+                    let rep = try ZMQSocket(context: context, type: .rep)
+                    try rep.setLinger(milliseconds: 0)
+                    try rep.bind("inproc://zeromq.zap.01")
+                    zap = rep
+                }
                 router = try ZMQSocket(context: context, type: .router)
                 try router.setLinger(milliseconds: 0)
+                if let curve {
+                    try router.setCurveServer(secretKey: curve.secretKey)
+                    try router.setZAPDomain("referral", enforce: true)
+                    try router.setHandshakeInterval(milliseconds: 1000)
+                }
                 try router.bind(endpoint)
                 let actual = try router.lastEndpoint
                 state.bound.withLock { $0 = .success(actual) }
@@ -54,12 +81,18 @@ final class FakeBroker: Sendable {
             var peer: [UInt8]?
             var lastSent = Date()
             while !state.stopped.withLock({ $0 }) {
-                let items = [
+                var items = [
                     PollItem(socket: router, events: .readable),
                     PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
                 ]
+                if let zap { items.append(PollItem(socket: zap, events: .readable)) }
                 guard let events = try? zmqPoll(items, timeoutMilliseconds: 20) else { break }
                 if events[1].contains(.readable) { notifier.drain() }
+                if let zap, let curve, events.count > 2, events[2].contains(.readable),
+                    let request = try? zap.receive()
+                {
+                    _ = try? zap.send(Self.zapReply(request.frames, users: curve.users, state: state))
+                }
                 while let message = try? router.receive(), message.frames.count > 1 {
                     let routing = message.frames[0]
                     peer = routing
@@ -68,6 +101,7 @@ final class FakeBroker: Sendable {
                             Array(message.frames.dropFirst()), direction: .nodeToBroker)
                     else { continue }
                     state.log.withLock { $0.append(command) }
+                    state.userIds.withLock { $0.append(message.userId) }
                     for reply in behavior(command) {
                         _ = try? router.send([routing] + Codec.encode(reply))
                         lastSent = Date()
@@ -88,6 +122,7 @@ final class FakeBroker: Sendable {
                 }
             }
             router.close()
+            zap?.close()
             context.terminate()
         }
         thread.start()
@@ -103,6 +138,25 @@ final class FakeBroker: Sendable {
 
     /// Every command received so far, in order.
     var received: [Command] { state.log.withLock { $0 } }
+
+    /// The ZAP User-Id each command of `received` came with (nil without CURVE).
+    var userIds: [String?] { state.userIds.withLock { $0 } }
+
+    /// The client public keys (Z85) the ZAP handler was asked about, in order.
+    var zapKeys: [String] { state.zapKeys.withLock { $0 } }
+
+    /// A ZAP reply (RFC 27): version, request id, status, text, user id, metadata.
+    private static func zapReply(_ frames: [[UInt8]], users: [CurveKey: String], state: State) -> [[UInt8]] {
+        // version, request id, domain, address, routing id, mechanism, credentials...
+        let key = frames.count >= 7 && frames[5] == Array("CURVE".utf8) ? CurveKey(bytes: frames[6]) : nil
+        if let key { state.zapKeys.withLock { $0.append(key.z85) } }
+        let requestId = frames.count > 1 ? frames[1] : []
+        let version = Array("1.0".utf8)
+        if frames.count > 2, frames[2] == Array("referral".utf8), let user = key.flatMap({ users[$0] }) {
+            return [version, requestId, Array("200".utf8), Array("OK".utf8), Array(user.utf8), []]
+        }
+        return [version, requestId, Array("400".utf8), Array("No access".utf8), [], []]
+    }
 
     /// The ids of the SENDs received so far, in order (resends included).
     var sendIds: [String] {

@@ -124,10 +124,107 @@ import Testing
         #expect(failure(frames("PING", atLimit), limits: small) == nil)
 
         let three = #"{"id":"test-a:9","to":["a","b","c"],"kind":"k","priority":"routine"}"#
-        #expect(failure(frames("SEND", three), limits: small)?.field == "to")
+        let tooMany = failure(frames("SEND", three), limits: small)
+        #expect(tooMany?.code == .tooLarge)
+        #expect(tooMany?.field == "to")
+        #expect(tooMany?.messageId == "test-a:9")
+        // The count is checked before the elements: a long array of bad addresses is TOO_LARGE.
+        let threeBad = #"{"id":"test-a:9","to":["A","B","C"],"kind":"k","priority":"routine"}"#
+        #expect(failure(frames("SEND", threeBad), limits: small)?.code == .tooLarge)
+        let deliverThree =
+            #"{"seq":1,"id":"i","from":"a","to":["a","b","c"],"kind":"k","priority":"routine","accepted_at":0,"attempt":1}"#
+        var roomy = small
+        roomy.maxHeaderBytes = 1024
+        let deliverTooMany = failure(frames("DELIVER", deliverThree), .brokerToNode, limits: roomy)
+        #expect(deliverTooMany?.code == .tooLarge)
+        #expect(deliverTooMany?.field == "to")
 
         #expect(failure(frames("HELLO", #"{"node":"a","window":10}"#), limits: small) == nil)
         #expect(failure(frames("HELLO", #"{"node":"a","window":11}"#), limits: small)?.field == "window")
+    }
+
+    /// At most 32 top-level members, unknown and null ones included; nested members do not count.
+    @Test func headerMemberLimit() throws {
+        func members(_ n: Int, _ first: [String] = []) -> String {
+            let extra = (0..<(n - first.count)).map { #""x-\#($0)":\#($0)"# }
+            return "{" + (first + extra).joined(separator: ",") + "}"
+        }
+        _ = try Codec.decode(frames("PING", members(32)), direction: .nodeToBroker).get()
+        _ = try Codec.decode(frames("PING", members(32)), direction: .brokerToNode).get()
+        let ping = failure(frames("PING", members(33)))
+        #expect(ping?.code == .tooLarge)
+        #expect(ping?.field == nil)
+        #expect(ping?.messageId == nil)
+        #expect(failure(frames("PONG", members(33)), .brokerToNode)?.code == .tooLarge)
+        #expect(failure(frames("ACK", members(33, [#""seq":1"#, #""later":null"#])))?.code == .tooLarge)
+
+        // A HELLO over the limit is a failed HELLO: fatal.
+        #expect(failure(frames("HELLO", members(33, [#""node":"test-a""#])))?.isFatal == true)
+
+        // Nested members do not count (the header size and depth limits bound them).
+        let nested = "{\"seq\":1,\"n\":" + members(40) + "}"
+        #expect(try Codec.decode(frames("ACK", nested), direction: .nodeToBroker).get() == .ack(Ack(seq: 1)))
+
+        // A SEND with a valid id is REJECTED, and the limit comes before its other members (§8 step 9).
+        let send = [#""id":"test-a:m""#, #""to":["B"]"#, #""kind":"k""#, #""priority":"routine""#]
+        _ = try? Codec.decode(frames("SEND", members(32, send)), direction: .nodeToBroker).get()
+        let rejected = failure(frames("SEND", members(33, send)))
+        #expect(rejected?.code == .tooLarge)
+        #expect(rejected?.messageId == "test-a:m")
+        #expect(rejected?.field == nil)
+        // ... but after the id: without one it is BAD_FIELD id in an ERROR.
+        let noId = failure(frames("SEND", members(33, [#""id":"has space""#])))
+        #expect(noId?.code == .badField)
+        #expect(noId?.field == "id")
+    }
+
+    @Test func sendAddressesAndRejectedRecipient() throws {
+        let header =
+            #"{"id":"a:1","to":["test-b","node:test-b","role:health/*@350102","role:civil-affairs/child-director@350102100201"],"kind":"referral.request","priority":"routine"}"#
+        guard case .send(let send) = try Codec.decode(frames("SEND", header), direction: .nodeToBroker).get() else {
+            Issue.record("not a SEND")
+            return
+        }
+        #expect(send.to == ["test-b", "node:test-b", "role:health/*@350102", "role:civil-affairs/child-director@350102100201"])
+        #expect(try Codec.decode(Codec.encode(.send(send)), direction: .nodeToBroker).get() == .send(send))
+
+        for bad in ["role:health/*@3501", "node:Q", "role:Health/*@350102"] {
+            let h = #"{"id":"a:2","to":["test-b","\#(bad)"],"kind":"k","priority":"routine"}"#
+            let f = failure(frames("SEND", h))
+            #expect(f?.code == .badField, "\(bad)")
+            #expect(f?.field == "to")
+            #expect(f?.messageId == "a:2")
+            #expect(f?.reason.contains(bad) == false)  // reasons never echo values
+        }
+        // Distinct means distinct strings.
+        let dup = #"{"id":"a:3","to":["role:health/*@350102","role:health/*@350102"],"kind":"k","priority":"routine"}"#
+        #expect(failure(frames("SEND", dup))?.field == "to")
+
+        // DELIVER's to is resolved node ids only.
+        let deliver =
+            #"{"seq":1,"id":"i","from":"a","to":["node:b"],"kind":"k","priority":"routine","accepted_at":0,"attempt":1}"#
+        #expect(failure(frames("DELIVER", deliver), .brokerToNode)?.field == "to")
+
+        // REJECTED names the offending address as written.
+        let rejected = Rejected(
+            id: "a:4", code: .noMatchingNode, retry: false, reason: "no match",
+            recipient: "role:womens-federation/family-education-station@350102")
+        #expect(try Codec.decode(Codec.encode(.rejected(rejected)), direction: .brokerToNode).get() == .rejected(rejected))
+        let badRecipient = #"{"id":"a:5","code":"NO_MATCHING_NODE","retry":false,"reason":"","recipient":"role:x"}"#
+        #expect(failure(frames("REJECTED", badRecipient), .brokerToNode)?.field == "recipient")
+    }
+
+    /// The digest is over the addresses as sent: `b` and `node:b` are different content.
+    @Test func digestCoversAddressesAsSent() {
+        let plain = Send(id: "a", to: ["test-b"], kind: "referral.request", priority: .routine)
+        var prefixed = plain
+        prefixed.to = ["node:test-b"]
+        #expect(plain.contentDigest != prefixed.contentDigest)
+        var roles = plain
+        roles.to = ["role:health/*@350102", "test-b"]
+        var reordered = plain
+        reordered.to = ["test-b", "role:health/*@350102"]
+        #expect(roles.contentDigest == reordered.contentDigest)
     }
 
     @Test func limitsFollowWelcome() {
@@ -206,9 +303,20 @@ import Testing
 
     @Test func errorCodesRetryable() {
         let retryable = ErrorCode.allDefined.filter(\.retryable)
-        #expect(retryable == [.notConnected, .storeFailed, .overloaded, .shuttingDown])
+        #expect(retryable == [.notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown])
         #expect(ErrorCode(rawValue: "FUTURE").retryable == false)
-        #expect(ErrorCode.allDefined.count == 17)
+        #expect(ErrorCode.allDefined.count == 27)
+        #expect(Set(ErrorCode.allDefined).count == 27)
+        #expect(ErrorCode.allDefined.allSatisfy { HeaderFields.isErrorCode($0.rawValue) })
+        let added: [ErrorCode] = [
+            .identityMismatch, .nodeSuspended, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,
+            .unknownDivision, .noMatchingNode, .forbidden, .rateLimited,
+        ]
+        #expect(
+            added.map(\.rawValue) == [
+                "IDENTITY_MISMATCH", "NODE_SUSPENDED", "RECIPIENT_SUSPENDED", "BAD_ADDRESS", "UNKNOWN_AGENCY",
+                "UNKNOWN_KIND", "UNKNOWN_DIVISION", "NO_MATCHING_NODE", "FORBIDDEN", "RATE_LIMITED",
+            ])
         #expect(ErrorCode.badSignature.description == "BAD_SIGNATURE")
     }
 

@@ -12,6 +12,93 @@ import Testing
         }
     }
 
+    @Test func addresses() {
+        let name32 = "a" + String(repeating: "b-9", count: 10) + "c"
+        #expect(name32.utf8.count == 32)
+        for valid in [
+            // plain node ids (version 1) and node: addresses
+            "test-b", "0", "school.350102.x_1", String(repeating: "z", count: 64),
+            "node:test-b", "node:0", "node:" + String(repeating: "z", count: 64),
+            // roles: a kind or *, divisions of 6, 9 and 12 digits
+            "role:health/psychiatric-clinic@350102", "role:civil-affairs/*@350102100201",
+            "role:education/school@350102001", "role:womens-federation/family-education-station@350000",
+            "role:x/y@000000", "role:a-/b-@123456789", "role:h1/k2@350102",
+            "role:\(name32)/\(name32)@350102100201",
+            // grammar only: the broker decides whether agency, kind and division exist
+            "role:nosuch-agency/x@350102", "role:health/hospital@350199",
+        ] {
+            #expect(Identifiers.isValidAddress(valid), "\(valid)")
+        }
+        for invalid in [
+            "", "Test-B", "-b", "test b", "tést",
+            "node:", "node:Test-B", "node:-b", "Node:test-b", "NODE:test-b", "node:node:test-b",
+            "node:" + String(repeating: "z", count: 65), "node :test-b", ":test-b", "group:test-b",
+            "role:", "role:health", "role:health/", "role:health/hospital", "role:health/hospital@",
+            "role:health@350102", "role:/hospital@350102", "role:health/@350102", "role:Health/hospital@350102",
+            "role:health/Hospital@350102", "role:1health/hospital@350102", "role:health/1hospital@350102",
+            "role:-health/hospital@350102", "role:health/-@350102", "role:civil_affairs/*@350102",
+            "role:health/psychiatric.clinic@350102", "role:health/**@350102", "role:health/*x@350102",
+            "role:health/x*@350102", "role:health/hospital/x@350102", "role:health/hospital@350102@350102",
+            "role:health/hospital@35", "role:health/hospital@3501", "role:health/hospital@35010",
+            "role:health/hospital@3501020", "role:health/hospital@35010200", "role:health/hospital@3501020012",
+            "role:health/hospital@35010200100", "role:health/hospital@3501020010011",
+            "role:health/hospital@35010a", "role:health/hospital@-350102", "role:health/hospital@350102 ",
+            " role:health/hospital@350102", "role:health/hospital@\u{FF13}\u{FF15}\u{FF10}\u{FF11}\u{FF10}\u{FF12}",
+            "role:health/hospital@350102\u{0}", "ROLE:health/hospital@350102", "role:héalth/hospital@350102",
+            "role:a\(name32)/x@350102", "role:x/a\(name32)@350102",
+        ] {
+            #expect(!Identifiers.isValidAddress(invalid), "\(invalid)")
+        }
+    }
+
+    /// The address check also works on strings whose UTF-8 is not contiguous (bridged, lazily decoded).
+    @Test func addressOfSubstringBackedString() {
+        let whole = "xxrole:health/*@350102xx"
+        let middle = String(whole.dropFirst(2).dropLast(2))
+        #expect(Identifiers.isValidAddress(middle))
+    }
+
+    /// The fast check agrees with a plain statement of the grammar on many near-miss strings.
+    @Test func addressAgreesWithReference() {
+        var rng = FuzzTests.Generator(state: 0xADD2_E55)
+        let pieces = [
+            "role:", "node:", "Role:", "health", "civil-affairs", "a", "z9", "-", "/", "*", "@", "350102", "001",
+            "100201", "9", "x", "X", ".", "_", ":", " ", "é", "test-b", String(repeating: "k", count: 30),
+        ]
+        var valid = 0
+        for _ in 0..<20_000 {
+            let s = (0..<Int.random(in: 0...7, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let fast = Identifiers.isValidAddress(s)
+            #expect(fast == Self.referenceIsAddress(s), "\(s)")
+            if Identifiers.isValidNodeId(s) {
+                #expect(fast)
+                #expect(Identifiers.isValidAddress("node:" + s))
+            }
+            if fast { valid += 1 }
+        }
+        #expect(valid > 200)  // the pieces reach both outcomes
+    }
+
+    /// A slow, obviously correct statement of the address grammar, to compare the fast one with.
+    static func referenceIsAddress(_ s: String) -> Bool {
+        guard s.utf8.count <= 128 else { return false }
+        func isName(_ t: Substring) -> Bool {
+            guard let first = t.first, ("a"..."z").contains(first), t.count <= 32 else { return false }
+            return t.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        }
+        if s.hasPrefix("role:") {
+            let rest = s.dropFirst(5)
+            let parts = rest.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return false }
+            let pair = parts[0].split(separator: "/", omittingEmptySubsequences: false)
+            guard pair.count == 2, isName(pair[0]), pair[1] == "*" || isName(pair[1]) else { return false }
+            let division = parts[1]
+            return [6, 9, 12].contains(division.count) && division.allSatisfy { ("0"..."9").contains($0) }
+        }
+        let id = s.hasPrefix("node:") ? String(s.dropFirst(5)) : s
+        return Identifiers.isValidNodeId(id)
+    }
+
     @Test func messageIds() {
         for valid in [
             "1", "test-a:000001", "0b7e4d2a@test-a.example:42", "A_b.C-d", String(repeating: "m", count: 128),

@@ -53,6 +53,13 @@ import Testing
             id: "other", to: ["test-b", "test-a"], kind: "discharge.notice",
             caseId: "3F2A9C1E-8B4D-4E6F-9A0B-1C2D3E4F5A6B", priority: .crisis, body: Array("{}".utf8))
         #expect(SHA256.hex(second.contentDigest) == "59af388663405094c74ba8b4905a22cd1f145caf897329e24a8dba92e53b15eb")
+        // 1.1: over the addresses as sent, not what they resolve to.
+        let third = Send(
+            id: "third", to: ["test-b", "role:health/psychiatric-clinic@350102"], kind: "referral.request",
+            priority: .urgent)
+        #expect(SHA256.hex(third.contentDigest) == "b6d40178f7104d120127fb7c916aea3de1dd174db6b17d51814383b44f8a94ab")
+        let fourth = Send(id: "fourth", to: ["node:test-b"], kind: "referral.request", priority: .routine)
+        #expect(SHA256.hex(fourth.contentDigest) == "5b251dfaeef7bf21c07e7b293f92fd8dfb7a4b22b944369ab49f81ab91ac6b75")
     }
 
     @Test func contentDigestCoversContentOnly() {

@@ -58,7 +58,12 @@ import Testing
     /// Faults of the broker's state are invisible to the codec: the frames decode.
     @Test(arguments: try Vectors.invalid().filter { !$0.codec })
     func brokerStateVectorDecodes(_ vector: InvalidVector) throws {
-        _ = try Codec.decode(vector.frames, direction: .nodeToBroker).get()
+        let command = try Codec.decode(vector.frames, direction: .nodeToBroker).get()
+        // The recipient a REJECTED names is one of the SEND's addresses, as written.
+        if let recipient = vector.recipient, case .send(let send) = command {
+            #expect(send.to.contains(recipient))
+            #expect(Identifiers.isValidAddress(recipient))
+        }
     }
 
     @Test func vectorsCoverEveryCommandAndCode() throws {
@@ -74,13 +79,19 @@ import Testing
         for code in codecCodes {
             #expect(invalid.contains { $0.codec && $0.code == code }, "no invalid vector for \(code)")
         }
+        // UNKNOWN_NODE has none: with CURVE a HELLO naming another node is IDENTITY_MISMATCH (§7.1).
         let stateCodes: [ErrorCode] = [
-            .notConnected, .unknownNode, .unknownDelivery, .unknownReceipt, .unknownRecipient,
+            .notConnected, .identityMismatch, .unknownDelivery, .unknownReceipt, .unknownRecipient,
+            .recipientSuspended, .unknownAgency, .unknownKind, .unknownDivision, .noMatchingNode, .forbidden,
         ]
         for code in stateCodes {
             #expect(invalid.contains { !$0.codec && $0.code == code }, "no broker-state vector for \(code)")
         }
         #expect(invalid.contains { $0.code == .badField && $0.reply == "REJECTED" })
+        #expect(invalid.contains { $0.codec && $0.code == .tooLarge && $0.reply == "REJECTED" && $0.field == "to" })
+        #expect(invalid.contains { $0.codec && $0.code == .tooLarge && $0.reply == "REJECTED" && $0.field == nil })
+        // Every code a state vector expects is one this version defines.
+        for vector in invalid { #expect(ErrorCode.allDefined.contains(vector.code), "\(vector.name)") }
         #expect(Set(valid.map(\.name)).count == valid.count)
         #expect(Set(invalid.map(\.name)).count == invalid.count)
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes valid.json and invalid.json beside this file: the 1/RBP test vectors.
+"""Writes valid.json and invalid.json beside this file: the 1/RBP test vectors (version 1.1).
 
 Format: 1-RBP.md section 15. Standard library only; run `python3 protocols/vectors/generate.py`.
 Every vector is written out by hand below (wire header and expected result), independent of any
@@ -16,6 +16,16 @@ CASE2 = "0b7e4d2a-1c3f-4a5b-8c6d-7e8f9a0b1c2d"
 T0 = 1767225600000  # 2026-01-01T00:00:00Z
 BODY_JSON = b'{"note":"synthetic test payload","score":3}'
 BODY_BINARY = bytes([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x80, 0x7F, 0x0A])
+
+
+def many_members(n, **first):
+    """A header with exactly n top-level members: the given ones first, then x-00, x-01, ..."""
+    h = dict(first)
+    k = 0
+    while len(h) < n:
+        h["x-%02d" % k] = k
+        k += 1
+    return h
 
 
 def header_of_size(n):
@@ -95,6 +105,25 @@ v("send-null-case-escaped-kind", N2B, "SEND",
   wire=b'{"id":"0b7e4d2a@test-a.example:42","to":["test-b"],'
        b'"kind":"followup\\u002evisit","case":null,"priority":"urgent","x-trace":"abc"}')
 
+# SEND with addresses (1.1): node:, role: with a kind and with *, plain and node: forms of one node
+v("send-node-address", N2B, "SEND",
+  {"id": "test-a:000010", "to": ["node:test-b"], "kind": "referral.request", "priority": "routine"})
+v("send-role-addresses", N2B, "SEND",
+  {"id": "test-a:000011",
+   "to": ["role:health/child-psychology-clinic@350102001", "role:civil-affairs/*@350102100201",
+          "role:education/county-bureau@350102"],
+   "kind": "referral.request", "case": CASE, "priority": "urgent"}, body=BODY_JSON)
+v("send-mixed-addresses-same-node-two-forms", N2B, "SEND",
+  {"id": "test-a:000012", "to": ["test-b", "node:test-b", "role:health/*@350100"],
+   "kind": "crisis.alert", "priority": "crisis"})
+v("send-role-longest-names", N2B, "SEND",
+  {"id": "test-a:000013", "to": ["role:" + "a" * 31 + "-/" + "k" + "-9" * 15 + "8@350000"],
+   "kind": "referral.request", "priority": "routine"})
+v("send-32-header-members", N2B, "SEND",
+  {"id": "test-a:000014", "to": ["test-b"], "kind": "referral.request", "priority": "routine"},
+  wire=many_members(32, id="test-a:000014", to=["test-b"], kind="referral.request",
+                    priority="routine"))
+
 # ---- ACCEPTED
 v("accepted", B2N, "ACCEPTED", {"id": "test-a:000002", "seq": 1042, "duplicate": False})
 v("accepted-duplicate-max-seq", B2N, "ACCEPTED",
@@ -110,6 +139,16 @@ v("rejected-bad-field", B2N, "REJECTED",
 v("rejected-store-failed-retry-utf8-reason", B2N, "REJECTED",
   {"id": "test-a:000007", "code": "STORE_FAILED", "retry": True,
    "reason": "disk full \u2014 nothing stored, \"retry\" later \u00e9\u4e2d"})
+v("rejected-no-matching-node-role", B2N, "REJECTED",
+  {"id": "test-a:000009", "code": "NO_MATCHING_NODE", "retry": False,
+   "reason": "no active womens-federation/family-education-station node at 350102, 350100, 350000",
+   "recipient": "role:womens-federation/family-education-station@350102"})
+v("rejected-forbidden", B2N, "REJECTED",
+  {"id": "test-a:000010", "code": "FORBIDDEN", "retry": False,
+   "reason": "denied by policy rule broker-only: no node may send escalation.notice; only the broker does"})
+v("rejected-rate-limited", B2N, "REJECTED",
+  {"id": "test-a:000011", "code": "RATE_LIMITED", "retry": True,
+   "reason": "this node is sending faster than its rate limit; retry after a backoff"})
 v("rejected-unknown-code", B2N, "REJECTED",
   {"id": "test-a:000008", "code": "FUTURE_CODE_9", "retry": True, "reason": ""})
 
@@ -157,6 +196,12 @@ v("error-unknown-node-fatal", B2N, "ERROR",
 v("error-bad-field", B2N, "ERROR",
   {"code": "BAD_FIELD", "reason": "seq must be an integer from 1 to 9007199254740991",
    "fatal": False, "command": "ACK", "field": "seq"})
+v("error-identity-mismatch-fatal", B2N, "ERROR",
+  {"code": "IDENTITY_MISMATCH", "reason": "this connection's key belongs to another node", "fatal": True,
+   "command": "HELLO", "field": "node"})
+v("error-node-suspended-unsolicited", B2N, "ERROR",
+  {"code": "NODE_SUSPENDED", "reason": "this node is suspended in the directory", "fatal": True})
+v("ping-32-members", N2B, "PING", {}, wire=many_members(32))
 v("error-bad-signature-minimal", B2N, "ERROR",
   {"code": "BAD_SIGNATURE", "reason": "not an RBP/1 message", "fatal": False})
 
@@ -178,7 +223,8 @@ def inv(name, frames, code, reply="ERROR", context="session", field=None, msg_id
     if reply == "ERROR":
         if fatal is None:
             is_hello = len(frames) > 1 and bytes(frames[0]) == SIG and bytes(frames[1]) == b"HELLO"
-            fatal = code in ("UNSUPPORTED_VERSION", "UNKNOWN_NODE") or is_hello
+            fatal = code in ("UNSUPPORTED_VERSION", "UNKNOWN_NODE", "IDENTITY_MISMATCH",
+                             "NODE_SUSPENDED") or is_hello
         err["fatal"] = fatal
     vec = {"name": name, "context": context, "frames": hexframes(frames), "error": err}
     if not codec:
@@ -239,6 +285,15 @@ inv("header-too-large", [SIG, b"PING", header_of_size(16385)], "TOO_LARGE")
 BIG_SEND_HEADER = b'{"id":"test-a:big",' + header_of_size(16385 - 18)[1:]
 assert len(BIG_SEND_HEADER) == 16385
 inv("send-header-too-large-is-error", [SIG, b"SEND", BIG_SEND_HEADER], "TOO_LARGE")
+# more than 32 top-level members (1.1): ERROR, or REJECTED for a SEND with a valid id; no field
+inv("header-33-members", [SIG, b"PING", compact(many_members(33))], "TOO_LARGE")
+inv("header-33-members-null-and-unknown-count", [SIG, b"ACK", compact(
+    many_members(33, seq=1, later=None))], "TOO_LARGE")
+inv("send-33-members", [SIG, b"SEND", compact(many_members(
+    33, id="test-a:big-2", to=["test-b"], kind="referral.request", priority="routine"))],
+    "TOO_LARGE", "REJECTED", msg_id="test-a:big-2")
+inv("hello-33-members-fatal", [SIG, b"HELLO", compact(many_members(33, node="test-a"))],
+    "TOO_LARGE", context="no-session")
 # BAD_HEADER
 inv("header-not-json", [SIG, b"ACK", b"seq=1"], "BAD_HEADER")
 inv("header-empty", [SIG, b"PING", b""], "BAD_HEADER")
@@ -322,11 +377,52 @@ inv("send-to-empty", send_with(to=[], id="test-a:bad-3"), "BAD_FIELD", "REJECTED
 inv("send-to-duplicate", send_with(to=["test-b", "test-b"], id="test-a:bad-4"), "BAD_FIELD",
     "REJECTED", field="to", msg_id="test-a:bad-4")
 inv("send-to-too-many", send_with(to=["test-%d" % i for i in range(65)], id="test-a:bad-5"),
-    "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:bad-5")
+    "TOO_LARGE", "REJECTED", field="to", msg_id="test-a:bad-5")
 inv("send-to-bad-node-id", send_with(to=["test-b", "Test B"], id="test-a:bad-6"), "BAD_FIELD",
     "REJECTED", field="to", msg_id="test-a:bad-6")
 inv("send-to-string", send_with(to="test-b", id="test-a:bad-7"), "BAD_FIELD", "REJECTED",
     field="to", msg_id="test-a:bad-7")
+# addresses (1.1): any fault of the grammar of §6 is BAD_FIELD "to", REJECTED
+BAD_ADDRESSES = [
+    ("node-prefix-empty", "node:"),
+    ("node-prefix-bad-id", "node:Test-B"),
+    ("node-prefix-uppercase", "Node:test-b"),
+    ("node-prefix-twice", "node:node:test-b"),
+    ("unknown-scheme", "group:test-b"),
+    ("role-agency-uppercase", "role:Health/hospital@350102"),
+    ("role-agency-digit-first", "role:1health/hospital@350102"),
+    ("role-agency-empty", "role:/hospital@350102"),
+    ("role-agency-33-chars", "role:" + "a" * 33 + "/hospital@350102"),
+    ("role-agency-underscore", "role:civil_affairs/*@350102"),
+    ("role-kind-missing", "role:health@350102"),
+    ("role-kind-empty", "role:health/@350102"),
+    ("role-kind-two-stars", "role:health/**@350102"),
+    ("role-kind-star-prefix", "role:health/*clinic@350102"),
+    ("role-kind-33-chars", "role:health/" + "k" * 33 + "@350102"),
+    ("role-kind-dotted", "role:health/psychiatric.clinic@350102"),
+    ("role-two-slashes", "role:health/hospital/x@350102"),
+    ("role-division-missing", "role:health/hospital"),
+    ("role-division-empty", "role:health/hospital@"),
+    ("role-division-5-digits", "role:health/hospital@35010"),
+    ("role-division-7-digits", "role:health/hospital@3501020"),
+    ("role-division-4-digits-city", "role:health/hospital@3501"),
+    ("role-division-letter", "role:health/hospital@35010a"),
+    ("role-division-fullwidth-digits", "role:health/hospital@\uff13\uff15\uff10\uff11\uff10\uff12"),
+    ("role-trailing-space", "role:health/hospital@350102 "),
+    ("role-uppercase-prefix", "ROLE:health/hospital@350102"),
+    ("role-two-ats", "role:health/hospital@350102@350102"),
+]
+for k, (label, address) in enumerate(BAD_ADDRESSES):
+    inv("send-address-" + label, send_with(to=["test-b", address], id="test-a:addr-%d" % k),
+        "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:addr-%d" % k)
+inv("send-address-duplicate-role", send_with(
+    to=["role:health/*@350102", "test-b", "role:health/*@350102"], id="test-a:addr-dup"),
+    "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:addr-dup")
+inv("send-address-duplicate-node-form", send_with(
+    to=["node:test-b", "node:test-b"], id="test-a:addr-dup-2"),
+    "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:addr-dup-2")
+inv("send-address-number", send_with(to=["test-b", 350102], id="test-a:addr-num"),
+    "BAD_FIELD", "REJECTED", field="to", msg_id="test-a:addr-num")
 inv("send-kind-uppercase", send_with(kind="Referral.Request", id="test-a:bad-8"), "BAD_FIELD",
     "REJECTED", field="kind", msg_id="test-a:bad-8")
 inv("send-kind-empty-segment", send_with(kind="referral..request", id="test-a:bad-9"),
@@ -353,8 +449,11 @@ inv("state-ack-before-hello", [SIG, b"ACK", b'{"seq":1}'], "NOT_CONNECTED", cont
     codec=False)
 inv("state-ping-before-hello", [SIG, b"PING", b"{}"], "NOT_CONNECTED", context="no-session",
     codec=False)
-inv("state-hello-unknown-node", [SIG, b"HELLO", b'{"node":"no-such-node"}'], "UNKNOWN_NODE",
-    context="no-session", codec=False)
+# With CURVE (§13) a HELLO must name the node of the connection's key (test-a here):
+inv("state-hello-unknown-node-is-identity-mismatch", [SIG, b"HELLO", b'{"node":"no-such-node"}'],
+    "IDENTITY_MISMATCH", context="no-session", field="node", codec=False)
+inv("state-hello-other-node-is-identity-mismatch", [SIG, b"HELLO", b'{"node":"test-b"}'],
+    "IDENTITY_MISMATCH", context="no-session", field="node", codec=False)
 inv("state-ack-unknown-delivery", [SIG, b"ACK", b'{"seq":999999999}'], "UNKNOWN_DELIVERY",
     codec=False)
 inv("state-nack-unknown-delivery", [SIG, b"NACK", b'{"seq":999999999,"retry":true,"reason":""}'],
@@ -369,6 +468,52 @@ inv("state-send-one-unknown-recipient", [SIG, b"SEND", compact(
     {"id": "test-a:state-3", "to": ["test-b", "no-such-node"], "kind": "referral.request",
      "case": CASE2, "priority": "crisis"}), BODY_JSON], "UNKNOWN_RECIPIENT", "REJECTED",
     msg_id="test-a:state-3", recipient="no-such-node", codec=False)
+
+# 1.1: addresses resolved against the directory of §15, policy, suspension
+def state_send(msg_id, to, kind="referral.request", **extra):
+    return [SIG, b"SEND", compact(dict({"id": msg_id, "to": to, "kind": kind},
+                                       priority="routine", **extra))]
+
+
+inv("state-send-node-address-unknown", state_send("test-a:state-4", ["node:no-such-node"]),
+    "UNKNOWN_RECIPIENT", "REJECTED", msg_id="test-a:state-4", recipient="node:no-such-node",
+    codec=False)
+inv("state-send-recipient-suspended", state_send("test-a:state-5", ["test-b", "test-suspended"]),
+    "RECIPIENT_SUSPENDED", "REJECTED", msg_id="test-a:state-5", recipient="test-suspended",
+    codec=False)
+inv("state-send-role-no-matching-node",
+    state_send("test-a:state-6", ["role:womens-federation/family-education-station@350102"]),
+    "NO_MATCHING_NODE", "REJECTED", msg_id="test-a:state-6",
+    recipient="role:womens-federation/family-education-station@350102", codec=False)
+inv("state-send-role-suspended-only-match",
+    state_send("test-a:state-7", ["role:education/school@350102002"]),
+    "NO_MATCHING_NODE", "REJECTED", msg_id="test-a:state-7",
+    recipient="role:education/school@350102002", codec=False)
+inv("state-send-role-unknown-division", state_send("test-a:state-8", ["role:health/hospital@350199"]),
+    "UNKNOWN_DIVISION", "REJECTED", msg_id="test-a:state-8", recipient="role:health/hospital@350199",
+    codec=False)
+inv("state-send-role-unknown-village", state_send("test-a:state-9", ["role:health/*@350102001000"]),
+    "UNKNOWN_DIVISION", "REJECTED", msg_id="test-a:state-9", recipient="role:health/*@350102001000",
+    codec=False)
+inv("state-send-role-unknown-agency", state_send("test-a:state-10", ["role:nosuch-agency/x@350102"]),
+    "UNKNOWN_AGENCY", "REJECTED", msg_id="test-a:state-10", recipient="role:nosuch-agency/x@350102",
+    codec=False)
+inv("state-send-role-unknown-kind", state_send("test-a:state-11", ["role:health/no-such-kind@350102"]),
+    "UNKNOWN_KIND", "REJECTED", msg_id="test-a:state-11", recipient="role:health/no-such-kind@350102",
+    codec=False)
+inv("state-send-first-failing-address-decides", state_send(
+    "test-a:state-12", ["role:health/*@350102", "role:health/hospital@350199", "no-such-node"]),
+    "UNKNOWN_DIVISION", "REJECTED", msg_id="test-a:state-12", recipient="role:health/hospital@350199",
+    codec=False)
+inv("state-send-forbidden-escalation-notice", state_send(
+    "test-a:state-13", ["test-b"], kind="escalation.notice", case=CASE),
+    "FORBIDDEN", "REJECTED", msg_id="test-a:state-13", codec=False)
+inv("state-send-forbidden-before-recipients", state_send(
+    "test-a:state-14", ["no-such-node"], kind="discharge.notice"),
+    "FORBIDDEN", "REJECTED", msg_id="test-a:state-14", codec=False)
+inv("state-send-kind-without-rule-forbidden", state_send("test-a:state-15", ["test-b"],
+                                                         kind="gossip.rumour"),
+    "FORBIDDEN", "REJECTED", msg_id="test-a:state-15", codec=False)
 
 
 def write(name, vectors):

@@ -42,17 +42,19 @@ extension BrokerConfiguration {
             config.limits.maxWindow = try sub.int("max_window") ?? config.limits.maxWindow
             try sub.rejectUnknown()
         }
-        if let entries = try reader.array("nodes") {
-            config.nodes = try entries.enumerated().map { index, element in
-                guard let object = element as? [String: Any] else {
-                    throw ConfigurationError(source: path, field: "nodes[\(index)]", problem: "must be an object")
-                }
-                var node = FieldReader(source: path, object: object, prefix: "nodes[\(index)].")
-                let entry = NodeEntry(
-                    id: try node.required("id"), agency: try node.required("agency"), name: try node.required("name"))
-                try node.rejectUnknown()
-                return entry
-            }
+        config.directoryFile = try reader.string("directory_file") ?? config.directoryFile
+        config.policyFile = try reader.string("policy_file") ?? config.policyFile
+        config.divisionsFolder = try reader.string("divisions_folder") ?? config.divisionsFolder
+        config.insecurePlaintext = try reader.bool("insecure_plaintext") ?? config.insecurePlaintext
+        config.handshakeTimeoutMs = try reader.int("handshake_timeout_ms") ?? config.handshakeTimeoutMs
+        if var sub = try reader.object("curve") {
+            config.curveSecretKeyFile = try sub.string("secret_key_file") ?? config.curveSecretKeyFile
+            try sub.rejectUnknown()
+        }
+        if var sub = try reader.object("rate_limit") {
+            config.rateLimit.messagesPerSecond = try sub.int("messages_per_second") ?? config.rateLimit.messagesPerSecond
+            config.rateLimit.burst = try sub.int("burst") ?? config.rateLimit.burst
+            try sub.rejectUnknown()
         }
         try reader.rejectUnknown()
         let base = (path as NSString).deletingLastPathComponent
@@ -73,6 +75,10 @@ extension BrokerConfiguration {
             if !rest.hasPrefix("@") { adminEndpoint = "ipc://" + absolute(rest) }
         }
         if let ready = readyFile { readyFile = absolute(ready) }
+        if !directoryFile.isEmpty { directoryFile = absolute(directoryFile) }
+        if !policyFile.isEmpty { policyFile = absolute(policyFile) }
+        if !divisionsFolder.isEmpty { divisionsFolder = absolute(divisionsFolder) }
+        if !curveSecretKeyFile.isEmpty { curveSecretKeyFile = absolute(curveSecretKeyFile) }
     }
 }
 
@@ -111,6 +117,13 @@ struct FieldReader {
         if let int = value as? Int { return int }
         if let double = value as? Double, double == double.rounded(), abs(double) < 1e15 { return Int(double) }
         throw fail(key, "must be an integer")
+    }
+
+    mutating func bool(_ key: String) throws -> Bool? {
+        used.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let flag = value as? Bool else { throw fail(key, "must be true or false") }
+        return flag
     }
 
     mutating func object(_ key: String) throws -> FieldReader? {

@@ -12,6 +12,8 @@ extension BrokerConfiguration {
         ("REFERRALD_HEARTBEAT_MS", "heartbeat_ms"),
         ("REFERRALD_ACK_TIMEOUT_MS", "ack_timeout_ms"),
         ("REFERRALD_READY_FILE", "ready_file"),
+        ("REFERRALD_DIRECTORY_FILE", "directory_file"),
+        ("REFERRALD_POLICY_FILE", "policy_file"),
     ]
 
     /// Applies `REFERRALD_*` variables over the file.
@@ -37,6 +39,13 @@ extension BrokerConfiguration {
         case "log_level": logLevel = value
         case "log_format": logFormat = value
         case "ready_file": readyFile = value
+        case "directory_file": directoryFile = value
+        case "policy_file": policyFile = value
+        case "insecure_plaintext":
+            guard let flag = Bool(value) else {
+                throw ConfigurationError(source: source, field: key, problem: "must be true or false")
+            }
+            insecurePlaintext = flag
         case "heartbeat_ms": heartbeatMs = try int()
         case "ack_timeout_ms": ackTimeoutMs = try int()
         default:

@@ -42,21 +42,18 @@ extension BrokerConfiguration {
             throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))")
         }
         guard ["json", "text"].contains(logFormat) else { throw fail("log_format", "must be json or text") }
-        var seen: Set<String> = []
-        for (index, node) in nodes.enumerated() {
-            guard Identifiers.isValidNodeId(node.id) else {
-                throw fail("nodes[\(index)].id", "'\(node.id)' is not a node id (1-64 of a-z 0-9 . _ -, starting a-z 0-9)")
-            }
-            guard seen.insert(node.id).inserted else { throw fail("nodes[\(index)].id", "'\(node.id)' appears twice") }
-            guard NodeEntry.agencies.contains(node.agency) else {
-                throw fail(
-                    "nodes[\(index)].agency",
-                    "'\(node.agency)' is not one of \(NodeEntry.agencies.sorted().joined(separator: ", "))")
-            }
-            guard !node.name.isEmpty, node.name.count <= 200 else {
-                throw fail("nodes[\(index)].name", "must be 1-200 characters")
-            }
+        guard !directoryFile.isEmpty else { throw fail("directory_file", "must name the agency directory file") }
+        if !insecurePlaintext && curveSecretKeyFile.isEmpty {
+            throw fail(
+                "curve.secret_key_file",
+                "is required: every endpoint uses CURVE (generate one with `referralctl keygen`); "
+                    + "plaintext only with the development flag insecure_plaintext")
         }
+        guard (500...60_000).contains(handshakeTimeoutMs) else { throw fail("handshake_timeout_ms", "must be 500...60000") }
+        guard (1...1_000_000).contains(rateLimit.messagesPerSecond) else {
+            throw fail("rate_limit.messages_per_second", "must be 1...1000000")
+        }
+        guard rateLimit.burst >= 1 else { throw fail("rate_limit.burst", "must be at least 1") }
     }
 
     /// What the delivery scheduler needs from this configuration.

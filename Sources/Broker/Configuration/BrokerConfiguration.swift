@@ -26,8 +26,26 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var logFormat = "json"
     /// If set, written once listening: {"endpoint": ..., "admin": ..., "pid": ...}.
     public var readyFile: String?
-    /// The nodes the broker serves. The identity of a node lives here (and nowhere else).
-    public var nodes: [NodeEntry] = []
+    /// The agency directory (who is who, with CURVE public keys): a JSON file under the
+    /// operator's control, reloaded on SIGHUP or `referralctl directory reload`.
+    public var directoryFile = "directory.json"
+    /// Authorization policy (who may send which kinds); empty: the default policy of the brief.
+    public var policyFile = ""
+    /// Folder with provinces/cities/areas/townships.csv; empty: the bundled Fujian table.
+    public var divisionsFolder = ""
+    /// The broker's CURVE secret key file (Z85, mode 0600). Required unless `insecure_plaintext`.
+    public var curveSecretKeyFile = ""
+    /// Development only: no CURVE, a node is who its HELLO says. Logged loudly at every start.
+    public var insecurePlaintext = false
+    /// A node's ZMTP handshake must finish within this time.
+    public var handshakeTimeoutMs = 5_000
+    public var rateLimit = RateLimit()
+
+    public struct RateLimit: Sendable, Hashable {
+        /// SENDs per second a node may sustain, and the burst above it.
+        public var messagesPerSecond = 200
+        public var burst = 400
+    }
 
     public struct Redelivery: Sendable, Hashable {
         public var initialMs = 1_000
@@ -53,29 +71,11 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var storePath: String { (dataDirectory as NSString).appendingPathComponent("broker.sqlite") }
 }
 
-/// A node the broker knows. The next issue grows this into the agency directory.
-public struct NodeEntry: Sendable, Hashable, Codable {
-    public var id: String
-    public var agency: String
-    public var name: String
-
-    public init(id: String, agency: String, name: String) {
-        self.id = id
-        self.agency = agency
-        self.name = name
-    }
-
-    /// The agencies of the brief.
-    public static let agencies: Set<String> = [
-        "education", "civil-affairs", "health", "youth-league", "womens-federation", "public-security",
-    ]
-}
-
 /// A configuration problem, naming the source and the field.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var source: String
     public var field: String
     public var problem: String
 
-    public var description: String { "\(source): \(field): \(problem)" }
+    public var description: String { field.isEmpty ? "\(source): \(problem)" : "\(source): \(field): \(problem)" }
 }

@@ -1,45 +1,70 @@
+import AgencyDirectory
 import Foundation
+import ZeroMQ
 
-/// Writes the embedded development setup: a broker configuration and one client
-/// configuration per demo node. All names are made up.
+/// Writes the embedded development setup: CURVE keys for the broker and every demo node
+/// (generated here, never committed), the demo directory of one Fujian county (Gulou,
+/// 350102), the broker configuration and one client configuration per demo node. All
+/// names are made up.
 public enum DevSetup {
-    public static let demoNodes: [NodeEntry] = [
-        NodeEntry(id: "demo-school", agency: "education", name: "Demo Primary School (made-up)"),
-        NodeEntry(id: "demo-county-education", agency: "education", name: "Demo County Education Bureau (made-up)"),
-        NodeEntry(id: "demo-hospital", agency: "health", name: "Demo County Hospital, child psychology clinic (made-up)"),
-        NodeEntry(id: "demo-village-director", agency: "civil-affairs", name: "Demo Village Child Director (made-up)"),
-        NodeEntry(id: "demo-township-supervisor", agency: "civil-affairs", name: "Demo Township Child Supervisor (made-up)"),
-        NodeEntry(id: "demo-county-civil-affairs", agency: "civil-affairs", name: "Demo County Civil Affairs Bureau (made-up)"),
-        NodeEntry(id: "demo-hotline", agency: "youth-league", name: "Demo 12355 Youth Hotline (made-up)"),
-        NodeEntry(id: "demo-police", agency: "public-security", name: "Demo Police Station (made-up)"),
-    ]
-
-    /// Creates `directory/referrald.json` and `directory/nodes/<id>.json`.
-    public static func write(directory: String, endpoint: String = "tcp://127.0.0.1:5570") throws {
+    /// Creates `folder/referrald.json`, `folder/directory.json`, `folder/keys/*` (secret
+    /// keys mode 0600) and `folder/nodes/<id>.json`.
+    public static func write(directory folder: String, endpoint: String = "tcp://127.0.0.1:5570") throws {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: directory + "/nodes", withIntermediateDirectories: true)
-        let nodes = demoNodes.map { ["id": $0.id, "agency": $0.agency, "name": $0.name] }
+        try fm.createDirectory(atPath: folder + "/nodes", withIntermediateDirectories: true)
+        try fm.createDirectory(
+            atPath: folder + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let server = try Curve.generateKeyPair()
+        try writeKey(server.secretKey.z85, to: folder + "/keys/broker.key", secret: true)
+        try writeKey(server.publicKey.z85, to: folder + "/keys/broker.pub", secret: false)
+        var publicKeys: [String: String] = [:]
+        for id in DemoDirectory.ids {
+            let pair = try Curve.generateKeyPair()
+            try writeKey(pair.secretKey.z85, to: folder + "/keys/\(id).key", secret: true)
+            try writeKey(pair.publicKey.z85, to: folder + "/keys/\(id).pub", secret: false)
+            publicKeys[id] = pair.publicKey.z85
+        }
+        let entries = DemoDirectory.entries(publicKeys: publicKeys)
+        let nodes: [[String: Any]] = entries.map {
+            [
+                "id": $0.id, "agency": $0.agency.rawValue, "kind": $0.kind, "division": $0.division, "name": $0.name,
+                "public_key": $0.publicKey, "state": $0.state.rawValue,
+            ]
+        }
+        try writeJSON(["version": 1, "nodes": nodes], to: folder + "/directory.json")
         let broker: [String: Any] = [
             "endpoint": endpoint,
             "admin_endpoint": "ipc://admin.sock",
             "data_directory": "broker",
+            "directory_file": "directory.json",
+            "curve": ["secret_key_file": "keys/broker.key"],
             "heartbeat_ms": 5_000,
             "ack_timeout_ms": 30_000,
             "log_level": "info",
             "log_format": "text",
-            "nodes": nodes,
         ]
-        try writeJSON(broker, to: directory + "/referrald.json")
-        for node in demoNodes {
+        try writeJSON(broker, to: folder + "/referrald.json")
+        for entry in entries {
             let client: [String: Any] = [
-                "node": node.id, "broker": endpoint, "store": "\(node.id).sqlite", "window": 64,
+                "node": entry.id, "broker": endpoint, "store": "\(entry.id).sqlite", "window": 64,
+                "server_public_key": server.publicKey.z85, "public_key": entry.publicKey,
+                "secret_key_file": "../keys/\(entry.id).key",
             ]
-            try writeJSON(client, to: directory + "/nodes/\(node.id).json")
+            try writeJSON(client, to: folder + "/nodes/\(entry.id).json")
         }
     }
 
+    /// Writes a Z85 key file; a secret one is created with mode 0600 from the start.
+    static func writeKey(_ z85: String, to path: String, secret: Bool) throws {
+        let created = FileManager.default.createFile(
+            atPath: path, contents: Data((z85 + "\n").utf8),
+            attributes: [.posixPermissions: secret ? 0o600 : 0o644])
+        guard created else { throw ConfigurationError(source: path, field: "(file)", problem: "cannot be written") }
+    }
+
     static func writeJSON(_ object: [String: Any], to path: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         guard FileManager.default.createFile(atPath: path, contents: data + Data("\n".utf8)) else {
             throw ConfigurationError(source: path, field: "(file)", problem: "cannot be written")
         }

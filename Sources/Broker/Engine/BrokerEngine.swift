@@ -10,7 +10,21 @@ final class EngineControl: Sendable {
     private let stop = Mutex(false)
     private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
+    private let reload = Mutex(false)
+
     var stopRequested: Bool { stop.withLock { $0 } }
+
+    func requestReload(notifier: EventNotifier) {
+        reload.withLock { $0 = true }
+        notifier.notify()
+    }
+
+    func takeReloadRequest() -> Bool {
+        reload.withLock { requested in
+            defer { requested = false }
+            return requested
+        }
+    }
 
     func requestStop(notifier: EventNotifier) {
         stop.withLock { $0 = true }
@@ -85,6 +99,11 @@ public final class BrokerEngine: Sendable {
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
                 "restore_ms": "\(clock.nowMillis() - began)",
             ])
+        let divisions = try Jurisdiction.divisions(configuration)
+        let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
+        if !configuration.insecurePlaintext {
+            _ = try PollLoop.readSecretKey(path: configuration.curveSecretKeyFile)
+        }
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
@@ -93,7 +112,8 @@ public final class BrokerEngine: Sendable {
             let loop: PollLoop
             do {
                 loop = try PollLoop(
-                    configuration: configuration, directory: NodeDirectory(configuration.nodes), scheduler: restored,
+                    configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
+                    scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger)
                 try loop.bind()
             } catch {
@@ -125,6 +145,9 @@ public final class BrokerEngine: Sendable {
     public func waitUntilStopped() async { await control.waitUntilStopped() }
 
     public func requestStop() { control.requestStop(notifier: notifier) }
+
+    /// SIGHUP: reload the directory and policy on the poll thread.
+    public func requestReload() { control.requestReload(notifier: notifier) }
 
     var schedulerConfig: SchedulerConfig {
         var config = SchedulerConfig()

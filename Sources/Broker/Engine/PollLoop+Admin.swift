@@ -1,3 +1,4 @@
+import AgencyDirectory
 import BrokerCore
 import BrokerStore
 import Foundation
@@ -38,6 +39,14 @@ extension PollLoop {
                         object: ["code": "BAD_REQUEST", "reason": "TRAIL needs {\"message\":{\"sender\",\"id\"}} or {\"case\"}"],
                         to: routingId)
                 }
+            case "RELOAD":
+                reloadDirectory(now: now, replyTo: routingId)
+            case "AUDIT-VERIFY":
+                storeRequests.append(.verifyAudit(replyTo: routingId))
+            case "AUDIT-EXPORT":
+                let since = (arguments["since"] as? NSNumber)?.int64Value ?? 0
+                let limit = (arguments["limit"] as? NSNumber)?.intValue
+                storeRequests.append(.exportAudit(since: since, limit: limit, replyTo: routingId))
             default:
                 replyAdmin(ok: false, object: ["code": "UNKNOWN_COMMAND", "reason": "unknown admin command"], to: routingId)
             }
@@ -47,15 +56,18 @@ extension PollLoop {
     func statusObject(now: Int64) -> [String: Any] {
         let statuses = Dictionary(scheduler.nodeStatuses().map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var nodes: [[String: Any]] = []
-        var ids = directory.all.map(\.id)
-        ids += statuses.keys.filter { !directory.contains($0) }.sorted()
+        let entries = jurisdiction.directory.allEntries
+        var ids = entries.map(\.id).sorted()
+        ids += statuses.keys.filter { jurisdiction.entry($0) == nil }.sorted()
         var deadTotal = 0
         for id in ids {
             let status = statuses[id]
-            let entry = directory.entry(id)
+            let entry = jurisdiction.entry(id)
             deadTotal += status?.deadLetters ?? 0
             nodes.append([
-                "node": id, "agency": entry?.agency ?? "", "name": entry?.name ?? "(not in the directory)",
+                "node": id, "agency": entry?.agency.rawValue ?? "", "kind": entry?.kind ?? "",
+                "division": entry?.division ?? "", "state": entry?.state.rawValue ?? "removed",
+                "name": entry?.name ?? "(not in the directory)",
                 "connected": status?.connected ?? false, "pending": status?.pending ?? 0,
                 "in_flight": status?.inFlight ?? 0, "dead_letters": status?.deadLetters ?? 0,
                 "receipts_pending": status?.receiptsPending ?? 0,
@@ -69,6 +81,7 @@ extension PollLoop {
             "broker": [
                 "version": BrokerVersion.string, "started_at": startedAt, "uptime_ms": now - startedAt,
                 "endpoint": boundEndpoint, "store_transactions": statistics.transactions,
+                "security": configuration.insecurePlaintext ? "plaintext-development" : "curve",
                 "store_rows_written": statistics.rowsWritten,
             ] as [String: Any],
             "nodes": nodes, "held_cases": held, "dead_letters": deadTotal,

@@ -30,10 +30,38 @@ extension PollLoop {
                     if nodeByRoutingId[connection.routingId] == node { nodeByRoutingId[connection.routingId] = nil }
                 }
                 logger.info("session ended", metadata: ["node": "\(node)", "session": "\(session)", "reason": "\(reason.rawValue)"])
+                audit(
+                    AuditEvent(
+                        at: now, event: AuditEvent.Name.sessionEnded, node: node,
+                        detail: "session=\(session); \(reason.rawValue)"))
             case .persist(let op):
                 storeRequests.append(.persist(op))
             }
         }
+    }
+
+    static func verificationObject(_ verification: AuditVerification) -> [String: Any] {
+        switch verification {
+        case .intact(let records, let lastHash):
+            return ["intact": true, "records": records, "last_hash": lastHash]
+        case .broken(let atId, let problem):
+            return ["intact": false, "at_id": atId, "problem": problem]
+        }
+    }
+
+    static func auditObject(_ row: AuditRecordRow) -> [String: Any] {
+        let entry = row.entry
+        // "line" is the canonical JSON line (docs/AUDIT.md) whose bytes the hash chain covers.
+        var object: [String: Any] = [
+            "id": row.id, "at": entry.at, "event": entry.event, "hash": row.hash, "line": BrokerStore.jsonLine(row),
+        ]
+        let optional: [(String, Any?)] = [
+            ("node", entry.node), ("peer", entry.peer), ("key_fingerprint", entry.keyFingerprint),
+            ("message_id", entry.messageId), ("seq", entry.seq), ("recipient", entry.recipient), ("kind", entry.kind),
+            ("code", entry.code), ("detail", entry.detail),
+        ]
+        for case (let key, let value?) in optional { object[key] = value }
+        return object
     }
 
     func sendDeliver(_ message: CachedMessage, to node: String, routingId: [UInt8], attempt: Int, now: Int64) {
@@ -43,7 +71,10 @@ extension PollLoop {
             body: message.body)
         switch send(.deliver(deliver), to: routingId) {
         case .sent:
-            break
+            audit(
+                AuditEvent(
+                    at: now, event: AuditEvent.Name.delivered, node: node, messageId: message.id, seq: message.seq,
+                    kind: message.kind, detail: "attempt=\(attempt)"))
         case .busy:
             scheduler.deliveryNotSent(node: node, seq: message.seq, now: now)
         case .gone:
@@ -72,10 +103,21 @@ extension PollLoop {
                             DeliveryInfo(seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority))
                     }
                     _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: false)), to: pending.routingId)
+                    if let routing = pending.routing {
+                        storeRequests.append(
+                            .persist(
+                                .event(
+                                    at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing)))
+                    }
                 case .duplicate(let seq):
                     _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: true)), to: pending.routingId)
                 case .conflict:
                     logger.notice("conflicting resend refused", metadata: ["node": "\(message.sender)"])
+                    audit(
+                        AuditEvent(
+                            at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,
+                            kind: message.kind, code: ErrorCode.conflict.rawValue,
+                            detail: "the accepted record before this one was a resend with different content"))
                     _ = send(
                         .rejected(
                             Rejected(
@@ -109,6 +151,10 @@ extension PollLoop {
                     logger.critical("message missing from the store", metadata: ["seq": "\(seq)"])
                     waitingForLoad[seq] = nil
                 }
+            case .auditVerified(let verification, let replyTo):
+                replyAdmin(ok: true, object: Self.verificationObject(verification), to: replyTo)
+            case .auditExported(let rows, let replyTo):
+                replyAdmin(ok: true, object: ["records": rows.map(Self.auditObject)], to: replyTo)
             case .trail(let entries, let replyTo) where entries.isEmpty:
                 replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such message or case"], to: replyTo)
             case .trail(let entries, let replyTo):

@@ -1,3 +1,4 @@
+import AgencyDirectory
 import BrokerCore
 import BrokerStore
 import Logging
@@ -24,6 +25,17 @@ extension PollLoop {
     }
 
     private func handleNodeMessage(routingId: [UInt8], frames: [[UInt8]], message: Message, now: Int64) {
+        // Identity is the CURVE key (the ZAP User-Id of this very message), never the routing
+        // id or a header field. A key whose node was suspended or removed is ignored.
+        if !jurisdiction.plaintext {
+            guard let keyNode = message.userId, jurisdiction.isActive(keyNode) else { return }
+            if let sessionNode = nodeByRoutingId[routingId], sessionNode != keyNode {
+                refuseSpoof(
+                    claimed: sessionNode, keyNode: keyNode, routingId: routingId, command: "(session)",
+                    peer: message.peerAddress, now: now)
+                return
+            }
+        }
         let node = nodeByRoutingId[routingId]
         if let node { scheduler.heard(from: node, now: now) }
         let command: Command
@@ -36,7 +48,7 @@ extension PollLoop {
         }
         switch command {
         case .hello(let hello):
-            handleHello(hello, routingId: routingId, userId: message.userId, now: now)
+            handleHello(hello, routingId: routingId, userId: message.userId, peer: message.peerAddress, now: now)
         case .ping where node != nil:
             _ = send(.pong, to: routingId)
         case .pong:
@@ -99,14 +111,29 @@ extension PollLoop {
         }
     }
 
-    private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, now: Int64) {
-        guard let entry = directory.identify(hello: hello, userId: userId) else {
+    private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, peer: String?, now: Int64) {
+        let entry: DirectoryEntry
+        switch jurisdiction.identify(hello: hello, userId: userId) {
+        case .node(let identified):
+            entry = identified
+        case .unknown:
             logger.warning("unknown node refused", metadata: ["node": "\(hello.node)"])
             _ = send(
                 .error(
                     ErrorReply(
                         code: .unknownNode, reason: "this broker does not know node '\(hello.node)'", fatal: true,
                         command: "HELLO", field: "node")), to: routingId)
+            return
+        case .mismatch(let keyNode):
+            refuseSpoof(
+                claimed: hello.node, keyNode: keyNode, routingId: routingId, command: "HELLO", peer: peer, now: now)
+            return
+        case .suspended(let suspended):
+            _ = send(
+                .error(
+                    ErrorReply(
+                        code: .nodeSuspended, reason: "node '\(suspended.id)' is suspended in the directory",
+                        fatal: true, command: "HELLO", field: nil)), to: routingId)
             return
         }
         if let previous = nodeByRoutingId[routingId], previous != entry.id {
@@ -119,6 +146,7 @@ extension PollLoop {
         }
         connections[entry.id] = (opened.session, routingId)
         nodeByRoutingId[routingId] = entry.id
+        audit(AuditEvent(at: now, event: AuditEvent.Name.sessionOpened, node: entry.id, detail: "session=\(opened.session)"))
         logger.info(
             "session opened",
             metadata: [
@@ -135,6 +163,10 @@ extension PollLoop {
 
     private func handleSend(_ message: Send, node: String, routingId: [UInt8], now: Int64) {
         func reject(_ code: ErrorCode, _ reason: String, retry: Bool, recipient: String? = nil) {
+            audit(
+                AuditEvent(
+                    at: now, event: AuditEvent.Name.rejected, node: node, messageId: message.id, recipient: recipient,
+                    kind: message.kind, code: code.rawValue, detail: reason))
             _ = send(
                 .rejected(
                     Rejected(id: message.id, code: code, retry: retry, reason: reason, field: nil, recipient: recipient)),
@@ -143,21 +175,67 @@ extension PollLoop {
         if stopping {
             return reject(.shuttingDown, "the broker is stopping; send again after it is back", retry: true)
         }
+        guard rateLimiter.allow(node, now: now) else {
+            return reject(.rateLimited, "this node is sending faster than its rate limit; retry after a backoff", retry: true)
+        }
         if pendingAccepts >= configuration.maxPendingAccepts {
             return reject(.overloaded, "too many messages are waiting to be stored; retry shortly", retry: true)
         }
-        if let unknown = message.to.first(where: { !directory.contains($0) }) {
-            logger.notice("send to unknown recipient refused", metadata: ["node": "\(node)", "recipient": "\(unknown)"])
-            return reject(.unknownRecipient, "no node '\(unknown)' is known to this broker", retry: false, recipient: unknown)
+        guard let sender = jurisdiction.entry(node), sender.isActive else {
+            // Removed or suspended since its HELLO: the session ends (1/RBP §7.1).
+            _ = send(
+                .error(
+                    ErrorReply(
+                        code: .nodeSuspended, reason: "this node is suspended or no longer in the directory",
+                        fatal: true, command: "SEND", field: nil)), to: routingId)
+            scheduler.closeSession(node: node, reason: .fatalError, now: now)
+            return
+        }
+        if case .denied(let why) = jurisdiction.policy.check(sender: sender, kind: message.kind) {
+            logger.notice("forbidden send refused", metadata: ["node": "\(node)", "kind": "\(message.kind)"])
+            return reject(.forbidden, why, retry: false)
+        }
+        let recipients: [String]
+        let routing: String?
+        switch jurisdiction.directory.resolve(recipients: message.to) {
+        case .nodes(let ids, let via):
+            (recipients, routing) = (ids, via)
+            if ids.count > configuration.limits.maxRecipients {
+                return reject(
+                    .tooLarge, "the addresses resolve to \(ids.count) nodes, more than max_recipients", retry: false)
+            }
+        case .failure(let failure):
+            logger.notice(
+                "send to an unresolvable address refused",
+                metadata: ["node": "\(node)", "code": "\(failure.code.rawValue)", "address": "\(failure.address)"])
+            return reject(ErrorCode(rawValue: failure.code.rawValue), failure.reason, retry: false, recipient: failure.address)
         }
         let priority = DeliveryPriority(message.priority)
         let record = NewMessage(
             // The digest (SHA-256 of the content) is computed by the store thread, off this loop.
             sender: node, messageId: message.id, digest: [], kind: message.kind,
-            caseId: message.caseId, priority: priority.rawValue, recipients: message.to, acceptedAt: now,
+            caseId: message.caseId, priority: priority.rawValue, recipients: recipients, acceptedAt: now,
             body: message.body)
-        storeRequests.append(.accept(PendingAccept(routingId: routingId, message: record, priority: priority)))
+        storeRequests.append(
+            .accept(PendingAccept(routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to)))
         pendingAccepts += 1
+    }
+
+    /// A connection claimed to be another node than its key: refused, fatal, audited (1/RBP §13.4: the
+    /// claimed id, the key's node and fingerprint, the peer address).
+    func refuseSpoof(claimed: String, keyNode: String, routingId: [UInt8], command: String, peer: String?, now: Int64) {
+        logger.warning("identity mismatch refused", metadata: ["claimed": "\(claimed)", "key_node": "\(keyNode)"])
+        let fingerprint = jurisdiction.entry(keyNode).flatMap { CurveKey(z85: $0.publicKey) }
+            .map { AuditEvent.keyFingerprint(of: $0.bytes) }
+        audit(
+            AuditEvent(
+                at: now, event: AuditEvent.Name.authFailed, node: keyNode, peer: peer, keyFingerprint: fingerprint,
+                code: ErrorCode.identityMismatch.rawValue, detail: "\(command) claimed to be '\(claimed)'"))
+        _ = send(
+            .error(
+                ErrorReply(
+                    code: .identityMismatch, reason: "this connection's key belongs to another node", fatal: true,
+                    command: command, field: command == "HELLO" ? "node" : nil)), to: routingId)
     }
 
     enum SendResult { case sent, busy, gone }

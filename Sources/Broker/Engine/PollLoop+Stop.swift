@@ -33,6 +33,7 @@ extension PollLoop {
         }
         router.close()
         admin.close()
+        zap?.close()  // context.terminate() blocks until every socket is closed
         context.terminate()
         let statistics = worker.statistics
         logger.info(

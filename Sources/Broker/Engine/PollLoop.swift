@@ -1,3 +1,4 @@
+import AgencyDirectory
 import BrokerCore
 import BrokerStore
 import Foundation
@@ -14,7 +15,9 @@ import ZeroMQ
 /// loop, and a refused send leaves the delivery pending in the store.
 final class PollLoop {
     let configuration: BrokerConfiguration
-    let directory: NodeDirectory
+    var jurisdiction: Jurisdiction
+    let divisions: DivisionTable
+    var rateLimiter: RateLimiter
     let logger: Logger
     let clock: any BrokerClock
     let worker: StoreWorker
@@ -27,6 +30,8 @@ final class PollLoop {
     let context: ZMQContext
     let router: ZMQSocket
     let admin: ZMQSocket
+    /// The ZAP handler (RFC 27): authenticates every CURVE handshake against the directory.
+    let zap: ZMQSocket?
 
     /// node id -> its live session and connection.
     var connections: [String: (session: UInt64, routingId: [UInt8])] = [:]
@@ -42,11 +47,15 @@ final class PollLoop {
     var boundEndpoint = ""
 
     init(
-        configuration: BrokerConfiguration, directory: NodeDirectory, scheduler: DeliveryScheduler,
+        configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
+        scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger
     ) throws {
         self.configuration = configuration
-        self.directory = directory
+        self.jurisdiction = jurisdiction
+        self.divisions = divisions
+        self.rateLimiter = RateLimiter(
+            perSecond: configuration.rateLimit.messagesPerSecond, burst: configuration.rateLimit.burst)
         self.scheduler = scheduler
         self.worker = worker
         self.notifier = notifier
@@ -59,6 +68,7 @@ final class PollLoop {
         context = try ZMQContext()
         router = try ZMQSocket(context: context, type: .router)
         admin = try ZMQSocket(context: context, type: .router)
+        zap = configuration.insecurePlaintext ? nil : try ZMQSocket(context: context, type: .rep)
     }
 
     /// Binds both endpoints. Errors name the endpoint so the operator knows what to fix.
@@ -69,7 +79,8 @@ final class PollLoop {
         try router.setReceiveHighWaterMark(100_000)
         try router.setMaxMessageSize(
             Int64(configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + 4_096))
-        try router.setHandshakeInterval(milliseconds: 10_000)
+        try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
+        try configureSecurity()
         let heartbeat = Int32(clamping: configuration.heartbeatMs)
         try router.setHeartbeat(
             interval: heartbeat, timeout: heartbeat * Int32(configuration.liveness), ttl: heartbeat * Int32(configuration.liveness))
@@ -106,13 +117,16 @@ final class PollLoop {
             "listening",
             metadata: [
                 "endpoint": "\(boundEndpoint)", "admin": "\(configuration.resolvedAdminEndpoint)",
-                "nodes": "\(directory.all.count)", "open_deliveries": "\(scheduler.openDeliveryCount)",
+                "nodes": "\(jurisdiction.directory.allEntries.count)",
+                "open_deliveries": "\(scheduler.openDeliveryCount)",
+                "security": "\(configuration.insecurePlaintext ? "PLAINTEXT (development only)" : "curve")",
             ])
         writeReadyFile()
-        let items = [
+        var items = [
             PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
             PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
         ]
+        if let zap { items.append(PollItem(socket: zap, events: .readable)) }
         while true {
             let revents: [PollEvents]
             do {
@@ -126,6 +140,7 @@ final class PollLoop {
                 notifier.drain()
                 handleCompletions(worker.takeCompletions(), now: now)
             }
+            if revents.count > 3 && revents[3].contains(.readable) { answerHandshakes(now: now) }
             if revents[0].contains(.readable) { receiveFromNodes(now: now) }
             if revents[1].contains(.readable) { receiveAdmin(now: now) }
             now = clock.nowMillis()
@@ -133,6 +148,7 @@ final class PollLoop {
             scheduler.pump(now: now)
             carryOut(scheduler.takeEffects(), now: now)
             flushStoreRequests()
+            if control.takeReloadRequest() { reloadDirectory(now: now, replyTo: nil) }
             if !stopping && control.stopRequested {
                 beginStop(now: now)
             }

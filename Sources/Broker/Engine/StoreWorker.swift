@@ -33,7 +33,11 @@ final class StoreWorker: Sendable {
         self.logger = logger
     }
 
-    var statistics: StoreStatistics { store.statistics }
+    /// A copy taken by the store thread after each batch: the poll thread must not read the
+    /// store's own counters while a commit updates them.
+    private let statisticsSnapshot = Mutex(StoreStatistics(transactions: 0, rowsWritten: 0))
+
+    var statistics: StoreStatistics { statisticsSnapshot.withLock { $0 } }
 
     func start() {
         let thread = Thread { [self] in self.run() }
@@ -90,6 +94,8 @@ final class StoreWorker: Sendable {
             condition.unlock()
             if !batch.isEmpty {
                 let results = process(batch)
+                let counters = store.statistics
+                statisticsSnapshot.withLock { $0 = counters }
                 completions.withLock { $0.append(contentsOf: results) }
                 queue.withLock { $0.busy = false }
                 notifier.notify()
@@ -111,13 +117,27 @@ final class StoreWorker: Sendable {
             switch request {
             case .accept(let pending):
                 var message = pending.message
-                if message.digest.isEmpty { message.digest = Self.contentDigest(of: message, priority: pending.priority) }
+                if message.digest.isEmpty {
+                    message.digest = Self.contentDigest(of: message, addresses: pending.addresses, priority: pending.priority)
+                }
                 ops.append(.accept(message))
                 accepts.append(pending)
+                // Audited in the same transaction; a CONFLICT or duplicate is audited by the
+                // poll thread once the outcome is known.
+                ops.append(
+                    .audit(
+                        AuditEvent(
+                            at: message.acceptedAt, event: AuditEvent.Name.accepted, node: message.sender,
+                            messageId: message.messageId, recipient: message.recipients.joined(separator: ","),
+                            kind: message.kind, detail: pending.routing)))
             case .persist(let op):
                 ops.append(Self.storeOp(op))
+                if let record = Self.auditEvent(for: op) { ops.append(.audit(record)) }
                 persists.append(request)
-            case .load, .trail:
+            case .audit(let event):
+                ops.append(.audit(event))
+                persists.append(request)
+            case .load, .trail, .verifyAudit, .exportAudit:
                 reads.append(request)
             }
         }
@@ -173,6 +193,18 @@ final class StoreWorker: Sendable {
                 } catch {
                     out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
                 }
+            case .verifyAudit(let replyTo):
+                do {
+                    out.append(.auditVerified(try store.verifyAudit(), replyTo: replyTo))
+                } catch {
+                    out.append(.trailFailed(reason: "the audit trail could not be read", replyTo: replyTo))
+                }
+            case .exportAudit(let since, let limit, let replyTo):
+                do {
+                    out.append(.auditExported(try store.exportAudit(since: since, limit: limit), replyTo: replyTo))
+                } catch {
+                    out.append(.trailFailed(reason: "the audit trail could not be read", replyTo: replyTo))
+                }
             default:
                 break
             }
@@ -180,10 +212,29 @@ final class StoreWorker: Sendable {
         return out
     }
 
+    /// The audit record that goes with a settled delivery or a trail event.
+    static func auditEvent(for op: PersistOp) -> AuditEvent? {
+        switch op {
+        case .delivered(let seq, let recipient, let at, let attempts, _):
+            return AuditEvent(at: at, event: AuditEvent.Name.acked, node: recipient, seq: seq, detail: "attempts=\(attempts)")
+        case .deadLettered(let seq, let recipient, let at, let attempts, _, let reason, _):
+            return AuditEvent(
+                at: at, event: AuditEvent.Name.deadLettered, node: recipient, seq: seq,
+                detail: "attempts=\(attempts); \(reason)")
+        case .receiptConfirmed:
+            return nil
+        case .event(let at, let seq, let recipient, let event, let attempt, let detail):
+            guard event == "nacked" else { return nil }
+            return AuditEvent(
+                at: at, event: AuditEvent.Name.nacked, node: recipient, seq: seq,
+                detail: "attempt=\(attempt ?? 0); \(detail ?? "")")
+        }
+    }
+
     /// The CONFLICT key of 1/RBP §12.7, hashed here so large bodies never stall the poll thread.
-    static func contentDigest(of message: NewMessage, priority: DeliveryPriority) -> [UInt8] {
+    static func contentDigest(of message: NewMessage, addresses: [String], priority: DeliveryPriority) -> [UInt8] {
         Send(
-            id: message.messageId, to: message.recipients, kind: message.kind, caseId: message.caseId,
+            id: message.messageId, to: addresses, kind: message.kind, caseId: message.caseId,
             priority: priority.wire, body: message.body
         ).contentDigest
     }

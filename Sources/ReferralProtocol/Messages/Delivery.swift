@@ -5,7 +5,8 @@ public struct Deliver: Sendable, Hashable {
     public var id: String
     /// The sender's node id.
     public var from: String
-    /// All recipients of the message, in the sender's order.
+    /// All recipients of the message as node ids: the sender's addresses resolved, each node once,
+    /// in order of first appearance.
     public var to: [String]
     public var kind: String
     /// A lowercase canonical UUID after decoding.

@@ -2,7 +2,8 @@
 public struct Send: Sendable, Hashable {
     /// The sender's message id (message-id grammar), unique among its messages forever.
     public var id: String
-    /// 1...maxRecipients distinct node ids.
+    /// 1...maxRecipients distinct addresses (`Identifiers.isValidAddress`): node ids, `node:ID` or
+    /// `role:AGENCY/KIND@DIVISION`, which the broker resolves to node ids (1/RBP §7.3).
     public var to: [String]
     public var kind: String
     /// A lowercase canonical UUID after decoding.
@@ -45,7 +46,9 @@ public struct Rejected: Sendable, Hashable {
     public var reason: String
     /// With BAD_FIELD: the offending header member.
     public var field: String?
-    /// With UNKNOWN_RECIPIENT: the unknown recipient.
+    /// With UNKNOWN_RECIPIENT, RECIPIENT_SUSPENDED and the address codes (BAD_ADDRESS,
+    /// UNKNOWN_AGENCY, UNKNOWN_KIND, UNKNOWN_DIVISION, NO_MATCHING_NODE): the offending address,
+    /// as the sender wrote it in `to`.
     public var recipient: String?
 
     public init(

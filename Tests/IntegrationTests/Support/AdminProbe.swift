@@ -72,4 +72,17 @@ extension Harness {
         guard reply.ok else { return [] }
         return reply.object["events"] as? [[String: Any]] ?? []
     }
+
+    /// ADMIN-1 AUDIT-EXPORT: the audit records from time `since` on, oldest first.
+    func auditRecords(since: Int64 = 0) async throws -> [[String: Any]] {
+        let reply = try await AdminProbe.request(
+            endpoint: daemon.admin, command: "AUDIT-EXPORT", arguments: "{\"since\":\(since),\"limit\":100000}")
+        try require(reply.ok, "AUDIT-EXPORT answered ERROR: \(String(decoding: reply.json, as: UTF8.self))")
+        return reply.object["records"] as? [[String: Any]] ?? []
+    }
+
+    /// ADMIN-1 RELOAD: the broker reads its directory file again.
+    func reload() async throws -> AdminProbe.Reply {
+        try await AdminProbe.request(endpoint: daemon.admin, command: "RELOAD")
+    }
 }

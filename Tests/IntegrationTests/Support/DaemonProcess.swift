@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 #if canImport(Glibc)
     import Glibc
@@ -6,54 +7,99 @@ import Foundation
     import Darwin
 #endif
 
+/// One node of the test directory (made-up).
+struct TestNode: Sendable, Hashable {
+    var id: String
+    var agency: String
+    var kind: String
+    var division: String
+    var state = "active"
+
+    /// The directory 1/RBP §15 assumes (the state vectors rely on exactly these nodes).
+    static let standard: [TestNode] = [
+        TestNode(id: "test-a", agency: "education", kind: "school", division: "350102001"),
+        TestNode(id: "test-b", agency: "health", kind: "child-psychology-clinic", division: "350102"),
+        TestNode(id: "test-c", agency: "education", kind: "school", division: "350102003"),
+        TestNode(id: "test-d", agency: "health", kind: "hospital", division: "350102"),
+        TestNode(id: "test-e", agency: "education", kind: "county-bureau", division: "350102"),
+        TestNode(id: "test-f", agency: "health", kind: "psychiatric-clinic", division: "350100"),
+        TestNode(id: "test-suspended", agency: "education", kind: "school", division: "350102002", state: "suspended"),
+    ]
+}
+
+/// A node's CURVE key pair.
+struct KeyPair: Sendable {
+    var publicKey: CurveKey
+    var secretKey: CurveKey
+}
+
 /// Settings of the daemon under test (short timers so that failures and redeliveries happen quickly).
 struct DaemonOptions: Sendable {
-    /// Node ids of the directory; agencies alternate between education and health.
-    var nodes = ["test-a", "test-b", "test-c", "test-d", "test-e", "test-f"]
+    /// The directory: the nodes of 1/RBP §15, plus whatever a test adds.
+    var nodes = TestNode.standard
     var heartbeatMs = 500
     var ackTimeoutMs = 1_500
     var redeliveryInitialMs = 100
     var redeliveryMaxMs = 1_000
     var maxAttempts = 10
+    /// `limits.max_body_bytes`; nil: the broker's default.
+    var maxBodyBytes: Int?
+    /// `rate_limit` (SENDs per second, burst); nil: the broker's default.
+    var rateLimit: (perSecond: Int, burst: Int)?
+    /// The mode the broker's secret key file gets (0600 unless a test wants the daemon to refuse it).
+    var secretKeyMode: mode_t = 0o600
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
 }
 
-/// The real `referrald` executable, run as a child process on a temporary data directory.
+/// The real `referrald` executable, run as a child process on a temporary data directory, with CURVE on.
 ///
-/// `start()` launches it on `tcp://127.0.0.1:0` the first time and on the first run's actual endpoint after a
-/// `kill9()` or `terminate()`, so nodes reconnect by themselves. Its stdout and stderr go to `stderrPath`
-/// (appended across runs).
+/// `init` generates a CURVE key pair for the broker and for every node of the directory (secret key files
+/// created with mode 0600; the broker's with `options.secretKeyMode`), writes the directory file and the
+/// configuration. `start()` launches the daemon on `tcp://127.0.0.1:0` the first time and on the first run's
+/// actual endpoint after a `kill9()` or `terminate()`, so nodes reconnect by themselves. Its stdout and stderr go
+/// to `stderrPath` (appended across runs).
 final class DaemonProcess: @unchecked Sendable {
     let directory: String
     let dataDirectory: String
     let configPath: String
+    let directoryPath: String
+    let keysDirectory: String
     let readyPath: String
     let stderrPath: String
     let adminEndpoint: String
     let executable: String
+    /// The broker's key pair; nodes get its public key out of band (here: from this object).
+    let serverKeys: KeyPair
 
     private let lock = NSLock()
     private var process: Process?
     private var boundEndpoint: String?
     private var readyAdmin: String?
+    private var nodeKeys: [String: KeyPair] = [:]
 
     init(directory: String, options: DaemonOptions) throws {
         self.directory = directory
         dataDirectory = directory + "/data"
         configPath = directory + "/referrald.json"
+        directoryPath = directory + "/directory.json"
+        keysDirectory = directory + "/keys"
         readyPath = directory + "/ready.json"
         stderrPath = directory + "/referrald.stderr"
         adminEndpoint = "ipc://" + directory + "/admin.sock"
         executable = try Locations.executable("referrald", variable: "REFERRALD_BIN")
-        let nodes: [[String: Any]] = options.nodes.enumerated().map { index, id in
-            [
-                "id": id, "agency": index % 2 == 0 ? "education" : "health",
-                "name": "Made-up test agency \(id)",
-            ]
-        }
-        let config: [String: Any] = [
+        try FileManager.default.createDirectory(
+            atPath: keysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let server = try Curve.generateKeyPair()
+        serverKeys = KeyPair(publicKey: server.publicKey, secretKey: server.secretKey)
+        try Self.writeKeyFile(serverKeys.secretKey.z85, to: secretKeyPath("broker"), mode: options.secretKeyMode)
+        try Self.writeKeyFile(serverKeys.publicKey.z85, to: keysDirectory + "/broker.pub", mode: 0o644)
+        try writeDirectory(options.nodes)
+
+        var config: [String: Any] = [
             "data_directory": dataDirectory,
             "admin_endpoint": adminEndpoint,
+            "directory_file": directoryPath,
+            "curve": ["secret_key_file": secretKeyPath("broker")],
             "heartbeat_ms": options.heartbeatMs,
             "ack_timeout_ms": options.ackTimeoutMs,
             "redelivery": [
@@ -62,12 +108,65 @@ final class DaemonProcess: @unchecked Sendable {
             ],
             "log_format": "text",
             "log_level": options.logLevel,
-            "nodes": nodes,
         ]
+        if let maxBodyBytes = options.maxBodyBytes { config["limits"] = ["max_body_bytes": maxBodyBytes] }
+        if let rate = options.rateLimit {
+            config["rate_limit"] = ["messages_per_second": rate.perSecond, "burst": rate.burst]
+        }
         let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: configPath))
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
     }
+
+    // MARK: - Keys and the directory
+
+    /// The path of the secret key file of `name` (a node id, or "broker").
+    func secretKeyPath(_ name: String) -> String { "\(keysDirectory)/\(name).key" }
+
+    /// The key pair of node `id`, generated (and its secret key file written, mode 0600) on first use.
+    func keyPair(_ id: String) throws -> KeyPair {
+        try lock.withLock {
+            if let keys = nodeKeys[id] { return keys }
+            let pair = try Curve.generateKeyPair()
+            let keys = KeyPair(publicKey: pair.publicKey, secretKey: pair.secretKey)
+            try Self.writeKeyFile(keys.secretKey.z85, to: secretKeyPath(id), mode: 0o600)
+            nodeKeys[id] = keys
+            return keys
+        }
+    }
+
+    /// Writes the directory file (version 1) with these nodes and their public keys, replacing it atomically.
+    func writeDirectory(_ nodes: [TestNode]) throws {
+        let entries: [[String: Any]] = try nodes.map { node in
+            [
+                "id": node.id, "agency": node.agency, "kind": node.kind, "division": node.division,
+                "name": "Made-up test agency \(node.id)", "public_key": try keyPair(node.id).publicKey.z85,
+                "state": node.state,
+            ]
+        }
+        try writeDirectory(object: ["version": 1, "nodes": entries])
+    }
+
+    /// Writes any JSON object as the directory file (for broken ones), replacing it atomically.
+    func writeDirectory(object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let temporary = directoryPath + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, directoryPath) == 0 else { throw HarnessError("cannot replace \(directoryPath)") }
+    }
+
+    /// Writes a Z85 key file created with `mode` from the start (never readable by others in between).
+    static func writeKeyFile(_ z85: String, to path: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw HarnessError("cannot create \(path) (errno \(errno))") }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw HarnessError("cannot chmod \(path)") }
+        let bytes = Array((z85 + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw HarnessError("cannot write \(path)") }
+    }
+
+    // MARK: - The process
 
     /// The endpoint the daemon listens on (from ready.json); valid after the first `start()`.
     var endpoint: String {
@@ -89,29 +188,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Launches the daemon and waits (up to 20 s) for its ready file.
     func start() async throws {
-        if isRunning { throw HarnessError("referrald is already running") }
-        try? FileManager.default.removeItem(atPath: readyPath)
-        let endpoint = lock.withLock { boundEndpoint } ?? "tcp://127.0.0.1:0"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "run", "--config", configPath, "--endpoint", endpoint, "--ready-file", readyPath,
-            "--data-directory", dataDirectory, "--admin-endpoint", adminEndpoint, "--log-format", "text",
-        ]
-        // The test's settings, not whatever REFERRALD_* the environment holds.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFERRALD_") }
-        guard let output = FileHandle(forWritingAtPath: stderrPath) else {
-            throw HarnessError("cannot open \(stderrPath)")
-        }
-        output.seekToEndOfFile()
-        output.write(Data("---- referrald start (endpoint \(endpoint)) ----\n".utf8))
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-        lock.withLock { self.process = process }
-
+        let process = try launch()
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: readyPath),
@@ -135,6 +212,57 @@ final class DaemonProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw HarnessError("referrald did not write \(readyPath) within 20 s:\n\(stderrTail())")
+    }
+
+    /// Launches the daemon and waits (up to 20 s) for it to exit by itself, as it must when it refuses to start;
+    /// returns its exit status and what it wrote during this run. Throws if it got ready instead.
+    func startExpectingRefusal() async throws -> (status: Int32, output: String) {
+        let before = (FileManager.default.contents(atPath: stderrPath) ?? Data()).count
+        let process = try launch()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning {
+            if FileManager.default.fileExists(atPath: readyPath) {
+                throw HarnessError("referrald started (it wrote \(readyPath)) although it should have refused")
+            }
+            guard ContinuousClock.now < deadline else { throw HarnessError("referrald neither started nor exited") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let data = FileManager.default.contents(atPath: stderrPath) ?? Data()
+        let output = String(decoding: data.dropFirst(before), as: UTF8.self)
+        return (process.terminationStatus, output)
+    }
+
+    /// Sends SIGHUP (reload the directory).
+    func hangUp() throws {
+        guard let pid, isRunning else { throw HarnessError("referrald is not running") }
+        guard kill(pid, SIGHUP) == 0 else { throw HarnessError("cannot send SIGHUP to \(pid)") }
+    }
+
+    /// Starts the process (not waiting for it to be ready); removes an old ready file first.
+    private func launch() throws -> Process {
+        if isRunning { throw HarnessError("referrald is already running") }
+        try? FileManager.default.removeItem(atPath: readyPath)
+        let endpoint = lock.withLock { boundEndpoint } ?? "tcp://127.0.0.1:0"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "run", "--config", configPath, "--endpoint", endpoint, "--ready-file", readyPath,
+            "--data-directory", dataDirectory, "--admin-endpoint", adminEndpoint, "--log-format", "text",
+        ]
+        // The test's settings, not whatever REFERRALD_* the environment holds.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFERRALD_") }
+        guard let output = FileHandle(forWritingAtPath: stderrPath) else {
+            throw HarnessError("cannot open \(stderrPath)")
+        }
+        output.seekToEndOfFile()
+        output.write(Data("---- referrald start (endpoint \(endpoint)) ----\n".utf8))
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        lock.withLock { self.process = process }
+        return process
     }
 
     /// `kill -9` and wait until the process is gone.

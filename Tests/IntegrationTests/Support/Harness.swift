@@ -51,15 +51,18 @@ final class Harness: @unchecked Sendable {
     static let welcomeTimeoutMs = 2_000
 
     /// The configuration of a ReferralNode for `id`, with its own store in the test directory and fast reconnects.
-    func configuration(_ id: String, window: Int = 64) -> NodeConfiguration {
+    /// With CURVE: the broker's public key, the node's public key and its secret key file (mode 0600).
+    func configuration(_ id: String, window: Int = 64) throws -> NodeConfiguration {
         NodeConfiguration(
             node: id, broker: daemon.endpoint, store: "\(directory)/nodes/\(id).sqlite", window: window,
-            reconnectInitialMs: 100, reconnectMaxMs: 500, welcomeTimeoutMs: Self.welcomeTimeoutMs)
+            reconnectInitialMs: 100, reconnectMaxMs: 500, welcomeTimeoutMs: Self.welcomeTimeoutMs,
+            serverPublicKey: daemon.serverKeys.publicKey.z85, publicKey: try daemon.keyPair(id).publicKey.z85,
+            secretKeyFile: daemon.secretKeyPath(id))
     }
 
     /// Opens (and by default starts) a ReferralNode; it is shut down at the end of the test.
     func node(_ id: String, window: Int = 64, start: Bool = true) throws -> ReferralNode {
-        let node = try ReferralNode(configuration: configuration(id, window: window))
+        let node = try ReferralNode(configuration: try configuration(id, window: window))
         lock.withLock { nodes.append(node) }
         if start { node.start() }
         return node
@@ -77,9 +80,20 @@ final class Harness: @unchecked Sendable {
         let object: [String: Any] = [
             "node": id, "broker": daemon.endpoint, "store": "nodes/\(id).sqlite", "window": window,
             "reconnect_initial_ms": 100, "reconnect_max_ms": 500, "welcome_timeout_ms": Self.welcomeTimeoutMs,
+            "server_public_key": daemon.serverKeys.publicKey.z85, "public_key": try daemon.keyPair(id).publicKey.z85,
+            "secret_key_file": daemon.secretKeyPath(id),
         ]
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
         return path
+    }
+
+    /// A raw DEALER that authenticates with node `id`'s CURVE key pair (no HELLO sent yet).
+    func raw(_ id: String) throws -> RawNode {
+        let keys = try daemon.keyPair(id)
+        return try RawNode(
+            endpoint: daemon.endpoint,
+            curve: RawNode.Curve(
+                publicKey: keys.publicKey, secretKey: keys.secretKey, serverKey: daemon.serverKeys.publicKey))
     }
 
     // MARK: - Child processes
@@ -228,15 +242,16 @@ final class Harness: @unchecked Sendable {
     }
 }
 
-/// Runs `body` with a fresh daemon (started) and cleans everything up afterwards. If the test failed (a thrown
-/// error or a failed `Harness` assertion), prints the tail of the daemon's log.
+/// Runs `body` with a fresh daemon (started unless `start` is false) and cleans everything up afterwards. If the
+/// test failed (a thrown error or a failed `Harness` assertion), prints the tail of the daemon's log.
 func withDaemon(
-    _ options: DaemonOptions = DaemonOptions(), test: String = #function, _ body: (Harness) async throws -> Void
+    _ options: DaemonOptions = DaemonOptions(), start: Bool = true, test: String = #function,
+    _ body: (Harness) async throws -> Void
 ) async throws {
     let harness = try Harness(options: options, testName: test)
     var thrown: (any Error)?
     do {
-        try await harness.daemon.start()
+        if start { try await harness.daemon.start() }
         try await body(harness)
     } catch {
         thrown = error

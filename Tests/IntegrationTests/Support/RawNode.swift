@@ -3,7 +3,8 @@ import ReferralProtocol
 import ZeroMQ
 
 /// A node written by hand: one ZeroMQ DEALER socket that the test drives frame by frame (for malformed input,
-/// duplicate SENDs, a recipient that does not ACK, ...).
+/// duplicate SENDs, a recipient that does not ACK, spoofing, keys the broker must refuse, ...). `Harness.raw(_:)`
+/// opens one with a directory node's CURVE keys.
 ///
 /// Not thread-safe, like the socket it owns: use it from one task. Waits poll in short slices and yield in
 /// between, so the cooperative pool is never blocked for long.
@@ -16,11 +17,25 @@ final class RawNode {
     /// Commands that `expect` passed over, handed out first by `next`.
     private var queued: [Command] = []
 
-    init(endpoint: String) throws {
+    /// The CURVE keys a raw node connects with: its own key pair and the broker's public key (which need not be
+    /// right: a test may give a wrong one).
+    struct Curve {
+        var publicKey: CurveKey
+        var secretKey: CurveKey
+        var serverKey: CurveKey
+    }
+
+    /// Connects to `endpoint` as a CURVE client with `curve` (set before connecting, so it applies), or in plain
+    /// text when `curve` is nil (which only a development broker accepts).
+    init(endpoint: String, curve: Curve?) throws {
         self.endpoint = endpoint
         context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .dealer)
         try socket.setLinger(milliseconds: 0)
+        if let curve {
+            try socket.setCurveClient(
+                publicKey: curve.publicKey, secretKey: curve.secretKey, serverKey: curve.serverKey)
+        }
         try socket.connect(endpoint)
         self.socket = socket
     }
@@ -140,6 +155,27 @@ final class RawNode {
         case .error(let error): throw HarnessError("HELLO as \(node) answered ERROR \(error.code): \(error.reason)")
         default: throw HarnessError("HELLO as \(node) answered \(answer.name)")
         }
+    }
+
+    /// HELLO as `node`; returns the WELCOME or ERROR, or nil when nothing came within `timeout` (a refused
+    /// handshake: the broker never sees the HELLO).
+    func tryHello(_ node: String, timeout: Duration) async throws -> Command? {
+        try await send(.hello(Hello(node: node, window: 64, agent: "integration-test/1")))
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero, let command = try await next(timeout: left) else { return nil }
+            switch command {
+            case .welcome, .error: return command
+            default: continue
+            }
+        }
+    }
+
+    /// What arrives within `duration`, raw (PINGs included, nothing answered); nil when nothing does.
+    func anything(within duration: Duration) async throws -> [[UInt8]]? {
+        if let command = queued.first { return Codec.encode(command) }
+        return try await receiveFrames(timeout: duration)
     }
 
     /// Sends a SEND and waits for its ACCEPTED or REJECTED.

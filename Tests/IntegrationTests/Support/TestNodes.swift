@@ -4,6 +4,7 @@ import ReferralProtocol
 
 /// Made-up messages and helpers around `ReferralNode` (no real data anywhere in these tests).
 enum Made {
+    /// Allowed by the default policy (1/RBP §13.5) from every test node: the education and health agencies.
     static let kind = "referral.request"
 
     /// A made-up body: a small JSON document naming the message.
@@ -29,8 +30,8 @@ enum Made {
 
     /// A raw SEND of a made-up message.
     static func send(
-        _ id: String, to: [String] = ["test-b"], caseId: String? = nil, priority: Priority = .routine,
-        body: [UInt8]? = nil
+        _ id: String, to: [String] = ["test-b"], kind: String = Made.kind, caseId: String? = nil,
+        priority: Priority = .routine, body: [UInt8]? = nil
     ) -> Send {
         Send(id: id, to: to, kind: kind, caseId: caseId, priority: priority, body: body ?? Self.body(id))
     }

@@ -1,0 +1,66 @@
+import AgencyDirectory
+import Foundation
+import ReferralProtocol
+
+/// Who is who and who may say what: the agency directory and the authorization policy, as
+/// loaded from the operator's files. Node identity is decided here and only here.
+struct Jurisdiction: Sendable {
+    let directory: Directory
+    let policy: Policy
+    /// Development only: identity is the HELLO's word, not a CURVE key.
+    let plaintext: Bool
+
+    /// Loads the files named by the configuration. Errors name the file, the entry and the field.
+    static func load(_ configuration: BrokerConfiguration, divisions: DivisionTable) throws -> Jurisdiction {
+        let directory: Directory
+        do {
+            directory = try Directory.load(file: URL(fileURLWithPath: configuration.directoryFile), divisions: divisions)
+        } catch {
+            // The directory's own error names the file, the entry and the field.
+            throw ConfigurationError(source: "directory_file", field: "", problem: "\(error)")
+        }
+        var policy = Policy.default
+        if !configuration.policyFile.isEmpty {
+            do {
+                policy = try Policy.load(file: URL(fileURLWithPath: configuration.policyFile))
+            } catch {
+                throw ConfigurationError(source: "policy_file", field: "", problem: "\(error)")
+            }
+        }
+        return Jurisdiction(directory: directory, policy: policy, plaintext: configuration.insecurePlaintext)
+    }
+
+    static func divisions(_ configuration: BrokerConfiguration) throws -> DivisionTable {
+        do {
+            if configuration.divisionsFolder.isEmpty { return try DivisionTable.fujian() }
+            return try DivisionTable(folder: URL(fileURLWithPath: configuration.divisionsFolder))
+        } catch {
+            throw ConfigurationError(source: "referrald", field: "divisions_folder", problem: "\(error)")
+        }
+    }
+
+    enum Identification {
+        case node(DirectoryEntry)
+        /// No such node (plaintext) — UNKNOWN_NODE.
+        case unknown
+        /// The key belongs to another node than the HELLO claims — IDENTITY_MISMATCH.
+        case mismatch(keyNode: String)
+        case suspended(DirectoryEntry)
+    }
+
+    /// The node a HELLO may open a session for. With CURVE the key (ZAP User-Id) decides and
+    /// the HELLO must agree; in plaintext development mode the HELLO's word is taken.
+    func identify(hello: Hello, userId: String?) -> Identification {
+        if plaintext {
+            guard let entry = directory.entry(id: hello.node) else { return .unknown }
+            return entry.isActive ? .node(entry) : .suspended(entry)
+        }
+        guard let userId, let entry = directory.entry(id: userId) else { return .unknown }
+        guard entry.id == hello.node else { return .mismatch(keyNode: entry.id) }
+        return entry.isActive ? .node(entry) : .suspended(entry)
+    }
+
+    func entry(_ id: String) -> DirectoryEntry? { directory.entry(id: id) }
+
+    func isActive(_ id: String) -> Bool { directory.entry(id: id)?.isActive ?? false }
+}

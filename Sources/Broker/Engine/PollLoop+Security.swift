@@ -1,0 +1,99 @@
+import AgencyDirectory
+import BrokerStore
+import Foundation
+import Logging
+import ZeroMQ
+
+/// CURVE on the nodes' endpoint, always (unless the development flag says otherwise), and
+/// the ZAP handler that lets in only keys registered as active nodes in the directory.
+extension PollLoop {
+    static let zapEndpoint = "inproc://zeromq.zap.01"
+    static let zapDomain = "referral-broker"
+
+    /// Must run before the ROUTER binds: libzmq authenticates through whatever ZAP handler is
+    /// bound at handshake time, and fails open if none is (FIELD-NOTES).
+    func configureSecurity() throws {
+        guard let zap else {
+            logger.warning(
+                "PLAINTEXT: CURVE is off (insecure_plaintext); nodes are who their HELLO says. Development only.")
+            return
+        }
+        let secret = try Self.readSecretKey(path: configuration.curveSecretKeyFile)
+        try zap.setLinger(milliseconds: 0)
+        try zap.bind(Self.zapEndpoint)
+        try router.setZAPDomain(Self.zapDomain, enforce: true)
+        try router.setCurveServer(secretKey: secret)
+    }
+
+    /// Answers ZAP requests: 200 with the node id as User-Id for an active registered key,
+    /// 400 (and an audit record with the key's fingerprint and the peer address) otherwise.
+    func answerHandshakes(now: Int64) {
+        guard let zap else { return }
+        for _ in 0..<256 {
+            guard let request = try? zap.receive(dontWait: true) else { return }
+            let frames = request.frames
+            guard frames.count >= 6 else { continue }
+            let version = frames[0]
+            let requestId = frames[1]
+            let peer = String(decoding: frames[3], as: UTF8.self)
+            let mechanism = String(decoding: frames[5], as: UTF8.self)
+            var status = "400"
+            var text = "CURVE required"
+            var userId = ""
+            if mechanism == "CURVE", frames.count >= 7, let key = CurveKey(bytes: frames[6]) {
+                let fingerprint = AuditEvent.keyFingerprint(of: frames[6])
+                switch jurisdiction.directory.entry(publicKey: key.z85) {
+                case let entry? where entry.isActive:
+                    (status, text, userId) = ("200", "OK", entry.id)
+                case let entry?:
+                    text = "node suspended"
+                    refuseHandshake(node: entry.id, fingerprint: fingerprint, peer: peer, why: text, now: now)
+                case nil:
+                    text = "unknown key"
+                    refuseHandshake(node: nil, fingerprint: fingerprint, peer: peer, why: text, now: now)
+                }
+            } else {
+                refuseHandshake(node: nil, fingerprint: nil, peer: peer, why: "mechanism \(mechanism)", now: now)
+            }
+            let reply: [[UInt8]] = [version, requestId, Array(status.utf8), Array(text.utf8), Array(userId.utf8), []]
+            do {
+                _ = try zap.send(reply, dontWait: true)
+            } catch {
+                logger.error("ZAP reply failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func refuseHandshake(node: String?, fingerprint: String?, peer: String, why: String, now: Int64) {
+        logger.warning(
+            "handshake refused",
+            metadata: ["reason": "\(why)", "key": "\(fingerprint ?? "-")", "peer": "\(peer)", "node": "\(node ?? "-")"])
+        audit(AuditEvent(at: now, event: AuditEvent.Name.authFailed, node: node, peer: peer, keyFingerprint: fingerprint,
+            detail: why))
+    }
+
+    /// Reads a Z85 secret key file, refusing one that others can read.
+    static func readSecretKey(path: String) throws -> CurveKey {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ConfigurationError(source: path, field: "curve.secret_key_file", problem: "cannot be read")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ConfigurationError(
+                source: path, field: "curve.secret_key_file",
+                problem: "is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path),
+            let key = CurveKey(z85: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            throw ConfigurationError(
+                source: path, field: "curve.secret_key_file", problem: "does not hold a 40-character Z85 key")
+        }
+        return key
+    }
+
+    /// Queues an audit record for the next group commit.
+    func audit(_ event: AuditEvent) {
+        storeRequests.append(.audit(event))
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+// swift-log comes with ReferralClient; used only to keep the nodes' info and warning logs (40 nodes connecting
+// in plain text) off the terminal.
+import Logging
+
+enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
+    case accept1x1 = "accept-1x1"
+    case e2e1x1 = "e2e-1x1"
+    case e2e20x20 = "e2e-20x20"
+    case latency
+    case all
+
+    var scenarios: [ScenarioChoice] {
+        self == .all ? [.accept1x1, .e2e1x1, .e2e20x20, .latency] : [self]
+    }
+}
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "referral-bench",
+        abstract: "Benchmark a real referrald with real node outboxes and inboxes (see BENCHMARKS.md).",
+        discussion: """
+            Starts the referrald next to this executable (or --referrald) as a child process, once per \
+            scenario, with a fresh data directory under --work-dir, and runs ReferralNode instances in this \
+            process, each with its own SQLite store. Everything is removed afterwards (also after an error or \
+            Ctrl-C).
+
+            Scenarios (--scenario):
+            accept-1x1: 1 sender, its recipient offline; time to the last ACCEPTED.
+            e2e-1x1: 1 sender -> 1 recipient; accepted, in the inbox and ACKed, receipts back.
+            e2e-20x20: 20 senders -> 20 recipients, sender i -> recipient i; --messages split evenly.
+            latency: 1 -> 1 at --rate msg/s (open loop) for --duration s; p50/p99/max.
+            all (default): the four in this order, about 1-2 minutes.
+            """)
+
+    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency or all.")
+    var scenario: ScenarioChoice = .all
+
+    @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
+    var messages = 50_000
+
+    @Option(help: "Offered rate of the latency scenario, messages per second.")
+    var rate: Double = 1_000
+
+    @Option(help: "Duration of the latency scenario in seconds.")
+    var duration: Double = 10
+
+    @Option(help: "Body size in bytes.")
+    var bodySize = 1_024
+
+    @Option(help: "Messages per send(batch:) call in the throughput scenarios.")
+    var batch = 200
+
+    @Option(help: "Window of every node (unanswered SENDs and unacknowledged DELIVERs), 1-1024.")
+    var window = 1_024
+
+    @Option(help: "The referrald executable (default: the one next to referral-bench).")
+    var referrald: String?
+
+    @Option(help: "Where to create the temporary data directory.")
+    var workDir = FileManager.default.temporaryDirectory.path
+
+    @Option(help: "Refuse to run with less free space than this (GiB) on --work-dir's file system.")
+    var minFreeGib: Double = 2
+
+    @Option(help: "Longest wait for any one outcome, receipt or the broker to settle, in seconds.")
+    var timeout = 120
+
+    @Flag(help: "Print the results as JSON (progress still goes to stderr).")
+    var json = false
+
+    func validate() throws {
+        guard messages >= 1 else { throw ValidationError("--messages must be at least 1") }
+        guard rate > 0, duration > 0 else { throw ValidationError("--rate and --duration must be positive") }
+        guard (0...1_048_576).contains(bodySize) else { throw ValidationError("--body-size must be 0...1048576") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard (1...1_024).contains(window) else { throw ValidationError("--window must be 1...1024") }
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1") }
+        if scenario == .e2e20x20 || scenario == .all, messages < 20 {
+            throw ValidationError("e2e-20x20 needs --messages of at least 20")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        Cleanup.shared.installSignalHandlers()
+        SyncCounter.install()
+        var machine = MachineInfo.current()
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.create(in: workDir, minimumFreeBytes: UInt64(minFreeGib * Double(1 << 30)))
+        } catch {
+            progress("referral-bench: \(error)")
+            throw ExitCode(2)
+        }
+        progress(
+            "referral-bench: data in \(workspace.path) (removed at the end); load average \(machine.loadAverageBefore)")
+        if !SyncCounter.isActive { progress("referral-bench: node fsync counting is not active (n/a in the results)") }
+
+        var report = BenchReport(
+            date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+            settings: .init(
+                messages: messages, bodyBytes: bodySize, batchSize: batch, window: window, rate: rate,
+                durationSeconds: duration))
+        do {
+            for choice in scenario.scenarios {
+                switch choice {
+                case .latency:
+                    report.latency = try await runLatency(in: workspace)
+                default:
+                    report.throughput.append(try await runThroughput(choice, in: workspace))
+                }
+            }
+        } catch {
+            progress("referral-bench: \(error)")
+            Cleanup.shared.runAll()
+            throw ExitCode(1)
+        }
+        workspace.remove()
+        machine.loadAverageAfter = MachineInfo.loadAverage()
+        report.machine = machine
+        print(try json ? report.json() : report.text())
+    }
+
+    private func runThroughput(_ choice: ScenarioChoice, in workspace: Workspace) async throws -> ThroughputResult {
+        let pairs = choice == .e2e20x20 ? 20 : 1
+        let endToEnd = choice != .accept1x1
+        progress("referral-bench: \(choice.rawValue): \(messages) messages of \(bodySize) B, \(pairs) sender(s)")
+        return try await withBroker(choice.rawValue, pairs: pairs, recipientsOnline: endToEnd, in: workspace) {
+            fleet, daemon in
+            try await ThroughputRun(
+                scenario: choice.rawValue, fleet: fleet, workload: Workload(bodySize: bodySize),
+                messagesPerSender: messages / pairs, batchSize: batch, endToEnd: endToEnd, timeout: .seconds(timeout),
+                adminEndpoint: daemon.adminEndpoint, brokerPid: daemon.pid
+            ).run()
+        }
+    }
+
+    private func runLatency(in workspace: Workspace) async throws -> LatencyResult {
+        progress("referral-bench: latency: \(Int(rate)) msg/s for \(duration) s, 1 -> 1")
+        return try await withBroker("latency", pairs: 1, recipientsOnline: true, in: workspace) { fleet, daemon in
+            try await LatencyRun(
+                fleet: fleet, workload: Workload(bodySize: bodySize), rate: rate, duration: duration,
+                timeout: .seconds(timeout), adminEndpoint: daemon.adminEndpoint, brokerPid: daemon.pid
+            ).run()
+        }
+    }
+
+    /// A fresh broker and fleet for one scenario; both are stopped and the scenario's data removed afterwards.
+    private func withBroker<T: Sendable>(
+        _ name: String, pairs: Int, recipientsOnline: Bool, in workspace: Workspace,
+        _ body: (Fleet, Daemon) async throws -> T
+    ) async throws -> T {
+        let directory = try workspace.subdirectory(name)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let daemon = try await Daemon.start(
+            executable: referrald ?? Daemon.defaultExecutable(), directory: directory,
+            nodes: Fleet.directory(pairs: pairs), logLevel: "warning")
+        progress(
+            "referral-bench: referrald pid \(daemon.pid) at \(daemon.endpoint), configuration format: \(daemon.format.rawValue)"
+        )
+        let result: Result<T, any Error>
+        do {
+            let fleet = try await Fleet.start(
+                pairs: pairs, broker: daemon.endpoint,
+                directory: (directory as NSString).appendingPathComponent("nodes"),
+                window: window, recipientsOnline: recipientsOnline)
+            do {
+                result = .success(try await body(fleet, daemon))
+            } catch {
+                result = .failure(error)
+            }
+            await fleet.shutdown()
+        } catch {
+            result = .failure(error)
+        }
+        if case .failure = result, !daemon.isRunning {
+            progress("referral-bench: referrald is gone; its log ends with:\n\(daemon.logTail)")
+        }
+        let status = await daemon.stop()
+        if status != 0 { progress("referral-bench: referrald exited with \(status.map(String.init) ?? "SIGKILL")") }
+        return try result.get()
+    }
+
+    private func progress(_ line: String) {
+        printError(line)
+    }
+}

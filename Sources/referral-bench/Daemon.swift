@@ -1,0 +1,125 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A real `referrald` child process with a configuration written into its own directory.
+///
+/// Started as `referrald run --config DIR/referrald.json --endpoint tcp://127.0.0.1:0 --ready-file DIR/ready.json`
+/// (configuration written by `DaemonConfig`);
+/// the bound endpoint and the admin endpoint are read from the ready file. stdout/stderr go to DIR/referrald.log
+/// (its tail is shown when the daemon fails). The store is the broker's own (WAL, `synchronous=FULL` always).
+final class Daemon: @unchecked Sendable {
+    let directory: String
+    let endpoint: String
+    let adminEndpoint: String
+    let pid: Int32
+    /// The configuration format this referrald took (see `DaemonConfig`).
+    let format: DaemonConfig.Format
+    private let process: Process
+    private let logPath: String
+
+    /// The `referrald` next to this executable (`swift build` puts every product of a package in one folder).
+    static func defaultExecutable() -> String {
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("referrald")
+    }
+
+    static func start(
+        executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String
+    ) async throws -> Daemon {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw BenchError(
+                "no referrald executable at \(executable); build it with "
+                    + "`swift build --scratch-path .build-bench -c release --product referrald` or pass --referrald PATH"
+            )
+        }
+        let readyPath = (directory as NSString).appendingPathComponent("ready.json")
+        let logPath = (directory as NSString).appendingPathComponent("referrald.log")
+        let (configPath, format) = try DaemonConfig.write(
+            executable: executable, folder: directory, nodes: nodes, logLevel: logLevel)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "run", "--config", configPath, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", readyPath,
+        ]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let pid = process.processIdentifier
+        Cleanup.shared.register(pid: pid)
+
+        let deadline = Clocks.monotonicNanos() + 30_000_000_000
+        while true {
+            if let ready = FileManager.default.contents(atPath: readyPath),
+                let object = try? JSONSerialization.jsonObject(with: ready) as? [String: Any],
+                let endpoint = object["endpoint"] as? String, let admin = object["admin"] as? String
+            {
+                return Daemon(
+                    directory: directory, endpoint: endpoint, adminEndpoint: admin, pid: pid, process: process,
+                    logPath: logPath, format: format)
+            }
+            if !process.isRunning {
+                Cleanup.shared.unregister(pid: pid)
+                throw BenchError(
+                    "referrald exited with status \(process.terminationStatus) before it was ready:\n"
+                        + tail(of: logPath))
+            }
+            if Clocks.monotonicNanos() > deadline {
+                kill(pid, SIGKILL)
+                throw BenchError("referrald did not write \(readyPath) within 30 s:\n" + tail(of: logPath))
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private init(
+        directory: String, endpoint: String, adminEndpoint: String, pid: Int32, process: Process, logPath: String,
+        format: DaemonConfig.Format
+    ) {
+        self.format = format
+        self.directory = directory
+        self.endpoint = endpoint
+        self.adminEndpoint = adminEndpoint
+        self.pid = pid
+        self.process = process
+        self.logPath = logPath
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// The last lines of the daemon's log (for error messages).
+    var logTail: String { Self.tail(of: logPath) }
+
+    /// SIGTERM (graceful: the commit in progress finishes), SIGKILL after `grace`. Returns the exit status.
+    @discardableResult
+    func stop(grace: Duration = .seconds(10)) async -> Int32? {
+        defer { Cleanup.shared.unregister(pid: pid) }
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    static func tail(of path: String, lines: Int = 20) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "(no log)" }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+@testable import Broker
+
+/// The documented examples in deploy/ must stay loadable: operators copy them.
+@Suite struct DeployExamplesTests {
+    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy").path
+
+    @Test func theExampleBrokerConfigurationIsValidAndUsesCurve() throws {
+        let path = Self.deploy + "/referrald.example.json"
+        let configuration = try BrokerConfiguration.load(file: path)
+        try configuration.validate(source: path)
+        #expect(!configuration.insecurePlaintext)
+        #expect(!configuration.curveSecretKeyFile.isEmpty)
+    }
+
+    @Test func theExampleDirectoryLoads() throws {
+        var configuration = BrokerConfiguration()
+        configuration.directoryFile = Self.deploy + "/directory.example.json"
+        let jurisdiction = try Jurisdiction.load(configuration, divisions: try Jurisdiction.divisions(configuration))
+        #expect(jurisdiction.directory.allEntries.count == 3)
+        #expect(jurisdiction.isActive("example-clinic-001"))
+    }
+}
