@@ -107,6 +107,8 @@ private struct Batch {
             try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
             rows += 1
             return .none
+        case .upsertCase, .addDeadline, .closeDeadlines, .fireDeadline:
+            return try CaseWrites.apply(op, db, rows: &rows)
         }
     }
 

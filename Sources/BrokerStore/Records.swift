@@ -117,12 +117,32 @@ public enum StoreOp: Sendable {
     ///   if that op closed the pending delivery (once).
     /// Without such an earlier op in the batch, and for every other event, the record is written as given.
     case audit(AuditEvent)
+    /// Inserts the case row, or replaces every column of an existing one with the record's values. Result: `.none`.
+    case upsertCase(CaseRecord)
+    /// Inserts an open deadline (the row is the timer). Result: `.deadline(id:)`.
+    case addDeadline(NewDeadline)
+    /// Closes every OPEN deadline of the case with this item (every item when `item` is nil) as `state` (`.met`
+    /// or `.cancelled`; `.open` fails the batch) at `at`. Result: `.closedDeadlines(count:)` (0 when none was
+    /// open).
+    case closeDeadlines(caseId: String, item: String?, state: DeadlineState, at: Int64)
+    /// Fires the deadline only if it is still open (idempotent): marks it `.fired` and inserts `next`, or
+    /// `.exhausted` when `next` is nil. Result: `.fired(nextId:)`, or `.notFired` (nothing written) if the
+    /// deadline is unknown or no longer open (met, cancelled, or already fired).
+    case fireDeadline(id: Int64, at: Int64, next: NewDeadline?)
 }
 
 /// Result of one `StoreOp`, in op order.
 public enum StoreOpResult: Sendable, Hashable {
     case accept(AcceptResult)
     case receipt(ReceiptRecord)
+    /// Of `.addDeadline`: the new deadline's id.
+    case deadline(id: Int64)
+    /// Of `.closeDeadlines`: how many open deadlines were closed.
+    case closedDeadlines(count: Int)
+    /// Of `.fireDeadline`: it was open and is now fired (with the id of the next deadline) or exhausted (nil).
+    case fired(nextId: Int64?)
+    /// Of `.fireDeadline`: it was not open any more (or unknown); nothing was written.
+    case notFired
     case none
 }
 

@@ -111,6 +111,43 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
                     """)
         }
+        // Cases and durable deadlines (issue 4). A deadline row is a timer: `deadlines_open_due` holds only open
+        // rows in firing order (the daemon reads the next small window from it, never all open rows),
+        // `deadlines_open_case` only open rows by case (to meet or cancel them when an answer arrives).
+        // Closed rows (state 1 met, 2 fired-and-replaced, 3 exhausted, 4 cancelled) leave both indexes.
+        // `policy` is the snapshot of the policy in force when the deadline was set.
+        migrator.registerMigration("v3-cases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cases (
+                        case_id TEXT PRIMARY KEY,
+                        status TEXT NOT NULL,
+                        referrer TEXT,
+                        service TEXT,
+                        attempt INTEGER NOT NULL DEFAULT 1,
+                        opened_at INTEGER,
+                        updated_at INTEGER,
+                        risk TEXT
+                    ) WITHOUT ROWID, STRICT;
+
+                    CREATE TABLE deadlines (
+                        id INTEGER PRIMARY KEY,
+                        case_id TEXT,
+                        item TEXT NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        level INTEGER NOT NULL DEFAULT 0,
+                        policy TEXT NOT NULL,
+                        state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 4),
+                        created_at INTEGER,
+                        closed_at INTEGER,
+                        region TEXT,
+                        agency TEXT,
+                        risk TEXT
+                    ) STRICT;
+                    CREATE INDEX deadlines_open_due ON deadlines(due_at, id) WHERE state = 0;
+                    CREATE INDEX deadlines_open_case ON deadlines(case_id) WHERE state = 0;
+                    """)
+        }
         return migrator
     }
 }

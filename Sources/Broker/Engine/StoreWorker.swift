@@ -153,7 +153,7 @@ final class StoreWorker: Sendable {
                         acceptIndex += 1
                     case .receipt(let record):
                         out.append(.receiptCreated(record))
-                    case .none:
+                    case .deadline, .closedDeadlines, .fired, .notFired, .none:
                         break
                     }
                 }

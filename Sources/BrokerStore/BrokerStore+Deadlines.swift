@@ -1,0 +1,206 @@
+import GRDB
+
+// Cases and durable deadlines: the writes done inside `apply(_:)`'s transaction, and the reads.
+//
+// Every read of open deadlines goes through the partial index `deadlines_open_due` (due_at, id WHERE state = 0)
+// or `deadlines_open_case` (case_id WHERE state = 0), and every list is bounded by a limit: a million open
+// deadlines are never loaded at once.
+
+extension BrokerStore {
+    /// The earliest open deadlines with `dueAt < before`, ordered by due time then id, at most `limit` of them:
+    /// the next window the daemon keeps in memory. Deadlines that fell due while the broker was down come first,
+    /// oldest first. Pass `Int64.max` to get the earliest `limit` open deadlines whatever their due time.
+    public func dueDeadlines(before: Int64, limit: Int) throws -> [DeadlineRecord] {
+        guard limit > 0 else { return [] }
+        return try read("dueDeadlines") { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(DeadlineRows.columns) FROM deadlines
+                    WHERE state = 0 AND due_at < ? ORDER BY due_at, id LIMIT ?
+                    """)
+            return try DeadlineRows.fetch(statement, arguments: [before, limit])
+        }
+    }
+
+    /// Due time of the earliest open deadline, nil when none is open.
+    public func nextDueAt() throws -> Int64? {
+        try read("nextDueAt") { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT due_at FROM deadlines WHERE state = 0 ORDER BY due_at, id LIMIT 1")
+        }
+    }
+
+    /// Number of open deadlines (counted on the open-deadline index).
+    public func openDeadlineCount() throws -> Int {
+        try read("openDeadlineCount") { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM deadlines WHERE state = 0") ?? 0
+        }
+    }
+
+    /// What is late now, for `referralctl overdue`: open deadlines with `dueAt <= now`, oldest first, at most
+    /// `limit` (ask for one more than you show to know whether there are more). Every filter is optional (nil or
+    /// empty = no filter):
+    /// - `regionPrefix`: literal prefix of the deadline's division code ("3501" = Fuzhou and everything under it,
+    ///   "350102" = one county); deadlines without a region never match a region filter;
+    /// - `agency`, `risk`: exact match.
+    public func overdue(
+        now: Int64, regionPrefix: String? = nil, agency: String? = nil, risk: String? = nil, limit: Int = 1_000
+    ) throws -> [DeadlineRecord] {
+        guard limit > 0 else { return [] }
+        var sql = "SELECT \(DeadlineRows.columns) FROM deadlines WHERE state = 0 AND due_at <= ?"
+        var arguments: StatementArguments = [now]
+        if let regionPrefix, !regionPrefix.isEmpty {
+            // Not LIKE: that is case-insensitive and gives '%' and '_' a meaning.
+            sql += " AND substr(region, 1, ?) = ?"
+            arguments += [regionPrefix.unicodeScalars.count, regionPrefix]
+        }
+        if let agency, !agency.isEmpty {
+            sql += " AND agency = ?"
+            arguments += [agency]
+        }
+        if let risk, !risk.isEmpty {
+            sql += " AND risk = ?"
+            arguments += [risk]
+        }
+        sql += " ORDER BY due_at, id LIMIT ?"
+        arguments += [limit]
+        return try read("overdue") { db in
+            try DeadlineRows.fetch(try db.cachedStatement(sql: sql), arguments: arguments)
+        }
+    }
+
+    /// The open deadlines of one case, ordered by due time then id.
+    public func openDeadlines(caseId: String) throws -> [DeadlineRecord] {
+        try read("openDeadlines") { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(DeadlineRows.columns) FROM deadlines
+                    WHERE state = 0 AND case_id = ? ORDER BY due_at, id
+                    """)
+            return try DeadlineRows.fetch(statement, arguments: [caseId])
+        }
+    }
+
+    /// One deadline in whatever state, nil if unknown.
+    public func deadline(id: Int64) throws -> DeadlineRecord? {
+        try read("deadline") { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(DeadlineRows.columns) FROM deadlines WHERE id = ?")
+            return try DeadlineRows.fetch(statement, arguments: [id]).first
+        }
+    }
+
+    /// The case row, nil if unknown.
+    public func caseRecord(id: String) throws -> CaseRecord? {
+        try read("caseRecord") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
+                        FROM cases WHERE case_id = ?
+                        """,
+                    arguments: [id])
+            else { return nil }
+            return CaseRecord(
+                caseId: row[0], status: row[1], referrer: row[2], service: row[3], attempt: row[4],
+                openedAt: row[5], updatedAt: row[6], risk: row[7])
+        }
+    }
+}
+
+private enum DeadlineRows {
+    static let columns =
+        "id, case_id, item, due_at, level, policy, state, created_at, closed_at, region, agency, risk"
+
+    static func fetch(_ statement: Statement, arguments: StatementArguments) throws -> [DeadlineRecord] {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        var result: [DeadlineRecord] = []
+        while let row = try rows.next() {
+            let rawState: Int = row[6]
+            guard let state = DeadlineState(rawValue: rawState) else {
+                throw DatabaseError(message: "deadline row has an unknown state \(rawState)")
+            }
+            result.append(
+                DeadlineRecord(
+                    id: row[0], caseId: row[1], item: row[2], dueAt: row[3], level: row[4], policy: row[5],
+                    state: state, createdAt: row[7], closedAt: row[8], region: row[9], agency: row[10],
+                    risk: row[11]))
+        }
+        return result
+    }
+}
+
+/// The case and deadline ops of a batch, run inside its transaction. Statements come from GRDB's
+/// per-connection statement cache.
+enum CaseWrites {
+    static func apply(_ op: StoreOp, _ db: Database, rows: inout Int) throws -> StoreOpResult {
+        switch op {
+        case .upsertCase(let record):
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO cases (case_id, status, referrer, service, attempt, opened_at, updated_at, risk)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (case_id) DO UPDATE SET
+                        status = excluded.status, referrer = excluded.referrer, service = excluded.service,
+                        attempt = excluded.attempt, opened_at = excluded.opened_at,
+                        updated_at = excluded.updated_at, risk = excluded.risk
+                    """)
+            try statement.execute(arguments: [
+                record.caseId, record.status, record.referrer, record.service, record.attempt, record.openedAt,
+                record.updatedAt, record.risk,
+            ])
+            rows += 1
+            return .none
+        case .addDeadline(let deadline):
+            let id = try insert(deadline, db)
+            rows += 1
+            return .deadline(id: id)
+        case .closeDeadlines(let caseId, let item, let state, let at):
+            guard state != .open else {
+                throw DatabaseError(message: "closeDeadlines needs a closing state, not open")
+            }
+            let statement: Statement
+            if let item {
+                statement = try db.cachedStatement(
+                    sql: """
+                        UPDATE deadlines SET state = ?, closed_at = ?
+                        WHERE state = 0 AND case_id = ? AND item = ?
+                        """)
+                try statement.execute(arguments: [state.rawValue, at, caseId, item])
+            } else {
+                statement = try db.cachedStatement(
+                    sql: "UPDATE deadlines SET state = ?, closed_at = ? WHERE state = 0 AND case_id = ?")
+                try statement.execute(arguments: [state.rawValue, at, caseId])
+            }
+            let count = db.changesCount
+            rows += count
+            return .closedDeadlines(count: count)
+        case .fireDeadline(let id, let at, let next):
+            let statement = try db.cachedStatement(
+                sql: "UPDATE deadlines SET state = ?, closed_at = ? WHERE id = ? AND state = 0")
+            let state: DeadlineState = next == nil ? .exhausted : .fired
+            try statement.execute(arguments: [state.rawValue, at, id])
+            guard db.changesCount == 1 else { return .notFired }
+            rows += 1
+            guard let next else { return .fired(nextId: nil) }
+            let nextId = try insert(next, db)
+            rows += 1
+            return .fired(nextId: nextId)
+        default:
+            throw DatabaseError(message: "not a case or deadline op")
+        }
+    }
+
+    private static func insert(_ deadline: NewDeadline, _ db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO deadlines (case_id, item, due_at, level, policy, created_at, region, agency, risk)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try statement.execute(arguments: [
+            deadline.caseId, deadline.item, deadline.dueAt, deadline.level, deadline.policy, deadline.createdAt,
+            deadline.region, deadline.agency, deadline.risk,
+        ])
+        return db.lastInsertedRowID
+    }
+}

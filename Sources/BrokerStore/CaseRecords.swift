@@ -1,0 +1,122 @@
+// Value types of the durable case rows and deadlines (issue 4, "Durable timers"). No GRDB types leak out.
+//
+// A deadline is a row: the row is the timer. It is written by `apply(_:)` in the same transaction as the state
+// change that sets it, fired idempotently (`StoreOp.fireDeadline` acts only while the row is still open), and
+// read back in small windows ordered by (due_at, id), so open deadlines are never all held in memory.
+
+/// Where a case stands, as the broker keeps it (one row per case id).
+public struct CaseRecord: Sendable, Hashable {
+    public var caseId: String
+    /// The case's status (FHIR Task status names: "requested", "received", "accepted", ...).
+    public var status: String
+    /// Node id of the referrer.
+    public var referrer: String?
+    /// Node id of the service the current referral goes to.
+    public var service: String?
+    /// 1 for the first referral of the case, + 1 for each re-route after a decline.
+    public var attempt: Int
+    public var openedAt: Int64?
+    public var updatedAt: Int64?
+    /// Risk level name ("routine", "urgent", "crisis", ...).
+    public var risk: String?
+
+    public init(
+        caseId: String, status: String, referrer: String? = nil, service: String? = nil, attempt: Int = 1,
+        openedAt: Int64? = nil, updatedAt: Int64? = nil, risk: String? = nil
+    ) {
+        self.caseId = caseId
+        self.status = status
+        self.referrer = referrer
+        self.service = service
+        self.attempt = attempt
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+        self.risk = risk
+    }
+}
+
+/// The state of a deadline row. Only `open` rows are timers; every other state is final.
+public enum DeadlineState: Int, Sendable, Hashable, CaseIterable {
+    /// Waiting for its item.
+    case open = 0
+    /// The awaited item arrived (closed by `StoreOp.closeDeadlines`).
+    case met = 1
+    /// Passed and fired; the next level's deadline replaced it (`StoreOp.fireDeadline` with a next).
+    case fired = 2
+    /// Passed and fired at the last level: nothing follows (`StoreOp.fireDeadline` without a next).
+    case exhausted = 3
+    /// No longer awaited (case cancelled, plan closed; `StoreOp.closeDeadlines`).
+    case cancelled = 4
+}
+
+/// A deadline to be stored (state open).
+public struct NewDeadline: Sendable, Hashable {
+    public var caseId: String?
+    /// What is awaited, e.g. "answer:referral.request", "delivery:<seq>:<recipient>", "followup:2".
+    public var item: String
+    /// When it falls due (milliseconds, the broker's clock).
+    public var dueAt: Int64
+    /// Escalation level this deadline leads to when it fires (0 = the first).
+    public var level: Int
+    /// A compact snapshot of the policy values that apply, so later policy edits don't rewrite running
+    /// escalations. Opaque to the store.
+    public var policy: String
+    public var createdAt: Int64?
+    /// Division code the item belongs to (for `overdue` filters).
+    public var region: String?
+    /// Agency responsible for the item (for `overdue` filters).
+    public var agency: String?
+    /// Risk level name (for `overdue` filters).
+    public var risk: String?
+
+    public init(
+        caseId: String?, item: String, dueAt: Int64, level: Int = 0, policy: String, createdAt: Int64? = nil,
+        region: String? = nil, agency: String? = nil, risk: String? = nil
+    ) {
+        self.caseId = caseId
+        self.item = item
+        self.dueAt = dueAt
+        self.level = level
+        self.policy = policy
+        self.createdAt = createdAt
+        self.region = region
+        self.agency = agency
+        self.risk = risk
+    }
+}
+
+/// A stored deadline.
+public struct DeadlineRecord: Sendable, Hashable {
+    /// Assigned by the store; never reused (deadline rows are never deleted).
+    public var id: Int64
+    public var caseId: String?
+    public var item: String
+    public var dueAt: Int64
+    public var level: Int
+    public var policy: String
+    public var state: DeadlineState
+    public var createdAt: Int64?
+    /// When it was met, fired, exhausted or cancelled; nil while open.
+    public var closedAt: Int64?
+    public var region: String?
+    public var agency: String?
+    public var risk: String?
+
+    public init(
+        id: Int64, caseId: String?, item: String, dueAt: Int64, level: Int, policy: String, state: DeadlineState,
+        createdAt: Int64?, closedAt: Int64?, region: String?, agency: String?, risk: String?
+    ) {
+        self.id = id
+        self.caseId = caseId
+        self.item = item
+        self.dueAt = dueAt
+        self.level = level
+        self.policy = policy
+        self.state = state
+        self.createdAt = createdAt
+        self.closedAt = closedAt
+        self.region = region
+        self.agency = agency
+        self.risk = risk
+    }
+}
