@@ -36,6 +36,8 @@ let package = Package(
             resources: [.copy("Divisions")],
             swiftSettings: strict
         ),
+        // Pure case state machine, escalation policies, working calendar and timers. No I/O.
+        .target(name: "CaseCore", swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
@@ -100,6 +102,7 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
+        .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore"], swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
             dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],

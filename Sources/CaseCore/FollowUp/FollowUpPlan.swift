@@ -1,0 +1,110 @@
+/// The follow-up visits a discharge notice asks for: a list of steps counted from the discharge,
+/// the shape of `followup_plan.steps` in `protocols/business` (`common.schema.json#/$defs/followUpStep`):
+///
+/// ```json
+/// [{ "within_days": 7 }, { "within_days": 30 }, { "every_days": 30, "for_months": 6 }]
+/// ```
+///
+/// - `within_days` N: one visit due N days after discharge;
+/// - `every_days` N, `for_months` M: after the previous visit's due time, one visit every N days
+///   while it falls within M calendar months of that due time.
+///
+/// So the brief's example (`FollowUpPlan.standard`, with HEDIS FUH's 7- and 30-day anchors) for
+/// a discharge on 9 June is due 16 June, 9 July, then 8 August, 7 September, … 5 January. Days
+/// are counted on the follow-up policy's clock (calendar days by default, see
+/// `EscalationPolicy.builtIn`); months are always calendar months in CST.
+public struct FollowUpPlan: Sendable, Hashable {
+    public let steps: [FollowUpStep]
+
+    /// The most steps and visits one plan may have (the business schema's limits: 12 steps,
+    /// `visit_number` at most 100).
+    public static let maxSteps = 12
+    public static let maxVisits = 100
+
+    /// First contact within 7 days, second within 30, then every 30 days for 6 months.
+    public static let standard = FollowUpPlan(
+        checked: [.within(days: 7), .within(days: 30), .every(days: 30, months: 6)])
+
+    /// Checks the plan: 1-12 steps; days 1-366, months 1-36; `within` steps strictly increasing
+    /// and all before the first `every` step (a fixed day after discharge cannot be placed
+    /// after a run of repeats whose end depends on the month lengths); at most 100 visits,
+    /// counting months as 31 days.
+    public init(steps: [FollowUpStep]) throws(FollowUpPlanError) {
+        guard (1...Self.maxSteps).contains(steps.count) else {
+            throw FollowUpPlanError(reason: "a plan has 1 to \(Self.maxSteps) steps, not \(steps.count)")
+        }
+        var lastWithin = 0
+        var repeating = false
+        var visits = 0
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case .within(let days):
+                guard !repeating else {
+                    throw FollowUpPlanError(reason: "steps[\(index)]: within_days cannot follow every_days")
+                }
+                guard days > lastWithin, days <= 366 else {
+                    throw FollowUpPlanError(
+                        reason: "steps[\(index)]: within_days must be 1 to 366 and later than the step before")
+                }
+                lastWithin = days
+                visits += 1
+            case .every(let days, let months):
+                guard (1...366).contains(days), (1...36).contains(months) else {
+                    throw FollowUpPlanError(
+                        reason: "steps[\(index)]: every_days must be 1 to 366 and for_months 1 to 36")
+                }
+                repeating = true
+                visits += months * 31 / days
+            }
+        }
+        guard visits <= Self.maxVisits else {
+            throw FollowUpPlanError(reason: "the plan has up to \(visits) visits; at most \(Self.maxVisits)")
+        }
+        self.init(checked: steps)
+    }
+
+    private init(checked steps: [FollowUpStep]) {
+        self.steps = steps
+    }
+
+    /// The instant each visit is due, in order (visit n is element n - 1), for a discharge at
+    /// `dischargedAt`, with days counted on `clock`.
+    public func visitDeadlines(dischargedAt: Int64, clock: ClockKind, calendar: WorkingCalendar) -> [Int64] {
+        var dues: [Int64] = []
+        var previous = dischargedAt
+        for step in steps {
+            switch step {
+            case .within(let days):
+                previous = clock.add(Int64(days) * ChinaTime.dayMs, to: dischargedAt, calendar: calendar)
+                dues.append(previous)
+            case .every(let days, let months):
+                let end = ChinaTime.add(months: months, to: previous)
+                while true {
+                    let next = clock.add(Int64(days) * ChinaTime.dayMs, to: previous, calendar: calendar)
+                    guard next <= end else { break }
+                    dues.append(next)
+                    previous = next
+                }
+            }
+        }
+        return dues
+    }
+}
+
+/// One step of a `FollowUpPlan`.
+public enum FollowUpStep: Sendable, Hashable {
+    /// One visit due `days` after discharge (`within_days`).
+    case within(days: Int)
+    /// A visit every `days` after the previous due time, for `months` calendar months
+    /// (`every_days`, `for_months`).
+    case every(days: Int, months: Int)
+}
+
+/// Why a follow-up plan was refused (the broker answers the discharge notice with REJECTED).
+public struct FollowUpPlanError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
+
+    public var description: String { "INVALID_FOLLOW_UP_PLAN: \(reason)" }
+}
