@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

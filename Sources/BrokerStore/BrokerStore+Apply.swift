@@ -51,6 +51,8 @@ private struct Batch {
     private var insertAudit: Statement?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
+    /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
+    private var lastAcceptStored = false
     /// Present only when the batch holds an audit op.
     private var ties: AuditTies?
 
@@ -71,6 +73,7 @@ private struct Batch {
         switch op {
         case .accept(let message):
             let result = try accept(message)
+            if case .stored = result { lastAcceptStored = true } else { lastAcceptStored = false }
             ties?.noteAccept(message, result)
             return .accept(result)
         case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
@@ -107,6 +110,9 @@ private struct Batch {
             try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
             rows += 1
             return .none
+        case .upsertCaseIfStored:
+            guard lastAcceptStored else { return .none }
+            return try CaseWrites.apply(op, db, rows: &rows)
         case .upsertCase, .addDeadline, .closeDeadlines, .fireDeadline:
             return try CaseWrites.apply(op, db, rows: &rows)
         }

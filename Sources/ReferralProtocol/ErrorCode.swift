@@ -57,12 +57,20 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let overloaded = ErrorCode(rawValue: "OVERLOADED")
     public static let shuttingDown = ErrorCode(rawValue: "SHUTTING_DOWN")
 
+    // Case tracking (REJECTED, retry false; 1/RBP §7.3). The reason states the case's current status.
+    /// The move is not allowed in the case's current status (e.g. `referral.accepted` after `completed`).
+    public static let illegalTransition = ErrorCode(rawValue: "ILLEGAL_TRANSITION")
+    /// The sender plays the wrong part for this move in the case (a referrer accepting, a service cancelling).
+    public static let forbiddenMove = ErrorCode(rawValue: "FORBIDDEN_MOVE")
+    /// A case-moving kind other than `referral.request` names a case the broker does not have.
+    public static let unknownCase = ErrorCode(rawValue: "UNKNOWN_CASE")
+
     /// Every code this version defines, in the order of 1/RBP §9.
     public static let allDefined: [ErrorCode] = [
         .badSignature, .unsupportedVersion, .badFrames, .unknownCommand, .unexpectedCommand, .badHeader,
         .badField, .tooLarge, .notConnected, .unknownNode, .identityMismatch, .nodeSuspended, .unknownDelivery,
         .unknownReceipt, .unknownRecipient, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,
         .unknownDivision, .noMatchingNode, .forbidden, .rateLimited, .conflict, .storeFailed, .overloaded,
-        .shuttingDown,
+        .shuttingDown, .illegalTransition, .forbiddenMove, .unknownCase,
     ]
 }

@@ -305,8 +305,8 @@ import Testing
         let retryable = ErrorCode.allDefined.filter(\.retryable)
         #expect(retryable == [.notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown])
         #expect(ErrorCode(rawValue: "FUTURE").retryable == false)
-        #expect(ErrorCode.allDefined.count == 27)
-        #expect(Set(ErrorCode.allDefined).count == 27)
+        #expect(ErrorCode.allDefined.count == 30)
+        #expect(Set(ErrorCode.allDefined).count == 30)
         #expect(ErrorCode.allDefined.allSatisfy { HeaderFields.isErrorCode($0.rawValue) })
         let added: [ErrorCode] = [
             .identityMismatch, .nodeSuspended, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,

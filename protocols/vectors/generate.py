@@ -515,6 +515,13 @@ inv("state-send-kind-without-rule-forbidden", state_send("test-a:state-15", ["te
                                                          kind="gossip.rumour"),
     "FORBIDDEN", "REJECTED", msg_id="test-a:state-15", codec=False)
 
+# Case tracking (1/RBP §7.3, 1.2): a case-moving kind other than referral.request for a case the
+# broker does not have. test-a (education) may send referral.cancelled (it is a referrer's move).
+inv("state-send-case-move-unknown-case", state_send(
+    "test-a:state-16", ["test-b"], kind="referral.cancelled",
+    case="0c0ffee0-0000-4000-8000-000000000016"),
+    "UNKNOWN_CASE", "REJECTED", msg_id="test-a:state-16", codec=False)
+
 
 def write(name, vectors):
     names = [x["name"] for x in vectors]

@@ -93,11 +93,19 @@ public final class BrokerEngine: Sendable {
             },
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
             deadLetters: try store.deadLetterCounts(), now: began)
+        var cases: [String: TrackedCase] = [:]
+        for record in try store.loadAllCases() {
+            if let tracked = TrackedCase(record) {
+                cases[record.caseId] = tracked
+            } else {
+                logger.error("case row not loaded", metadata: ["case": "\(record.caseId)", "status": "\(record.status)"])
+            }
+        }
         logger.info(
             "store opened",
             metadata: [
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
-                "restore_ms": "\(clock.nowMillis() - began)",
+                "cases": "\(cases.count)", "restore_ms": "\(clock.nowMillis() - began)",
             ])
         let divisions = try Jurisdiction.divisions(configuration)
         let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
@@ -108,13 +116,15 @@ public final class BrokerEngine: Sendable {
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
         let restored = scheduler
+        let loadedCases = cases
         let thread = Thread { [configuration, logger, notifier, control] in
             let loop: PollLoop
             do {
                 loop = try PollLoop(
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
-                    worker: worker, notifier: notifier, control: control, clock: clock, logger: logger)
+                    worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
+                    cases: loadedCases)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

@@ -39,6 +39,14 @@ extension PollLoop {
                         object: ["code": "BAD_REQUEST", "reason": "TRAIL needs {\"message\":{\"sender\",\"id\"}} or {\"case\"}"],
                         to: routingId)
                 }
+            case "CASE":
+                if let caseId = arguments["case"] as? String, !caseId.isEmpty {
+                    storeRequests.append(.caseInfo(caseId: caseId.lowercased(), replyTo: routingId))
+                } else {
+                    replyAdmin(
+                        ok: false, object: ["code": "BAD_REQUEST", "reason": "CASE needs {\"case\": case-id}"],
+                        to: routingId)
+                }
             case "RELOAD":
                 reloadDirectory(now: now, replyTo: routingId)
             case "AUDIT-VERIFY":
@@ -95,6 +103,19 @@ extension PollLoop {
         if let recipient = entry.recipient { object["recipient"] = recipient }
         if let attempt = entry.attempt { object["attempt"] = attempt }
         if let detail = entry.detail { object["detail"] = detail }
+        return object
+    }
+
+    /// The CASE result (protocols/ADMIN-1.md): the committed case row and its trail.
+    func caseObject(_ record: CaseRecord, _ entries: [TrailEntry]) -> [String: Any] {
+        var object: [String: Any] = [
+            "case": record.caseId, "status": record.status, "attempt": record.attempt,
+            "events": entries.map(trailObject),
+        ]
+        if let referrer = record.referrer { object["referrer"] = referrer }
+        if let service = record.service { object["service"] = service }
+        if let openedAt = record.openedAt { object["opened_at"] = openedAt }
+        if let updatedAt = record.updatedAt { object["updated_at"] = updatedAt }
         return object
     }
 

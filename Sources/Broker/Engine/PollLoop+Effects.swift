@@ -91,6 +91,11 @@ extension PollLoop {
             case .accepted(let pending, let result):
                 pendingAccepts -= 1
                 let message = pending.message
+                if case .stored = result {
+                    settleCaseMove(pending, committed: true)
+                } else {
+                    settleCaseMove(pending, committed: false)
+                }
                 switch result {
                 case .stored(let seq):
                     cache.insert(
@@ -125,8 +130,25 @@ extension PollLoop {
                                 reason: "this message id was already accepted with different content", field: "id",
                                 recipient: nil)), to: pending.routingId)
                 }
+            case .caseRefused(let pending):
+                pendingAccepts -= 1
+                let message = pending.message
+                let refusal = pending.caseRefusal ?? CaseRefusal(code: .illegalTransition, reason: "case move refused")
+                logger.notice(
+                    "case move refused",
+                    metadata: ["node": "\(message.sender)", "kind": "\(message.kind)", "code": "\(refusal.code)"])
+                audit(
+                    AuditEvent(
+                        at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,
+                        kind: message.kind, code: refusal.code.rawValue, detail: refusal.reason))
+                _ = send(
+                    .rejected(
+                        Rejected(
+                            id: message.messageId, code: refusal.code, retry: false, reason: refusal.reason, field: nil,
+                            recipient: nil)), to: pending.routingId)
             case .acceptFailed(let pending, let reason):
                 pendingAccepts -= 1
+                settleCaseMove(pending, committed: false)
                 _ = send(
                     .rejected(
                         Rejected(
@@ -159,11 +181,34 @@ extension PollLoop {
                 replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such message or case"], to: replyTo)
             case .trail(let entries, let replyTo):
                 replyAdmin(ok: true, object: ["events": entries.map(trailObject)], to: replyTo)
+            case .caseInfo(let record, let entries, let replyTo):
+                if let record {
+                    replyAdmin(ok: true, object: caseObject(record, entries), to: replyTo)
+                } else {
+                    replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such case"], to: replyTo)
+                }
             case .trailFailed(let reason, let replyTo):
                 replyAdmin(ok: false, object: ["code": "STORE_FAILED", "reason": reason], to: replyTo)
             }
         }
         if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+    }
+}
+
+extension PollLoop {
+    /// A tracked message's outcome is known: its case move becomes the committed state only if the
+    /// message was stored (not a duplicate, a conflict or a failed commit).
+    func settleCaseMove(_ pending: PendingAccept, committed: Bool) {
+        guard let moved = pending.caseMove else { return }
+        let caseId = moved.machine.caseId
+        if committed { cases[caseId] = moved }
+        if let inFlight = casesInFlight[caseId] {
+            if inFlight.pending <= 1 {
+                casesInFlight[caseId] = nil
+            } else {
+                casesInFlight[caseId] = (inFlight.tracked, inFlight.pending - 1)
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import AgencyDirectory
 import BrokerCore
 import BrokerStore
+import CaseCore
 import Logging
 import ReferralProtocol
 import ZeroMQ
@@ -210,6 +211,38 @@ extension PollLoop {
                 metadata: ["node": "\(node)", "code": "\(failure.code.rawValue)", "address": "\(failure.address)"])
             return reject(ErrorCode(rawValue: failure.code.rawValue), failure.reason, retry: false, recipient: failure.address)
         }
+        var caseMove: TrackedCase?
+        if CaseMove(kind: message.kind) != nil, let caseId = message.caseId?.lowercased() {
+            let current = casesInFlight[caseId]?.tracked ?? cases[caseId]
+            switch CaseTracking.check(
+                kind: message.kind, caseId: caseId, sender: node, recipients: recipients, priority: message.priority,
+                current: current, now: now)
+            {
+            case .untracked:
+                break
+            case .move(let moved):
+                caseMove = moved
+            case .rejected(let code, let reason):
+                // Answered after the store thread has checked that this is not a resend of a message stored
+                // before the case moved on (that one is ACCEPTED as a duplicate).
+                let record = NewMessage(
+                    sender: node, messageId: message.id, digest: [], kind: message.kind, caseId: message.caseId,
+                    priority: DeliveryPriority(message.priority).rawValue, recipients: recipients, acceptedAt: now,
+                    body: message.body)
+                storeRequests.append(
+                    .refuseUnlessDuplicate(
+                        PendingAccept(
+                            routingId: routingId, message: record, priority: DeliveryPriority(message.priority),
+                            routing: routing, addresses: message.to,
+                            caseRefusal: CaseRefusal(code: code, reason: reason))))
+                pendingAccepts += 1
+                return
+            }
+        }
+        if let caseMove {
+            let caseId = caseMove.machine.caseId
+            casesInFlight[caseId] = (caseMove, (casesInFlight[caseId]?.pending ?? 0) + 1)
+        }
         let priority = DeliveryPriority(message.priority)
         let record = NewMessage(
             // The digest (SHA-256 of the content) is computed by the store thread, off this loop.
@@ -217,7 +250,10 @@ extension PollLoop {
             caseId: message.caseId, priority: priority.rawValue, recipients: recipients, acceptedAt: now,
             body: message.body)
         storeRequests.append(
-            .accept(PendingAccept(routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to)))
+            .accept(
+                PendingAccept(
+                    routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to,
+                    caseMove: caseMove)))
         pendingAccepts += 1
     }
 

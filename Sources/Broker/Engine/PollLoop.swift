@@ -38,6 +38,11 @@ final class PollLoop {
     var nodeByRoutingId: [[UInt8]: String] = [:]
     var storeRequests: [StoreRequest] = []
     var pendingAccepts = 0
+    /// Case tracking (1/RBP §7.3): every case loaded at start or moved since, as committed.
+    var cases: [String: TrackedCase]
+    /// Cases with moves accepted for the store but not yet committed: the case after the latest of them,
+    /// and how many are pending. A SEND is checked against this first, so pipelined moves see each other.
+    var casesInFlight: [String: (tracked: TrackedCase, pending: Int)] = [:]
     /// Deliveries waiting for their message to be read from the store.
     var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
     var loadRequests: [Int64] = []
@@ -49,8 +54,10 @@ final class PollLoop {
     init(
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
-        worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger
+        worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
+        cases: [String: TrackedCase] = [:]
     ) throws {
+        self.cases = cases
         self.configuration = configuration
         self.jurisdiction = jurisdiction
         self.divisions = divisions

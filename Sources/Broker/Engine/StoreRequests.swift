@@ -1,5 +1,6 @@
 import BrokerCore
 import BrokerStore
+import ReferralProtocol
 
 /// A SEND waiting for the group commit, with what is needed to answer it afterwards.
 struct PendingAccept: Sendable {
@@ -10,15 +11,30 @@ struct PendingAccept: Sendable {
     var routing: String?
     /// The addresses as sent: the content digest (CONFLICT key) is over these, not the resolution.
     var addresses: [String]
+    /// The case as it will be once this message is committed (a legal move of case tracking), nil for a
+    /// message that is not tracked. Written in the same batch; applied in memory only on `.stored`.
+    var caseMove: TrackedCase? = nil
+    /// Case tracking refused the move (code, reason): nothing is written; the store thread only checks
+    /// whether this SEND resends a message already stored (then it is a duplicate, ACCEPTED as such).
+    var caseRefusal: CaseRefusal? = nil
+}
+
+struct CaseRefusal: Sendable, Hashable {
+    var code: ErrorCode
+    var reason: String
 }
 
 /// Work the poll thread hands to the store thread.
 enum StoreRequest: Sendable {
     case accept(PendingAccept)
+    /// A SEND refused by case tracking (`caseRefusal` set), unless it resends a stored message.
+    case refuseUnlessDuplicate(PendingAccept)
     case persist(PersistOp)
     /// Bodies for deliveries whose message is not in the poll thread's cache.
     case load(seqs: [Int64])
     case trail(TrailQuery, replyTo: [UInt8])
+    /// ADMIN CASE: the case row and the trail of its messages.
+    case caseInfo(caseId: String, replyTo: [UInt8])
     /// A record of the tamper-evident audit trail, in the same commit as what it records.
     case audit(AuditEvent)
     case verifyAudit(replyTo: [UInt8])
@@ -34,10 +50,13 @@ enum TrailQuery: Sendable, Hashable {
 enum StoreCompletion: Sendable {
     case accepted(PendingAccept, AcceptResult)
     case acceptFailed(PendingAccept, reason: String)
+    /// Case tracking refused it and it is not a resend of a stored message: REJECTED with its refusal.
+    case caseRefused(PendingAccept)
     case receiptCreated(ReceiptRecord)
     case loaded([StoredMessage], missing: [Int64])
     case trail([TrailEntry], replyTo: [UInt8])
     case trailFailed(reason: String, replyTo: [UInt8])
+    case caseInfo(CaseRecord?, [TrailEntry], replyTo: [UInt8])
     case auditVerified(AuditVerification, replyTo: [UInt8])
     case auditExported([AuditRecordRow], replyTo: [UInt8])
 }

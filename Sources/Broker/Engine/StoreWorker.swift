@@ -122,6 +122,8 @@ final class StoreWorker: Sendable {
                 }
                 ops.append(.accept(message))
                 accepts.append(pending)
+                // The case move rides in the same transaction, written only if the message is stored.
+                if let moved = pending.caseMove { ops.append(.upsertCaseIfStored(moved.record)) }
                 // Audited in the same transaction; a CONFLICT or duplicate is audited by the
                 // poll thread once the outcome is known.
                 ops.append(
@@ -137,7 +139,7 @@ final class StoreWorker: Sendable {
             case .audit(let event):
                 ops.append(.audit(event))
                 persists.append(request)
-            case .load, .trail, .verifyAudit, .exportAudit:
+            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .refuseUnlessDuplicate:
                 reads.append(request)
             }
         }
@@ -190,6 +192,28 @@ final class StoreWorker: Sendable {
                     case .caseId(let caseId): entries = try store.trail(caseId: caseId)
                     }
                     out.append(.trail(entries, replyTo: replyTo))
+                } catch {
+                    out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
+                }
+            case .refuseUnlessDuplicate(let pending):
+                // Read after this batch's commit, so a first copy stored in the same batch counts.
+                let digest = Self.contentDigest(of: pending.message, addresses: pending.addresses, priority: pending.priority)
+                do {
+                    if let stored = try store.storedDigest(sender: pending.message.sender, messageId: pending.message.messageId),
+                        stored.digest == digest
+                    {
+                        out.append(.accepted(pending, .duplicate(seq: stored.seq)))
+                    } else {
+                        out.append(.caseRefused(pending))
+                    }
+                } catch {
+                    out.append(.acceptFailed(pending, reason: "the broker could not read its store"))
+                }
+            case .caseInfo(let caseId, let replyTo):
+                do {
+                    let record = try store.caseRecord(id: caseId)
+                    let entries = record == nil ? [] : try store.trail(caseId: caseId)
+                    out.append(.caseInfo(record, entries, replyTo: replyTo))
                 } catch {
                     out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
                 }

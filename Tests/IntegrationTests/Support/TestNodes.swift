@@ -5,7 +5,9 @@ import ReferralProtocol
 /// Made-up messages and helpers around `ReferralNode` (no real data anywhere in these tests).
 enum Made {
     /// Allowed by the default policy (1/RBP §13.5) from every test node: the education and health agencies.
-    static let kind = "referral.request"
+    /// Not a kind that moves a referral case (1/RBP §7.3, case tracking), so any number of these may share
+    /// a case; the case tests send `referral.*` kinds explicitly.
+    static let kind = "followup.visit"
 
     /// A made-up body: a small JSON document naming the message.
     static func body(_ id: String) -> [UInt8] {
