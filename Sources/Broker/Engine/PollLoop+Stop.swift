@@ -28,8 +28,10 @@ extension PollLoop {
         for (_, connection) in connections { _ = send(.bye, to: connection.routingId) }
         flushStoreRequests()
         worker.stop()
+        // The store thread commits what is queued, closes the store and says so.
         while !worker.isFinished {
-            _ = try? zmqPollNotifier(timeout: 100)
+            Thread.sleep(forTimeInterval: 0.02)
+            notifier.drain()
         }
         router.close()
         admin.close()
@@ -39,10 +41,5 @@ extension PollLoop {
         logger.info(
             "stopped",
             metadata: ["store_transactions": "\(statistics.transactions)", "rows_written": "\(statistics.rowsWritten)"])
-    }
-
-    private func zmqPollNotifier(timeout: Int) throws {
-        Thread.sleep(forTimeInterval: Double(timeout) / 1_000)
-        notifier.drain()
     }
 }
