@@ -53,6 +53,10 @@ private struct Batch {
     var audit: AuditChain
     /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
     private var lastAcceptStored = false
+    /// The seq of that stored message (for `.addDeadlineIfStored`).
+    private var lastAcceptSeq: Int64 = 0
+    /// Whether the latest `.fireDeadline` of this batch fired (for `.acceptIfFired`, `.auditIfFired`).
+    private var lastFired = false
     /// Present only when the batch holds an audit op.
     private var ties: AuditTies?
 
@@ -73,9 +77,33 @@ private struct Batch {
         switch op {
         case .accept(let message):
             let result = try accept(message)
-            if case .stored = result { lastAcceptStored = true } else { lastAcceptStored = false }
+            if case .stored(let seq) = result {
+                lastAcceptStored = true
+                lastAcceptSeq = seq
+            } else {
+                lastAcceptStored = false
+            }
             ties?.noteAccept(message, result)
             return .accept(result)
+        case .acceptIfFired(let message):
+            guard lastFired else { return .none }
+            return try apply(.accept(message))
+        case .auditIfFired(let event):
+            guard lastFired else { return .none }
+            return try apply(.audit(event))
+        case .addDeadlineIfStored(var deadline):
+            guard lastAcceptStored else { return .none }
+            deadline.item = deadline.item.replacingOccurrences(of: "{seq}", with: String(lastAcceptSeq))
+            deadline.policy = deadline.policy.replacingOccurrences(of: "{seq}", with: String(lastAcceptSeq))
+            return try CaseWrites.apply(.addDeadline(deadline), db, rows: &rows)
+        case .closeDeadlinesIfStored(let caseId, let item, let state, let at):
+            guard lastAcceptStored else { return .none }
+            return try CaseWrites.apply(
+                .closeDeadlines(caseId: caseId, item: item, state: state, at: at), db, rows: &rows)
+        case .fireDeadline:
+            let result = try CaseWrites.apply(op, db, rows: &rows)
+            if case .fired = result { lastFired = true } else { lastFired = false }
+            return result
         case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
             let result = try finish(
                 seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
@@ -113,7 +141,7 @@ private struct Batch {
         case .upsertCaseIfStored:
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
-        case .upsertCase, .addDeadline, .closeDeadlines, .fireDeadline:
+        case .upsertCase, .addDeadline, .closeDeadlines, .closeDeliveryDeadline:
             return try CaseWrites.apply(op, db, rows: &rows)
         }
     }
@@ -207,6 +235,7 @@ private struct Batch {
 extension StoreOp {
     fileprivate var isAudit: Bool {
         if case .audit = self { return true }
+        if case .auditIfFired = self { return true }
         return false
     }
 }

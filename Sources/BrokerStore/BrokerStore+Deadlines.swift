@@ -37,7 +37,8 @@ extension BrokerStore {
         }
     }
 
-    /// What is late now, for `referralctl overdue`: open deadlines with `dueAt <= now`, oldest first, at most
+    /// What is late now, for `referralctl overdue`: open deadlines with `dueAt <= now`, and open deadlines of a later
+    /// escalation level (their item's first deadline has passed), by due time, at most
     /// `limit` (ask for one more than you show to know whether there are more). Every filter is optional (nil or
     /// empty = no filter):
     /// - `regionPrefix`: literal prefix of the deadline's division code ("3501" = Fuzhou and everything under it,
@@ -47,7 +48,9 @@ extension BrokerStore {
         now: Int64, regionPrefix: String? = nil, agency: String? = nil, risk: String? = nil, limit: Int = 1_000
     ) throws -> [DeadlineRecord] {
         guard limit > 0 else { return [] }
-        var sql = "SELECT \(DeadlineRows.columns) FROM deadlines WHERE state = 0 AND due_at <= ?"
+        // An open row at level 1 or above is the next step of an item whose first deadline has passed:
+        // late now, whatever the due time of that next step.
+        var sql = "SELECT \(DeadlineRows.columns) FROM deadlines WHERE state = 0 AND (due_at <= ? OR level > 0)"
         var arguments: StatementArguments = [now]
         if let regionPrefix, !regionPrefix.isEmpty {
             // Not LIKE: that is case-insensitive and gives '%' and '_' a meaning.
@@ -204,6 +207,16 @@ enum CaseWrites {
                     sql: "UPDATE deadlines SET state = ?, closed_at = ? WHERE state = 0 AND case_id = ?")
                 try statement.execute(arguments: [state.rawValue, at, caseId])
             }
+            let count = db.changesCount
+            rows += count
+            return .closedDeadlines(count: count)
+        case .closeDeliveryDeadline(let seq, let recipient, let at):
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE deadlines SET state = 1, closed_at = ?
+                    WHERE state = 0 AND case_id IS (SELECT case_id FROM messages WHERE seq = ?) AND item = ?
+                    """)
+            try statement.execute(arguments: [at, seq, "delivery:\(seq):\(recipient)"])
             let count = db.changesCount
             rows += count
             return .closedDeadlines(count: count)

@@ -133,6 +133,21 @@ public enum StoreOp: Sendable {
     /// `.exhausted` when `next` is nil. Result: `.fired(nextId:)`, or `.notFired` (nothing written) if the
     /// deadline is unknown or no longer open (met, cancelled, or already fired).
     case fireDeadline(id: Int64, at: Int64, next: NewDeadline?)
+    /// `.addDeadline`, but only when the nearest `.accept` before it in this batch stored its message; the text
+    /// `{seq}` in the deadline's `item` and `policy` is replaced by that message's seq (deadlines are named after
+    /// the message that sets them, whose seq is known only once it is stored). Result: `.deadline(id:)` or `.none`.
+    case addDeadlineIfStored(NewDeadline)
+    /// `.closeDeadlines`, but only when the nearest `.accept` before it in this batch stored its message (the
+    /// answer that meets a deadline). Result: `.closedDeadlines(count:)` or `.none`.
+    case closeDeadlinesIfStored(caseId: String, item: String?, state: DeadlineState, at: Int64)
+    /// Meets the open delivery deadline of message `seq` to `recipient` (item `delivery:<seq>:<recipient>`, in the
+    /// message's case or without a case). Result: `.closedDeadlines(count:)`.
+    case closeDeliveryDeadline(seq: Int64, recipient: String, at: Int64)
+    /// `.accept`, but only when the nearest `.fireDeadline` before it in this batch fired (an escalation notice
+    /// goes only if its deadline was still open). Result: `.accept(_)` or `.none`.
+    case acceptIfFired(NewMessage)
+    /// `.audit`, but only when the nearest `.fireDeadline` before it in this batch fired. Result: `.none`.
+    case auditIfFired(AuditEvent)
 }
 
 /// Result of one `StoreOp`, in op order.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReferralClient
+import ZeroMQ
 
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -55,7 +55,7 @@ struct ReferralCtl: AsyncParsableCommand {
         version: "1",
         subcommands: [
             SendCommand.self, ListenCommand.self, StatusCommand.self, TrailCommand.self, DirectoryCommand.self,
-            CaseCommand.self, AuditCommand.self, KeygenCommand.self,
+            CaseCommand.self, OverdueCommand.self, AuditCommand.self, KeygenCommand.self,
         ]
     )
 

@@ -71,6 +71,12 @@ struct DirectoryLoadingTests {
         #expect(error.reason.contains(#""tutor" is not a known node kind"#))
     }
 
+    @Test func reservedIdIsRefused() throws {
+        let error = try fault([nodeJSON("a", key: 1), nodeJSON("referrald", key: 2)])
+        #expect(error.field == "id")
+        #expect(error.reason.contains("reserved"))
+    }
+
     @Test func duplicateId() throws {
         let error = try fault([nodeJSON("a", key: 1), nodeJSON("b", key: 2), nodeJSON("a", key: 3)])
         #expect(

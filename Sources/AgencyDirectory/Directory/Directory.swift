@@ -7,6 +7,10 @@ import Foundation
 /// Immutable: a reload builds a new `Directory` and swaps it in only if it was built, so a
 /// broken file never replaces a good directory (there is no half-loaded state to see).
 public struct Directory: Sendable {
+    /// Node ids no directory entry may take: `referrald` is the sender of the messages the broker itself
+    /// sends (escalation notices).
+    public static let reservedIds: Set<String> = ["referrald"]
+
     /// The table the entries' divisions were checked against.
     public let divisions: DivisionTable
     /// All entries, in file order, divisions canonical.
@@ -61,6 +65,10 @@ public struct Directory: Sendable {
             }
             if let other = indexById[entry.id] {
                 throw fault("id", "\"\(entry.id)\" is already the id of \(labelled[other].label)")
+            }
+            guard !Directory.reservedIds.contains(entry.id) else {
+                throw fault(
+                    "id", "\"\(entry.id)\" is reserved: the broker sends its own messages (escalation notices) as it")
             }
             guard Grammar.isName(entry.kind) else {
                 throw fault("kind", "must be one lowercase word ([a-z][a-z0-9-]*, at most 64 characters)")

@@ -45,6 +45,8 @@ extension BrokerConfiguration {
         config.directoryFile = try reader.string("directory_file") ?? config.directoryFile
         config.policyFile = try reader.string("policy_file") ?? config.policyFile
         config.divisionsFolder = try reader.string("divisions_folder") ?? config.divisionsFolder
+        config.escalationPolicyFile = try reader.string("escalation_policy_file") ?? config.escalationPolicyFile
+        config.calendarFile = try reader.string("calendar_file") ?? config.calendarFile
         config.insecurePlaintext = try reader.bool("insecure_plaintext") ?? config.insecurePlaintext
         config.handshakeTimeoutMs = try reader.int("handshake_timeout_ms") ?? config.handshakeTimeoutMs
         if var sub = try reader.object("curve") {
@@ -78,6 +80,8 @@ extension BrokerConfiguration {
         if !directoryFile.isEmpty { directoryFile = absolute(directoryFile) }
         if !policyFile.isEmpty { policyFile = absolute(policyFile) }
         if !divisionsFolder.isEmpty { divisionsFolder = absolute(divisionsFolder) }
+        if !escalationPolicyFile.isEmpty { escalationPolicyFile = absolute(escalationPolicyFile) }
+        if !calendarFile.isEmpty { calendarFile = absolute(calendarFile) }
         if !curveSecretKeyFile.isEmpty { curveSecretKeyFile = absolute(curveSecretKeyFile) }
     }
 }

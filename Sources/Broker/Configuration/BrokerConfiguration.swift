@@ -40,6 +40,13 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// A node's ZMTP handshake must finish within this time.
     public var handshakeTimeoutMs = 5_000
     public var rateLimit = RateLimit()
+    /// Escalation policies (CaseCore's policy document, JSON); empty: the brief's defaults
+    /// (`EscalationPolicies.default`). Read at start; each deadline keeps a snapshot of the policy
+    /// in force when it was set, so an edit applies to new deadlines only.
+    public var escalationPolicyFile = ""
+    /// Working calendar for working-day clocks: {"holidays": ["2026-10-01", ...], "workdays": [...]};
+    /// empty: Monday to Friday, no holidays.
+    public var calendarFile = ""
 
     public struct RateLimit: Sendable, Hashable {
         /// SENDs per second a node may sustain, and the burst above it.

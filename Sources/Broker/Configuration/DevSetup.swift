@@ -14,15 +14,11 @@ public enum DevSetup {
         try fm.createDirectory(atPath: folder + "/nodes", withIntermediateDirectories: true)
         try fm.createDirectory(
             atPath: folder + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let server = try Curve.generateKeyPair()
-        try writeKey(server.secretKey.z85, to: folder + "/keys/broker.key", secret: true)
-        try writeKey(server.publicKey.z85, to: folder + "/keys/broker.pub", secret: false)
+        // Key files as `referralctl keygen` writes them: PREFIX.key (mode 0600 from the start) and PREFIX.pub.
+        let server = try KeyFiles.write(prefix: folder + "/keys/broker", force: true)
         var publicKeys: [String: String] = [:]
         for id in DemoDirectory.ids {
-            let pair = try Curve.generateKeyPair()
-            try writeKey(pair.secretKey.z85, to: folder + "/keys/\(id).key", secret: true)
-            try writeKey(pair.publicKey.z85, to: folder + "/keys/\(id).pub", secret: false)
-            publicKeys[id] = pair.publicKey.z85
+            publicKeys[id] = try KeyFiles.write(prefix: folder + "/keys/\(id)", force: true).publicKey
         }
         let entries = DemoDirectory.entries(publicKeys: publicKeys)
         let nodes: [[String: Any]] = entries.map {
@@ -47,19 +43,11 @@ public enum DevSetup {
         for entry in entries {
             let client: [String: Any] = [
                 "node": entry.id, "broker": endpoint, "store": "\(entry.id).sqlite", "window": 64,
-                "server_public_key": server.publicKey.z85, "public_key": entry.publicKey,
+                "server_public_key": server.publicKey, "public_key": entry.publicKey,
                 "secret_key_file": "../keys/\(entry.id).key",
             ]
             try writeJSON(client, to: folder + "/nodes/\(entry.id).json")
         }
-    }
-
-    /// Writes a Z85 key file; a secret one is created with mode 0600 from the start.
-    static func writeKey(_ z85: String, to path: String, secret: Bool) throws {
-        let created = FileManager.default.createFile(
-            atPath: path, contents: Data((z85 + "\n").utf8),
-            attributes: [.posixPermissions: secret ? 0o600 : 0o644])
-        guard created else { throw ConfigurationError(source: path, field: "(file)", problem: "cannot be written") }
     }
 
     static func writeJSON(_ object: [String: Any], to path: String) throws {

@@ -107,6 +107,7 @@ public final class BrokerEngine: Sendable {
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
                 "cases": "\(cases.count)", "restore_ms": "\(clock.nowMillis() - began)",
             ])
+        let escalation = try EscalationSettings.load(configuration)
         let divisions = try Jurisdiction.divisions(configuration)
         let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
         if !configuration.insecurePlaintext {
@@ -124,7 +125,7 @@ public final class BrokerEngine: Sendable {
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    cases: loadedCases)
+                    cases: loadedCases, escalation: escalation)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

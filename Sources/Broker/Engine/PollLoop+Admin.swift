@@ -24,6 +24,15 @@ extension PollLoop {
             let command = String(decoding: frames[2], as: UTF8.self)
             let arguments = (try? JSONSerialization.jsonObject(with: Data(frames[3]))) as? [String: Any] ?? [:]
             switch command {
+            case "OVERDUE":
+                func filter(_ key: String) -> String? {
+                    guard let text = arguments[key] as? String, !text.isEmpty else { return nil }
+                    return text
+                }
+                storeRequests.append(
+                    .overdue(
+                        now: now, region: filter("region"), agency: filter("agency"), risk: filter("risk"),
+                        replyTo: routingId))
             case "STATUS":
                 replyAdmin(ok: true, object: statusObject(now: now), to: routingId)
             case "TRAIL":

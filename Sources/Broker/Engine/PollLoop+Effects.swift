@@ -88,9 +88,27 @@ extension PollLoop {
         var newDeliveries: [DeliveryInfo] = []
         for completion in completions {
             switch completion {
+            case .accepted(let pending, let result) where pending.isNotice:
+                // An escalation notice the broker sent itself: only its deliveries follow.
+                if case .stored(let seq) = result {
+                    let message = pending.message
+                    cache.insert(
+                        CachedMessage(
+                            seq: seq, id: message.messageId, from: message.sender, to: message.recipients,
+                            kind: message.kind, caseId: message.caseId, priority: pending.priority.wire,
+                            acceptedAt: message.acceptedAt, body: message.body))
+                    for recipient in message.recipients {
+                        newDeliveries.append(
+                            DeliveryInfo(
+                                seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority))
+                    }
+                }
             case .accepted(let pending, let result):
                 pendingAccepts -= 1
                 let message = pending.message
+                if case .stored = result {
+                    for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
+                }
                 if case .stored = result {
                     settleCaseMove(pending, committed: true)
                 } else {
@@ -154,6 +172,10 @@ extension PollLoop {
                         Rejected(
                             id: pending.message.messageId, code: .storeFailed, retry: true, reason: reason, field: nil,
                             recipient: nil)), to: pending.routingId)
+            case .receiptCreated(let record) where record.sender == EscalationSettings.brokerSender:
+                // The broker's own notices: their receipts are recorded (trail, audit) and confirmed at once,
+                // as no session will ever confirm them.
+                storeRequests.append(.persist(.receiptConfirmed(id: record.id, at: now)))
             case .receiptCreated(let record):
                 scheduler.receiptCreated(ReceiptInfo(record), now: now)
             case .loaded(let messages, let missing):
@@ -187,6 +209,16 @@ extension PollLoop {
                 } else {
                     replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such case"], to: replyTo)
                 }
+            case .dueDeadlines(let records, let before, let limit):
+                deadlineWindow.filled(records, before: before, limit: limit)
+            case .dueDeadlinesFailed:
+                deadlineWindow.requested = false
+                deadlineWindow.stale = true
+            case .fired(_, let fired, let nextDue):
+                if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
+                if !fired { deadlineWindow.stale = true }
+            case .overdue(let records, let replyTo):
+                replyAdmin(ok: true, object: ["overdue": records.map(overdueObject)], to: replyTo)
             case .trailFailed(let reason, let replyTo):
                 replyAdmin(ok: false, object: ["code": "STORE_FAILED", "reason": reason], to: replyTo)
             }

@@ -249,11 +249,14 @@ extension PollLoop {
             sender: node, messageId: message.id, digest: [], kind: message.kind,
             caseId: message.caseId, priority: priority.rawValue, recipients: recipients, acceptedAt: now,
             body: message.body)
+        let work = deadlineWork(
+            kind: message.kind, caseId: message.caseId?.lowercased(), node: node, messageId: message.id,
+            recipients: recipients, priority: message.priority, caseMove: caseMove, now: now)
         storeRequests.append(
             .accept(
                 PendingAccept(
                     routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to,
-                    caseMove: caseMove)))
+                    caseMove: caseMove, deadlines: work.set, closes: work.closes)))
         pendingAccepts += 1
     }
 

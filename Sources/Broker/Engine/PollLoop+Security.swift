@@ -72,24 +72,13 @@ extension PollLoop {
             detail: why))
     }
 
-    /// Reads a Z85 secret key file, refusing one that others can read.
+    /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).
     static func readSecretKey(path: String) throws -> CurveKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw ConfigurationError(source: path, field: "curve.secret_key_file", problem: "cannot be read")
+        do {
+            return try KeyFiles.readSecret(path: path)
+        } catch let error as KeyFileError {
+            throw ConfigurationError(source: "curve.secret_key_file", field: "", problem: "\(error)")
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw ConfigurationError(
-                source: path, field: "curve.secret_key_file",
-                problem: "is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path),
-            let key = CurveKey(z85: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            throw ConfigurationError(
-                source: path, field: "curve.secret_key_file", problem: "does not hold a 40-character Z85 key")
-        }
-        return key
     }
 
     /// Queues an audit record for the next group commit.

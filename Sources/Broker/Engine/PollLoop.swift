@@ -1,6 +1,7 @@
 import AgencyDirectory
 import BrokerCore
 import BrokerStore
+import CaseCore
 import Foundation
 import Logging
 import ReferralProtocol
@@ -46,6 +47,10 @@ final class PollLoop {
     /// Deliveries waiting for their message to be read from the store.
     var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
     var loadRequests: [Int64] = []
+    /// Escalation policies and calendar read at start, and the next window of due deadlines.
+    let escalation: EscalationSettings
+    let planner: EscalationPlanner
+    var deadlineWindow = DeadlineWindow()
     var stopping = false
     var stopDeadline: Int64 = 0
     let startedAt: Int64
@@ -55,9 +60,11 @@ final class PollLoop {
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
-        cases: [String: TrackedCase] = [:]
+        cases: [String: TrackedCase] = [:], escalation: EscalationSettings = .defaults
     ) throws {
         self.cases = cases
+        self.escalation = escalation
+        self.planner = EscalationPlanner(calendar: escalation.calendar)
         self.configuration = configuration
         self.jurisdiction = jurisdiction
         self.divisions = divisions
@@ -154,6 +161,7 @@ final class PollLoop {
             scheduler.tick(now: now)
             scheduler.pump(now: now)
             carryOut(scheduler.takeEffects(), now: now)
+            if !stopping { fireDueDeadlines(now: now) }
             flushStoreRequests()
             if control.takeReloadRequest() { reloadDirectory(now: now, replyTo: nil) }
             if !stopping && control.stopRequested {
@@ -167,7 +175,8 @@ final class PollLoop {
     private func pollTimeout() -> Int {
         if stopping { return 50 }
         let now = clock.nowMillis()
-        guard let wake = scheduler.nextWakeup() else { return 1_000 }
+        let wakes = [scheduler.nextWakeup(), deadlineWindow.nextWakeup].compactMap { $0 }
+        guard let wake = wakes.min() else { return 1_000 }
         return Int(max(0, min(wake - now, 1_000)))
     }
 

@@ -17,6 +17,28 @@ struct PendingAccept: Sendable {
     /// Case tracking refused the move (code, reason): nothing is written; the store thread only checks
     /// whether this SEND resends a message already stored (then it is a duplicate, ACCEPTED as such).
     var caseRefusal: CaseRefusal? = nil
+    /// Deadlines this message sets (escalation), written in the same batch only if it is stored.
+    var deadlines: [NewDeadline] = []
+    /// Deadlines this message meets or ends (case id, item or nil for all, state), closed in the same
+    /// batch only if it is stored.
+    var closes: [DeadlineClose] = []
+    /// An escalation notice the broker itself sends: no node waits for an answer.
+    var isNotice = false
+}
+
+struct DeadlineClose: Sendable, Hashable {
+    var caseId: String
+    var item: String?
+    var state: DeadlineState
+}
+
+/// A due deadline to fire: the fire op, then (only if it fired) the notice and its audit record.
+struct FireRequest: Sendable {
+    var deadlineId: Int64
+    var at: Int64
+    var next: NewDeadline?
+    var notice: PendingAccept?
+    var audit: AuditEvent?
 }
 
 struct CaseRefusal: Sendable, Hashable {
@@ -39,6 +61,12 @@ enum StoreRequest: Sendable {
     case audit(AuditEvent)
     case verifyAudit(replyTo: [UInt8])
     case exportAudit(since: Int64, limit: Int?, replyTo: [UInt8])
+    /// The next window of open deadlines due before `before` (at most `limit`).
+    case dueDeadlines(before: Int64, limit: Int)
+    /// Fire a due deadline (idempotent).
+    case fire(FireRequest)
+    /// ADMIN OVERDUE.
+    case overdue(now: Int64, region: String?, agency: String?, risk: String?, replyTo: [UInt8])
 }
 
 enum TrailQuery: Sendable, Hashable {
@@ -59,4 +87,9 @@ enum StoreCompletion: Sendable {
     case caseInfo(CaseRecord?, [TrailEntry], replyTo: [UInt8])
     case auditVerified(AuditVerification, replyTo: [UInt8])
     case auditExported([AuditRecordRow], replyTo: [UInt8])
+    case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)
+    case dueDeadlinesFailed
+    /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
+    case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
+    case overdue([DeadlineRecord], replyTo: [UInt8])
 }

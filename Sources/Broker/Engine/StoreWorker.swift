@@ -110,7 +110,8 @@ final class StoreWorker: Sendable {
 
     private func process(_ batch: [StoreRequest]) -> [StoreCompletion] {
         var ops: [StoreOp] = []
-        var accepts: [PendingAccept] = []
+        var acceptSlots: [Int: PendingAccept] = [:]
+        var fires: [(index: Int, request: FireRequest)] = []
         var persists: [StoreRequest] = []
         var reads: [StoreRequest] = []
         for request in batch {
@@ -120,10 +121,17 @@ final class StoreWorker: Sendable {
                 if message.digest.isEmpty {
                     message.digest = Self.contentDigest(of: message, addresses: pending.addresses, priority: pending.priority)
                 }
+                acceptSlots[ops.count] = pending
                 ops.append(.accept(message))
-                accepts.append(pending)
                 // The case move rides in the same transaction, written only if the message is stored.
                 if let moved = pending.caseMove { ops.append(.upsertCaseIfStored(moved.record)) }
+                // So do the deadlines it sets and those it meets.
+                for deadline in pending.deadlines { ops.append(.addDeadlineIfStored(deadline)) }
+                for close in pending.closes {
+                    ops.append(
+                        .closeDeadlinesIfStored(
+                            caseId: close.caseId, item: close.item, state: close.state, at: message.acceptedAt))
+                }
                 // Audited in the same transaction; a CONFLICT or duplicate is audited by the
                 // poll thread once the outcome is known.
                 ops.append(
@@ -132,14 +140,37 @@ final class StoreWorker: Sendable {
                             at: message.acceptedAt, event: AuditEvent.Name.accepted, node: message.sender,
                             messageId: message.messageId, recipient: message.recipients.joined(separator: ","),
                             kind: message.kind, detail: pending.routing)))
+            case .fire(let fire):
+                fires.append((ops.count, fire))
+                ops.append(.fireDeadline(id: fire.deadlineId, at: fire.at, next: fire.next))
+                if let pending = fire.notice {
+                    var message = pending.message
+                    if message.digest.isEmpty {
+                        message.digest = Self.contentDigest(
+                            of: message, addresses: pending.addresses, priority: pending.priority)
+                    }
+                    acceptSlots[ops.count] = pending
+                    ops.append(.acceptIfFired(message))
+                    ops.append(
+                        .auditIfFired(
+                            AuditEvent(
+                                at: message.acceptedAt, event: AuditEvent.Name.accepted, node: message.sender,
+                                messageId: message.messageId, recipient: message.recipients.joined(separator: ","),
+                                kind: message.kind, detail: pending.routing)))
+                }
+                if let audit = fire.audit { ops.append(.auditIfFired(audit)) }
             case .persist(let op):
                 ops.append(Self.storeOp(op))
+                if case .delivered(let seq, let recipient, let at, _, _) = op {
+                    // The delivery deadline of this message to this recipient is met.
+                    ops.append(.closeDeliveryDeadline(seq: seq, recipient: recipient, at: at))
+                }
                 if let record = Self.auditEvent(for: op) { ops.append(.audit(record)) }
                 persists.append(request)
             case .audit(let event):
                 ops.append(.audit(event))
                 persists.append(request)
-            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .refuseUnlessDuplicate:
+            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .refuseUnlessDuplicate, .dueDeadlines, .overdue:
                 reads.append(request)
             }
         }
@@ -147,12 +178,16 @@ final class StoreWorker: Sendable {
         if !ops.isEmpty {
             do {
                 let results = try store.apply(ops)
-                var acceptIndex = 0
-                for result in results {
+                for fire in fires {
+                    var fired = false
+                    if case .fired = results[fire.index] { fired = true }
+                    out.append(
+                        .fired(deadlineId: fire.request.deadlineId, fired: fired, nextDue: fire.request.next?.dueAt))
+                }
+                for (index, result) in results.enumerated() {
                     switch result {
                     case .accept(let outcome):
-                        out.append(.accepted(accepts[acceptIndex], outcome))
-                        acceptIndex += 1
+                        if let pending = acceptSlots[index] { out.append(.accepted(pending, outcome)) }
                     case .receipt(let record):
                         out.append(.receiptCreated(record))
                     case .deadline, .closedDeadlines, .fired, .notFired, .none:
@@ -164,8 +199,12 @@ final class StoreWorker: Sendable {
                 // settlements are kept and tried again, as they are already decided.
                 logger.error(
                     "group commit failed", metadata: ["error": "\(error)", "ops": "\(ops.count)"])
-                for pending in accepts {
+                for index in acceptSlots.keys.sorted() {
+                    guard let pending = acceptSlots[index], !pending.isNotice else { continue }
                     out.append(.acceptFailed(pending, reason: "the broker could not write to its store"))
+                }
+                for fire in fires {
+                    out.append(.fired(deadlineId: fire.request.deadlineId, fired: false, nextDue: nil))
                 }
                 if !persists.isEmpty {
                     queue.withLock { $0.requests.insert(contentsOf: persists, at: 0) }
@@ -214,6 +253,23 @@ final class StoreWorker: Sendable {
                     let record = try store.caseRecord(id: caseId)
                     let entries = record == nil ? [] : try store.trail(caseId: caseId)
                     out.append(.caseInfo(record, entries, replyTo: replyTo))
+                } catch {
+                    out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
+                }
+            case .dueDeadlines(let before, let limit):
+                do {
+                    let records = try store.dueDeadlines(before: before, limit: limit)
+                    out.append(.dueDeadlines(records, before: before, limit: limit))
+                } catch {
+                    logger.error("reading due deadlines failed", metadata: ["error": "\(error)"])
+                    out.append(.dueDeadlinesFailed)
+                }
+            case .overdue(let now, let region, let agency, let risk, let replyTo):
+                do {
+                    out.append(
+                        .overdue(
+                            try store.overdue(now: now, regionPrefix: region, agency: agency, risk: risk, limit: 1_000),
+                            replyTo: replyTo))
                 } catch {
                     out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
                 }

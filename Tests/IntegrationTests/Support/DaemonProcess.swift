@@ -48,6 +48,8 @@ struct DaemonOptions: Sendable {
     var rateLimit: (perSecond: Int, burst: Int)?
     /// The mode the broker's secret key file gets (0600 unless a test wants the daemon to refuse it).
     var secretKeyMode: mode_t = 0o600
+    /// `escalation_policy_file`'s content (JSON); nil: the broker's default policies.
+    var escalationPolicy: String?
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
 }
 
@@ -109,6 +111,10 @@ final class DaemonProcess: @unchecked Sendable {
             "log_format": "text",
             "log_level": options.logLevel,
         ]
+        if let policy = options.escalationPolicy {
+            try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
+            config["escalation_policy_file"] = escalationPolicyPath
+        }
         if let maxBodyBytes = options.maxBodyBytes { config["limits"] = ["max_body_bytes": maxBodyBytes] }
         if let rate = options.rateLimit {
             config["rate_limit"] = ["messages_per_second": rate.perSecond, "burst": rate.burst]
@@ -119,6 +125,9 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     // MARK: - Keys and the directory
+
+    /// Where the escalation policy file is written (rewrite it and restart to change the policy).
+    var escalationPolicyPath: String { directory + "/escalation.json" }
 
     /// The path of the secret key file of `name` (a node id, or "broker").
     func secretKeyPath(_ name: String) -> String { "\(keysDirectory)/\(name).key" }

@@ -16,6 +16,8 @@ final class RawNode {
     var answersPings = true
     /// Commands that `expect` passed over, handed out first by `next`.
     private var queued: [Command] = []
+    /// What was received and passed over so far (by `idle`, `expect`), not yet taken by `next`.
+    var queuedCommands: [Command] { queued }
 
     /// The CURVE keys a raw node connects with: its own key pair and the broker's public key (which need not be
     /// right: a test may give a wrong one).

@@ -1,5 +1,4 @@
 import Foundation
-import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc

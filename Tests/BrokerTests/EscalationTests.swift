@@ -1,0 +1,117 @@
+import BrokerStore
+import CaseCore
+import Foundation
+import ReferralProtocol
+import Testing
+
+@testable import Broker
+
+@Suite struct EscalationHelperTests {
+    func temporary(_ json: String, name: String = "policy.json") throws -> String {
+        let folder = NSTemporaryDirectory() + "esc-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func policyFileIsReadAndSnapshotted() throws {
+        var configuration = BrokerConfiguration()
+        configuration.escalationPolicyFile = try temporary(
+            #"{"version": 1, "levels": {"routine": {"answer": "2s", "repeat": "2s", "clock": "continuous", "max_steps": 3}}}"#
+        )
+        let settings = try EscalationSettings.load(configuration)
+        let policy = settings.policies.policy(for: "referral.request", level: .routine)
+        #expect(policy.answerMs == 2_000 && policy.repeatMs == 2_000 && policy.maxSteps == 3)
+        #expect(policy.clock == .continuous)
+    }
+
+    @Test func badPolicyAndCalendarFilesAreRefusedNamingTheField() throws {
+        for json in [#"{"version": 2}"#, #"{"version": 1, "levels": {"routine": {"answr": "2s"}}}"#, "[]"] {
+            var configuration = BrokerConfiguration()
+            configuration.escalationPolicyFile = try temporary(json)
+            #expect(throws: ConfigurationError.self) { try EscalationSettings.load(configuration) }
+        }
+        var configuration = BrokerConfiguration()
+        configuration.calendarFile = try temporary(#"{"holidays": ["2026-10-01"], "extra": []}"#)
+        #expect(throws: ConfigurationError.self) { try EscalationSettings.load(configuration) }
+        configuration.calendarFile = try temporary(#"{"holidays": ["2026-10-01"], "workdays": ["2026-10-11"]}"#)
+        #expect(throws: Never.self) { try EscalationSettings.load(configuration) }
+    }
+
+    @Test func configurationFileNamesThePolicyAndCalendarFiles() throws {
+        let path = try temporary(
+            #"{"escalation_policy_file": "esc.json", "calendar_file": "/etc/cal.json"}"#, name: "referrald.json")
+        let configuration = try BrokerConfiguration.load(file: path)
+        #expect(configuration.escalationPolicyFile.hasSuffix("/esc.json"))
+        #expect(configuration.escalationPolicyFile.hasPrefix("/"))
+        #expect(configuration.calendarFile == "/etc/cal.json")
+    }
+
+    @Test func deadlineRowsRoundTripWithTheSeqFilledIn() throws {
+        let snapshot = EscalationPolicies.default.snapshot(for: "referral.request", level: .routine)
+        let deadline = Deadline(
+            caseId: "c1", armedBy: 0, kind: "referral.request",
+            awaited: .answer(kinds: ["referral.received", "referral.accepted", "referral.declined"], from: "clinic-1"),
+            due: 5_000, policy: snapshot)
+        var row = DeadlineRows.arming(
+            deadline, sender: "school-1", messageId: "school-1:000001", region: "350102", agency: "health",
+            risk: "routine", now: 1_000)
+        #expect(row.policy.contains("{seq}"))
+        row.policy = row.policy.replacingOccurrences(of: "{seq}", with: "42")
+        let record = DeadlineRecord(
+            id: 7, caseId: row.caseId, item: row.item, dueAt: row.dueAt, level: row.level, policy: row.policy,
+            state: .open, createdAt: 1_000, closedAt: nil, region: row.region, agency: row.agency, risk: row.risk)
+        let stored = try #require(DeadlineRows.read(record))
+        #expect(stored.deadline.armedBy == 42 && stored.deadline.originalDue == 5_000)
+        #expect(stored.deadline.policy == snapshot && stored.deadline.awaited == deadline.awaited)
+        #expect(stored.sender == "school-1" && stored.messageId == "school-1:000001")
+        let delivery = DeadlineRows.item(.delivery(seq: 0, recipient: "clinic-1"), seqToken: true)
+        #expect(delivery == "delivery:{seq}:clinic-1")
+        #expect(
+            DeadlineRows.read(
+                DeadlineRecord(
+                    id: 1, caseId: nil, item: "x", dueAt: 0, level: 0, policy: "p", state: .open, createdAt: nil,
+                    closedAt: nil, region: nil, agency: nil, risk: nil)) == nil)
+    }
+
+    @Test func answersMeetTheirItemsOnly() {
+        #expect(
+            Escalation.answeredItems(kind: "referral.declined", sender: "clinic-1")
+                == ["answer:clinic-1:referral.accepted,referral.declined,referral.received"])
+        #expect(Escalation.answeredItems(kind: "referral.completed", sender: "clinic-1").isEmpty)
+        #expect(Escalation.arms(kind: "referral.request", tracked: true))
+        #expect(!Escalation.arms(kind: "referral.request", tracked: false))
+        #expect(Escalation.arms(kind: "crisis.alert", tracked: false))
+    }
+
+    @Test func timestampsAreChinaTime() {
+        #expect(Escalation.timestamp(0) == "1970-01-01T08:00:00+08:00")
+        #expect(Escalation.timestamp(1_772_415_000_000) == "2026-03-02T09:30:00+08:00")
+    }
+
+    @Test func windowFiresInOrderAndAsksAgainWhenStaleOrPast() {
+        var window = DeadlineWindow()
+        #expect(window.needsRefill(now: 0))
+        func record(_ id: Int64, _ due: Int64) -> DeadlineRecord {
+            DeadlineRecord(
+                id: id, caseId: nil, item: "i", dueAt: due, level: 0, policy: "p", state: .open, createdAt: nil,
+                closedAt: nil, region: nil, agency: nil, risk: nil)
+        }
+        window.requested = true
+        window.stale = false
+        window.filled([record(1, 10), record(2, 20)], before: 100, limit: 1_000)
+        #expect(window.nextWakeup == 10)
+        #expect(!window.needsRefill(now: 50))
+        #expect(window.takeDue(now: 15)?.id == 1)
+        #expect(window.takeDue(now: 15) == nil)
+        window.noteSet(due: 500)
+        #expect(!window.stale)
+        window.noteSet(due: 50)
+        #expect(window.stale && window.needsRefill(now: 16))
+        #expect(DeadlineWindow().needsRefill(now: 0))
+        // A full window ends at its last due time.
+        window.filled([record(3, 30)], before: 100, limit: 1)
+        #expect(window.end == 30 && window.needsRefill(now: 30))
+    }
+}

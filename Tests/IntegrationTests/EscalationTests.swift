@@ -1,0 +1,173 @@
+import Foundation
+import ReferralClient
+import ReferralProtocol
+import Testing
+
+extension DaemonSuite {
+    /// Escalation timers through the real daemon (issue 4, "Escalation", "Durable timers"): an unanswered
+    /// referral request climbs the referring school's education chain (test-e, then the city bureau) as
+    /// `escalation.notice` messages from `referrald`, stops when the answer comes, survives a kill -9, and
+    /// keeps the policy it started with. Second-level policies; made-up data only.
+    @Suite("escalation")
+    struct EscalationTests {
+        /// Routine answers due in 2 s, a step every `repeatEvery`, at most three steps, continuous clock.
+        static func policy(answer: String = "2s", repeatEvery: String = "2s") -> String {
+            """
+            {"version": 1, "levels": {"routine": {"delivery": "off", "answer": "\(answer)", "repeat": "\(repeatEvery)",
+             "max_steps": 3, "clock": "continuous"},
+             "crisis": {"delivery": "off", "answer": "2s", "repeat": "2s", "max_steps": 1, "clock": "continuous",
+             "fan_out": true}}}
+            """
+        }
+
+        static func options(answer: String = "2s", repeatEvery: String = "2s") -> DaemonOptions {
+            var options = DaemonOptions()
+            // Raw nodes answer PINGs only while a test reads them: sessions must outlive the waits for timers.
+            options.heartbeatMs = 10_000
+            options.nodes.append(
+                TestNode(id: "test-city", agency: "education", kind: "city-bureau", division: "350100"))
+            options.escalationPolicy = policy(answer: answer, repeatEvery: repeatEvery)
+            return options
+        }
+
+        /// Waits for an escalation notice at `node`, ACKs it, returns it and its body.
+        func notice(_ node: RawNode, timeout: Duration = .seconds(10)) async throws -> (Deliver, [String: Any]) {
+            let deliver: Deliver = try await node.expect("DELIVER of an escalation.notice", timeout: timeout) {
+                if case .deliver(let deliver) = $0, deliver.kind == "escalation.notice" { return deliver }
+                return nil
+            }
+            try await node.send(.ack(Ack(seq: deliver.seq)))
+            let body = (try? JSONSerialization.jsonObject(with: Data(deliver.body))) as? [String: Any] ?? [:]
+            return (deliver, body)
+        }
+
+        /// Sends the referral request of `caseId` from test-a to test-b and lets test-b ACK its delivery.
+        func refer(_ h: Harness, _ a: RawNode, _ b: RawNode, _ id: String, caseId: String) async throws {
+            let answer = try await a.send(Made.send(id, to: ["test-b"], kind: "referral.request", caseId: caseId))
+            guard case .accepted = answer else { throw HarnessError("referral.request answered \(answer.name)") }
+            let deliver: Deliver = try await b.expect("DELIVER of the referral request") {
+                if case .deliver(let deliver) = $0, deliver.id == id { return deliver }
+                return nil
+            }
+            try await b.send(.ack(Ack(seq: deliver.seq)))
+        }
+
+        func overdueCases(_ h: Harness) async throws -> [String] {
+            let run = try await h.referralctl(["overdue", "--json", "--admin", h.daemon.admin])
+            guard run.status == 0,
+                let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any],
+                let items = object["overdue"] as? [[String: Any]]
+            else { throw HarnessError("referralctl overdue: exit \(run.status): \(run.stdout) \(run.stderr)") }
+            return items.compactMap { $0["case"] as? String }
+        }
+
+        @Test func overdueAnswerClimbsTheChainAndStopsWhenAnswered() async throws {
+            try await withDaemon(Self.options()) { h in
+                let (a, b, e, city) = (
+                    try h.raw("test-a"), try h.raw("test-b"), try h.raw("test-e"), try h.raw("test-city")
+                )
+                defer { for node in [a, b, e, city] { node.close() } }
+                for (node, id) in [(a, "test-a"), (b, "test-b"), (e, "test-e"), (city, "test-city")] {
+                    try await node.hello(id)
+                }
+                let caseId = Made.caseId()
+                try await refer(h, a, b, "test-a:esc-000001", caseId: caseId)
+
+                let (first, body1) = try await notice(e)
+                h.expect(first.from == "referrald", "level 1 came from \(first.from)")
+                h.expect(first.caseId == caseId, "level 1 names case \(first.caseId ?? "none")")
+                h.expect(body1["case_id"] as? String == caseId, "body: \(body1)")
+                h.expect(body1["level"] as? Int == 1, "level 1 body: \(body1)")
+                let overdue = body1["overdue"] as? [String: Any] ?? [:]
+                h.expect(
+                    overdue["party"] as? String == "test-b" && overdue["awaiting"] as? String == "answer", "\(overdue)")
+                h.expect(
+                    (overdue["message"] as? [String: Any])?["id"] as? String == "test-a:esc-000001", "\(overdue)")
+                h.expect((body1["chain"] as? [Any])?.isEmpty == true, "chain at level 1: \(body1)")
+                h.expect(body1["deadline"] is String && body1["next_escalation_at"] is String, "\(body1)")
+                h.expect(try await overdueCases(h).contains(caseId), "overdue does not list the case")
+
+                let (second, body2) = try await notice(city)
+                h.expect(second.from == "referrald" && second.caseId == caseId, "level 2: \(second.from)")
+                h.expect(body2["level"] as? Int == 2, "level 2 body: \(body2)")
+                h.expect(
+                    (body2["chain"] as? [[String: Any]])?.first?["notified"] as? [String] == ["test-e"], "\(body2)")
+
+                // The answer stops it: no third notice, and nothing overdue any more.
+                let answer = try await b.send(
+                    Made.send("test-b:esc-000001", to: ["test-a"], kind: "referral.received", caseId: caseId))
+                guard case .accepted = answer else { return h.fail("referral.received answered \(answer.name)") }
+                h.expect(!(try await overdueCases(h).contains(caseId)), "overdue still lists the answered case")
+                try await city.idle(for: .seconds(4))
+                h.expect(
+                    !city.queuedCommands.contains {
+                        if case .deliver(let d) = $0 { return d.kind == "escalation.notice" }
+                        return false
+                    }, "a notice came after the answer")
+                let trail = try await h.trail(sender: "referrald", id: first.id)
+                h.expect(!trail.isEmpty, "the notice has no trail")
+            }
+        }
+
+        /// A crisis alert without a case, unacknowledged: the notice fans out (every crisis agency's chain; here
+        /// only the education chain has a bureau) at crisis priority, naming no case.
+        @Test func unacknowledgedCrisisAlertFansOutAtCrisisPriority() async throws {
+            try await withDaemon(Self.options()) { h in
+                let (a, b, e) = (try h.raw("test-a"), try h.raw("test-b"), try h.raw("test-e"))
+                defer { for node in [a, b, e] { node.close() } }
+                for (node, id) in [(a, "test-a"), (b, "test-b"), (e, "test-e")] { try await node.hello(id) }
+                let answer = try await a.send(
+                    Made.send("test-a:crisis-000001", to: ["test-b"], kind: "crisis.alert", priority: .crisis))
+                guard case .accepted = answer else { return h.fail("crisis.alert answered \(answer.name)") }
+                let (deliver, body) = try await notice(e)
+                h.expect(
+                    deliver.priority == .crisis && deliver.caseId == nil, "\(deliver.priority) \(deliver.caseId ?? "")")
+                h.expect(body["case_id"] == nil && body["level"] as? Int == 1, "\(body)")
+                let overdue = body["overdue"] as? [String: Any] ?? [:]
+                h.expect(
+                    overdue["awaiting"] as? String == "acknowledgment" && overdue["kind"] as? String == "crisis.alert",
+                    "\(overdue)")
+            }
+        }
+
+        @Test func deadlineThatFellDueWhileDownFiresAfterRestart() async throws {
+            try await withDaemon(Self.options(answer: "3s")) { h in
+                let (a, b) = (try h.raw("test-a"), try h.raw("test-b"))
+                defer { for node in [a, b] { node.close() } }
+                try await a.hello("test-a")
+                try await b.hello("test-b")
+                let caseId = Made.caseId()
+                try await refer(h, a, b, "test-a:esc-000002", caseId: caseId)
+                try await h.daemon.kill9()
+                try await Task.sleep(for: .seconds(4))
+                try await h.daemon.start()
+                let e = try h.raw("test-e")
+                defer { e.close() }
+                try await e.hello("test-e")
+                let (deliver, body) = try await notice(e, timeout: .seconds(5))
+                h.expect(deliver.caseId == caseId && body["level"] as? Int == 1, "after restart: \(body)")
+            }
+        }
+
+        @Test func policyEditedWhileEscalatingKeepsTheRunningRepeat() async throws {
+            try await withDaemon(Self.options(repeatEvery: "3s")) { h in
+                let (a, b, e) = (try h.raw("test-a"), try h.raw("test-b"), try h.raw("test-e"))
+                defer { for node in [a, b, e] { node.close() } }
+                for (node, id) in [(a, "test-a"), (b, "test-b"), (e, "test-e")] { try await node.hello(id) }
+                let caseId = Made.caseId()
+                try await refer(h, a, b, "test-a:esc-000003", caseId: caseId)
+                _ = try await notice(e)
+                // The operator slows every repeat to an hour and restarts the broker.
+                try Data(Self.policy(repeatEvery: "1h").utf8).write(
+                    to: URL(fileURLWithPath: h.daemon.escalationPolicyPath))
+                _ = try await h.daemon.terminate()
+                try await h.daemon.start()
+                let city = try h.raw("test-city")
+                defer { city.close() }
+                try await city.hello("test-city")
+                let (_, body) = try await notice(city, timeout: .seconds(10))
+                h.expect(body["level"] as? Int == 2, "level 2 after the edit: \(body)")
+            }
+        }
+    }
+}
