@@ -195,6 +195,20 @@ enum CaseWrites {
                 throw DatabaseError(message: "closeDeadlines needs a closing state, not open")
             }
             let statement: Statement
+            guard let caseId else {
+                guard let item else {
+                    throw DatabaseError(message: "closeDeadlines without a case needs an item")
+                }
+                statement = try db.cachedStatement(
+                    sql: """
+                        UPDATE deadlines SET state = ?, closed_at = ?
+                        WHERE state = 0 AND case_id IS NULL AND item = ?
+                        """)
+                try statement.execute(arguments: [state.rawValue, at, item])
+                let count = db.changesCount
+                rows += count
+                return .closedDeadlines(count: count)
+            }
             if let item {
                 statement = try db.cachedStatement(
                     sql: """

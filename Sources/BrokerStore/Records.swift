@@ -127,8 +127,9 @@ public enum StoreOp: Sendable {
     case addDeadline(NewDeadline)
     /// Closes every OPEN deadline of the case with this item (every item when `item` is nil) as `state` (`.met`
     /// or `.cancelled`; `.open` fails the batch) at `at`. Result: `.closedDeadlines(count:)` (0 when none was
-    /// open).
-    case closeDeadlines(caseId: String, item: String?, state: DeadlineState, at: Int64)
+    /// open). With `caseId` nil it closes the open deadlines without a case that have this item (an item is
+    /// then required: a nil item fails the batch).
+    case closeDeadlines(caseId: String?, item: String?, state: DeadlineState, at: Int64)
     /// Fires the deadline only if it is still open (idempotent): marks it `.fired` and inserts `next`, or
     /// `.exhausted` when `next` is nil. Result: `.fired(nextId:)`, or `.notFired` (nothing written) if the
     /// deadline is unknown or no longer open (met, cancelled, or already fired).
@@ -139,7 +140,7 @@ public enum StoreOp: Sendable {
     case addDeadlineIfStored(NewDeadline)
     /// `.closeDeadlines`, but only when the nearest `.accept` before it in this batch stored its message (the
     /// answer that meets a deadline). Result: `.closedDeadlines(count:)` or `.none`.
-    case closeDeadlinesIfStored(caseId: String, item: String?, state: DeadlineState, at: Int64)
+    case closeDeadlinesIfStored(caseId: String?, item: String?, state: DeadlineState, at: Int64)
     /// Meets the open delivery deadline of message `seq` to `recipient` (item `delivery:<seq>:<recipient>`, in the
     /// message's case or without a case). Result: `.closedDeadlines(count:)`.
     case closeDeliveryDeadline(seq: Int64, recipient: String, at: Int64)

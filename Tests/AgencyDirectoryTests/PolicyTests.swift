@@ -32,6 +32,7 @@ struct PolicyTests {
         ("followup.visit", referrers),
         ("followup.closed", everyone),
         ("crisis.alert", everyone),
+        ("crisis.acknowledged", everyone),
         ("escalation.notice", []),
         ("referral.reopened", []),
         ("referral", []),

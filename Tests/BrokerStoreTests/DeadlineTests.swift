@@ -99,6 +99,26 @@ import Testing
         }
     }
 
+    @Test func closeWithoutCaseMeetsOnlyCaselessDeadlinesOfThatItem() throws {
+        try withStore { store, _ in
+            _ = try store.apply([
+                .addDeadline(deadline(nil, "answer:police-1:crisis.acknowledged", due: 10)),
+                .addDeadline(deadline(nil, "answer:hotline-1:crisis.acknowledged", due: 10)),
+                .addDeadline(deadline("c1", "answer:police-1:crisis.acknowledged", due: 10)),
+            ])
+            #expect(
+                try store.apply([
+                    .closeDeadlines(caseId: nil, item: "answer:police-1:crisis.acknowledged", state: .met, at: 5)
+                ]) == [.closedDeadlines(count: 1)])
+            #expect(try store.openDeadlines(caseId: "c1").count == 1)
+            #expect(try store.openDeadlineCount() == 2)
+            #expect(throws: BrokerStoreError.self) {
+                try store.apply([.closeDeadlines(caseId: nil, item: nil, state: .met, at: 6)])
+            }
+            #expect(try store.openDeadlineCount() == 2)
+        }
+    }
+
     @Test func aFailingOpRollsBackTheWholeBatch() throws {
         try withStore { (store: BrokerStore, _: String) throws in
             let error = #expect(throws: BrokerStoreError.self) {

@@ -130,6 +130,49 @@ extension DaemonSuite {
             }
         }
 
+        /// A crisis alert to two parties, acknowledged (`crisis.acknowledged`) by one of them: only the silent
+        /// party's acknowledgment escalates. With a case the acknowledgment meets its sender's item in that case;
+        /// without one, its sender's items of the alerts that had no case (1/RBP §7.3).
+        @Test(arguments: [true, false])
+        func crisisAcknowledgedStopsOnlyThatPartysEscalation(withCase: Bool) async throws {
+            try await withDaemon(Self.options()) { h in
+                let (a, b, d, e) = (try h.raw("test-a"), try h.raw("test-b"), try h.raw("test-d"), try h.raw("test-e"))
+                defer { for node in [a, b, d, e] { node.close() } }
+                for (node, id) in [(a, "test-a"), (b, "test-b"), (d, "test-d"), (e, "test-e")] {
+                    try await node.hello(id)
+                }
+                let caseId = withCase ? Made.caseId() : nil
+                let alert = try await a.send(
+                    Made.send(
+                        "test-a:crisis-ack-01", to: ["test-b", "test-d"], kind: "crisis.alert", caseId: caseId,
+                        priority: .crisis))
+                guard case .accepted = alert else { return h.fail("crisis.alert answered \(alert.name)") }
+                let body = Array(
+                    (#"{"acknowledged_at":"2026-03-20T10:49:00+08:00","response":"responding-now","#
+                        + #""responder_contact":{"unit":"Duty desk (made up)","phone":"0591-44444444"}}"#).utf8)
+                let ack = try await b.send(
+                    Made.send(
+                        "test-b:crisis-ack-01", to: ["test-a"], kind: "crisis.acknowledged", caseId: caseId,
+                        priority: .crisis, body: body))
+                guard case .accepted = ack else { return h.fail("crisis.acknowledged answered \(ack.name)") }
+
+                let (deliver, notice) = try await notice(e)
+                let overdue = notice["overdue"] as? [String: Any] ?? [:]
+                h.expect(deliver.caseId == caseId, "the notice names case \(deliver.caseId ?? "none")")
+                h.expect(
+                    overdue["party"] as? String == "test-d" && overdue["awaiting"] as? String == "acknowledgment",
+                    "\(overdue)")
+                // test-b acknowledged: no notice about it follows.
+                try await e.idle(for: .seconds(4))
+                let late = e.queuedCommands.compactMap { command -> String? in
+                    guard case .deliver(let d) = command, d.kind == "escalation.notice" else { return nil }
+                    let object = (try? JSONSerialization.jsonObject(with: Data(d.body))) as? [String: Any]
+                    return (object?["overdue"] as? [String: Any])?["party"] as? String
+                }
+                h.expect(!late.contains("test-b"), "the acknowledging party escalated anyway: \(late)")
+            }
+        }
+
         @Test func deadlineThatFellDueWhileDownFiresAfterRestart() async throws {
             try await withDaemon(Self.options(answer: "3s")) { h in
                 let (a, b) = (try h.raw("test-a"), try h.raw("test-b"))

@@ -101,6 +101,10 @@ import Testing
                 path: "transferred_to", rule: "is required when the reason is transferred and not allowed otherwise")
         ),
         (.crisisAlert, .structure, .malformed(path: "mandatory_report", problem: "is missing")),
+        (
+            .crisisAcknowledged, .structure,
+            .malformed(path: "response", problem: "has a value outside its grammar or code list")
+        ),
         (.escalationNotice, .unknownMember, .unexpectedMember(path: "child_ref")),
     ]
 
@@ -159,13 +163,13 @@ import Testing
 
     // MARK: - Kinds and files
 
-    @Test func fourteenKindsEachWithASchema() {
-        #expect(BusinessKind.allCases.count == 14)
+    @Test func fifteenKindsEachWithASchema() {
+        #expect(BusinessKind.allCases.count == 15)
         for kind in BusinessKind.allCases {
             let schema = Self.business.appendingPathComponent("schemas/\(kind.wireName).schema.json").path
             #expect(FileManager.default.fileExists(atPath: schema), "\(kind)")
             #expect(Identifiers.isValidKind(kind.wireName))
-            #expect(kind.requiresCase == (kind != .crisisAlert))
+            #expect(kind.requiresCase == (kind != .crisisAlert && kind != .crisisAcknowledged))
         }
         #expect(BusinessKind(rawValue: "referral.no-show") == .referralNoShow)
         #expect(BusinessKind(rawValue: "followup.visit") == .followUpVisit)

@@ -43,6 +43,7 @@ KINDS = [
     "followup.visit",
     "followup.closed",
     "crisis.alert",
+    "crisis.acknowledged",
     "escalation.notice",
 ]
 SHARED = ["common"]

@@ -11,6 +11,7 @@ extension Policy {
     /// | discharge | discharge.notice | health |
     /// | followup-visit | followup.visit | education, civil-affairs, youth-league, womens-federation, health |
     /// | followup-closed | followup.closed | anyone (the plan owner may be any agency) |
+    /// | crisis-ack | crisis.acknowledged | anyone (each party acknowledges the alert it received) |
     ///
     /// Any other kind is denied.
     public static let `default`: Policy = {
@@ -30,6 +31,7 @@ extension Policy {
             Rule(name: "discharge", kinds: ["discharge.notice"], from: ["health"]),
             Rule(name: "followup-visit", kinds: ["followup.visit"], from: referrers),
             Rule(name: "followup-closed", kinds: ["followup.closed"], from: ["*"]),
+            Rule(name: "crisis-ack", kinds: ["crisis.acknowledged"], from: ["*"]),
         ]
         do {
             return try Policy(rules: rules)

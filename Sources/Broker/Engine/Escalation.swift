@@ -186,6 +186,10 @@ enum Escalation {
     /// police, civil affairs, education and the hotline).
     static let crisisAgencies: [Agency] = [.publicSecurity, .civilAffairs, .education, .youthLeague]
 
+    /// The kind by which each party of a crisis alert acknowledges it (`Answers`: it meets that party's
+    /// answer deadline of the alert).
+    static let acknowledgment = "crisis.acknowledged"
+
     /// The kinds whose acceptance sets deadlines: a tracked referral request and a crisis alert.
     static func arms(kind: String, tracked: Bool) -> Bool {
         (kind == "referral.request" && tracked) || kind == "crisis.alert"

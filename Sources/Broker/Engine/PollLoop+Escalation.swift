@@ -90,6 +90,12 @@ extension PollLoop {
                 // Completed, failed or cancelled: nothing in the case is awaited any more.
                 closes.append(DeadlineClose(caseId: caseId, item: nil, state: .cancelled))
             }
+        } else if kind == Escalation.acknowledgment {
+            // A crisis acknowledgment without a case meets its sender's acknowledgment of every open crisis
+            // alert without a case (1/RBP §7.3): it names no alert, and each party acknowledges for itself.
+            for item in Escalation.answeredItems(kind: kind, sender: node) {
+                closes.append(DeadlineClose(caseId: nil, item: item, state: .met))
+            }
         }
         return (set, closes)
     }

@@ -27,7 +27,8 @@ struct PendingAccept: Sendable {
 }
 
 struct DeadlineClose: Sendable, Hashable {
-    var caseId: String
+    /// Nil: deadlines without a case (a case-less crisis alert's acknowledgments), then `item` is set.
+    var caseId: String?
     var item: String?
     var state: DeadlineState
 }

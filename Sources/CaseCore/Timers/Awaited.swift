@@ -84,9 +84,9 @@ public enum Answers {
     /// | `referral.request` | `referral.received`, `referral.accepted`, `referral.declined` |
     /// | `crisis.alert` | `crisis.acknowledged` |
     ///
-    /// `crisis.acknowledged` is not yet among the brief's kinds: the brief asks for each party's
-    /// acknowledgment of a crisis alert within 15 minutes but names no message for it, so this
-    /// table names one for the protocol to add. Every other kind awaits no business answer.
+    /// `crisis.acknowledged` is not among the brief's kinds: the brief asks for each party's
+    /// acknowledgment of a crisis alert within 15 minutes but names no message for it, so the
+    /// protocol adds one (protocols/business §7.3). Every other kind awaits no business answer.
     public static let table: [String: Set<String>] = [
         "referral.request": ["referral.received", "referral.accepted", "referral.declined"],
         "crisis.alert": ["crisis.acknowledged"],

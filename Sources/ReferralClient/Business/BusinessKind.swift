@@ -17,6 +17,7 @@ public enum BusinessKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
     case followUpVisit = "followup.visit"
     case followUpClosed = "followup.closed"
     case crisisAlert = "crisis.alert"
+    case crisisAcknowledged = "crisis.acknowledged"
     case escalationNotice = "escalation.notice"
 
     /// The wire name, e.g. `referral.no-show`.
@@ -24,9 +25,10 @@ public enum BusinessKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
     public var description: String { rawValue }
 
     /// Whether a message of this kind must carry a case id in its header. Every kind but `crisis.alert`
-    /// does; an `escalation.notice` about a crisis alert that had no case has none either (see
-    /// `BusinessBody.requiresCase`).
-    public var requiresCase: Bool { self != .crisisAlert }
+    /// and `crisis.acknowledged` does (an acknowledgment carries the alert's case, and none when the
+    /// alert had none); an `escalation.notice` about a crisis alert that had no case has none either
+    /// (see `BusinessBody.requiresCase`).
+    public var requiresCase: Bool { self != .crisisAlert && self != .crisisAcknowledged }
 
     /// The Swift type of the body.
     public var bodyType: any BusinessBody.Type {
@@ -44,6 +46,7 @@ public enum BusinessKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
         case .followUpVisit: FollowUpVisit.self
         case .followUpClosed: FollowUpClosed.self
         case .crisisAlert: CrisisAlert.self
+        case .crisisAcknowledged: CrisisAcknowledged.self
         case .escalationNotice: EscalationNotice.self
         }
     }

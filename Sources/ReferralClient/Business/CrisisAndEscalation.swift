@@ -210,3 +210,46 @@ public struct EscalationStep: Codable, Sendable, Hashable {
         self.at = at
     }
 }
+
+/// `crisis.acknowledged`: a party that received a crisis alert says that a person has taken it up and what it
+/// does. It goes back to the alert's sender, in the alert's case (none when the alert had none), at priority
+/// crisis; the broker counts it as that party's acknowledgment and stops that party's escalation only
+/// (1/RBP §7.3, deadlines and escalation).
+public struct CrisisAcknowledged: BusinessBody {
+    public static let kind = BusinessKind.crisisAcknowledged
+
+    /// The alert as the acknowledging party files it, if it has a reference for it.
+    public var alertRef: RecordReference?
+    public var acknowledgedAt: Timestamp
+    public var response: CrisisResponse
+    /// Whom the reporter or the other parties call about the response.
+    public var responderContact: Contact
+    /// At most 500 characters.
+    public var note: String?
+
+    public init(
+        alertRef: RecordReference? = nil, acknowledgedAt: Timestamp, response: CrisisResponse,
+        responderContact: Contact, note: String? = nil
+    ) {
+        self.alertRef = alertRef
+        self.acknowledgedAt = acknowledgedAt
+        self.response = response
+        self.responderContact = responderContact
+        self.note = note
+    }
+
+    public var requiredPriority: Priority? { .crisis }
+
+    public func validate() throws(BusinessBodyError) {
+        try Rule.check((note?.count ?? 0) <= 500, "note", "must be at most 500 characters")
+    }
+}
+
+/// What the acknowledging party does about a crisis alert.
+public enum CrisisResponse: String, Codable, Sendable, Hashable, CaseIterable {
+    case respondingNow = "responding-now"
+    case contactingReporter = "contacting-reporter"
+    case alreadyOnScene = "already-on-scene"
+    case passedToCompetentUnit = "passed-to-competent-unit"
+    case monitoring
+}

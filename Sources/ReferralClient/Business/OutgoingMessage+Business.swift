@@ -30,7 +30,7 @@ extension OutgoingMessage {
     }
 }
 
-/// A decoded business body of any of the 14 kinds.
+/// A decoded business body of any of the 15 kinds.
 public enum AnyBusinessBody: Sendable, Hashable {
     case referralRequest(ReferralRequest)
     case referralReceived(ReferralReceived)
@@ -45,6 +45,7 @@ public enum AnyBusinessBody: Sendable, Hashable {
     case followUpVisit(FollowUpVisit)
     case followUpClosed(FollowUpClosed)
     case crisisAlert(CrisisAlert)
+    case crisisAcknowledged(CrisisAcknowledged)
     case escalationNotice(EscalationNotice)
 
     /// Decodes `body` as the body of `kind` (a wire name), strictly by default (`BusinessCoding.decode`).
@@ -78,6 +79,8 @@ public enum AnyBusinessBody: Sendable, Hashable {
         case .followUpClosed:
             return .followUpClosed(try BusinessCoding.decode(FollowUpClosed.self, from: body, strict: strict))
         case .crisisAlert: return .crisisAlert(try BusinessCoding.decode(CrisisAlert.self, from: body, strict: strict))
+        case .crisisAcknowledged:
+            return .crisisAcknowledged(try BusinessCoding.decode(CrisisAcknowledged.self, from: body, strict: strict))
         case .escalationNotice:
             return .escalationNotice(try BusinessCoding.decode(EscalationNotice.self, from: body, strict: strict))
         }
@@ -98,6 +101,7 @@ public enum AnyBusinessBody: Sendable, Hashable {
         case .followUpVisit: .followUpVisit
         case .followUpClosed: .followUpClosed
         case .crisisAlert: .crisisAlert
+        case .crisisAcknowledged: .crisisAcknowledged
         case .escalationNotice: .escalationNotice
         }
     }
