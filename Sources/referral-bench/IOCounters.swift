@@ -92,7 +92,7 @@ struct IOProbe {
     static func start(adminEndpoint: String, brokerPid: Int32) async throws -> IOProbe {
         IOProbe(
             adminEndpoint: adminEndpoint, brokerPid: brokerPid,
-            before: try await AdminClient.status(endpoint: adminEndpoint), syncsBefore: SyncCounter.count,
+            before: try await BrokerStatus.fetch(endpoint: adminEndpoint), syncsBefore: SyncCounter.count,
             brokerCPUBefore: cpuSeconds(pid: brokerPid), nodesCPUBefore: cpuSeconds(pid: getpid()),
             machineCPUBefore: machineCPUSeconds(), startNanos: Clocks.monotonicNanos())
     }
@@ -138,10 +138,10 @@ struct IOProbe {
                 Self.machineCPUSeconds()
             )
         let deadline = ContinuousClock.now + timeout
-        var last = try await AdminClient.status(endpoint: adminEndpoint)
+        var last = try await BrokerStatus.fetch(endpoint: adminEndpoint)
         while true {
             try await Task.sleep(for: .milliseconds(250))
-            let now = try await AdminClient.status(endpoint: adminEndpoint)
+            let now = try await BrokerStatus.fetch(endpoint: adminEndpoint)
             let settled = now.storeTransactions == last.storeTransactions && (!untilQuiet || now.isQuiet)
             last = now
             if settled { break }

@@ -1,6 +1,16 @@
 import ArgumentParser
 import Foundation
+import ReferralClient
 import ReferralProtocol
+
+/// An ADMIN-1 reply with its JSON body parsed.
+struct AdminAnswer: Sendable {
+    /// true for OK, false for ERROR.
+    var ok: Bool
+    /// Frame 3 as received.
+    var raw: [UInt8]
+    var json: JSONValue
+}
 
 /// `--admin` and `--json` of the commands that ask the broker's admin endpoint.
 struct AdminOptions: ParsableArguments {
@@ -37,24 +47,35 @@ struct AdminOptions: ParsableArguments {
 
     /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
     /// there is no answer.
-    func request(_ command: String, _ arguments: JSONValue) async throws -> AdminReply {
+    func request(_ command: String, _ arguments: JSONValue) async throws -> AdminAnswer {
         let reply = try await Self.request(endpoint: endpoint, command, arguments)
         if json { Output.line(String(decoding: reply.raw, as: UTF8.self)) }
         return reply
     }
 
     /// One request to `endpoint`; reports a missing answer and exits 2.
-    static func request(endpoint: String, _ command: String, _ arguments: JSONValue) async throws -> AdminReply {
+    static func request(endpoint: String, _ command: String, _ arguments: JSONValue) async throws -> AdminAnswer {
         do {
-            return try await AdminClient.request(endpoint: endpoint, command: command, arguments: arguments)
+            let reply = try await AdminConnection(endpoint: endpoint).request(
+                command, arguments: JSONWriter.encode(arguments))
+            return try parse(reply, endpoint: endpoint)
         } catch {
             Output.error("referralctl: \(error)")
             throw Exit.unreachable
         }
     }
 
+    private static func parse(_ reply: AdminReply, endpoint: String) throws -> AdminAnswer {
+        do throws(JSONError) {
+            let json = try JSONReader.parse(reply.json, maxDepth: 32)
+            return AdminAnswer(ok: reply.ok, raw: reply.json, json: json)
+        } catch {
+            throw AdminFailure.malformedReply(endpoint: endpoint, detail: "frame 3 is not JSON (\(error))")
+        }
+    }
+
     /// "referralctl: the broker answered CODE: reason" on stderr.
-    static func reportError(_ reply: AdminReply) {
+    static func reportError(_ reply: AdminAnswer) {
         let code = reply.json["code"]?.stringValue ?? "ERROR"
         let reason = reply.json["reason"]?.stringValue ?? ""
         Output.error("referralctl: the broker answered \(code): \(reason)")

@@ -57,7 +57,7 @@ extension DaemonSuite {
                 h.expect(
                     broken.stdout.contains("record \(target)"),
                     "referralctl audit verify does not name record \(target): \(broken.stdout)")
-                let reply = try await AdminProbe.request(endpoint: h.daemon.admin, command: "AUDIT-VERIFY")
+                let reply = try await h.admin("AUDIT-VERIFY")
                 h.expect(
                     reply.object["intact"] as? Bool == false && reply.object["at_id"] as? Int == target,
                     "AUDIT-VERIFY answered \(reply.object)")

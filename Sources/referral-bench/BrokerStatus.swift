@@ -1,6 +1,5 @@
 import Foundation
-// ZeroMQ comes with ReferralClient (the bench target does not list it itself).
-import ZeroMQ
+import ReferralClient
 
 /// The figures of one admin STATUS reply (protocols/ADMIN-1.md) the bench uses.
 struct BrokerStatus: Sendable {
@@ -23,40 +22,19 @@ struct BrokerStatus: Sendable {
     var isQuiet: Bool {
         nodes.allSatisfy { $0.pending == 0 && $0.inFlight == 0 && $0.receiptsPending == 0 }
     }
-}
 
-/// ADMIN-1 over a DEALER socket: ["RBA\x01", "STATUS", "{}"] -> ["RBA\x01", "OK", JSON].
-enum AdminClient {
-    static let signature: [UInt8] = [0x52, 0x42, 0x41, 0x01]
-
-    static func status(endpoint: String) async throws -> BrokerStatus {
-        try await onThread("referral-bench admin") { try statusBlocking(endpoint: endpoint) }
-    }
-
-    private static func statusBlocking(endpoint: String) throws -> BrokerStatus {
-        let context = try ZMQContext()
-        defer { context.terminate() }
-        let socket = try ZMQSocket(context: context, type: .dealer)
-        defer { socket.close() }
-        try socket.setLinger(milliseconds: 0)
-        try socket.setReceiveTimeout(milliseconds: 5_000)
-        try socket.setSendTimeout(milliseconds: 5_000)
-        try socket.connect(endpoint)
-        guard try socket.send([signature, Array("STATUS".utf8), Array("{}".utf8)], dontWait: false) else {
-            throw BenchError("admin STATUS to \(endpoint): cannot send")
+    /// One admin STATUS request (protocols/ADMIN-1.md) to `endpoint`.
+    static func fetch(endpoint: String) async throws -> BrokerStatus {
+        let reply: AdminReply
+        do {
+            reply = try await AdminConnection(endpoint: endpoint).request("STATUS")
+        } catch {
+            throw BenchError("admin STATUS to \(endpoint): \(error)")
         }
-        guard let reply = try socket.receive(dontWait: false) else {
-            throw BenchError("admin STATUS to \(endpoint): no reply within 5 s")
+        guard reply.ok else {
+            throw BenchError("admin STATUS to \(endpoint): ERROR \(String(decoding: reply.json, as: UTF8.self))")
         }
-        let frames = reply.frames
-        guard frames.count == 3, frames[0] == signature else {
-            throw BenchError("admin STATUS to \(endpoint): malformed reply (\(frames.count) frames)")
-        }
-        let verdict = String(decoding: frames[1], as: UTF8.self)
-        guard verdict == "OK" else {
-            throw BenchError("admin STATUS to \(endpoint): \(verdict) \(String(decoding: frames[2], as: UTF8.self))")
-        }
-        guard let object = try JSONSerialization.jsonObject(with: Data(frames[2])) as? [String: Any],
+        guard let object = try JSONSerialization.jsonObject(with: Data(reply.json)) as? [String: Any],
             let broker = object["broker"] as? [String: Any]
         else { throw BenchError("admin STATUS to \(endpoint): the reply is not the expected JSON object") }
         guard let transactions = broker["store_transactions"] as? Int,

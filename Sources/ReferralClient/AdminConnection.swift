@@ -1,22 +1,26 @@
 import Foundation
-import ReferralProtocol
 import ZeroMQ
 
-/// The reply to an ADMIN-1 request.
-struct AdminReply: Sendable {
+/// The reply to an ADMIN-1 request (protocols/ADMIN-1.md).
+public struct AdminReply: Sendable {
     /// true for OK, false for ERROR.
-    var ok: Bool
-    /// Frame 3 as received.
-    var raw: [UInt8]
-    var json: JSONValue
+    public var ok: Bool
+    /// Frame 3 (the JSON body) as received.
+    public var json: [UInt8]
+
+    public init(ok: Bool, json: [UInt8]) {
+        self.ok = ok
+        self.json = json
+    }
 }
 
-enum AdminFailure: Error, CustomStringConvertible {
+/// Why an ADMIN-1 request got no reply.
+public enum AdminFailure: Error, CustomStringConvertible, Sendable {
     case noAnswer(endpoint: String)
     case socket(endpoint: String, detail: String)
     case malformedReply(endpoint: String, detail: String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .noAnswer(let endpoint):
             "no answer from the broker's admin endpoint \(endpoint): is referrald running?"
@@ -28,26 +32,41 @@ enum AdminFailure: Error, CustomStringConvertible {
     }
 }
 
-/// One ADMIN-1 request on a DEALER (protocols/ADMIN-1.md): [RBA\x01, COMMAND, JSON] → [RBA\x01, OK|ERROR, JSON].
-/// The socket lives on a thread of its own, so nothing blocks Swift's cooperative pool.
-enum AdminClient {
-    static let signature: [UInt8] = [0x52, 0x42, 0x41, 0x01]
-    static let timeoutMilliseconds = 5000
+/// The operators' admin endpoint of a broker (protocols/ADMIN-1.md): one request per call on a fresh DEALER,
+/// [RBA\x01, COMMAND, JSON] → [RBA\x01, OK|ERROR, JSON]. The socket lives on a thread of its own, so nothing
+/// blocks Swift's cooperative pool.
+public struct AdminConnection: Sendable {
+    public static let signature: [UInt8] = [0x52, 0x42, 0x41, 0x01]
 
-    static func request(endpoint: String, command: String, arguments: JSONValue) async throws -> AdminReply {
+    public let endpoint: String
+
+    public init(endpoint: String) {
+        self.endpoint = endpoint
+    }
+
+    /// Sends `command` with the JSON body `arguments` and waits up to `timeout` for the reply, OK or ERROR.
+    /// Throws `AdminFailure`.
+    public func request(
+        _ command: String, arguments: [UInt8] = Array("{}".utf8), timeout: Duration = .seconds(5)
+    ) async throws -> AdminReply {
+        let endpoint = endpoint
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
         let result: Result<AdminReply, AdminFailure> = await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: exchange(endpoint: endpoint, command: command, arguments: arguments))
+                continuation.resume(
+                    returning: Self.exchange(
+                        endpoint: endpoint, command: command, arguments: arguments, timeoutMilliseconds: milliseconds))
             }
-            thread.name = "referralctl admin"
+            thread.name = "admin \(command)"
             thread.start()
         }
         return try result.get()
     }
 
-    private static func exchange(endpoint: String, command: String, arguments: JSONValue) -> Result<
-        AdminReply, AdminFailure
-    > {
+    private static func exchange(
+        endpoint: String, command: String, arguments: [UInt8], timeoutMilliseconds: Int
+    ) -> Result<AdminReply, AdminFailure> {
         do {
             let context = try ZMQContext()
             defer { context.terminate() }
@@ -55,7 +74,7 @@ enum AdminClient {
             defer { socket.close() }
             try socket.setLinger(milliseconds: 0)
             try socket.connect(endpoint)
-            let request = [signature, Array(command.utf8), JSONWriter.encode(arguments)]
+            let request = [signature, Array(command.utf8), arguments]
             let deadline = monotonicMilliseconds() + timeoutMilliseconds
             var sent = false
             while true {
@@ -83,12 +102,7 @@ enum AdminClient {
         guard status == "OK" || status == "ERROR" else {
             return .failure(.malformedReply(endpoint: endpoint, detail: "frame 2 is neither OK nor ERROR"))
         }
-        do throws(JSONError) {
-            let json = try JSONReader.parse(frames[2], maxDepth: 32)
-            return .success(AdminReply(ok: status == "OK", raw: frames[2], json: json))
-        } catch {
-            return .failure(.malformedReply(endpoint: endpoint, detail: "frame 3 is not JSON (\(error))"))
-        }
+        return .success(AdminReply(ok: status == "OK", json: frames[2]))
     }
 
     private static func monotonicMilliseconds() -> Int {
