@@ -207,8 +207,17 @@ final class StoreWorker: Sendable {
                     out.append(.fired(deadlineId: fire.request.deadlineId, fired: false, nextDue: nil))
                 }
                 if !persists.isEmpty {
-                    queue.withLock { $0.requests.insert(contentsOf: persists, at: 0) }
-                    Thread.sleep(forTimeInterval: 0.2)
+                    if queue.withLock({ $0.stopping }) {
+                        // Retrying forever would keep a stopping broker from exiting (a full disk stays
+                        // full). Settlements not written are redone after restart: unacknowledged
+                        // deliveries are sent again and the nodes' inboxes drop the duplicates.
+                        logger.error(
+                            "stopping with settlements not written; they are redone after restart",
+                            metadata: ["count": "\(persists.count)"])
+                    } else {
+                        queue.withLock { $0.requests.insert(contentsOf: persists, at: 0) }
+                        Thread.sleep(forTimeInterval: 0.2)
+                    }
                 }
             }
         }
