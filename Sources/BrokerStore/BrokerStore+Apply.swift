@@ -138,10 +138,10 @@ private struct Batch {
             try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
             rows += 1
             return .none
-        case .upsertCaseIfStored:
+        case .upsertCaseIfStored, .meetFollowUpVisitIfStored, .closeFollowUpIfStored:
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
-        case .upsertCase, .addDeadline, .closeDeadlines, .closeDeliveryDeadline:
+        case .upsertCase, .addDeadline, .closeDeadlines, .closeDeliveryDeadline, .meetFollowUpVisit, .closeFollowUp:
             return try CaseWrites.apply(op, db, rows: &rows)
         }
     }

@@ -50,7 +50,13 @@ extension BrokerStore {
         guard limit > 0 else { return [] }
         // An open row at level 1 or above is the next step of an item whose first deadline has passed:
         // late now, whatever the due time of that next step.
-        var sql = "SELECT \(DeadlineRows.columns) FROM deadlines WHERE state = 0 AND (due_at <= ? OR level > 0)"
+        // Two index ranges (due now, on `deadlines_open_due`; a later level, on `deadlines_open_escalated`) in
+        // one subquery, so that neither scans every open row.
+        var sql = """
+            SELECT \(DeadlineRows.columns) FROM deadlines WHERE id IN (
+                SELECT id FROM deadlines WHERE state = 0 AND due_at <= ?
+                UNION SELECT id FROM deadlines WHERE state = 0 AND level > 0)
+            """
         var arguments: StatementArguments = [now]
         if let regionPrefix, !regionPrefix.isEmpty {
             // Not LIKE: that is case-insensitive and gives '%' and '_' a meaning.
@@ -145,7 +151,7 @@ extension BrokerStore {
 
 private enum DeadlineRows {
     static let columns =
-        "id, case_id, item, due_at, level, policy, state, created_at, closed_at, region, agency, risk"
+        "id, case_id, item, due_at, level, policy, state, created_at, closed_at, region, agency, risk, closers"
 
     static func fetch(_ statement: Statement, arguments: StatementArguments) throws -> [DeadlineRecord] {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
@@ -159,7 +165,7 @@ private enum DeadlineRows {
                 DeadlineRecord(
                     id: row[0], caseId: row[1], item: row[2], dueAt: row[3], level: row[4], policy: row[5],
                     state: state, createdAt: row[7], closedAt: row[8], region: row[9], agency: row[10],
-                    risk: row[11]))
+                    risk: row[11], closers: (row[12] as String?).map(CaseWrites.closers(of:))))
         }
         return result
     }
@@ -224,6 +230,15 @@ enum CaseWrites {
             let count = db.changesCount
             rows += count
             return .closedDeadlines(count: count)
+        case .meetFollowUpVisit(let caseId, let party, let at),
+            .meetFollowUpVisitIfStored(let caseId, let party, let at):
+            let count = try meetFollowUpVisit(caseId: caseId, party: party, at: at, db)
+            rows += count
+            return .closedDeadlines(count: count)
+        case .closeFollowUp(let caseId, let closer, let at), .closeFollowUpIfStored(let caseId, let closer, let at):
+            let count = try closeFollowUp(caseId: caseId, closer: closer, at: at, db)
+            rows += count
+            return .closedDeadlines(count: count)
         case .closeDeliveryDeadline(let seq, let recipient, let at):
             let statement = try db.cachedStatement(
                 sql: """
@@ -253,13 +268,47 @@ enum CaseWrites {
     private static func insert(_ deadline: NewDeadline, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO deadlines (case_id, item, due_at, level, policy, created_at, region, agency, risk)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO deadlines (case_id, item, due_at, level, policy, created_at, region, agency, risk, closers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try statement.execute(arguments: [
             deadline.caseId, deadline.item, deadline.dueAt, deadline.level, deadline.policy, deadline.createdAt,
-            deadline.region, deadline.agency, deadline.risk,
+            deadline.region, deadline.agency, deadline.risk, deadline.closers.map { $0.joined(separator: ",") },
         ])
         return db.lastInsertedRowID
+    }
+
+    /// The `closers` column read back (node ids contain no ",").
+    static func closers(of text: String) -> [String] {
+        text.split(separator: ",").map(String.init)
+    }
+
+    /// Meets the earliest open follow-up visit `party` owes in the case (visit items `visit:N:party`; the
+    /// lowest N, then the oldest row: FollowUpProgress's rule, an early or late visit meets the oldest
+    /// promise). The case's open rows are few and found through `deadlines_open_case`.
+    static func meetFollowUpVisit(caseId: String, party: String, at: Int64, _ db: Database) throws -> Int {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE deadlines SET state = 1, closed_at = ?
+                WHERE id = (
+                    SELECT id FROM deadlines
+                    WHERE state = 0 AND case_id = ? AND item LIKE 'visit:%' AND substr(item, -length(?) - 1) = ':' || ?
+                    ORDER BY CAST(substr(item, 7, instr(substr(item, 7), ':') - 1) AS INTEGER), id
+                    LIMIT 1)
+                """)
+        try statement.execute(arguments: [at, caseId, party, party])
+        return db.changesCount
+    }
+
+    /// Cancels the case's open follow-up visit deadlines that `closer` may end (it is in their `closers`).
+    static func closeFollowUp(caseId: String, closer: String, at: Int64, _ db: Database) throws -> Int {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE deadlines SET state = 4, closed_at = ?
+                WHERE state = 0 AND case_id = ? AND item LIKE 'visit:%'
+                  AND instr(',' || closers || ',', ',' || ? || ',') > 0
+                """)
+        try statement.execute(arguments: [at, caseId, closer])
+        return db.changesCount
     }
 }

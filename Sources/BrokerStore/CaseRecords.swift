@@ -68,11 +68,15 @@ public struct NewDeadline: Sendable, Hashable {
     public var agency: String?
     /// Risk level name (for `overdue` filters).
     public var risk: String?
+    /// Follow-up visits only: the nodes whose `followup.closed` ends this deadline (see
+    /// `StoreOp.closeFollowUpIfStored`).
+    public var closers: [String]?
 
     public init(
         caseId: String?, item: String, dueAt: Int64, level: Int = 0, policy: String, createdAt: Int64? = nil,
-        region: String? = nil, agency: String? = nil, risk: String? = nil
+        region: String? = nil, agency: String? = nil, risk: String? = nil, closers: [String]? = nil
     ) {
+        self.closers = closers
         self.caseId = caseId
         self.item = item
         self.dueAt = dueAt
@@ -101,11 +105,15 @@ public struct DeadlineRecord: Sendable, Hashable {
     public var region: String?
     public var agency: String?
     public var risk: String?
+    /// Follow-up visits only: who may end it with `followup.closed`.
+    public var closers: [String]?
 
     public init(
         id: Int64, caseId: String?, item: String, dueAt: Int64, level: Int, policy: String, state: DeadlineState,
-        createdAt: Int64?, closedAt: Int64?, region: String?, agency: String?, risk: String?
+        createdAt: Int64?, closedAt: Int64?, region: String?, agency: String?, risk: String?,
+        closers: [String]? = nil
     ) {
+        self.closers = closers
         self.id = id
         self.caseId = caseId
         self.item = item

@@ -144,6 +144,18 @@ public enum StoreOp: Sendable {
     /// Meets the open delivery deadline of message `seq` to `recipient` (item `delivery:<seq>:<recipient>`, in the
     /// message's case or without a case). Result: `.closedDeadlines(count:)`.
     case closeDeliveryDeadline(seq: Int64, recipient: String, at: Int64)
+    /// Meets the earliest open follow-up visit that `party` owes in the case (items `visit:N:party`, lowest N
+    /// first). Result: `.closedDeadlines(count:)` (0 or 1).
+    case meetFollowUpVisit(caseId: String, party: String, at: Int64)
+    /// `.meetFollowUpVisit`, but only when the nearest `.accept` before it in this batch stored its message (a
+    /// `followup.visit`). Result: `.closedDeadlines(count:)` or `.none`.
+    case meetFollowUpVisitIfStored(caseId: String, party: String, at: Int64)
+    /// Cancels every open follow-up visit deadline of the case whose `closers` include `closer` (the plan ends).
+    /// Result: `.closedDeadlines(count:)`.
+    case closeFollowUp(caseId: String, closer: String, at: Int64)
+    /// `.closeFollowUp`, but only when the nearest `.accept` before it in this batch stored its message (a
+    /// `followup.closed`). Result: `.closedDeadlines(count:)` or `.none`.
+    case closeFollowUpIfStored(caseId: String, closer: String, at: Int64)
     /// `.accept`, but only when the nearest `.fireDeadline` before it in this batch fired (an escalation notice
     /// goes only if its deadline was still open). Result: `.accept(_)` or `.none`.
     case acceptIfFired(NewMessage)

@@ -148,6 +148,16 @@ enum Schema {
                     CREATE INDEX deadlines_open_case ON deadlines(case_id) WHERE state = 0;
                     """)
         }
+        // Follow-up plans (issue 4): `closers` lists the nodes whose `followup.closed` ends a visit deadline
+        // (the notice's sender and the plan's owner), comma-separated; NULL for every other deadline.
+        // `deadlines_open_escalated` lets OVERDUE find open rows of a later level without scanning the open rows.
+        migrator.registerMigration("v4-followup") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deadlines ADD COLUMN closers TEXT;
+                    CREATE INDEX deadlines_open_escalated ON deadlines(due_at, id) WHERE state = 0 AND level > 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -289,7 +289,9 @@ final class ConnectionLoop {
             }
             guard let row = scheduler.nextToSend(window: session.window, now: now) else { return }
             let command = Command.send(
-                Send(id: row.id, to: row.to, kind: row.kind, caseId: row.caseId, priority: row.priority, body: row.body)
+                Send(
+                    id: row.id, to: row.to, kind: row.kind, caseId: row.caseId, priority: row.priority, body: row.body,
+                    followUp: row.followUp)
             )
             if !send(command) {
                 scheduler.markUnsent(row.id)

@@ -17,10 +17,13 @@ public struct OutgoingMessage: Sendable, Hashable {
     public var priority: Priority
     /// Opaque payload. Never logged, never put in an error.
     public var body: [UInt8]
+    /// A `discharge.notice`'s follow-up plan: the visits the broker expects, who owes them, who may end the
+    /// plan (1/RBP §7.3.2). Only with that kind and a case; it must agree with the body's plan.
+    public var followUp: FollowUpHeader?
 
     public init(
         id: String = UUID().uuidString, to: [String], kind: String, caseId: String? = nil,
-        priority: Priority = .routine, body: [UInt8]
+        priority: Priority = .routine, body: [UInt8], followUp: FollowUpHeader? = nil
     ) {
         self.id = id
         self.to = to
@@ -28,6 +31,7 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.caseId = caseId
         self.priority = priority
         self.body = body
+        self.followUp = followUp
     }
 }
 

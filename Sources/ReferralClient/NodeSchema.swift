@@ -73,6 +73,10 @@ enum NodeSchema {
                     CREATE INDEX receipts_unreported ON receipts(receipt) WHERE reported_at IS NULL;
                     """)
         }
+        // 1/RBP 1.3: a discharge notice's follow-up plan, in its canonical text, sent as the SEND's `followup`.
+        migrator.registerMigration("v2-followup") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN followup TEXT")
+        }
         return migrator
     }
 }

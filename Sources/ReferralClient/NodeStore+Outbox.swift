@@ -13,6 +13,7 @@ struct OutboxRow: Sendable, Hashable {
     var body: [UInt8]
     var retries: Int
     var notBefore: Int64?
+    var followUp: FollowUpHeader?
 }
 
 /// What the broker answered to a SEND, as the connection thread records it.
@@ -42,7 +43,7 @@ extension NodeStore {
             for message in prepared {
                 let digest = Send(
                     id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
-                    priority: message.priority, body: message.body
+                    priority: message.priority, body: message.body, followUp: message.followUp
                 ).contentDigest
                 if let existing = try Data.fetchOne(
                     db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
@@ -52,12 +53,13 @@ extension NodeStore {
                 }
                 try db.cachedStatement(
                     sql: """
-                        INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at, followup)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
                     message.id, message.to.joined(separator: ","), message.kind, message.caseId,
                     message.priority.rawValue, Data(message.body), Data(digest), now,
+                    message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) },
                 ])
             }
             return prepared.map(\.id)
@@ -70,7 +72,7 @@ extension NodeStore {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before, followup
                         FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
                         """), arguments: [position, limit]
             ).map(Self.outboxRow)
@@ -83,7 +85,7 @@ extension NodeStore {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before
+                        SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before, followup
                         FROM outbox WHERE state = 0 AND id = ?
                         """), arguments: [id]
             ).map(Self.outboxRow)
@@ -95,7 +97,13 @@ extension NodeStore {
             position: row["position"], id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"],
             caseId: row["case_id"], priority: Priority(rawValue: row["priority"]) ?? .routine,
             body: (row["body"] as Data?).map { [UInt8]($0) } ?? [], retries: row["retries"],
-            notBefore: row["not_before"])
+            notBefore: row["not_before"], followUp: (row["followup"] as String?).flatMap(followUp(fromCanonical:)))
+    }
+
+    /// The plan as `enqueue` stored it (validated then); nil for a text this version cannot read.
+    private static func followUp(fromCanonical text: String) -> FollowUpHeader? {
+        guard let value = try? JSONReader.parse(Array(text.utf8), maxDepth: 3) else { return nil }
+        return try? FollowUpHeader(value)
     }
 
     /// Records answers inside a batch transaction. Only queued entries change: a late answer to an entry

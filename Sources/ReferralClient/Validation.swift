@@ -35,6 +35,18 @@ extension Validation {
             }
             message.caseId = normalized
         }
+        if let plan = message.followUp {
+            // The broker's own checks (1/RBP §7.3.2), so that a bad plan fails here, before the outbox.
+            guard message.kind == FollowUpHeader.kind, message.caseId != nil else {
+                throw ReferralClientError.invalidMessage(
+                    field: "followup", problem: "only a discharge.notice with a case carries a follow-up plan")
+            }
+            do {
+                _ = try FollowUpHeader(JSONReader.parse(plan.canonicalJSON, maxDepth: 3))
+            } catch let error as FollowUpHeaderError {
+                throw ReferralClientError.invalidMessage(field: "followup", problem: error.reason)
+            }
+        }
         return message
     }
 }

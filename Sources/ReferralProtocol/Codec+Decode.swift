@@ -36,14 +36,15 @@ extension Codec {
             f.messageId = id
             try f.checkMemberCount()
             try checkBody(body, f, limits)
-            return .send(
-                Send(
-                    id: id,
-                    to: try f.addressList("to", maxCount: limits.maxRecipients),
-                    kind: try f.kind("kind"),
-                    caseId: try f.caseId("case"),
-                    priority: try f.oneOf("priority", Requirement.priority),
-                    body: body))
+            var send = Send(
+                id: id,
+                to: try f.addressList("to", maxCount: limits.maxRecipients),
+                kind: try f.kind("kind"),
+                caseId: try f.caseId("case"),
+                priority: try f.oneOf("priority", Requirement.priority),
+                body: body)
+            send.followUp = try f.followUp("followup", kind: send.kind, caseId: send.caseId)
+            return .send(send)
 
         case .accepted:
             return .accepted(

@@ -32,6 +32,10 @@ extension Codec {
             w.member("kind", m.kind)
             if let caseId = m.caseId { w.member("case", caseId) }
             w.member("priority", m.priority.rawValue)
+            if let followUp = m.followUp {
+                w.key("followup")
+                followUp.write(into: &w, sorted: false)
+            }
             body = m.body
 
         case .accepted(let m):

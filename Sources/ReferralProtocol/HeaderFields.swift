@@ -134,6 +134,18 @@ struct HeaderFields {
         ErrorCode(rawValue: try string(name, Requirement.errorCode, Self.isErrorCode))
     }
 
+    /// SEND's optional `followup` (1/RBP §7.3.2): only on a `discharge.notice` with a case.
+    func followUp(_ name: String, kind: String, caseId: String?) throws(DecodeFailure) -> FollowUpHeader? {
+        guard let value = value(name) else { return nil }
+        guard kind == FollowUpHeader.kind else { throw badField(name, "absent unless kind is discharge.notice") }
+        guard caseId != nil else { throw failure(.badField, field: name, "\(name) needs a case") }
+        do {
+            return try FollowUpHeader(value)
+        } catch {
+            throw failure(.badField, field: name, error.reason)
+        }
+    }
+
     // MARK: - numbers and booleans
 
     func integer(_ name: String, _ range: ClosedRange<Int64>) throws(DecodeFailure) -> Int64 {

@@ -28,6 +28,15 @@ struct SendCommand: AsyncParsableCommand {
             prints {"id":"test-a:000001","outcome":"accepted","seq":1042,
             "duplicate":false}.
 
+            A discharge notice's follow-up plan (1/RBP 7.3.2) goes in
+            --followup as JSON: the broker then expects each visit and
+            escalates a missed one up the chain of the node that owes it:
+              referralctl send --config hospital.json --to test-a \\
+                  --to gl-director-1 --kind discharge.notice \\
+                  --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --body notice.json \\
+                  --followup '{"steps":[{"within_days":7},{"within_days":30}],
+                    "visits_by":["gl-director-1"],"owner":"gl-supervisor-1"}'
+
             Exit codes: 0 accepted (or queued, with --no-wait), 1 usage or
             configuration error, 3 rejected (code and reason on stderr),
             4 no answer within --timeout.
@@ -54,6 +63,12 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The message id (default: a new UUID).", valueName: "MSGID"))
     var id: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A discharge.notice's follow-up plan, JSON: {\"steps\":[...],\"visits_by\":[...],\"owner\":...}.",
+            valueName: "JSON"))
+    var followup: String?
+
     @Flag(
         name: .customLong("no-wait"),
         help: """
@@ -72,13 +87,31 @@ struct SendCommand: AsyncParsableCommand {
     func validate() throws {
         guard !recipients.isEmpty else { throw ValidationError("Give at least one recipient with --to.") }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number.") }
+        _ = try followUpPlan()
+    }
+
+    /// `--followup` read with the wire's own rules (1/RBP §7.3.2).
+    private func followUpPlan() throws -> FollowUpHeader? {
+        guard let followup else { return nil }
+        let value: JSONValue
+        do {
+            value = try JSONReader.parse(Array(followup.utf8), maxDepth: 3)
+        } catch {
+            throw ValidationError("--followup must be a JSON object: \(error)")
+        }
+        do {
+            return try FollowUpHeader(value)
+        } catch {
+            throw ValidationError("--followup: \(error.reason)")
+        }
     }
 
     func run() async throws {
         let bytes = try readBody()
         let node = try node.openNode()
         var message = OutgoingMessage(
-            to: recipients, kind: kind, caseId: caseId, priority: priority.priority, body: bytes)
+            to: recipients, kind: kind, caseId: caseId, priority: priority.priority, body: bytes,
+            followUp: try followUpPlan())
         if let id { message.id = id }
         let messageId: String
         do {

@@ -140,7 +140,7 @@ import Testing
             #expect(settings.journalMode == "wal")
             #expect(settings.synchronous == 2)
             #expect(settings.busyTimeoutMilliseconds == 5_000)
-            #expect(settings.migrations == ["v1-core", "v2-audit", "v3-cases"])
+            #expect(settings.migrations == ["v1-core", "v2-audit", "v3-cases", "v4-followup"])
             #expect(store.path == path)
             _ = try store.apply([.accept(message("m1"))])
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))

@@ -40,6 +40,35 @@ import Testing
         #expect(rows[0].body == Array("{\"note\":\"made-up\"}".utf8))
     }
 
+    /// A discharge notice's follow-up plan (1/RBP §7.3.2) is kept with the outbox entry and sent again after a
+    /// restart; a different plan is different content; a plan on another kind is refused before the outbox.
+    @Test func followUpPlanIsKeptInTheOutboxAndIsContent() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("node.sqlite")
+        let plan = FollowUpHeader(
+            steps: [.within(days: 7), .every(days: 30, months: 6)], visitsBy: ["test-b", "test-a"], owner: "test-c")
+        let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+        var notice = OutgoingMessage(
+            id: "d-1", to: ["test-a", "test-b"], kind: "discharge.notice", caseId: caseId, body: [1], followUp: plan)
+        do {
+            let store = try NodeStore(path: path)
+            _ = try store.enqueue([notice], now: 1)
+            store.close()
+        }
+        let store = try NodeStore(path: path)
+        defer { store.close() }
+        let row = try #require(try store.queuedOutbox(after: 0, limit: 10).first)
+        #expect(row.followUp?.steps == plan.steps)
+        #expect(Set(row.followUp?.visitsBy ?? []) == ["test-a", "test-b"])
+        #expect(row.followUp?.owner == "test-c")
+        notice.followUp?.owner = nil
+        #expect(throws: ReferralClientError.conflictingId("d-1")) { try store.enqueue([notice], now: 2) }
+        let misplaced = OutgoingMessage(
+            id: "r-1", to: ["test-b"], kind: "referral.request", caseId: caseId, body: [1], followUp: plan)
+        #expect(throws: ReferralClientError.self) { try store.enqueue([misplaced], now: 3) }
+    }
+
     @Test func sameIdSameContentIsIdempotentDifferentContentConflicts() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

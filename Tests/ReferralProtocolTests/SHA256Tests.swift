@@ -60,6 +60,21 @@ import Testing
         #expect(SHA256.hex(third.contentDigest) == "b6d40178f7104d120127fb7c916aea3de1dd174db6b17d51814383b44f8a94ab")
         let fourth = Send(id: "fourth", to: ["node:test-b"], kind: "referral.request", priority: .routine)
         #expect(SHA256.hex(fourth.contentDigest) == "5b251dfaeef7bf21c07e7b293f92fd8dfb7a4b22b944369ab49f81ab91ac6b75")
+        // 1.3: a follow-up plan adds its canonical text as a last item (visits_by sorted).
+        let plan = FollowUpHeader(
+            steps: [.within(days: 7), .within(days: 30), .every(days: 30, months: 6)],
+            visitsBy: ["test-a", "role:civil-affairs/child-director@350102100201"],
+            owner: "role:civil-affairs/township-supervisor@350102100")
+        let fifth = Send(
+            id: "fifth", to: ["test-x", "test-a"], kind: "discharge.notice",
+            caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", priority: .routine, followUp: plan)
+        #expect(SHA256.hex(fifth.contentDigest) == "70c8da04e68f443edeef1e49fc74b0c29601a2583d620aece086543ad7d7a30f")
+        var reordered = fifth
+        reordered.followUp?.visitsBy.reverse()
+        #expect(reordered.contentDigest == fifth.contentDigest)
+        var withoutPlan = fifth
+        withoutPlan.followUp = nil
+        #expect(withoutPlan.contentDigest != fifth.contentDigest)
     }
 
     @Test func contentDigestCoversContentOnly() {

@@ -124,6 +124,22 @@ v("send-32-header-members", N2B, "SEND",
   wire=many_members(32, id="test-a:000014", to=["test-b"], kind="referral.request",
                     priority="routine"))
 
+# SEND with a follow-up plan (1.3, §7.3.2): only on discharge.notice with a case
+PLAN = {"steps": [{"within_days": 7}, {"within_days": 30}, {"every_days": 30, "for_months": 6}],
+        "visits_by": ["test-a", "role:civil-affairs/child-director@350102100201"],
+        "owner": "role:civil-affairs/township-supervisor@350102100"}
+v("send-discharge-followup-plan", N2B, "SEND",
+  {"id": "test-d:000001", "to": ["test-a", "role:civil-affairs/child-director@350102100201"],
+   "kind": "discharge.notice", "case": CASE, "priority": "routine", "followup": PLAN},
+  body=BODY_JSON)
+v("send-discharge-followup-minimal-null-owner", N2B, "SEND",
+  {"id": "test-d:000002", "to": ["test-a"], "kind": "discharge.notice", "case": CASE2,
+   "priority": "routine",
+   "followup": {"steps": [{"within_days": 1}], "visits_by": ["test-a"]}},
+  wire={"id": "test-d:000002", "to": ["test-a"], "kind": "discharge.notice", "case": CASE2,
+        "priority": "routine",
+        "followup": {"visits_by": ["test-a"], "owner": None, "steps": [{"within_days": 1}]}})
+
 # ---- ACCEPTED
 v("accepted", B2N, "ACCEPTED", {"id": "test-a:000002", "seq": 1042, "duplicate": False})
 v("accepted-duplicate-max-seq", B2N, "ACCEPTED",
@@ -441,6 +457,49 @@ inv("send-priority-missing", send_with(priority=..., id="test-a:bad-15"), "BAD_F
     "REJECTED", field="priority", msg_id="test-a:bad-15")
 inv("send-priority-uppercase", send_with(priority="CRISIS", id="test-a:bad-16"), "BAD_FIELD",
     "REJECTED", field="priority", msg_id="test-a:bad-16")
+
+# followup (1.3, §7.3.2): every fault is BAD_FIELD "followup", REJECTED
+DISCHARGE = {"id": "test-d:fu", "to": ["test-a"], "kind": "discharge.notice", "case": CASE,
+             "priority": "routine"}
+GOOD_PLAN = {"steps": [{"within_days": 7}], "visits_by": ["test-a"]}
+BAD_PLANS = [
+    ("not-object", "within 7 days"),
+    ("unknown-member", dict(GOOD_PLAN, every="month")),
+    ("steps-missing", {"visits_by": ["test-a"]}),
+    ("steps-empty", dict(GOOD_PLAN, steps=[])),
+    ("steps-13", dict(GOOD_PLAN, steps=[{"within_days": d + 1} for d in range(13)])),
+    ("step-both-forms", dict(GOOD_PLAN, steps=[{"within_days": 7, "every_days": 30}])),
+    ("step-within-zero", dict(GOOD_PLAN, steps=[{"within_days": 0}])),
+    ("step-within-367", dict(GOOD_PLAN, steps=[{"within_days": 367}])),
+    ("step-within-string", dict(GOOD_PLAN, steps=[{"within_days": "7"}])),
+    ("step-within-fraction", dict(GOOD_PLAN, steps=[{"within_days": 7.5}])),
+    ("step-every-without-months", dict(GOOD_PLAN, steps=[{"every_days": 30}])),
+    ("step-months-37", dict(GOOD_PLAN, steps=[{"every_days": 30, "for_months": 37}])),
+    ("step-unknown-member", dict(GOOD_PLAN, steps=[{"within_days": 7, "note": "x"}])),
+    ("within-not-increasing", dict(GOOD_PLAN, steps=[{"within_days": 30}, {"within_days": 7}])),
+    ("within-repeated", dict(GOOD_PLAN, steps=[{"within_days": 7}, {"within_days": 7}])),
+    ("within-after-every", dict(GOOD_PLAN, steps=[{"every_days": 30, "for_months": 2},
+                                                  {"within_days": 90}])),
+    ("over-100-visits", dict(GOOD_PLAN, steps=[{"every_days": 1, "for_months": 4}])),
+    ("visits-by-missing", {"steps": [{"within_days": 7}]}),
+    ("visits-by-empty", dict(GOOD_PLAN, visits_by=[])),
+    ("visits-by-duplicate", dict(GOOD_PLAN, visits_by=["test-a", "test-a"])),
+    ("visits-by-9", dict(GOOD_PLAN, visits_by=["test-%d" % i for i in range(9)])),
+    ("visits-by-bad-address", dict(GOOD_PLAN, visits_by=["role:civil-affairs/child-director"])),
+    ("visits-by-string", dict(GOOD_PLAN, visits_by="test-a")),
+    ("owner-bad-address", dict(GOOD_PLAN, owner="Test A")),
+    ("owner-array", dict(GOOD_PLAN, owner=["test-a"])),
+]
+for k, (label, plan) in enumerate(BAD_PLANS):
+    inv("send-followup-" + label, [SIG, b"SEND", compact(dict(DISCHARGE, id="test-d:fu-%d" % k,
+                                                              followup=plan))],
+        "BAD_FIELD", "REJECTED", field="followup", msg_id="test-d:fu-%d" % k)
+inv("send-followup-on-other-kind", [SIG, b"SEND", compact(dict(
+    DISCHARGE, id="test-d:fu-kind", kind="referral.request", followup=GOOD_PLAN))],
+    "BAD_FIELD", "REJECTED", field="followup", msg_id="test-d:fu-kind")
+inv("send-followup-without-case", [SIG, b"SEND", compact(dict(
+    {k: x for k, x in DISCHARGE.items() if k != "case"}, id="test-d:fu-case", followup=GOOD_PLAN))],
+    "BAD_FIELD", "REJECTED", field="followup", msg_id="test-d:fu-case")
 
 # ---- broker-state faults (codec: false): replayed against a running broker
 inv("state-send-before-hello", [SIG, b"SEND", compact(dict(GOOD_SEND, id="test-a:state-1"))],

@@ -5,7 +5,8 @@ extension BrokerConfiguration {
     /// silently ignored); relative paths are resolved against the file's folder.
     public static func load(file path: String) throws -> BrokerConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(source: path, field: "(file)", problem: "cannot be read (missing or no permission)")
+            throw ConfigurationError(
+                source: path, field: "(file)", problem: "cannot be read (missing or no permission)")
         }
         let object: Any
         do {
@@ -49,12 +50,14 @@ extension BrokerConfiguration {
         config.calendarFile = try reader.string("calendar_file") ?? config.calendarFile
         config.insecurePlaintext = try reader.bool("insecure_plaintext") ?? config.insecurePlaintext
         config.handshakeTimeoutMs = try reader.int("handshake_timeout_ms") ?? config.handshakeTimeoutMs
+        config.followUpDayMs = try reader.int("followup_day_ms").map(Int64.init) ?? config.followUpDayMs
         if var sub = try reader.object("curve") {
             config.curveSecretKeyFile = try sub.string("secret_key_file") ?? config.curveSecretKeyFile
             try sub.rejectUnknown()
         }
         if var sub = try reader.object("rate_limit") {
-            config.rateLimit.messagesPerSecond = try sub.int("messages_per_second") ?? config.rateLimit.messagesPerSecond
+            config.rateLimit.messagesPerSecond =
+                try sub.int("messages_per_second") ?? config.rateLimit.messagesPerSecond
             config.rateLimit.burst = try sub.int("burst") ?? config.rateLimit.burst
             try sub.rejectUnknown()
         }

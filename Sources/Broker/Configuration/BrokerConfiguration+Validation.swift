@@ -34,7 +34,9 @@ extension BrokerConfiguration {
         guard (0...(64 << 20)).contains(limits.maxBodyBytes) else {
             throw fail("limits.max_body_bytes", "must be 0...67108864")
         }
-        guard (1...10_000).contains(limits.maxRecipients) else { throw fail("limits.max_recipients", "must be 1...10000") }
+        guard (1...10_000).contains(limits.maxRecipients) else {
+            throw fail("limits.max_recipients", "must be 1...10000")
+        }
         guard (1...100_000).contains(limits.maxWindow) else { throw fail("limits.max_window", "must be 1...100000") }
         guard maxPendingAccepts >= 1 else { throw fail("max_pending_accepts", "must be at least 1") }
         guard messageCacheBytes >= 0 else { throw fail("message_cache_bytes", "must not be negative") }
@@ -49,7 +51,12 @@ extension BrokerConfiguration {
                 "is required: every endpoint uses CURVE (generate one with `referralctl keygen`); "
                     + "plaintext only with the development flag insecure_plaintext")
         }
-        guard (500...60_000).contains(handshakeTimeoutMs) else { throw fail("handshake_timeout_ms", "must be 500...60000") }
+        guard (500...60_000).contains(handshakeTimeoutMs) else {
+            throw fail("handshake_timeout_ms", "must be 500...60000")
+        }
+        guard (100...86_400_000).contains(followUpDayMs) else {
+            throw fail("followup_day_ms", "must be 100...86400000 (86400000, a real day, outside tests)")
+        }
         guard (1...1_000_000).contains(rateLimit.messagesPerSecond) else {
             throw fail("rate_limit.messages_per_second", "must be 1...1000000")
         }

@@ -47,6 +47,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Working calendar for working-day clocks: {"holidays": ["2026-10-01", ...], "workdays": [...]};
     /// empty: Monday to Friday, no holidays.
     public var calendarFile = ""
+    /// Length of one day of a follow-up plan, in ms. Tests only: anything but 86,400,000 makes plans
+    /// run in scaled continuous time (a month = 30 such days) and is logged as a warning at start.
+    public var followUpDayMs: Int64 = 86_400_000
 
     public struct RateLimit: Sendable, Hashable {
         /// SENDs per second a node may sustain, and the burst above it.

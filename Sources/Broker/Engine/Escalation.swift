@@ -164,7 +164,7 @@ enum DeadlineRows {
         NewDeadline(
             caseId: stored.record.caseId, item: stored.record.item, dueAt: next.due, level: next.level,
             policy: stored.record.policy, createdAt: now, region: stored.record.region, agency: stored.record.agency,
-            risk: stored.record.risk)
+            risk: stored.record.risk, closers: stored.record.closers)
     }
 
     /// Reads a row back; nil for a row this daemon cannot interpret.

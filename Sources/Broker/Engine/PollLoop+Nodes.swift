@@ -21,7 +21,8 @@ extension PollLoop {
             guard let message else { return }
             guard message.frames.count >= 1 else { continue }
             let routingId = message.frames[0]
-            handleNodeMessage(routingId: routingId, frames: Array(message.frames.dropFirst()), message: message, now: now)
+            handleNodeMessage(
+                routingId: routingId, frames: Array(message.frames.dropFirst()), message: message, now: now)
         }
     }
 
@@ -61,7 +62,8 @@ extension PollLoop {
                 _ = send(
                     .error(
                         ErrorReply(
-                            code: .notConnected, reason: "send HELLO first: this connection has no session", fatal: false,
+                            code: .notConnected, reason: "send HELLO first: this connection has no session",
+                            fatal: false,
                             command: command.name, field: nil)), to: routingId)
                 return
             }
@@ -75,11 +77,13 @@ extension PollLoop {
             handleSend(message, node: node, routingId: routingId, now: now)
         case .ack(let ack):
             if scheduler.ack(node: node, seq: ack.seq, now: now) == .unknown {
-                unknown(.unknownDelivery, "no delivery \(ack.seq) was made to this node", command: command, to: routingId)
+                unknown(
+                    .unknownDelivery, "no delivery \(ack.seq) was made to this node", command: command, to: routingId)
             }
         case .nack(let nack):
             if scheduler.nack(node: node, seq: nack.seq, retry: nack.retry, reason: nack.reason, now: now) == .unknown {
-                unknown(.unknownDelivery, "no delivery \(nack.seq) was made to this node", command: command, to: routingId)
+                unknown(
+                    .unknownDelivery, "no delivery \(nack.seq) was made to this node", command: command, to: routingId)
             }
         case .receiptAck(let confirmation):
             if scheduler.confirmReceipt(node: node, receipt: confirmation.receipt, now: now) == .unknown {
@@ -94,7 +98,9 @@ extension PollLoop {
     }
 
     private func unknown(_ code: ErrorCode, _ reason: String, command: Command, to routingId: [UInt8]) {
-        _ = send(.error(ErrorReply(code: code, reason: reason, fatal: false, command: command.name, field: nil)), to: routingId)
+        _ = send(
+            .error(ErrorReply(code: code, reason: reason, fatal: false, command: command.name, field: nil)),
+            to: routingId)
     }
 
     /// Answers malformed input. Nothing is stored; the session goes on.
@@ -147,7 +153,9 @@ extension PollLoop {
         }
         connections[entry.id] = (opened.session, routingId)
         nodeByRoutingId[routingId] = entry.id
-        audit(AuditEvent(at: now, event: AuditEvent.Name.sessionOpened, node: entry.id, detail: "session=\(opened.session)"))
+        audit(
+            AuditEvent(
+                at: now, event: AuditEvent.Name.sessionOpened, node: entry.id, detail: "session=\(opened.session)"))
         logger.info(
             "session opened",
             metadata: [
@@ -163,21 +171,23 @@ extension PollLoop {
     }
 
     private func handleSend(_ message: Send, node: String, routingId: [UInt8], now: Int64) {
-        func reject(_ code: ErrorCode, _ reason: String, retry: Bool, recipient: String? = nil) {
+        func reject(_ code: ErrorCode, _ reason: String, retry: Bool, field: String? = nil, recipient: String? = nil) {
             audit(
                 AuditEvent(
                     at: now, event: AuditEvent.Name.rejected, node: node, messageId: message.id, recipient: recipient,
                     kind: message.kind, code: code.rawValue, detail: reason))
             _ = send(
                 .rejected(
-                    Rejected(id: message.id, code: code, retry: retry, reason: reason, field: nil, recipient: recipient)),
+                    Rejected(
+                        id: message.id, code: code, retry: retry, reason: reason, field: field, recipient: recipient)),
                 to: routingId)
         }
         if stopping {
             return reject(.shuttingDown, "the broker is stopping; send again after it is back", retry: true)
         }
         guard rateLimiter.allow(node, now: now) else {
-            return reject(.rateLimited, "this node is sending faster than its rate limit; retry after a backoff", retry: true)
+            return reject(
+                .rateLimited, "this node is sending faster than its rate limit; retry after a backoff", retry: true)
         }
         if pendingAccepts >= configuration.maxPendingAccepts {
             return reject(.overloaded, "too many messages are waiting to be stored; retry shortly", retry: true)
@@ -209,7 +219,20 @@ extension PollLoop {
             logger.notice(
                 "send to an unresolvable address refused",
                 metadata: ["node": "\(node)", "code": "\(failure.code.rawValue)", "address": "\(failure.address)"])
-            return reject(ErrorCode(rawValue: failure.code.rawValue), failure.reason, retry: false, recipient: failure.address)
+            return reject(
+                ErrorCode(rawValue: failure.code.rawValue), failure.reason, retry: false, recipient: failure.address)
+        }
+        var followUpRows: [NewDeadline] = []
+        if let plan = message.followUp, let caseId = message.caseId?.lowercased() {
+            switch FollowUps.resolve(plan, sender: node, recipients: recipients, directory: jurisdiction.directory) {
+            case .failure(let refusal):
+                return reject(
+                    refusal.code, refusal.reason, retry: false, field: refusal.field, recipient: refusal.recipient)
+            case .success(let resolved):
+                followUpRows = FollowUps.arming(
+                    resolved, settings: escalation, directory: jurisdiction.directory, caseId: caseId, sender: node,
+                    messageId: message.id, recipients: recipients, dayMs: configuration.followUpDayMs, now: now)
+            }
         }
         var caseMove: TrackedCase?
         if CaseMove(kind: message.kind) != nil, let caseId = message.caseId?.lowercased() {
@@ -234,7 +257,7 @@ extension PollLoop {
                         PendingAccept(
                             routingId: routingId, message: record, priority: DeliveryPriority(message.priority),
                             routing: routing, addresses: message.to,
-                            caseRefusal: CaseRefusal(code: code, reason: reason))))
+                            caseRefusal: CaseRefusal(code: code, reason: reason), followUp: message.followUp)))
                 pendingAccepts += 1
                 return
             }
@@ -256,7 +279,10 @@ extension PollLoop {
             .accept(
                 PendingAccept(
                     routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to,
-                    caseMove: caseMove, deadlines: work.set, closes: work.closes)))
+                    caseMove: caseMove, deadlines: work.set + followUpRows, closes: work.closes,
+                    followUpMeet: FollowUps.meeting(
+                        kind: message.kind, caseId: message.caseId?.lowercased(), sender: node),
+                    followUp: message.followUp)))
         pendingAccepts += 1
     }
 

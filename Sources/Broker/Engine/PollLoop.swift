@@ -97,7 +97,8 @@ final class PollLoop {
         try configureSecurity()
         let heartbeat = Int32(clamping: configuration.heartbeatMs)
         try router.setHeartbeat(
-            interval: heartbeat, timeout: heartbeat * Int32(configuration.liveness), ttl: heartbeat * Int32(configuration.liveness))
+            interval: heartbeat, timeout: heartbeat * Int32(configuration.liveness),
+            ttl: heartbeat * Int32(configuration.liveness))
         do {
             try router.bind(configuration.endpoint)
         } catch {
@@ -135,6 +136,11 @@ final class PollLoop {
                 "open_deliveries": "\(scheduler.openDeliveryCount)",
                 "security": "\(configuration.insecurePlaintext ? "PLAINTEXT (development only)" : "curve")",
             ])
+        if configuration.followUpDayMs != 86_400_000 {
+            logger.warning(
+                "followup_day_ms is set: follow-up plans run in scaled time (tests only)",
+                metadata: ["followup_day_ms": "\(configuration.followUpDayMs)"])
+        }
         writeReadyFile()
         var items = [
             PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
@@ -196,7 +202,10 @@ final class PollLoop {
             "endpoint": boundEndpoint, "admin": configuration.resolvedAdminEndpoint,
             "pid": Int(ProcessInfo.processInfo.processIdentifier),
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
         let temporary = path + ".tmp"
         FileManager.default.createFile(atPath: temporary, contents: data)
         _ = rename(temporary, path)

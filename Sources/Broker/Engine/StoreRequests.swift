@@ -22,6 +22,10 @@ struct PendingAccept: Sendable {
     /// Deadlines this message meets or ends (case id, item or nil for all, state), closed in the same
     /// batch only if it is stored.
     var closes: [DeadlineClose] = []
+    /// A `followup.visit` or `followup.closed`: its effect on the case's plan, only if it is stored.
+    var followUpMeet: FollowUpMeet? = nil
+    /// The SEND's follow-up plan: part of the content digest (1/RBP §12.7).
+    var followUp: FollowUpHeader? = nil
     /// An escalation notice the broker itself sends: no node waits for an answer.
     var isNotice = false
 }

@@ -119,7 +119,9 @@ final class StoreWorker: Sendable {
             case .accept(let pending):
                 var message = pending.message
                 if message.digest.isEmpty {
-                    message.digest = Self.contentDigest(of: message, addresses: pending.addresses, priority: pending.priority)
+                    message.digest = Self.contentDigest(
+                        of: message, addresses: pending.addresses, priority: pending.priority,
+                        followUp: pending.followUp)
                 }
                 acceptSlots[ops.count] = pending
                 ops.append(.accept(message))
@@ -132,6 +134,7 @@ final class StoreWorker: Sendable {
                         .closeDeadlinesIfStored(
                             caseId: close.caseId, item: close.item, state: close.state, at: message.acceptedAt))
                 }
+                if let meet = pending.followUpMeet { ops.append(meet.storeOp(at: message.acceptedAt)) }
                 // Audited in the same transaction; a CONFLICT or duplicate is audited by the
                 // poll thread once the outcome is known.
                 ops.append(
@@ -245,9 +248,12 @@ final class StoreWorker: Sendable {
                 }
             case .refuseUnlessDuplicate(let pending):
                 // Read after this batch's commit, so a first copy stored in the same batch counts.
-                let digest = Self.contentDigest(of: pending.message, addresses: pending.addresses, priority: pending.priority)
+                let digest = Self.contentDigest(
+                    of: pending.message, addresses: pending.addresses, priority: pending.priority,
+                    followUp: pending.followUp)
                 do {
-                    if let stored = try store.storedDigest(sender: pending.message.sender, messageId: pending.message.messageId),
+                    if let stored = try store.storedDigest(
+                        sender: pending.message.sender, messageId: pending.message.messageId),
                         stored.digest == digest
                     {
                         out.append(.accepted(pending, .duplicate(seq: stored.seq)))
@@ -305,7 +311,8 @@ final class StoreWorker: Sendable {
     static func auditEvent(for op: PersistOp) -> AuditEvent? {
         switch op {
         case .delivered(let seq, let recipient, let at, let attempts, _):
-            return AuditEvent(at: at, event: AuditEvent.Name.acked, node: recipient, seq: seq, detail: "attempts=\(attempts)")
+            return AuditEvent(
+                at: at, event: AuditEvent.Name.acked, node: recipient, seq: seq, detail: "attempts=\(attempts)")
         case .deadLettered(let seq, let recipient, let at, let attempts, _, let reason, _):
             return AuditEvent(
                 at: at, event: AuditEvent.Name.deadLettered, node: recipient, seq: seq,
@@ -321,17 +328,20 @@ final class StoreWorker: Sendable {
     }
 
     /// The CONFLICT key of 1/RBP §12.7, hashed here so large bodies never stall the poll thread.
-    static func contentDigest(of message: NewMessage, addresses: [String], priority: DeliveryPriority) -> [UInt8] {
+    static func contentDigest(
+        of message: NewMessage, addresses: [String], priority: DeliveryPriority, followUp: FollowUpHeader? = nil
+    ) -> [UInt8] {
         Send(
             id: message.messageId, to: addresses, kind: message.kind, caseId: message.caseId,
-            priority: priority.wire, body: message.body
+            priority: priority.wire, body: message.body, followUp: followUp
         ).contentDigest
     }
 
     static func storeOp(_ op: PersistOp) -> StoreOp {
         switch op {
         case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
-            return .delivered(seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt)
+            return .delivered(
+                seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt)
         case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
             return .deadLettered(
                 seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
@@ -340,7 +350,8 @@ final class StoreWorker: Sendable {
             return .receiptConfirmed(id: id, at: at)
         case .event(let at, let seq, let recipient, let event, let attempt, let detail):
             return .event(
-                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail))
+                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail)
+            )
         }
     }
 }

@@ -69,18 +69,33 @@ public struct FollowUpPlan: Sendable, Hashable {
 
     /// The instant each visit is due, in order (visit n is element n - 1), for a discharge at
     /// `dischargedAt`, with days counted on `clock`.
-    public func visitDeadlines(dischargedAt: Int64, clock: ClockKind, calendar: WorkingCalendar) -> [Int64] {
+    ///
+    /// `dayMs` other than a real day (`ChinaTime.dayMs`) is for tests of the whole loop only
+    /// (the daemon's `followup_day_ms`): a "day" is then `dayMs` of continuous time and a month
+    /// 30 of them, whatever `clock` says.
+    public func visitDeadlines(
+        dischargedAt: Int64, clock: ClockKind, calendar: WorkingCalendar, dayMs: Int64 = ChinaTime.dayMs
+    ) -> [Int64] {
+        let scaled = dayMs != ChinaTime.dayMs
+        func addDays(_ days: Int, to instant: Int64) -> Int64 {
+            scaled
+                ? instant + Int64(days) * dayMs
+                : clock.add(Int64(days) * ChinaTime.dayMs, to: instant, calendar: calendar)
+        }
+        func addMonths(_ months: Int, to instant: Int64) -> Int64 {
+            scaled ? instant + Int64(months) * 30 * dayMs : ChinaTime.add(months: months, to: instant)
+        }
         var dues: [Int64] = []
         var previous = dischargedAt
         for step in steps {
             switch step {
             case .within(let days):
-                previous = clock.add(Int64(days) * ChinaTime.dayMs, to: dischargedAt, calendar: calendar)
+                previous = addDays(days, to: dischargedAt)
                 dues.append(previous)
             case .every(let days, let months):
-                let end = ChinaTime.add(months: months, to: previous)
+                let end = addMonths(months, to: previous)
                 while true {
-                    let next = clock.add(Int64(days) * ChinaTime.dayMs, to: previous, calendar: calendar)
+                    let next = addDays(days, to: previous)
                     guard next <= end else { break }
                     dues.append(next)
                     previous = next

@@ -56,11 +56,11 @@ extension EscalationPolicies {
     /// `FollowUpProgress`.
     public func followUpDeadlines(
         for source: DeadlineSource, plan: FollowUpPlan, responsible: String, dischargedAt: Int64? = nil,
-        calendar: WorkingCalendar
+        calendar: WorkingCalendar, dayMs: Int64 = ChinaTime.dayMs
     ) -> [Deadline] {
         let snapshot = snapshot(for: source.kind, level: source.level)
         let dues = plan.visitDeadlines(
-            dischargedAt: dischargedAt ?? source.acceptedAt, clock: snapshot.clock, calendar: calendar)
+            dischargedAt: dischargedAt ?? source.acceptedAt, clock: snapshot.clock, calendar: calendar, dayMs: dayMs)
         return dues.enumerated().map { index, due in
             Deadline(
                 caseId: source.caseId, armedBy: source.seq, kind: source.kind,

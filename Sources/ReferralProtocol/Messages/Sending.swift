@@ -11,14 +11,20 @@ public struct Send: Sendable, Hashable {
     public var priority: Priority
     /// Opaque; empty when the SEND has no body frame.
     public var body: [UInt8]
+    /// The follow-up plan of a `discharge.notice` (1/RBP §7.3.2); only with that kind and a case.
+    public var followUp: FollowUpHeader?
 
-    public init(id: String, to: [String], kind: String, caseId: String? = nil, priority: Priority, body: [UInt8] = []) {
+    public init(
+        id: String, to: [String], kind: String, caseId: String? = nil, priority: Priority, body: [UInt8] = [],
+        followUp: FollowUpHeader? = nil
+    ) {
         self.id = id
         self.to = to
         self.kind = kind
         self.caseId = caseId
         self.priority = priority
         self.body = body
+        self.followUp = followUp
     }
 }
 

@@ -50,6 +50,8 @@ struct DaemonOptions: Sendable {
     var secretKeyMode: mode_t = 0o600
     /// `escalation_policy_file`'s content (JSON); nil: the broker's default policies.
     var escalationPolicy: String?
+    /// `followup_day_ms`: one day of a follow-up plan, in ms (nil: a real day).
+    var followUpDayMs: Int?
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
 }
 
@@ -111,6 +113,7 @@ final class DaemonProcess: @unchecked Sendable {
             "log_format": "text",
             "log_level": options.logLevel,
         ]
+        if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
         if let policy = options.escalationPolicy {
             try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
             config["escalation_policy_file"] = escalationPolicyPath
