@@ -16,7 +16,7 @@ public struct BrokerService: Service {
         let engine = engine
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                // SIGHUP reloads the directory; the task ends with the engine.
+                // SIGHUP reloads the directory, policies and calendar; the task ends with the engine.
                 group.addTask {
                     let hangups = await UnixSignalsSequence(trapping: .sighup)
                     for await _ in hangups { engine.requestReload() }

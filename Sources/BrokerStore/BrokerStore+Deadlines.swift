@@ -78,15 +78,17 @@ extension BrokerStore {
         }
     }
 
-    /// The open deadlines of one case, ordered by due time then id.
-    public func openDeadlines(caseId: String) throws -> [DeadlineRecord] {
-        try read("openDeadlines") { db in
+    /// The open deadlines of one case, ordered by due time then id, at most `limit` of them (a case has few;
+    /// the limit only keeps a damaged or unusual case from producing an unbounded admin reply).
+    public func openDeadlines(caseId: String, limit: Int = Int.max) throws -> [DeadlineRecord] {
+        guard limit > 0 else { return [] }
+        return try read("openDeadlines") { db in
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT \(DeadlineRows.columns) FROM deadlines
-                    WHERE state = 0 AND case_id = ? ORDER BY due_at, id
+                    WHERE state = 0 AND case_id = ? ORDER BY due_at, id LIMIT ?
                     """)
-            return try DeadlineRows.fetch(statement, arguments: [caseId])
+            return try DeadlineRows.fetch(statement, arguments: [caseId, Int64(clamping: limit)])
         }
     }
 

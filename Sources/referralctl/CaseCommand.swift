@@ -1,23 +1,37 @@
 import ArgumentParser
+import Foundation
 import ReferralProtocol
 
 struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
-        abstract: "Show where a referral case stands and its timeline (ADMIN-1 CASE).",
+        abstract: "Show where a case stands: status, open deadlines and timeline (ADMIN-1 CASE).",
         discussion: """
-            First a status line: the case's status (FHIR Task status), the
-            referrer, the service of the current attempt, the attempt number,
-            when it was opened and last moved (UTC). Then the timeline: every
-            event of every message of the case, oldest first, as `trail --case`
-            prints it. Bodies are never shown.
+            First a status line: for a referral case (one a referral.request
+            opened) its status (FHIR Task status), the referrer, the service
+            of the current attempt, the attempt number, when it was opened and
+            last moved (UTC); for a case id known only from other messages or
+            deadlines (a discharge's follow-up plan, a crisis alert) a line
+            saying it is not a tracked referral case.
+
+            Then the open deadlines, earliest first: due time (UTC), the
+            escalation level (0: the first deadline; n: n escalation steps
+            already taken), what is awaited and from whom (e.g. "answer from
+            test-b", "acknowledgment from test-b" for a crisis alert,
+            "delivery to test-b", "follow-up visit 2 by test-x"), the risk
+            level, and OVERDUE when the due time has passed.
+
+            Then, after "timeline:", every event of every message of the case,
+            oldest first, as `trail --case` prints it. Bodies are never
+            shown. --json prints the broker's reply as it is.
 
             Examples:
               referralctl case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
               referralctl case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --json
 
             Exit codes: 0 ok, 1 usage error or the broker answered ERROR
-            (e.g. NOT_FOUND), 2 no answer within 5 s.
+            (e.g. NOT_FOUND: nothing at all under that case id), 2 no answer
+            within 5 s.
             """
     )
 
@@ -36,16 +50,70 @@ struct CaseCommand: AsyncParsableCommand {
         let id = Identifiers.normalizedCaseId(caseId) ?? caseId
         let reply = try await admin.ask("CASE", .object([("case", .string(id))]))
         if admin.json { return }
-        for line in Self.render(reply) { Output.line(line) }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        for line in Self.render(reply, now: now) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue) -> [String] {
-        var status = "case \(reply["case"]?.stringValue ?? "?"): \(reply["status"]?.stringValue ?? "?")"
-        status += ", referrer \(reply["referrer"]?.stringValue ?? "?")"
-        status += ", service \(reply["service"]?.stringValue ?? "?")"
-        status += ", attempt \(reply["attempt"]?.integerValue.map(String.init) ?? "?")"
-        if let opened = reply["opened_at"]?.integerValue { status += ", opened \(Output.time(opened))" }
-        if let updated = reply["updated_at"]?.integerValue { status += ", updated \(Output.time(updated))" }
-        return [status] + TrailCommand.render(reply)
+    static func render(_ reply: JSONValue, now: Int64) -> [String] {
+        [statusLine(reply)] + deadlineLines(reply, now: now) + ["timeline:"] + TrailCommand.render(reply)
+    }
+
+    static func statusLine(_ reply: JSONValue) -> String {
+        let caseId = reply["case"]?.stringValue ?? "?"
+        // No status: the broker knows the case id only from messages or deadlines, not from a referral.request.
+        guard let status = reply["status"]?.stringValue else {
+            return "case \(caseId): not a tracked referral case (no referral.request opened it)"
+        }
+        var line = "case \(caseId): \(status)"
+        line += ", referrer \(reply["referrer"]?.stringValue ?? "?")"
+        line += ", service \(reply["service"]?.stringValue ?? "?")"
+        line += ", attempt \(reply["attempt"]?.integerValue.map(String.init) ?? "?")"
+        if let opened = reply["opened_at"]?.integerValue { line += ", opened \(Output.time(opened))" }
+        if let updated = reply["updated_at"]?.integerValue { line += ", updated \(Output.time(updated))" }
+        return line
+    }
+
+    /// "open deadlines: N", then one indented row per deadline (as columns).
+    static func deadlineLines(_ reply: JSONValue, now: Int64) -> [String] {
+        let deadlines = reply["deadlines"]?.arrayValue ?? []
+        guard !deadlines.isEmpty else { return ["open deadlines: none"] }
+        var header = "open deadlines: \(deadlines.count)"
+        if reply["deadlines_truncated"]?.boolValue == true { header += " (more not shown)" }
+        let rows = deadlines.map { deadline -> [String] in
+            let due = deadline["due_at"]?.integerValue
+            return [
+                "  due \(due.map(Output.time) ?? "?")",
+                "level \(deadline["level"]?.integerValue.map(String.init) ?? "?")",
+                awaitedText(deadline),
+                deadline["risk"]?.stringValue ?? "",
+                due.map { $0 <= now } == true ? "OVERDUE" : "",
+            ]
+        }
+        return [header] + Output.table(rows).map { $0.trimmingSuffix() }
+    }
+
+    /// What is awaited and from whom, in words; the raw item when the broker could not say.
+    static func awaitedText(_ deadline: JSONValue) -> String {
+        let party = deadline["party"]?.stringValue ?? "?"
+        switch deadline["awaiting"]?.stringValue {
+        case "delivery": return "delivery to \(party)"
+        case "answer":
+            // A crisis alert's party answers by acknowledging it.
+            let kinds = deadline["kinds"]?.arrayValue?.compactMap(\.stringValue)
+            return kinds == ["crisis.acknowledged"] ? "acknowledgment from \(party)" : "answer from \(party)"
+        case "followup-visit":
+            let number = deadline["visit_number"]?.integerValue.map(String.init) ?? "?"
+            return "follow-up visit \(number) by \(party)"
+        default: return deadline["item"]?.stringValue ?? "?"
+        }
+    }
+}
+
+extension String {
+    /// Without trailing spaces (a row whose last columns are empty).
+    fileprivate func trimmingSuffix() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }

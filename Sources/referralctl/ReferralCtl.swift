@@ -33,12 +33,14 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl status
               referralctl trail --message test-a/test-a:000001
               referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
+              referralctl case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
+              referralctl overdue
               referralctl directory reload
               referralctl audit verify
               referralctl audit export --since 24h > audit.jsonl
 
-            status, trail, directory reload and audit ask the broker's admin
-            endpoint: --admin, else $REFERRAL_ADMIN, else
+            status, trail, case, overdue, directory reload and audit ask the
+            broker's admin endpoint: --admin, else $REFERRAL_ADMIN, else
             \(AdminOptions.fallbackEndpoint).
             They never open the broker's database.
 

@@ -41,11 +41,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var handshakeTimeoutMs = 5_000
     public var rateLimit = RateLimit()
     /// Escalation policies (CaseCore's policy document, JSON); empty: the brief's defaults
-    /// (`EscalationPolicies.default`). Read at start; each deadline keeps a snapshot of the policy
-    /// in force when it was set, so an edit applies to new deadlines only.
+    /// (`EscalationPolicies.default`). Read at start and on reload (SIGHUP, `referralctl directory
+    /// reload`); each deadline keeps a snapshot of the policy in force when it was set, so an edit
+    /// applies to new deadlines only.
     public var escalationPolicyFile = ""
     /// Working calendar for working-day clocks: {"holidays": ["2026-10-01", ...], "workdays": [...]};
-    /// empty: Monday to Friday, no holidays.
+    /// empty: Monday to Friday, no holidays. Read at start and on reload, like the policy file.
     public var calendarFile = ""
     /// Length of one day of a follow-up plan, in ms. Tests only: anything but 86,400,000 makes plans
     /// run in scaled continuous time (a month = 30 such days) and is logged as a warning at start.

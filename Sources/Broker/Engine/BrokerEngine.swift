@@ -157,7 +157,8 @@ public final class BrokerEngine: Sendable {
 
     public func requestStop() { control.requestStop(notifier: notifier) }
 
-    /// SIGHUP: reload the directory and policy on the poll thread.
+    /// SIGHUP: reload the directory, the authorization and escalation policies and the calendar on the poll
+    /// thread (all or nothing).
     public func requestReload() { control.requestReload(notifier: notifier) }
 
     var schedulerConfig: SchedulerConfig {

@@ -6,8 +6,8 @@ import Foundation
 import ReferralProtocol
 
 /// The escalation settings in force: the policies (new deadlines snapshot them) and the working
-/// calendar (used when firing too). Read once at start from `escalation_policy_file` and
-/// `calendar_file`.
+/// calendar (used when firing too). Read at start from `escalation_policy_file` and
+/// `calendar_file`, and again on reload (SIGHUP, ADMIN RELOAD) together with the directory.
 struct EscalationSettings: Sendable {
     var policies: EscalationPolicies
     var calendar: WorkingCalendar
@@ -21,11 +21,12 @@ struct EscalationSettings: Sendable {
         var settings = EscalationSettings.defaults
         if !configuration.escalationPolicyFile.isEmpty {
             let path = configuration.escalationPolicyFile
-            let root = try readObject(path, field: "escalation_policy_file")
+            let (data, root) = try readObject(path, field: "escalation_policy_file")
             do {
                 let document = try policyDocument(root)
-                let bytes = Array((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
-                let revision = String(SHA256.hex(SHA256.hash(bytes)).prefix(12))
+                // The digest of the very bytes parsed: a file rewritten while it is read never gets the
+                // revision of the other content.
+                let revision = String(SHA256.hex(SHA256.hash(Array(data))).prefix(12))
                 settings.policies = try EscalationPolicies(document: document, revision: revision)
             } catch {
                 throw ConfigurationError(source: path, field: "escalation_policy_file", problem: "\(error)")
@@ -33,7 +34,7 @@ struct EscalationSettings: Sendable {
         }
         if !configuration.calendarFile.isEmpty {
             let path = configuration.calendarFile
-            let root = try readObject(path, field: "calendar_file")
+            let (_, root) = try readObject(path, field: "calendar_file")
             let holidays = root["holidays"] as? [String] ?? []
             let workdays = root["workdays"] as? [String] ?? []
             guard Set(root.keys).isSubset(of: ["holidays", "workdays"]) else {
@@ -49,14 +50,14 @@ struct EscalationSettings: Sendable {
         return settings
     }
 
-    private static func readObject(_ path: String, field: String) throws -> [String: Any] {
+    private static func readObject(_ path: String, field: String) throws -> (Data, [String: Any]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(source: path, field: field, problem: "cannot be read (missing or no permission)")
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ConfigurationError(source: path, field: field, problem: "must hold a JSON object")
         }
-        return root
+        return (data, root)
     }
 
     struct DocumentError: Error, CustomStringConvertible {

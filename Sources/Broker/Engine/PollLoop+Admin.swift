@@ -57,7 +57,7 @@ extension PollLoop {
                         to: routingId)
                 }
             case "RELOAD":
-                reloadDirectory(now: now, replyTo: routingId)
+                reload(now: now, replyTo: routingId)
             case "AUDIT-VERIFY":
                 storeRequests.append(.verifyAudit(replyTo: routingId))
             case "AUDIT-EXPORT":
@@ -105,26 +105,13 @@ extension PollLoop {
         ]
     }
 
-    func trailObject(_ entry: TrailEntry) -> [String: Any] {
+    static func trailObject(_ entry: TrailEntry) -> [String: Any] {
         var object: [String: Any] = [
             "at": entry.at, "event": entry.event, "seq": entry.seq, "message_id": entry.messageId, "sender": entry.sender,
         ]
         if let recipient = entry.recipient { object["recipient"] = recipient }
         if let attempt = entry.attempt { object["attempt"] = attempt }
         if let detail = entry.detail { object["detail"] = detail }
-        return object
-    }
-
-    /// The CASE result (protocols/ADMIN-1.md): the committed case row and its trail.
-    func caseObject(_ record: CaseRecord, _ entries: [TrailEntry]) -> [String: Any] {
-        var object: [String: Any] = [
-            "case": record.caseId, "status": record.status, "attempt": record.attempt,
-            "events": entries.map(trailObject),
-        ]
-        if let referrer = record.referrer { object["referrer"] = referrer }
-        if let service = record.service { object["service"] = service }
-        if let openedAt = record.openedAt { object["opened_at"] = openedAt }
-        if let updatedAt = record.updatedAt { object["updated_at"] = updatedAt }
         return object
     }
 

@@ -202,13 +202,12 @@ extension PollLoop {
             case .trail(let entries, let replyTo) where entries.isEmpty:
                 replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such message or case"], to: replyTo)
             case .trail(let entries, let replyTo):
-                replyAdmin(ok: true, object: ["events": entries.map(trailObject)], to: replyTo)
-            case .caseInfo(let record, let entries, let replyTo):
-                if let record {
-                    replyAdmin(ok: true, object: caseObject(record, entries), to: replyTo)
-                } else {
-                    replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such case"], to: replyTo)
-                }
+                replyAdmin(ok: true, object: ["events": entries.map(Self.trailObject)], to: replyTo)
+            case .caseInfo(let info, let replyTo) where info.isEmpty:
+                let reason = "no case, message or deadline has this case id"
+                replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": reason], to: replyTo)
+            case .caseInfo(let info, let replyTo):
+                replyAdmin(ok: true, object: Self.caseObject(info), to: replyTo)
             case .dueDeadlines(let records, let before, let limit):
                 deadlineWindow.filled(records, before: before, limit: limit)
             case .dueDeadlinesFailed:

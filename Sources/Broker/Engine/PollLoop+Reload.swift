@@ -1,37 +1,97 @@
 import AgencyDirectory
 import BrokerStore
+import CaseCore
 import Foundation
 import Logging
 import ReferralProtocol
 
-/// Directory reload (SIGHUP or `referralctl directory reload`). A file that does not load
-/// never replaces the good directory. A node that is suspended or removed loses its session
-/// at once (ERROR NODE_SUSPENDED, fatal); from then on everything from its key is ignored and
-/// its handshakes are refused. Healthy sessions are not touched.
+/// Reload (SIGHUP or `referralctl directory reload`): the agency directory with the authorization policy, the
+/// escalation policy file and the calendar file are read again, all together. Atomic: if any of them does not
+/// load, nothing changes (the directory, policies and calendar in force all stay), so an operator never runs on
+/// a half-applied edit. A node that is suspended, removed or re-keyed loses its session at once (ERROR
+/// NODE_SUSPENDED, fatal); from then on everything from its key is ignored and its handshakes are refused.
+/// Healthy sessions are not touched. New deadlines use the new escalation policy; running escalations keep the
+/// `PolicySnapshot` stored with them, while the new calendar counts working time for their next steps too.
 extension PollLoop {
-    func reloadDirectory(now: Int64, replyTo: [UInt8]?) {
-        let next: Jurisdiction
-        do {
-            next = try Jurisdiction.load(configuration, divisions: divisions)
-        } catch {
-            logger.error("directory reload refused; the current directory stays", metadata: ["error": "\(error)"])
-            audit(
-                AuditEvent(
-                    at: now, event: AuditEvent.Name.directoryReloaded, code: "BAD_DIRECTORY",
-                    detail: "refused; the current directory stays"))
-            if let replyTo { replyAdmin(ok: false, object: ["code": "BAD_DIRECTORY", "reason": "\(error)"], to: replyTo) }
-            return
+    /// Everything a reload swaps in.
+    struct Reloadable {
+        var jurisdiction: Jurisdiction
+        var escalation: EscalationSettings
+    }
+
+    /// Why a reload was refused: every file that failed, each naming its file and field.
+    struct ReloadRefusal: Error, CustomStringConvertible {
+        var problems: [String]
+        var description: String { problems.joined(separator: "; ") }
+    }
+
+    /// Reads every reloadable file. All are tried, so one refusal names every broken file at once.
+    static func loadReloadable(
+        _ configuration: BrokerConfiguration, divisions: DivisionTable
+    ) -> Result<Reloadable, ReloadRefusal> {
+        var problems: [String] = []
+        var jurisdiction: Jurisdiction?
+        var escalation: EscalationSettings?
+        do { jurisdiction = try Jurisdiction.load(configuration, divisions: divisions) } catch {
+            problems.append("\(error)")
         }
-        let before = Dictionary(uniqueKeysWithValues: jurisdiction.directory.allEntries.map { ($0.id, $0) })
-        let after = Dictionary(uniqueKeysWithValues: next.directory.allEntries.map { ($0.id, $0) })
-        let added = after.keys.filter { before[$0] == nil }.sorted()
-        let removed = before.keys.filter { after[$0] == nil }.sorted()
-        let suspended = after.values.filter { !$0.isActive && (before[$0.id]?.isActive ?? false) }.map(\.id).sorted()
-        let reactivated = after.values.filter { $0.isActive && !(before[$0.id]?.isActive ?? true) }.map(\.id).sorted()
-        let rekeyed = after.values.filter { entry in before[entry.id].map { $0.publicKey != entry.publicKey } ?? false }
-            .map(\.id).sorted()
-        jurisdiction = next
-        for node in removed + suspended + rekeyed {
+        do { escalation = try EscalationSettings.load(configuration) } catch { problems.append("\(error)") }
+        guard let jurisdiction, let escalation, problems.isEmpty else {
+            return .failure(ReloadRefusal(problems: problems))
+        }
+        return .success(Reloadable(jurisdiction: jurisdiction, escalation: escalation))
+    }
+
+    func reload(now: Int64, replyTo: [UInt8]?) {
+        let next: Reloadable
+        switch Self.loadReloadable(configuration, divisions: divisions) {
+        case .failure(let refusal):
+            refuseReload(refusal, now: now, replyTo: replyTo)
+            return
+        case .success(let loaded):
+            next = loaded
+        }
+        let changes = DirectoryChanges(before: jurisdiction.directory, after: next.jurisdiction.directory)
+        jurisdiction = next.jurisdiction
+        escalation = next.escalation
+        planner = EscalationPlanner(calendar: next.escalation.calendar)
+        endSessions(of: changes.removed + changes.suspended + changes.rekeyed, now: now)
+        let revision = next.escalation.policies.revision
+        logger.notice(
+            "reloaded: directory, escalation policy and calendar",
+            metadata: ["summary": "\(changes.summary)", "escalation_policy": "\(revision)"])
+        audit(
+            AuditEvent(
+                at: now, event: AuditEvent.Name.directoryReloaded,
+                detail: "\(changes.summary) escalation_policy=\(revision)"))
+        if let replyTo {
+            replyAdmin(
+                ok: true,
+                object: [
+                    "nodes": changes.count, "added": changes.added, "removed": changes.removed,
+                    "suspended": changes.suspended, "reactivated": changes.reactivated, "rekeyed": changes.rekeyed,
+                    "escalation_policy": revision,
+                ], to: replyTo)
+        }
+    }
+
+    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: [UInt8]?) {
+        // The reason names files and fields only, never message content.
+        logger.error(
+            "reload refused; the directory, escalation policy and calendar in force all stay",
+            metadata: ["error": "\(refusal)"])
+        audit(
+            AuditEvent(
+                at: now, event: AuditEvent.Name.directoryReloaded, code: "BAD_DIRECTORY",
+                detail: "refused; the directory, escalation policy and calendar in force stay"))
+        if let replyTo {
+            replyAdmin(ok: false, object: ["code": "BAD_DIRECTORY", "reason": "\(refusal)"], to: replyTo)
+        }
+    }
+
+    /// Nodes that must not keep their session: told so (fatal), then their session is closed.
+    private func endSessions(of nodes: [String], now: Int64) {
+        for node in nodes {
             guard let connection = connections[node] else { continue }
             _ = send(
                 .error(
@@ -40,18 +100,32 @@ extension PollLoop {
                         fatal: true, command: nil, field: nil)), to: connection.routingId)
             scheduler.closeSession(node: node, reason: .fatalError, now: now)
         }
-        let summary =
-            "nodes=\(after.count) added=\(added.count) removed=\(removed.count) suspended=\(suspended.count) "
+    }
+}
+
+/// What a directory reload changed, by node id (each list sorted).
+struct DirectoryChanges {
+    var count: Int
+    var added: [String]
+    var removed: [String]
+    var suspended: [String]
+    var reactivated: [String]
+    var rekeyed: [String]
+
+    init(before old: Directory, after new: Directory) {
+        let before = Dictionary(uniqueKeysWithValues: old.allEntries.map { ($0.id, $0) })
+        let after = Dictionary(uniqueKeysWithValues: new.allEntries.map { ($0.id, $0) })
+        count = after.count
+        added = after.keys.filter { before[$0] == nil }.sorted()
+        removed = before.keys.filter { after[$0] == nil }.sorted()
+        suspended = after.values.filter { !$0.isActive && (before[$0.id]?.isActive ?? false) }.map(\.id).sorted()
+        reactivated = after.values.filter { $0.isActive && !(before[$0.id]?.isActive ?? true) }.map(\.id).sorted()
+        rekeyed = after.values.filter { entry in before[entry.id].map { $0.publicKey != entry.publicKey } ?? false }
+            .map(\.id).sorted()
+    }
+
+    var summary: String {
+        "nodes=\(count) added=\(added.count) removed=\(removed.count) suspended=\(suspended.count) "
             + "reactivated=\(reactivated.count) rekeyed=\(rekeyed.count)"
-        logger.notice("directory reloaded", metadata: ["summary": "\(summary)"])
-        audit(AuditEvent(at: now, event: AuditEvent.Name.directoryReloaded, detail: summary))
-        if let replyTo {
-            replyAdmin(
-                ok: true,
-                object: [
-                    "nodes": after.count, "added": added, "removed": removed, "suspended": suspended,
-                    "reactivated": reactivated, "rekeyed": rekeyed,
-                ], to: replyTo)
-        }
     }
 }

@@ -47,9 +47,9 @@ final class PollLoop {
     /// Deliveries waiting for their message to be read from the store.
     var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
     var loadRequests: [Int64] = []
-    /// Escalation policies and calendar read at start, and the next window of due deadlines.
-    let escalation: EscalationSettings
-    let planner: EscalationPlanner
+    /// Escalation policies and calendar read at start and on reload, and the next window of due deadlines.
+    var escalation: EscalationSettings
+    var planner: EscalationPlanner
     var deadlineWindow = DeadlineWindow()
     var stopping = false
     var stopDeadline: Int64 = 0
@@ -169,7 +169,7 @@ final class PollLoop {
             carryOut(scheduler.takeEffects(), now: now)
             if !stopping { fireDueDeadlines(now: now) }
             flushStoreRequests()
-            if control.takeReloadRequest() { reloadDirectory(now: now, replyTo: nil) }
+            if control.takeReloadRequest() { reload(now: now, replyTo: nil) }
             if !stopping && control.stopRequested {
                 beginStop(now: now)
             }

@@ -60,7 +60,7 @@ enum StoreRequest: Sendable {
     /// Bodies for deliveries whose message is not in the poll thread's cache.
     case load(seqs: [Int64])
     case trail(TrailQuery, replyTo: [UInt8])
-    /// ADMIN CASE: the case row and the trail of its messages.
+    /// ADMIN CASE: the case row, the trail of its messages and its open deadlines.
     case caseInfo(caseId: String, replyTo: [UInt8])
     /// A record of the tamper-evident audit trail, in the same commit as what it records.
     case audit(AuditEvent)
@@ -72,6 +72,26 @@ enum StoreRequest: Sendable {
     case fire(FireRequest)
     /// ADMIN OVERDUE.
     case overdue(now: Int64, region: String?, agency: String?, risk: String?, replyTo: [UInt8])
+}
+
+/// Everything the broker has under one case id, as committed (ADMIN CASE). A case id can have messages and
+/// deadlines without a case row: only `referral.request` opens a tracked case, while e.g. a discharge notice
+/// with a follow-up plan has messages, and a crisis alert with a case deadlines, in a case of their own.
+struct CaseInfo: Sendable {
+    /// At most this many open deadlines are read (a case has a handful; this only bounds the reply).
+    static let deadlineLimit = 100
+
+    var caseId: String
+    /// Nil when no `referral.request` opened the case.
+    var record: CaseRecord?
+    var events: [TrailEntry]
+    /// Open deadlines, by due time then id, at most `deadlineLimit`.
+    var deadlines: [DeadlineRecord]
+    /// More open deadlines exist than `deadlines` holds.
+    var deadlinesTruncated: Bool
+
+    /// The broker has nothing at all under this case id (ADMIN CASE answers NOT_FOUND).
+    var isEmpty: Bool { record == nil && events.isEmpty && deadlines.isEmpty }
 }
 
 enum TrailQuery: Sendable, Hashable {
@@ -89,7 +109,7 @@ enum StoreCompletion: Sendable {
     case loaded([StoredMessage], missing: [Int64])
     case trail([TrailEntry], replyTo: [UInt8])
     case trailFailed(reason: String, replyTo: [UInt8])
-    case caseInfo(CaseRecord?, [TrailEntry], replyTo: [UInt8])
+    case caseInfo(CaseInfo, replyTo: [UInt8])
     case auditVerified(AuditVerification, replyTo: [UInt8])
     case auditExported([AuditRecordRow], replyTo: [UInt8])
     case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)

@@ -265,9 +265,7 @@ final class StoreWorker: Sendable {
                 }
             case .caseInfo(let caseId, let replyTo):
                 do {
-                    let record = try store.caseRecord(id: caseId)
-                    let entries = record == nil ? [] : try store.trail(caseId: caseId)
-                    out.append(.caseInfo(record, entries, replyTo: replyTo))
+                    out.append(.caseInfo(try Self.readCase(caseId, from: store), replyTo: replyTo))
                 } catch {
                     out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
                 }
@@ -305,6 +303,17 @@ final class StoreWorker: Sendable {
             }
         }
         return out
+    }
+
+    /// ADMIN CASE's reads. The trail and the deadlines are read whether or not a case row exists: a case id can
+    /// carry messages and deadlines without one.
+    static func readCase(_ caseId: String, from store: BrokerStore) throws -> CaseInfo {
+        // One more than shown, to know whether the list was cut.
+        let deadlines = try store.openDeadlines(caseId: caseId, limit: CaseInfo.deadlineLimit + 1)
+        return CaseInfo(
+            caseId: caseId, record: try store.caseRecord(id: caseId), events: try store.trail(caseId: caseId),
+            deadlines: Array(deadlines.prefix(CaseInfo.deadlineLimit)),
+            deadlinesTruncated: deadlines.count > CaseInfo.deadlineLimit)
     }
 
     /// The audit record that goes with a settled delivery or a trail event.
