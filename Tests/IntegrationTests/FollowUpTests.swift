@@ -56,6 +56,17 @@ extension DaemonSuite {
             return (deliver, body)
         }
 
+        /// The open deadlines `referralctl case ID --json` lists: (awaiting, party, visit number).
+        func openDeadlines(_ h: Harness, _ caseId: String) async throws -> [String] {
+            let run = try await h.referralctl(["case", caseId, "--json", "--admin", h.daemon.admin])
+            guard run.status == 0,
+                let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            else { throw HarnessError("referralctl case: exit \(run.status): \(run.stdout) \(run.stderr)") }
+            return (object["deadlines"] as? [[String: Any]] ?? []).map {
+                "\($0["awaiting"] ?? "?") \($0["party"] ?? "?") \($0["visit_number"] ?? "-")"
+            }
+        }
+
         func notices(in node: RawNode) -> [[String: Any]] {
             node.queuedCommands.compactMap { command in
                 guard case .deliver(let d) = command, d.kind == "escalation.notice" else { return nil }
@@ -82,6 +93,10 @@ extension DaemonSuite {
                 let answer = try await hospital.send(
                     Self.discharge("test-d:fu-000001", caseId: caseId, plan: Self.plan([2, 9])))
                 guard case .accepted = answer else { return h.fail("discharge.notice answered \(answer.name)") }
+                let armed = try await openDeadlines(h, caseId)
+                h.expect(
+                    armed == ["followup-visit test-director 1", "followup-visit test-director 2"],
+                    "referralctl case lists \(armed)")
 
                 let (first, body1) = try await notice(supervisor)
                 h.expect(first.from == "referrald" && first.caseId == caseId, "level 1: \(first.from) \(body1)")
@@ -106,6 +121,8 @@ extension DaemonSuite {
                     Made.send("test-supervisor:close-1", to: ["test-d"], kind: "followup.closed", caseId: caseId))
                 guard case .accepted = closed else { return h.fail("followup.closed answered \(closed.name)") }
 
+                let left = try await openDeadlines(h, caseId)
+                h.expect(left.isEmpty, "open after the visit and the close: \(left)")
                 try await city.idle(for: .seconds(7))
                 try await supervisor.idle(for: .milliseconds(100))
                 h.expect(notices(in: city).isEmpty, "the city was notified after the visit: \(notices(in: city))")
