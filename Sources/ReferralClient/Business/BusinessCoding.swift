@@ -111,18 +111,6 @@ public enum BusinessCoding {
 extension BusinessCoding {
     /// The path of the decoder's current value, for errors thrown by value types.
     static func path(of decoder: any Decoder) -> String { path(decoder.codingPath) }
-
-    /// Decodes one string that must satisfy `isValid`; otherwise `malformed` with `expectation`.
-    static func decodeString(
-        _ decoder: any Decoder, expectation: String, isValid: (String) -> Bool
-    ) throws -> String {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard isValid(text) else {
-            throw BusinessBodyError.malformed(path: path(of: decoder), problem: expectation)
-        }
-        return text
-    }
 }
 
 /// A parsed JSON value that keeps integers, fractions and booleans apart, for comparing a body with its

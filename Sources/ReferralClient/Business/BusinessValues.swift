@@ -3,8 +3,37 @@ import ReferralProtocol
 // The small value types the bodies share (protocols/business/schemas/common.schema.json). Each one checks its
 // grammar when it is made or decoded, so a decoded body never holds a malformed date, reference or address.
 
+/// A value that is its text, checked against a grammar: decoded from and encoded as one JSON string, and
+/// described by that string. Conforming types give `init?(_:)` (the check) and `expectation` (the error text).
+public protocol ValidatedText: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The value as written.
+    var text: String { get }
+    /// The value of `text`, or nil when it does not satisfy the type's grammar.
+    init?(_ text: String)
+    /// What a malformed value must be, for `BusinessBodyError.malformed`.
+    static var expectation: String { get }
+}
+
+extension ValidatedText {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(text) else {
+            throw BusinessBodyError.malformed(path: BusinessCoding.path(of: decoder), problem: Self.expectation)
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public var description: String { text }
+}
+
 /// A calendar date, `YYYY-MM-DD`, in China Standard Time (the schemas' `date`).
-public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct CalendarDate: ValidatedText, Comparable {
     /// The date as written: `2026-03-02`.
     public let text: String
     public let year: Int
@@ -33,18 +62,7 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
         self.init(text)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a calendar date YYYY-MM-DD", isValid: { CalendarDate($0) != nil })
-        self = CalendarDate(text)!
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a calendar date YYYY-MM-DD"
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.text < rhs.text }
 
     /// The number of days since 1970-01-01 (negative before).
@@ -105,7 +123,7 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
 
 /// An instant: RFC 3339 with seconds and an explicit offset, no fraction (`2026-03-02T09:30:00+08:00`), kept
 /// as written (the schemas' `timestamp`).
-public struct Timestamp: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct Timestamp: ValidatedText {
     public let text: String
 
     public init?(_ text: String) {
@@ -113,17 +131,7 @@ public struct Timestamp: Codable, Sendable, Hashable, CustomStringConvertible {
         self.text = text
     }
 
-    public init(from decoder: any Decoder) throws {
-        text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a date-time like 2026-03-02T09:30:00+08:00", isValid: Self.isValid)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a date-time like 2026-03-02T09:30:00+08:00"
 
     /// Milliseconds since the Unix epoch (the 1/RBP `time`).
     public var millisecondsSinceEpoch: Int64 {
@@ -161,7 +169,7 @@ public struct Timestamp: Codable, Sendable, Hashable, CustomStringConvertible {
 /// The child's pseudonymous reference agreed between the agencies (`PX-0001`): 2–64 characters of letters,
 /// digits and `. _ : -`, starting with a letter or digit, with at least one letter, and never shaped like a
 /// resident identity number. It is not a name and must not encode one.
-public struct ChildReference: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct ChildReference: ValidatedText {
     public let text: String
 
     public init?(_ text: String) {
@@ -169,18 +177,7 @@ public struct ChildReference: Codable, Sendable, Hashable, CustomStringConvertib
         self.text = text
     }
 
-    public init(from decoder: any Decoder) throws {
-        text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a pseudonymous reference (letters, digits, . _ : -, not an ID number)",
-            isValid: Self.isValid)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a pseudonymous reference (letters, digits, . _ : -, not an ID number)"
 
     static func isValid(_ text: String) -> Bool {
         let u = Array(text.utf8)
@@ -211,7 +208,7 @@ public struct ChildReference: Codable, Sendable, Hashable, CustomStringConvertib
 /// An opaque reference to a record the issuing agency keeps (a consent record, the service's own referral
 /// number, a follow-up plan): 1–64 characters of letters, digits and `. _ : / -`, starting with a letter
 /// or digit.
-public struct RecordReference: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct RecordReference: ValidatedText {
     public let text: String
 
     public init?(_ text: String) {
@@ -219,17 +216,7 @@ public struct RecordReference: Codable, Sendable, Hashable, CustomStringConverti
         self.text = text
     }
 
-    public init(from decoder: any Decoder) throws {
-        text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a record reference (letters, digits, . _ : / -)", isValid: Self.isValid)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a record reference (letters, digits, . _ : / -)"
 
     static func isValid(_ text: String) -> Bool {
         let u = Array(text.utf8)
@@ -252,7 +239,7 @@ public struct RecordReference: Codable, Sendable, Hashable, CustomStringConverti
 }
 
 /// An administrative division code: 6 digits (province, city, county), 9 (township) or 12 (village).
-public struct DivisionCode: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct DivisionCode: ValidatedText {
     public let text: String
 
     public init?(_ text: String) {
@@ -260,17 +247,7 @@ public struct DivisionCode: Codable, Sendable, Hashable, CustomStringConvertible
         self.text = text
     }
 
-    public init(from decoder: any Decoder) throws {
-        text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a division code of 6, 9 or 12 digits", isValid: Self.isValid)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a division code of 6, 9 or 12 digits"
 
     static func isValid(_ text: String) -> Bool {
         [6, 9, 12].contains(text.utf8.count)
@@ -279,7 +256,7 @@ public struct DivisionCode: Codable, Sendable, Hashable, CustomStringConvertible
 }
 
 /// A 1/RBP address naming a party: a node id, `node:ID`, or `role:AGENCY/KIND@DIVISION`.
-public struct PartyAddress: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct PartyAddress: ValidatedText {
     public let text: String
 
     public init?(_ text: String) {
@@ -287,18 +264,7 @@ public struct PartyAddress: Codable, Sendable, Hashable, CustomStringConvertible
         self.text = text
     }
 
-    public init(from decoder: any Decoder) throws {
-        text = try BusinessCoding.decodeString(
-            decoder, expectation: "must be a node id, node:ID or role:AGENCY/KIND@DIVISION",
-            isValid: Identifiers.isValidAddress)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
-
-    public var description: String { text }
+    public static let expectation = "must be a node id, node:ID or role:AGENCY/KIND@DIVISION"
 
     /// The agency of a role address (`health` for `role:health/psychiatric-clinic@350102`), nil for a node.
     public var roleAgency: String? {
