@@ -19,7 +19,9 @@ struct CaseCommand: AsyncParsableCommand {
             already taken), what is awaited and from whom (e.g. "answer from
             test-b", "acknowledgment from test-b" for a crisis alert,
             "delivery to test-b", "follow-up visit 2 by test-x"), the risk
-            level, and OVERDUE when the due time has passed.
+            level, and OVERDUE when the item is late: its due time has passed,
+            or it has already escalated (level 1 or more; the due time is then
+            that of the next step), as `referralctl overdue` counts it.
 
             Then, after "timeline:", every event of every message of the case,
             oldest first, as `trail --case` prints it. Bodies are never
@@ -86,7 +88,7 @@ struct CaseCommand: AsyncParsableCommand {
                 "level \(deadline["level"]?.integerValue.map(String.init) ?? "?")",
                 awaitedText(deadline),
                 deadline["risk"]?.stringValue ?? "",
-                due.map { $0 <= now } == true ? "OVERDUE" : "",
+                due.map { $0 <= now } == true || (deadline["level"]?.integerValue ?? 0) > 0 ? "OVERDUE" : "",
             ]
         }
         return [header] + Output.table(rows).map { $0.trimmingSuffix() }
