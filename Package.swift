@@ -33,6 +33,7 @@ let package = Package(
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
         .target(
             name: "AgencyDirectory",
+            dependencies: ["ReferralProtocol"],
             resources: [.copy("Divisions")],
             swiftSettings: strict
         ),

@@ -9,4 +9,5 @@
 // - `Routing/`: recipient addresses (`Address`), their resolution (`Resolution`), supervisors
 //   and escalation chains.
 // - `Policy/`: which agencies may send which message kinds (`Policy`).
-// - `Support/`: the shared error type, a strict JSON reader, value grammars.
+// - `Support/`: the shared error type, the reading of JSON files (over ReferralProtocol's strict
+//   reader), value grammars.

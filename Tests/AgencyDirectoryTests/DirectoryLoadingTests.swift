@@ -166,6 +166,39 @@ struct DirectoryLoadingTests {
         #expect(error.description.hasPrefix("directory.json: not valid JSON"))
     }
 
+    @Test func syntaxErrorSaysWhereByLineAndColumn() throws {
+        let json = "{\n  \"version\": 1,\n  \"nodes\": [}\n}"
+        let error = try #require(throws: ConfigurationError.self) { try load(Data(json.utf8)) }
+        #expect(error.description == "directory.json: not valid JSON (line 3, column 13: unexpected character)")
+    }
+
+    /// Before the shared reader, the last of two members of the same name silently won.
+    @Test func duplicateMemberNameIsRefused() throws {
+        let json = """
+            {"version": 1, "nodes": [
+              {"id": "a", "agency": "education", "kind": "school", "division": "350102001", "name": "n",
+               "public_key": "\(fakeKey(1))", "state": "active", "state": "suspended"}
+            ]}
+            """
+        let error = try #require(throws: ConfigurationError.self) { try load(Data(json.utf8)) }
+        #expect(error.file == file)
+        #expect(error.description == "directory.json: not valid JSON (line 3, column 81: duplicate member name)")
+    }
+
+    @Test func aLeadingByteOrderMarkIsSkipped() throws {
+        let data = Data([0xEF, 0xBB, 0xBF] + Array(#"{"version":1,"nodes":[]}"#.utf8))
+        #expect(try load(data).allEntries.isEmpty)
+    }
+
+    @Test func nestingIsLimited() throws {
+        let json =
+            #"{"version":1,"nodes":[],"kinds":"# + String(repeating: "[", count: 20) + String(repeating: "]", count: 20)
+            + "}"
+        let error = try #require(throws: ConfigurationError.self) { try load(Data(json.utf8)) }
+        #expect(error.reason.hasPrefix("not valid JSON (line 1, column "))
+        #expect(error.reason.hasSuffix(": nesting deeper than 16)"))
+    }
+
     @Test func unreadableFile() throws {
         let url = URL(fileURLWithPath: "/nonexistent/directory.json")
         let error = try #require(throws: ConfigurationError.self) { try Directory.load(file: url, divisions: fujian()) }

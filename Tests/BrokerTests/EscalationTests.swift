@@ -39,6 +39,53 @@ import Testing
         #expect(throws: Never.self) { try EscalationSettings.load(configuration) }
     }
 
+    /// The files are read like the directory and policy files: unknown members and wrong types are named by
+    /// their member path, after the file and the configuration field.
+    @Test(arguments: [
+        (
+            #"{"version": 1, "levels": {"routine": {"answr": "2s"}}}"#,
+            "escalation_policy_file: levels.routine.answr: unknown key"
+        ),
+        (
+            #"{"version": 1, "levels": {"routine": {"max_steps": "3"}}}"#,
+            "escalation_policy_file: levels.routine.max_steps: must be an integer, not a string"
+        ),
+        (
+            #"{"version": 1, "kinds": {"referral.request": {"urgent": {"fan_out": 1}}}}"#,
+            "escalation_policy_file: kinds.referral.request.urgent.fan_out: must be true or false, not a number"
+        ),
+        (
+            #"{"version": 1, "kinds": {"crisis.alert": []}}"#,
+            "escalation_policy_file: kinds.crisis.alert: must be a JSON object, not an array"
+        ),
+        (#"{"version": 1, "level": {}}"#, "escalation_policy_file: level: unknown key"),
+        (#"{"version": 2}"#, "escalation_policy_file: version: must be 1; this broker reads version 1 only"),
+        (#"[]"#, "escalation_policy_file: must be a JSON object, not an array"),
+        ("{\n\"version\": 1,\n}", "escalation_policy_file: not valid JSON (line 3, column 1: expected a member name)"),
+        (
+            #"{"version": 1, "version": 1}"#,
+            "escalation_policy_file: not valid JSON (line 1, column 16: duplicate member name)"
+        ),
+    ])
+    func policyFileFaultsNameTheFileFieldAndMember(json: String, expected: String) throws {
+        var configuration = BrokerConfiguration()
+        configuration.escalationPolicyFile = try temporary(json)
+        let error = try #require(throws: ConfigurationError.self) { try EscalationSettings.load(configuration) }
+        #expect(error.description == "\(configuration.escalationPolicyFile): \(expected)")
+    }
+
+    @Test(arguments: [
+        (#"{"holidays": "2026-10-01"}"#, "calendar_file: holidays: must be an array, not a string"),
+        (#"{"holidays": [20261001]}"#, "calendar_file: holidays[0]: must be a string, not a number"),
+        (#"{"holidays": [], "extra": []}"#, "calendar_file: extra: unknown key"),
+    ])
+    func calendarFileFaultsNameTheFileFieldAndMember(json: String, expected: String) throws {
+        var configuration = BrokerConfiguration()
+        configuration.calendarFile = try temporary(json, name: "calendar.json")
+        let error = try #require(throws: ConfigurationError.self) { try EscalationSettings.load(configuration) }
+        #expect(error.description == "\(configuration.calendarFile): \(expected)")
+    }
+
     @Test func configurationFileNamesThePolicyAndCalendarFiles() throws {
         let path = try temporary(
             #"{"escalation_policy_file": "esc.json", "calendar_file": "/etc/cal.json"}"#, name: "referrald.json")

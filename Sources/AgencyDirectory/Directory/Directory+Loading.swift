@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 /// The directory file: JSON, under the operator's control, version 1.
 ///
@@ -33,7 +34,8 @@ import Foundation
 ///   - `public_key`: the node's CURVE public key in Z85 (40 characters), unique;
 ///   - `state`: `active` or `suspended`.
 ///
-/// Unknown keys are refused at every level (a misspelt key is a mistake, not an extension).
+/// Unknown keys are refused at every level (a misspelt key is a mistake, not an extension), and
+/// so is a key given twice in one object.
 /// Every error names the file, the entry (`nodes[3] (id "…")`) and the field.
 extension Directory {
     /// Reads and checks the directory file at `file`; errors name it by `file.path`.
@@ -50,16 +52,14 @@ extension Directory {
     /// Checks directory JSON already read; `file` is how errors name its origin.
     public static func load(data: Data, file: String, divisions: DivisionTable) throws(ConfigurationError) -> Directory
     {
-        var top = try JSONObjectReader(try JSONValue.parse(data, file: file), file: file, entry: nil)
+        var top = try JSONObjectReader(try JSONFile.parse(data, file: file), file: file, entry: nil)
         try top.version(1)
         let kinds = try top.optionalStrings("kinds") ?? []
         let nodes = try top.array("nodes")
         try top.refuseUnknownKeys()
         var labelled: [(entry: DirectoryEntry, label: String)] = []
         for (index, node) in nodes.enumerated() {
-            var id: String?
-            if case .object(let members) = node, case .string(let text)? = members["id"] { id = text }
-            let label = label("nodes", index, id)
+            let label = label("nodes", index, node["id"]?.stringValue)
             labelled.append((try entry(node, file: file, label: label), label))
         }
         return try Directory(labelled: labelled, divisions: divisions, extraKinds: kinds, file: file)

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 /// The policy file: JSON, under the operator's control, version 1.
 ///
@@ -38,15 +39,14 @@ extension Policy {
 
     /// Checks policy JSON already read; `file` is how errors name its origin.
     public static func load(data: Data, file: String) throws(ConfigurationError) -> Policy {
-        var top = try JSONObjectReader(try JSONValue.parse(data, file: file), file: file, entry: nil)
+        var top = try JSONObjectReader(try JSONFile.parse(data, file: file), file: file, entry: nil)
         try top.version(1)
         let items = try top.array("rules")
         try top.refuseUnknownKeys()
         var rules: [Rule] = []
         for (index, item) in items.enumerated() {
             var reader = try JSONObjectReader(item, file: file, entry: "rules[\(index)]")
-            var name: String?
-            if reader.members["name"] != nil { name = try reader.string("name") }
+            let name = try reader.optionalString("name")
             guard let kinds = try reader.optionalStrings("kinds") else { throw reader.error("kinds", "is required") }
             guard let from = try reader.optionalStrings("from") else { throw reader.error("from", "is required") }
             try reader.refuseUnknownKeys()

@@ -21,100 +21,83 @@ struct EscalationSettings: Sendable {
         var settings = EscalationSettings.defaults
         if !configuration.escalationPolicyFile.isEmpty {
             let path = configuration.escalationPolicyFile
-            let (data, root) = try readObject(path, field: "escalation_policy_file")
+            let field = "escalation_policy_file"
+            let data = try read(path, field: field)
             do {
-                let document = try policyDocument(root)
+                let document = try policyDocument(try JSONFile.parse(data, file: nil))
                 // The digest of the very bytes parsed: a file rewritten while it is read never gets the
                 // revision of the other content.
                 let revision = String(SHA256.hex(SHA256.hash(Array(data))).prefix(12))
                 settings.policies = try EscalationPolicies(document: document, revision: revision)
+            } catch let error as AgencyDirectory.ConfigurationError {
+                throw ConfigurationError(source: path, field: field, problem: problem(error))
             } catch {
-                throw ConfigurationError(source: path, field: "escalation_policy_file", problem: "\(error)")
+                throw ConfigurationError(source: path, field: field, problem: "\(error)")
             }
         }
         if !configuration.calendarFile.isEmpty {
             let path = configuration.calendarFile
-            let (_, root) = try readObject(path, field: "calendar_file")
-            let holidays = root["holidays"] as? [String] ?? []
-            let workdays = root["workdays"] as? [String] ?? []
-            guard Set(root.keys).isSubset(of: ["holidays", "workdays"]) else {
-                throw ConfigurationError(
-                    source: path, field: "calendar_file", problem: "only \"holidays\" and \"workdays\" are allowed")
-            }
+            let field = "calendar_file"
+            let data = try read(path, field: field)
             do {
+                var root = try JSONObjectReader(try JSONFile.parse(data, file: nil), file: nil, entry: nil)
+                let holidays = try root.optionalStrings("holidays") ?? []
+                let workdays = try root.optionalStrings("workdays") ?? []
+                try root.refuseUnknownKeys()
                 settings.calendar = try WorkingCalendar(holidays: holidays, workdays: workdays)
+            } catch let error as AgencyDirectory.ConfigurationError {
+                throw ConfigurationError(source: path, field: field, problem: problem(error))
             } catch {
-                throw ConfigurationError(source: path, field: "calendar_file", problem: "\(error)")
+                throw ConfigurationError(source: path, field: field, problem: "\(error)")
             }
         }
         return settings
     }
 
-    private static func readObject(_ path: String, field: String) throws -> (Data, [String: Any]) {
+    private static func read(_ path: String, field: String) throws -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(source: path, field: field, problem: "cannot be read (missing or no permission)")
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ConfigurationError(source: path, field: field, problem: "must hold a JSON object")
-        }
-        return (data, root)
+        return data
     }
 
-    struct DocumentError: Error, CustomStringConvertible {
-        var description: String
+    /// A fault of the file's JSON as `member.path: reason` (the file and the configuration field are named
+    /// by the caller).
+    private static func problem(_ error: AgencyDirectory.ConfigurationError) -> String {
+        let path = [error.entry, error.field].compactMap { $0 }.joined(separator: ".")
+        return path.isEmpty ? error.reason : "\(path): \(error.reason)"
     }
 
     /// The JSON of CaseCore's `PolicyDocument`, member for member; unknown members are errors.
-    static func policyDocument(_ root: [String: Any]) throws -> PolicyDocument {
-        guard Set(root.keys).isSubset(of: ["version", "levels", "kinds"]) else {
-            throw DocumentError(description: "only \"version\", \"levels\" and \"kinds\" are allowed")
+    static func policyDocument(_ json: JSONValue) throws(AgencyDirectory.ConfigurationError) -> PolicyDocument {
+        var root = try JSONObjectReader(json, file: nil, entry: nil)
+        try root.version(1)
+        var document = PolicyDocument(version: 1)
+        for (name, value) in try root.optionalObject("levels") ?? [] {
+            document.levels[name] = try entry(value, at: "levels.\(name)")
         }
-        guard let version = root["version"] as? Int else { throw DocumentError(description: "version: required, 1") }
-        var document = PolicyDocument(version: version)
-        if let levels = root["levels"] {
-            guard let levels = levels as? [String: Any] else { throw DocumentError(description: "levels: an object") }
-            for (name, value) in levels { document.levels[name] = try entry(value, at: "levels.\(name)") }
+        for (kind, value) in try root.optionalObject("kinds") ?? [] {
+            let perLevel = try JSONObjectReader(value, file: nil, entry: "kinds.\(kind)")
+            var entries: [String: PolicyEntry] = [:]
+            for (level, member) in perLevel.members { entries[level] = try entry(member, at: "kinds.\(kind).\(level)") }
+            document.kinds[kind] = entries
         }
-        if let kinds = root["kinds"] {
-            guard let kinds = kinds as? [String: Any] else { throw DocumentError(description: "kinds: an object") }
-            for (kind, value) in kinds {
-                guard let perLevel = value as? [String: Any] else {
-                    throw DocumentError(description: "kinds.\(kind): an object")
-                }
-                var entries: [String: PolicyEntry] = [:]
-                for (level, member) in perLevel { entries[level] = try entry(member, at: "kinds.\(kind).\(level)") }
-                document.kinds[kind] = entries
-            }
-        }
+        try root.refuseUnknownKeys()
         return document
     }
 
-    private static func entry(_ value: Any, at path: String) throws -> PolicyEntry {
-        guard let object = value as? [String: Any] else { throw DocumentError(description: "\(path): an object") }
-        let known: Set<String> = ["delivery", "answer", "repeat", "max_steps", "clock", "fan_out"]
-        if let unknown = Set(object.keys).subtracting(known).sorted().first {
-            throw DocumentError(description: "\(path).\(unknown): unknown member")
-        }
-        func text(_ key: String) throws -> String? {
-            guard let member = object[key] else { return nil }
-            guard let string = member as? String else { throw DocumentError(description: "\(path).\(key): a string") }
-            return string
-        }
+    private static func entry(_ value: JSONValue, at path: String) throws(AgencyDirectory.ConfigurationError)
+        -> PolicyEntry
+    {
+        var object = try JSONObjectReader(value, file: nil, entry: path)
         var entry = PolicyEntry()
-        entry.delivery = try text("delivery")
-        entry.answer = try text("answer")
-        entry.repeatEvery = try text("repeat")
-        entry.clock = try text("clock")
-        if let steps = object["max_steps"] {
-            guard let steps = steps as? Int else { throw DocumentError(description: "\(path).max_steps: an integer") }
-            entry.maxSteps = steps
-        }
-        if let fanOut = object["fan_out"] {
-            guard let flag = fanOut as? Bool else {
-                throw DocumentError(description: "\(path).fan_out: true or false")
-            }
-            entry.fanOut = flag
-        }
+        entry.delivery = try object.optionalString("delivery")
+        entry.answer = try object.optionalString("answer")
+        entry.repeatEvery = try object.optionalString("repeat")
+        entry.clock = try object.optionalString("clock")
+        entry.maxSteps = try object.optionalInteger("max_steps")
+        entry.fanOut = try object.optionalBool("fan_out")
+        try object.refuseUnknownKeys()
         return entry
     }
 }
