@@ -58,6 +58,11 @@ import Testing
             #"{"version": 1, "kinds": {"crisis.alert": []}}"#,
             "escalation_policy_file: kinds.crisis.alert: must be a JSON object, not an array"
         ),
+        (
+            #"{"version": 1, "kinds": {"referral.completed": {"routine": {"delivery": "1h"}}}}"#,
+            "escalation_policy_file: kinds.referral.completed: sets no deadlines; only crisis.alert,"
+                + " discharge.notice, referral.request do"
+        ),
         (#"{"version": 1, "level": {}}"#, "escalation_policy_file: level: unknown key"),
         (#"{"version": 2}"#, "escalation_policy_file: version: must be 1; this broker reads version 1 only"),
         (#"[]"#, "escalation_policy_file: must be a JSON object, not an array"),

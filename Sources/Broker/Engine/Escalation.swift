@@ -77,6 +77,12 @@ struct EscalationSettings: Sendable {
             document.levels[name] = try entry(value, at: "levels.\(name)")
         }
         for (kind, value) in try root.optionalObject("kinds") ?? [] {
+            // A tuning that could never apply is a mistake to report, not to ignore.
+            guard Escalation.kindsWithDeadlines.contains(kind) else {
+                throw AgencyDirectory.ConfigurationError(
+                    entry: "kinds.\(kind)",
+                    reason: "sets no deadlines; only \(Escalation.kindsWithDeadlines.joined(separator: ", ")) do")
+            }
             let perLevel = try JSONObjectReader(value, file: nil, entry: "kinds.\(kind)")
             var entries: [String: PolicyEntry] = [:]
             for (level, member) in perLevel.members { entries[level] = try entry(member, at: "kinds.\(kind).\(level)") }
@@ -174,7 +180,11 @@ enum Escalation {
     /// answer deadline of the alert).
     static let acknowledgment = "crisis.acknowledged"
 
-    /// The kinds whose acceptance sets deadlines: a tracked referral request and a crisis alert.
+    /// Every kind that sets deadlines: the two below, and a discharge notice with a follow-up plan
+    /// (`FollowUps`). A policy file's `kinds` may name only these.
+    static let kindsWithDeadlines = ["crisis.alert", FollowUpHeader.kind, "referral.request"]
+
+    /// The kinds whose acceptance sets answer deadlines: a tracked referral request and a crisis alert.
     static func arms(kind: String, tracked: Bool) -> Bool {
         (kind == "referral.request" && tracked) || kind == "crisis.alert"
     }
