@@ -22,15 +22,6 @@ extension DaemonSuite {
             return options
         }
 
-        /// `referralctl case ID --json`, parsed.
-        func caseInfo(_ h: Harness, _ caseId: String) async throws -> [String: Any] {
-            let run = try await h.referralctl(["case", caseId, "--json", "--admin", h.daemon.admin])
-            guard run.status == 0,
-                let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-            else { throw HarnessError("referralctl case: exit \(run.status): \(run.stdout) \(run.stderr)") }
-            return object
-        }
-
         /// `referralctl case ID` (human form): its stdout, after checking it exited 0.
         func caseText(_ h: Harness, _ caseId: String) async throws -> String {
             let run = try await h.referralctl(["case", caseId, "--admin", h.daemon.admin])
@@ -53,7 +44,7 @@ extension DaemonSuite {
                     Made.send("test-a:deadline-000001", to: ["test-b"], kind: "referral.request", caseId: caseId))
                 guard case .accepted = request else { return h.fail("referral.request answered \(request.name)") }
 
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] as? String == "requested", "status: \(info)")
                 let deadlines = info["deadlines"] as? [[String: Any]] ?? []
                 try h.require(deadlines.count == 1, "open deadlines: \(deadlines)")
@@ -75,7 +66,7 @@ extension DaemonSuite {
                 let received = try await b.send(
                     Made.send("test-b:deadline-000001", to: ["test-a"], kind: "referral.received", caseId: caseId))
                 guard case .accepted = received else { return h.fail("referral.received answered \(received.name)") }
-                let after = try await caseInfo(h, caseId)
+                let after = try await h.caseInfo(caseId)
                 h.expect(after["status"] as? String == "received", "status after the answer: \(after)")
                 h.expect((after["deadlines"] as? [Any])?.isEmpty == true, "deadlines after the answer: \(after)")
                 let textAfter = try await caseText(h, caseId)
@@ -97,7 +88,7 @@ extension DaemonSuite {
                         priority: .crisis))
                 guard case .accepted = alert else { return h.fail("crisis.alert answered \(alert.name)") }
 
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] == nil && info["referrer"] == nil, "an untracked case has a status: \(info)")
                 h.expect(info["case"] as? String == caseId, "case: \(info)")
                 let events = info["events"] as? [[String: Any]] ?? []

@@ -34,15 +34,6 @@ extension DaemonSuite {
             h.expect(rejected.reason.contains("status \(status)"), "\(what): reason \(rejected.reason)")
         }
 
-        /// `referralctl case ID --json`, parsed.
-        func caseInfo(_ h: Harness, _ caseId: String) async throws -> [String: Any] {
-            let run = try await h.referralctl(["case", caseId, "--json", "--admin", h.daemon.admin])
-            guard run.status == 0,
-                let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-            else { throw HarnessError("referralctl case: exit \(run.status): \(run.stdout) \(run.stderr)") }
-            return object
-        }
-
         /// test-a refers to test-b, which answers received, accepted, appointment, completed: every move is
         /// ACCEPTED, `referralctl case` shows completed and a timeline of the five messages; a late
         /// `referral.accepted` is ILLEGAL_TRANSITION naming `completed`, and nothing of it is stored.
@@ -83,7 +74,7 @@ extension DaemonSuite {
                     h.fail("the resend of referral.accepted was answered \(resent.name)")
                 }
 
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] as? String == "completed", "status: \(info)")
                 h.expect(info["referrer"] as? String == "test-a", "referrer: \(info)")
                 h.expect(info["service"] as? String == "test-b", "service: \(info)")
@@ -135,7 +126,7 @@ extension DaemonSuite {
                 } else {
                     h.fail("a move in an unknown case was answered \(unknown.name)")
                 }
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] as? String == "requested", "status: \(info)")
             }
         }
@@ -169,7 +160,7 @@ extension DaemonSuite {
                 expectAccepted(
                     h, try await move(d, "test-d:route-000001", "referral.accepted", caseId: caseId, to: ["test-a"]),
                     "referral.accepted from test-d")
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] as? String == "accepted", "status: \(info)")
                 h.expect(info["service"] as? String == "test-d", "service: \(info)")
                 h.expect(info["attempt"] as? Int == 2, "attempt: \(info)")
@@ -216,7 +207,7 @@ extension DaemonSuite {
                             b, String(format: "test-b:restart-%06d", index + 3), kind, caseId: caseId, to: ["test-a"]),
                         "\(kind) after the restart")
                 }
-                let info = try await caseInfo(h, caseId)
+                let info = try await h.caseInfo(caseId)
                 h.expect(info["status"] as? String == "completed", "status: \(info)")
                 // A closed case is remembered across a restart too: a late move names its real status.
                 try await h.daemon.kill9()
@@ -225,7 +216,8 @@ extension DaemonSuite {
                 defer { late.close() }
                 try await late.hello("test-b")
                 expectRejected(
-                    h, try await move(late, "test-b:restart-000099", "referral.accepted", caseId: caseId, to: ["test-a"]),
+                    h,
+                    try await move(late, "test-b:restart-000099", "referral.accepted", caseId: caseId, to: ["test-a"]),
                     .illegalTransition, naming: "completed", "referral.accepted in a completed case after a restart")
             }
         }

@@ -30,17 +30,6 @@ extension DaemonSuite {
             return options
         }
 
-        /// Waits for an escalation notice at `node`, ACKs it, returns it and its body.
-        func notice(_ node: RawNode, timeout: Duration = .seconds(10)) async throws -> (Deliver, [String: Any]) {
-            let deliver: Deliver = try await node.expect("DELIVER of an escalation.notice", timeout: timeout) {
-                if case .deliver(let deliver) = $0, deliver.kind == "escalation.notice" { return deliver }
-                return nil
-            }
-            try await node.send(.ack(Ack(seq: deliver.seq)))
-            let body = (try? JSONSerialization.jsonObject(with: Data(deliver.body))) as? [String: Any] ?? [:]
-            return (deliver, body)
-        }
-
         /// Sends the referral request of `caseId` from test-a to test-b and lets test-b ACK its delivery.
         func refer(_ h: Harness, _ a: RawNode, _ b: RawNode, _ id: String, caseId: String) async throws {
             let answer = try await a.send(Made.send(id, to: ["test-b"], kind: "referral.request", caseId: caseId))
@@ -73,7 +62,7 @@ extension DaemonSuite {
                 let caseId = Made.caseId()
                 try await refer(h, a, b, "test-a:esc-000001", caseId: caseId)
 
-                let (first, body1) = try await notice(e)
+                let (first, body1) = try await e.escalationNotice()
                 h.expect(first.from == "referrald", "level 1 came from \(first.from)")
                 h.expect(first.caseId == caseId, "level 1 names case \(first.caseId ?? "none")")
                 h.expect(body1["case_id"] as? String == caseId, "body: \(body1)")
@@ -87,7 +76,7 @@ extension DaemonSuite {
                 h.expect(body1["deadline"] is String && body1["next_escalation_at"] is String, "\(body1)")
                 h.expect(try await overdueCases(h).contains(caseId), "overdue does not list the case")
 
-                let (second, body2) = try await notice(city)
+                let (second, body2) = try await city.escalationNotice()
                 h.expect(second.from == "referrald" && second.caseId == caseId, "level 2: \(second.from)")
                 h.expect(body2["level"] as? Int == 2, "level 2 body: \(body2)")
                 h.expect(
@@ -119,7 +108,7 @@ extension DaemonSuite {
                 let answer = try await a.send(
                     Made.send("test-a:crisis-000001", to: ["test-b"], kind: "crisis.alert", priority: .crisis))
                 guard case .accepted = answer else { return h.fail("crisis.alert answered \(answer.name)") }
-                let (deliver, body) = try await notice(e)
+                let (deliver, body) = try await e.escalationNotice()
                 h.expect(
                     deliver.priority == .crisis && deliver.caseId == nil, "\(deliver.priority) \(deliver.caseId ?? "")")
                 h.expect(body["case_id"] == nil && body["level"] as? Int == 1, "\(body)")
@@ -156,7 +145,7 @@ extension DaemonSuite {
                         priority: .crisis, body: body))
                 guard case .accepted = ack else { return h.fail("crisis.acknowledged answered \(ack.name)") }
 
-                let (deliver, notice) = try await notice(e)
+                let (deliver, notice) = try await e.escalationNotice()
                 let overdue = notice["overdue"] as? [String: Any] ?? [:]
                 h.expect(deliver.caseId == caseId, "the notice names case \(deliver.caseId ?? "none")")
                 h.expect(
@@ -187,7 +176,7 @@ extension DaemonSuite {
                 let e = try h.raw("test-e")
                 defer { e.close() }
                 try await e.hello("test-e")
-                let (deliver, body) = try await notice(e, timeout: .seconds(5))
+                let (deliver, body) = try await e.escalationNotice(timeout: .seconds(5))
                 h.expect(deliver.caseId == caseId && body["level"] as? Int == 1, "after restart: \(body)")
             }
         }
@@ -199,7 +188,7 @@ extension DaemonSuite {
                 for (node, id) in [(a, "test-a"), (b, "test-b"), (e, "test-e")] { try await node.hello(id) }
                 let caseId = Made.caseId()
                 try await refer(h, a, b, "test-a:esc-000003", caseId: caseId)
-                _ = try await notice(e)
+                _ = try await e.escalationNotice()
                 // The operator slows every repeat to an hour and restarts the broker.
                 try Data(Self.policy(repeatEvery: "1h").utf8).write(
                     to: URL(fileURLWithPath: h.daemon.escalationPolicyPath))
@@ -208,7 +197,7 @@ extension DaemonSuite {
                 let city = try h.raw("test-city")
                 defer { city.close() }
                 try await city.hello("test-city")
-                let (_, body) = try await notice(city, timeout: .seconds(10))
+                let (_, body) = try await city.escalationNotice(timeout: .seconds(10))
                 h.expect(body["level"] as? Int == 2, "level 2 after the edit: \(body)")
             }
         }

@@ -45,32 +45,11 @@ extension DaemonSuite {
                 body: Array(#"{"note":"made-up discharge notice"}"#.utf8), followUp: plan)
         }
 
-        /// The next escalation notice at `node` (ACKed) and its body.
-        func notice(_ node: RawNode, timeout: Duration = .seconds(10)) async throws -> (Deliver, [String: Any]) {
-            let deliver: Deliver = try await node.expect("DELIVER of an escalation.notice", timeout: timeout) {
-                if case .deliver(let deliver) = $0, deliver.kind == "escalation.notice" { return deliver }
-                return nil
-            }
-            try await node.send(.ack(Ack(seq: deliver.seq)))
-            let body = (try? JSONSerialization.jsonObject(with: Data(deliver.body))) as? [String: Any] ?? [:]
-            return (deliver, body)
-        }
-
         /// The open deadlines `referralctl case ID --json` lists: (awaiting, party, visit number).
         func openDeadlines(_ h: Harness, _ caseId: String) async throws -> [String] {
-            let run = try await h.referralctl(["case", caseId, "--json", "--admin", h.daemon.admin])
-            guard run.status == 0,
-                let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-            else { throw HarnessError("referralctl case: exit \(run.status): \(run.stdout) \(run.stderr)") }
+            let object = try await h.caseInfo(caseId)
             return (object["deadlines"] as? [[String: Any]] ?? []).map {
                 "\($0["awaiting"] ?? "?") \($0["party"] ?? "?") \($0["visit_number"] ?? "-")"
-            }
-        }
-
-        func notices(in node: RawNode) -> [[String: Any]] {
-            node.queuedCommands.compactMap { command in
-                guard case .deliver(let d) = command, d.kind == "escalation.notice" else { return nil }
-                return (try? JSONSerialization.jsonObject(with: Data(d.body))) as? [String: Any]
             }
         }
 
@@ -98,7 +77,7 @@ extension DaemonSuite {
                     armed == ["followup-visit test-director 1", "followup-visit test-director 2"],
                     "referralctl case lists \(armed)")
 
-                let (first, body1) = try await notice(supervisor)
+                let (first, body1) = try await supervisor.escalationNotice()
                 h.expect(first.from == "referrald" && first.caseId == caseId, "level 1: \(first.from) \(body1)")
                 let overdue = body1["overdue"] as? [String: Any] ?? [:]
                 h.expect(overdue["party"] as? String == "test-director", "\(overdue)")
@@ -106,7 +85,7 @@ extension DaemonSuite {
                 h.expect(overdue["visit_number"] as? Int == 1, "\(overdue)")
                 h.expect(body1["level"] as? Int == 1, "\(body1)")
 
-                let (second, body2) = try await notice(county)
+                let (second, body2) = try await county.escalationNotice()
                 h.expect(second.caseId == caseId && body2["level"] as? Int == 2, "level 2: \(body2)")
                 h.expect(
                     (body2["chain"] as? [[String: Any]])?.first?["notified"] as? [String] == ["test-supervisor"],
@@ -125,9 +104,10 @@ extension DaemonSuite {
                 h.expect(left.isEmpty, "open after the visit and the close: \(left)")
                 try await city.idle(for: .seconds(7))
                 try await supervisor.idle(for: .milliseconds(100))
-                h.expect(notices(in: city).isEmpty, "the city was notified after the visit: \(notices(in: city))")
+                h.expect(city.queuedNotices.isEmpty, "the city was notified after the visit: \(city.queuedNotices)")
                 h.expect(
-                    notices(in: supervisor).isEmpty, "a notice came after the plan closed: \(notices(in: supervisor))")
+                    supervisor.queuedNotices.isEmpty, "a notice came after the plan closed: \(supervisor.queuedNotices)"
+                )
             }
         }
 
@@ -165,12 +145,12 @@ extension DaemonSuite {
                 guard case .accepted = notOwner else { return h.fail("followup.closed answered \(notOwner.name)") }
 
                 // Only the school's visit 2 is late: its notice goes to the school's county education bureau.
-                let (_, body) = try await notice(bureau)
+                let (_, body) = try await bureau.escalationNotice()
                 let overdue = body["overdue"] as? [String: Any] ?? [:]
                 h.expect(
                     overdue["party"] as? String == "test-a" && overdue["visit_number"] as? Int == 2, "\(overdue)")
                 try await supervisor.idle(for: .seconds(2))
-                h.expect(notices(in: supervisor).isEmpty, "the director's met visits escalated")
+                h.expect(supervisor.queuedNotices.isEmpty, "the director's met visits escalated")
             }
         }
 
