@@ -38,7 +38,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Pure case state machine, escalation policies, working calendar and timers. No I/O.
-        .target(name: "CaseCore", swiftSettings: strict),
+        .target(name: "CaseCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
-        .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore"], swiftSettings: strict),
+        .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
             dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],

@@ -1,4 +1,5 @@
 import CaseCore
+import ReferralProtocol
 import Testing
 
 @Suite struct FollowUpPlanTests {
@@ -29,18 +30,24 @@ import Testing
 
     @Test(
         arguments: [
-            ([], "a plan has 1 to 12 steps, not 0"),
-            (Array(repeating: FollowUpStep.every(days: 300, months: 1), count: 13), "a plan has 1 to 12 steps, not 13"),
+            ([], "followup.steps must be an array of 1 to 12 steps, not 0"),
+            (
+                Array(repeating: FollowUpStep.every(days: 300, months: 1), count: 13),
+                "followup.steps must be an array of 1 to 12 steps, not 13"
+            ),
             (
                 [.within(days: 7), .within(days: 7)],
-                "steps[1]: within_days must be 1 to 366 and later than the step before"
+                "followup.steps[1]: within_days must be later than the step before and precede every_days"
             ),
-            ([.within(days: 0)], "steps[0]: within_days must be 1 to 366 and later than the step before"),
-            ([.within(days: 367)], "steps[0]: within_days must be 1 to 366 and later than the step before"),
-            ([.every(days: 30, months: 1), .within(days: 90)], "steps[1]: within_days cannot follow every_days"),
-            ([.every(days: 0, months: 6)], "steps[0]: every_days must be 1 to 366 and for_months 1 to 36"),
-            ([.every(days: 7, months: 37)], "steps[0]: every_days must be 1 to 366 and for_months 1 to 36"),
-            ([.within(days: 7), .every(days: 7, months: 24)], "the plan has up to 107 visits; at most 100"),
+            ([.within(days: 0)], "followup.steps[0]: within_days must be 1 to 366"),
+            ([.within(days: 367)], "followup.steps[0]: within_days must be 1 to 366"),
+            (
+                [.every(days: 30, months: 1), .within(days: 90)],
+                "followup.steps[1]: within_days must be later than the step before and precede every_days"
+            ),
+            ([.every(days: 0, months: 6)], "followup.steps[0]: every_days must be 1 to 366 and for_months 1 to 36"),
+            ([.every(days: 7, months: 37)], "followup.steps[0]: every_days must be 1 to 366 and for_months 1 to 36"),
+            ([.within(days: 7), .every(days: 7, months: 24)], "followup.steps: up to 107 visits, more than 100"),
         ] as [([FollowUpStep], String)])
     func aBadPlanIsRefused(steps: [FollowUpStep], reason: String) {
         #expect(throws: FollowUpPlanError(reason: reason)) { try FollowUpPlan(steps: steps) }

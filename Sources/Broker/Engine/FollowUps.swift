@@ -33,7 +33,7 @@ enum FollowUps {
     ) -> Result<Resolved, Refusal> {
         let plan: FollowUpPlan
         do {
-            plan = try FollowUpPlan(steps: header.steps.map(step))
+            plan = try FollowUpPlan(steps: header.steps)
         } catch {
             return .failure(Refusal(code: .badField, reason: "followup: \(error.reason)", field: "followup"))
         }
@@ -106,13 +106,6 @@ enum FollowUps {
         case visitKind: return .visit(caseId: caseId, party: sender)
         case closedKind: return .close(caseId: caseId, closer: sender)
         default: return nil
-        }
-    }
-
-    private static func step(_ step: FollowUpHeader.Step) -> FollowUpStep {
-        switch step {
-        case .within(let days): .within(days: days)
-        case .every(let days, let months): .every(days: days, months: months)
         }
     }
 }

@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 /// The follow-up visits a discharge notice asks for: a list of steps counted from the discharge,
 /// the shape of `followup_plan.steps` in `protocols/business` (`common.schema.json#/$defs/followUpStep`):
 ///
@@ -18,47 +20,21 @@ public struct FollowUpPlan: Sendable, Hashable {
 
     /// The most steps and visits one plan may have (the business schema's limits: 12 steps,
     /// `visit_number` at most 100).
-    public static let maxSteps = 12
-    public static let maxVisits = 100
+    public static let maxSteps = FollowUpHeader.maxSteps
+    public static let maxVisits = FollowUpHeader.maxVisits
 
     /// First contact within 7 days, second within 30, then every 30 days for 6 months.
     public static let standard = FollowUpPlan(
         checked: [.within(days: 7), .within(days: 30), .every(days: 30, months: 6)])
 
-    /// Checks the plan: 1-12 steps; days 1-366, months 1-36; `within` steps strictly increasing
-    /// and all before the first `every` step (a fixed day after discharge cannot be placed
-    /// after a run of repeats whose end depends on the month lengths); at most 100 visits,
-    /// counting months as 31 days.
+    /// Checks the plan with the rules of the wire (`FollowUpHeader.check(steps:)`, 1/RBP §7.3.2): 1-12
+    /// steps; days 1-366, months 1-36; `within` steps strictly increasing and all before the first
+    /// `every` step; at most 100 visits, counting months as 31 days.
     public init(steps: [FollowUpStep]) throws(FollowUpPlanError) {
-        guard (1...Self.maxSteps).contains(steps.count) else {
-            throw FollowUpPlanError(reason: "a plan has 1 to \(Self.maxSteps) steps, not \(steps.count)")
-        }
-        var lastWithin = 0
-        var repeating = false
-        var visits = 0
-        for (index, step) in steps.enumerated() {
-            switch step {
-            case .within(let days):
-                guard !repeating else {
-                    throw FollowUpPlanError(reason: "steps[\(index)]: within_days cannot follow every_days")
-                }
-                guard days > lastWithin, days <= 366 else {
-                    throw FollowUpPlanError(
-                        reason: "steps[\(index)]: within_days must be 1 to 366 and later than the step before")
-                }
-                lastWithin = days
-                visits += 1
-            case .every(let days, let months):
-                guard (1...366).contains(days), (1...36).contains(months) else {
-                    throw FollowUpPlanError(
-                        reason: "steps[\(index)]: every_days must be 1 to 366 and for_months 1 to 36")
-                }
-                repeating = true
-                visits += months * 31 / days
-            }
-        }
-        guard visits <= Self.maxVisits else {
-            throw FollowUpPlanError(reason: "the plan has up to \(visits) visits; at most \(Self.maxVisits)")
+        do {
+            try FollowUpHeader.check(steps: steps)
+        } catch {
+            throw FollowUpPlanError(reason: error.reason)
         }
         self.init(checked: steps)
     }
@@ -106,14 +82,8 @@ public struct FollowUpPlan: Sendable, Hashable {
     }
 }
 
-/// One step of a `FollowUpPlan`.
-public enum FollowUpStep: Sendable, Hashable {
-    /// One visit due `days` after discharge (`within_days`).
-    case within(days: Int)
-    /// A visit every `days` after the previous due time, for `months` calendar months
-    /// (`every_days`, `for_months`).
-    case every(days: Int, months: Int)
-}
+/// One step of a `FollowUpPlan`: the wire's step (`within(days:)`, `every(days:months:)`).
+public typealias FollowUpStep = FollowUpHeader.Step
 
 /// Why a follow-up plan was refused (the broker answers the discharge notice with REJECTED).
 public struct FollowUpPlanError: Error, Sendable, Hashable, CustomStringConvertible {

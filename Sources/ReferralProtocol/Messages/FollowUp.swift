@@ -85,7 +85,7 @@ public struct FollowUpHeader: Sendable, Hashable {
         if members.contains(where: { !["steps", "visits_by", "owner"].contains($0.key) }) {
             throw .init("followup may have only steps, visits_by and owner")
         }
-        guard case .array(let elements)? = value["steps"], (1...Self.maxSteps).contains(elements.count) else {
+        guard case .array(let elements)? = value["steps"], !elements.isEmpty else {
             throw .init("followup.steps must be an array of 1 to \(Self.maxSteps) steps")
         }
         var steps: [Step] = []
@@ -97,7 +97,7 @@ public struct FollowUpHeader: Sendable, Hashable {
             }
             steps.append(step)
         }
-        try Self.checkOrder(steps)
+        try Self.check(steps: steps)
         guard case .array(let parties)? = value["visits_by"], (1...Self.maxParties).contains(parties.count) else {
             throw .init("followup.visits_by must be an array of 1 to \(Self.maxParties) distinct addresses")
         }
@@ -117,16 +117,23 @@ public struct FollowUpHeader: Sendable, Hashable {
         self.init(steps: steps, visitsBy: visitsBy, owner: owner)
     }
 
-    /// The plan rules of 1/RBP §7.3.2 (the same as CaseCore's `FollowUpPlan`): `within_days` strictly
-    /// increasing and never after an `every_days` step (a fixed day cannot follow repeats whose end
-    /// depends on month lengths); at most `maxVisits` visits, counting a month as 31 days.
-    static func checkOrder(_ steps: [Step]) throws(FollowUpHeaderError) {
+    /// The plan rules of 1/RBP §7.3.2, the one place they are written (CaseCore's `FollowUpPlan` checks
+    /// with them too): 1 to 12 steps; days 1-366, months 1-36; `within_days` strictly increasing and
+    /// never after an `every_days` step (a fixed day cannot follow repeats whose end depends on month
+    /// lengths); at most `maxVisits` visits, counting a month as 31 days.
+    public static func check(steps: [Step]) throws(FollowUpHeaderError) {
+        guard (1...maxSteps).contains(steps.count) else {
+            throw .init("followup.steps must be an array of 1 to \(maxSteps) steps, not \(steps.count)")
+        }
         var lastWithin = 0
         var repeating = false
         var visits = 0
         for (index, step) in steps.enumerated() {
             switch step {
             case .within(let days):
+                guard (1...maxDays).contains(Int64(days)) else {
+                    throw .init("followup.steps[\(index)]: within_days must be 1 to \(maxDays)")
+                }
                 guard !repeating, days > lastWithin else {
                     throw .init(
                         "followup.steps[\(index)]: within_days must be later than the step before and precede every_days"
@@ -135,11 +142,17 @@ public struct FollowUpHeader: Sendable, Hashable {
                 lastWithin = days
                 visits += 1
             case .every(let days, let months):
+                guard (1...maxDays).contains(Int64(days)), (1...maxMonths).contains(Int64(months)) else {
+                    throw .init(
+                        "followup.steps[\(index)]: every_days must be 1 to \(maxDays) and for_months 1 to \(maxMonths)")
+                }
                 repeating = true
                 visits += months * 31 / days
             }
         }
-        guard visits <= maxVisits else { throw .init("followup.steps: more than \(maxVisits) visits") }
+        guard visits <= maxVisits else {
+            throw .init("followup.steps: up to \(visits) visits, more than \(maxVisits)")
+        }
     }
 
     private static func step(_ value: JSONValue) -> Step? {
