@@ -87,7 +87,8 @@ let package = Package(
         .executableTarget(
             name: "referral-bench",
             dependencies: [
-                "ReferralClient", "ReferralProtocol", "ZeroMQ",
+                // BrokerStore and CaseCore: the deadlines scenario writes the broker's store before starting it.
+                "ReferralClient", "ReferralProtocol", "ZeroMQ", "BrokerStore", "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -9,6 +9,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case e2e1x1 = "e2e-1x1"
     case e2e20x20 = "e2e-20x20"
     case latency
+    /// Not part of `all`: it writes a large store first (see BENCHMARKS.md).
+    case deadlines
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -31,10 +33,14 @@ struct BenchCommand: AsyncParsableCommand {
             e2e-1x1: 1 sender -> 1 recipient; accepted, in the inbox and ACKed, receipts back.
             e2e-20x20: 20 senders -> 20 recipients, sender i -> recipient i; --messages split evenly.
             latency: 1 -> 1 at --rate msg/s (open loop) for --duration s; p50/p99/max.
-            all (default): the four in this order, about 1-2 minutes.
+            all (default): the four above in this order, about 1-2 minutes.
+            deadlines (not in all): --open-deadlines written into the broker's store before it starts (due in \
+            30 days and later) plus --firing-deadlines falling due over --firing-spread s; start-up time, broker \
+            memory, firing lag p50/p99 to the county bureau's inbox, and the catch-up after a restart with \
+            --catch-up-deadlines overdue.
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency or all.")
+    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all or deadlines.")
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -45,6 +51,28 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Duration of the latency scenario in seconds.")
     var duration: Double = 10
+
+    @Option(help: "deadlines: open deadlines in the store (due in 30 days and later) during the whole run.")
+    var openDeadlines = 100_000
+
+    @Option(help: "deadlines: deadlines falling due during the measurement (one escalation notice each).")
+    var firingDeadlines = 3_000
+
+    @Option(help: "deadlines: seconds over which the firing deadlines fall due, evenly.")
+    var firingSpread: Double = 15
+
+    @Option(
+        help: "deadlines: seconds from writing the firing deadlines to the first one's due time (start-up fits in).")
+    var firingLead: Double = 10
+
+    @Option(
+        help: "deadlines: deadlines written overdue while the broker is stopped, then fired after a restart (0: skip).")
+    var catchUpDeadlines = 5_000
+
+    @Flag(
+        help: "deadlines: write the deadlines without their case rows (by default each has its case, as in the daemon)."
+    )
+    var noCases = false
 
     @Option(help: "Body size in bytes.")
     var bodySize = 1_024
@@ -77,6 +105,12 @@ struct BenchCommand: AsyncParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard (1...1_024).contains(window) else { throw ValidationError("--window must be 1...1024") }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1") }
+        guard openDeadlines >= 0, firingDeadlines >= 1, catchUpDeadlines >= 0 else {
+            throw ValidationError("--open-deadlines and --catch-up-deadlines must be >= 0, --firing-deadlines >= 1")
+        }
+        guard firingSpread > 0, firingLead >= 1 else {
+            throw ValidationError("--firing-spread must be positive and --firing-lead at least 1 s")
+        }
         if scenario == .e2e20x20 || scenario == .all, messages < 20 {
             throw ValidationError("e2e-20x20 needs --messages of at least 20")
         }
@@ -112,6 +146,8 @@ struct BenchCommand: AsyncParsableCommand {
                 switch choice {
                 case .latency:
                     report.latency = try await runLatency(in: workspace)
+                case .deadlines:
+                    report.deadlines = try await runDeadlines(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }
@@ -149,6 +185,19 @@ struct BenchCommand: AsyncParsableCommand {
                 timeout: .seconds(timeout), adminEndpoint: daemon.adminEndpoint, brokerPid: daemon.pid
             ).run()
         }
+    }
+
+    private func runDeadlines(in workspace: Workspace) async throws -> DeadlineResult {
+        progress(
+            "referral-bench: deadlines: \(openDeadlines) open, \(firingDeadlines) falling due over \(firingSpread) s, "
+                + "\(catchUpDeadlines) to catch up after a restart")
+        let directory = try workspace.subdirectory("deadlines")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await DeadlineRun(
+            directory: directory, executable: referrald ?? Daemon.defaultExecutable(), openDeadlines: openDeadlines,
+            openDueDays: 30, firingDeadlines: firingDeadlines, lead: firingLead, spread: firingSpread,
+            catchUpDeadlines: catchUpDeadlines, withCases: !noCases, window: window, timeout: timeout
+        ).run()
     }
 
     /// A fresh broker and fleet for one scenario; both are stopped and the scenario's data removed afterwards.

@@ -19,6 +19,10 @@ final class Daemon: @unchecked Sendable {
     let pid: Int32
     /// The configuration format this referrald took (see `DaemonConfig`).
     let format: DaemonConfig.Format
+    /// Wall-clock time (ms since the epoch) just before the process was spawned.
+    let spawnedAtWallMillis: Double
+    /// Milliseconds from the spawn until the bench saw the ready file (polled every 5 ms): the start-up time.
+    let readyAfterMillis: Double
     private let process: Process
     private let logPath: String
 
@@ -30,7 +34,8 @@ final class Daemon: @unchecked Sendable {
     }
 
     static func start(
-        executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String
+        executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String,
+        readyTimeoutSeconds: Int = 30
     ) async throws -> Daemon {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw BenchError(
@@ -42,8 +47,13 @@ final class Daemon: @unchecked Sendable {
         let logPath = (directory as NSString).appendingPathComponent("referrald.log")
         let (configPath, format) = try DaemonConfig.write(
             executable: executable, folder: directory, nodes: nodes, logLevel: logLevel)
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // A ready file of an earlier daemon in this directory (a restart) must not be taken for this one's.
+        try? FileManager.default.removeItem(atPath: readyPath)
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
+        log.seekToEndOfFile()
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -53,11 +63,13 @@ final class Daemon: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        let spawnedWall = Clocks.wallMillis()
+        let spawned = Clocks.monotonicNanos()
         try process.run()
         let pid = process.processIdentifier
         Cleanup.shared.register(pid: pid)
 
-        let deadline = Clocks.monotonicNanos() + 30_000_000_000
+        let deadline = spawned + UInt64(readyTimeoutSeconds) * 1_000_000_000
         while true {
             if let ready = FileManager.default.contents(atPath: readyPath),
                 let object = try? JSONSerialization.jsonObject(with: ready) as? [String: Any],
@@ -65,7 +77,8 @@ final class Daemon: @unchecked Sendable {
             {
                 return Daemon(
                     directory: directory, endpoint: endpoint, adminEndpoint: admin, pid: pid, process: process,
-                    logPath: logPath, format: format)
+                    logPath: logPath, format: format, spawnedAtWallMillis: spawnedWall,
+                    readyAfterMillis: Double(Clocks.monotonicNanos() - spawned) / 1e6)
             }
             if !process.isRunning {
                 Cleanup.shared.unregister(pid: pid)
@@ -75,17 +88,20 @@ final class Daemon: @unchecked Sendable {
             }
             if Clocks.monotonicNanos() > deadline {
                 kill(pid, SIGKILL)
-                throw BenchError("referrald did not write \(readyPath) within 30 s:\n" + tail(of: logPath))
+                throw BenchError(
+                    "referrald did not write \(readyPath) within \(readyTimeoutSeconds) s:\n" + tail(of: logPath))
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     private init(
         directory: String, endpoint: String, adminEndpoint: String, pid: Int32, process: Process, logPath: String,
-        format: DaemonConfig.Format
+        format: DaemonConfig.Format, spawnedAtWallMillis: Double, readyAfterMillis: Double
     ) {
         self.format = format
+        self.spawnedAtWallMillis = spawnedAtWallMillis
+        self.readyAfterMillis = readyAfterMillis
         self.directory = directory
         self.endpoint = endpoint
         self.adminEndpoint = adminEndpoint

@@ -22,6 +22,8 @@ enum DaemonConfig {
         var agency: String
         /// A node kind of the directory (`school`, `child-psychology-clinic`, ...).
         var kind: String
+        /// Its division code (a Gulou county code unless a scenario needs a school in a township).
+        var division = "350102"
     }
 
     /// Writes `referrald.json` (and, for the directory format, `directory.json`) into `folder`; returns the
@@ -47,7 +49,7 @@ enum DaemonConfig {
         if directoryCheck.ok {
             let entries: [[String: Any]] = try nodes.map { node in
                 [
-                    "id": node.id, "agency": node.agency, "kind": node.kind, "division": "350102",
+                    "id": node.id, "agency": node.agency, "kind": node.kind, "division": node.division,
                     "name": "bench node \(node.id) (made-up)", "public_key": try Curve.generateKeyPair().publicKey.z85,
                     "state": "active",
                 ]

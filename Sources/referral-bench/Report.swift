@@ -7,6 +7,7 @@ struct BenchReport: Codable, Sendable {
     var settings: Settings
     var throughput: [ThroughputResult] = []
     var latency: LatencyResult?
+    var deadlines: DeadlineResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -28,7 +29,11 @@ struct BenchReport: Codable, Sendable {
         var out = "referral-bench \(date): \(machine.cores) cores (\(machine.cpu)), \(machine.memoryGiB) GiB; "
         out += "load average \(machine.loadAverageBefore) before"
         if let after = machine.loadAverageAfter { out += ", \(after) after" }
-        out += "\nbody \(settings.bodyBytes) B, send(batch:) of \(settings.batchSize), window \(settings.window)\n\n"
+        out += "\n"
+        if !throughput.isEmpty || latency != nil {
+            out += "body \(settings.bodyBytes) B, send(batch:) of \(settings.batchSize), window \(settings.window)\n"
+        }
+        out += "\n"
         if !throughput.isEmpty {
             out += Table(
                 header: [
@@ -73,6 +78,7 @@ struct BenchReport: Codable, Sendable {
             out += "\(latency.io.nodeSyncsPerMessage.map(Self.ratio) ?? "n/a") fsync/msg; cores used (broker+nodes) "
             out += "\(Self.cores(latency.io)), by other processes \(Self.otherCores(latency.io))\n"
         }
+        if let deadlines { out += (throughput.isEmpty && latency == nil ? "" : "\n") + deadlines.text() }
         return out
     }
 
@@ -114,6 +120,59 @@ struct Table {
         var out = line(header) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
         for row in rows { out += line(row) + "\n" }
+        return out
+    }
+}
+
+extension DeadlineResult {
+    func text() -> String {
+        func ms(_ value: Double) -> String { String(format: "%.0f", value) }
+        func cores(_ value: Double) -> String { String(format: "%.2f", value) }
+        let rows = openDeadlines + firingDeadlines
+        let perNotice = BenchReport.ratio(Double(brokerTransactions) / Double(max(fired, 1)))
+        let spreadText = BenchReport.number(firingSpreadSeconds)
+        let leadText = BenchReport.number(firingLeadSeconds)
+        var out = "deadlines: \(openDeadlines) open (due in \(openDueDays) days and later, "
+        out += caseRows ? "each with its case" : "no case rows"
+        out += ") + \(firingDeadlines) falling due over \(spreadText) s (from \(leadText) s after they were written), "
+        out += "one escalation.notice each to the online county bureau\n"
+        out += "store written before the start: \(rows) deadlines" + (caseRows ? " and cases" : "")
+        out += " in \(String(format: "%.1f", seedSeconds)) s "
+        out += "(\(BenchReport.rate(Double(rows) / seedSeconds)) deadlines/s), "
+        out += "\(String(format: "%.1f", Double(storeBytes) / 1_048_576)) MiB on disk\n"
+        out += "start-up: spawn -> ready file \(ms(readyAfterMillis)) ms, "
+        out += "-> first STATUS reply \(ms(statusAfterMillis)) ms"
+        out += startedLate ? " (ready AFTER the first deadline was due: the lag includes start-up)\n" : "\n"
+        out += "broker memory: after start \(memoryAfterStart?.text ?? "n/a"); after firing "
+        out += "\(memoryAfterFiring?.text ?? "n/a")\n"
+        out += Table(
+            header: ["firing lag (ms)", "p50", "p99", "max", "samples"],
+            rows: [
+                ("due -> fired by the broker (notice accepted_at)", fireLag),
+                ("due -> notice in the bureau's inbox (received_at)", inboxLag),
+            ].map { name, summary in
+                [
+                    name, BenchReport.number(summary.p50), BenchReport.number(summary.p99),
+                    BenchReport.number(summary.max), "\(summary.count)",
+                ]
+            }
+        ).render()
+        out += "fired \(fired) of \(firingDeadlines) (\(missing) missing, \(duplicates) twice, "
+        out += "\(unexpected) unexpected); open deadlines after: \(openAfter) (expected \(openDeadlines)); "
+        out += "cores during the firing window: broker \(cores(brokerCores)), other processes \(cores(otherCores)); "
+        out += "broker \(brokerTransactions) store transactions (\(perNotice) per notice), \(brokerRows) rows written; "
+        out += "stop (SIGTERM -> exit) \(ms(stopMillis)) ms\n"
+        out += "admin OVERDUE (referralctl overdue, nothing overdue) answered in \(ms(overdueMillis)) ms, "
+        out += "with a region filter in \(ms(overdueRegionMillis)) ms\n"
+        if let catchUp {
+            out += "catch-up after a restart: \(catchUp.deadlines) deadlines \(ms(catchUp.overdueSecondsMin))-"
+            out += "\(ms(catchUp.overdueSecondsMax)) s overdue: ready \(ms(catchUp.readyAfterMillis)) ms, "
+            out += "STATUS \(ms(catchUp.statusAfterMillis)) ms, all fired \(ms(catchUp.allFiredAfterMillis)) ms, "
+            out += "all in the inbox \(ms(catchUp.allDeliveredAfterMillis)) ms after the spawn "
+            out += "(\(BenchReport.rate(catchUp.firedPerSecond)) fired/s since the spawn); "
+            out += "memory after: \(catchUp.memoryAfter?.text ?? "n/a"); \(catchUp.missing) missing, "
+            out += "\(catchUp.duplicates) twice, \(catchUp.unexpected) unexpected, open after \(catchUp.openAfter)\n"
+        }
         return out
     }
 }
