@@ -233,6 +233,12 @@ struct AuditTies {
         }
     }
 
+    /// The message was refused (nothing stored): its accepted record is left out.
+    mutating func noteUnchanged(_ message: NewMessage) {
+        let key = AcceptKey(sender: message.sender, messageId: message.messageId)
+        if accepts[key] == nil { accepts[key] = .unchanged }
+    }
+
     mutating func noteFinish(seq: Int64, recipient: String, dead: Bool, changed: Bool) {
         let key = FinishKey(seq: seq, recipient: recipient, dead: dead)
         if changed {

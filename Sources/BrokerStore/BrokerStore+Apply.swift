@@ -85,6 +85,28 @@ private struct Batch {
             }
             ties?.noteAccept(message, result)
             return .accept(result)
+        case .acceptTracked(let message, let check):
+            if let existing = try storedKey(message) {
+                lastAcceptStored = false
+                ties?.noteAccept(message, existing)
+                return .accept(existing)
+            }
+            switch check.decide(try CaseWrites.caseRecord(id: check.caseId, db)) {
+            case .refuse(let code, let reason):
+                lastAcceptStored = false
+                ties?.noteUnchanged(message)
+                return .caseRefused(code: code, reason: reason)
+            case .move(let record, let endsCase):
+                let result = try apply(.accept(message))
+                guard case .accept(.stored) = result else { return result }
+                _ = try CaseWrites.apply(.upsertCase(record), db, rows: &rows)
+                if endsCase {
+                    _ = try CaseWrites.apply(
+                        .closeDeadlines(caseId: check.caseId, item: nil, state: .cancelled, at: message.acceptedAt), db,
+                        rows: &rows)
+                }
+                return result
+            }
         case .acceptIfFired(let message):
             guard lastFired else { return .none }
             return try apply(.accept(message))
@@ -172,11 +194,17 @@ private struct Batch {
             return .stored(seq: seq)
         }
         // The key exists (stored earlier, possibly earlier in this very batch).
-        let select = try Self.cached(
-            db, &selectByKey, "SELECT seq, digest FROM messages WHERE sender = ? AND message_id = ?")
-        guard let row = try Row.fetchOne(select, arguments: [message.sender, message.messageId]) else {
+        guard let existing = try storedKey(message) else {
             throw DatabaseError(message: "message insert ignored but no row holds its key")
         }
+        return existing
+    }
+
+    /// `.duplicate` or `.conflict` when the message's key (sender, id) is already stored; nil when it is not.
+    private mutating func storedKey(_ message: NewMessage) throws -> AcceptResult? {
+        let select = try Self.cached(
+            db, &selectByKey, "SELECT seq, digest FROM messages WHERE sender = ? AND message_id = ?")
+        guard let row = try Row.fetchOne(select, arguments: [message.sender, message.messageId]) else { return nil }
         let seq: Int64 = row[0]
         let digest: Data = row[1] ?? Data()
         return digest.elementsEqual(message.digest) ? .duplicate(seq: seq) : .conflict(existingSeq: seq)

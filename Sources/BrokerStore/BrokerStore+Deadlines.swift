@@ -134,20 +134,7 @@ extension BrokerStore {
 
     /// The case row, nil if unknown.
     public func caseRecord(id: String) throws -> CaseRecord? {
-        try read("caseRecord") { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
-                        FROM cases WHERE case_id = ?
-                        """,
-                    arguments: [id])
-            else { return nil }
-            return CaseRecord(
-                caseId: row[0], status: row[1], referrer: row[2], service: row[3], attempt: row[4],
-                openedAt: row[5], updatedAt: row[6], risk: row[7])
-        }
+        try read("caseRecord") { db in try CaseWrites.caseRecord(id: id, db) }
     }
 }
 
@@ -278,6 +265,19 @@ enum CaseWrites {
             deadline.region, deadline.agency, deadline.risk, deadline.closers.map { $0.joined(separator: ",") },
         ])
         return db.lastInsertedRowID
+    }
+
+    /// The case row inside a transaction, nil if the case is unknown.
+    static func caseRecord(id: String, _ db: Database) throws -> CaseRecord? {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
+                FROM cases WHERE case_id = ?
+                """)
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        return CaseRecord(
+            caseId: row[0], status: row[1], referrer: row[2], service: row[3], attempt: row[4], openedAt: row[5],
+            updatedAt: row[6], risk: row[7])
     }
 
     /// The `closers` column read back (node ids contain no ",").

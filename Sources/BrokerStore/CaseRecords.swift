@@ -128,3 +128,26 @@ public struct DeadlineRecord: Sendable, Hashable {
         self.risk = risk
     }
 }
+
+/// How a case-moving message is decided inside the accepting transaction (`StoreOp.acceptTracked`): the
+/// store reads the case row and asks `decide`, which is pure (the daemon's case machine), so that the
+/// decision always sees every move committed before it, in this batch or earlier, with no copy of the
+/// cases in memory.
+public struct CaseMoveCheck: Sendable {
+    public var caseId: String
+    public var decide: @Sendable (CaseRecord?) -> CaseDecision
+
+    public init(caseId: String, decide: @escaping @Sendable (CaseRecord?) -> CaseDecision) {
+        self.caseId = caseId
+        self.decide = decide
+    }
+}
+
+/// The answer of `CaseMoveCheck.decide`.
+public enum CaseDecision: Sendable, Hashable {
+    /// Allowed: the case row as it becomes once the message is stored; `endsCase` when the case is over
+    /// (its open deadlines are cancelled).
+    case move(CaseRecord, endsCase: Bool)
+    /// Refused with this error code and reason.
+    case refuse(code: String, reason: String)
+}

@@ -93,6 +93,12 @@ public enum StoreOp: Sendable {
     /// Inserts the message and one pending delivery (attempts 0) per recipient.
     /// Result: `.accept(...)`.
     case accept(NewMessage)
+    /// `.accept` of a message that moves a case, decided against the case row inside the transaction: a
+    /// resend of a stored message is a duplicate (or conflict) whatever the case says now; otherwise
+    /// `check.decide` gets the stored row (nil if none) and either refuses (nothing written; result
+    /// `.caseRefused`) or gives the new row, written with the message (and, when the move ends the case,
+    /// every open deadline of the case is cancelled). Result: `.accept(...)` or `.caseRefused(...)`.
+    case acceptTracked(NewMessage, CaseMoveCheck)
     /// Pending delivery -> acked, plus a receipt (outcome 0) for the sender.
     /// Result: `.receipt(...)`, or `.none` if the delivery is unknown or no longer pending.
     case delivered(seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64)
@@ -175,6 +181,8 @@ public enum StoreOpResult: Sendable, Hashable {
     case fired(nextId: Int64?)
     /// Of `.fireDeadline`: it was not open any more (or unknown); nothing was written.
     case notFired
+    /// Of `.acceptTracked`: the move is not allowed now; nothing was written.
+    case caseRefused(code: String, reason: String)
     case none
 }
 

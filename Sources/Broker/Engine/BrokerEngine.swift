@@ -93,19 +93,13 @@ public final class BrokerEngine: Sendable {
             },
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
             deadLetters: try store.deadLetterCounts(), now: began)
-        var cases: [String: TrackedCase] = [:]
-        for record in try store.loadAllCases() {
-            if let tracked = TrackedCase(record) {
-                cases[record.caseId] = tracked
-            } else {
-                logger.error("case row not loaded", metadata: ["case": "\(record.caseId)", "status": "\(record.status)"])
-            }
-        }
+        // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
+        // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
         logger.info(
             "store opened",
             metadata: [
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
-                "cases": "\(cases.count)", "restore_ms": "\(clock.nowMillis() - began)",
+                "restore_ms": "\(clock.nowMillis() - began)",
             ])
         let escalation = try EscalationSettings.load(configuration)
         let divisions = try Jurisdiction.divisions(configuration)
@@ -117,7 +111,6 @@ public final class BrokerEngine: Sendable {
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
         let restored = scheduler
-        let loadedCases = cases
         let thread = Thread { [configuration, logger, notifier, control] in
             let loop: PollLoop
             do {
@@ -125,7 +118,7 @@ public final class BrokerEngine: Sendable {
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    cases: loadedCases, escalation: escalation)
+                    escalation: escalation)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

@@ -2,8 +2,7 @@ import BrokerStore
 import CaseCore
 import ReferralProtocol
 
-/// A case as the poll thread keeps it in memory: the pure `CaseMachine` plus the times the
-/// store row carries.
+/// A case as a store row carries it: the pure `CaseMachine` plus the times and the risk level.
 struct TrackedCase: Sendable, Hashable {
     var machine: CaseMachine
     var openedAt: Int64
@@ -90,6 +89,31 @@ enum CaseTracking {
         case .failure(let rejection):
             let code: ErrorCode = rejection.code == .forbiddenMove ? .forbiddenMove : .illegalTransition
             return .rejected(code, rejection.description)
+        }
+    }
+}
+
+extension CaseTracking {
+    /// The store-side form of `check` (`StoreOp.acceptTracked`): the store calls `decide` with the case row
+    /// inside the transaction that would store the SEND. A row the machine cannot read counts as no case.
+    static func storeCheck(
+        kind: String, caseId: String, sender: String, recipients: [String], priority: Priority, now: Int64
+    ) -> CaseMoveCheck {
+        CaseMoveCheck(caseId: caseId) { record in
+            let current = record.flatMap(TrackedCase.init)
+            switch check(
+                kind: kind, caseId: caseId, sender: sender, recipients: recipients, priority: priority,
+                current: current, now: now)
+            {
+            case .untracked:
+                // Not reached: only case-moving kinds with a case get a check. Refuse rather than store untracked.
+                return .refuse(code: ErrorCode.illegalTransition.rawValue, reason: "\(kind) does not move a case")
+            case .move(let moved):
+                let status = moved.machine.status
+                return .move(moved.record, endsCase: !status.isOpen && status != .rejected)
+            case .rejected(let code, let reason):
+                return .refuse(code: code.rawValue, reason: reason)
+            }
         }
     }
 }

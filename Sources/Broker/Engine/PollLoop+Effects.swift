@@ -109,11 +109,6 @@ extension PollLoop {
                 if case .stored = result {
                     for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
                 }
-                if case .stored = result {
-                    settleCaseMove(pending, committed: true)
-                } else {
-                    settleCaseMove(pending, committed: false)
-                }
                 switch result {
                 case .stored(let seq):
                     cache.insert(
@@ -166,7 +161,6 @@ extension PollLoop {
                             recipient: nil)), to: pending.routingId)
             case .acceptFailed(let pending, let reason):
                 pendingAccepts -= 1
-                settleCaseMove(pending, committed: false)
                 _ = send(
                     .rejected(
                         Rejected(
@@ -223,23 +217,6 @@ extension PollLoop {
             }
         }
         if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
-    }
-}
-
-extension PollLoop {
-    /// A tracked message's outcome is known: its case move becomes the committed state only if the
-    /// message was stored (not a duplicate, a conflict or a failed commit).
-    func settleCaseMove(_ pending: PendingAccept, committed: Bool) {
-        guard let moved = pending.caseMove else { return }
-        let caseId = moved.machine.caseId
-        if committed { cases[caseId] = moved }
-        if let inFlight = casesInFlight[caseId] {
-            if inFlight.pending <= 1 {
-                casesInFlight[caseId] = nil
-            } else {
-                casesInFlight[caseId] = (inFlight.tracked, inFlight.pending - 1)
-            }
-        }
     }
 }
 

@@ -73,10 +73,12 @@ extension PollLoop {
     /// The deadlines a SEND sets and those it meets, written with it only if it is stored.
     func deadlineWork(
         kind: String, caseId: String?, node: String, messageId: String, recipients: [String], priority: Priority,
-        caseMove: TrackedCase?, now: Int64
+        tracked: Bool, now: Int64
     ) -> (set: [NewDeadline], closes: [DeadlineClose]) {
         var set: [NewDeadline] = []
-        if Escalation.arms(kind: kind, tracked: caseMove != nil) {
+        // Written only if the message is stored, so a refused move (a tracked request the case does not
+        // allow) arms nothing.
+        if Escalation.arms(kind: kind, tracked: tracked) {
             set = Escalation.arming(
                 settings: escalation, directory: jurisdiction.directory, kind: kind, caseId: caseId, sender: node,
                 messageId: messageId, recipients: recipients, priority: priority, now: now)
@@ -85,10 +87,6 @@ extension PollLoop {
         if let caseId {
             for item in Escalation.answeredItems(kind: kind, sender: node) {
                 closes.append(DeadlineClose(caseId: caseId, item: item, state: .met))
-            }
-            if let caseMove, !caseMove.machine.status.isOpen, caseMove.machine.status != .rejected {
-                // Completed, failed or cancelled: nothing in the case is awaited any more.
-                closes.append(DeadlineClose(caseId: caseId, item: nil, state: .cancelled))
             }
         } else if kind == Escalation.acknowledgment {
             // A crisis acknowledgment without a case meets its sender's acknowledgment of every open crisis

@@ -234,37 +234,13 @@ extension PollLoop {
                     messageId: message.id, recipients: recipients, dayMs: configuration.followUpDayMs, now: now)
             }
         }
-        var caseMove: TrackedCase?
+        // A referral move is decided by the store thread against the case row, in the transaction that would
+        // store it (1/RBP §7.3, case tracking); nothing about cases is kept here.
+        var caseCheck: CaseMoveCheck?
         if CaseMove(kind: message.kind) != nil, let caseId = message.caseId?.lowercased() {
-            let current = casesInFlight[caseId]?.tracked ?? cases[caseId]
-            switch CaseTracking.check(
+            caseCheck = CaseTracking.storeCheck(
                 kind: message.kind, caseId: caseId, sender: node, recipients: recipients, priority: message.priority,
-                current: current, now: now)
-            {
-            case .untracked:
-                break
-            case .move(let moved):
-                caseMove = moved
-            case .rejected(let code, let reason):
-                // Answered after the store thread has checked that this is not a resend of a message stored
-                // before the case moved on (that one is ACCEPTED as a duplicate).
-                let record = NewMessage(
-                    sender: node, messageId: message.id, digest: [], kind: message.kind, caseId: message.caseId,
-                    priority: DeliveryPriority(message.priority).rawValue, recipients: recipients, acceptedAt: now,
-                    body: message.body)
-                storeRequests.append(
-                    .refuseUnlessDuplicate(
-                        PendingAccept(
-                            routingId: routingId, message: record, priority: DeliveryPriority(message.priority),
-                            routing: routing, addresses: message.to,
-                            caseRefusal: CaseRefusal(code: code, reason: reason), followUp: message.followUp)))
-                pendingAccepts += 1
-                return
-            }
-        }
-        if let caseMove {
-            let caseId = caseMove.machine.caseId
-            casesInFlight[caseId] = (caseMove, (casesInFlight[caseId]?.pending ?? 0) + 1)
+                now: now)
         }
         let priority = DeliveryPriority(message.priority)
         let record = NewMessage(
@@ -274,12 +250,12 @@ extension PollLoop {
             body: message.body)
         let work = deadlineWork(
             kind: message.kind, caseId: message.caseId?.lowercased(), node: node, messageId: message.id,
-            recipients: recipients, priority: message.priority, caseMove: caseMove, now: now)
+            recipients: recipients, priority: message.priority, tracked: caseCheck != nil, now: now)
         storeRequests.append(
             .accept(
                 PendingAccept(
                     routingId: routingId, message: record, priority: priority, routing: routing, addresses: message.to,
-                    caseMove: caseMove, deadlines: work.set + followUpRows, closes: work.closes,
+                    caseCheck: caseCheck, deadlines: work.set + followUpRows, closes: work.closes,
                     followUpMeet: FollowUps.meeting(
                         kind: message.kind, caseId: message.caseId?.lowercased(), sender: node),
                     followUp: message.followUp)))

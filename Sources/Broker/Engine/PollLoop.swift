@@ -39,11 +39,6 @@ final class PollLoop {
     var nodeByRoutingId: [[UInt8]: String] = [:]
     var storeRequests: [StoreRequest] = []
     var pendingAccepts = 0
-    /// Case tracking (1/RBP §7.3): every case loaded at start or moved since, as committed.
-    var cases: [String: TrackedCase]
-    /// Cases with moves accepted for the store but not yet committed: the case after the latest of them,
-    /// and how many are pending. A SEND is checked against this first, so pipelined moves see each other.
-    var casesInFlight: [String: (tracked: TrackedCase, pending: Int)] = [:]
     /// Deliveries waiting for their message to be read from the store.
     var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
     var loadRequests: [Int64] = []
@@ -60,9 +55,8 @@ final class PollLoop {
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
-        cases: [String: TrackedCase] = [:], escalation: EscalationSettings = .defaults
+        escalation: EscalationSettings = .defaults
     ) throws {
-        self.cases = cases
         self.escalation = escalation
         self.planner = EscalationPlanner(calendar: escalation.calendar)
         self.configuration = configuration

@@ -11,11 +11,10 @@ struct PendingAccept: Sendable {
     var routing: String?
     /// The addresses as sent: the content digest (CONFLICT key) is over these, not the resolution.
     var addresses: [String]
-    /// The case as it will be once this message is committed (a legal move of case tracking), nil for a
-    /// message that is not tracked. Written in the same batch; applied in memory only on `.stored`.
-    var caseMove: TrackedCase? = nil
-    /// Case tracking refused the move (code, reason): nothing is written; the store thread only checks
-    /// whether this SEND resends a message already stored (then it is a duplicate, ACCEPTED as such).
+    /// A message that moves a referral case: decided against the case row in the accepting transaction
+    /// (`StoreOp.acceptTracked`); nil for a message that is not tracked.
+    var caseCheck: CaseMoveCheck? = nil
+    /// Set by the store thread when case tracking refused the move (code, reason): nothing was written.
     var caseRefusal: CaseRefusal? = nil
     /// Deadlines this message sets (escalation), written in the same batch only if it is stored.
     var deadlines: [NewDeadline] = []
@@ -54,8 +53,6 @@ struct CaseRefusal: Sendable, Hashable {
 /// Work the poll thread hands to the store thread.
 enum StoreRequest: Sendable {
     case accept(PendingAccept)
-    /// A SEND refused by case tracking (`caseRefusal` set), unless it resends a stored message.
-    case refuseUnlessDuplicate(PendingAccept)
     case persist(PersistOp)
     /// Bodies for deliveries whose message is not in the poll thread's cache.
     case load(seqs: [Int64])

@@ -124,9 +124,8 @@ final class StoreWorker: Sendable {
                         followUp: pending.followUp)
                 }
                 acceptSlots[ops.count] = pending
-                ops.append(.accept(message))
-                // The case move rides in the same transaction, written only if the message is stored.
-                if let moved = pending.caseMove { ops.append(.upsertCaseIfStored(moved.record)) }
+                // A case move is decided and written in the same transaction, only if the message is stored.
+                ops.append(pending.caseCheck.map { .acceptTracked(message, $0) } ?? .accept(message))
                 // So do the deadlines it sets and those it meets.
                 for deadline in pending.deadlines { ops.append(.addDeadlineIfStored(deadline)) }
                 for close in pending.closes {
@@ -173,7 +172,7 @@ final class StoreWorker: Sendable {
             case .audit(let event):
                 ops.append(.audit(event))
                 persists.append(request)
-            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .refuseUnlessDuplicate, .dueDeadlines, .overdue:
+            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .dueDeadlines, .overdue:
                 reads.append(request)
             }
         }
@@ -193,6 +192,10 @@ final class StoreWorker: Sendable {
                         if let pending = acceptSlots[index] { out.append(.accepted(pending, outcome)) }
                     case .receipt(let record):
                         out.append(.receiptCreated(record))
+                    case .caseRefused(let code, let reason):
+                        guard var pending = acceptSlots[index] else { break }
+                        pending.caseRefusal = CaseRefusal(code: ErrorCode(rawValue: code), reason: reason)
+                        out.append(.caseRefused(pending))
                     case .deadline, .closedDeadlines, .fired, .notFired, .none:
                         break
                     }
@@ -245,23 +248,6 @@ final class StoreWorker: Sendable {
                     out.append(.trail(entries, replyTo: replyTo))
                 } catch {
                     out.append(.trailFailed(reason: "the store could not be read", replyTo: replyTo))
-                }
-            case .refuseUnlessDuplicate(let pending):
-                // Read after this batch's commit, so a first copy stored in the same batch counts.
-                let digest = Self.contentDigest(
-                    of: pending.message, addresses: pending.addresses, priority: pending.priority,
-                    followUp: pending.followUp)
-                do {
-                    if let stored = try store.storedDigest(
-                        sender: pending.message.sender, messageId: pending.message.messageId),
-                        stored.digest == digest
-                    {
-                        out.append(.accepted(pending, .duplicate(seq: stored.seq)))
-                    } else {
-                        out.append(.caseRefused(pending))
-                    }
-                } catch {
-                    out.append(.acceptFailed(pending, reason: "the broker could not read its store"))
                 }
             case .caseInfo(let caseId, let replyTo):
                 do {
