@@ -1,0 +1,63 @@
+import Testing
+
+@testable import BrokerStore
+
+/// `StoreOp.acceptTracked`: a case move decided against the stored row inside the accepting transaction.
+@Suite struct TrackedAcceptTests {
+    func row(_ status: String, caseId: String = "c1") -> CaseRecord {
+        CaseRecord(
+            caseId: caseId, status: status, referrer: "nodeA", service: "nodeB", attempt: 1, openedAt: 1, updatedAt: 1,
+            risk: "routine")
+    }
+
+    /// Opens the case when none exists; refuses anything but a request otherwise.
+    func check(_ status: String, ends: Bool = false) -> CaseMoveCheck {
+        CaseMoveCheck(caseId: "c1") { [row] current in
+            guard current == nil || status != "requested" else {
+                return .refuse(code: "ILLEGAL_TRANSITION", reason: "x")
+            }
+            return .move(row(status, "c1"), endsCase: ends)
+        }
+    }
+
+    @Test func aLegalMoveIsStoredWithItsCaseRowAndARefusalWritesNothing() throws {
+        try withStore { (store: BrokerStore, _: String) throws in
+            let first = try store.apply([.acceptTracked(message("m1", caseId: "c1"), check("requested"))])
+            guard case .accept(.stored) = first[0] else {
+                Issue.record("\(first)")
+                return
+            }
+            #expect(try store.caseRecord(id: "c1")?.status == "requested")
+
+            // A second request in the same case is refused: no message, no row change, nothing after it written.
+            let before = store.statistics.rowsWritten
+            let refused = try store.apply([
+                .acceptTracked(message("m2", caseId: "c1"), check("requested")),
+                .addDeadlineIfStored(NewDeadline(caseId: "c1", item: "delivery:{seq}:nodeB", dueAt: 9, policy: "p")),
+            ])
+            #expect(refused == [.caseRefused(code: "ILLEGAL_TRANSITION", reason: "x"), .none])
+            #expect(store.statistics.rowsWritten == before)
+            #expect(try store.storedDigest(sender: "nodeA", messageId: "m2") == nil)
+
+            // The first message sent again is a duplicate, although its move would be refused now.
+            let again = try store.apply([.acceptTracked(message("m1", caseId: "c1"), check("requested"))])
+            guard case .accept(.duplicate) = again[0] else {
+                Issue.record("\(again)")
+                return
+            }
+        }
+    }
+
+    @Test func aMoveThatEndsTheCaseCancelsItsOpenDeadlines() throws {
+        try withStore { (store: BrokerStore, _: String) throws in
+            _ = try store.apply([
+                .acceptTracked(message("m1", caseId: "c1"), check("requested")),
+                .addDeadline(NewDeadline(caseId: "c1", item: "visit:1:nodeB", dueAt: 9, policy: "p")),
+            ])
+            #expect(try store.openDeadlines(caseId: "c1").count == 1)
+            _ = try store.apply([.acceptTracked(message("m2", caseId: "c1"), check("completed", ends: true))])
+            #expect(try store.caseRecord(id: "c1")?.status == "completed")
+            #expect(try store.openDeadlines(caseId: "c1").isEmpty)
+        }
+    }
+}
