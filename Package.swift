@@ -27,7 +27,9 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         // Pure wire codec: frames <-> typed commands. No I/O.
-        .target(name: "ReferralProtocol", swiftSettings: strict),
+        .target(name: "ReferralProtocol", dependencies: ["CSHA256"], swiftSettings: strict),
+        // SHA-256 block compression with the x86 SHA extensions, used by ReferralProtocol when the CPU has them.
+        .target(name: "CSHA256"),
         // Pure delivery state machines with an injected clock. No I/O.
         .target(name: "BrokerCore", swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
@@ -42,7 +44,10 @@ let package = Package(
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: ["ReferralProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ReferralProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.

@@ -45,22 +45,25 @@ extension NodeStore {
                     id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
                     priority: message.priority, body: message.body, followUp: message.followUp
                 ).contentDigest
-                if let existing = try Data.fetchOne(
-                    db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
-                {
-                    guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
-                    continue
-                }
+                // One statement for a new id (the common case); the stored digest is read only when the id
+                // exists already: the same content is a no-op, other content a conflict (the batch rolls back).
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at, followup)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO NOTHING
                         """
                 ).execute(arguments: [
                     message.id, message.to.joined(separator: ","), message.kind, message.caseId,
                     message.priority.rawValue, Data(message.body), Data(digest), now,
                     message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) },
                 ])
+                if db.changesCount == 1 { continue }
+                guard
+                    let existing = try Data.fetchOne(
+                        db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
+                else { throw DatabaseError(message: "outbox insert ignored but no row holds id \(message.id)") }
+                guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
             }
             return prepared.map(\.id)
         }
