@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 import ReferralProtocol
 
 /// The tip of the audit hash chain (the newest record's id and hash), kept in memory by the store so that an

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 
 extension BrokerStore {
     /// Applies a batch as ONE `BEGIN IMMEDIATE` transaction (one commit, one fsync): the broker's group commit.
@@ -49,6 +50,7 @@ private struct Batch {
     private var confirmReceipt: Statement?
     private var insertEvent: Statement?
     private var insertAudit: Statement?
+    private var closeDelivery: Statement?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
     /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
@@ -166,7 +168,17 @@ private struct Batch {
         case .upsertCaseIfStored, .meetFollowUpVisitIfStored, .closeFollowUpIfStored:
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
-        case .upsertCase, .addDeadline, .closeDeadlines, .closeDeliveryDeadline, .meetFollowUpVisit, .closeFollowUp:
+        case .closeDeliveryDeadline(let seq, let recipient, let at):
+            // One per delivered message: the same UPDATE as `CaseWrites.apply`, bound through the C API.
+            var update = RawStatement(try Self.cached(db, &closeDelivery, CaseWrites.closeDeliverySQL))
+            try update.bind(at)
+            try update.bind(seq)
+            try update.bind("delivery:\(seq):\(recipient)")
+            try update.run()
+            let count = db.changesCount
+            rows += count
+            return .closedDeadlines(count: count)
+        case .upsertCase, .addDeadline, .closeDeadlines, .meetFollowUpVisit, .closeFollowUp:
             return try CaseWrites.apply(op, db, rows: &rows)
         }
     }
