@@ -27,7 +27,9 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         // Pure wire codec: frames <-> typed commands. No I/O.
-        .target(name: "ReferralProtocol", swiftSettings: strict),
+        .target(name: "ReferralProtocol", dependencies: ["CSHA256"], swiftSettings: strict),
+        // SHA-256 block compression with the x86 SHA extensions, used by ReferralProtocol when the CPU has them.
+        .target(name: "CSHA256"),
         // Pure delivery state machines with an injected clock. No I/O.
         .target(name: "BrokerCore", swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
@@ -39,10 +41,18 @@ let package = Package(
         ),
         // Pure case state machine, escalation policies, working calendar and timers. No I/O.
         .target(name: "CaseCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
+        // GRDB statements bound and stepped through the SQLite C API (the per-message statements of both stores).
+        .target(
+            name: "SQLiteRaw",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: ["ReferralProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.
@@ -70,7 +80,7 @@ let package = Package(
         .target(
             name: "ReferralClient",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol",
+                "ZeroMQ", "ReferralProtocol", "SQLiteRaw",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,7 +111,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
-        .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore"], swiftSettings: strict),
+        .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),

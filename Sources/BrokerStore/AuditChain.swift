@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 import ReferralProtocol
 
 /// The tip of the audit hash chain (the newest record's id and hash), kept in memory by the store so that an
@@ -60,11 +61,21 @@ struct AuditChain: Sendable, Equatable {
         let event = Self.normalized(event)
         let id = lastId + 1
         let hash = Self.chainHash(previous: lastHash, canonical: Self.canonicalBytes(id: id, event))
-        try insert.execute(
-            arguments: [
-                id, event.at, event.event, event.node, event.peer, event.keyFingerprint, event.messageId, event.seq,
-                event.recipient, event.kind, event.code, event.detail, Data(hash),
-            ])
+        var raw = RawStatement(insert)
+        try raw.bind(id)
+        try raw.bind(event.at)
+        try raw.bind(event.event)
+        try raw.bind(event.node)
+        try raw.bind(event.peer)
+        try raw.bind(event.keyFingerprint)
+        try raw.bind(event.messageId)
+        try raw.bind(event.seq)
+        try raw.bind(event.recipient)
+        try raw.bind(event.kind)
+        try raw.bind(event.code)
+        try raw.bind(event.detail)
+        try raw.bindBlob(hash)
+        try raw.run()
         lastId = id
         lastHash = hash
     }
@@ -72,11 +83,7 @@ struct AuditChain: Sendable, Equatable {
     // MARK: - Encoding
 
     static func chainHash(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
-        var input: [UInt8] = []
-        input.reserveCapacity(previous.count + canonical.count)
-        input.append(contentsOf: previous)
-        input.append(contentsOf: canonical)
-        return SHA256.hash(input)
+        SHA256.hash(previous, canonical)
     }
 
     /// The canonical bytes of record `id` (see the type's documentation).

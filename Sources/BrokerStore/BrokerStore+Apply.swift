@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 
 extension BrokerStore {
     /// Applies a batch as ONE `BEGIN IMMEDIATE` transaction (one commit, one fsync): the broker's group commit.
@@ -49,6 +50,7 @@ private struct Batch {
     private var confirmReceipt: Statement?
     private var insertEvent: Statement?
     private var insertAudit: Statement?
+    private var closeDelivery: Statement?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
     /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
@@ -141,7 +143,10 @@ private struct Batch {
         case .receiptConfirmed(let id, let at):
             let statement = try Self.cached(
                 db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")
-            try statement.execute(arguments: [at, id])
+            var raw = RawStatement(statement)
+            try raw.bind(at)
+            try raw.bind(id)
+            try raw.run()
             rows += db.changesCount
             return .none
         case .event(let event):
@@ -163,7 +168,17 @@ private struct Batch {
         case .upsertCaseIfStored, .meetFollowUpVisitIfStored, .closeFollowUpIfStored:
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
-        case .upsertCase, .addDeadline, .closeDeadlines, .closeDeliveryDeadline, .meetFollowUpVisit, .closeFollowUp:
+        case .closeDeliveryDeadline(let seq, let recipient, let at):
+            // One per delivered message: the same UPDATE as `CaseWrites.apply`, bound through the C API.
+            var update = RawStatement(try Self.cached(db, &closeDelivery, CaseWrites.closeDeliverySQL))
+            try update.bind(at)
+            try update.bind(seq)
+            try update.bind("delivery:\(seq):\(recipient)")
+            try update.run()
+            let count = db.changesCount
+            rows += count
+            return .closedDeadlines(count: count)
+        case .upsertCase, .addDeadline, .closeDeadlines, .meetFollowUpVisit, .closeFollowUp:
             return try CaseWrites.apply(op, db, rows: &rows)
         }
     }
@@ -177,18 +192,27 @@ private struct Batch {
             VALUES (?, ?, ifnull(?, x''), ?, ?, ?, ?, ?, ifnull(?, x''))
             ON CONFLICT (sender, message_id) DO NOTHING
             """)
-        try insert.execute(
-            arguments: [
-                message.sender, message.messageId, Data(message.digest), message.kind, message.caseId,
-                message.priority, message.recipients.joined(separator: ","), message.acceptedAt, Data(message.body),
-            ])
+        var raw = RawStatement(insert)
+        try raw.bind(message.sender)
+        try raw.bind(message.messageId)
+        try raw.bindBlob(message.digest)
+        try raw.bind(message.kind)
+        try raw.bind(message.caseId)
+        try raw.bind(message.priority)
+        try raw.bind(message.recipients.joined(separator: ","))
+        try raw.bind(message.acceptedAt)
+        try raw.bindBlob(message.body)
+        try raw.run()
         if db.changesCount == 1 {
             let seq = db.lastInsertedRowID
             rows += 1
             let delivery = try Self.cached(
                 db, &insertDelivery, "INSERT INTO deliveries (seq, recipient, state, attempts) VALUES (?, ?, 0, 0)")
             for recipient in message.recipients {
-                try delivery.execute(arguments: [seq, recipient])
+                var raw = RawStatement(delivery)
+                try raw.bind(seq)
+                try raw.bind(recipient)
+                try raw.run()
                 rows += 1
             }
             return .stored(seq: seq)
@@ -221,16 +245,26 @@ private struct Batch {
             SELECT m.sender, m.message_id, m.case_id FROM deliveries d JOIN messages m ON m.seq = d.seq
             WHERE d.seq = ? AND d.recipient = ? AND d.state = 0
             """)
-        guard let row = try Row.fetchOne(select, arguments: [seq, recipient]) else { return .none }
-        let sender: String = row[0]
-        let messageId: String = row[1]
-        let caseId: String? = row[2]
+        var query = RawStatement(select)
+        try query.bind(seq)
+        try query.bind(recipient)
+        let found = try query.fetchRow { handle in
+            (RawStatement.text(handle, 0) ?? "", RawStatement.text(handle, 1) ?? "", RawStatement.text(handle, 2))
+        }
+        guard let (sender, messageId, caseId) = found else { return .none }
         let outcome = dead ? 1 : 0
 
         let receipt = try Self.cached(
             db, &insertReceipt,
             "INSERT INTO receipts (sender, seq, recipient, outcome, at, reason) VALUES (?, ?, ?, ?, ?, ?)")
-        try receipt.execute(arguments: [sender, seq, recipient, outcome, at, reason])
+        var insert = RawStatement(receipt)
+        try insert.bind(sender)
+        try insert.bind(seq)
+        try insert.bind(recipient)
+        try insert.bind(outcome)
+        try insert.bind(at)
+        try insert.bind(reason)
+        try insert.run()
         let receiptId = db.lastInsertedRowID
 
         let update = try Self.cached(
@@ -239,8 +273,16 @@ private struct Batch {
             UPDATE deliveries SET state = ?, attempts = ?, first_attempt_at = ?, done_at = ?, reason = ?,
             receipt_id = ? WHERE seq = ? AND recipient = ?
             """)
-        try update.execute(
-            arguments: [dead ? 2 : 1, attempts, firstAttemptAt, at, reason, receiptId, seq, recipient])
+        var change = RawStatement(update)
+        try change.bind(dead ? 2 : 1)
+        try change.bind(attempts)
+        try change.bind(firstAttemptAt)
+        try change.bind(at)
+        try change.bind(reason)
+        try change.bind(receiptId)
+        try change.bind(seq)
+        try change.bind(recipient)
+        try change.run()
         rows += 2
 
         if dead, holdCase, let caseId {

@@ -163,6 +163,12 @@ private enum DeadlineRows {
 /// The case and deadline ops of a batch, run inside its transaction. Statements come from GRDB's
 /// per-connection statement cache.
 enum CaseWrites {
+    /// Meets the delivery deadline of message `seq` to one recipient (`?` at, seq, item `delivery:<seq>:<node>`).
+    static let closeDeliverySQL = """
+        UPDATE deadlines SET state = 1, closed_at = ?
+        WHERE state = 0 AND case_id IS (SELECT case_id FROM messages WHERE seq = ?) AND item = ?
+        """
+
     static func apply(_ op: StoreOp, _ db: Database, rows: inout Int) throws -> StoreOpResult {
         switch op {
         case .upsertCase(let record), .upsertCaseIfStored(let record):
@@ -229,11 +235,7 @@ enum CaseWrites {
             rows += count
             return .closedDeadlines(count: count)
         case .closeDeliveryDeadline(let seq, let recipient, let at):
-            let statement = try db.cachedStatement(
-                sql: """
-                    UPDATE deadlines SET state = 1, closed_at = ?
-                    WHERE state = 0 AND case_id IS (SELECT case_id FROM messages WHERE seq = ?) AND item = ?
-                    """)
+            let statement = try db.cachedStatement(sql: closeDeliverySQL)
             try statement.execute(arguments: [at, seq, "delivery:\(seq):\(recipient)"])
             let count = db.changesCount
             rows += count

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 import ReferralProtocol
 
 /// A DELIVER as the connection thread hands it to the store.
@@ -24,17 +25,25 @@ struct InboxKey: Sendable, Hashable {
 extension NodeStore {
     /// Inserts a delivered message unless (from, id) is in the inbox already. Returns whether it was new.
     static func insert(_ delivery: InboxDelivery, now: Int64, in db: Database) throws -> Bool {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO inbox (sender, message_id, seq, recipients, kind, case_id, priority, accepted_at,
-                    received_at, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (sender, message_id) DO NOTHING
-                """
-        ).execute(arguments: [
-            delivery.from, delivery.id, delivery.seq, delivery.to.joined(separator: ","), delivery.kind,
-            delivery.caseId, delivery.priority.rawValue, delivery.acceptedAt, now, Data(delivery.body),
-        ])
+        var insert = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO inbox (sender, message_id, seq, recipients, kind, case_id, priority, accepted_at,
+                        received_at, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (sender, message_id) DO NOTHING
+                    """))
+        try insert.bind(delivery.from)
+        try insert.bind(delivery.id)
+        try insert.bind(delivery.seq)
+        try insert.bind(delivery.to.joined(separator: ","))
+        try insert.bind(delivery.kind)
+        try insert.bind(delivery.caseId)
+        try insert.bind(delivery.priority.rawValue)
+        try insert.bind(delivery.acceptedAt)
+        try insert.bind(now)
+        try insert.bindBlob(delivery.body)
+        try insert.run()
         return db.changesCount > 0
     }
 

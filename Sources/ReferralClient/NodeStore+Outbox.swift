@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 import ReferralProtocol
 
 /// A queued outbox entry with everything needed to send it.
@@ -45,22 +46,32 @@ extension NodeStore {
                     id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
                     priority: message.priority, body: message.body, followUp: message.followUp
                 ).contentDigest
-                if let existing = try Data.fetchOne(
-                    db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
-                {
-                    guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
-                    continue
-                }
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at, followup)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    message.id, message.to.joined(separator: ","), message.kind, message.caseId,
-                    message.priority.rawValue, Data(message.body), Data(digest), now,
-                    message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) },
-                ])
+                // One statement for a new id (the common case); the stored digest is read only when the id
+                // exists already: the same content is a no-op, other content a conflict (the batch rolls back).
+                var insert = RawStatement(
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at,
+                                followup)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (id) DO NOTHING
+                            """))
+                try insert.bind(message.id)
+                try insert.bind(message.to.joined(separator: ","))
+                try insert.bind(message.kind)
+                try insert.bind(message.caseId)
+                try insert.bind(message.priority.rawValue)
+                try insert.bindBlob(message.body)
+                try insert.bindBlob(digest)
+                try insert.bind(now)
+                try insert.bind(message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) })
+                try insert.run()
+                if db.changesCount == 1 { continue }
+                guard
+                    let existing = try Data.fetchOne(
+                        db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
+                else { throw DatabaseError(message: "outbox insert ignored but no row holds id \(message.id)") }
+                guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
             }
             return prepared.map(\.id)
         }
@@ -111,12 +122,17 @@ extension NodeStore {
     static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
         switch answer {
         case .accepted(let id, let seq, let duplicate):
-            try db.cachedStatement(
-                sql: """
-                    UPDATE outbox SET state = 1, seq = ?, duplicate = ?, body = NULL, not_before = NULL,
-                        answered_at = ? WHERE id = ? AND state = 0
-                    """
-            ).execute(arguments: [seq, duplicate, now, id])
+            var update = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE outbox SET state = 1, seq = ?, duplicate = ?, body = NULL, not_before = NULL,
+                            answered_at = ? WHERE id = ? AND state = 0
+                        """))
+            try update.bind(seq)
+            try update.bind(duplicate)
+            try update.bind(now)
+            try update.bind(id)
+            try update.run()
         case .rejected(let id, let code, let reason, let field, let recipient):
             try db.cachedStatement(
                 sql: """

@@ -1,18 +1,25 @@
 import GRDB
+import SQLiteRaw
 
 extension NodeStore {
     /// Records a receipt unless its number is recorded already. Returns whether it was new.
     static func insert(_ receipt: DeliveryReceipt, now: Int64, in db: Database) throws -> Bool {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO receipts (receipt, seq, message_id, recipient, delivered, at, reason, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (receipt) DO NOTHING
-                """
-        ).execute(arguments: [
-            receipt.receipt, receipt.seq, receipt.messageId, receipt.recipient, receipt.delivered, receipt.at,
-            receipt.reason, now,
-        ])
+        var insert = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO receipts (receipt, seq, message_id, recipient, delivered, at, reason, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (receipt) DO NOTHING
+                    """))
+        try insert.bind(receipt.receipt)
+        try insert.bind(receipt.seq)
+        try insert.bind(receipt.messageId)
+        try insert.bind(receipt.recipient)
+        try insert.bind(receipt.delivered)
+        try insert.bind(receipt.at)
+        try insert.bind(receipt.reason)
+        try insert.bind(now)
+        try insert.run()
         return db.changesCount > 0
     }
 

@@ -1,10 +1,31 @@
+import CSHA256
+
 /// SHA-256 as specified in FIPS 180-4, written here so the codec needs no Foundation or crypto
-/// library.
+/// library. Whole blocks are compressed with the CPU's SHA instructions (x86 SHA-NI, `CSHA256`) when it has
+/// them, by the portable Swift code below otherwise; both give the same digest.
 public enum SHA256 {
+    /// Whether this process compresses with SHA-NI (checked once).
+    static let accelerated: Bool = csha256_has_shani() == 1
+
+    /// The digest computed with the portable code only (tests compare it with `hash`).
+    static func portableHash(_ bytes: [UInt8]) -> [UInt8] {
+        var stream = Stream(accelerated: false)
+        stream.update(bytes)
+        return stream.finalize()
+    }
+
     /// The 32-octet digest of `bytes`.
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var stream = Stream()
         stream.update(bytes)
+        return stream.finalize()
+    }
+
+    /// The digest of `first || second` (concatenated), without building the concatenation.
+    public static func hash(_ first: [UInt8], _ second: [UInt8]) -> [UInt8] {
+        var stream = Stream()
+        stream.update(first)
+        stream.update(second)
         return stream.finalize()
     }
 
@@ -26,6 +47,11 @@ public enum SHA256 {
         ]
         private var pending: [UInt8] = []  // fewer than 64 octets not yet compressed
         private var length: UInt64 = 0  // octets hashed so far
+        private let accelerated: Bool
+
+        init(accelerated: Bool = SHA256.accelerated) {
+            self.accelerated = accelerated
+        }
 
         mutating func update(_ bytes: [UInt8]) {
             bytes.withUnsafeBytes { update($0) }
@@ -78,6 +104,14 @@ public enum SHA256 {
 
         /// Compresses whole 64-octet blocks into the state (FIPS 180-4 §6.2.2).
         private mutating func compress(blocks: UnsafeRawBufferPointer) {
+            if accelerated {
+                let count = blocks.count / 64
+                guard count > 0, let base = blocks.baseAddress else { return }
+                state.withUnsafeMutableBufferPointer { h in
+                    csha256_compress_shani(h.baseAddress!, base.assumingMemoryBound(to: UInt8.self), count)
+                }
+                return
+            }
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 SHA256.k.withUnsafeBufferPointer { k in
                     state.withUnsafeMutableBufferPointer { h in
