@@ -60,7 +60,7 @@ struct AuditChain: Sendable, Equatable {
     mutating func append(_ event: AuditEvent, insert: Statement) throws {
         let event = Self.normalized(event)
         let id = lastId + 1
-        let hash = Self.chainHash(previous: lastHash, canonical: Self.canonicalBytes(id: id, event))
+        let hash = Self.chainHash(previous: lastHash, id: id, event)
         var raw = RawStatement(insert)
         try raw.bind(id)
         try raw.bind(event.at)
@@ -84,6 +84,17 @@ struct AuditChain: Sendable, Equatable {
 
     static func chainHash(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
         SHA256.hash(previous, canonical)
+    }
+
+    /// `chainHash(previous:canonical: canonicalBytes(id:event))` without a buffer of its own for the canonical
+    /// bytes: they are written straight after the previous hash and the whole buffer is hashed in one pass
+    /// (the append path; same octets hashed, same digest).
+    static func chainHash(previous: [UInt8], id: Int64, _ event: AuditEvent) -> [UInt8] {
+        var writer = JSONWriter(prefix: previous, reservingCapacity: previous.count + 320)
+        writer.beginObject()
+        writeMembers(id: id, event, into: &writer)
+        writer.endObject()
+        return SHA256.hash(writer.bytes)
     }
 
     /// The canonical bytes of record `id` (see the type's documentation).
@@ -122,6 +133,13 @@ struct AuditChain: Sendable, Equatable {
 
     /// U+0000 in any string field becomes U+FFFD: SQLite (through GRDB) would store the text cut at the NUL.
     static func normalized(_ event: AuditEvent) -> AuditEvent {
+        func hasNUL(_ s: String?) -> Bool { s?.utf8.contains(0) ?? false }
+        // The usual case: nothing to replace, the event as it is (no copy of its strings).
+        guard
+            hasNUL(event.event) || hasNUL(event.node) || hasNUL(event.peer) || hasNUL(event.keyFingerprint)
+                || hasNUL(event.messageId) || hasNUL(event.recipient) || hasNUL(event.kind) || hasNUL(event.code)
+                || hasNUL(event.detail)
+        else { return event }
         func clean(_ s: String) -> String {
             guard s.utf8.contains(0) else { return s }
             var scalars = String.UnicodeScalarView()

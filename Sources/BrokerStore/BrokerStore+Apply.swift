@@ -51,6 +51,10 @@ private struct Batch {
     private var insertEvent: Statement?
     private var insertAudit: Statement?
     private var closeDelivery: Statement?
+    private var closeDeliveryOfCase: Statement?
+    /// The delivery the latest `finish` settled and its message's case id (read by its SELECT), so that the
+    /// `.closeDeliveryDeadline` that follows it binds the case id instead of looking the message up again.
+    private var lastFinished: (seq: Int64, recipient: String, caseId: String?)?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
     /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
@@ -169,12 +173,22 @@ private struct Batch {
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
         case .closeDeliveryDeadline(let seq, let recipient, let at):
-            // One per delivered message: the same UPDATE as `CaseWrites.apply`, bound through the C API.
-            var update = RawStatement(try Self.cached(db, &closeDelivery, CaseWrites.closeDeliverySQL))
-            try update.bind(at)
-            try update.bind(seq)
-            try update.bind("delivery:\(seq):\(recipient)")
-            try update.run()
+            // One per delivered message: the same UPDATE as `CaseWrites.apply`, bound through the C API. Right
+            // after the `.delivered` it belongs to (the usual case), the message's case id is known already.
+            if let last = lastFinished, last.seq == seq, last.recipient == recipient {
+                var update = RawStatement(
+                    try Self.cached(db, &closeDeliveryOfCase, CaseWrites.closeDeliveryOfCaseSQL))
+                try update.bind(at)
+                try update.bind(last.caseId)
+                try update.bind("delivery:\(seq):\(recipient)")
+                try update.run()
+            } else {
+                var update = RawStatement(try Self.cached(db, &closeDelivery, CaseWrites.closeDeliverySQL))
+                try update.bind(at)
+                try update.bind(seq)
+                try update.bind("delivery:\(seq):\(recipient)")
+                try update.run()
+            }
             let count = db.changesCount
             rows += count
             return .closedDeadlines(count: count)
@@ -251,7 +265,9 @@ private struct Batch {
         let found = try query.fetchRow { handle in
             (RawStatement.text(handle, 0) ?? "", RawStatement.text(handle, 1) ?? "", RawStatement.text(handle, 2))
         }
+        lastFinished = nil
         guard let (sender, messageId, caseId) = found else { return .none }
+        lastFinished = (seq, recipient, caseId)
         let outcome = dead ? 1 : 0
 
         let receipt = try Self.cached(

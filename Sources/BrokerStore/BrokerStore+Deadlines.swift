@@ -169,6 +169,11 @@ enum CaseWrites {
         WHERE state = 0 AND case_id IS (SELECT case_id FROM messages WHERE seq = ?) AND item = ?
         """
 
+    /// `closeDeliverySQL` with the message's case id bound (NULL for none) instead of read by the subquery.
+    static let closeDeliveryOfCaseSQL = """
+        UPDATE deadlines SET state = 1, closed_at = ? WHERE state = 0 AND case_id IS ? AND item = ?
+        """
+
     static func apply(_ op: StoreOp, _ db: Database, rows: inout Int) throws -> StoreOpResult {
         switch op {
         case .upsertCase(let record), .upsertCaseIfStored(let record):

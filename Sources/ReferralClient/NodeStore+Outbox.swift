@@ -103,12 +103,14 @@ extension NodeStore {
         }
     }
 
+    /// A row of `SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before, followup`,
+    /// read by column index (no lookup of the column names for every row).
     private static func outboxRow(_ row: Row) -> OutboxRow {
         OutboxRow(
-            position: row["position"], id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"],
-            caseId: row["case_id"], priority: Priority(rawValue: row["priority"]) ?? .routine,
-            body: (row["body"] as Data?).map { [UInt8]($0) } ?? [], retries: row["retries"],
-            notBefore: row["not_before"], followUp: (row["followup"] as String?).flatMap(followUp(fromCanonical:)))
+            position: row[0], id: row[1], to: splitRecipients(row[2]), kind: row[3],
+            caseId: row[4], priority: Priority(rawValue: row[5]) ?? .routine,
+            body: (row[6] as Data?).map { [UInt8]($0) } ?? [], retries: row[7],
+            notBefore: row[8], followUp: (row[9] as String?).flatMap(followUp(fromCanonical:)))
     }
 
     /// The plan as `enqueue` stored it (validated then); nil for a text this version cannot read.

@@ -83,23 +83,27 @@ public enum SHA256 {
 
         mutating func finalize() -> [UInt8] {
             let bitLength = length &* 8
-            var tail: [UInt8] = [0x80]
+            // 0x80, `padding` zeros, the bit length (64 bits big-endian): at most 1 + 63 + 8 octets, on the stack.
             let padding = (64 + 56 - Int((length + 1) % 64)) % 64
-            tail.append(contentsOf: repeatElement(0, count: padding))
-            for shift in stride(from: 56, through: 0, by: -8) {
-                tail.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+            let tailCount = 1 + padding + 8
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { tail in
+                tail.initialize(repeating: 0)
+                tail[0] = 0x80
+                for k in 0..<8 {
+                    tail[1 + padding + k] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * k))
+                }
+                update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: tail[0..<tailCount])))
             }
-            update(tail)
             precondition(pending.isEmpty)
-            var digest: [UInt8] = []
-            digest.reserveCapacity(32)
-            for word in state {
-                digest.append(UInt8(truncatingIfNeeded: word >> 24))
-                digest.append(UInt8(truncatingIfNeeded: word >> 16))
-                digest.append(UInt8(truncatingIfNeeded: word >> 8))
-                digest.append(UInt8(truncatingIfNeeded: word))
+            return [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
+                for (k, word) in state.enumerated() {
+                    digest[4 * k] = UInt8(truncatingIfNeeded: word >> 24)
+                    digest[4 * k + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                    digest[4 * k + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                    digest[4 * k + 3] = UInt8(truncatingIfNeeded: word)
+                }
+                count = 32
             }
-            return digest
         }
 
         /// Compresses whole 64-octet blocks into the state (FIPS 180-4 §6.2.2).

@@ -46,6 +46,40 @@ import Testing
         }
     }
 
+    /// The UPDATE that meets a delivery deadline binds the case id read by its `.delivered` when it follows it,
+    /// and looks the message up otherwise: both meet exactly the deadline of that delivery, with a case or without.
+    @Test func aDeliveryDeadlineIsMetWithOrWithoutItsDeliveredOpBeforeIt() throws {
+        try withStore { (store: BrokerStore, _: String) throws in
+            let stored = try store.apply([
+                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "c1")),
+                .addDeadlineIfStored(deadline("delivery:{seq}:nodeB")),
+                .addDeadlineIfStored(deadline("delivery:{seq}:nodeC")),
+                .accept(message("m2")), .addDeadlineIfStored(deadline("delivery:{seq}:nodeB", caseId: nil)),
+            ])
+            guard case .accept(.stored(let seq1)) = stored[0], case .accept(.stored(let seq2)) = stored[3] else {
+                Issue.record("not stored: \(stored)")
+                return
+            }
+            #expect(try store.openDeadlineCount() == 3)
+            // The same batch: the first with the case id of its delivery, the second (other recipient, not yet
+            // delivered) through the message; a deadline of another delivery is left open.
+            let closed = try store.apply([
+                .delivered(seq: seq1, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500),
+                .closeDeliveryDeadline(seq: seq1, recipient: "nodeB", at: 2_000),
+                .closeDeliveryDeadline(seq: seq2, recipient: "nodeC", at: 2_000),
+                .delivered(seq: seq2, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500),
+                .closeDeliveryDeadline(seq: seq2, recipient: "nodeB", at: 2_000),
+            ])
+            #expect(closed[1] == .closedDeadlines(count: 1))
+            #expect(closed[2] == .closedDeadlines(count: 0))
+            #expect(closed[4] == .closedDeadlines(count: 1))
+            #expect(try store.openDeadlines(caseId: "c1").map(\.item) == ["delivery:\(seq1):nodeC"])
+            let alone = try store.apply([.closeDeliveryDeadline(seq: seq1, recipient: "nodeC", at: 3_000)])
+            #expect(alone == [.closedDeadlines(count: 1)])
+            #expect(try store.openDeadlineCount() == 0)
+        }
+    }
+
     @Test func aNoticeIsStoredOnlyWhenItsDeadlineFires() throws {
         try withStore { (store: BrokerStore, _: String) throws in
             let added = try store.apply([.addDeadline(deadline("answer:nodeB:referral.received", due: 10))])

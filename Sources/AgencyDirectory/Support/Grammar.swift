@@ -28,7 +28,19 @@ enum Grammar {
     /// A message kind: dotted segments, 1-64 characters in total (1/RBP `kind`).
     static func isMessageKind(_ text: String) -> Bool {
         guard (1...64).contains(text.utf8.count) else { return false }
-        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isSegment)
+        // `isSegment` for each `.`-separated part (empty parts included), in one pass without allocating.
+        var atSegmentStart = true
+        for byte in text.utf8 {
+            if atSegmentStart {
+                guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) else { return false }
+                atSegmentStart = false
+            } else if byte == UInt8(ascii: ".") {
+                atSegmentStart = true
+            } else if !(isLowerAlnum(byte) || byte == UInt8(ascii: "-")) {
+                return false
+            }
+        }
+        return !atSegmentStart
     }
 
     /// The 85 characters of Z85 (ZeroMQ RFC 32), in order.

@@ -18,6 +18,14 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A writer whose output starts with the raw octets `prefix` (not JSON: e.g. a hash the JSON is to be
+    /// hashed after), followed by what it is told to write as if it were empty.
+    public init(prefix: [UInt8], reservingCapacity capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(Swift.max(capacity, prefix.count))
+        bytes.append(contentsOf: prefix)
+    }
+
     /// The compact encoding of `value`, object members in their stored order.
     public static func encode(_ value: JSONValue) -> [UInt8] {
         var writer = JSONWriter()
