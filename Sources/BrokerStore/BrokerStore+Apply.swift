@@ -57,7 +57,7 @@ private struct Batch {
     private var lastFinished: (seq: Int64, recipient: String, caseId: String?)?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
-    /// Whether the latest `.accept` of this batch stored its message (for `.upsertCaseIfStored`).
+    /// Whether the latest `.accept` of this batch stored its message (for the `...IfStored` ops).
     private var lastAcceptStored = false
     /// The seq of that stored message (for `.addDeadlineIfStored`).
     private var lastAcceptSeq: Int64 = 0
@@ -169,7 +169,7 @@ private struct Batch {
             try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
             rows += 1
             return .none
-        case .upsertCaseIfStored, .meetFollowUpVisitIfStored, .closeFollowUpIfStored:
+        case .meetFollowUpVisitIfStored, .closeFollowUpIfStored:
             guard lastAcceptStored else { return .none }
             return try CaseWrites.apply(op, db, rows: &rows)
         case .closeDeliveryDeadline(let seq, let recipient, let at):

@@ -100,38 +100,6 @@ extension BrokerStore {
         }
     }
 
-    /// Every case the broker still has to check moves against: the open statuses and `rejected` (which a
-    /// re-route may reopen), ordered by case id. Cases that are completed, failed or cancelled are left out.
-    public func loadOpenCases() throws -> [CaseRecord] {
-        try loadCases(includingClosed: false)
-    }
-
-    /// Every case, closed ones included: a move or a new request in a closed case must be refused
-    /// with its real status after a restart, not treated as an unknown case.
-    public func loadAllCases() throws -> [CaseRecord] {
-        try loadCases(includingClosed: true)
-    }
-
-    private func loadCases(includingClosed: Bool) throws -> [CaseRecord] {
-        try read("loadCases") { db in
-            let filter = includingClosed ? "" : "WHERE status NOT IN ('completed', 'failed', 'cancelled')"
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
-                    FROM cases \(filter) ORDER BY case_id
-                    """)
-            var result: [CaseRecord] = []
-            while let row = try rows.next() {
-                result.append(
-                    CaseRecord(
-                        caseId: row[0], status: row[1], referrer: row[2], service: row[3], attempt: row[4],
-                        openedAt: row[5], updatedAt: row[6], risk: row[7]))
-            }
-            return result
-        }
-    }
-
     /// The case row, nil if unknown.
     public func caseRecord(id: String) throws -> CaseRecord? {
         try read("caseRecord") { db in try CaseWrites.caseRecord(id: id, db) }
@@ -176,7 +144,7 @@ enum CaseWrites {
 
     static func apply(_ op: StoreOp, _ db: Database, rows: inout Int) throws -> StoreOpResult {
         switch op {
-        case .upsertCase(let record), .upsertCaseIfStored(let record):
+        case .upsertCase(let record):
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO cases (case_id, status, referrer, service, attempt, opened_at, updated_at, risk)

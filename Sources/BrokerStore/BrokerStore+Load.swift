@@ -75,18 +75,6 @@ extension BrokerStore {
         }
     }
 
-    /// The seq and content digest stored under the dedupe key (sender, message id), nil if none: lets the broker
-    /// tell a resend of a stored message from a new one without writing anything.
-    public func storedDigest(sender: String, messageId: String) throws -> (seq: Int64, digest: [UInt8])? {
-        try read("storedDigest") { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT seq, digest FROM messages WHERE sender = ? AND message_id = ?")
-            guard let row = try Row.fetchOne(statement, arguments: [sender, messageId]) else { return nil }
-            let digest: Data = row[1] ?? Data()
-            return (row[0], [UInt8](digest))
-        }
-    }
-
     /// The messages with these seqs, bodies included, in no particular order. Unknown seqs, and messages whose
     /// body has been purged, are left out.
     public func loadMessages(seqs: [Int64]) throws -> [StoredMessage] {

@@ -125,10 +125,6 @@ public enum StoreOp: Sendable {
     case audit(AuditEvent)
     /// Inserts the case row, or replaces every column of an existing one with the record's values. Result: `.none`.
     case upsertCase(CaseRecord)
-    /// `.upsertCase`, but only when the nearest `.accept` before it in this batch stored its message (not a
-    /// duplicate or a conflict; nothing is written when no `.accept` precedes it): the case move that message
-    /// makes. Result: `.none`.
-    case upsertCaseIfStored(CaseRecord)
     /// Inserts an open deadline (the row is the timer). Result: `.deadline(id:)`.
     case addDeadline(NewDeadline)
     /// Closes every OPEN deadline of the case with this item (every item when `item` is nil) as `state` (`.met`

@@ -101,7 +101,7 @@ import Testing
                 .acceptIfFired(message("esc:1:a:nodeB:0b", from: "referrald", to: ["nodeC"])),
             ])
             #expect(again == [.notFired, .none])
-            #expect(try store.storedDigest(sender: "referrald", messageId: "esc:1:a:nodeB:0b") == nil)
+            #expect(try store.trail(sender: "referrald", messageId: "esc:1:a:nodeB:0b").isEmpty)
         }
     }
 }

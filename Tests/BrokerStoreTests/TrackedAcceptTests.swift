@@ -37,7 +37,7 @@ import Testing
             ])
             #expect(refused == [.caseRefused(code: "ILLEGAL_TRANSITION", reason: "x"), .none])
             #expect(store.statistics.rowsWritten == before)
-            #expect(try store.storedDigest(sender: "nodeA", messageId: "m2") == nil)
+            #expect(try store.trail(sender: "nodeA", messageId: "m2").isEmpty)
 
             // The first message sent again is a duplicate, although its move would be refused now.
             let again = try store.apply([.acceptTracked(message("m1", caseId: "c1"), check("requested"))])
@@ -45,6 +45,17 @@ import Testing
                 Issue.record("\(again)")
                 return
             }
+            // Other content under its id is a conflict: the case does not move either.
+            let conflict = try store.apply([
+                .acceptTracked(
+                    message("m1", caseId: "c1", body: Array("other".utf8)),
+                    CaseMoveCheck(caseId: "c1") { [row] _ in .move(row("received", "c1"), endsCase: false) })
+            ])
+            guard case .accept(.conflict) = conflict[0] else {
+                Issue.record("\(conflict)")
+                return
+            }
+            #expect(try store.caseRecord(id: "c1")?.status == "requested")
         }
     }
 
