@@ -301,6 +301,29 @@ import Testing
         #expect(empty.dueDates(from: start) == nil)
         let weekly = FollowUpPlan(planRef: notice.followupPlan.planRef, steps: [.every(days: 7, months: 1)])
         #expect(weekly.dueDates(from: start)?.map(\.text) == ["2026-05-11", "2026-05-18", "2026-05-25", "2026-06-01"])
+        // The wire's rules apply to the body too: daily for four months is more than 100 visits.
+        let daily = FollowUpPlan(planRef: notice.followupPlan.planRef, steps: [.every(days: 1, months: 4)])
+        #expect(daily.dueDates(from: start) != nil)
+        #expect(throws: BusinessBodyError.self) { try daily.validate(startingOn: start, at: "followup_plan") }
+    }
+
+    /// The header plan derived from the example body: its steps, the parties with `followup-visits`, its owner;
+    /// attached to the message, it is part of what is sent.
+    @Test func dischargeNoticeGivesTheHeaderPlan() throws {
+        let notice = try Self.strict(DischargeNotice.self, Self.example(.dischargeNotice, "valid"))
+        let plan = try #require(notice.followUpHeader)
+        #expect(plan.steps == [.within(days: 7), .within(days: 30), .every(days: 30, months: 6)])
+        #expect(plan.visitsBy == ["test-a", "role:civil-affairs/child-director@350102100201"])
+        #expect(plan.owner == "role:civil-affairs/township-supervisor@350102100")
+        let message = try OutgoingMessage.business(
+            notice.withoutClinicalSection(), to: ["test-a", "role:civil-affairs/child-director@350102100201"],
+            caseId: Self.caseId, priority: .routine, followUp: plan)
+        #expect(message.followUp == plan)
+        var noVisits = notice
+        noVisits.responsible = noVisits.responsible.map {
+            ResponsibleParty(role: $0.role, address: $0.address, duties: [.coordination])
+        }
+        #expect(noVisits.followUpHeader == nil)
     }
 
     // MARK: - OutgoingMessage.business

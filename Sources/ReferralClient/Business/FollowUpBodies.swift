@@ -46,6 +46,17 @@ public struct DischargeNotice: BusinessBody {
 
     public var requiredPriority: Priority? { risk.priority }
 
+    /// The plan for the SEND header (1/RBP §7.3.2), so that the broker expects the visits: this body's steps,
+    /// the parties with the duty `followup-visits` and the plan owner; nil when no party has that duty. Pass it
+    /// to `OutgoingMessage.business(_:to:caseId:priority:followUp:)` for ONE copy of the notice, the one whose
+    /// recipients include those parties (the broker refuses a plan whose parties are not recipients, and each
+    /// copy with a plan would set the visits again).
+    public var followUpHeader: FollowUpHeader? {
+        let parties = responsible.filter { $0.duties.contains(.followupVisits) }.map(\.address.text)
+        guard !parties.isEmpty else { return nil }
+        return FollowUpHeader(steps: followupPlan.wireSteps, visitsBy: parties, owner: planOwner.text)
+    }
+
     /// The copy for recipients that are not health services.
     public func withoutClinicalSection() -> DischargeNotice {
         var copy = self

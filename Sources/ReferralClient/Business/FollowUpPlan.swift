@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 /// The visits a discharge notice asks for, counted from the discharge date: for example first contact within
 /// 7 days, the second within 30, then every 30 days for 6 months.
 public struct FollowUpPlan: Codable, Sendable, Hashable {
@@ -40,16 +42,23 @@ public struct FollowUpPlan: Codable, Sendable, Hashable {
         return dates
     }
 
-    func validate(startingOn start: CalendarDate, at path: String) throws(BusinessBodyError) {
-        try Rule.check((1...12).contains(steps.count), path + "/steps", "must have 1 to 12 steps")
-        for (index, step) in steps.enumerated() {
-            switch step {
-            case .within(let days):
-                try Rule.check((1...366).contains(days), "\(path)/steps/\(index)/within_days", "must be 1 to 366")
-            case .every(let days, let months):
-                try Rule.check((1...366).contains(days), "\(path)/steps/\(index)/every_days", "must be 1 to 366")
-                try Rule.check((1...36).contains(months), "\(path)/steps/\(index)/for_months", "must be 1 to 36")
+    /// The steps as the SEND header's `followup` carries them (1/RBP §7.3.2).
+    public var wireSteps: [FollowUpHeader.Step] {
+        steps.map {
+            switch $0 {
+            case .within(let days): .within(days: days)
+            case .every(let days, let months): .every(days: days, months: months)
             }
+        }
+    }
+
+    /// The wire's plan rules (`FollowUpHeader.check(steps:)`: counts, ranges, order, at most 100 visits), so
+    /// that a body the broker's plan would refuse is refused here too; then every step must add a visit.
+    func validate(startingOn start: CalendarDate, at path: String) throws(BusinessBodyError) {
+        do {
+            try FollowUpHeader.check(steps: wireSteps)
+        } catch {
+            throw .invalid(path: path + "/steps", rule: error.reason)
         }
         try Rule.check(
             dueDates(from: start) != nil, path + "/steps",

@@ -10,8 +10,11 @@ extension OutgoingMessage {
     /// discharge notice with a clinical section is not addressed to a role of another agency than health
     /// (node ids cannot be checked here: the sender must address that copy to health services only). The
     /// 1/RBP grammars of `id`, `to` and `caseId` are checked by `ReferralNode.send(_:)`, as for any message.
+    /// `followUp`: a discharge notice's plan for the broker (`DischargeNotice.followUpHeader`), checked like
+    /// any message's by `ReferralNode.send(_:)`.
     public static func business<Body: BusinessBody>(
-        _ body: Body, to: [String], caseId: String?, priority: Priority, id: String = UUID().uuidString
+        _ body: Body, to: [String], caseId: String?, priority: Priority, id: String = UUID().uuidString,
+        followUp: FollowUpHeader? = nil
     ) throws(BusinessBodyError) -> OutgoingMessage {
         let bytes = try BusinessCoding.encode(body)
         if body.requiresCase && caseId == nil { throw .missingCase(Body.kind) }
@@ -26,7 +29,8 @@ extension OutgoingMessage {
             }
         }
         return OutgoingMessage(
-            id: id, to: to, kind: Body.kind.wireName, caseId: caseId, priority: priority, body: bytes)
+            id: id, to: to, kind: Body.kind.wireName, caseId: caseId, priority: priority, body: bytes,
+            followUp: followUp)
     }
 }
 
