@@ -23,10 +23,13 @@ extension DeliveryScheduler {
         guard let delivery = deliveries[key] else {
             return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
         }
-        persistEvent(key, event: "nacked", attempt: delivery.attempts, detail: retry ? "retry: \(reason)" : reason, now: now)
+        persistEvent(
+            key, event: "nacked", attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
+            now: now)
         takeOutOfFlight(key)
         if !retry {
-            deadLetter(key, reason: "refused by recipient: \(reason)", now: now)
+            // §12.5: the dead letter's reason (receipt, trail, held case) is the NACK's reason, unchanged.
+            deadLetter(key, reason: reason, now: now)
         } else {
             retryLater(key, reason: "last refusal: \(reason)", now: now)
         }

@@ -88,7 +88,7 @@ import Testing
         #expect(effects.seqsDelivered.isEmpty)
         #expect(
             effects.persisted.contains {
-                if case .deadLettered(1, "clinic", _, 1, _, _, true) = $0 { true } else { false }
+                if case .deadLettered(1, "clinic", _, 1, _, "schema", true) = $0 { true } else { false }
             })
         #expect(h.scheduler.heldLanes().map(\.caseId) == ["case-a"])
         _ = h.scheduler.ack(node: "clinic", seq: 3, now: h.now)
