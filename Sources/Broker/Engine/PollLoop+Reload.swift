@@ -93,12 +93,12 @@ extension PollLoop {
     private func endSessions(of nodes: [String], now: Int64) {
         for node in nodes {
             guard let connection = connections[node] else { continue }
-            _ = send(
+            answer(
                 .error(
                     ErrorReply(
                         code: .nodeSuspended, reason: "this node was suspended, removed or re-keyed in the directory",
-                        fatal: true, command: nil, field: nil)), to: connection.routingId)
-            scheduler.closeSession(node: node, reason: .fatalError, now: now)
+                        fatal: true, command: nil, field: nil)), node: node, to: connection.routingId, now: now)
+            endSession(onConnection: connection.routingId, now: now)
         }
     }
 }

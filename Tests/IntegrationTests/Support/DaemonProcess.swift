@@ -147,6 +147,20 @@ final class DaemonProcess: @unchecked Sendable {
         }
     }
 
+    /// Gives node `id` a new key pair (its secret key file replaced); `writeDirectory` then registers the new
+    /// public key. Returns the new pair.
+    @discardableResult
+    func rekey(_ id: String) throws -> KeyPair {
+        try lock.withLock {
+            let pair = try Curve.generateKeyPair()
+            let keys = KeyPair(publicKey: pair.publicKey, secretKey: pair.secretKey)
+            try? FileManager.default.removeItem(atPath: secretKeyPath(id))
+            try Self.writeKeyFile(keys.secretKey.z85, to: secretKeyPath(id), mode: 0o600)
+            nodeKeys[id] = keys
+            return keys
+        }
+    }
+
     /// Writes the directory file (version 1) with these nodes and their public keys, replacing it atomically.
     func writeDirectory(_ nodes: [TestNode]) throws {
         let entries: [[String: Any]] = try nodes.map { node in
