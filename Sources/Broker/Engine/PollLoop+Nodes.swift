@@ -13,7 +13,8 @@ extension PollLoop {
         for _ in 0..<2_048 {
             let message: Message?
             do {
-                message = try router.receive(dontWait: true)
+                // The routing id, then at most `framesKept` frames: one message costs a bounded copy.
+                message = try router.receive(dontWait: true, keepingAtMost: 1 + Self.framesKept)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
                 return
@@ -243,7 +244,8 @@ extension PollLoop {
             (recipients, routing) = (ids, via)
             if ids.count > configuration.limits.maxRecipients {
                 return reject(
-                    .tooLarge, "the addresses resolve to \(ids.count) nodes, more than max_recipients", retry: false)
+                    .tooLarge, "the addresses resolve to \(ids.count) nodes, more than max_recipients", retry: false,
+                    field: "to")
             }
         case .failure(let failure):
             logger.notice(

@@ -44,6 +44,8 @@ struct DaemonOptions: Sendable {
     var maxAttempts = 10
     /// `limits.max_body_bytes`; nil: the broker's default.
     var maxBodyBytes: Int?
+    /// `limits.max_recipients`; nil: the broker's default.
+    var maxRecipients: Int?
     /// `rate_limit` (SENDs per second, burst); nil: the broker's default.
     var rateLimit: (perSecond: Int, burst: Int)?
     /// The mode the broker's secret key file gets (0600 unless a test wants the daemon to refuse it).
@@ -118,7 +120,10 @@ final class DaemonProcess: @unchecked Sendable {
             try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
             config["escalation_policy_file"] = escalationPolicyPath
         }
-        if let maxBodyBytes = options.maxBodyBytes { config["limits"] = ["max_body_bytes": maxBodyBytes] }
+        var limits: [String: Any] = [:]
+        if let maxBodyBytes = options.maxBodyBytes { limits["max_body_bytes"] = maxBodyBytes }
+        if let maxRecipients = options.maxRecipients { limits["max_recipients"] = maxRecipients }
+        if !limits.isEmpty { config["limits"] = limits }
         if let rate = options.rateLimit {
             config["rate_limit"] = ["messages_per_second": rate.perSecond, "burst": rate.burst]
         }
