@@ -42,7 +42,7 @@ extension PollLoop {
         return .success(Reloadable(jurisdiction: jurisdiction, escalation: escalation))
     }
 
-    func reload(now: Int64, replyTo: [UInt8]?) {
+    func reload(now: Int64, replyTo: AdminPeer?) {
         let next: Reloadable
         switch Self.loadReloadable(configuration, divisions: divisions) {
         case .failure(let refusal):
@@ -75,7 +75,7 @@ extension PollLoop {
         }
     }
 
-    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: [UInt8]?) {
+    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: AdminPeer?) {
         // The reason names files and fields only, never message content.
         logger.error(
             "reload refused; the directory, escalation policy and calendar in force all stay",
