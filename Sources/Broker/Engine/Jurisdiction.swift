@@ -69,6 +69,4 @@ struct Jurisdiction: Sendable {
     }
 
     func entry(_ id: String) -> DirectoryEntry? { directory.entry(id: id) }
-
-    func isActive(_ id: String) -> Bool { directory.entry(id: id)?.isActive ?? false }
 }
