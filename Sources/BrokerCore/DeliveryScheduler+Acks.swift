@@ -65,6 +65,14 @@ extension DeliveryScheduler {
                 .deadLettered(
                     seq: key.seq, recipient: nodes[Int(key.node)].name, at: now, attempts: delivery.attempts,
                     firstAttemptAt: delivery.firstAttemptAt, reason: reason, holdCase: hold)))
+        if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
+            for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
+        }
+    }
+
+    /// The trail event of a delivery that waits behind the dead letter of `behind` (ADMIN-1 `held`).
+    mutating func recordHeld(_ key: DeliveryKey, behind: Int64, now: Millis) {
+        persistEvent(key, event: "held", attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
     }
 
     /// Removes an open delivery for good (acked or dead) and lets its lane move on.
