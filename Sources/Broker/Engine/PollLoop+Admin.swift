@@ -125,7 +125,3 @@ extension PollLoop {
         }
     }
 }
-
-public enum BrokerVersion {
-    public static let string = "0.1.0"
-}
