@@ -47,6 +47,14 @@ extension DaemonSuite {
                         && outbox.stdout.contains(#""recipient":"test-nobody""#), "outbox --rejected: \(outbox)")
                 let table = try await h.referralctl(["outbox", "--config", config])
                 h.expect(table.stdout.contains("UNKNOWN_RECIPIENT"), "outbox: \(table)")
+                // The broker never stored it: its trail is NOT_FOUND, and says where to look.
+                let trail = try await h.referralctl([
+                    "trail", "--message", "test-a/test-a:lost-1", "--admin", h.daemon.admin,
+                ])
+                h.expect(
+                    trail.status == 1 && trail.stderr.contains("NOT_FOUND")
+                        && trail.stderr.contains("referralctl outbox --config SENDER.json --rejected"),
+                    "trail: \(trail)")
             }
         }
 
