@@ -7,6 +7,7 @@ struct Referrald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "referrald",
         abstract: "The referral broker: accepts messages once they are on disk, delivers them, tracks every ACK.",
+        version: BrokerVersion.string,
         subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self],
         defaultSubcommand: RunCommand.self)
 }

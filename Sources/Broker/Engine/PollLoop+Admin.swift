@@ -142,7 +142,3 @@ struct AdminPeer: Sendable, Hashable {
     var routingId: [UInt8]
     var delimited: Bool
 }
-
-public enum BrokerVersion {
-    public static let string = "0.1.0"
-}
