@@ -45,9 +45,8 @@ final class Harness: @unchecked Sendable {
 
     // MARK: - Nodes
 
-    /// How long a test node waits for WELCOME. Shorter than the library's 10 s: a HELLO handed to a connection
-    /// that the stopping broker closes right after is never answered, and the node (whose socket does not
-    /// reconnect by itself) only notices when this runs out.
+    /// How long a test node waits for WELCOME. Shorter than the library's 3 s default, so that a broker that takes
+    /// HELLO and never answers (one that is stopping) costs little.
     static let welcomeTimeoutMs = 2_000
 
     /// The configuration of a ReferralNode for `id`, with its own store in the test directory and fast reconnects.
