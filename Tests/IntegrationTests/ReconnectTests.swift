@@ -44,5 +44,32 @@ extension DaemonSuite {
                 h.expect(try await listener.nextMessage(timeout: .milliseconds(500)) == nil, "no duplicate")
             }
         }
+
+        /// The same after a connection reset: the link between an idle listening node and the broker drops (the
+        /// broker keeps running); the node connects again through it and says HELLO at once, so a message sent
+        /// after the reset arrives well within one heartbeat (10 s).
+        @Test func anIdleNodeResumesWithinAHeartbeatOfAConnectionReset() async throws {
+            var options = DaemonOptions()
+            options.heartbeatMs = 10_000
+            options.ackTimeoutMs = 30_000
+            try await withDaemon(options) { h in
+                let link = try SlowLinkProxy(upstream: h.daemon.endpoint, octetsPerSecond: nil)
+                defer { link.stop() }
+                let sender = try h.node("test-a")
+                let listener = try h.node("test-b", broker: link.endpoint)
+                _ = try sender.send(Made.message("test-a:before", to: ["test-b"]))
+                let first = try await listener.receive(count: 1)
+                try h.require(first.map(\.id) == ["test-a:before"], "the first message arrives: \(first.map(\.id))")
+
+                link.cutAll()
+                let reset = ContinuousClock.now
+                _ = try sender.send(Made.message("test-a:after", to: ["test-b"]))
+                let got = try await listener.receive(count: 1, timeout: .seconds(8))
+                print("reconnect test (reset): delivered \(ContinuousClock.now - reset) after the reset")
+                try h.require(
+                    got.map(\.id) == ["test-a:after"], "after a reset the message arrives within 8 s: \(got.map(\.id))")
+                h.expect(try await listener.nextMessage(timeout: .milliseconds(500)) == nil, "no duplicate")
+            }
+        }
     }
 }
