@@ -14,15 +14,16 @@ import ZeroMQ
 /// connection reset) ends the session and the loop waits in `connecting`; every connection whose handshake
 /// succeeds is new to the broker, so the loop says HELLO on it right away. A refused handshake (the broker's ZAP
 /// said no, or the peer broke the protocol), no WELCOME in time, BYE, a fatal ERROR or a broker silent for
-/// liveness × heartbeat close the socket; a new one follows after the reconnect backoff (at once after BYE).
-/// ERROR NOT_CONNECTED sends HELLO again on the same socket.
+/// liveness × heartbeat plus the transfer allowance (1/RBP §11.1) close the socket; a new one follows after the
+/// reconnect backoff (at once after BYE). ERROR NOT_CONNECTED sends HELLO again on the same socket.
 final class ConnectionLoop {
     struct Session {
         var id: String
         var heartbeatMs: Int64
-        var liveness: Int64
         var window: Int
         var ackTimeoutMs: Int64
+        /// A broker silent this long is dead: liveness heartbeats plus the transfer allowance (1/RBP §11.1).
+        var silenceMs: Int64
     }
 
     enum Phase {
@@ -153,8 +154,7 @@ final class ConnectionLoop {
         case .greeting(let sentAt):
             deadline = min(deadline, sentAt + Int64(configuration.welcomeTimeoutMs))
         case .session(let session):
-            deadline = min(
-                deadline, lastSent + session.heartbeatMs, lastReceived + session.liveness * session.heartbeatMs)
+            deadline = min(deadline, lastSent + session.heartbeatMs, lastReceived + session.silenceMs)
             if let due = scheduler.nextDeadline(ackTimeout: session.ackTimeoutMs) {
                 deadline = min(deadline, now + max(0, due - wallClockMillis()))
             }
@@ -180,7 +180,7 @@ final class ConnectionLoop {
                 loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO")
             }
         case .session(let session):
-            if now - lastReceived >= session.liveness * session.heartbeatMs {
+            if now - lastReceived >= session.silenceMs {
                 loseSession("the broker was silent for \(now - lastReceived) ms")
             } else if now - lastSent >= session.heartbeatMs {
                 // If ZeroMQ cannot take it (no connection), try again a heartbeat later rather than spinning.
@@ -252,10 +252,13 @@ final class ConnectionLoop {
     }
 
     func openSession(_ welcome: Welcome) {
+        let heartbeatMs = Int64(configuration.heartbeatMs ?? welcome.heartbeatMs)
+        let liveness = Int64(max(1, welcome.liveness))
         let session = Session(
-            id: welcome.session, heartbeatMs: Int64(configuration.heartbeatMs ?? welcome.heartbeatMs),
-            liveness: Int64(max(1, welcome.liveness)), window: max(1, welcome.window),
-            ackTimeoutMs: Int64(max(1, welcome.ackTimeoutMs)))
+            id: welcome.session, heartbeatMs: heartbeatMs, window: max(1, welcome.window),
+            ackTimeoutMs: Int64(max(1, welcome.ackTimeoutMs)),
+            silenceMs: Liveness.silenceAllowanceMs(
+                heartbeatMs: heartbeatMs, liveness: liveness, maxHeader: welcome.maxHeader, maxBody: welcome.maxBody))
         phase = .session(session)
         limits = Limits(welcome)
         backoffMs = Int64(configuration.reconnectInitialMs)
