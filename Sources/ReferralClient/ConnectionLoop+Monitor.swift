@@ -33,7 +33,7 @@ extension ConnectionLoop {
                 // libzmq does not reconnect after this: only a new socket tries again.
                 shared.problem.withLock {
                     $0 = "the broker refused this node's key (ZAP status \(event.value)): check that the broker's "
-                        + "directory has this node's public_key and that the node is active"
+                        + "directory has this node's public_key and that the node is active (not suspended)"
                 }
                 loseSession("the broker refused the handshake (ZAP status \(event.value))")
             case .handshakeFailedProtocol:
