@@ -79,4 +79,11 @@ enum NodeSchema {
         }
         return migrator
     }
+
+    /// `PRAGMA application_id` of a node store: "RBND" (set at open, with `user_version` = `version`).
+    static let applicationId: Int32 = 0x5242_4E44
+    /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
+    static let version = migrator.migrations.count
+    /// The migration every node store has, marked or not.
+    static let firstMigration = "v1-node"
 }
