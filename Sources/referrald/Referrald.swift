@@ -7,6 +7,10 @@ struct Referrald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "referrald",
         abstract: "The referral broker: accepts messages once they are on disk, delivers them, tracks every ACK.",
-        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self],
+        discussion: """
+            Exit codes (deploy/README.md):
+            \(ExitStatus.table)
+            """,
+        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, AcceptRollbackCommand.self],
         defaultSubcommand: RunCommand.self)
 }
