@@ -30,7 +30,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         switch self {
         case .ok: "stopped gracefully (SIGTERM/SIGINT), or the command succeeded"
         case .failure: "any other failure (e.g. the endpoint is in use)"
-        case .damagedStore: "the store is not an SQLite database (truncated, overwritten) or is corrupt"
+        case .damagedStore: "the store is not an SQLite database (cut short, overwritten) or corrupt"
         case .dataDirectory: "data_directory is not a directory (or cannot be created)"
         case .readOnlyStore: "the store or its folder is not writable (read-only mount, permissions)"
         case .storeLocked: "another process has the store open"
