@@ -27,6 +27,23 @@ import Testing
         }
     }
 
+    /// Another program (an sqlite3 shell) in a write transaction on the file when the broker starts: the store
+    /// is refused as locked (once SQLite's busy timeout runs out), instead of opening and failing its commits.
+    @Test func aStoreHeldByAnotherProgramIsRefusedAsLocked() throws {
+        try withTempDirectory { dir in
+            let path = dir + "/broker.sqlite"
+            try BrokerStore(path: path).close()
+            let other = try DatabaseQueue(path: path)
+            defer { try? other.close() }
+            try other.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN EXCLUSIVE")
+                let error = refusal(path)
+                #expect(error?.kind == .locked, "\(String(describing: error))")
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+    }
+
     @Test func theWALIndexIsInHeapMemoryAndTheFileIsMarked() throws {
         try withStore { store, path in
             _ = try store.apply([.accept(message("m1"))])
