@@ -77,6 +77,10 @@ enum NodeSchema {
         migrator.registerMigration("v2-followup") { db in
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN followup TEXT")
         }
+        // The epoch of the broker's store from the last WELCOME (1/RBP §7.2): one row, or none before the first.
+        migrator.registerMigration("v3-broker-store") { db in
+            try db.execute(sql: "CREATE TABLE broker_store (epoch TEXT NOT NULL) STRICT")
+        }
         return migrator
     }
 

@@ -129,6 +129,7 @@ extension DaemonSuite {
                 // A clean stop checkpoints the first message into the main file.
                 h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
                 try await h.daemon.start()
+                let before = try await storeEpoch(h)
                 let ids = (1...40).map { String(format: "test-a:wal-%06d", $0) }
                 try a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
                 let seqs = try await a.acceptedSeqs(ids)
@@ -145,6 +146,9 @@ extension DaemonSuite {
                 h.expect(accepted.status == 0, "accept-rollback exited \(accepted.status):\n\(accepted.output)")
                 h.expect(accepted.output.contains("seq \(seqs.values.max() ?? 0)"), "it does not say what was lost:\n\(accepted.output)")
                 try await h.daemon.start()
+                // WELCOME says the store changed (1/RBP §7.2).
+                let after = try await storeEpoch(h)
+                h.expect(before.count == 32 && after.count == 32 && before != after, "store epochs \(before), \(after)")
                 _ = try a.send(Made.message("test-a:wal-000041", to: ["test-b"]))
                 let next = try await a.acceptedSeqs(["test-a:wal-000041"])
                 h.expect(
@@ -173,6 +177,13 @@ extension DaemonSuite {
             }
         }
     }
+}
+
+/// The `store` epoch of a WELCOME (of test-c, a node the test does not otherwise use).
+private func storeEpoch(_ h: Harness) async throws -> String {
+    let raw = try h.raw("test-c")
+    defer { raw.close() }
+    return try await raw.hello("test-c").store ?? ""
 }
 
 /// What an operator's sqlite3 shell (or another program) does to a file: `sql` through a connection of its own.

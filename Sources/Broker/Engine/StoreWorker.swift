@@ -27,8 +27,12 @@ final class StoreWorker: Sendable {
     private let notifier: EventNotifier
     private let finished = Mutex<Bool>(false)
 
+    /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
+    let storeEpoch: String?
+
     init(store: BrokerStore, notifier: EventNotifier, logger: Logger) {
         self.store = store
+        self.storeEpoch = store.epoch.count == 16 ? SHA256.hex(store.epoch) : nil
         self.notifier = notifier
         self.logger = logger
     }
