@@ -184,9 +184,11 @@ public final class BrokerStore: @unchecked Sendable {
     static func wrap(_ error: any Error, path: String, operation: String) -> BrokerStoreError {
         if let error = error as? BrokerStoreError { return error }
         if let error = error as? DatabaseError {
-            return BrokerStoreError(
+            var wrapped = BrokerStoreError(
                 path: path, operation: operation, cause: error.description,
                 sqliteCode: error.extendedResultCode.rawValue)
+            if let fix = wrapped.kind.fix { wrapped.cause += ". \(path): \(fix)" }
+            return wrapped
         }
         return BrokerStoreError(path: path, operation: operation, cause: String(describing: error))
     }

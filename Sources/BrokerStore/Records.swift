@@ -339,6 +339,16 @@ public struct BrokerStoreError: Error, CustomStringConvertible, Sendable {
         /// Holds less than it acknowledged (the high-water mark is ahead of it): rolled back, replaced or lost.
         case rolledBack
         case other
+
+        /// What to do, for the classes SQLite itself reports (the store's own checks say it in their cause).
+        var fix: String? {
+            switch self {
+            case .locked: "another program holds a lock on it (an sqlite3 shell, a second broker): stop it"
+            case .readOnly: "it cannot be written (read-only mount or permissions): make it writable by referrald"
+            case .damaged: "it is damaged: restore it from a backup (deploy/README.md, \"Store recovery\")"
+            default: nil
+            }
+        }
     }
 
     public init(path: String, operation: String, cause: String, sqliteCode: Int32? = nil, kind: Kind? = nil) {

@@ -112,6 +112,17 @@ import Testing
             let whole = try #require(bytes(path))
             try whole.prefix(60).write(to: URL(fileURLWithPath: path))  // cut inside the header
             #expect(refusal(path)?.kind == .damaged)
+            // Cut in the middle (a copy that stopped half-way): SQLite finds fewer pages than its header says.
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.removeItem(atPath: dir + "/broker.highwater")
+            let big = try BrokerStore(path: path)
+            _ = try big.apply((1...300).map { .accept(message("m\($0)", body: [UInt8](repeating: 7, count: 1_000))) })
+            try big.close()
+            let full = try #require(bytes(path))
+            try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: path))
+            let cut = refusal(path)
+            #expect(cut?.kind == .damaged)
+            #expect(cut?.description.contains("restore it from a backup") == true)
             try Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: path))
             let random = refusal(path)
             #expect(random?.kind == .damaged)
