@@ -78,6 +78,44 @@ extension DaemonSuite {
             }
         }
 
+        /// A store on a file system mounted read-only: exit 77, naming the folder and the fix. Needs a tmpfs of its
+        /// own, so it runs only where the test may mount one (root); elsewhere it does nothing.
+        @Test func aReadOnlyStoreIsRefused() async throws {
+            try await withDaemon(start: false) { h in
+                let mountPoint = h.directory + "/ro"
+                try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+                guard try await h.daemon.command("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+                else { return }
+                do {
+                    try await refuseReadOnly(h, mountPoint: mountPoint)
+                } catch {
+                    _ = try await h.daemon.command("/usr/bin/umount", [mountPoint])
+                    throw error
+                }
+                _ = try await h.daemon.command("/usr/bin/umount", [mountPoint])
+            }
+        }
+
+        private func refuseReadOnly(_ h: Harness, mountPoint: String) async throws {
+            let data = mountPoint + "/data"
+            let run = [
+                "run", "--config", h.daemon.configPath, "--endpoint", "tcp://127.0.0.1:0", "--data-directory", data,
+                "--admin-endpoint", "ipc://\(h.directory)/admin-ro.sock", "--ready-file", "\(h.directory)/ready-ro.json",
+            ]
+            // The data directory cannot be created.
+            try h.require(try await h.daemon.command("/usr/bin/mount", ["-o", "remount,ro", mountPoint]), "remount ro")
+            var (status, output) = try await h.daemon.runOnce(run)
+            h.expect(status == 77, "exited \(status) on a read-only file system, not 77:\n\(output)")
+            h.expect(output.contains("\(mountPoint) is not writable"), "the message does not name the folder:\n\(output)")
+            // The data directory exists, on a file system mounted read-only since.
+            try h.require(try await h.daemon.command("/usr/bin/mount", ["-o", "remount,rw", mountPoint]), "remount rw")
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try h.require(try await h.daemon.command("/usr/bin/mount", ["-o", "remount,ro", mountPoint]), "remount ro")
+            (status, output) = try await h.daemon.runOnce(run)
+            h.expect(status == 77, "exited \(status) with a read-only data directory, not 77:\n\(output)")
+            h.expect(output.contains("remount it read-write"), "the message does not say the fix:\n\(output)")
+        }
+
         /// A configuration whose files `run` would refuse: `check-config` says so with 78, and so does `run`,
         /// which creates nothing (no data directory, no store).
         @Test func checkConfigLoadsWhatRunLoadsAndRunCreatesNothing() async throws {

@@ -272,6 +272,19 @@ final class DaemonProcess: @unchecked Sendable {
         return (process.terminationStatus, text)
     }
 
+    /// Runs another program (e.g. `mount`) to completion; whether it exited 0.
+    func command(_ executable: String, _ arguments: [String]) async throws -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: executable) else { return false }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        return process.terminationStatus == 0
+    }
+
     /// Sends SIGHUP (reload the directory).
     func hangUp() throws {
         guard let pid, isRunning else { throw HarnessError("referrald is not running") }
