@@ -53,7 +53,12 @@ extension BrokerStore {
     /// Whether a non-empty file is at `path`; throws `.damaged` when it is not an SQLite database at all (cut
     /// short, overwritten), before SQLite opens it.
     static func checkFile(_ path: String) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw BrokerStoreError(
+                path: path, operation: "open",
+                cause: "\(path) cannot be read: give referrald's user read and write permission", kind: .readOnly)
+        }
         defer { try? handle.close() }
         let header = (try? handle.read(upToCount: 100)) ?? Data()
         if header.isEmpty { return false }

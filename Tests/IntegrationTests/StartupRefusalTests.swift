@@ -150,7 +150,15 @@ extension DaemonSuite {
                     !FileManager.default.fileExists(atPath: h.daemon.dataDirectory + "/broker.sqlite"),
                     "run created the store for a configuration it refused")
 
-                try h.require(chmod(h.daemon.secretKeyPath("broker"), 0o600) == 0, "cannot chmod the key")
+                let key = h.daemon.secretKeyPath("broker")
+                try h.require(rename(key, key + ".moved") == 0, "cannot move the key")
+                (status, output) = try await h.daemon.runOnce(check)
+                h.expect(status == 78 && output.contains("referralctl keygen"), "check-config, key missing:\n\(output)")
+                (status, output) = try await h.daemon.startExpectingRefusal()
+                h.expect(status == 78 && output.contains("\(key) does not exist"), "run, key missing:\n\(output)")
+                try h.require(rename(key + ".moved", key) == 0, "cannot move the key back")
+
+                try h.require(chmod(key, 0o600) == 0, "cannot chmod the key")
                 (status, output) = try await h.daemon.runOnce(check)
                 h.expect(status == 0, "check-config exited \(status) on a good configuration:\n\(output)")
             }

@@ -15,7 +15,14 @@ struct StartupFiles: Sendable {
         let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
         let escalation = try EscalationSettings.load(configuration)
         if !configuration.insecurePlaintext {
-            _ = try PollLoop.readSecretKey(path: configuration.curveSecretKeyFile)
+            let key = configuration.curveSecretKeyFile
+            guard FileManager.default.fileExists(atPath: key) else {
+                throw ConfigurationError(
+                    source: "curve.secret_key_file", field: "",
+                    problem: "\(key) does not exist: generate the broker's key pair with `referralctl keygen --out "
+                        + "PREFIX` (deploy/README.md, Security), or correct the path")
+            }
+            _ = try PollLoop.readSecretKey(path: key)
         }
         return StartupFiles(divisions: divisions, jurisdiction: jurisdiction, escalation: escalation)
     }
