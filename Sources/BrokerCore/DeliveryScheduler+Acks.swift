@@ -23,10 +23,13 @@ extension DeliveryScheduler {
         guard let delivery = deliveries[key] else {
             return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
         }
-        persistEvent(key, event: "nacked", attempt: delivery.attempts, detail: retry ? "retry: \(reason)" : reason, now: now)
+        persistEvent(
+            key, event: "nacked", attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
+            now: now)
         takeOutOfFlight(key)
         if !retry {
-            deadLetter(key, reason: "refused by recipient: \(reason)", now: now)
+            // §12.5: the dead letter's reason (receipt, trail, held case) is the NACK's reason, unchanged.
+            deadLetter(key, reason: reason, now: now)
         } else {
             retryLater(key, reason: "last refusal: \(reason)", now: now)
         }
@@ -62,6 +65,14 @@ extension DeliveryScheduler {
                 .deadLettered(
                     seq: key.seq, recipient: nodes[Int(key.node)].name, at: now, attempts: delivery.attempts,
                     firstAttemptAt: delivery.firstAttemptAt, reason: reason, holdCase: hold)))
+        if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
+            for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
+        }
+    }
+
+    /// The trail event of a delivery that waits behind the dead letter of `behind` (ADMIN-1 `held`).
+    mutating func recordHeld(_ key: DeliveryKey, behind: Int64, now: Millis) {
+        persistEvent(key, event: "held", attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
     }
 
     /// Removes an open delivery for good (acked or dead) and lets its lane move on.

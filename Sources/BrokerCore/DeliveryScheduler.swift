@@ -44,7 +44,8 @@ public struct DeliveryScheduler: Sendable {
             heldSince[key] = lane
         }
         for (node, count) in deadLetters { nodes[Int(ref(node))].deadLetters = count }
-        enqueue(openDeliveries.sorted { $0.seq < $1.seq }, now: now)
+        // Deliveries already behind a dead letter had their `held` event recorded when they began to wait.
+        add(openDeliveries.sorted { $0.seq < $1.seq }, recordingHolds: false, now: now)
         for receipt in receipts { receiptCreated(receipt, now: now) }
     }
 
@@ -52,6 +53,11 @@ public struct DeliveryScheduler: Sendable {
 
     /// Adds the deliveries of messages the store has just committed.
     public mutating func enqueue(_ newDeliveries: [DeliveryInfo], now: Millis) {
+        add(newDeliveries, recordingHolds: true, now: now)
+    }
+
+    /// `recordingHolds`: a delivery that lands in a held lane gets its `held` trail event.
+    private mutating func add(_ newDeliveries: [DeliveryInfo], recordingHolds: Bool, now: Millis) {
         for info in newDeliveries {
             let node = ref(info.recipient)
             let key = DeliveryKey(seq: info.seq, node: node)
@@ -60,7 +66,9 @@ public struct DeliveryScheduler: Sendable {
                 seq: info.seq, node: node, caseId: info.caseId, priority: info.priority, attempts: info.attempts)
             nodes[Int(node)].open += 1
             if let caseId = info.caseId {
-                lanes[LaneKey(caseId: caseId, node: node), default: Lane()].append(info.seq)
+                let laneKey = LaneKey(caseId: caseId, node: node)
+                lanes[laneKey, default: Lane()].append(info.seq)
+                if recordingHolds, let hold = heldSince[laneKey] { recordHeld(key, behind: hold.seq, now: now) }
             }
             makeEligible(key, now: now)
         }

@@ -35,6 +35,8 @@ struct Lane: Sendable {
     var held = false
 
     var head: Int64? { start < seqs.count ? seqs[start] : nil }
+    /// The open seqs, in accept order.
+    var open: ArraySlice<Int64> { seqs[start...] }
     var isEmpty: Bool { start >= seqs.count }
     var count: Int { seqs.count - start }
 

@@ -4,10 +4,10 @@ import GRDB
 // `events`:
 //   "accepted"            messages.accepted_at (detail: kind, priority, case, recipients)
 //   "delivery-attempt"    deliveries.first_attempt_at, attempt 1
-//   <event name>          events rows as stored (nack, ack timeout, session lost, attempt >= 2, duplicate send)
+//   <event name>          events rows as stored (nack, ack timeout, session lost, attempt >= 2, duplicate send,
+//                         held: a delivery waiting behind a dead letter of its case)
 //   "acked"               deliveries.done_at, attempt = attempts
 //   "dead-lettered"       deliveries.done_at, attempt = attempts, detail = reason
-//   "held"                held_cases.since, detail = reason
 //   "receipt-created"     receipts.at, detail = receipt id and outcome
 //   "receipt-confirmed"   receipts.confirmed_at
 // Sorted by time, then seq, then the order above, then recipient, then insertion order. Bodies never appear.
@@ -54,8 +54,6 @@ private enum TrailBuilder {
                 """)
         let events = try db.cachedStatement(
             sql: "SELECT id, at, recipient, event, attempt, detail FROM events WHERE seq = ? ORDER BY id")
-        let held = try db.cachedStatement(
-            sql: "SELECT recipient, since, reason FROM held_cases WHERE seq = ? ORDER BY recipient")
 
         for head in heads {
             let seq: Int64 = head[0]
@@ -113,13 +111,6 @@ private enum TrailBuilder {
             let eventRows = try Row.fetchCursor(events, arguments: [seq])
             while let row = try eventRows.next() {
                 add(2, row[0], at: row[1], row[3], row[2], row[4], row[5])
-            }
-
-            let heldRows = try Row.fetchCursor(held, arguments: [seq])
-            while let row = try heldRows.next() {
-                var detail: String = row[2]
-                if let caseId { detail = "case=\(caseId) \(detail)" }
-                add(4, 0, at: row[1], "held", row[0], nil, detail)
             }
         }
 

@@ -140,6 +140,7 @@ extension ConnectionLoop {
         var keys: [WaitKey] = round.settled.map { .outcome($0) }
         keys.append(contentsOf: Set(round.batch.receipts.map(\.messageId)).map { .receipts($0) })
         if result.newReceipts > 0 { keys.append(.receiptLog) }
+        if round.batch.answers.contains(where: \.isFinalRejection) { keys.append(.rejectionLog) }
         if result.newMessages > 0 { keys.append(.inbox) }
         if !keys.isEmpty { shared.waiters.wake(keys) }
     }

@@ -211,7 +211,7 @@ final class ConnectionLoop {
     private var noConnectionProblem: String {
         if configuration.curve != nil {
             return "cannot connect to the broker at \(configuration.broker) (is it running? if so, check "
-                + "server_public_key and that the broker's directory has this node's public_key)"
+                + "server_public_key and that the broker's directory has this node's public_key, not suspended)"
         }
         return "cannot connect to the broker at \(configuration.broker) (this node uses no CURVE keys: only a "
             + "broker in development mode accepts it)"

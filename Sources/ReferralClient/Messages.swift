@@ -20,10 +20,15 @@ public struct OutgoingMessage: Sendable, Hashable {
     /// A `discharge.notice`'s follow-up plan: the visits the broker expects, who owes them, who may end the
     /// plan (1/RBP §7.3.2). Only with that kind and a case; it must agree with the body's plan.
     public var followUp: FollowUpHeader?
+    /// Whether `ReferralNode.send(_:)` checks a body of a business kind (protocols/business/, `BusinessKind`)
+    /// against its schema and rules first, with the case and priority the body requires. The broker never
+    /// reads bodies, so this is the only check before the recipient's. Turn it off only for a body that is
+    /// checked some other way (e.g. a test payload); bodies of other kinds are never checked.
+    public var validatesBody: Bool
 
     public init(
         id: String = UUID().uuidString, to: [String], kind: String, caseId: String? = nil,
-        priority: Priority = .routine, body: [UInt8], followUp: FollowUpHeader? = nil
+        priority: Priority = .routine, body: [UInt8], followUp: FollowUpHeader? = nil, validatesBody: Bool = true
     ) {
         self.id = id
         self.to = to
@@ -32,6 +37,7 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.priority = priority
         self.body = body
         self.followUp = followUp
+        self.validatesBody = validatesBody
     }
 }
 
@@ -129,7 +135,8 @@ public struct InboxMessage: Sendable, Hashable {
 
 /// Errors of the client library. None of them ever contains a message body.
 public enum ReferralClientError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The message cannot be sent as it is; `field` is the offending member (`id`, `to`, `kind`, `case`).
+    /// The message cannot be sent as it is; `field` is the offending member (`id`, `to`, `kind`, `case`,
+    /// `priority`, `followup`, `body`). For `body`, `problem` names the member path, never a value.
     case invalidMessage(field: String, problem: String)
     /// This id is already in the outbox with different content.
     case conflictingId(String)

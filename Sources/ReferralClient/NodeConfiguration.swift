@@ -246,6 +246,11 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         return try parse(data, file: path)
     }
 
+    /// Fields only a broker configuration has (deploy/README.md): a file with them and no `node` is referrald's.
+    static let brokerOnlyFields: Set<String> = [
+        "endpoint", "admin_endpoint", "data_directory", "directory_file", "curve", "insecure_plaintext",
+    ]
+
     /// Parses and checks a configuration; `file` names it in errors and anchors a relative `store` and
     /// `secret_key_file`; reads the secret key file.
     static func parse(_ data: Data, file: String) throws -> NodeConfiguration {
@@ -257,6 +262,12 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         }
         guard let dictionary = object as? [String: Any] else {
             throw ConfigurationError(file: file, field: nil, problem: "must contain one JSON object")
+        }
+        if dictionary["node"] == nil, !brokerOnlyFields.isDisjoint(with: dictionary.keys) {
+            throw ConfigurationError(
+                file: file, field: nil,
+                problem: "is a broker configuration (referrald's), not a node's: give the node's own file, "
+                    + "e.g. data/dev/nodes/<id>.json")
         }
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {

@@ -7,7 +7,8 @@ import GRDB
 //   `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is recognised as the same
 //   content or a conflict.
 //   `not_before` delays the resend after a retryable rejection. Recipients are comma-joined (node ids never
-//   contain commas), in the application's order.
+//   contain commas), in the application's order. `reported_at` marks final rejections handed to the
+//   application by `nextRejection`.
 // - inbox: every message delivered to this node, once: UNIQUE(sender, message_id) is the dedupe key and is kept
 //   after the message is completed (the body is dropped then).
 // - receipts: the broker's receipts, keyed by the broker's receipt number; `reported_at` marks those handed to
@@ -77,8 +78,17 @@ enum NodeSchema {
         migrator.registerMigration("v2-followup") { db in
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN followup TEXT")
         }
+        // Final rejections handed to the application by `nextRejection` (like receipts' `reported_at`), so that
+        // a message the broker refused after the sender stopped waiting is reported once, not lost in the outbox.
+        migrator.registerMigration("v3-rejection-reported") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN reported_at INTEGER;
+                    CREATE INDEX outbox_rejected_unreported ON outbox(position) WHERE state = 2 AND reported_at IS NULL;
+                    """)
+        }
         // The epoch of the broker's store from the last WELCOME (1/RBP §7.2): one row, or none before the first.
-        migrator.registerMigration("v3-broker-store") { db in
+        migrator.registerMigration("v4-broker-store") { db in
             try db.execute(sql: "CREATE TABLE broker_store (epoch TEXT NOT NULL) STRICT")
         }
         return migrator

@@ -25,6 +25,10 @@ enum OutboxAnswer: Sendable, Hashable {
     /// REJECTED with `retry: true`: stays queued, resent at `notBefore`.
     case retryLater(id: String, code: String, reason: String, notBefore: Int64)
 
+    var isFinalRejection: Bool {
+        if case .rejected = self { true } else { false }
+    }
+
     var id: String {
         switch self {
         case .accepted(let id, _, _), .rejected(let id, _, _, _, _), .retryLater(let id, _, _, _): id
@@ -155,27 +159,71 @@ extension NodeStore {
     /// The outbox entry with this id, without its body.
     func outboxEntry(id: String) throws -> OutboxEntry? {
         try read("read outbox entry") { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.entryColumns) FROM outbox WHERE id = ?"), arguments: [id]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    /// Entries in commit order, all or those in `state`; at most `limit`, the newest when there are more.
+    func outboxEntries(state: OutboxState?, limit: Int) throws -> [OutboxEntry] {
+        try read("list outbox") { db in
+            let filter = state.map { "WHERE state = \(Self.stateCode($0))" } ?? ""
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (SELECT position, \(Self.entryColumns) FROM outbox \(filter)
+                    ORDER BY position DESC LIMIT ?) ORDER BY position
+                    """, arguments: [limit]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    /// Takes the oldest final rejection not taken before (marks it reported); nil when there is none.
+    func takeNextRejection(now: Int64) throws -> OutboxEntry? {
+        try write("take rejection") { db in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT id, recipients, kind, case_id, priority, state, seq, duplicate, code, reason, field,
-                                recipient, retries, created_at, answered_at FROM outbox WHERE id = ?
-                            """), arguments: [id])
+                            SELECT \(Self.entryColumns) FROM outbox WHERE state = 2 AND reported_at IS NULL
+                            ORDER BY position LIMIT 1
+                            """))
             else { return nil }
-            let state: OutboxState =
-                switch row["state"] as Int {
-                case 1: .accepted
-                case 2: .rejected
-                default: .queued
-                }
-            return OutboxEntry(
-                id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"], caseId: row["case_id"],
-                priority: Priority(rawValue: row["priority"]) ?? .routine, state: state, seq: row["seq"],
-                duplicate: row["duplicate"], code: row["code"], reason: row["reason"], field: row["field"],
-                recipient: row["recipient"], retries: row["retries"], createdAt: row["created_at"],
-                answeredAt: row["answered_at"])
+            let entry = Self.outboxEntry(row)
+            try db.cachedStatement(sql: "UPDATE outbox SET reported_at = ? WHERE id = ?").execute(arguments: [
+                now, entry.id,
+            ])
+            return entry
         }
+    }
+
+    private static let entryColumns = """
+        id, recipients, kind, case_id, priority, state, seq, duplicate, code, reason, field, recipient, retries, \
+        created_at, answered_at
+        """
+
+    private static func stateCode(_ state: OutboxState) -> Int {
+        switch state {
+        case .queued: 0
+        case .accepted: 1
+        case .rejected: 2
+        }
+    }
+
+    private static func outboxEntry(_ row: Row) -> OutboxEntry {
+        let state: OutboxState =
+            switch row["state"] as Int {
+            case 1: .accepted
+            case 2: .rejected
+            default: .queued
+            }
+        return OutboxEntry(
+            id: row["id"], to: splitRecipients(row["recipients"]), kind: row["kind"], caseId: row["case_id"],
+            priority: Priority(rawValue: row["priority"]) ?? .routine, state: state, seq: row["seq"],
+            duplicate: row["duplicate"], code: row["code"], reason: row["reason"], field: row["field"],
+            recipient: row["recipient"], retries: row["retries"], createdAt: row["created_at"],
+            answeredAt: row["answered_at"])
     }
 
     /// How many entries are still queued.

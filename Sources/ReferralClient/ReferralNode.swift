@@ -18,7 +18,8 @@ import ZeroMQ
 /// **Sending.** `send(_:)` commits the message to the local outbox and returns; the library then sends it until
 /// the broker answers ACCEPTED (on the broker's disk) or REJECTED, always with the same message id, across
 /// reconnects and restarts of this process. A REJECTED with `retry: false` is final: the entry stays in the
-/// outbox with its code and reason (`outboxEntry(id:)`) and is never sent again. Retryable refusals
+/// outbox with its code and reason (`outboxEntry(id:)`, `outbox(state: .rejected)`, each once through
+/// `nextRejection(timeout:)`) and is never sent again. Retryable refusals
 /// (STORE_FAILED, OVERLOADED, SHUTTING_DOWN) are resent automatically with backoff. Messages of one case are
 /// handed to the broker one at a time, in commit order.
 ///
@@ -170,6 +171,24 @@ public final class ReferralNode: Sendable {
     public func outboxEntry(id: String) throws -> OutboxEntry? {
         try checkOpen()
         return try store.outboxEntry(id: id)
+    }
+
+    /// The outbox in commit order: every entry, or only those in `state` (e.g. `.rejected`: the messages the
+    /// broker refused for good, which the application must act on); at most `limit`, the newest.
+    public func outbox(state: OutboxState? = nil, limit: Int = 1000) throws -> [OutboxEntry] {
+        try checkOpen()
+        return try store.outboxEntries(state: state, limit: max(0, limit))
+    }
+
+    /// Takes the oldest final rejection (REJECTED with `retry: false`) not taken before (by any process using
+    /// this store), waiting up to `timeout` for one; nil when none came. A message queued without waiting for its
+    /// outcome (a sender that stopped, a `send --no-wait`) is refused later: this is where the application hears
+    /// of it. Each rejection is taken once; `outbox(state: .rejected)` still lists it.
+    public func nextRejection(timeout: Duration? = nil) async throws -> OutboxEntry? {
+        try checkOpen()
+        return try await shared.waiters.wait(for: .rejectionLog, timeout: timeout) {
+            try store.takeNextRejection(now: wallClockMillis())
+        }
     }
 
     // MARK: - Receipts

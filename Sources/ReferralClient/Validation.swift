@@ -8,7 +8,8 @@ enum Validation {
 
 extension Validation {
     /// The message checked against the 1/RBP grammars, with its case id lowercased.
-    /// Throws `invalidMessage` naming the header member (`id`, `to`, `kind`, `case`); never mentions the body.
+    /// Throws `invalidMessage` naming the header member (`id`, `to`, `kind`, `case`), or `body` for a business
+    /// body that does not fit its kind (`OutgoingMessage.validatesBody`); never quotes the body.
     static func prepared(_ message: OutgoingMessage) throws -> OutgoingMessage {
         var message = message
         guard Identifiers.isValidMessageId(message.id) else {
@@ -18,9 +19,10 @@ extension Validation {
         guard !message.to.isEmpty else {
             throw ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")
         }
-        guard message.to.allSatisfy(Identifiers.isValidAddress) else {
-            throw ReferralClientError.invalidMessage(
-                field: "to", problem: "must hold node ids, node:ID or role:AGENCY/KIND@DIVISION addresses")
+        for address in message.to {
+            if let problem = Identifiers.addressProblem(address) {
+                throw ReferralClientError.invalidMessage(field: "to", problem: "\(address) \(problem)")
+            }
         }
         guard Set(message.to).count == message.to.count else {
             throw ReferralClientError.invalidMessage(field: "to", problem: "must not repeat a recipient")
@@ -47,6 +49,7 @@ extension Validation {
                 throw ReferralClientError.invalidMessage(field: "followup", problem: error.reason)
             }
         }
+        try message.checkBusinessBody()
         return message
     }
 }

@@ -10,6 +10,8 @@ enum WaitKey: Hashable, Sendable {
     case inbox
     /// A new receipt of any message.
     case receiptLog
+    /// A new final rejection of any outbox entry.
+    case rejectionLog
 }
 
 /// Ends a wait whose time is up (internal; callers turn it into nil or `ReferralClientError.timedOut`).

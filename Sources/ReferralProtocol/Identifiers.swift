@@ -25,6 +25,35 @@ public enum Identifiers {
         return Array(s.utf8).withUnsafeBufferPointer(isAddress)
     }
 
+    /// What is wrong with an address that `isValidAddress` refuses, naming the bad part (the agency, node kind or
+    /// division of a role address, the id of a node address) rather than the whole grammar; nil for a valid one.
+    public static func addressProblem(_ s: String) -> String? {
+        if isValidAddress(s) { return nil }
+        if s.utf8.count > Limits.maxAddressLength { return "is longer than \(Limits.maxAddressLength) characters" }
+        let nodeIdRule = "a node id is 1-64 of a-z 0-9 . _ -, starting with a letter or digit"
+        if s.hasPrefix("node:") { return "has node id \"\(s.dropFirst(5))\": \(nodeIdRule)" }
+        guard s.hasPrefix("role:") else {
+            return "is not a node id (\(nodeIdRule)), node:ID or role:AGENCY/KIND@DIVISION"
+        }
+        let rest = s.dropFirst(5)
+        guard let slash = rest.firstIndex(of: "/"), let at = rest.lastIndex(of: "@"), slash < at else {
+            return "is not of the form role:AGENCY/KIND@DIVISION"
+        }
+        let agency = rest[..<slash]
+        let kind = rest[rest.index(after: slash)..<at]
+        let division = rest[rest.index(after: at)...]
+        let nameRule = "1-32 of a-z 0-9 -, starting with a letter"
+        if !isName(agency) { return "has agency \"\(agency)\": an agency is \(nameRule)" }
+        if kind != "*" && !isName(kind) { return "has node kind \"\(kind)\": a node kind is * or \(nameRule)" }
+        return "has division \"\(division)\": a division code is 6 digits (province, city, county), 9 (township) "
+            + "or 12 (village)"
+    }
+
+    private static func isName(_ s: Substring) -> Bool {
+        guard let first = s.utf8.first, isLowerAlpha(first), s.utf8.count <= 32 else { return false }
+        return s.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
     /// 1-128 characters of `[A-Za-z0-9._:@-]`. Session ids use the same grammar.
     public static func isValidMessageId(_ s: String) -> Bool {
         var count = 0

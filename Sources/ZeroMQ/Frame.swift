@@ -60,7 +60,9 @@ extension ZMQSocket {
     ///
     /// Also nil when a blocking receive outlives ZMQ_RCVTIMEO; EINTR is retried. libzmq
     /// delivers multipart messages atomically, so once the first frame is in, the rest are too.
-    public func receive(dontWait: Bool = true) throws -> Message? {
+    /// Only the first `maxFrames` frames are copied out; the others are read and released at once,
+    /// so a message of many frames costs no more than `maxFrames` of them.
+    public func receive(dontWait: Bool = true, keepingAtMost maxFrames: Int = .max) throws -> Message? {
         let handle = try open("receive")
         let flags: Int32 = dontWait ? ZMQ_DONTWAIT : 0
         // zmq_msg_t may hold small payloads inline, so keep it at one stable address.
@@ -79,8 +81,10 @@ extension ZMQSocket {
                 if error.isAgain && frames.isEmpty { return nil }
                 throw error
             }
-            let size = zmq_msg_size(msg)
-            frames.append(size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: size)))
+            if frames.count < maxFrames {
+                let size = zmq_msg_size(msg)
+                frames.append(size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: size)))
+            }
             if userId == nil && peerAddress == nil {
                 // Metadata belongs to the connection, so any frame of the message will do; take
                 // the first frame that has it. Not always frame 0: in libzmq 4.3.4 a ROUTER

@@ -9,7 +9,8 @@ import Foundation
 /// - `item`: `answer:bench-clinic:referral.accepted,referral.declined,referral.received` (`Awaited.encoded`): the
 ///   school's referral request waits for the clinic's answer;
 /// - `policy`: `v1;referral.request;<n>;bench-school;bench-school:ref-<n>;<due>;<PolicySnapshot.encoded>` with a
-///   snapshot of max_steps 1 (one notice, then the deadline is exhausted) and a continuous clock;
+///   snapshot of max_steps 1 (one notice within a run: the reminder to the same level is an hour later) and a
+///   continuous clock;
 /// - a case id of its own per deadline (a made-up UUID built from n), region 350102, agency health, risk routine;
 ///   unless `--no-cases`, the case row too (`requested`, school -> clinic), as every tracked request has one.
 ///

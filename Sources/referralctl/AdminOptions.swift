@@ -12,27 +12,61 @@ struct AdminAnswer: Sendable {
     var json: JSONValue
 }
 
-/// `--admin` and `--json` of the commands that ask the broker's admin endpoint.
-struct AdminOptions: ParsableArguments {
-    static let fallbackEndpoint = "ipc://data/dev/admin.sock"
+/// Where the broker's admin endpoint is: `--admin`, else the one of `--broker-config`, else $REFERRAL_ADMIN, else
+/// the one of $REFERRAL_BROKER_CONFIG, else the development setup of the checkout this referralctl was built in
+/// (`scripts/run`'s data/dev/referrald.json). A broker configuration's relative paths are resolved against the
+/// file's folder, as referrald resolves them, so every command works from any directory.
+struct AdminEndpointOptions: ParsableArguments {
+    static let help = """
+        --admin ENDPOINT, else --broker-config FILE (the endpoint that broker \
+        configuration sets), else $REFERRAL_ADMIN, else $REFERRAL_BROKER_CONFIG, \
+        else the development broker of this checkout (data/dev/referrald.json)
+        """
 
     @Option(
-        help: ArgumentHelp(
-            "The broker's admin endpoint (default: $REFERRAL_ADMIN, else \(AdminOptions.fallbackEndpoint)).",
-            valueName: "ENDPOINT"))
+        help: ArgumentHelp("The broker's admin endpoint, e.g. ipc:///run/referrald/admin.sock.", valueName: "ENDPOINT"))
     var admin: String?
+
+    @Option(
+        name: .customLong("broker-config"),
+        help: ArgumentHelp("The broker's configuration file: use the admin endpoint it sets.", valueName: "FILE"))
+    var brokerConfig: String?
+
+    /// The endpoint in force; a broker configuration that cannot be read is reported and exits 1.
+    func endpoint() throws -> String {
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
+        do throws(AdminEndpoint.Failure) {
+            if let admin { return admin }
+            if let brokerConfig { return try AdminEndpoint.fromBrokerConfiguration(path: brokerConfig) }
+            if let admin = environment["REFERRAL_ADMIN"] { return admin }
+            if let file = environment["REFERRAL_BROKER_CONFIG"] {
+                return try AdminEndpoint.fromBrokerConfiguration(path: file)
+            }
+        } catch {
+            Output.error("referralctl: \(error)")
+            throw Exit.usage
+        }
+        if let development = AdminEndpoint.developmentDefault(executablePath: Self.executablePath) {
+            return development
+        }
+        Output.error(
+            "referralctl: which broker? Give --admin ipc://PATH or --broker-config FILE (or set $REFERRAL_ADMIN "
+                + "or $REFERRAL_BROKER_CONFIG); no development setup (data/dev/referrald.json) was found next to "
+                + "this referralctl's checkout")
+        throw Exit.usage
+    }
+
+    private static var executablePath: String {
+        Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+}
+
+/// `--admin`, `--broker-config` and `--json` of the commands that ask the broker's admin endpoint.
+struct AdminOptions: ParsableArguments {
+    @OptionGroup var location: AdminEndpointOptions
 
     @Flag(help: "Print the broker's JSON reply as it is.")
     var json = false
-
-    var endpoint: String { Self.endpoint(admin) }
-
-    /// `--admin` if given, else $REFERRAL_ADMIN, else the fallback.
-    static func endpoint(_ admin: String?) -> String {
-        if let admin { return admin }
-        return ProcessInfo.processInfo.environment["REFERRAL_ADMIN"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? Self.fallbackEndpoint
-    }
 
     /// Sends the request; on failure reports it and exits 2 (no answer) or 1 (an ERROR reply).
     /// Returns the reply, after printing it raw with --json.
@@ -48,7 +82,7 @@ struct AdminOptions: ParsableArguments {
     /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
     /// there is no answer.
     func request(_ command: String, _ arguments: JSONValue) async throws -> AdminAnswer {
-        let reply = try await Self.request(endpoint: endpoint, command, arguments)
+        let reply = try await Self.request(endpoint: try location.endpoint(), command, arguments)
         if json { Output.line(String(decoding: reply.raw, as: UTF8.self)) }
         return reply
     }

@@ -96,11 +96,7 @@ struct AuditExportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write at most this many records.", valueName: "N"))
     var limit: Int?
 
-    @Option(
-        help: ArgumentHelp(
-            "The broker's admin endpoint (default: $REFERRAL_ADMIN, else \(AdminOptions.fallbackEndpoint)).",
-            valueName: "ENDPOINT"))
-    var admin: String?
+    @OptionGroup var location: AdminEndpointOptions
 
     /// Records asked for per request at first.
     static let pageSize = 1000
@@ -118,7 +114,7 @@ struct AuditExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let start = AuditTime.parse(since, now: AuditTime.nowMillis()) else { throw Exit.usage }
-        let endpoint = AdminOptions.endpoint(admin)
+        let endpoint = try location.endpoint()
         // Pages follow the records' times: the next page starts at the time of the last record written, and the
         // records already written (id at most the last id) are skipped. Record ids have no gaps, so a gap between
         // pages is a record that was not returned (the broker's clock went back, or more records share one

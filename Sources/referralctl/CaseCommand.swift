@@ -10,9 +10,10 @@ struct CaseCommand: AsyncParsableCommand {
             First a status line: for a referral case (one a referral.request
             opened) its status (FHIR Task status), the referrer, the service
             of the current attempt, the attempt number, when it was opened and
-            last moved (UTC); for a case id known only from other messages or
-            deadlines (a discharge's follow-up plan, a crisis alert) a line
-            saying it is not a tracked referral case.
+            last moved (UTC); for a case no referral.request opened (a
+            discharge's follow-up plan, a crisis alert) the kinds of its
+            messages: such a case has no referral status, but its deadlines
+            and timeline are tracked all the same.
 
             Then the open deadlines, earliest first: due time (UTC), the
             escalation level (0: the first deadline; n: n escalation steps
@@ -62,9 +63,12 @@ struct CaseCommand: AsyncParsableCommand {
 
     static func statusLine(_ reply: JSONValue) -> String {
         let caseId = reply["case"]?.stringValue ?? "?"
-        // No status: the broker knows the case id only from messages or deadlines, not from a referral.request.
+        // No status: no referral.request opened the case; the broker still tracks its messages and deadlines
+        // (a discharge's follow-up plan, a crisis alert), listed below.
         guard let status = reply["status"]?.stringValue else {
-            return "case \(caseId): not a tracked referral case (no referral.request opened it)"
+            let kinds = messageKinds(reply)
+            let what = kinds.isEmpty ? "known from its deadlines" : "a case of \(kinds.joined(separator: ", "))"
+            return "case \(caseId): \(what), tracked without a referral status (only a referral.request gives one)"
         }
         var line = "case \(caseId): \(status)"
         line += ", referrer \(reply["referrer"]?.stringValue ?? "?")"
@@ -73,6 +77,18 @@ struct CaseCommand: AsyncParsableCommand {
         if let opened = reply["opened_at"]?.integerValue { line += ", opened \(Output.time(opened))" }
         if let updated = reply["updated_at"]?.integerValue { line += ", updated \(Output.time(updated))" }
         return line
+    }
+
+    /// The kinds of the case's messages, in order of first appearance (from the `accepted` events' details).
+    static func messageKinds(_ reply: JSONValue) -> [String] {
+        var kinds: [String] = []
+        for event in reply["events"]?.arrayValue ?? [] where event["event"]?.stringValue == "accepted" {
+            let words = (event["detail"]?.stringValue ?? "").split(separator: " ")
+            if let kind = words.first(where: { $0.hasPrefix("kind=") })?.dropFirst(5), !kinds.contains(String(kind)) {
+                kinds.append(String(kind))
+            }
+        }
+        return kinds
     }
 
     /// "open deadlines: N", then one indented row per deadline (as columns).

@@ -22,7 +22,17 @@ struct ListenCommand: AsyncParsableCommand {
             printed too, each once:
               {"receipt":77,"seq":1042,"id":"test-a:000001",
                "recipient":"test-b","outcome":"delivered","at":1767225600250}
-            ("outcome" is "delivered" or "dead-lettered", with "reason").
+            ("outcome" is "delivered" or "dead-lettered", with "reason"),
+            and each of this node's messages the broker REJECTED for good,
+            also one sent earlier with `send --no-wait`, each once:
+              {"id":"test-a:000002","outcome":"rejected",
+               "code":"UNKNOWN_RECIPIENT","reason":"...","recipient":"nobody",
+               "at":1767225600300}
+            (`referralctl outbox --rejected` lists them all again).
+
+            While the broker cannot be reached or refuses this node (e.g. it
+            is suspended in the directory), listen keeps retrying and says
+            why on stderr, once per new problem.
 
             Stops after --count messages, or when no message arrives for
             --timeout seconds (exit 0); otherwise runs until interrupted.
@@ -41,7 +51,7 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop when no message arrives for this long.", valueName: "SECONDS"))
     var timeout: Double?
 
-    @Flag(help: "Also print receipts for this node's own messages.")
+    @Flag(help: "Also print receipts and rejections for this node's own messages.")
     var receipts = false
 
     func validate() throws {
@@ -61,6 +71,15 @@ struct ListenCommand: AsyncParsableCommand {
                     Self.print(receipt)
                 }
             } : nil
+        let rejectionPrinter: Task<Void, Never>? =
+            receipts
+            ? Task {
+                while !Task.isCancelled {
+                    guard let rejection = try? await node.nextRejection(timeout: nil) else { return }
+                    Self.print(rejection: rejection)
+                }
+            } : nil
+        let problemReporter = Task { await Self.reportProblems(of: node) }
 
         var received = 0
         var failure: (any Error)?
@@ -74,11 +93,15 @@ struct ListenCommand: AsyncParsableCommand {
         } catch {
             failure = error
         }
+        problemReporter.cancel()
         receiptPrinter?.cancel()
+        rejectionPrinter?.cancel()
         await receiptPrinter?.value
+        await rejectionPrinter?.value
         if receipts, failure == nil {
-            // Receipts that are already stored are printed before leaving.
+            // Receipts and rejections that are already stored are printed before leaving.
             while let receipt = try? await node.nextReceipt(timeout: .zero) { Self.print(receipt) }
+            while let rejection = try? await node.nextRejection(timeout: .zero) { Self.print(rejection: rejection) }
         }
         await node.shutdown()
         if let failure {
@@ -99,6 +122,33 @@ struct ListenCommand: AsyncParsableCommand {
         } else {
             members.append(("body_base64", .string(Data(message.body).base64EncodedString())))
         }
+        Output.json(members)
+    }
+
+    /// Says on stderr why the node cannot connect (unreachable, refused, suspended), once per new problem,
+    /// and when it connects again: a listener that only retries would look like one with nothing to receive.
+    static func reportProblems(of node: ReferralNode) async {
+        var reported: String?
+        while !Task.isCancelled {
+            let problem = node.connectionProblem
+            if let problem, problem != reported {
+                Output.error("referralctl: \(problem); retrying")
+            } else if problem == nil, reported != nil, node.isConnected {
+                Output.error("referralctl: connected again")
+            }
+            if problem != nil || node.isConnected { reported = problem }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    static func print(rejection entry: OutboxEntry) {
+        var members: [(key: String, value: JSONValue)] = [
+            ("id", .string(entry.id)), ("outcome", .string("rejected")), ("code", .string(entry.code ?? "")),
+            ("reason", .string(entry.reason ?? "")),
+        ]
+        if let field = entry.field { members.append(("field", .string(field))) }
+        if let recipient = entry.recipient { members.append(("recipient", .string(recipient))) }
+        if let answeredAt = entry.answeredAt { members.append(("at", .integer(answeredAt))) }
         Output.json(members)
     }
 

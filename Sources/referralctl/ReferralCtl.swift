@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReferralProtocol
 
 /// The operators' and integrators' command line: send and receive as a node, and ask the broker how things stand.
 @main
@@ -30,6 +31,7 @@ struct ReferralCtl: AsyncParsableCommand {
                   --to test-b --kind referral.request --priority urgent --body -
               referralctl listen --config test-b.json --count 1 --timeout 10
               referralctl listen --config test-a.json --receipts --timeout 5
+              referralctl outbox --config test-a.json --rejected
               referralctl status
               referralctl trail --message test-a/test-a:000001
               referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
@@ -40,8 +42,7 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl audit export --since 24h > audit.jsonl
 
             status, trail, case, overdue, directory reload and audit ask the
-            broker's admin endpoint: --admin, else $REFERRAL_ADMIN, else
-            \(AdminOptions.fallbackEndpoint).
+            broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database.
 
             Exit codes:
@@ -50,14 +51,15 @@ struct ReferralCtl: AsyncParsableCommand {
                  answered ERROR (e.g. a directory file the broker refused)
               2  the broker's admin endpoint did not answer within 5 s
               3  the broker rejected the message
-              4  no answer from the broker in time (the message stays in
+              4  not accepted in time: no answer, or only a refusal for
+                 now such as STORE_FAILED, printed (the message stays in
                  the outbox and is sent the next time the node runs)
               5  audit verify: the audit chain is broken
             """,
-        version: "1",
+        version: ProductVersion.string,
         subcommands: [
-            SendCommand.self, ListenCommand.self, StatusCommand.self, TrailCommand.self, DirectoryCommand.self,
-            CaseCommand.self, OverdueCommand.self, AuditCommand.self, KeygenCommand.self,
+            SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
+            DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, KeygenCommand.self,
         ]
     )
 

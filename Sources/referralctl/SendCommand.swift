@@ -12,11 +12,23 @@ struct SendCommand: AsyncParsableCommand {
             to the broker. By default the command waits until the broker has
             it on disk (ACCEPTED) and prints its sequence number (seq).
 
-            If the broker does not answer within --timeout, the message stays
-            in the outbox and is sent the next time this node runs, with the
-            same id, so it is never stored twice. Sending again with the same
-            --id and content is safe: the broker answers with the original
-            seq ("duplicate": true). The same --id with other content fails.
+            If the broker does not answer within --timeout, or answers only
+            with a refusal for now (e.g. STORE_FAILED: its disk is full), the
+            message stays in the outbox and is sent the next time this node
+            runs, with the same id, so it is never stored twice; the broker's
+            last answer is printed. A refusal for good (REJECTED) is final:
+            see `referralctl outbox --rejected`. Sending again with the same
+            --id and content is safe: the original seq is printed
+            ("duplicate": true). The same --id with other content fails.
+
+            --to takes a node id (test-b), node:ID, or a role address
+            role:AGENCY/KIND@DIVISION that the broker resolves to the nearest
+            such node: role:health/child-psychology-clinic@350102001.
+
+            A body of a business kind (protocols/business/: referral.*,
+            discharge.notice, followup.*, crisis.*) is checked against its
+            schema before it is queued, with the case and priority it needs;
+            --skip-body-validation sends it unchecked.
 
             Examples:
               referralctl send --config test-a.json --to test-b \\
@@ -38,14 +50,17 @@ struct SendCommand: AsyncParsableCommand {
                     "visits_by":["gl-director-1"],"owner":"gl-supervisor-1"}'
 
             Exit codes: 0 accepted (or queued, with --no-wait), 1 usage or
-            configuration error, 3 rejected (code and reason on stderr),
-            4 no answer within --timeout.
+            configuration error (or a body that fails its schema), 3 rejected
+            (code and reason on stderr), 4 not accepted within --timeout.
             """
     )
 
     @OptionGroup var node: NodeOptions
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("A recipient node id (repeat for several).", valueName: "NODE"))
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp(
+            "A recipient: a node id, node:ID or role:AGENCY/KIND@DIVISION (repeat for several).", valueName: "ADDRESS"))
     var recipients: [String] = []
 
     @Option(help: ArgumentHelp("The message kind, e.g. referral.request.", valueName: "KIND"))
@@ -81,6 +96,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for the broker's answer.", valueName: "SECONDS"))
     var timeout: Double = 30
 
+    @Flag(help: "Send a body of a business kind without checking it against its schema (protocols/business/).")
+    var skipBodyValidation = false
+
     @Flag(help: "Print the outcome as one JSON object.")
     var json = false
 
@@ -113,6 +131,10 @@ struct SendCommand: AsyncParsableCommand {
             to: recipients, kind: kind, caseId: caseId, priority: priority.priority, body: bytes,
             followUp: try followUpPlan())
         if let id { message.id = id }
+        message.validatesBody = !skipBodyValidation
+        // A resend of an id this outbox has seen accepted is answered from the outbox: "duplicate", as the broker
+        // would answer it.
+        let resent = (try? node.outboxEntry(id: message.id))??.state == .accepted
         let messageId: String
         do {
             messageId = try node.send(message)
@@ -132,19 +154,36 @@ struct SendCommand: AsyncParsableCommand {
             outcome = try await node.outcome(of: messageId, timeout: .milliseconds(Int64(timeout * 1000)))
         } catch {
             let problem = node.connectionProblem
+            let pending = try? node.outboxEntry(id: messageId)
             await node.shutdown()
-            var text = "referralctl: no answer from the broker within \(Self.format(timeout)) s"
-            if let problem { text += " (\(problem))" }
-            Output.error(text + "; message \(messageId) stays in the outbox and will be sent next time")
-            if json {
-                Output.json([("id", .string(messageId)), ("outcome", .string("timeout"))])
-            }
+            reportNotAccepted(messageId, problem: problem, lastAnswer: pending)
             throw Exit.timedOut
         }
         let entry = try? node.outboxEntry(id: messageId)
         await node.shutdown()
-        report(messageId, outcome: outcome, entry: entry)
+        report(messageId, outcome: outcome.markingResend(resent), entry: entry)
         if case .rejected = outcome { throw Exit.rejected }
+    }
+
+    /// Not accepted within --timeout: what the broker said last (a refusal for now, such as STORE_FAILED), else
+    /// that it did not answer; the message stays queued either way.
+    private func reportNotAccepted(_ id: String, problem: String?, lastAnswer entry: OutboxEntry?) {
+        var text: String
+        if let entry, let code = entry.code {
+            text = "referralctl: not accepted within \(Self.format(timeout)) s: the broker answered \(code)"
+            if let reason = entry.reason { text += ": \(reason)" }
+            text += " (refused for now; resent automatically)"
+        } else {
+            text = "referralctl: no answer from the broker within \(Self.format(timeout)) s"
+            if let problem { text += " (\(problem))" }
+        }
+        Output.error(text + "; message \(id) stays in the outbox and will be sent next time")
+        if json {
+            var members: [(key: String, value: JSONValue)] = [("id", .string(id)), ("outcome", .string("timeout"))]
+            if let code = entry?.code { members.append(("code", .string(code))) }
+            if let reason = entry?.reason { members.append(("reason", .string(reason))) }
+            Output.json(members)
+        }
     }
 
     private func readBody() throws -> [UInt8] {
@@ -193,6 +232,14 @@ struct SendCommand: AsyncParsableCommand {
 
     private static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+extension SendOutcome {
+    /// A resend of an id the broker had accepted is a duplicate, as the broker answers it.
+    func markingResend(_ resent: Bool) -> SendOutcome {
+        guard resent, case .accepted(let seq, _) = self else { return self }
+        return .accepted(seq: seq, duplicate: true)
     }
 }
 

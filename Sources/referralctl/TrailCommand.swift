@@ -18,6 +18,10 @@ struct TrailCommand: AsyncParsableCommand {
               referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b
               referralctl trail --case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --json
 
+            A message the broker REJECTED is not stored, so its trail is
+            NOT_FOUND: `referralctl outbox --config SENDER.json --rejected`
+            shows it with the broker's code and reason.
+
             Exit codes: 0 ok, 1 usage error or the broker answered ERROR
             (e.g. NOT_FOUND), 2 no answer within 5 s.
             """
@@ -56,7 +60,19 @@ struct TrailCommand: AsyncParsableCommand {
         } else {
             arguments = .object([("case", .string(Identifiers.normalizedCaseId(caseId ?? "") ?? ""))])
         }
-        let reply = try await admin.ask("TRAIL", arguments)
+        let answer = try await admin.request("TRAIL", arguments)
+        guard answer.ok else {
+            if admin.json { throw Exit.usage }
+            AdminOptions.reportError(answer)
+            if message != nil, answer.json["code"]?.stringValue == "NOT_FOUND" {
+                // The broker stores only what it accepted; a refused message is in its sender's outbox.
+                Output.error(
+                    "referralctl: a message the broker REJECTED is not stored there; its sender's outbox has it: "
+                        + "referralctl outbox --config SENDER.json --rejected")
+            }
+            throw Exit.usage
+        }
+        let reply = answer.json
         if admin.json { return }
         for line in Self.render(reply) { Output.line(line) }
     }

@@ -11,6 +11,7 @@ struct Referrald: AsyncParsableCommand {
             Exit codes (deploy/README.md):
             \(ExitStatus.table)
             """,
+        version: BrokerVersion.string,
         subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, AcceptRollbackCommand.self],
         defaultSubcommand: RunCommand.self)
 }

@@ -74,6 +74,13 @@ struct PolicyTests {
                     reason:
                         "no policy rule covers kind chat.message; kinds without a rule are denied"))
         #expect(Policy.default.check(sender: school, kind: "Bad Kind") == .denied(reason: "not a message kind"))
+        // A misspelled kind is answered with the nearest kind a rule names.
+        #expect(
+            Policy.default.check(sender: school, kind: "referral.requst")
+                == .denied(
+                    reason:
+                        #"no policy rule covers kind referral.requst; kinds without a rule are denied; did you mean "referral.request"?"#
+                ))
     }
 
     @Test func suspendedSenderIsDenied() throws {

@@ -39,6 +39,20 @@ struct RoutingTests {
         #expect(ResolutionFailure.Code.unknownNode.rawValue == "UNKNOWN_RECIPIENT")
     }
 
+    /// A misspelled node id, agency or node kind is answered with the nearest known one (issue 8, item 19).
+    @Test func misspellingsSuggestTheNearestName() throws {
+        let directory = try demoDirectory()
+        let node = try #require(failure(directory.resolve("gl-schol-1")))
+        #expect(node.code == .unknownNode && node.reason.hasSuffix(#"did you mean "gl-school-1"?"#), "\(node)")
+        let agency = try #require(failure(directory.resolve("role:helth/*@350102")))
+        #expect(agency.code == .unknownAgency && agency.reason.hasSuffix(#"did you mean "health"?"#), "\(agency)")
+        let kind = try #require(failure(directory.resolve("role:health/child-psychology-clinc@350102")))
+        #expect(kind.code == .unknownKind && kind.reason.hasSuffix(#"did you mean "child-psychology-clinic"?"#))
+        // Nothing near: no guess.
+        let far = try #require(failure(directory.resolve("zzzzzzzz-unknown")))
+        #expect(!far.reason.contains("did you mean"))
+    }
+
     @Test func suspendedNodeIsRefusedByName() throws {
         var entries = DemoDirectory.entries(publicKeys: demoKeys())
         entries[0].state = .suspended

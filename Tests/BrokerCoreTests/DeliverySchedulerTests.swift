@@ -88,7 +88,7 @@ import Testing
         #expect(effects.seqsDelivered.isEmpty)
         #expect(
             effects.persisted.contains {
-                if case .deadLettered(1, "clinic", _, 1, _, _, true) = $0 { true } else { false }
+                if case .deadLettered(1, "clinic", _, 1, _, "schema", true) = $0 { true } else { false }
             })
         #expect(h.scheduler.heldLanes().map(\.caseId) == ["case-a"])
         _ = h.scheduler.ack(node: "clinic", seq: 3, now: h.now)
@@ -98,6 +98,38 @@ import Testing
         #expect(status?.pending == 1)  // seq 2 waits behind the held case
         h.accept(5, to: "clinic", case: "case-a")
         #expect(h.delivered().isEmpty)
+    }
+
+    /// ADMIN-1 `held`: the trail event goes on the deliveries that wait behind the dead letter (those already
+    /// waiting when it is dead-lettered, and those accepted into the held lane later), never on the dead letter
+    /// itself; a restart does not record it again.
+    @Test func theHeldEventIsOnTheWaitingDeliveries() {
+        var h = Harness()
+        h.connect("clinic", window: 10)
+        h.accept(1, to: "clinic", case: "case-a")
+        h.accept(2, to: "clinic", case: "case-a")
+        h.accept(3, to: "clinic", case: "case-b")
+        _ = h.delivered()
+        _ = h.scheduler.nack(node: "clinic", seq: 1, retry: false, reason: "schema", now: h.now)
+        func heldSeqs(_ effects: [Effect]) -> [Int64] {
+            effects.persisted.compactMap {
+                if case .event(_, let seq, "clinic", "held", nil, let detail) = $0, detail?.contains("seq 1") == true {
+                    return seq
+                }
+                return nil
+            }
+        }
+        #expect(heldSeqs(h.step()) == [2])
+        h.accept(4, to: "clinic", case: "case-a")
+        h.accept(5, to: "clinic", case: "case-b")
+        #expect(heldSeqs(h.step()) == [4])
+
+        var restarted = Harness()
+        restarted.scheduler.restore(
+            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)],
+            openDeliveries: [DeliveryInfo(seq: 2, recipient: "clinic", caseId: "case-a", priority: .routine)],
+            receipts: [], deadLetters: ["clinic": 1], now: restarted.now)
+        #expect(restarted.step().persisted.isEmpty)
     }
 }
 

@@ -68,7 +68,6 @@ import Testing
                 entry(200, "acked", "nodeB", 2, nil),
                 entry(200, "receipt-created", "nodeB", nil, "receipt=\(receiptB.id) delivered"),
                 entry(300, "dead-lettered", "nodeC", 3, "max attempts"),
-                entry(300, "held", "nodeC", nil, "case=case-1 max attempts"),
                 entry(300, "receipt-created", "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
                 entry(400, "receipt-confirmed", "nodeB", nil, "receipt=\(receiptB.id)"),
             ].map {

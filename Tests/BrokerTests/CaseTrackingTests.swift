@@ -60,9 +60,12 @@ import Testing
         let late = Self.check("referral.accepted", by: "clinic-1", current: Self.tracked("completed"))
         #expect(Self.code(late) == .illegalTransition)
         if case .rejected(_, let reason) = late { #expect(reason.contains("status completed")) }
-        #expect(
-            Self.code(Self.check("referral.accepted", by: "school-1", current: Self.tracked("requested")))
-                == .forbiddenMove)
+        // The code is REJECTED's own member: the reason does not repeat it ("ILLEGAL_TRANSITION: ILLEGAL_TRANSITION:").
+        let wrongParty = Self.check("referral.accepted", by: "school-1", current: Self.tracked("requested"))
+        for check in [late, wrongParty] {
+            if case .rejected(let code, let reason) = check { #expect(!reason.contains(code.rawValue), "\(reason)") }
+        }
+        #expect(Self.code(wrongParty) == .forbiddenMove)
         #expect(
             Self.code(Self.check("referral.cancelled", by: "clinic-1", current: Self.tracked("accepted")))
                 == .forbiddenMove)

@@ -69,6 +69,18 @@ import Testing
         }
     }
 
+    /// Paths from flags and the environment are relative to the working directory and made absolute at once, so
+    /// the admin socket's path means the same to referralctl wherever it runs (issue 8, item 16).
+    @Test func relativeOverridesBecomeAbsolute() throws {
+        var configuration = try BrokerConfiguration.load(file: write(#"{}"#))
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        try configuration.set("admin_endpoint", to: "ipc://run/admin.sock", source: "command line")
+        #expect(configuration.resolvedAdminEndpoint == "ipc://\(cwd)/run/admin.sock")
+        configuration.adminEndpoint = ""
+        try configuration.set("data_directory", to: "store", source: "command line")
+        #expect(configuration.resolvedAdminEndpoint == "ipc://\(cwd)/store/admin.sock")
+    }
+
     @Test func theDevSetupIsValidAndItsSecretKeysArePrivate() throws {
         try DevSetup.write(directory: folder + "/dev")
         let path = folder + "/dev/referrald.json"

@@ -21,6 +21,6 @@ import Testing
         configuration.directoryFile = Self.deploy + "/directory.example.json"
         let jurisdiction = try Jurisdiction.load(configuration, divisions: try Jurisdiction.divisions(configuration))
         #expect(jurisdiction.directory.allEntries.count == 3)
-        #expect(jurisdiction.isActive("example-clinic-001"))
+        #expect(jurisdiction.entry("example-clinic-001")?.isActive == true)
     }
 }

@@ -78,7 +78,12 @@ import Testing
         // Two working days from Saturday 11 (worked): Monday 13, Tuesday 14.
         #expect(timers.pending.map(\.due) == [cst(2025, 10, 14, 10)])
         #expect(timers.advance(to: cst(2025, 10, 14, 10)).map(\.recipients) == [["health-city"]])
-        #expect(timers.pending.isEmpty)  // the top of the chain was told; no level is left
+        // The top of the chain was told and the answer is still missing: it is reminded every two working days.
+        #expect(timers.pending.map(\.due) == [cst(2025, 10, 16, 10)])
+        let reminder = timers.advance(to: cst(2025, 10, 16, 10))
+        #expect(reminder.map(\.recipients) == [["health-city"]] && reminder.map(\.level) == [2])
+        timers.settle("300:a:clinic-1")
+        #expect(timers.advance(to: cst(2025, 12, 31)).isEmpty && timers.pending.isEmpty)
     }
 
     /// The operator shortens the routine policy while a referral is escalating: the running
@@ -107,12 +112,16 @@ import Testing
         timers.arm([later])
 
         #expect(timers.advance(to: cst(2025, 6, 13, 11)).map(\.itemId) == ["200:a:clinic-1"])
-        // rev-a's repeat (two working days) and three steps, not rev-b's five days and one step.
-        #expect(timers.pending.map(\.due) == [cst(2025, 6, 16, 10)])
+        // rev-a's repeat (two working days) and three levels, not rev-b's five days and one level.
+        #expect(timers.pending.map(\.due) == [cst(2025, 6, 16, 10), cst(2025, 6, 20, 11)])
         #expect(timers.advance(to: cst(2025, 6, 16, 10)).map(\.level) == [2])
         #expect(timers.advance(to: cst(2025, 6, 18, 10)).map(\.recipients) == [["health-province"]])
-        #expect(timers.pending.isEmpty)
         #expect(timers.sent.map(\.itemId) == ["100:a:clinic-1", "200:a:clinic-1", "100:a:clinic-1", "100:a:clinic-1"])
+        // Both stay open at the top of their climbs: rev-b's reminds the county, rev-a's the province.
+        let reminders = timers.advance(to: cst(2025, 6, 20, 11))
+        #expect(reminders.map(\.itemId) == ["100:a:clinic-1", "200:a:clinic-1"])
+        #expect(reminders.map(\.recipients) == [["health-province"], ["health-county"]])
+        #expect(reminders.map(\.level) == [3, 1])
     }
 
     @Test func firingTwiceGivesTheSameNoticeAndNextDeadline() throws {
@@ -128,7 +137,7 @@ import Testing
         let once = planner.fire(deadline, stillOpen: true, chains: chains, now: deadline.due)
         let twice = planner.fire(deadline, stillOpen: true, chains: chains, now: deadline.due + hour)
         #expect(once == twice)
-        guard case .escalate(let notice, let next?) = once else {
+        guard case .escalate(let notice, let next) = once else {
             Issue.record("expected a notice and a next deadline, got \(once)")
             return
         }
@@ -161,31 +170,49 @@ import Testing
         #expect(timers.pending.map(\.due) == [start + 45 * minute, start + 55 * minute])
     }
 
-    @Test func stepsStopAtTheLimitAndRemindTheTopOfAShortChain() throws {
+    /// An item still open at the top of its climb never drops out (issue 8, item 12): the climb stops at the
+    /// policy's level limit or the top of the chain, and that level is reminded every repeat, each step a notice
+    /// of its own (its own id), with a next deadline every time.
+    @Test func theTopOfTheClimbIsRemindedForAsLongAsTheItemIsOpen() throws {
         let planner = EscalationPlanner(calendar: WorkingCalendar())
-        let snapshot = PolicySnapshot(id: "t", repeatMs: hour, maxSteps: 4, clock: .continuous, fanOut: false)
-        var deadline = Deadline(
-            caseId: caseId, armedBy: 5, kind: "referral.request", awaited: .delivery(seq: 5, recipient: "n"), due: 0,
-            policy: snapshot)
+        func deadline(maxSteps: Int?) -> Deadline {
+            Deadline(
+                caseId: caseId, armedBy: 5, kind: "referral.request", awaited: .delivery(seq: 5, recipient: "n"),
+                due: 0, policy: PolicySnapshot(id: "t", repeatMs: hour, maxSteps: maxSteps, clock: .continuous, fanOut: false))
+        }
+        func climb(_ start: Deadline, chains: [EscalationChain], steps: Int) -> [EscalationNotice] {
+            var current = start
+            var notices: [EscalationNotice] = []
+            for _ in 0..<steps {
+                guard case .escalate(let notice, let next) = planner.fire(
+                    current, stillOpen: true, chains: chains, now: 100 * hour)
+                else { return notices }
+                #expect(next.level == current.level + 1 && next.due == current.due + hour)
+                notices.append(notice)
+                current = next
+            }
+            return notices
+        }
         let chains: [EscalationChain] = [[["a1", "a2"], ["b"]], [["other-agency"]]]
-        var recipients: [[String]] = []
-        while case .escalate(let notice, let next?) = planner.fire(
-            deadline, stillOpen: true, chains: chains, now: 10 * hour)
-        {
-            recipients.append(notice.recipients)
-            deadline = next
+        let beyond = climb(deadline(maxSteps: 4), chains: chains, steps: 12)
+        #expect(beyond.map(\.recipients) == [["a1", "a2"]] + Array(repeating: ["b"], count: 11))
+        #expect(beyond.map(\.level) == [1] + Array(repeating: 2, count: 11))
+        #expect(Set(beyond.map(\.id)).count == 12 && beyond.last?.id == "esc:5:d:n:11")
+        // A county bureau with no level above it: its one level, again and again.
+        let county = climb(deadline(maxSteps: nil), chains: [[["county"]]], steps: 3)
+        #expect(county.map(\.recipients) == [["county"], ["county"], ["county"]] && county.map(\.level) == [1, 1, 1])
+        // A limit below the chain's height stops the climb there.
+        let limited = climb(deadline(maxSteps: 1), chains: chains, steps: 3)
+        #expect(limited.map(\.recipients) == [["a1", "a2"], ["a1", "a2"], ["a1", "a2"]])
+
+        // No one to notify: nothing is sent, but the item stays open at the next step.
+        for empty: [EscalationChain] in [[], [[]]] {
+            let firing = planner.fire(deadline(maxSteps: nil), stillOpen: true, chains: empty, now: hour)
+            guard case .noOneToNotify(let next) = firing else {
+                Issue.record("expected no one to notify, got \(firing)")
+                continue
+            }
+            #expect(next.level == 1 && next.due == hour)
         }
-        #expect(recipients == [["a1", "a2"], ["b"], ["b"]])
-        guard case .escalate(let last, nil) = planner.fire(deadline, stillOpen: true, chains: chains, now: 10 * hour)
-        else {
-            Issue.record("the fourth step should be the last")
-            return
-        }
-        #expect(last.level == 4 && last.recipients == ["b"])
-        deadline.level = 4
-        #expect(planner.fire(deadline, stillOpen: true, chains: chains, now: 10 * hour) == .exhausted)
-        deadline.level = 0
-        #expect(planner.fire(deadline, stillOpen: true, chains: [], now: 10 * hour) == .exhausted)
-        #expect(planner.fire(deadline, stillOpen: true, chains: [[]], now: 10 * hour) == .exhausted)
     }
 }

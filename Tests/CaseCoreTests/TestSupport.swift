@@ -54,9 +54,14 @@ struct TimerTable {
         while let row = rows.values.filter({ $0.due <= now }).min(by: { ($0.due, $0.id) < ($1.due, $1.id) }) {
             rows[row.id] = nil
             let firing = planner.fire(row, stillOpen: !settled.contains(row.itemId), chains: chains(row), now: now)
-            if case .escalate(let notice, let next) = firing {
+            switch firing {
+            case .escalate(let notice, let next):
                 notices.append(notice)
-                if let next { rows[next.id] = next }
+                rows[next.id] = next
+            case .noOneToNotify(let next):
+                rows[next.id] = next
+            case .notDue, .answered:
+                break
             }
         }
         sent += notices

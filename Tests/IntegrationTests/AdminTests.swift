@@ -80,6 +80,35 @@ extension DaemonSuite {
     }
 }
 
+extension DaemonSuite.AdminTests {
+    /// Every member STATUS returns (top level, `broker`, each node) is listed in ADMIN-1's STATUS section, so a
+    /// client knows what it reads (issue 8, item 14); clients ignore members they do not know.
+    @Test func everyStatusMemberIsDocumented() async throws {
+        let text = try String(
+            contentsOf: Locations.packageRoot.appendingPathComponent("protocols/ADMIN-1.md"), encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "## STATUS").dropFirst().first)
+            .components(separatedBy: "\n## ").first ?? ""
+        func documented(_ path: String, _ leaf: String) -> Bool {
+            ["`\(path)`", "`\(path)[]`", "`\(path).", "`.\(leaf)`"].contains { section.contains($0) }
+        }
+        try await withDaemon { h in
+            let status = try await h.status()
+            var missing: [String] = []
+            for (key, value) in status {
+                if !documented(key, key) { missing.append(key) }
+                if key == "broker", let broker = value as? [String: Any] {
+                    missing += broker.keys.filter { !documented("broker.\($0)", $0) }.map { "broker.\($0)" }
+                }
+                if key == "nodes", let nodes = value as? [[String: Any]] {
+                    let keys = Set(nodes.flatMap(\.keys))
+                    missing += keys.filter { !documented("nodes[].\($0)", $0) }.map { "nodes[].\($0)" }
+                }
+            }
+            h.expect(missing.isEmpty, "STATUS members ADMIN-1 does not list: \(missing.sorted())")
+        }
+    }
+}
+
 /// Whether `wanted` appears in `list` in this order (not necessarily adjacent).
 func isSubsequence(_ wanted: [String], of list: [String]) -> Bool {
     var rest = wanted[...]

@@ -101,7 +101,8 @@ extension DaemonSuite {
                     }, "deadlines: \(deadlines)")
 
                 let text = try await caseText(h, caseId)
-                h.expect(text.contains("not a tracked referral case"), "status line: \(text)")
+                h.expect(
+                    text.contains("a case of crisis.alert, tracked without a referral status"), "status line: \(text)")
                 h.expect(text.contains("acknowledgment from test-b"), "deadline line: \(text)")
             }
         }

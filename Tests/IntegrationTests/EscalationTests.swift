@@ -11,10 +11,10 @@ extension DaemonSuite {
     @Suite("escalation")
     struct EscalationTests {
         /// Routine answers due in 2 s, a step every `repeatEvery`, at most three steps, continuous clock.
-        static func policy(answer: String = "2s", repeatEvery: String = "2s") -> String {
+        static func policy(answer: String = "2s", repeatEvery: String = "2s", maxSteps: Int = 3) -> String {
             """
             {"version": 1, "levels": {"routine": {"delivery": "off", "answer": "\(answer)", "repeat": "\(repeatEvery)",
-             "max_steps": 3, "clock": "continuous"},
+             "max_steps": \(maxSteps), "clock": "continuous"},
              "crisis": {"delivery": "off", "answer": "2s", "repeat": "2s", "max_steps": 1, "clock": "continuous",
              "fan_out": true}}}
             """
@@ -159,6 +159,86 @@ extension DaemonSuite {
                     return (object?["overdue"] as? [String: Any])?["party"] as? String
                 }
                 h.expect(!late.contains("test-b"), "the acknowledging party escalated anyway: \(late)")
+            }
+        }
+
+        /// The referring school's chain is one county bureau (test-e, no city bureau in the directory) and the
+        /// policy climbs to the top of the chain (`max_steps` 0): the top level reached is reminded every repeat,
+        /// the item stays open in CASE and OVERDUE, until the answer comes (issue 8, item 12).
+        @Test func unansweredItemAtTheTopOfItsChainKeepsBeingReminded() async throws {
+            var options = DaemonOptions()
+            options.heartbeatMs = 10_000
+            options.escalationPolicy = Self.policy(maxSteps: 0)
+            try await withDaemon(options) { h in
+                let (a, b, e) = (try h.raw("test-a"), try h.raw("test-b"), try h.raw("test-e"))
+                defer { for node in [a, b, e] { node.close() } }
+                for (node, id) in [(a, "test-a"), (b, "test-b"), (e, "test-e")] { try await node.hello(id) }
+                let caseId = Made.caseId()
+                try await refer(h, a, b, "test-a:esc-top-01", caseId: caseId)
+
+                let (first, body1) = try await e.escalationNotice()
+                h.expect(body1["level"] as? Int == 1 && body1["next_escalation_at"] is String, "first: \(body1)")
+                let (second, body2) = try await e.escalationNotice()
+                h.expect(second.id != first.id && second.caseId == caseId, "reminder \(second.id) after \(first.id)")
+                h.expect(body2["level"] as? Int == 1 && body2["next_escalation_at"] is String, "reminder: \(body2)")
+                h.expect((body2["chain"] as? [Any])?.isEmpty == true, "a reminder at level 1 has no earlier level: \(body2)")
+                // The reminder is a valid escalation.notice for its receiver (protocols/business §7.2).
+                do {
+                    _ = try BusinessCoding.decode(EscalationNotice.self, from: second.body)
+                } catch {
+                    h.fail("the reminder's body does not validate: \(error)")
+                }
+                let deadlines = try await h.caseInfo(caseId)["deadlines"] as? [[String: Any]] ?? []
+                h.expect(
+                    deadlines.count == 1 && (deadlines.first?["level"] as? Int ?? 0) >= 2, "CASE deadlines: \(deadlines)")
+                h.expect(try await overdueCases(h).contains(caseId), "OVERDUE does not list the unanswered case")
+
+                let answer = try await b.send(
+                    Made.send("test-b:esc-top-01", to: ["test-a"], kind: "referral.accepted", caseId: caseId))
+                guard case .accepted = answer else { return h.fail("referral.accepted answered \(answer.name)") }
+                let answeredAt = Int64(Date().timeIntervalSince1970 * 1000)
+                h.expect(!(try await overdueCases(h).contains(caseId)), "OVERDUE still lists the answered case")
+                try await e.idle(for: .seconds(3))
+                let late = e.queuedCommands.compactMap { command -> String? in
+                    guard case .deliver(let d) = command, d.kind == "escalation.notice", d.acceptedAt > answeredAt
+                    else { return nil }
+                    return d.id
+                }
+                h.expect(late.isEmpty, "reminders came after the answer: \(late)")
+            }
+        }
+
+        /// test-e (a county bureau) refers to test-b; neither has anyone above it in the directory. Nothing can
+        /// be sent, but the item stays overdue, and once a city bureau is added (reload) the next step tells it.
+        @Test func escalationWithNoOneToNotifyWaitsForASupervisor() async throws {
+            var options = DaemonOptions()
+            options.heartbeatMs = 10_000
+            options.escalationPolicy = Self.policy()
+            try await withDaemon(options) { h in
+                let (b, e) = (try h.raw("test-b"), try h.raw("test-e"))
+                defer { for node in [b, e] { node.close() } }
+                try await b.hello("test-b")
+                try await e.hello("test-e")
+                let caseId = Made.caseId()
+                try await refer(h, e, b, "test-e:esc-none-01", caseId: caseId)
+
+                var seen: [[String: Any]] = []
+                try await h.eventually("CASE shows the item escalated with no one told (last: \(seen))") {
+                    try await e.idle(for: .milliseconds(200))
+                    seen = try await h.caseInfo(caseId)["deadlines"] as? [[String: Any]] ?? []
+                    return seen.count == 1 && (seen[0]["level"] as? Int ?? 0) >= 1
+                }
+                h.expect(try await overdueCases(h).contains(caseId), "OVERDUE does not list the unanswered case")
+
+                try h.daemon.writeDirectory(
+                    options.nodes + [TestNode(id: "test-city", agency: "education", kind: "city-bureau", division: "350100")])
+                let reloaded = try await h.reload()
+                try h.require(reloaded.ok, "RELOAD answered \(reloaded.object)")
+                let city = try h.raw("test-city")
+                defer { city.close() }
+                try await city.hello("test-city")
+                let (notice, body) = try await city.escalationNotice()
+                h.expect(notice.caseId == caseId && body["level"] as? Int == 1, "the city bureau's notice: \(body)")
             }
         }
 

@@ -76,6 +76,11 @@ extension DaemonSuite {
                 h.expect(
                     armed == ["followup-visit test-director 1", "followup-visit test-director 2"],
                     "referralctl case lists \(armed)")
+                // A discharge case has no referral status, but it is tracked: its line says what it is.
+                let text = try await h.referralctl(["case", caseId, "--admin", h.daemon.admin])
+                h.expect(
+                    text.stdout.hasPrefix("case \(caseId): a case of discharge.notice, tracked without a referral status")
+                        && !text.stdout.contains("not a tracked"), "referralctl case: \(text.stdout) \(text.stderr)")
 
                 let (first, body1) = try await supervisor.escalationNotice()
                 h.expect(first.from == "referrald" && first.caseId == caseId, "level 1: \(first.from) \(body1)")

@@ -29,6 +29,7 @@ extension DaemonSuite {
                 try await raw.hello("test-b", window: 16)
 
                 var delivered: [Deliver] = []
+                let refusal = "made-up: not handled"
                 /// Answers DELIVERs (NACK x1 for good, ACK the rest) until all of `wanted` have been answered.
                 func serve(until wanted: Set<String>) async throws {
                     while !wanted.isSubset(of: Set(delivered.map(\.id))) {
@@ -42,7 +43,7 @@ extension DaemonSuite {
                         delivered.append(deliver)
                         if deliver.id == x[0] {
                             try await raw.send(
-                                .nack(Nack(seq: deliver.seq, retry: false, reason: "made-up: not handled")))
+                                .nack(Nack(seq: deliver.seq, retry: false, reason: refusal)))
                         } else {
                             try await raw.send(.ack(Ack(seq: deliver.seq)))
                         }
@@ -60,8 +61,19 @@ extension DaemonSuite {
                 if let receipt = receipts.first {
                     h.expect(!receipt.delivered, "x1's receipt says delivered")
                     h.expect(receipt.recipient == "test-b" && receipt.seq == seqs[x[0]], "receipt \(receipt)")
-                    h.expect(receipt.reason?.isEmpty == false, "a dead-lettered receipt gives a reason")
+                    h.expect(receipt.reason == refusal, "the receipt's reason is \(receipt.reason ?? "nil"), not the NACK's")
                 }
+                // §12.5: the NACK's reason, unchanged, wherever the dead letter shows (ADMIN-1 TRAIL, referralctl).
+                let events = try await h.trail(sender: "test-a", id: x[0])
+                let dead = events.first { $0["event"] as? String == "dead-lettered" }
+                h.expect(dead?["detail"] as? String == refusal, "TRAIL's dead-lettered event: \(dead ?? [:])")
+                let nacked = events.first { $0["event"] as? String == "nacked" }
+                h.expect(nacked?["detail"] as? String == "permanent: \(refusal)", "TRAIL's nacked event: \(nacked ?? [:])")
+                let lines = try await h.referralctl(["trail", "--message", "test-a/\(x[0])", "--admin", h.daemon.admin])
+                h.expect(
+                    lines.status == 0 && lines.stdout.contains("dead-lettered") && lines.stdout.contains(refusal)
+                        && !lines.stdout.contains("refused by recipient"),
+                    "referralctl trail: \(lines)")
 
                 var seen = ""
                 try await h.eventually("STATUS shows case X held for test-b, with x2 and x3 pending (last: \(seen))") {

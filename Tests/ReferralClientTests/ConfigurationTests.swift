@@ -89,6 +89,9 @@ import Testing
         #expect(notJSON.field == nil)
         let notObject = try failure("[1, 2]")
         #expect(notObject.field == nil)
+        // A broker's configuration given by mistake is named as such, not as an unknown field.
+        let broker = try failure(#"{"endpoint": "tcp://127.0.0.1:5570", "data_directory": "broker"}"#)
+        #expect(broker.field == nil && broker.description.contains("is a broker configuration"))
 
         let missingFile = "/nonexistent-\(UUID().uuidString)/node.json"
         #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: missingFile) }

@@ -9,7 +9,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let node = try ReferralNode(configuration: configuration(in: directory))
-        let id = try node.send(OutgoingMessage(to: ["test-b"], kind: "referral.request", body: [1, 2, 3]))
+        let id = try node.send(OutgoingMessage(to: ["test-b"], kind: "test.note", body: [1, 2, 3]))
         #expect(UUID(uuidString: id) != nil)
         #expect(try node.outboxEntry(id: id)?.state == .queued)
         await #expect(throws: ReferralClientError.timedOut) {

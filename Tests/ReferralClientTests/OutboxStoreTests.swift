@@ -50,7 +50,8 @@ import Testing
             steps: [.within(days: 7), .every(days: 30, months: 6)], visitsBy: ["test-b", "test-a"], owner: "test-c")
         let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
         var notice = OutgoingMessage(
-            id: "d-1", to: ["test-a", "test-b"], kind: "discharge.notice", caseId: caseId, body: [1], followUp: plan)
+            id: "d-1", to: ["test-a", "test-b"], kind: "discharge.notice", caseId: caseId, body: [1], followUp: plan,
+            validatesBody: false)
         do {
             let store = try NodeStore(path: path)
             _ = try store.enqueue([notice], now: 1)
@@ -65,7 +66,8 @@ import Testing
         notice.followUp?.owner = nil
         #expect(throws: ReferralClientError.conflictingId("d-1")) { try store.enqueue([notice], now: 2) }
         let misplaced = OutgoingMessage(
-            id: "r-1", to: ["test-b"], kind: "referral.request", caseId: caseId, body: [1], followUp: plan)
+            id: "r-1", to: ["test-b"], kind: "referral.request", caseId: caseId, body: [1], followUp: plan,
+            validatesBody: false)
         #expect(throws: ReferralClientError.self) { try store.enqueue([misplaced], now: 3) }
     }
 

@@ -27,13 +27,14 @@ struct TemporaryDirectory {
     }
 }
 
-/// A made-up outgoing message (no real data anywhere in these tests).
+/// A made-up outgoing message (no real data anywhere in these tests), of a kind that is not a business kind, so
+/// its body is not checked against a schema.
 func outgoing(
     _ id: String, to: [String] = ["test-b"], caseId: String? = nil, priority: Priority = .routine,
     body: String = "{\"note\":\"made-up\"}"
 ) -> OutgoingMessage {
     OutgoingMessage(
-        id: id, to: to, kind: "referral.request", caseId: caseId, priority: priority, body: Array(body.utf8))
+        id: id, to: to, kind: "test.note", caseId: caseId, priority: priority, body: Array(body.utf8))
 }
 
 /// A made-up delivery from `from`.

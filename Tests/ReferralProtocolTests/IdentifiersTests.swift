@@ -52,6 +52,19 @@ import Testing
     }
 
     /// The address check also works on strings whose UTF-8 is not contiguous (bridged, lazily decoded).
+    /// A refused address is explained by its bad part, not by the whole grammar (issue 8, item 19).
+    @Test func addressProblemNamesTheBadPart() {
+        #expect(Identifiers.addressProblem("role:health/child-psychology-clinic@350102001") == nil)
+        #expect(Identifiers.addressProblem("test-b") == nil)
+        let division = Identifiers.addressProblem("role:health/child-psychology-clinic@35010200")
+        #expect(division?.hasPrefix("has division \"35010200\"") == true, "\(division ?? "")")
+        #expect(Identifiers.addressProblem("role:Health/*@350102")?.hasPrefix("has agency \"Health\"") == true)
+        #expect(Identifiers.addressProblem("role:health/Clinic@350102")?.hasPrefix("has node kind \"Clinic\"") == true)
+        #expect(Identifiers.addressProblem("node:-x")?.hasPrefix("has node id \"-x\"") == true)
+        #expect(Identifiers.addressProblem("role:health")?.contains("role:AGENCY/KIND@DIVISION") == true)
+        #expect(Identifiers.addressProblem("Test B")?.contains("node id") == true)
+    }
+
     @Test func addressOfSubstringBackedString() {
         let whole = "xxrole:health/*@350102xx"
         let middle = String(whole.dropFirst(2).dropLast(2))

@@ -30,6 +30,18 @@ import Testing
         #expect(Codec.encode(command) == vector.frames)
     }
 
+    /// Every valid SEND carries the content digest of 1/RBP §12.7 that decides duplicate against CONFLICT,
+    /// computed by the generator from the spec's text alone (and checked there against §12.7's examples).
+    @Test(arguments: try Vectors.valid().filter { $0.command == "SEND" })
+    func sendVectorHasItsContentDigest(_ vector: ValidVector) throws {
+        let digest = try #require(vector.digest, "the SEND vector carries no digest")
+        guard case .send(let send) = try Codec.decode(vector.frames, direction: .nodeToBroker).get() else {
+            Issue.record("not a SEND")
+            return
+        }
+        #expect(send.contentDigest == digest)
+    }
+
     @Test(arguments: try Vectors.invalid().filter(\.codec))
     func invalidVectorFailsWithItsCode(_ vector: InvalidVector) throws {
         let result = Codec.decode(vector.frames, direction: .nodeToBroker)

@@ -23,6 +23,24 @@ import ZeroMQ
         #expect(try receive(a)?.frames == [[]])
     }
 
+    /// A message of many frames read with `keepingAtMost`: the first frames are copied, the others are
+    /// released as they are read, and the next message arrives whole.
+    @Test func receiveKeepsAtMostTheFramesAskedFor() throws {
+        let context = try ZMQContext()
+        let a = try makeSocket(context, .pair)
+        let b = try makeSocket(context, .pair)
+        try a.bind("inproc://many-frames")
+        try b.connect("inproc://many-frames")
+
+        let frames = (0..<1_000).map { [UInt8](repeating: UInt8($0 % 251), count: 1_000) }
+        #expect(try a.send(frames))
+        #expect(try a.send([bytes("next"), bytes("message")]))
+        _ = try zmqPoll([PollItem(socket: b, events: .readable)], timeoutMilliseconds: 2_000)
+        let first = try #require(try b.receive(keepingAtMost: 3))
+        #expect(first.frames == Array(frames.prefix(3)))
+        #expect(try receive(b)?.frames == [bytes("next"), bytes("message")])
+    }
+
     @Test func dealerToRouterOverTCPRoutesTheReplyBack() throws {
         let context = try ZMQContext()
         let router = try makeSocket(context, .router)

@@ -6,6 +6,7 @@ Every vector is written out by hand below (wire header and expected result), ind
 codec, so the files check an implementation instead of restating it. All data is made up.
 """
 
+import hashlib
 import json
 import os
 
@@ -43,6 +44,51 @@ def hexframes(frames):
     return [f.hex() for f in frames]
 
 
+def content_digest(to, kind, case, priority, body, followup=None):
+    """The content digest of 1-RBP section 12.7, written from the spec's text (not from any codec).
+
+    to: the addresses as sent; case: None or the case id; followup: None or the plan as a dict.
+    """
+    def item(x):
+        return len(x).to_bytes(8, "big") + x
+
+    recipients = b",".join(sorted(a.encode("utf-8") for a in to))
+    content = (item(recipients) + item(kind.encode("utf-8"))
+               + item((case or "").lower().encode("utf-8"))
+               + item(priority.encode("utf-8")) + item(body))
+    if followup is not None:
+        steps = [{"within_days": s["within_days"]} if "within_days" in s else
+                 {"every_days": s["every_days"], "for_months": s["for_months"]}
+                 for s in followup["steps"]]
+        plan = {"steps": steps,
+                "visits_by": sorted(followup["visits_by"], key=lambda a: a.encode("utf-8"))}
+        if followup.get("owner") is not None:
+            plan["owner"] = followup["owner"]
+        content += item(compact(plan))
+    return hashlib.sha256(content).hexdigest()
+
+
+def check_digest_examples():
+    """The five examples of 1-RBP section 12.7: this implementation must give their digests."""
+    examples = [
+        ((["test-b"], "referral.request", None, "routine", b""),
+         "93006031d72eeeaa03711cb6a59de902f2ccbd0ae2fa319dfb6c032a09bd68ba"),
+        ((["test-b", "test-a"], "discharge.notice", "3F2A9C1E-8B4D-4E6F-9A0B-1C2D3E4F5A6B", "crisis",
+          b"{}"), "59af388663405094c74ba8b4905a22cd1f145caf897329e24a8dba92e53b15eb"),
+        ((["test-b", "role:health/psychiatric-clinic@350102"], "referral.request", None, "urgent", b""),
+         "b6d40178f7104d120127fb7c916aea3de1dd174db6b17d51814383b44f8a94ab"),
+        ((["node:test-b"], "referral.request", None, "routine", b""),
+         "5b251dfaeef7bf21c07e7b293f92fd8dfb7a4b22b944369ab49f81ab91ac6b75"),
+        ((["test-x", "test-a"], "discharge.notice", CASE, "routine", b"",
+          {"steps": [{"within_days": 7}, {"within_days": 30}, {"every_days": 30, "for_months": 6}],
+           "visits_by": ["test-a", "role:civil-affairs/child-director@350102100201"],
+           "owner": "role:civil-affairs/township-supervisor@350102100"}),
+         "70c8da04e68f443edeef1e49fc74b0c29601a2583d620aece086543ad7d7a30f"),
+    ]
+    for arguments, expected in examples:
+        assert content_digest(*arguments) == expected, arguments
+
+
 valid = []
 
 
@@ -63,6 +109,9 @@ def v(name, direction, command, header, wire=None, body=None, empty_body_frame=F
            "header": header}
     if command in ("SEND", "DELIVER"):
         vec["body_hex"] = (body or b"").hex()
+    if command == "SEND":
+        vec["digest"] = content_digest(header["to"], header["kind"], header.get("case"),
+                                       header["priority"], body or b"", header.get("followup"))
     valid.append(vec)
 
 
@@ -198,7 +247,7 @@ v("receipt-delivered", B2N, "RECEIPT",
 v("receipt-dead-lettered", B2N, "RECEIPT",
   {"receipt": 78, "seq": 1043, "id": "test-a:000003", "recipient": "test-b",
    "outcome": "dead-lettered", "at": T0 + 900,
-   "reason": "refused by recipient: kind not handled by this node"})
+   "reason": "kind not handled by this node"})
 v("receipt-ack", N2B, "RECEIPT-ACK", {"receipt": 77})
 
 # ---- PING / PONG / BYE both ways
@@ -598,6 +647,7 @@ def write(name, vectors):
 
 
 if __name__ == "__main__":
+    check_digest_examples()
     for cmd in ("HELLO", "WELCOME", "SEND", "ACCEPTED", "REJECTED", "DELIVER", "ACK", "NACK",
                 "RECEIPT", "RECEIPT-ACK", "PING", "PONG", "BYE", "ERROR"):
         assert any(x["command"] == cmd for x in valid), cmd

@@ -54,7 +54,10 @@ public struct Policy: Sendable {
         guard sender.isActive else { return .denied(reason: "node \(sender.id) is suspended") }
         guard Grammar.isMessageKind(kind) else { return .denied(reason: "not a message kind") }
         guard let rule = compiled.first(where: { $0.covers(kind) }) else {
-            return .denied(reason: "no policy rule covers kind \(kind); kinds without a rule are denied")
+            let named = rules.flatMap(\.kinds).filter { !$0.contains("*") }
+            return .denied(
+                reason: NearestName.hint(
+                    "no policy rule covers kind \(kind); kinds without a rule are denied", for: kind, in: named))
         }
         if rule.senders.contains(where: { $0.matches(sender) }) { return .allowed }
         if rule.senders.isEmpty {

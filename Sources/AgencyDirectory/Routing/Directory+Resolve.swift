@@ -47,7 +47,10 @@ extension Directory {
         switch try Address(parsing: text) {
         case .node(let id):
             guard let entry = entry(id: id) else {
-                throw ResolutionFailure(code: .unknownNode, address: text, reason: "no node \"\(id)\" in the directory")
+                throw ResolutionFailure(
+                    code: .unknownNode, address: text,
+                    reason: NearestName.hint(
+                        "no node \"\(id)\" in the directory", for: id, in: allEntries.lazy.map(\.id)))
             }
             guard entry.isActive else {
                 throw ResolutionFailure(code: .suspendedNode, address: text, reason: "node \"\(id)\" is suspended")
@@ -56,11 +59,15 @@ extension Directory {
         case .role(let agencyName, let kind, let division):
             guard let agency = Agency(rawValue: agencyName) else {
                 throw ResolutionFailure(
-                    code: .unknownAgency, address: text, reason: "\"\(agencyName)\" is not an agency")
+                    code: .unknownAgency, address: text,
+                    reason: NearestName.hint(
+                        "\"\(agencyName)\" is not an agency", for: agencyName, in: Agency.allCases.map(\.rawValue)))
             }
             if let kind, !knownKinds.contains(kind) {
                 throw ResolutionFailure(
-                    code: .unknownKind, address: text, reason: "\"\(kind)\" is not a known node kind")
+                    code: .unknownKind, address: text,
+                    reason: NearestName.hint(
+                        "\"\(kind)\" is not a known node kind", for: kind, in: knownKinds.sorted()))
             }
             guard divisions.isValid(division) else {
                 throw ResolutionFailure(

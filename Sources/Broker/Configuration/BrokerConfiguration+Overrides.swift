@@ -24,7 +24,8 @@ extension BrokerConfiguration {
         }
     }
 
-    /// Sets one key from a string (environment or command line).
+    /// Sets one key from a string (environment or command line); relative paths are resolved against the working
+    /// directory.
     public mutating func set(_ key: String, to value: String, source: String) throws {
         func int() throws -> Int {
             guard let number = Int(value) else {
@@ -51,5 +52,8 @@ extension BrokerConfiguration {
         default:
             throw ConfigurationError(source: source, field: key, problem: "is not a known setting")
         }
+        // A path from the environment or the command line is relative to the working directory; made absolute
+        // now, so that the admin socket's path (ready file, logs, referralctl --admin) means the same anywhere.
+        resolvePaths(relativeTo: FileManager.default.currentDirectoryPath)
     }
 }

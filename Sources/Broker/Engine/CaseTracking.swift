@@ -88,7 +88,7 @@ enum CaseTracking {
             return .move(tracked)
         case .failure(let rejection):
             let code: ErrorCode = rejection.code == .forbiddenMove ? .forbiddenMove : .illegalTransition
-            return .rejected(code, rejection.description)
+            return .rejected(code, rejection.reason)
         }
     }
 }

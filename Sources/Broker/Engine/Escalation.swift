@@ -237,7 +237,7 @@ enum Escalation {
     /// case, the overdue item, the level, the original deadline and the chain so far. Nothing about the
     /// child: the broker never reads bodies.
     static func noticeBody(
-        _ notice: EscalationNotice, stored: StoredDeadline, next: Deadline?, chains: [EscalationChain],
+        _ notice: EscalationNotice, stored: StoredDeadline, next: Deadline, chains: [EscalationChain],
         planner: EscalationPlanner, now: Int64
     ) -> [UInt8] {
         var overdue: [String: Any] = [
@@ -251,28 +251,25 @@ enum Escalation {
             overdue["awaiting"] = "followup-visit"
             overdue["visit_number"] = number
         }
-        // The steps before this one, each at its due time (firing is a pure function of the deadline).
+        // The earlier levels of the climb, each at its due time (firing is a pure function of the deadline).
+        // Reminders at the top of the climb repeat the notice's level and are not earlier levels.
         var chain: [[String: Any]] = []
         var earlier = stored.deadline
         earlier.level = 0
         earlier.due = earlier.originalDue
-        while earlier.level < stored.deadline.level {
-            if case .escalate(let step, let following) = planner.fire(
-                earlier, stillOpen: true, chains: chains, now: Int64.max)
-            {
-                chain.append(["level": step.level, "notified": step.recipients, "at": timestamp(earlier.due)])
-                guard let following else { break }
-                earlier = following
-            } else {
-                break
-            }
+        while earlier.level < stored.deadline.level,
+            case .escalate(let step, let following) = planner.fire(
+                earlier, stillOpen: true, chains: chains, now: Int64.max),
+            step.level < notice.level
+        {
+            chain.append(["level": step.level, "notified": step.recipients, "at": timestamp(earlier.due)])
+            earlier = following
         }
         var object: [String: Any] = [
             "overdue": overdue, "level": notice.level, "deadline": timestamp(notice.originalDue),
-            "escalated_at": timestamp(now), "chain": Array(chain.suffix(9)),
+            "escalated_at": timestamp(now), "chain": chain, "next_escalation_at": timestamp(next.due),
         ]
         if let caseId = notice.caseId { object["case_id"] = caseId }
-        if let next { object["next_escalation_at"] = timestamp(next.due) }
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data()

@@ -48,19 +48,25 @@ struct Jurisdiction: Sendable {
         case suspended(DirectoryEntry)
     }
 
-    /// The node a HELLO may open a session for. With CURVE the key (ZAP User-Id) decides and
-    /// the HELLO must agree; in plaintext development mode the HELLO's word is taken.
-    func identify(hello: Hello, userId: String?) -> Identification {
+    /// The node a HELLO may open a session for. With CURVE the key's node (`keyNode`, an active node whose
+    /// current key the connection authenticated with) decides and the HELLO must agree; in plaintext
+    /// development mode the HELLO's word is taken.
+    func identify(hello: Hello, keyNode: DirectoryEntry?) -> Identification {
         if plaintext {
             guard let entry = directory.entry(id: hello.node) else { return .unknown }
             return entry.isActive ? .node(entry) : .suspended(entry)
         }
-        guard let userId, let entry = directory.entry(id: userId) else { return .unknown }
-        guard entry.id == hello.node else { return .mismatch(keyNode: entry.id) }
-        return entry.isActive ? .node(entry) : .suspended(entry)
+        guard let keyNode else { return .unknown }
+        guard keyNode.id == hello.node else { return .mismatch(keyNode: keyNode.id) }
+        return keyNode.isActive ? .node(keyNode) : .suspended(keyNode)
+    }
+
+    /// The active node whose current key is `userId` (the ZAP User-Id: the Z85 key the connection authenticated
+    /// with), or nil when the key is unknown, replaced or belongs to a suspended node.
+    func activeNode(key userId: String?) -> DirectoryEntry? {
+        guard let userId, let entry = directory.entry(publicKey: userId), entry.isActive else { return nil }
+        return entry
     }
 
     func entry(_ id: String) -> DirectoryEntry? { directory.entry(id: id) }
-
-    func isActive(_ id: String) -> Bool { directory.entry(id: id)?.isActive ?? false }
 }

@@ -13,61 +13,70 @@ extension PollLoop {
     func receiveAdmin(now: Int64) {
         for _ in 0..<64 {
             guard let message = try? admin.receive(dontWait: true) else { return }
-            let frames = message.frames
+            var frames = message.frames
+            guard !frames.isEmpty else { continue }
+            // A REQ client (or a DEALER speaking like one) puts an empty delimiter before the signature; its reply
+            // carries it back (ADMIN-1 Frames).
+            let delimited = frames.count > 1 && frames[1].isEmpty
+            if delimited { frames.remove(at: 1) }
+            let peer = AdminPeer(routingId: frames[0], delimited: delimited)
             guard frames.count == 4, frames[1] == Self.adminSignature else {
-                if let routingId = frames.first {
-                    replyAdmin(ok: false, object: ["code": "BAD_REQUEST", "reason": "expected RBA1, command, JSON"], to: routingId)
-                }
+                replyAdmin(badRequest: "expected RBA1, command, JSON", to: peer)
                 continue
             }
-            let routingId = frames[0]
             let command = String(decoding: frames[2], as: UTF8.self)
-            let arguments = (try? JSONSerialization.jsonObject(with: Data(frames[3]))) as? [String: Any] ?? [:]
-            switch command {
-            case "OVERDUE":
-                func filter(_ key: String) -> String? {
-                    guard let text = arguments[key] as? String, !text.isEmpty else { return nil }
-                    return text
-                }
-                storeRequests.append(
-                    .overdue(
-                        now: now, region: filter("region"), agency: filter("agency"), risk: filter("risk"),
-                        replyTo: routingId))
-            case "STATUS":
-                replyAdmin(ok: true, object: statusObject(now: now), to: routingId)
-            case "TRAIL":
-                if let message = arguments["message"] as? [String: Any], let sender = message["sender"] as? String,
-                    let id = message["id"] as? String
-                {
-                    storeRequests.append(.trail(.message(sender: sender, id: id), replyTo: routingId))
-                } else if let caseId = arguments["case"] as? String {
-                    storeRequests.append(.trail(.caseId(caseId.lowercased()), replyTo: routingId))
-                } else {
-                    replyAdmin(
-                        ok: false,
-                        object: ["code": "BAD_REQUEST", "reason": "TRAIL needs {\"message\":{\"sender\",\"id\"}} or {\"case\"}"],
-                        to: routingId)
-                }
-            case "CASE":
-                if let caseId = arguments["case"] as? String, !caseId.isEmpty {
-                    storeRequests.append(.caseInfo(caseId: caseId.lowercased(), replyTo: routingId))
-                } else {
-                    replyAdmin(
-                        ok: false, object: ["code": "BAD_REQUEST", "reason": "CASE needs {\"case\": case-id}"],
-                        to: routingId)
-                }
-            case "RELOAD":
-                reload(now: now, replyTo: routingId)
-            case "AUDIT-VERIFY":
-                storeRequests.append(.verifyAudit(replyTo: routingId))
-            case "AUDIT-EXPORT":
-                let since = (arguments["since"] as? NSNumber)?.int64Value ?? 0
-                let limit = (arguments["limit"] as? NSNumber)?.intValue
-                storeRequests.append(.exportAudit(since: since, limit: limit, replyTo: routingId))
-            default:
-                replyAdmin(ok: false, object: ["code": "UNKNOWN_COMMAND", "reason": "unknown admin command"], to: routingId)
+            do {
+                try handleAdmin(command, arguments: try AdminArguments(frames[3]), from: peer, now: now)
+            } catch {
+                replyAdmin(badRequest: error.reason, to: peer)
             }
         }
+    }
+
+    /// One well-framed request: its arguments are checked here, with BAD_REQUEST for a member of the wrong
+    /// type or a missing one (ADMIN-1 Errors).
+    private func handleAdmin(
+        _ command: String, arguments: AdminArguments, from peer: AdminPeer, now: Int64
+    ) throws(AdminArguments.BadRequest) {
+        switch command {
+        case "OVERDUE":
+            let region = try arguments.text("region")
+            let agency = try arguments.text("agency")
+            let risk = try arguments.text("risk")
+            storeRequests.append(.overdue(now: now, region: region, agency: agency, risk: risk, replyTo: peer))
+        case "STATUS":
+            replyAdmin(ok: true, object: statusObject(now: now), to: peer)
+        case "TRAIL":
+            let usage = "TRAIL needs exactly one of {\"message\":{\"sender\",\"id\"}} and {\"case\"}"
+            switch (try arguments.object("message"), try arguments.text("case")) {
+            case (let message?, nil):
+                guard let sender = try AdminArguments.text(message, "sender", path: "message.sender"),
+                    let id = try AdminArguments.text(message, "id", path: "message.id")
+                else { throw AdminArguments.BadRequest(reason: usage) }
+                storeRequests.append(.trail(.message(sender: sender, id: id), replyTo: peer))
+            case (nil, let caseId?):
+                storeRequests.append(.trail(.caseId(caseId.lowercased()), replyTo: peer))
+            default:
+                throw AdminArguments.BadRequest(reason: usage)
+            }
+        case "CASE":
+            let caseId = try arguments.requiredText("case", command: "CASE")
+            storeRequests.append(.caseInfo(caseId: caseId.lowercased(), replyTo: peer))
+        case "RELOAD":
+            reload(now: now, replyTo: peer)
+        case "AUDIT-VERIFY":
+            storeRequests.append(.verifyAudit(replyTo: peer))
+        case "AUDIT-EXPORT":
+            let since = try arguments.integer("since", minimum: 0) ?? 0
+            let limit = try arguments.integer("limit", minimum: 1).map { Int(clamping: $0) }
+            storeRequests.append(.exportAudit(since: since, limit: limit, replyTo: peer))
+        default:
+            replyAdmin(ok: false, object: ["code": "UNKNOWN_COMMAND", "reason": "unknown admin command"], to: peer)
+        }
+    }
+
+    private func replyAdmin(badRequest reason: String, to peer: AdminPeer) {
+        replyAdmin(ok: false, object: ["code": "BAD_REQUEST", "reason": reason], to: peer)
     }
 
     func statusObject(now: Int64) -> [String: Any] {
@@ -115,9 +124,10 @@ extension PollLoop {
         return object
     }
 
-    func replyAdmin(ok: Bool, object: [String: Any], to routingId: [UInt8]) {
+    func replyAdmin(ok: Bool, object: [String: Any], to peer: AdminPeer) {
         let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        let frames: [[UInt8]] = [routingId, Self.adminSignature, Array((ok ? "OK" : "ERROR").utf8), Array(json)]
+        var frames: [[UInt8]] = [peer.routingId, Self.adminSignature, Array((ok ? "OK" : "ERROR").utf8), Array(json)]
+        if peer.delimited { frames.insert([], at: 1) }
         do {
             _ = try admin.send(frames, dontWait: true)
         } catch {
@@ -126,6 +136,9 @@ extension PollLoop {
     }
 }
 
-public enum BrokerVersion {
-    public static let string = "0.1.0"
+/// Where an admin reply goes: the client's routing id, and whether its request began with the empty delimiter
+/// of a REQ socket, which the reply must carry back.
+struct AdminPeer: Sendable, Hashable {
+    var routingId: [UInt8]
+    var delimited: Bool
 }

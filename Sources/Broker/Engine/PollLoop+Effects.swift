@@ -161,11 +161,12 @@ extension PollLoop {
                             recipient: nil)), to: pending.routingId)
             case .acceptFailed(let pending, let reason):
                 pendingAccepts -= 1
-                _ = send(
+                answer(
                     .rejected(
                         Rejected(
                             id: pending.message.messageId, code: .storeFailed, retry: true, reason: reason, field: nil,
-                            recipient: nil)), to: pending.routingId)
+                            recipient: nil)), node: pending.message.sender, kind: pending.message.kind,
+                    to: pending.routingId, now: now)
             case .receiptCreated(let record) where record.sender == EscalationSettings.brokerSender:
                 // The broker's own notices: their receipts are recorded (trail, audit) and confirmed at once,
                 // as no session will ever confirm them.

@@ -32,11 +32,21 @@ extension PollLoop {
         switch planner.fire(stored.deadline, stillOpen: true, chains: chains, now: now) {
         case .notDue:
             return
-        case .answered, .exhausted:
-            logger.notice(
-                "escalation exhausted",
-                metadata: ["deadline": "\(record.id)", "case": "\(record.caseId ?? "-")", "item": "\(record.item)"])
+        case .answered:
             storeRequests.append(.fire(FireRequest(deadlineId: record.id, at: now, next: nil, notice: nil, audit: nil)))
+        case .noOneToNotify(let next):
+            // The item stays open and overdue; the next step looks again (after a reload, say).
+            logger.warning(
+                "escalation has no one to notify: no supervisor in the directory",
+                metadata: [
+                    "deadline": "\(record.id)", "case": "\(record.caseId ?? "-")", "item": "\(record.item)",
+                    "level": "\(next.level)",
+                ])
+            storeRequests.append(
+                .fire(
+                    FireRequest(
+                        deadlineId: record.id, at: now, next: DeadlineRows.next(next, after: stored, now: now),
+                        notice: nil, audit: nil)))
         case .escalate(let notice, let next):
             let body = Escalation.noticeBody(
                 notice, stored: stored, next: next, chains: chains, planner: planner, now: now)
@@ -65,7 +75,7 @@ extension PollLoop {
                 .fire(
                     FireRequest(
                         deadlineId: record.id, at: now,
-                        next: next.map { DeadlineRows.next($0, after: stored, now: now) },
+                        next: DeadlineRows.next(next, after: stored, now: now),
                         notice: pending, audit: audit)))
         }
     }

@@ -13,7 +13,8 @@ extension PollLoop {
         for _ in 0..<2_048 {
             let message: Message?
             do {
-                message = try router.receive(dontWait: true)
+                // The routing id, then at most `framesKept` frames: one message costs a bounded copy.
+                message = try router.receive(dontWait: true, keepingAtMost: 1 + Self.framesKept)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
                 return
@@ -27,48 +28,79 @@ extension PollLoop {
     }
 
     private func handleNodeMessage(routingId: [UInt8], frames: [[UInt8]], message: Message, now: Int64) {
-        // Identity is the CURVE key (the ZAP User-Id of this very message), never the routing
-        // id or a header field. A key whose node was suspended or removed is ignored.
+        // Identity is the CURVE key (the ZAP User-Id of this very message), never the routing id or a header
+        // field, and it is checked against the directory in force now: a key that is unknown, replaced by a
+        // re-key, or whose node was suspended or removed is ignored, whatever its handshake found.
+        var keyNode: DirectoryEntry?
         if !jurisdiction.plaintext {
-            guard let keyNode = message.userId, jurisdiction.isActive(keyNode) else { return }
-            if let sessionNode = nodeByRoutingId[routingId], sessionNode != keyNode {
+            guard let active = jurisdiction.activeNode(key: message.userId) else { return }
+            if let sessionNode = nodeByRoutingId[routingId], sessionNode != active.id {
                 refuseSpoof(
-                    claimed: sessionNode, keyNode: keyNode, routingId: routingId, command: "(session)",
+                    claimed: sessionNode, keyNode: active.id, routingId: routingId, command: "(session)",
                     peer: message.peerAddress, now: now)
+                endSession(onConnection: routingId, now: now)
                 return
             }
+            keyNode = active
         }
         let node = nodeByRoutingId[routingId]
         if let node { scheduler.heard(from: node, now: now) }
         let command: Command
         switch Codec.decode(frames, direction: .nodeToBroker, limits: codecLimits) {
         case .failure(let failure):
-            refuse(failure, routingId: routingId, node: node)
+            refuse(failure, routingId: routingId, node: node ?? keyNode?.id, now: now)
             return
         case .success(let decoded):
             command = decoded
         }
         switch command {
         case .hello(let hello):
-            handleHello(hello, routingId: routingId, userId: message.userId, peer: message.peerAddress, now: now)
+            handleHello(hello, routingId: routingId, keyNode: keyNode, peer: message.peerAddress, now: now)
         case .ping where node != nil:
             _ = send(.pong, to: routingId)
         case .pong:
             break
         case .bye:
-            if let node { scheduler.closeSession(node: node, reason: .bye, now: now) }
+            if node != nil { endSession(onConnection: routingId, reason: .bye, now: now) }
         default:
             guard let node else {
-                _ = send(
+                return answer(
                     .error(
                         ErrorReply(
                             code: .notConnected, reason: "send HELLO first: this connection has no session",
-                            fatal: false,
-                            command: command.name, field: nil)), to: routingId)
-                return
+                            fatal: false, command: command.name, field: nil)),
+                    node: keyNode?.id, to: routingId, now: now)
             }
             handleSessionCommand(command, node: node, routingId: routingId, now: now)
         }
+    }
+
+    /// Ends the session this connection holds at once, so that whatever the node sent behind the message that
+    /// ended it, even in the same batch, finds no session (1/RBP §7.1, §7.13).
+    func endSession(onConnection routingId: [UInt8], reason: SessionEndReason = .fatalError, now: Int64) {
+        guard let node = nodeByRoutingId.removeValue(forKey: routingId) else { return }
+        if connections[node]?.routingId == routingId { connections[node] = nil }
+        scheduler.closeSession(node: node, reason: reason, now: now)
+    }
+
+    /// Sends an ERROR or REJECTED and audits it: 1/RBP §13.8 promises a record of every rejection, with its
+    /// code. `node` is the connection's node (its session's, or its key's); `kind` the refused SEND's kind.
+    func answer(_ reply: Command, node: String?, kind: String? = nil, to routingId: [UInt8], now: Int64) {
+        switch reply {
+        case .rejected(let rejected):
+            audit(
+                AuditEvent(
+                    at: now, event: AuditEvent.Name.rejected, node: node, messageId: rejected.id,
+                    recipient: rejected.recipient, kind: kind, code: rejected.code.rawValue, detail: rejected.reason))
+        case .error(let error):
+            audit(
+                AuditEvent(
+                    at: now, event: AuditEvent.Name.rejected, node: node, code: error.code.rawValue,
+                    detail: "ERROR to \(error.command ?? "(no command)"): \(error.reason)"))
+        default:
+            break
+        }
+        _ = send(reply, to: routingId)
     }
 
     private func handleSessionCommand(_ command: Command, node: String, routingId: [UInt8], now: Int64) {
@@ -78,18 +110,20 @@ extension PollLoop {
         case .ack(let ack):
             if scheduler.ack(node: node, seq: ack.seq, now: now) == .unknown {
                 unknown(
-                    .unknownDelivery, "no delivery \(ack.seq) was made to this node", command: command, to: routingId)
+                    .unknownDelivery, "no delivery \(ack.seq) was made to this node", command: command, node: node,
+                    to: routingId, now: now)
             }
         case .nack(let nack):
             if scheduler.nack(node: node, seq: nack.seq, retry: nack.retry, reason: nack.reason, now: now) == .unknown {
                 unknown(
-                    .unknownDelivery, "no delivery \(nack.seq) was made to this node", command: command, to: routingId)
+                    .unknownDelivery, "no delivery \(nack.seq) was made to this node", command: command, node: node,
+                    to: routingId, now: now)
             }
         case .receiptAck(let confirmation):
             if scheduler.confirmReceipt(node: node, receipt: confirmation.receipt, now: now) == .unknown {
                 unknown(
                     .unknownReceipt, "no receipt \(confirmation.receipt) is waiting for this node", command: command,
-                    to: routingId)
+                    node: node, to: routingId, now: now)
             }
         default:
             // Broker-to-node commands are refused by the codec (UNEXPECTED_COMMAND).
@@ -97,14 +131,17 @@ extension PollLoop {
         }
     }
 
-    private func unknown(_ code: ErrorCode, _ reason: String, command: Command, to routingId: [UInt8]) {
-        _ = send(
+    private func unknown(
+        _ code: ErrorCode, _ reason: String, command: Command, node: String, to routingId: [UInt8], now: Int64
+    ) {
+        answer(
             .error(ErrorReply(code: code, reason: reason, fatal: false, command: command.name, field: nil)),
-            to: routingId)
+            node: node, to: routingId, now: now)
     }
 
-    /// Answers malformed input. Nothing is stored; the session goes on.
-    private func refuse(_ failure: DecodeFailure, routingId: [UInt8], node: String?) {
+    /// Answers malformed input. Nothing is stored; the session goes on unless the ERROR is fatal (a failed
+    /// HELLO, an unsupported version), which ends it at once.
+    private func refuse(_ failure: DecodeFailure, routingId: [UInt8], node: String?, now: Int64) {
         logger.warning(
             "refused malformed input",
             metadata: [
@@ -112,36 +149,35 @@ extension PollLoop {
                 "field": "\(failure.field ?? "-")",
             ])
         // The codec knows the spec's answer: REJECTED for a SEND with a readable id, else ERROR.
-        _ = send(failure.reply, to: routingId)
-        if failure.isFatal, let node {
-            scheduler.closeSession(node: node, reason: .fatalError, now: clock.nowMillis())
-        }
+        answer(failure.reply, node: node, to: routingId, now: now)
+        if failure.isFatal { endSession(onConnection: routingId, now: now) }
     }
 
-    private func handleHello(_ hello: Hello, routingId: [UInt8], userId: String?, peer: String?, now: Int64) {
+    private func handleHello(_ hello: Hello, routingId: [UInt8], keyNode: DirectoryEntry?, peer: String?, now: Int64) {
         let entry: DirectoryEntry
-        switch jurisdiction.identify(hello: hello, userId: userId) {
+        // Every failed HELLO ends the connection's session (1/RBP §7.1).
+        switch jurisdiction.identify(hello: hello, keyNode: keyNode) {
         case .node(let identified):
             entry = identified
         case .unknown:
             logger.warning("unknown node refused", metadata: ["node": "\(hello.node)"])
-            _ = send(
+            answer(
                 .error(
                     ErrorReply(
                         code: .unknownNode, reason: "this broker does not know node '\(hello.node)'", fatal: true,
-                        command: "HELLO", field: "node")), to: routingId)
-            return
+                        command: "HELLO", field: "node")), node: nil, to: routingId, now: now)
+            return endSession(onConnection: routingId, now: now)
         case .mismatch(let keyNode):
             refuseSpoof(
                 claimed: hello.node, keyNode: keyNode, routingId: routingId, command: "HELLO", peer: peer, now: now)
-            return
+            return endSession(onConnection: routingId, now: now)
         case .suspended(let suspended):
-            _ = send(
+            answer(
                 .error(
                     ErrorReply(
                         code: .nodeSuspended, reason: "node '\(suspended.id)' is suspended in the directory",
-                        fatal: true, command: "HELLO", field: nil)), to: routingId)
-            return
+                        fatal: true, command: "HELLO", field: nil)), node: suspended.id, to: routingId, now: now)
+            return endSession(onConnection: routingId, now: now)
         }
         if let previous = nodeByRoutingId[routingId], previous != entry.id {
             scheduler.closeSession(node: previous, reason: .takenOver, now: now)
@@ -173,15 +209,11 @@ extension PollLoop {
 
     private func handleSend(_ message: Send, node: String, routingId: [UInt8], now: Int64) {
         func reject(_ code: ErrorCode, _ reason: String, retry: Bool, field: String? = nil, recipient: String? = nil) {
-            audit(
-                AuditEvent(
-                    at: now, event: AuditEvent.Name.rejected, node: node, messageId: message.id, recipient: recipient,
-                    kind: message.kind, code: code.rawValue, detail: reason))
-            _ = send(
+            answer(
                 .rejected(
                     Rejected(
                         id: message.id, code: code, retry: retry, reason: reason, field: field, recipient: recipient)),
-                to: routingId)
+                node: node, kind: message.kind, to: routingId, now: now)
         }
         if stopping {
             return reject(.shuttingDown, "the broker is stopping; send again after it is back", retry: true)
@@ -195,13 +227,12 @@ extension PollLoop {
         }
         guard let sender = jurisdiction.entry(node), sender.isActive else {
             // Removed or suspended since its HELLO: the session ends (1/RBP §7.1).
-            _ = send(
+            answer(
                 .error(
                     ErrorReply(
                         code: .nodeSuspended, reason: "this node is suspended or no longer in the directory",
-                        fatal: true, command: "SEND", field: nil)), to: routingId)
-            scheduler.closeSession(node: node, reason: .fatalError, now: now)
-            return
+                        fatal: true, command: "SEND", field: nil)), node: node, to: routingId, now: now)
+            return endSession(onConnection: routingId, now: now)
         }
         if case .denied(let why) = jurisdiction.policy.check(sender: sender, kind: message.kind) {
             logger.notice("forbidden send refused", metadata: ["node": "\(node)", "kind": "\(message.kind)"])
@@ -214,7 +245,8 @@ extension PollLoop {
             (recipients, routing) = (ids, via)
             if ids.count > configuration.limits.maxRecipients {
                 return reject(
-                    .tooLarge, "the addresses resolve to \(ids.count) nodes, more than max_recipients", retry: false)
+                    .tooLarge, "the addresses resolve to \(ids.count) nodes, more than max_recipients", retry: false,
+                    field: "to")
             }
         case .failure(let failure):
             logger.notice(

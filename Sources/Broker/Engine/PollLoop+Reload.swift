@@ -42,7 +42,7 @@ extension PollLoop {
         return .success(Reloadable(jurisdiction: jurisdiction, escalation: escalation))
     }
 
-    func reload(now: Int64, replyTo: [UInt8]?) {
+    func reload(now: Int64, replyTo: AdminPeer?) {
         let next: Reloadable
         switch Self.loadReloadable(configuration, divisions: divisions) {
         case .failure(let refusal):
@@ -75,7 +75,7 @@ extension PollLoop {
         }
     }
 
-    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: [UInt8]?) {
+    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: AdminPeer?) {
         // The reason names files and fields only, never message content.
         logger.error(
             "reload refused; the directory, escalation policy and calendar in force all stay",
@@ -93,12 +93,12 @@ extension PollLoop {
     private func endSessions(of nodes: [String], now: Int64) {
         for node in nodes {
             guard let connection = connections[node] else { continue }
-            _ = send(
+            answer(
                 .error(
                     ErrorReply(
                         code: .nodeSuspended, reason: "this node was suspended, removed or re-keyed in the directory",
-                        fatal: true, command: nil, field: nil)), to: connection.routingId)
-            scheduler.closeSession(node: node, reason: .fatalError, now: now)
+                        fatal: true, command: nil, field: nil)), node: node, to: connection.routingId, now: now)
+            endSession(onConnection: connection.routingId, now: now)
         }
     }
 }

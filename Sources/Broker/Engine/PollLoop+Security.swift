@@ -25,8 +25,10 @@ extension PollLoop {
         try router.setCurveServer(secretKey: secret)
     }
 
-    /// Answers ZAP requests: 200 with the node id as User-Id for an active registered key,
-    /// 400 (and an audit record with the key's fingerprint and the peer address) otherwise.
+    /// Answers ZAP requests: 200 for an active registered key, 400 (and an audit record with the key's
+    /// fingerprint and the peer address) otherwise. The User-Id is the key itself (Z85), not the node id:
+    /// every message is then looked up in the directory in force when it arrives (`keyNode(of:)`), so a key
+    /// that is re-keyed away, suspended or removed after the handshake never acts for its node again.
     func answerHandshakes(now: Int64) {
         guard let zap else { return }
         for _ in 0..<256 {
@@ -44,7 +46,7 @@ extension PollLoop {
                 let fingerprint = AuditEvent.keyFingerprint(of: frames[6])
                 switch jurisdiction.directory.entry(publicKey: key.z85) {
                 case let entry? where entry.isActive:
-                    (status, text, userId) = ("200", "OK", entry.id)
+                    (status, text, userId) = ("200", "OK", key.z85)
                 case let entry?:
                     text = "node suspended"
                     refuseHandshake(node: entry.id, fingerprint: fingerprint, peer: peer, why: text, now: now)

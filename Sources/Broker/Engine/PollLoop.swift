@@ -79,14 +79,24 @@ final class PollLoop {
         zap = configuration.insecurePlaintext ? nil : try ZMQSocket(context: context, type: .rep)
     }
 
+    /// The message-size limit of 1/RBP §13.7: the most octets one frame may carry.
+    var frameSizeLimit: Int { configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + 4_096 }
+
+    /// What CURVE adds to each frame on the wire (the MESSAGE command's name, nonce, flags and MAC), which
+    /// ZMQ_MAXMSGSIZE counts: without it, frames of the last 33 octets under the limit were dropped unanswered.
+    static let curveFrameOverhead = 33
+
+    /// The most frames of one message the broker keeps: every command has at most 4, so a fifth is enough to
+    /// answer BAD_FRAMES; the rest are discarded as they are read (1/RBP §13.7).
+    static let framesKept = 5
+
     /// Binds both endpoints. Errors name the endpoint so the operator knows what to fix.
     func bind() throws {
         try router.setLinger(milliseconds: 0)
         try router.setRouterMandatory(true)
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
-        try router.setMaxMessageSize(
-            Int64(configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + 4_096))
+        try router.setMaxMessageSize(Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
         try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
         try configureSecurity()
         let heartbeat = Int32(clamping: configuration.heartbeatMs)

@@ -56,19 +56,19 @@ enum StoreRequest: Sendable {
     case persist(PersistOp)
     /// Bodies for deliveries whose message is not in the poll thread's cache.
     case load(seqs: [Int64])
-    case trail(TrailQuery, replyTo: [UInt8])
+    case trail(TrailQuery, replyTo: AdminPeer)
     /// ADMIN CASE: the case row, the trail of its messages and its open deadlines.
-    case caseInfo(caseId: String, replyTo: [UInt8])
+    case caseInfo(caseId: String, replyTo: AdminPeer)
     /// A record of the tamper-evident audit trail, in the same commit as what it records.
     case audit(AuditEvent)
-    case verifyAudit(replyTo: [UInt8])
-    case exportAudit(since: Int64, limit: Int?, replyTo: [UInt8])
+    case verifyAudit(replyTo: AdminPeer)
+    case exportAudit(since: Int64, limit: Int?, replyTo: AdminPeer)
     /// The next window of open deadlines due before `before` (at most `limit`).
     case dueDeadlines(before: Int64, limit: Int)
     /// Fire a due deadline (idempotent).
     case fire(FireRequest)
     /// ADMIN OVERDUE.
-    case overdue(now: Int64, region: String?, agency: String?, risk: String?, replyTo: [UInt8])
+    case overdue(now: Int64, region: String?, agency: String?, risk: String?, replyTo: AdminPeer)
 }
 
 /// Everything the broker has under one case id, as committed (ADMIN CASE). A case id can have messages and
@@ -104,14 +104,14 @@ enum StoreCompletion: Sendable {
     case caseRefused(PendingAccept)
     case receiptCreated(ReceiptRecord)
     case loaded([StoredMessage], missing: [Int64])
-    case trail([TrailEntry], replyTo: [UInt8])
-    case trailFailed(reason: String, replyTo: [UInt8])
-    case caseInfo(CaseInfo, replyTo: [UInt8])
-    case auditVerified(AuditVerification, replyTo: [UInt8])
-    case auditExported([AuditRecordRow], replyTo: [UInt8])
+    case trail([TrailEntry], replyTo: AdminPeer)
+    case trailFailed(reason: String, replyTo: AdminPeer)
+    case caseInfo(CaseInfo, replyTo: AdminPeer)
+    case auditVerified(AuditVerification, replyTo: AdminPeer)
+    case auditExported([AuditRecordRow], replyTo: AdminPeer)
     case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)
     case dueDeadlinesFailed
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
-    case overdue([DeadlineRecord], replyTo: [UInt8])
+    case overdue([DeadlineRecord], replyTo: AdminPeer)
 }

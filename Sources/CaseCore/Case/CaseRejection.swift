@@ -26,14 +26,18 @@ public struct CaseRejection: Error, Sendable, Hashable, CustomStringConvertible 
         self.role = role
     }
 
-    /// `ILLEGAL_TRANSITION: referral.accepted not allowed in status completed`, or
-    /// `FORBIDDEN_MOVE: referral.accepted may be sent only by the service, not the referrer; status requested`.
-    public var description: String {
+    /// The reason without the code, as a REJECTED's `reason` (whose `code` is a member of its own):
+    /// `referral.accepted not allowed in status completed`, or
+    /// `referral.accepted may be sent only by the service, not the referrer; status requested`.
+    public var reason: String {
         switch code {
         case .illegalTransition:
-            "\(code.rawValue): \(move) not allowed in status \(status)"
+            "\(move) not allowed in status \(status)"
         case .forbiddenMove:
-            "\(code.rawValue): \(move) may be sent only by the \(move.role), not the \(role); status \(status)"
+            "\(move) may be sent only by the \(move.role), not the \(role); status \(status)"
         }
     }
+
+    /// `ILLEGAL_TRANSITION: referral.accepted not allowed in status completed`.
+    public var description: String { "\(code.rawValue): \(reason)" }
 }

@@ -11,13 +11,13 @@ public struct EscalationPolicy: Sendable, Hashable {
     public var answerMs: Int64?
     /// Between escalation steps, on the same clock.
     public var repeatMs: Int64
-    /// How many escalation notices an overdue item gets at most (1-`stepLimit`); nil: one per
-    /// level of the escalation chain, climbing to the top and then stopping.
+    /// How many levels of the escalation chain an overdue item climbs at most (1-`stepLimit`);
+    /// nil: to the top of the chain. An item still open at the top of its climb is never
+    /// dropped: that level is reminded every `repeatMs` until the item is met or its case ends.
     public var maxSteps: Int?
 
-    /// The most steps a policy may ask for: `escalation.notice`'s `level` goes up to 10 in the
-    /// business schema, and village → province is four levels, so ten leaves room for reminders
-    /// at the top.
+    /// The highest level a policy may climb to: `escalation.notice`'s `level` goes up to 10 in
+    /// the business schema (village → province is four levels).
     public static let stepLimit = 10
     public var clock: ClockKind
     /// Whether escalation notifies every agency's chain at once (crisis) or only the chain of

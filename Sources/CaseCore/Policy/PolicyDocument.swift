@@ -27,7 +27,8 @@
 /// - The members, all optional:
 ///   - `delivery`, `answer`: a duration, or `"off"` for no deadline;
 ///   - `repeat`: a duration, the time between escalation steps (not `"off"`);
-///   - `max_steps`: 1-10 escalation notices at most, or 0 for one per level of the chain;
+///   - `max_steps`: 1-10, how many levels of the chain the escalation climbs at most, or 0 to
+///     climb to the top; once there it reminds that level every `repeat` until the item is met;
 ///   - `clock`: `"continuous"` or `"working-days"`;
 ///   - `fan_out`: true to notify every agency's chain at once.
 /// - A duration is a whole number and a unit: `30s`, `15m`, `24h`, `3d` (at most 3650 days).

@@ -21,7 +21,8 @@ public struct EscalationNotice: Sendable, Hashable, Identifiable {
     /// The overdue item (`Deadline.itemId`) and what it is.
     public var itemId: String
     public var overdue: Awaited
-    /// The escalation step: 1 for the party's supervisors, 2 for the level above, …
+    /// The level of the chain notified: 1 for the party's supervisors, 2 for the level above, …;
+    /// a reminder at the top of the climb repeats the top level (each step has its own `id`).
     public var level: Int
     /// The item's first deadline.
     public var originalDue: Int64

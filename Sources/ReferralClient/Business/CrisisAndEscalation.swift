@@ -93,14 +93,15 @@ public struct EscalationNotice: BusinessBody {
     /// Absent only when the overdue item is a crisis alert sent without a case.
     public var caseId: String?
     public var overdue: OverdueItem
-    /// 1 for the first level above the party that is late.
+    /// The level of the chain told: 1 for the first level above the party that is late; a reminder at the top
+    /// of the climb repeats the top level.
     public var level: Int
     /// The deadline that passed, as set when the wait began.
     public var deadline: Timestamp
     public var escalatedAt: Timestamp
     /// The earlier levels of this escalation, in order (empty at level 1).
     public var chain: [EscalationStep]
-    /// When the next level will be told if nothing happens.
+    /// When the next step is due if nothing happens: the next level, or a reminder at the top of the climb.
     public var nextEscalationAt: Timestamp?
 
     public init(

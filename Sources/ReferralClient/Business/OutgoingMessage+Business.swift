@@ -17,20 +17,28 @@ extension OutgoingMessage {
         followUp: FollowUpHeader? = nil
     ) throws(BusinessBodyError) -> OutgoingMessage {
         let bytes = try BusinessCoding.encode(body)
-        if body.requiresCase && caseId == nil { throw .missingCase(Body.kind) }
-        if let required = body.requiredPriority, required != priority {
-            throw .priorityMismatch(kind: Body.kind, expected: required)
+        try body.checkHeader(to: to, caseId: caseId, priority: priority)
+        return OutgoingMessage(
+            id: id, to: to, kind: Body.kind.wireName, caseId: caseId, priority: priority, body: bytes,
+            followUp: followUp)
+    }
+}
+
+extension BusinessBody {
+    /// The header this body requires: a case id when its kind needs one, the priority it decides, and no role
+    /// of another agency than health for a discharge notice with a clinical section.
+    func checkHeader(to: [String], caseId: String?, priority: Priority) throws(BusinessBodyError) {
+        if requiresCase && caseId == nil { throw .missingCase(Self.kind) }
+        if let required = requiredPriority, required != priority {
+            throw .priorityMismatch(kind: Self.kind, expected: required)
         }
-        if let notice = body as? DischargeNotice, notice.clinical != nil {
+        if let notice = self as? DischargeNotice, notice.clinical != nil {
             for address in to {
                 if let agency = PartyAddress(address)?.roleAgency, agency != "health" {
                     throw .clinicalSectionToNonHealthRecipient(address: address)
                 }
             }
         }
-        return OutgoingMessage(
-            id: id, to: to, kind: Body.kind.wireName, caseId: caseId, priority: priority, body: bytes,
-            followUp: followUp)
     }
 }
 
@@ -87,6 +95,27 @@ public enum AnyBusinessBody: Sendable, Hashable {
             return .crisisAcknowledged(try BusinessCoding.decode(CrisisAcknowledged.self, from: body, strict: strict))
         case .escalationNotice:
             return .escalationNotice(try BusinessCoding.decode(EscalationNotice.self, from: body, strict: strict))
+        }
+    }
+
+    /// The decoded body itself.
+    public var body: any BusinessBody {
+        switch self {
+        case .referralRequest(let body): body
+        case .referralReceived(let body): body
+        case .referralAccepted(let body): body
+        case .referralDeclined(let body): body
+        case .referralAppointment(let body): body
+        case .referralNoShow(let body): body
+        case .referralInterim(let body): body
+        case .referralCompleted(let body): body
+        case .referralCancelled(let body): body
+        case .dischargeNotice(let body): body
+        case .followUpVisit(let body): body
+        case .followUpClosed(let body): body
+        case .crisisAlert(let body): body
+        case .crisisAcknowledged(let body): body
+        case .escalationNotice(let body): body
         }
     }
 

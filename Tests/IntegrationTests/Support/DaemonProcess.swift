@@ -44,6 +44,8 @@ struct DaemonOptions: Sendable {
     var maxAttempts = 10
     /// `limits.max_body_bytes`; nil: the broker's default.
     var maxBodyBytes: Int?
+    /// `limits.max_recipients`; nil: the broker's default.
+    var maxRecipients: Int?
     /// `rate_limit` (SENDs per second, burst); nil: the broker's default.
     var rateLimit: (perSecond: Int, burst: Int)?
     /// The mode the broker's secret key file gets (0600 unless a test wants the daemon to refuse it).
@@ -118,7 +120,10 @@ final class DaemonProcess: @unchecked Sendable {
             try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
             config["escalation_policy_file"] = escalationPolicyPath
         }
-        if let maxBodyBytes = options.maxBodyBytes { config["limits"] = ["max_body_bytes": maxBodyBytes] }
+        var limits: [String: Any] = [:]
+        if let maxBodyBytes = options.maxBodyBytes { limits["max_body_bytes"] = maxBodyBytes }
+        if let maxRecipients = options.maxRecipients { limits["max_recipients"] = maxRecipients }
+        if !limits.isEmpty { config["limits"] = limits }
         if let rate = options.rateLimit {
             config["rate_limit"] = ["messages_per_second": rate.perSecond, "burst": rate.burst]
         }
@@ -141,6 +146,20 @@ final class DaemonProcess: @unchecked Sendable {
             if let keys = nodeKeys[id] { return keys }
             let pair = try Curve.generateKeyPair()
             let keys = KeyPair(publicKey: pair.publicKey, secretKey: pair.secretKey)
+            try Self.writeKeyFile(keys.secretKey.z85, to: secretKeyPath(id), mode: 0o600)
+            nodeKeys[id] = keys
+            return keys
+        }
+    }
+
+    /// Gives node `id` a new key pair (its secret key file replaced); `writeDirectory` then registers the new
+    /// public key. Returns the new pair.
+    @discardableResult
+    func rekey(_ id: String) throws -> KeyPair {
+        try lock.withLock {
+            let pair = try Curve.generateKeyPair()
+            let keys = KeyPair(publicKey: pair.publicKey, secretKey: pair.secretKey)
+            try? FileManager.default.removeItem(atPath: secretKeyPath(id))
             try Self.writeKeyFile(keys.secretKey.z85, to: secretKeyPath(id), mode: 0o600)
             nodeKeys[id] = keys
             return keys

@@ -98,8 +98,11 @@ final class Harness: @unchecked Sendable {
 
     // MARK: - Child processes
 
-    /// Starts `referralctl` with these arguments; stdout and stderr go to files in the test directory.
-    func launchReferralctl(_ arguments: [String], name: String) throws -> (process: Process, stdout: String) {
+    /// Starts `referralctl` with these arguments, in `workingDirectory` (default: the test directory) with
+    /// `environment` added; stdout and stderr go to files in the test directory.
+    func launchReferralctl(
+        _ arguments: [String], name: String, workingDirectory: String? = nil, environment: [String: String] = [:]
+    ) throws -> (process: Process, stdout: String) {
         let executable = try Locations.executable("referralctl", variable: "REFERRALCTL_BIN")
         let stdoutPath = "\(directory)/\(name).stdout"
         let stderrPath = "\(directory)/\(name).stderr"
@@ -108,8 +111,10 @@ final class Harness: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "REFERRAL_ADMIN" }
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? directory)
+        process.environment = ProcessInfo.processInfo.environment.filter {
+            $0.key != "REFERRAL_ADMIN" && $0.key != "REFERRAL_BROKER_CONFIG"
+        }.merging(environment) { $1 }
         let out = FileHandle(forWritingAtPath: stdoutPath)
         let err = FileHandle(forWritingAtPath: stderrPath)
         process.standardOutput = out
@@ -123,11 +128,13 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Runs `referralctl` to completion (at most `timeout`); returns its exit status, stdout and stderr.
-    func referralctl(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    func referralctl(
+        _ arguments: [String], timeout: Duration = .seconds(20), workingDirectory: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let name = "referralctl-\(UUID().uuidString.prefix(6))"
-        let (process, stdoutPath) = try launchReferralctl(arguments, name: name)
+        let (process, stdoutPath) = try launchReferralctl(
+            arguments, name: name, workingDirectory: workingDirectory, environment: environment)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {

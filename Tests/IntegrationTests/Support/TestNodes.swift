@@ -6,7 +6,8 @@ import ReferralProtocol
 enum Made {
     /// Allowed by the default policy (1/RBP §13.5) from every test node: the education and health agencies.
     /// Not a kind that moves a referral case (1/RBP §7.3, case tracking), so any number of these may share
-    /// a case; the case tests send `referral.*` kinds explicitly.
+    /// a case; the case tests send `referral.*` kinds explicitly. The made-up bodies are not followup.visit
+    /// bodies: messages made here skip the sender's body check (`validatesBody: false`).
     static let kind = "followup.visit"
 
     /// A made-up body: a small JSON document naming the message.
@@ -17,7 +18,8 @@ enum Made {
     static func message(
         _ id: String, to: [String], caseId: String? = nil, priority: Priority = .routine
     ) -> OutgoingMessage {
-        OutgoingMessage(id: id, to: to, kind: kind, caseId: caseId, priority: priority, body: body(id))
+        OutgoingMessage(
+            id: id, to: to, kind: kind, caseId: caseId, priority: priority, body: body(id), validatesBody: false)
     }
 
     /// A made-up message with a body of `size` octets (a repeated synthetic pattern).
@@ -27,7 +29,7 @@ enum Made {
         body.reserveCapacity(size + pattern.count)
         while body.count < size { body.append(contentsOf: pattern) }
         body.removeLast(body.count - size)
-        return OutgoingMessage(id: id, to: to, kind: kind, body: body)
+        return OutgoingMessage(id: id, to: to, kind: kind, body: body, validatesBody: false)
     }
 
     /// A raw SEND of a made-up message.

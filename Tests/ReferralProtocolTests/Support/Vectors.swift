@@ -38,6 +38,8 @@ struct ValidVector: Sendable, CustomTestStringConvertible {
     var command: String
     var header: JSONValue
     var body: [UInt8]?
+    /// The content digest of 1/RBP §12.7, present for SEND (computed by the generator from the spec's text).
+    var digest: [UInt8]?
 
     var testDescription: String { name }
 
@@ -48,6 +50,7 @@ struct ValidVector: Sendable, CustomTestStringConvertible {
         command = try json.required("command").string()
         header = try json.required("header")
         body = try json["body_hex"].map { try Hex.decode($0.string()) }
+        digest = try json["digest"].map { try Hex.decode($0.string()) }
     }
 }
 
