@@ -41,9 +41,16 @@ public enum StoreIdentity: Sendable, Equatable {
             guard version > schemaVersion else { return nil }
             return "it was written by a newer version (schema \(version), this program knows up to \(schemaVersion))"
         case .foreign(let id):
+            if let known = Self.knownStores[id] { return "it is \(known)" }
             return id == 0
                 ? "it is an SQLite database of another program (its tables are not ours)"
                 : "it is an SQLite database of another program (application_id \(id))"
         }
     }
+
+    /// The `application_id`s of this project's stores, to name a store opened by the wrong side.
+    static let knownStores: [Int32: String] = [
+        0x5242_524B: "a referrald broker store (data_directory's broker.sqlite)",
+        0x5242_4E44: "a referral node's store (a node configuration's store)",
+    ]
 }

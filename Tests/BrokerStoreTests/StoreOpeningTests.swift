@@ -77,6 +77,13 @@ import Testing
             #expect(bytes(path) == before)
             #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
 
+            // A node's store (application_id RBND) is named as such.
+            let node = dir + "/node.sqlite"
+            let nodeStore = try DatabaseQueue(path: node)
+            try nodeStore.writeWithoutTransaction { try $0.execute(sql: "PRAGMA application_id = \(0x5242_4E44)") }
+            try nodeStore.close()
+            #expect(refusal(node)?.description.contains("a referral node's store") == true)
+
             // Another application_id: refused too, even without tables.
             let other = dir + "/other.sqlite"
             let marked = try DatabaseQueue(path: other)
