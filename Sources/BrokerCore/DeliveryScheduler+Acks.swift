@@ -79,7 +79,7 @@ extension DeliveryScheduler {
     mutating func settle(_ key: DeliveryKey, now: Millis) {
         guard let delivery = deliveries.removeValue(forKey: key) else { return }
         if let session = delivery.inFlightSession, nodes[Int(key.node)].session?.id == session {
-            nodes[Int(key.node)].session?.inFlight.remove(key.seq)
+            nodes[Int(key.node)].session?.answered(key.seq, octets: delivery.octets)
         }
         nodes[Int(key.node)].open -= 1
         nodes[Int(key.node)].settled.insert(key.seq)
@@ -105,7 +105,7 @@ extension DeliveryScheduler {
         delivery.generation &+= 1
         deliveries[key] = delivery
         if nodes[Int(key.node)].session?.id == session {
-            nodes[Int(key.node)].session?.inFlight.remove(key.seq)
+            nodes[Int(key.node)].session?.answered(key.seq, octets: delivery.octets)
         }
         dirty.insert(key.node)
     }

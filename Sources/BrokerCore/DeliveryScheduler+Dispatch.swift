@@ -23,7 +23,7 @@ extension DeliveryScheduler {
         delivery.notBefore = now + config.sendRetryMs
         deliveries[key] = delivery
         if nodes[Int(node)].session?.id == session {
-            nodes[Int(node)].session?.inFlight.remove(seq)
+            nodes[Int(node)].session?.answered(seq, octets: delivery.octets)
         }
         makeEligible(key, now: now)
     }
@@ -65,16 +65,24 @@ extension DeliveryScheduler {
             delivery.inFlightSession = session.id
             delivery.generation &+= 1
             deliveries[key] = delivery
-            session.inFlight.insert(entry.seq)
+            session.sent(entry.seq, octets: delivery.octets)
             ackDeadlines.push(
                 TimerEntry(
-                    due: now + config.ackTimeoutMs, seq: entry.seq, node: node, generation: delivery.generation))
+                    due: now + config.ackTimeoutMs + transferMs(octets: session.inFlightOctets),
+                    seq: entry.seq, node: node, generation: delivery.generation))
             effects.append(.deliver(node: nodes[Int(node)].name, seq: entry.seq, attempt: delivery.attempts))
             if delivery.attempts > 1 {
                 persistEvent(key, event: "delivery-attempt", attempt: delivery.attempts, detail: nil, now: now)
             }
         }
         nodes[Int(node)].session = session
+    }
+
+    /// How long `octets` in flight to a session take on the slowest supported link (1/RBP §11.2): a DELIVER
+    /// queued behind large ones cannot be acknowledged before they have crossed.
+    private func transferMs(octets: Int) -> Millis {
+        let rate = max(config.linkOctetsPerSecond, 1)
+        return (Millis(octets) * 1000 + rate - 1) / rate
     }
 
     private mutating func dispatchReceipts(_ node: NodeRef, now: Millis) {

@@ -1,6 +1,7 @@
 extension DeliveryScheduler {
     /// Fires everything due by `now`: ended backoffs, ACK timeouts, receipt resends, and the
-    /// heartbeat check (PING to every session each interval; a silent node's session ends).
+    /// heartbeat check (PING to every session each interval; a node silent for liveness
+    /// intervals plus the transfer allowance loses its session, 1/RBP §11.1).
     public mutating func tick(now: Millis) {
         while let entry = delayed.min, entry.due <= now {
             delayed.pop()
@@ -40,7 +41,7 @@ extension DeliveryScheduler {
     }
 
     private mutating func checkHeartbeats(now: Millis) {
-        let deadAfter = config.heartbeatMs * Millis(config.liveness)
+        let deadAfter = config.heartbeatMs * Millis(config.liveness) + config.transferAllowanceMs
         for index in nodes.indices {
             guard let session = nodes[index].session else { continue }
             if now - session.lastHeard >= deadAfter {

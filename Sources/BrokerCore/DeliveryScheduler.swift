@@ -63,7 +63,8 @@ public struct DeliveryScheduler: Sendable {
             let key = DeliveryKey(seq: info.seq, node: node)
             guard deliveries[key] == nil else { continue }
             deliveries[key] = OpenDelivery(
-                seq: info.seq, node: node, caseId: info.caseId, priority: info.priority, attempts: info.attempts)
+                seq: info.seq, node: node, caseId: info.caseId, priority: info.priority, octets: info.octets,
+                attempts: info.attempts)
             nodes[Int(node)].open += 1
             if let caseId = info.caseId {
                 let laneKey = LaneKey(caseId: caseId, node: node)

@@ -19,6 +19,7 @@ struct OpenDelivery: Sendable {
     let node: NodeRef
     let caseId: String?
     let priority: DeliveryPriority
+    let octets: Int
     var attempts: Int
     var firstAttemptAt: Millis?
     var notBefore: Millis = 0
@@ -89,10 +90,27 @@ struct TimerEntry: Comparable, Sendable {
 struct Session: Sendable {
     let id: UInt64
     var window: Int
-    var inFlight: Set<Int64> = []
+    private(set) var inFlight: Set<Int64> = []
+    /// The known octets of the deliveries in `inFlight`.
+    private(set) var inFlightOctets = 0
     var receiptsOut: Set<Int64> = []
     var lastHeard: Millis
     var lastPing: Millis
+
+    init(id: UInt64, window: Int, lastHeard: Millis, lastPing: Millis) {
+        self.id = id
+        self.window = window
+        self.lastHeard = lastHeard
+        self.lastPing = lastPing
+    }
+
+    mutating func sent(_ seq: Int64, octets: Int) {
+        if inFlight.insert(seq).inserted { inFlightOctets += octets }
+    }
+
+    mutating func answered(_ seq: Int64, octets: Int) {
+        if inFlight.remove(seq) != nil { inFlightOctets -= octets }
+    }
 }
 
 struct PendingReceipt: Sendable {

@@ -23,9 +23,15 @@ public struct SchedulerConfig: Sendable, Hashable {
     public var receiptWindow: Int = 256
     public var receiptResendMs: Millis = 30_000
     /// Application heartbeat: the broker pings every interval; a node silent for
-    /// `liveness` intervals is dead.
+    /// `liveness` intervals plus `transferAllowanceMs` is dead.
     public var heartbeatMs: Millis = 5_000
     public var liveness: Int = 3
+    /// How long the largest message takes on the slowest supported link (1/RBP §11.1): a node
+    /// uploading one says nothing else meanwhile.
+    public var transferAllowanceMs: Millis = 0
+    /// The slowest supported link, in octets per second: a delivery's ACK timeout starts after
+    /// the octets in flight to its session (its own included) could have crossed it.
+    public var linkOctetsPerSecond: Int64 = 20_000
     /// A delivery the ROUTER could not take (peer at its high-water mark) waits this long.
     public var sendRetryMs: Millis = 100
     /// How many completed (node, seq) pairs are remembered so a late duplicate ACK is ignored
@@ -49,13 +55,18 @@ public struct DeliveryInfo: Sendable, Hashable {
     public var priority: DeliveryPriority
     /// Attempts already made (from the store after a restart; 0 for a new message).
     public var attempts: Int
+    /// The DELIVER's size on the wire as far as it is known (body and header; 0: unknown).
+    public var octets: Int
 
-    public init(seq: Int64, recipient: String, caseId: String?, priority: DeliveryPriority, attempts: Int = 0) {
+    public init(
+        seq: Int64, recipient: String, caseId: String?, priority: DeliveryPriority, attempts: Int = 0, octets: Int = 0
+    ) {
         self.seq = seq
         self.recipient = recipient
         self.caseId = caseId
         self.priority = priority
         self.attempts = attempts
+        self.octets = octets
     }
 }
 

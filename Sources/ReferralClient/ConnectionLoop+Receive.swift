@@ -66,7 +66,7 @@ extension ConnectionLoop {
             break
         case .bye:
             shared.problem.withLock { $0 = "the broker is stopping" }
-            loseSession("the broker said BYE")
+            reconnectNow("the broker said BYE")
         case .error(let error):
             handle(error)
         case .hello, .send, .ack, .nack, .receiptAck:

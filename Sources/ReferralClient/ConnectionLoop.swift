@@ -2,32 +2,37 @@ import Logging
 import ReferralProtocol
 import ZeroMQ
 
-/// The connection thread: owns the DEALER socket for its whole life and runs one `zmq_poll` loop over the socket
-/// and the eventfd through which the API posts commands (1/RBP §11.4 for the reconnect rules).
+/// The connection thread: owns the DEALER socket (and the PAIR that reads its monitor) for its whole life and runs
+/// one `zmq_poll` loop over them and the eventfd through which the API posts commands (1/RBP §11.4 for the
+/// reconnect rules).
 ///
-/// Phases: `idle` (no socket; waiting out the reconnect backoff) → `handshaking` (socket connecting, HELLO
-/// sent or waiting for the connection) → `session` (after WELCOME). A lost session (broker silent for
-/// liveness × heartbeat, BYE, fatal ERROR, no connection or no WELCOME in time) closes the socket and goes back
-/// to `idle`; the next socket is a new one. ERROR NOT_CONNECTED sends HELLO again on the same socket.
+/// Phases: `idle` (no socket; waiting out the reconnect backoff) → `connecting` (socket open, no usable connection
+/// yet: libzmq connects and reconnects by itself, every `reconnectIntervalMs` up to `reconnectIntervalMaxMs`) →
+/// `greeting` (HELLO sent on the current connection) → `session` (after WELCOME).
 ///
-/// libzmq's own reconnecting is switched off (`ZMQ_RECONNECT_IVL` = -1): if it silently reconnected a socket to
-/// a restarted broker, that broker would answer the node's PINGs (PONG needs no session) while having no
-/// session for it, and a node that only receives would never learn that nothing will be delivered to it.
-/// Without it, a dropped connection stays dropped, the broker falls silent, and the loop makes a new socket
-/// and says HELLO, with the reconnect backoff of 1/RBP §11.4.
+/// The socket monitor tells the loop about every connection at once: a connection that drops (broker restarted,
+/// connection reset) ends the session and the loop waits in `connecting`; every connection whose handshake
+/// succeeds is new to the broker, so the loop says HELLO on it right away. A refused handshake (the broker's ZAP
+/// said no, or the peer broke the protocol), no WELCOME in time, BYE, a fatal ERROR or a broker silent for
+/// liveness × heartbeat plus the transfer allowance (1/RBP §11.1) close the socket; a new one follows after the
+/// reconnect backoff (at once after BYE). ERROR NOT_CONNECTED sends HELLO again on the same socket.
 final class ConnectionLoop {
     struct Session {
         var id: String
         var heartbeatMs: Int64
-        var liveness: Int64
         var window: Int
         var ackTimeoutMs: Int64
+        /// A broker silent this long is dead: liveness heartbeats plus the transfer allowance (1/RBP §11.1).
+        var silenceMs: Int64
     }
 
     enum Phase {
         case idle(reconnectAt: Int64)
-        /// `helloSentAt` is nil while HELLO could not be handed to ZeroMQ yet (no connection).
-        case handshaking(openedAt: Int64, helloSentAt: Int64?)
+        /// No usable connection since `since`. `helloDue`: a connection's handshake succeeded and HELLO waits for
+        /// ZeroMQ to take it.
+        case connecting(since: Int64, helloDue: Bool)
+        /// HELLO was sent on the current connection at `helloSentAt`; WELCOME is awaited.
+        case greeting(helloSentAt: Int64)
         case session(Session)
     }
 
@@ -38,6 +43,12 @@ final class ConnectionLoop {
     let context: ZMQContext
 
     var socket: ZMQSocket?
+    /// Reads the socket's monitor (connections made, lost, refused); open exactly while `socket` is.
+    var monitor: ZMQSocket?
+    /// Makes each monitor's inproc endpoint unique within the context.
+    private var monitorSerial = 0
+    /// Handshakes dropped by the peer since the last one that succeeded (a wrong server key looks like this).
+    var droppedHandshakes = 0
     var phase: Phase = .idle(reconnectAt: 0)
     var backoffMs: Int64
     /// Monotonic times of the last message sent and received on the current socket.
@@ -48,6 +59,15 @@ final class ConnectionLoop {
     var stopping = false
 
     static let agent = "referral-client/1"
+    /// libzmq's own TCP reconnects (1/RBP §4.1): quick, so that a broker that is back is seen well under a second
+    /// later; connection attempts to a broker that is down are cheap (refused at once).
+    static let reconnectIntervalMs: Int32 = 100
+    static let reconnectIntervalMaxMs: Int32 = 500
+    /// The peer dropping this many handshakes in a row is a refusal (wrong server key): back off instead.
+    static let maxDroppedHandshakes = 3
+    static let monitoredEvents: SocketEvents = [
+        .disconnected, .handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol, .handshakeFailedAuth,
+    ]
     /// Most broker messages handled in one round (one store transaction).
     static let maxRound = 1024
 
@@ -102,21 +122,24 @@ final class ConnectionLoop {
         pumpOutbox(now: wallClockMillis())
 
         var items = [PollItem(fileDescriptor: shared.notifier.fileDescriptor, events: .readable)]
-        if let socket {
+        if let socket, let monitor {
             var events: PollEvents = .readable
             if wantsWritable { events.insert(.writable) }
+            items.append(PollItem(socket: monitor, events: .readable))
             items.append(PollItem(socket: socket, events: events))
         }
         let ready = try zmqPoll(items, timeoutMilliseconds: pollTimeout(now: now))
         if ready[0].contains(.readable) { shared.notifier.drain() }
-        if ready.count > 1, ready[1].contains(.readable) { try receiveRound() }
+        // Connection events first: a message read after them belongs to the connection they leave current.
+        if ready.count > 2, ready[1].contains(.readable) { try handleMonitorEvents() }
+        if ready.count > 2, ready[2].contains(.readable), socket != nil { try receiveRound() }
     }
 
     /// Whether something waits only for the socket to accept it.
     private var wantsWritable: Bool {
         switch phase {
-        case .idle: false
-        case .handshaking(_, let sentAt): sentAt == nil
+        case .idle, .greeting: false
+        case .connecting(_, let helloDue): helloDue
         case .session: scheduler.hasUnsent
         }
     }
@@ -126,15 +149,12 @@ final class ConnectionLoop {
         switch phase {
         case .idle(let reconnectAt):
             deadline = min(deadline, reconnectAt)
-        case .handshaking(let openedAt, let sentAt):
-            if let sentAt {
-                deadline = min(deadline, sentAt + Int64(configuration.welcomeTimeoutMs))
-            } else {
-                deadline = min(deadline, openedAt + connectTimeoutMs)
-            }
+        case .connecting(let since, _):
+            if shared.problem.withLock({ $0 == nil }) { deadline = min(deadline, since + connectTimeoutMs) }
+        case .greeting(let sentAt):
+            deadline = min(deadline, sentAt + Int64(configuration.welcomeTimeoutMs))
         case .session(let session):
-            deadline = min(
-                deadline, lastSent + session.heartbeatMs, lastReceived + session.liveness * session.heartbeatMs)
+            deadline = min(deadline, lastSent + session.heartbeatMs, lastReceived + session.silenceMs)
             if let due = scheduler.nextDeadline(ackTimeout: session.ackTimeoutMs) {
                 deadline = min(deadline, now + max(0, due - wallClockMillis()))
             }
@@ -148,19 +168,19 @@ final class ConnectionLoop {
         switch phase {
         case .idle(let reconnectAt):
             if now >= reconnectAt { openSocket(now: now) }
-        case .handshaking(let openedAt, let sentAt):
-            if let sentAt {
-                if now - sentAt >= Int64(configuration.welcomeTimeoutMs) {
-                    loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO")
-                }
-            } else if now - openedAt >= connectTimeoutMs {
-                shared.problem.withLock { $0 = noConnectionProblem }
-                loseSession("no connection to the broker within \(connectTimeoutMs) ms")
-            } else {
+        case .connecting(let since, let helloDue):
+            if helloDue {
                 sendHello(now: now)
+            } else if now - since >= connectTimeoutMs {
+                // libzmq keeps trying; say why nothing happens meanwhile.
+                shared.problem.withLock { if $0 == nil { $0 = noConnectionProblem } }
+            }
+        case .greeting(let sentAt):
+            if now - sentAt >= Int64(configuration.welcomeTimeoutMs) {
+                loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO")
             }
         case .session(let session):
-            if now - lastReceived >= session.liveness * session.heartbeatMs {
+            if now - lastReceived >= session.silenceMs {
                 loseSession("the broker was silent for \(now - lastReceived) ms")
             } else if now - lastSent >= session.heartbeatMs {
                 // If ZeroMQ cannot take it (no connection), try again a heartbeat later rather than spinning.
@@ -169,27 +189,36 @@ final class ConnectionLoop {
         }
     }
 
-    private func openSocket(now: Int64) {
+    func openSocket(now: Int64) {
         do {
             let socket = try ZMQSocket(context: context, type: .dealer)
             try socket.setLinger(milliseconds: 500)
             try socket.setImmediate(true)
             try socket.setSendHighWaterMark(10_000)
-            try socket.setReconnectInterval(milliseconds: -1, max: 0)  // see the type's comment
+            try socket.setHandshakeInterval(milliseconds: 5_000)
+            try socket.setReconnectInterval(milliseconds: Self.reconnectIntervalMs, max: Self.reconnectIntervalMaxMs)
             if let curve = configuration.curve {
                 // On every new socket: CURVE options apply to the connections made after they are set.
                 try socket.setCurveClient(
                     publicKey: curve.publicKey, secretKey: curve.secretKey, serverKey: curve.serverPublicKey)
             }
-            try socket.connect(configuration.broker)
+            // The monitor's reader connects before the socket does, so no event of the first connection is lost.
+            monitorSerial += 1
+            let monitorEndpoint = "inproc://referral-client-monitor-\(monitorSerial)"
+            try socket.monitor(monitorEndpoint, events: Self.monitoredEvents)
+            let monitor = try ZMQSocket(context: context, type: .pair)
             self.socket = socket
+            self.monitor = monitor
+            try monitor.setLinger(milliseconds: 0)
+            try monitor.connect(monitorEndpoint)
+            try socket.connect(configuration.broker)
             lastSent = now
             lastReceived = now
             limits = .default
-            phase = .handshaking(openedAt: now, helloSentAt: nil)
-            sendHello(now: now)
+            droppedHandshakes = 0
+            phase = .connecting(since: now, helloDue: false)
         } catch {
-            socket = nil
+            closeSocket()
             shared.problem.withLock { $0 = "cannot connect to \(configuration.broker): \(error)" }
             loseSession("cannot open a connection to \(configuration.broker): \(error)")
         }
@@ -197,18 +226,17 @@ final class ConnectionLoop {
 
     /// Sends HELLO if the socket takes it now; otherwise the loop waits for the socket to become writable.
     func sendHello(now: Int64) {
-        let openedAt: Int64 =
-            switch phase {
-            case .handshaking(let openedAt, _): openedAt
-            default: now
-            }
         let hello = Hello(node: configuration.node, window: configuration.window, agent: Self.agent)
-        phase = .handshaking(openedAt: openedAt, helloSentAt: send(.hello(hello)) ? now : nil)
+        if send(.hello(hello)) {
+            phase = .greeting(helloSentAt: now)
+        } else {
+            phase = .connecting(since: now, helloDue: true)
+        }
     }
 
     /// What `connectionProblem` says while no connection gets through. A failed CURVE handshake (wrong broker key,
     /// key unknown to the broker) looks just like an unreachable broker from here, so it names the suspects.
-    private var noConnectionProblem: String {
+    var noConnectionProblem: String {
         if configuration.curve != nil {
             return "cannot connect to the broker at \(configuration.broker) (is it running? if so, check "
                 + "server_public_key and that the broker's directory has this node's public_key, not suspended)"
@@ -217,17 +245,20 @@ final class ConnectionLoop {
             + "broker in development mode accepts it)"
     }
 
-    /// How long a new socket may take to connect (and take HELLO) before it is replaced: twice the current
-    /// reconnect backoff, at least 500 ms, at most the WELCOME timeout.
+    /// How long the loop waits for a connection before it reports `noConnectionProblem` (libzmq goes on trying):
+    /// twice the current reconnect backoff, at least 500 ms, at most the WELCOME timeout.
     var connectTimeoutMs: Int64 {
         min(Int64(configuration.welcomeTimeoutMs), max(2 * backoffMs, 500))
     }
 
     func openSession(_ welcome: Welcome) {
+        let heartbeatMs = Int64(configuration.heartbeatMs ?? welcome.heartbeatMs)
+        let liveness = Int64(max(1, welcome.liveness))
         let session = Session(
-            id: welcome.session, heartbeatMs: Int64(configuration.heartbeatMs ?? welcome.heartbeatMs),
-            liveness: Int64(max(1, welcome.liveness)), window: max(1, welcome.window),
-            ackTimeoutMs: Int64(max(1, welcome.ackTimeoutMs)))
+            id: welcome.session, heartbeatMs: heartbeatMs, window: max(1, welcome.window),
+            ackTimeoutMs: Int64(max(1, welcome.ackTimeoutMs)),
+            silenceMs: Liveness.silenceAllowanceMs(
+                heartbeatMs: heartbeatMs, liveness: liveness, maxHeader: welcome.maxHeader, maxBody: welcome.maxBody))
         phase = .session(session)
         limits = Limits(welcome)
         backoffMs = Int64(configuration.reconnectInitialMs)
@@ -252,9 +283,12 @@ final class ConnectionLoop {
         backoffMs = min(backoffMs * 2, Int64(configuration.reconnectMaxMs))
     }
 
-    private func closeSocket() {
+    func closeSocket() {
+        // The socket first: closing it stops its monitor.
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
         shared.connected.store(false, ordering: .releasing)
     }
 

@@ -24,7 +24,7 @@ import ZeroMQ
 /// | `window` | no | 64 | deliveries the node accepts unacknowledged (asked in HELLO), 1–1024; also the most SENDs it keeps unanswered |
 /// | `reconnect_initial_ms` | no | 1000 | first wait before reconnecting after the session is lost; doubles after each failed try |
 /// | `reconnect_max_ms` | no | 32000 | the longest wait between reconnects (at least `reconnect_initial_ms`) |
-/// | `heartbeat_ms` | no | the broker's | override of the heartbeat interval granted in WELCOME (PING after this much own silence; the broker is dead after liveness × this much silence) |
+/// | `heartbeat_ms` | no | the broker's | override of the heartbeat interval granted in WELCOME (PING after this much own silence; the broker is dead after liveness × this much silence plus the transfer allowance of 1/RBP §11.1) |
 /// | `welcome_timeout_ms` | no | 3000 | how long to wait for WELCOME after HELLO before reconnecting |
 /// | `server_public_key` | with the next two | | the broker's CURVE public key, 40 characters of Z85 (the broker's `.pub` file) |
 /// | `public_key` | with the others | | this node's CURVE public key (Z85), as registered in the broker's directory; must be the public key of the secret in `secret_key_file` |

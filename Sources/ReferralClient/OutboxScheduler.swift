@@ -1,10 +1,13 @@
+import ReferralProtocol
+
 /// Which outbox entries the connection thread sends, and when. Pure bookkeeping (no I/O); the store holds the
 /// truth and this is rebuilt from it after a restart.
 ///
 /// Rules (1/RBP §7.3, §11.4):
 /// * at most `window` SENDs unanswered at a time;
 /// * every unanswered SEND is sent again after each WELCOME, and within a session once it has had no answer
-///   for `ack_timeout_ms`;
+///   for `ack_timeout_ms` plus the time the SENDs then on their way (itself included) take on the slowest
+///   supported link (§11.2): a large SEND on a slow link is answered late, not lost;
 /// * a retryable rejection (STORE_FAILED, OVERLOADED, SHUTTING_DOWN, ...) delays that entry until its
 ///   `notBefore`; a final answer removes it;
 /// * per case, one entry at a time: a later message of a case is not sent before the earlier one is
@@ -18,6 +21,11 @@ struct OutboxScheduler {
         var row: OutboxRow
         /// When it was last sent (wall-clock ms); nil means it must be sent (again) as soon as possible.
         var sentAt: Int64?
+        /// How long the SENDs on their way when it was last sent (itself included) take at the minimum link rate.
+        var transferMs: Int64 = 0
+
+        /// When it is due for a resend, if it was sent.
+        func resendAt(ackTimeout: Int64) -> Int64? { sentAt.map { $0 + ackTimeout + transferMs } }
     }
 
     /// The highest outbox position loaded so far.
@@ -83,6 +91,8 @@ struct OutboxScheduler {
         {
             unsent.remove(resend.row.id)
             inFlight[resend.row.id]?.sentAt = now
+            let transferMs = transferMsOnTheWire()
+            inFlight[resend.row.id]?.transferMs = transferMs
             return resend.row
         }
         guard inFlight.count < window, readyHead < ready.count else { return nil }
@@ -93,7 +103,15 @@ struct OutboxScheduler {
             readyHead = 0
         }
         inFlight[row.id] = Flight(row: row, sentAt: now)
+        let transferMs = transferMsOnTheWire()
+        inFlight[row.id]?.transferMs = transferMs
         return row
+    }
+
+    /// The minimum-link transfer time of the bodies sent and unanswered (1/RBP §11.2).
+    private func transferMsOnTheWire() -> Int64 {
+        let octets = inFlight.values.reduce(0) { $0 + ($1.sentAt == nil ? 0 : $1.row.body.count) }
+        return Liveness.transferMs(octets: octets)
     }
 
     /// The send could not be handed to ZeroMQ; send it again as soon as possible.
@@ -115,7 +133,7 @@ struct OutboxScheduler {
     mutating func tick(now: Int64, ackTimeout: Int64?) {
         if let ackTimeout {
             for (id, flight) in inFlight {
-                if let sentAt = flight.sentAt, now - sentAt >= ackTimeout { markUnsent(id) }
+                if let due = flight.resendAt(ackTimeout: ackTimeout), now >= due { markUnsent(id) }
             }
         }
         let due = backingOff.values.filter { ($0.notBefore ?? 0) <= now }.sorted { $0.position < $1.position }
@@ -131,7 +149,7 @@ struct OutboxScheduler {
         var deadline = backingOff.values.compactMap(\.notBefore).min()
         if let ackTimeout {
             for flight in inFlight.values {
-                if let sentAt = flight.sentAt { deadline = min(deadline ?? Int64.max, sentAt + ackTimeout) }
+                if let due = flight.resendAt(ackTimeout: ackTimeout) { deadline = min(deadline ?? Int64.max, due) }
             }
         }
         return deadline

@@ -96,14 +96,18 @@ struct HeaderFields {
     /// A required array of 1...maxCount distinct addresses (SEND's `to`); distinct means different
     /// strings (`b` and `node:b` are distinct here and resolve to one recipient at the broker).
     func addressList(_ name: String, maxCount: Int) throws(DecodeFailure) -> [String] {
-        try stringList(name, maxCount: maxCount, Requirement.addressList(maxCount), Identifiers.isValidAddress)
+        try stringList(
+            name, maxCount: maxCount, Requirement.addressList(maxCount), Identifiers.isValidAddress,
+            problem: { Identifiers.addressProblem($0, quoting: false) })
     }
 
     /// A required, non-empty array of distinct strings that satisfy `isValid`. Checked in this order
     /// (1/RBP §8): not an array or empty is BAD_FIELD; more than `maxCount` elements is TOO_LARGE;
-    /// an element that is not a valid string, or repeats an earlier one, is BAD_FIELD.
+    /// an element that is not a valid string, or repeats an earlier one, is BAD_FIELD. `problem`, when given,
+    /// names the bad part of an invalid element (the division of a role address, say) without echoing it.
     func stringList(
-        _ name: String, maxCount: Int, _ requirement: String, _ isValid: (String) -> Bool
+        _ name: String, maxCount: Int, _ requirement: String, _ isValid: (String) -> Bool,
+        problem: ((String) -> String?)? = nil
     ) throws(DecodeFailure) -> [String] {
         guard case .array(let elements) = try required(name, requirement), !elements.isEmpty else {
             throw badField(name, requirement)
@@ -113,9 +117,13 @@ struct HeaderFields {
         }
         var values: [String] = []
         values.reserveCapacity(elements.count)
-        for element in elements {
-            guard case .string(let value) = element, isValid(value), !values.contains(value) else {
+        for (index, element) in elements.enumerated() {
+            guard case .string(let value) = element, !values.contains(value) else {
                 throw badField(name, requirement)
+            }
+            guard isValid(value) else {
+                guard let explanation = problem?(value) else { throw badField(name, requirement) }
+                throw failure(.badField, field: name, "\(name)[\(index)] \(explanation)")
             }
             values.append(value)
         }

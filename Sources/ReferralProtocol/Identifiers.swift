@@ -27,11 +27,13 @@ public enum Identifiers {
 
     /// What is wrong with an address that `isValidAddress` refuses, naming the bad part (the agency, node kind or
     /// division of a role address, the id of a node address) rather than the whole grammar; nil for a valid one.
-    public static func addressProblem(_ s: String) -> String? {
+    /// `quoting: false` leaves the parts' values out (the broker's reasons never echo what a node sent).
+    public static func addressProblem(_ s: String, quoting: Bool = true) -> String? {
         if isValidAddress(s) { return nil }
         if s.utf8.count > Limits.maxAddressLength { return "is longer than \(Limits.maxAddressLength) characters" }
+        func part(_ name: String, _ value: Substring) -> String { quoting ? "\(name) \"\(value)\"" : name }
         let nodeIdRule = "a node id is 1-64 of a-z 0-9 . _ -, starting with a letter or digit"
-        if s.hasPrefix("node:") { return "has node id \"\(s.dropFirst(5))\": \(nodeIdRule)" }
+        if s.hasPrefix("node:") { return "has \(part("node id", s.dropFirst(5))): \(nodeIdRule)" }
         guard s.hasPrefix("role:") else {
             return "is not a node id (\(nodeIdRule)), node:ID or role:AGENCY/KIND@DIVISION"
         }
@@ -43,10 +45,10 @@ public enum Identifiers {
         let kind = rest[rest.index(after: slash)..<at]
         let division = rest[rest.index(after: at)...]
         let nameRule = "1-32 of a-z 0-9 -, starting with a letter"
-        if !isName(agency) { return "has agency \"\(agency)\": an agency is \(nameRule)" }
-        if kind != "*" && !isName(kind) { return "has node kind \"\(kind)\": a node kind is * or \(nameRule)" }
-        return "has division \"\(division)\": a division code is 6 digits (province, city, county), 9 (township) "
-            + "or 12 (village)"
+        if !isName(agency) { return "has \(part("agency", agency)): an agency is \(nameRule)" }
+        if kind != "*" && !isName(kind) { return "has \(part("node kind", kind)): a node kind is * or \(nameRule)" }
+        return "has \(part("division", division)): a division code is 6 digits (province, city, county), "
+            + "9 (township) or 12 (village)"
     }
 
     private static func isName(_ s: Substring) -> Bool {

@@ -159,6 +159,32 @@ import Testing
         #expect(h.scheduler.openDeliveryCount == 0)
     }
 
+    /// 1/RBP §11.2: the ACK timeout starts once what is in flight to the session (the DELIVER itself included)
+    /// could have crossed a link of 20,000 octets per second.
+    @Test func theAckTimeoutWaitsForWhatIsInFlightToCrossTheSlowestLink() {
+        var h = Harness()  // ack timeout 10 s
+        h.connect("school")
+        h.scheduler.enqueue(
+            [
+                DeliveryInfo(seq: 1, recipient: "school", caseId: nil, priority: .routine, octets: 200_000),  // 10 s
+                DeliveryInfo(seq: 2, recipient: "school", caseId: nil, priority: .routine, octets: 100_000),  // +5 s
+            ], now: h.now)
+        #expect(h.delivered().map(\.seq) == [1, 2])
+        func timedOut(_ effects: [Effect]) -> [Int64] {
+            effects.persisted.compactMap {
+                if case .event(_, let seq, _, "ack-timeout", _, _) = $0 { seq } else { nil }
+            }
+        }
+        h.advance(19_999)
+        #expect(timedOut(h.step()).isEmpty)
+        h.advance(1)
+        #expect(timedOut(h.step()) == [1])
+        h.advance(4_999)
+        #expect(timedOut(h.step()).isEmpty)
+        h.advance(1)
+        #expect(timedOut(h.step()) == [2])
+    }
+
     @Test func aRetryableNackBacksOff() {
         var h = Harness()
         h.connect("school")
@@ -227,6 +253,22 @@ import Testing
         #expect(effects.contains(.sessionEnded(node: "school", session: opened.session, reason: .heartbeatExpired)))
         #expect(h.scheduler.session(of: "school") == nil)
         #expect(h.scheduler.nodeStatuses().first?.pending == 1)
+    }
+
+    /// 1/RBP §11.1: a node uploading a large SEND says nothing else until it has crossed; its session lasts
+    /// liveness × heartbeat plus the transfer allowance.
+    @Test func aSilentNodeKeepsItsSessionForTheTransferAllowanceToo() {
+        var h = Harness {
+            $0.heartbeatMs = 1_000  // liveness 3
+            $0.transferAllowanceMs = 10_000
+        }
+        let opened = h.connect("school")
+        h.advance(3_500)
+        #expect(h.scheduler.session(of: "school") == opened.session)
+        h.advance(9_000)
+        #expect(h.scheduler.session(of: "school") == opened.session)
+        h.advance(1_000)
+        #expect(h.step().contains(.sessionEnded(node: "school", session: opened.session, reason: .heartbeatExpired)))
     }
 }
 

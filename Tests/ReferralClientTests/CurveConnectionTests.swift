@@ -105,6 +105,8 @@ import ZeroMQ
         #expect(Set(broker.zapKeys) == [stranger.publicKey.z85])
         #expect(broker.received.isEmpty)
         #expect(!node.isConnected)
+        // The socket monitor saw the refusal itself (1/RBP §11.4), not just a WELCOME that never came.
+        #expect(node.connectionProblem?.contains("refused this node's key (ZAP status 400)") == true)
         await node.shutdown()
     }
 

@@ -3,10 +3,30 @@ import Testing
 @testable import ReferralClient
 
 @Suite struct OutboxSchedulerTests {
-    private func row(_ position: Int64, caseId: String? = nil, notBefore: Int64? = nil) -> OutboxRow {
+    private func row(_ position: Int64, caseId: String? = nil, notBefore: Int64? = nil, bodySize: Int = 0)
+        -> OutboxRow
+    {
         OutboxRow(
             position: position, id: "m-\(position)", to: ["test-b"], kind: "referral.request", caseId: caseId,
-            priority: .routine, body: [], retries: 0, notBefore: notBefore)
+            priority: .routine, body: [UInt8](repeating: 0x61, count: bodySize), retries: 0, notBefore: notBefore)
+    }
+
+    /// 1/RBP §11.2: a SEND is resent only after the ack timeout plus the time the SENDs on their way when it left
+    /// (itself included) take at 20,000 octets per second, so a large upload on a slow link is not sent twice.
+    @Test func theResendWaitsForWhatIsOnItsWayToCrossTheSlowestLink() {
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(page: [row(1, bodySize: 200_000), row(2, bodySize: 100_000)], limit: 10, now: 0)
+        #expect(drain(&scheduler, window: 10, now: 0) == ["m-1", "m-2"])
+        // m-1: 1 s + 10 s; m-2 waits behind it: 1 s + 15 s.
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == 11_000)
+        scheduler.tick(now: 10_999, ackTimeout: 1_000)
+        #expect(!scheduler.hasUnsent)
+        scheduler.tick(now: 11_000, ackTimeout: 1_000)
+        #expect(drain(&scheduler, window: 10, now: 11_000) == ["m-1"])
+        scheduler.tick(now: 15_999, ackTimeout: 1_000)
+        #expect(!scheduler.hasUnsent)
+        scheduler.tick(now: 16_000, ackTimeout: 1_000)
+        #expect(drain(&scheduler, window: 10, now: 16_000) == ["m-2"])
     }
 
     private func drain(_ scheduler: inout OutboxScheduler, window: Int, now: Int64) -> [String] {

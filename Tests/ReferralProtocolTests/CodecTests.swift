@@ -188,13 +188,17 @@ import Testing
         #expect(send.to == ["test-b", "node:test-b", "role:health/*@350102", "role:civil-affairs/child-director@350102100201"])
         #expect(try Codec.decode(Codec.encode(.send(send)), direction: .nodeToBroker).get() == .send(send))
 
-        for bad in ["role:health/*@3501", "node:Q", "role:Health/*@350102"] {
+        // The reason names the bad part of the element (not the whole address grammar), without echoing it.
+        let badParts = ["role:health/*@35010200": "division", "node:Q": "node id", "role:Health/*@350102": "agency"]
+        for (bad, part) in badParts {
             let h = #"{"id":"a:2","to":["test-b","\#(bad)"],"kind":"k","priority":"routine"}"#
             let f = failure(frames("SEND", h))
             #expect(f?.code == .badField, "\(bad)")
             #expect(f?.field == "to")
             #expect(f?.messageId == "a:2")
+            #expect(f?.reason.hasPrefix("to[1] has \(part):") == true, "\(f?.reason ?? "")")
             #expect(f?.reason.contains(bad) == false)  // reasons never echo values
+            #expect(f?.reason.contains("Health") == false)
         }
         // Distinct means distinct strings.
         let dup = #"{"id":"a:3","to":["role:health/*@350102","role:health/*@350102"],"kind":"k","priority":"routine"}"#

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerStore
 import Foundation
 import Logging
+import ReferralProtocol
 import Synchronization
 import ZeroMQ
 
@@ -163,6 +164,9 @@ public final class BrokerEngine: Sendable {
         config.maxAttempts = configuration.redelivery.maxAttempts
         config.heartbeatMs = Int64(configuration.heartbeatMs)
         config.liveness = configuration.liveness
+        config.transferAllowanceMs = Liveness.transferAllowanceMs(
+            maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes)
+        config.linkOctetsPerSecond = Int64(Liveness.minimumLinkOctetsPerSecond)
         config.receiptResendMs = Int64(configuration.ackTimeoutMs)
         return config
     }

@@ -118,7 +118,9 @@ extension PollLoop {
                             acceptedAt: message.acceptedAt, body: message.body))
                     for recipient in message.recipients {
                         newDeliveries.append(
-                            DeliveryInfo(seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority))
+                            DeliveryInfo(
+                                seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority,
+                                octets: message.body.count))
                     }
                     _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: false)), to: pending.routingId)
                     if let routing = pending.routing {

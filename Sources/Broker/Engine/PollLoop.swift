@@ -99,10 +99,14 @@ final class PollLoop {
         try router.setMaxMessageSize(Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
         try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
         try configureSecurity()
-        let heartbeat = Int32(clamping: configuration.heartbeatMs)
+        // libzmq restarts these timers only when a whole frame has arrived: a large message on a slow link must
+        // not look like a dead connection (1/RBP §11.1), so they allow the same silence as a session.
+        let silence = Int32(
+            clamping: Liveness.silenceAllowanceMs(
+                heartbeatMs: Int64(configuration.heartbeatMs), liveness: Int64(configuration.liveness),
+                maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes))
         try router.setHeartbeat(
-            interval: heartbeat, timeout: heartbeat * Int32(configuration.liveness),
-            ttl: heartbeat * Int32(configuration.liveness))
+            interval: Int32(clamping: configuration.heartbeatMs), timeout: silence, ttl: min(silence, 6_553_500))
         do {
             try router.bind(configuration.endpoint)
         } catch {

@@ -45,24 +45,24 @@ final class Harness: @unchecked Sendable {
 
     // MARK: - Nodes
 
-    /// How long a test node waits for WELCOME. Shorter than the library's 10 s: a HELLO handed to a connection
-    /// that the stopping broker closes right after is never answered, and the node (whose socket does not
-    /// reconnect by itself) only notices when this runs out.
+    /// How long a test node waits for WELCOME. Shorter than the library's 3 s default, so that a broker that takes
+    /// HELLO and never answers (one that is stopping) costs little.
     static let welcomeTimeoutMs = 2_000
 
     /// The configuration of a ReferralNode for `id`, with its own store in the test directory and fast reconnects.
-    /// With CURVE: the broker's public key, the node's public key and its secret key file (mode 0600).
-    func configuration(_ id: String, window: Int = 64) throws -> NodeConfiguration {
+    /// With CURVE: the broker's public key, the node's public key and its secret key file (mode 0600). `broker`:
+    /// another endpoint than the daemon's (a proxy in front of it).
+    func configuration(_ id: String, window: Int = 64, broker: String? = nil) throws -> NodeConfiguration {
         NodeConfiguration(
-            node: id, broker: daemon.endpoint, store: "\(directory)/nodes/\(id).sqlite", window: window,
+            node: id, broker: broker ?? daemon.endpoint, store: "\(directory)/nodes/\(id).sqlite", window: window,
             reconnectInitialMs: 100, reconnectMaxMs: 500, welcomeTimeoutMs: Self.welcomeTimeoutMs,
             serverPublicKey: daemon.serverKeys.publicKey.z85, publicKey: try daemon.keyPair(id).publicKey.z85,
             secretKeyFile: daemon.secretKeyPath(id))
     }
 
     /// Opens (and by default starts) a ReferralNode; it is shut down at the end of the test.
-    func node(_ id: String, window: Int = 64, start: Bool = true) throws -> ReferralNode {
-        let node = try ReferralNode(configuration: try configuration(id, window: window))
+    func node(_ id: String, window: Int = 64, broker: String? = nil, start: Bool = true) throws -> ReferralNode {
+        let node = try ReferralNode(configuration: try configuration(id, window: window, broker: broker))
         lock.withLock { nodes.append(node) }
         if start { node.start() }
         return node
