@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import ReferralProtocol
 
 #if canImport(Glibc)
     import Glibc

@@ -12,21 +12,14 @@ import ReferralProtocol
 /// left behind by a careless copy (or a store file restored from a backup) takes acknowledged messages with it
 /// without a word. The mark remembers what was acknowledged, so that such a store is refused at start
 /// (`BrokerStoreError.Kind.rolledBack`) instead of silently reusing seqs and serving a shorter audit chain.
-public struct HighWaterMark: Sendable, Hashable {
+struct HighWaterMark: Sendable, Hashable {
     /// 16 random octets naming the store (`store_identity`); a new one after an accepted roll-back.
-    public var epoch: [UInt8]
+    var epoch: [UInt8]
     /// The newest audit record's id and hash.
-    public var auditId: Int64
-    public var auditHash: [UInt8]
+    var auditId: Int64
+    var auditHash: [UInt8]
     /// The highest seq ever given to a message.
-    public var seq: Int64
-
-    public init(epoch: [UInt8], auditId: Int64, auditHash: [UInt8], seq: Int64) {
-        self.epoch = epoch
-        self.auditId = auditId
-        self.auditHash = auditHash
-        self.seq = seq
-    }
+    var seq: Int64
 
     /// Whether the store described by `self` holds at least what `other` says was acknowledged.
     func covers(_ other: HighWaterMark) -> Bool {
