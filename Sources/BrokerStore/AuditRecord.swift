@@ -70,6 +70,10 @@ public struct AuditEvent: Sendable, Hashable {
         public static let escalated = "escalated"
         public static let sessionOpened = "session-opened"
         public static let sessionEnded = "session-ended"
+        /// An operator accepted a store that held less than it had acknowledged (`referrald accept-rollback`).
+        public static let storeRolledBack = "store-rolled-back"
+        /// The audit chain's tail did not verify when the broker started.
+        public static let auditTailBroken = "audit-tail-broken"
     }
 }
 

@@ -12,6 +12,7 @@ extension BrokerStore {
         var rows = 0
         let start = auditTip
         var tip = start
+        var seq = highestSeq
         let results: [StoreOpResult] = try write("apply") { db in
             var results: [StoreOpResult] = []
             try db.inTransaction(.immediate) {
@@ -23,6 +24,7 @@ extension BrokerStore {
                 }
                 rows = batch.rows
                 tip = batch.audit
+                seq = max(seq, batch.highestSeq)
                 return .commit
             }
             return results
@@ -30,7 +32,26 @@ extension BrokerStore {
         counters.transactions += 1
         counters.rowsWritten += rows
         auditTip = tip  // committed: the chain goes on from here
+        let moved = tip != start || seq != highestSeq
+        highestSeq = seq
+        if moved || markBehind { advanceMark() }
         return results
+    }
+
+    /// Whether the high-water mark file could not be written after the last commits (the daemon logs it).
+    public var isMarkBehind: Bool { markBehind }
+
+    /// Writes the high-water mark after a commit that moved it, before the batch's results (ACCEPTED, ...) can
+    /// go out: one small write and one `fdatasync` per such group commit. The batch IS committed, so a failure
+    /// does not fail it; the mark stays behind (a later batch writes it) and `apply` goes on: a mark that lags
+    /// only weakens the roll-back check, it never refuses a store that is whole.
+    private func advanceMark() {
+        do {
+            try mark?.write(position)
+            markBehind = false
+        } catch {
+            markBehind = true
+        }
     }
 }
 
@@ -57,6 +78,8 @@ private struct Batch {
     private var lastFinished: (seq: Int64, recipient: String, caseId: String?)?
     /// The audit chain's tip as this batch advances it.
     var audit: AuditChain
+    /// The highest seq this batch gave a message (0: none).
+    var highestSeq: Int64 = 0
     /// Whether the latest `.accept` of this batch stored its message (for the `...IfStored` ops).
     private var lastAcceptStored = false
     /// The seq of that stored message (for `.addDeadlineIfStored`).
@@ -219,6 +242,7 @@ private struct Batch {
         try raw.run()
         if db.changesCount == 1 {
             let seq = db.lastInsertedRowID
+            highestSeq = max(highestSeq, seq)
             rows += 1
             let delivery = try Self.cached(
                 db, &insertDelivery, "INSERT INTO deliveries (seq, recipient, state, attempts) VALUES (?, ?, 0, 0)")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 
 /// The broker's durable store: one SQLite file in WAL mode with `synchronous=FULL`, written through exactly ONE
 /// connection (a GRDB `DatabaseQueue`: Debian's SQLite 3.40.1 has the WAL-reset bug that needs two connections
@@ -20,66 +21,115 @@ public final class BrokerStore: @unchecked Sendable {
     var counters = StoreStatistics()
     /// The audit chain's newest id and hash: loaded at open, advanced by `apply(_:)` after each commit.
     var auditTip = AuditChain.genesis
+    /// The highest seq given to a message (AUTOINCREMENT's counter): loaded at open, advanced by `apply(_:)`.
+    var highestSeq: Int64 = 0
+    /// The store's epoch (`store_identity`).
+    public internal(set) var epoch: [UInt8] = []
+    let lock: StoreFileLock
+    var mark: HighWaterMarkFile?
+    /// Set when writing the mark failed after a commit: the next batch writes it even if it moves nothing.
+    var markBehind = false
+    /// What the audit check at open found wrong with the chain's tail (nil: intact). The daemon warns loudly.
+    public internal(set) var auditTailProblem: String?
+    /// Set by `acceptRollback(path:)`: what the store had lost.
+    public internal(set) var acceptedRollback: String?
     private var isClosed = false
 
     /// Counters of committed batches since this store was opened.
     public var statistics: StoreStatistics { counters }
 
-    /// Creates the parent directory if needed, opens the file (creating it), sets WAL + `synchronous=FULL` +
-    /// `busy_timeout`, and runs the migrations. Throws a `BrokerStoreError` naming the path and the cause.
-    public init(path: String) throws {
+    /// Opens the store at `path` (creating it and its folder if needed). In order, each refused with its
+    /// `BrokerStoreError.Kind` and a message naming the file and the fix, before anything is written:
+    /// the folder must be a writable directory; the store must not be held by another process (`<path>.lock`);
+    /// an existing file must be an SQLite database marked as a broker store (or an unmarked one of ours) of
+    /// this schema version or older. Then WAL + `synchronous=FULL` + `locking_mode=EXCLUSIVE` (the WAL index in
+    /// heap memory, not in a `-shm` file that cannot grow on a full disk), the migrations, and the high-water
+    /// mark: a store holding less than the mark says was acknowledged is refused (`.rolledBack`). Last, the
+    /// audit chain's tail is checked (`auditTailProblem`).
+    public convenience init(path: String) throws {
+        try self.init(path: path, acceptingRollback: false)
+    }
+
+    init(path: String, acceptingRollback: Bool) throws {
         self.path = path
-        do {
-            let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw BrokerStoreError(
-                path: path, operation: "open", cause: "cannot create parent directory: \(error.localizedDescription)")
+        try Self.prepareFolder(of: path)
+        lock = try StoreFileLock(storePath: path)
+        let markPath = HighWaterMarkFile.path(forStore: path)
+        let recorded = try HighWaterMarkFile.read(path: markPath)
+        let existed = try Self.checkFile(path)
+        if !existed, let recorded, recorded.acknowledgedAnything, !acceptingRollback {
+            throw Self.rolledBack(
+                path, markPath,
+                "the store file is missing or empty, but \(markPath) says it acknowledged \(recorded.summary)")
         }
         var config = Configuration()
         config.label = "BrokerStore"
         config.busyMode = .timeout(Self.busyTimeoutSeconds)
         config.publicStatementArguments = false  // errors never show arguments (bodies, digests)
-        // No `config.journalMode = .wal`: GRDB's WAL setup would lower `synchronous` to NORMAL.
-        config.prepareDatabase { db in
-            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            guard mode?.lowercased() == "wal" else {
-                throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
-            }
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
-            try db.execute(sql: "PRAGMA cache_size = -16384")
-        }
+        // One process per store (the flock above): SQLite's locks are taken once and kept, and the WAL index
+        // lives in heap memory. Set before the first read, as SQLite requires.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }
         do {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw Self.wrap(error, path: path, operation: "open")
         }
         do {
-            let migrator = Schema.migrator
-            let superseded = try dbQueue.read { try migrator.hasBeenSuperseded($0) }
-            if superseded {
-                let applied = try dbQueue.read { try migrator.appliedIdentifiers($0) }.sorted()
+            let identity = try dbQueue.writeWithoutTransaction {
+                try StoreIdentity.inspect($0, applicationId: Schema.applicationId, firstMigration: Schema.firstMigration)
+            }
+            if let refusal = identity.refusal(schemaVersion: Schema.version) {
+                let foreign = if case .foreign = identity { true } else { false }
                 throw BrokerStoreError(
                     path: path, operation: "open",
-                    cause: "database was written by a newer version (migrations: \(applied.joined(separator: ", ")))")
+                    cause: "\(path) is not a store this broker can use: \(refusal). It was left unchanged; "
+                        + (foreign ? "point data_directory at a folder of its own." : "run the newer referrald."),
+                    kind: foreign ? .foreign : .newer)
+            }
+            let migrator = Schema.migrator
+            let applied = try dbQueue.read { try migrator.appliedIdentifiers($0) }
+            if try dbQueue.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw BrokerStoreError(
+                    path: path, operation: "open",
+                    cause: "\(path) was written by a newer version (migrations: \(applied.sorted().joined(separator: ", "))). "
+                        + "It was left unchanged; run the newer referrald.",
+                    kind: .newer)
+            }
+            // Not GRDB's `journalMode = .wal`: its WAL setup would lower `synchronous` to NORMAL.
+            try dbQueue.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                guard mode?.lowercased() == "wal" else {
+                    throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
+                }
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
+                try db.execute(sql: "PRAGMA cache_size = -16384")
             }
             try migrator.migrate(dbQueue)
-            auditTip = try dbQueue.read { try AuditChain.load($0) }
+            try dbQueue.writeWithoutTransaction { db in
+                if try Int.fetchOne(db, sql: "PRAGMA user_version") != Schema.version {
+                    try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
+                }
+            }
+            try loadPosition()
+            let hadEpoch = applied.contains("v5-identity")
+            try openMark(recorded: recorded, markPath: markPath, hadEpoch: hadEpoch, accepting: acceptingRollback)
         } catch {
             try? dbQueue.close()
-            throw Self.wrap(error, path: path, operation: "migrate")
+            throw Self.wrap(error, path: path, operation: "open")
         }
     }
 
     deinit {
         if !isClosed { try? dbQueue.close() }
+        lock.release()
     }
 
     /// Closes the connection (checkpointing the WAL). Later calls throw; closing twice is a no-op.
     public func close() throws {
         guard !isClosed else { return }
         isClosed = true
+        defer { lock.release() }
         do {
             try dbQueue.close()
         } catch {
@@ -94,6 +144,9 @@ public final class BrokerStore: @unchecked Sendable {
                 journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
                 synchronous: try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
                 busyTimeoutMilliseconds: try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? -1,
+                lockingMode: try String.fetchOne(db, sql: "PRAGMA locking_mode") ?? "",
+                applicationId: try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                schemaVersion: try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
                 migrations: try Schema.migrator.completedMigrations(db))
         }
     }
@@ -131,9 +184,11 @@ public final class BrokerStore: @unchecked Sendable {
     static func wrap(_ error: any Error, path: String, operation: String) -> BrokerStoreError {
         if let error = error as? BrokerStoreError { return error }
         if let error = error as? DatabaseError {
-            return BrokerStoreError(
+            var wrapped = BrokerStoreError(
                 path: path, operation: operation, cause: error.description,
                 sqliteCode: error.extendedResultCode.rawValue)
+            if let fix = wrapped.kind.fix { wrapped.cause += ". \(path): \(fix)" }
+            return wrapped
         }
         return BrokerStoreError(path: path, operation: operation, cause: String(describing: error))
     }

@@ -158,6 +158,24 @@ enum Schema {
                     CREATE INDEX deadlines_open_escalated ON deadlines(due_at, id) WHERE state = 0 AND level > 0;
                     """)
         }
+        // The store's identity (issue 8): `application_id` marks the file as a referrald broker store, and the
+        // epoch (16 random octets, replaced when an operator accepts a roll-back) ties the store to its
+        // high-water mark file (`HighWaterMarkFile`).
+        migrator.registerMigration("v5-identity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_identity (epoch BLOB NOT NULL) STRICT;
+                    INSERT INTO store_identity (epoch) VALUES (randomblob(16));
+                    PRAGMA application_id = \(applicationId);
+                    """)
+        }
         return migrator
     }
+
+    /// `PRAGMA application_id` of a broker store: "RBRK".
+    static let applicationId: Int32 = 0x5242_524B
+    /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
+    static let version = migrator.migrations.count
+    /// The migration every broker store has, marked or not.
+    static let firstMigration = "v1-core"
 }

@@ -263,6 +263,7 @@ final class ConnectionLoop {
         limits = Limits(welcome)
         backoffMs = Int64(configuration.reconnectInitialMs)
         scheduler.resendAll()
+        if let epoch = welcome.store { noteBrokerStore(epoch) }
         shared.connected.store(true, ordering: .releasing)
         shared.problem.withLock { $0 = nil }
         logger.info(

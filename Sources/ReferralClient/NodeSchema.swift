@@ -87,6 +87,17 @@ enum NodeSchema {
                     CREATE INDEX outbox_rejected_unreported ON outbox(position) WHERE state = 2 AND reported_at IS NULL;
                     """)
         }
+        // The epoch of the broker's store from the last WELCOME (1/RBP §7.2): one row, or none before the first.
+        migrator.registerMigration("v4-broker-store") { db in
+            try db.execute(sql: "CREATE TABLE broker_store (epoch TEXT NOT NULL) STRICT")
+        }
         return migrator
     }
+
+    /// `PRAGMA application_id` of a node store: "RBND" (set at open, with `user_version` = `version`).
+    static let applicationId: Int32 = 0x5242_4E44
+    /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
+    static let version = migrator.migrations.count
+    /// The migration every node store has, marked or not.
+    static let firstMigration = "v1-node"
 }

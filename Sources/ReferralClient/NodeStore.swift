@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 
 /// The node's local durable store: one SQLite file (WAL, `synchronous=FULL`) holding the outbox, the inbox and
 /// the receipt log, written through exactly one connection (a GRDB `DatabaseQueue`, which serialises every
@@ -11,7 +12,9 @@ final class NodeStore: Sendable {
     let path: String
     let dbQueue: DatabaseQueue
 
-    /// Creates the parent directory if needed, opens (creating) the file, sets WAL + `synchronous=FULL`, migrates.
+    /// Creates the parent directory if needed, opens (creating) the file, refuses a file that is not a node store
+    /// or is newer (unchanged), sets WAL + `synchronous=FULL` + `locking_mode=EXCLUSIVE`, migrates, and marks the
+    /// file (`application_id`, `user_version`).
     init(path: String) throws {
         self.path = path
         do {
@@ -24,14 +27,10 @@ final class NodeStore: Sendable {
         config.label = "NodeStore"
         config.busyMode = .timeout(5)
         config.publicStatementArguments = false  // errors never show arguments (bodies)
-        // Not `config.journalMode = .wal`: GRDB's WAL setup lowers `synchronous` to NORMAL.
-        config.prepareDatabase { db in
-            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            guard mode?.lowercased() == "wal" else {
-                throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
-            }
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+        // One process per store (`StoreLock`): SQLite's locks are taken once and kept, and the WAL index lives in
+        // heap memory, not in a memory-mapped `-shm` file that cannot grow on a full disk (SIGBUS). Set before
+        // the first read, as SQLite requires.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }
         do {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
         } catch {
@@ -39,11 +38,34 @@ final class NodeStore: Sendable {
         }
         do {
             let migrator = NodeSchema.migrator
+            // Read before anything is written: a file that is not a node store (or is newer) stays as it was.
+            let identity = try dbQueue.writeWithoutTransaction {
+                try StoreIdentity.inspect(
+                    $0, applicationId: NodeSchema.applicationId, firstMigration: NodeSchema.firstMigration)
+            }
+            if let refusal = identity.refusal(schemaVersion: NodeSchema.version) {
+                throw ReferralClientError.store(
+                    operation: "open \(path)", cause: "not a node store this library can use: \(refusal); left unchanged")
+            }
             if try dbQueue.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw ReferralClientError.store(
                     operation: "open \(path)", cause: "the store was written by a newer version of the library")
             }
+            // Not `config.journalMode = .wal`: GRDB's WAL setup lowers `synchronous` to NORMAL.
+            try dbQueue.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                guard mode?.lowercased() == "wal" else {
+                    throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
+                }
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
             try migrator.migrate(dbQueue)
+            try dbQueue.writeWithoutTransaction { db in
+                if identity != .ours(version: NodeSchema.version) {
+                    try db.execute(
+                        sql: "PRAGMA application_id = \(NodeSchema.applicationId); PRAGMA user_version = \(NodeSchema.version)")
+                }
+            }
         } catch let error as ReferralClientError {
             try? dbQueue.close()
             throw error
@@ -59,11 +81,13 @@ final class NodeStore: Sendable {
     }
 
     /// The connection's journal mode and synchronous level (for tests).
-    func pragmas() throws -> (journalMode: String, synchronous: Int) {
+    func pragmas() throws -> (journalMode: String, synchronous: Int, lockingMode: String, applicationId: Int32) {
         try read("pragmas") { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                try String.fetchOne(db, sql: "PRAGMA locking_mode") ?? "",
+                try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             )
         }
     }

@@ -67,9 +67,10 @@ public final class ReferralNode: Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.node)"
         self.logger = logger
+        // The lock first: a second process for this node is refused before it opens (or waits on) the store.
+        self.lock = try StoreLock(storePath: configuration.store)
         self.store = try NodeStore(path: configuration.store)
         do {
-            self.lock = try StoreLock(storePath: configuration.store)
             self.shared = try NodeShared()
             self.context = try ZMQContext()
         } catch {

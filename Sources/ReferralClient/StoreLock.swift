@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,6 +16,12 @@ final class StoreLock: Sendable {
     /// Takes the lock or throws `storeInUse` at once (never waits).
     init(storePath: String) throws {
         let path = storePath + ".lock"
+        do {
+            let parent = URL(fileURLWithPath: storePath).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw ReferralClientError.store(operation: "lock \(path)", cause: "cannot create its directory")
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ReferralClientError.store(operation: "lock \(path)", cause: String(cString: strerror(errno)))

@@ -28,7 +28,8 @@ extension Codec {
                     maxBody: Int(try f.integer("max_body", ValueRange.count)),
                     maxRecipients: Int(try f.integer("max_recipients", ValueRange.positive)),
                     pending: Int(try f.integer("pending", ValueRange.count)),
-                    receipts: Int(try f.integer("receipts", ValueRange.count))))
+                    receipts: Int(try f.integer("receipts", ValueRange.count)),
+                    store: try f.optionalString("store", Requirement.storeEpoch, Identifiers.isValidStoreEpoch)))
 
         case .send:
             // A SEND whose id can be read is answered REJECTED from here on (1/RBP §8 step 8).

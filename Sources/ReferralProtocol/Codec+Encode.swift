@@ -25,6 +25,7 @@ extension Codec {
             w.member("max_recipients", Int64(m.maxRecipients))
             w.member("pending", Int64(m.pending))
             w.member("receipts", Int64(m.receipts))
+            if let store = m.store { w.member("store", store) }
 
         case .send(let m):
             w.member("id", m.id)

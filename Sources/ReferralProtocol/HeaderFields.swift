@@ -219,6 +219,7 @@ enum Requirement {
     static let nodeId = "a node id: 1-64 of a-z 0-9 . _ -, starting with a-z or 0-9"
     static let messageId = "a message id: 1-128 of A-Z a-z 0-9 . _ : @ -"
     static let sessionId = "a session id: 1-128 of A-Z a-z 0-9 . _ : @ -"
+    static let storeEpoch = "a store epoch: 32 of 0-9 a-f"
     static let kind = "a kind: 1-64 characters, lowercase segments separated by dots, each starting with a-z"
     static let caseId = "a UUID in 8-4-4-4-12 hexadecimal form"
     static let priority = "one of routine, urgent, crisis"

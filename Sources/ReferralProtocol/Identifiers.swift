@@ -66,6 +66,11 @@ public enum Identifiers {
         return count > 0
     }
 
+    /// A broker store's epoch (WELCOME `store`): exactly 32 of `[0-9a-f]`.
+    public static func isValidStoreEpoch(_ s: String) -> Bool {
+        s.utf8.count == 32 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// `segment *("." segment)`, 1-64 characters, where a segment is a lowercase letter followed by
     /// lowercase letters, digits or "-".
     public static func isValidKind(_ s: String) -> Bool {

@@ -7,7 +7,11 @@ struct Referrald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "referrald",
         abstract: "The referral broker: accepts messages once they are on disk, delivers them, tracks every ACK.",
+        discussion: """
+            Exit codes (deploy/README.md):
+            \(ExitStatus.table)
+            """,
         version: BrokerVersion.string,
-        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self],
+        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, AcceptRollbackCommand.self],
         defaultSubcommand: RunCommand.self)
 }

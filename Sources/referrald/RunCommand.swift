@@ -19,6 +19,10 @@ struct RunCommand: AsyncParsableCommand {
               referrald run --config cfg.json --endpoint tcp://127.0.0.1:0 --ready-file /tmp/ready.json
 
             On SIGTERM the commit in progress finishes, every node gets BYE, and the exit code is 0.
+            Nothing is created before the configuration and every file it names are valid.
+
+            Exit codes (deploy/README.md; each message names the file and the fix):
+            \(ExitStatus.table)
             """)
 
     @Option(help: "The broker's JSON configuration file.")
@@ -57,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration = try resolve()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
+            throw ExitCode(ExitStatus.configuration.rawValue)
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let json = configuration.logFormat == "json"
@@ -67,8 +71,9 @@ struct RunCommand: AsyncParsableCommand {
         do {
             service = try BrokerService(configuration: configuration, logger: logger)
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            let status = ExitStatus(startFailure: error)
+            logger.critical("cannot start", metadata: ["error": "\(error)", "exit_code": "\(status.rawValue)"])
+            throw ExitCode(status.rawValue)
         }
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
@@ -123,10 +128,49 @@ struct CheckConfigCommand: ParsableCommand {
             var configuration = try BrokerConfiguration.load(file: config)
             try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
             try configuration.validate(source: config)
-            print("\(config): ok (directory \(configuration.directoryFile), endpoint \(configuration.endpoint))")
+            let loaded = try configuration.checkFiles()
+            print(
+                "\(config): ok (directory \(configuration.directoryFile): \(loaded); endpoint \(configuration.endpoint))")
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
-            throw ExitCode(78)
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+    }
+}
+
+struct AcceptRollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accept-rollback",
+        abstract: "Start over from a store that holds less than it acknowledged, recording the loss.",
+        discussion: """
+            Only after deploy/README.md, "Store recovery": when referrald refuses its store with exit code \
+            \(ExitStatus.storeRolledBack.rawValue) and the missing files cannot be restored. With the broker stopped, \
+            this raises the message counter past every seq given before (no seq is reused), gives the store a \
+            new epoch, appends a `store-rolled-back` audit record saying what was lost, and rewrites the \
+            high-water mark. Messages acknowledged after the store's last checkpoint are gone: ask their senders \
+            to send them again.
+            """)
+
+    @Option(help: "The broker's JSON configuration file.")
+    var config: String
+
+    func run() throws {
+        let configuration: BrokerConfiguration
+        do {
+            var loaded = try BrokerConfiguration.load(file: config)
+            try loaded.applyEnvironment(ProcessInfo.processInfo.environment)
+            try loaded.validate(source: config)
+            configuration = loaded
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+        do {
+            let lost = try acceptStoreRollback(configuration)
+            print(lost.map { "accepted: \($0)" } ?? "nothing to accept: the store holds all it acknowledged")
+        } catch {
+            FileHandle.standardError.write(Data("referrald: \(error)\n".utf8))
+            throw ExitCode(ExitStatus(startFailure: error).rawValue)
         }
     }
 }

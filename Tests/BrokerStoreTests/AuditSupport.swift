@@ -34,6 +34,21 @@ func tamper(_ path: String, dropTriggers: Bool = true, _ sql: String) throws {
     }
 }
 
+/// SQL that edits record `id`'s detail and recomputes every hash after it, as someone who knows the encoding would.
+func rewrittenChain(_ rows: [AuditRecordRow], editing id: Int64) -> String {
+    var previous = [UInt8](repeating: 0, count: 32)
+    var updates: [String] = ["UPDATE audit SET detail = 'forged' WHERE id = \(id)"]
+    for var row in rows {
+        if row.id == id { row.entry.detail = "forged" }
+        row.hash = ""
+        let line = BrokerStore.jsonLine(row)
+        let canonical = String(line.dropLast(#","hash":""}"#.count)) + "}"
+        previous = SHA256.hash(previous + Array(canonical.utf8))
+        updates.append("UPDATE audit SET hash = x'\(hex(previous))' WHERE id = \(row.id)")
+    }
+    return updates.joined(separator: ";")
+}
+
 /// Every value of every audit row, as the raw octets SQLite holds, read through a separate connection.
 func auditTableBytes(_ path: String) throws -> [UInt8] {
     let reader = try DatabaseQueue(path: path)

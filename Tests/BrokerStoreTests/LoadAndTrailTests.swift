@@ -139,7 +139,7 @@ import Testing
             #expect(settings.journalMode == "wal")
             #expect(settings.synchronous == 2)
             #expect(settings.busyTimeoutMilliseconds == 5_000)
-            #expect(settings.migrations == ["v1-core", "v2-audit", "v3-cases", "v4-followup"])
+            #expect(settings.migrations == ["v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity"])
             #expect(store.path == path)
             _ = try store.apply([.accept(message("m1"))])
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
@@ -162,7 +162,7 @@ import Testing
             try Data(repeating: 0x5a, count: 8_192).write(to: URL(fileURLWithPath: garbage))
             let error2 = #expect(throws: BrokerStoreError.self) { try BrokerStore(path: garbage) }
             #expect(error2?.description.contains(garbage) == true)
-            #expect(error2?.sqliteCode != nil)
+            #expect(error2?.kind == .damaged)
         }
     }
 }

@@ -22,7 +22,7 @@ import Testing
         let flags = Set(
             help.split(whereSeparator: { $0.isWhitespace || $0 == "[" || $0 == "]" || $0 == "," })
                 .filter { $0.hasPrefix("--") }.map(String.init)
-        ).subtracting(["--help"])
+        ).subtracting(["--help", "--version"])  // generic flags of every command
         #expect(flags.contains("--config") && flags.contains("--endpoint"), "flags read from --help: \(flags)")
         let readme = try Self.readme()
         let missing = flags.filter { !readme.contains("| `\($0)") }.sorted()

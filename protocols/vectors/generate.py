@@ -132,6 +132,11 @@ v("welcome", B2N, "WELCOME", {"node": "test-a", "session": "s-1", "heartbeat_ms"
                               "liveness": 3, "window": 64, "ack_timeout_ms": 30000,
                               "max_header": 16384, "max_body": 1048576,
                               "max_recipients": 64, "pending": 2, "receipts": 1})
+v("welcome-store", B2N, "WELCOME", {"node": "test-a", "session": "s-2", "heartbeat_ms": 5000,
+                                    "liveness": 3, "window": 64, "ack_timeout_ms": 30000,
+                                    "max_header": 16384, "max_body": 1048576,
+                                    "max_recipients": 64, "pending": 0, "receipts": 0,
+                                    "store": "5f0c2a9e7d3b41f6a8e2c4d6b0f19e37"})
 
 # ---- SEND
 v("send-routine-no-case-no-body", N2B, "SEND",

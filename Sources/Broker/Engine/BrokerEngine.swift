@@ -70,15 +70,21 @@ public final class BrokerEngine: Sendable {
 
     public func start() throws {
         let clock = SystemClock()
-        let store: BrokerStore
-        do {
-            try FileManager.default.createDirectory(
-                atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-            store = try BrokerStore(path: configuration.storePath)
-        } catch {
-            throw ConfigurationError(
-                source: "referrald", field: "data_directory", problem: "cannot open the store: \(error)")
+        // Every file first: a configuration that is not valid creates nothing (no folder, no store).
+        let files = try StartupFiles.load(configuration)
+        let store = try BrokerStore(path: configuration.storePath)
+        if let problem = store.auditTailProblem {
+            // Refusing would stop the service over evidence it can only preserve; the chain itself records that
+            // the break was seen, and `referralctl audit verify` keeps reporting it.
+            logger.critical(
+                """
+                the audit chain's tail does not verify: it was altered while the broker was stopped; run \
+                `referralctl audit verify` and investigate (deploy/README.md, "Store recovery")
+                """,
+                metadata: ["path": "\(configuration.storePath)", "problem": "\(problem)"])
+            _ = try store.apply([
+                .audit(AuditEvent(at: clock.nowMillis(), event: AuditEvent.Name.auditTailBroken, detail: problem))
+            ])
         }
         var scheduler = DeliveryScheduler(config: schedulerConfig)
         let began = clock.nowMillis()
@@ -102,12 +108,7 @@ public final class BrokerEngine: Sendable {
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
                 "restore_ms": "\(clock.nowMillis() - began)",
             ])
-        let escalation = try EscalationSettings.load(configuration)
-        let divisions = try Jurisdiction.divisions(configuration)
-        let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
-        if !configuration.insecurePlaintext {
-            _ = try PollLoop.readSecretKey(path: configuration.curveSecretKeyFile)
-        }
+        let (escalation, divisions, jurisdiction) = (files.escalation, files.divisions, files.jurisdiction)
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)

@@ -202,7 +202,8 @@ extension PollLoop {
             node: entry.id, session: String(opened.session), heartbeatMs: configuration.heartbeatMs,
             liveness: configuration.liveness, window: window, ackTimeoutMs: configuration.ackTimeoutMs,
             maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes,
-            maxRecipients: configuration.limits.maxRecipients, pending: opened.pending, receipts: opened.receipts)
+            maxRecipients: configuration.limits.maxRecipients, pending: opened.pending, receipts: opened.receipts,
+            store: worker.storeEpoch)
         _ = send(.welcome(welcome), to: routingId)
     }
 

@@ -27,8 +27,12 @@ final class StoreWorker: Sendable {
     private let notifier: EventNotifier
     private let finished = Mutex<Bool>(false)
 
+    /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
+    let storeEpoch: String?
+
     init(store: BrokerStore, notifier: EventNotifier, logger: Logger) {
         self.store = store
+        self.storeEpoch = store.epoch.count == 16 ? SHA256.hex(store.epoch) : nil
         self.notifier = notifier
         self.logger = logger
     }
@@ -94,6 +98,7 @@ final class StoreWorker: Sendable {
             condition.unlock()
             if !batch.isEmpty {
                 let results = process(batch)
+                noteMark()
                 let counters = store.statistics
                 statisticsSnapshot.withLock { $0 = counters }
                 completions.withLock { $0.append(contentsOf: results) }
@@ -106,6 +111,23 @@ final class StoreWorker: Sendable {
         do { try store.close() } catch { logger.error("closing the store failed", metadata: ["error": "\(error)"]) }
         finished.withLock { $0 = true }
         notifier.notify()
+    }
+
+    /// Whether the high-water mark was behind after the previous batch (logged when that changes).
+    private let markWasBehind = Mutex(false)
+
+    private func noteMark() {
+        let behind = store.isMarkBehind
+        guard markWasBehind.withLock({ was in defer { was = behind }; return was != behind }) else { return }
+        if behind {
+            logger.error(
+                """
+                cannot write the store's high-water mark (broker.highwater): a lost -wal file would go unnoticed \
+                until it is written again; check the disk
+                """)
+        } else {
+            logger.notice("the store's high-water mark is written again")
+        }
     }
 
     private func process(_ batch: [StoreRequest]) -> [StoreCompletion] {

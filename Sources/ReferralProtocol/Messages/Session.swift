@@ -33,10 +33,13 @@ public struct Welcome: Sendable, Hashable {
     public var pending: Int
     /// Receipts for this node not yet confirmed.
     public var receipts: Int
+    /// The broker store's epoch (32 lowercase hex digits), OPTIONAL: it changes only when the broker's operator
+    /// accepted the loss of messages the broker had acknowledged (1/RBP §7.2).
+    public var store: String?
 
     public init(
         node: String, session: String, heartbeatMs: Int, liveness: Int, window: Int, ackTimeoutMs: Int,
-        maxHeader: Int, maxBody: Int, maxRecipients: Int, pending: Int, receipts: Int
+        maxHeader: Int, maxBody: Int, maxRecipients: Int, pending: Int, receipts: Int, store: String? = nil
     ) {
         self.node = node
         self.session = session
@@ -49,5 +52,6 @@ public struct Welcome: Sendable, Hashable {
         self.maxRecipients = maxRecipients
         self.pending = pending
         self.receipts = receipts
+        self.store = store
     }
 }

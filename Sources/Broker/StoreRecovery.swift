@@ -1,0 +1,10 @@
+import BrokerStore
+
+/// `referrald accept-rollback`: opens the store although it holds less than its high-water mark says was
+/// acknowledged, records the loss and rewrites the mark (`BrokerStore.acceptRollback`). Returns what was lost,
+/// nil when nothing was. The broker must be stopped (the store's lock says so otherwise).
+public func acceptStoreRollback(_ configuration: BrokerConfiguration) throws -> String? {
+    let store = try BrokerStore.acceptRollback(path: configuration.storePath)
+    defer { try? store.close() }
+    return store.acceptedRollback
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import ReferralClient
+
+/// The node's store is one process's (issue 8): SQLite's exclusive locking mode keeps the WAL index in heap
+/// memory (a memory-mapped `-shm` that cannot grow on a full disk killed `listen` with SIGBUS), a second process
+/// is refused at once, and a file that is not a node store, or is newer, is refused unchanged.
+@Suite struct NodeStoreOpeningTests {
+    @Test func theWALIndexIsInHeapMemoryAndTheFileIsMarked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("node.sqlite")
+        let store = try NodeStore(path: path)
+        defer { store.close() }
+        _ = try store.enqueue([outgoing("test-a:000001")], now: 1000)
+        let pragmas = try store.pragmas()
+        #expect(pragmas.lockingMode == "exclusive")
+        #expect(pragmas.applicationId == 0x5242_4E44)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"), "the WAL index is in a shared file")
+    }
+
+    @Test func aSecondNodeOnTheStoreIsRefusedAtOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let first = try ReferralNode(configuration: configuration(in: directory))
+        _ = try first.send(outgoing("test-a:000001"))
+        let started = ContinuousClock.now
+        #expect(throws: ReferralClientError.storeInUse(directory.file("node.sqlite"))) {
+            try ReferralNode(configuration: configuration(in: directory))
+        }
+        #expect(ContinuousClock.now - started < .seconds(1), "the second node waited on SQLite's lock")
+        await first.shutdown()
+    }
+
+    @Test func aForeignOrNewerFileIsRefusedUnchanged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let foreign = directory.file("foreign.sqlite")
+        let queue = try DatabaseQueue(path: foreign)
+        try queue.write { try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')") }
+        try queue.close()
+        let before = FileManager.default.contents(atPath: foreign)
+        #expect(throws: ReferralClientError.self) { try NodeStore(path: foreign) }
+        #expect(FileManager.default.contents(atPath: foreign) == before)
+
+        let newer = directory.file("newer.sqlite")
+        try NodeStore(path: newer).close()
+        let editor = try DatabaseQueue(path: newer)
+        try editor.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 999") }
+        try editor.close()
+        let error = #expect(throws: ReferralClientError.self) { try NodeStore(path: newer) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("newer version"))
+    }
+}
+
+/// A broker whose store epoch changes (its operator accepted the loss of messages it had acknowledged,
+/// 1/RBP §7.2): the node names the accepted messages that lack a receipt from some recipient.
+@Suite struct BrokerStoreEpochTests {
+    @Test func aNewEpochNamesTheAcceptedMessagesWithoutEveryReceipt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("node.sqlite"))
+        defer { store.close() }
+        _ = try store.enqueue(
+            [outgoing("m-1", to: ["test-b"]), outgoing("m-2", to: ["test-b", "test-c"]), outgoing("m-3"), outgoing("m-4")],
+            now: 1)
+        var batch = StoreBatch()
+        batch.answers = [
+            .accepted(id: "m-1", seq: 1, duplicate: false), .accepted(id: "m-2", seq: 2, duplicate: false),
+            .accepted(id: "m-3", seq: 3, duplicate: false),
+        ]
+        batch.receipts = [
+            DeliveryReceipt(receipt: 1, seq: 1, messageId: "m-1", recipient: "test-b", delivered: true, at: 5, reason: nil),
+            DeliveryReceipt(receipt: 2, seq: 2, messageId: "m-2", recipient: "test-b", delivered: true, at: 5, reason: nil),
+        ]
+        _ = try store.apply(batch, now: 10)
+        let first = String(repeating: "a", count: 32)
+        #expect(try store.noteBrokerStore(first) == nil, "the first epoch seen is no news")
+        #expect(try store.noteBrokerStore(first) == nil)
+        // m-1 has all its receipts, m-4 was never accepted: m-2 (one of two receipts) and m-3 (none) may be lost.
+        #expect(try store.noteBrokerStore(String(repeating: "b", count: 32)) == ["m-2", "m-3"])
+        #expect(try store.noteBrokerStore(String(repeating: "b", count: 32)) == nil)
+    }
+}
