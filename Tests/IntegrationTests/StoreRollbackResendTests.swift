@@ -49,5 +49,41 @@ extension DaemonSuite {
                 }
             }
         }
+
+        /// test-b received the messages before the loss, but test-a (stopped) never got their receipts: test-a
+        /// sends them again, the broker delivers them again, and test-b's inbox drops every copy.
+        @Test func aRecipientThatHadTheMessagesDropsTheCopies() async throws {
+            try await withDaemon { h in
+                var a = try h.node("test-a")
+                let ids = (1...20).map { String(format: "test-a:copies-%06d", $0) }
+                // A clean restart: test-a has recorded the store's epoch, and the WAL starts empty.
+                _ = try a.send(Made.message("test-a:copies-000000", to: ["test-c"]))
+                try h.require(try await a.acceptedSeqs(["test-a:copies-000000"]).count == 1, "first SEND not accepted")
+                h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
+                try await h.daemon.start()
+                try a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
+                try h.require(try await a.acceptedSeqs(ids).count == ids.count, "not every SEND was accepted")
+                await h.stop(a)
+                let b = try h.node("test-b")
+                let first = try await b.receive(count: ids.count)
+                try h.require(first.count == ids.count, "test-b got \(first.count) of \(ids.count) before the loss")
+
+                try await h.daemon.kill9()
+                try FileManager.default.removeItem(atPath: h.daemon.dataDirectory + "/broker.sqlite-wal")
+                let (status, output) = try await h.daemon.startExpectingRefusal()
+                try h.require(status == 81, "exited \(status), not 81:\n\(output)")
+                let accepted = try await h.daemon.runOnce(["accept-rollback", "--config", h.daemon.configPath])
+                try h.require(accepted.status == 0, "accept-rollback exited \(accepted.status):\n\(accepted.output)")
+                try await h.daemon.start()
+
+                a = try h.node("test-a")
+                // Every message is delivered again and acknowledged (the receipts say so), none reaches the
+                // application a second time.
+                try await h.eventually("test-a got a receipt for every message", timeout: .seconds(20)) {
+                    try ids.allSatisfy { try a.receipts(for: $0).contains { $0.recipient == "test-b" && $0.delivered } }
+                }
+                h.expect(try await b.nextMessage(timeout: .seconds(1)) == nil, "a message reached test-b twice")
+            }
+        }
     }
 }
