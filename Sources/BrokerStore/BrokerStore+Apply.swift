@@ -265,11 +265,14 @@ private struct Batch {
     /// `.duplicate` or `.conflict` when the message's key (sender, id) is already stored; nil when it is not.
     private mutating func storedKey(_ message: NewMessage) throws -> AcceptResult? {
         let select = try Self.cached(
-            db, &selectByKey, "SELECT seq, digest FROM messages WHERE sender = ? AND message_id = ?")
+            db, &selectByKey, "SELECT seq, digest, recipients FROM messages WHERE sender = ? AND message_id = ?")
         guard let row = try Row.fetchOne(select, arguments: [message.sender, message.messageId]) else { return nil }
         let seq: Int64 = row[0]
         let digest: Data = row[1] ?? Data()
-        return digest.elementsEqual(message.digest) ? .duplicate(seq: seq) : .conflict(existingSeq: seq)
+        guard digest.elementsEqual(message.digest) else { return .conflict(existingSeq: seq) }
+        // The recipients stored at the first acceptance (comma-joined node ids), not today's resolution.
+        let recipients: String = row[2]
+        return .duplicate(seq: seq, recipients: recipients.split(separator: ",").count)
     }
 
     /// Pending delivery -> acked (dead == false) or dead, with its receipt; `.none` if not pending.

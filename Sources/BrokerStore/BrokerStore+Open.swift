@@ -116,19 +116,28 @@ extension BrokerStore {
     }
 
     /// The operator accepted the loss: seqs are never given twice (AUTOINCREMENT's counter is raised to the
-    /// mark's), the store gets a new epoch (nodes can tell it from the one that acknowledged their messages),
-    /// and the audit chain records what was lost.
+    /// mark's), nor receipt numbers (nodes deduplicate receipts by number: a reused one would be dropped as
+    /// known; each lost receipt went with one lost audit record, so the counter skips as many), the store gets
+    /// a new epoch (nodes can tell it from the one that acknowledged their messages), and the audit chain
+    /// records what was lost.
     private func acceptLoss(problem: String, recorded: HighWaterMark?) throws {
         let before = position
         let seq = max(recorded?.seq ?? 0, highestSeq)
+        let lostAuditRecords = max(0, (recorded?.auditId ?? 0) - before.auditId)
         try write("acceptRollback") { db in
             try db.inTransaction(.immediate) {
                 try db.execute(
                     sql: """
-                        INSERT INTO sqlite_sequence (name, seq) SELECT 'messages', 0
-                        WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages')
+                        INSERT INTO sqlite_sequence (name, seq) SELECT name, 0 FROM (SELECT 'messages' AS name
+                            UNION ALL SELECT 'receipts') AS t
+                        WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence s WHERE s.name = t.name)
                         """)
                 try db.execute(sql: "UPDATE sqlite_sequence SET seq = ? WHERE name = 'messages'", arguments: [seq])
+                try db.execute(
+                    sql: """
+                        UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM receipts)) + ?
+                        WHERE name = 'receipts'
+                        """, arguments: [lostAuditRecords])
                 try db.execute(sql: "UPDATE store_identity SET epoch = randomblob(16)")
                 return .commit
             }

@@ -36,7 +36,8 @@ public enum AcceptResult: Sendable, Hashable {
     /// Newly stored under this seq.
     case stored(seq: Int64)
     /// Same key and same digest already stored (possibly earlier in the same batch): nothing written.
-    case duplicate(seq: Int64)
+    /// `recipients`: how many nodes the stored message went to.
+    case duplicate(seq: Int64, recipients: Int)
     /// Same key but another digest: nothing written.
     case conflict(existingSeq: Int64)
 }

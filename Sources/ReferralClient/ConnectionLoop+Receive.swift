@@ -43,7 +43,9 @@ extension ConnectionLoop {
         case .welcome(let welcome):
             openSession(welcome)
         case .accepted(let accepted):
-            round.batch.answers.append(.accepted(id: accepted.id, seq: accepted.seq, duplicate: accepted.duplicate))
+            round.batch.answers.append(
+                .accepted(
+                    id: accepted.id, seq: accepted.seq, duplicate: accepted.duplicate, recipients: accepted.recipients))
             round.settled.append(accepted.id)
         case .rejected(let rejected):
             handle(rejected, into: &round, now: now)

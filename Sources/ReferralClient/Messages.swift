@@ -52,7 +52,8 @@ public enum SendOutcome: Sendable, Hashable {
 
 /// Where one message of the outbox stands.
 public enum OutboxState: String, Sendable, Hashable {
-    /// Committed locally, not yet answered by the broker (or answered with a retryable rejection).
+    /// Committed locally, not yet answered by the broker (or answered with a retryable rejection), or accepted by
+    /// a broker store that was since lost (a new store epoch) and sent again.
     case queued
     /// ACCEPTED: the broker has it on disk.
     case accepted
@@ -60,7 +61,7 @@ public enum OutboxState: String, Sendable, Hashable {
     case rejected
 }
 
-/// One outbox entry as stored locally (the body is not included; it is dropped once accepted).
+/// One outbox entry as stored locally (the body is not included; it is dropped once every recipient's receipt is in).
 public struct OutboxEntry: Sendable, Hashable {
     public var id: String
     public var to: [String]

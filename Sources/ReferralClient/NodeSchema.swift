@@ -3,9 +3,10 @@ import GRDB
 // Ordered, forward-only migrations of the node store. Never edit a shipped migration: append a new one.
 //
 // - outbox: every message handed to the library, in commit order (`position`). `state` 0 queued, 1 accepted,
-//   2 rejected (for good). The body is kept until ACCEPTED (a resend must be identical), then dropped;
-//   `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is recognised as the same
-//   content or a conflict.
+//   2 rejected (for good). The body is kept until every recipient's receipt is in (a resend must be identical,
+//   also after the broker lost accepted messages, 1/RBP §7.2), then dropped; `recipient_count` is ACCEPTED's
+//   count of recipients. `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is
+//   recognised as the same content or a conflict.
 //   `not_before` delays the resend after a retryable rejection. Recipients are comma-joined (node ids never
 //   contain commas), in the application's order. `reported_at` marks final rejections handed to the
 //   application by `nextRejection`.
@@ -90,6 +91,11 @@ enum NodeSchema {
         // The epoch of the broker's store from the last WELCOME (1/RBP §7.2): one row, or none before the first.
         migrator.registerMigration("v4-broker-store") { db in
             try db.execute(sql: "CREATE TABLE broker_store (epoch TEXT NOT NULL) STRICT")
+        }
+        // ACCEPTED's count of recipients (1/RBP §7.4): an accepted body is kept until that many recipients have a
+        // receipt, so it can be sent again to a broker that lost it. Entries accepted before have no body left.
+        migrator.registerMigration("v5-recipient-count") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN recipient_count INTEGER")
         }
         return migrator
     }

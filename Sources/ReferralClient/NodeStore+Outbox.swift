@@ -19,7 +19,8 @@ struct OutboxRow: Sendable, Hashable {
 
 /// What the broker answered to a SEND, as the connection thread records it.
 enum OutboxAnswer: Sendable, Hashable {
-    case accepted(id: String, seq: Int64, duplicate: Bool)
+    /// `recipients`: ACCEPTED's count of the nodes the message went to (nil from a broker that does not say).
+    case accepted(id: String, seq: Int64, duplicate: Bool, recipients: Int? = nil)
     /// REJECTED with `retry: false`: final.
     case rejected(id: String, code: String, reason: String, field: String?, recipient: String?)
     /// REJECTED with `retry: true`: stays queued, resent at `notBefore`.
@@ -31,7 +32,7 @@ enum OutboxAnswer: Sendable, Hashable {
 
     var id: String {
         switch self {
-        case .accepted(let id, _, _), .rejected(let id, _, _, _, _), .retryLater(let id, _, _, _): id
+        case .accepted(let id, _, _, _), .rejected(let id, _, _, _, _), .retryLater(let id, _, _, _): id
         }
     }
 }
@@ -127,15 +128,18 @@ extension NodeStore {
     /// already settled is ignored.
     static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
         switch answer {
-        case .accepted(let id, let seq, let duplicate):
+        case .accepted(let id, let seq, let duplicate, let recipients):
+            // The body stays until every recipient's receipt is in (`dropReceiptedBodies`): a broker that loses
+            // the message after ACCEPTED gets it again (1/RBP §7.2, store epoch).
             var update = RawStatement(
                 try db.cachedStatement(
                     sql: """
-                        UPDATE outbox SET state = 1, seq = ?, duplicate = ?, body = NULL, not_before = NULL,
+                        UPDATE outbox SET state = 1, seq = ?, duplicate = ?, recipient_count = ?, not_before = NULL,
                             answered_at = ? WHERE id = ? AND state = 0
                         """))
             try update.bind(seq)
             try update.bind(duplicate)
+            try update.bind(recipients)
             try update.bind(now)
             try update.bind(id)
             try update.run()

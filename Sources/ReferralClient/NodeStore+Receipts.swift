@@ -89,6 +89,10 @@ extension NodeStore {
             for receipt in batch.receipts where try Self.insert(receipt, now: now, in: db) {
                 result.newReceipts += 1
             }
+            let answered = batch.answers.compactMap { answer -> String? in
+                if case .accepted(let id, _, _, _) = answer { id } else { nil }
+            }
+            for id in Set(answered + batch.receipts.map(\.messageId)) { try Self.dropBodyIfReceipted(id: id, in: db) }
             return result
         }
     }

@@ -23,6 +23,12 @@ import ZeroMQ
 /// (STORE_FAILED, OVERLOADED, SHUTTING_DOWN) are resent automatically with backoff. Messages of one case are
 /// handed to the broker one at a time, in commit order.
 ///
+/// **Storage.** An accepted message's body stays in the local outbox until the broker's receipts say every
+/// recipient has it (delivered or dead-lettered): a message for a recipient that is offline for a week keeps its
+/// body here that long. That is what lets the library send it again, same id and content, when the broker's
+/// operator had to accept the loss of messages it acknowledged (a new store epoch in WELCOME, 1/RBP §7.2);
+/// the recipients' inboxes drop a copy they already have. Ids, digests and answers stay for good.
+///
 /// **Receiving.** A delivered message is committed to the local inbox before the broker is told (ACK), and the
 /// inbox is keyed by (`from`, `id`):
 /// * each message enters the inbox exactly once (redeliveries are acknowledged, never stored again);

@@ -51,7 +51,8 @@ extension Codec {
             return .accepted(
                 Accepted(
                     id: try f.messageId("id"), seq: try f.integer("seq", ValueRange.sequence),
-                    duplicate: try f.bool("duplicate")))
+                    duplicate: try f.bool("duplicate"),
+                    recipients: try f.optionalInteger("recipients", ValueRange.positive).map { Int($0) }))
 
         case .rejected:
             return .rejected(

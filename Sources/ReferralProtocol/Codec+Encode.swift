@@ -43,6 +43,7 @@ extension Codec {
             w.member("id", m.id)
             w.member("seq", m.seq)
             w.member("duplicate", m.duplicate)
+            if let recipients = m.recipients { w.member("recipients", Int64(recipients)) }
 
         case .rejected(let m):
             w.member("id", m.id)

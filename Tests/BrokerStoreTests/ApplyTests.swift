@@ -36,7 +36,7 @@ import Testing
 
             var resent = original
             resent.acceptedAt = 99
-            #expect(try store.apply([.accept(resent)]) == [.accept(.duplicate(seq: seq))])
+            #expect(try store.apply([.accept(resent)]) == [.accept(.duplicate(seq: seq, recipients: 1))])
 
             let other = message("m1", body: Array("second".utf8))
             #expect(try store.apply([.accept(other)]) == [.accept(.conflict(existingSeq: seq))])
@@ -64,9 +64,9 @@ import Testing
             ])
             let seq1 = try #require(results[0].storedSeq)
             let seq2 = try #require(results[3].storedSeq)
-            #expect(results[1] == .accept(.duplicate(seq: seq1)))
+            #expect(results[1] == .accept(.duplicate(seq: seq1, recipients: 2)))
             #expect(results[2] == .accept(.conflict(existingSeq: seq1)))
-            #expect(results[4] == .accept(.duplicate(seq: seq2)))
+            #expect(results[4] == .accept(.duplicate(seq: seq2, recipients: 1)))
             #expect(try store.loadOpenDeliveries().map(\.seq) == [seq1, seq1, seq2])
         }
     }

@@ -30,7 +30,7 @@ import Testing
             #expect(try store.loadMessages(seqs: []).isEmpty)
 
             // The empty body's digest still dedupes.
-            #expect(try store.apply([.accept(messages[1])]) == [.accept(.duplicate(seq: seqs[1]))])
+            #expect(try store.apply([.accept(messages[1])]) == [.accept(.duplicate(seq: seqs[1], recipients: 1))])
         }
     }
 
@@ -127,7 +127,7 @@ import Testing
             // Dedupe survives the restart, and seqs keep growing.
             #expect(
                 try reopened.apply([.accept(message("m2", to: ["nodeB"], body: [0, 1, 2, 255]))])
-                    == [.accept(.duplicate(seq: seqs[1]))])
+                    == [.accept(.duplicate(seq: seqs[1], recipients: 1))])
             let next = try #require(try reopened.apply([.accept(message("m3"))])[0].storedSeq)
             #expect(next > seqs[1])
         }

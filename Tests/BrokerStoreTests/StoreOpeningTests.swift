@@ -179,6 +179,35 @@ import Testing
         }
     }
 
+    /// Receipts acknowledged to their senders and lost with the WAL: their numbers are not given again (a node
+    /// deduplicates receipts by number and would drop the new one as known).
+    @Test func anAcceptedRollbackNeverReusesAReceiptNumber() throws {
+        try withTempDirectory { dir in
+            let path = dir + "/broker.sqlite"
+            var store = try BrokerStore(path: path)
+            let seq = try #require(
+                try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"])), .audit(auditEvent(1))])[0].storedSeq)
+            try store.close()
+            store = try BrokerStore(path: path)
+            let checkpointed = try #require(bytes(path))
+            let lost = try #require(
+                try store.apply([
+                    .delivered(seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500),
+                    .audit(auditEvent(2)),
+                ])[0].receipt)
+            try store.close()
+            try checkpointed.write(to: URL(fileURLWithPath: path))
+            try? FileManager.default.removeItem(atPath: path + "-wal")
+
+            store = try BrokerStore.acceptRollback(path: path)
+            defer { try? store.close() }
+            let redelivered = StoreOp.delivered(
+                seq: seq, recipient: "nodeC", at: 3_000, attempts: 1, firstAttemptAt: 1_500)
+            let again = try #require(try store.apply([redelivered])[0].receipt)
+            #expect(again.id > lost.id)
+        }
+    }
+
     @Test func aDeletedStoreWithAMarkIsRefused() throws {
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"

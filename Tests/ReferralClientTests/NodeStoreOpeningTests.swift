@@ -55,33 +55,3 @@ import Testing
         #expect("\(error.map { "\($0)" } ?? "")".contains("newer version"))
     }
 }
-
-/// A broker whose store epoch changes (its operator accepted the loss of messages it had acknowledged,
-/// 1/RBP §7.2): the node names the accepted messages that lack a receipt from some recipient.
-@Suite struct BrokerStoreEpochTests {
-    @Test func aNewEpochNamesTheAcceptedMessagesWithoutEveryReceipt() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let store = try NodeStore(path: directory.file("node.sqlite"))
-        defer { store.close() }
-        _ = try store.enqueue(
-            [outgoing("m-1", to: ["test-b"]), outgoing("m-2", to: ["test-b", "test-c"]), outgoing("m-3"), outgoing("m-4")],
-            now: 1)
-        var batch = StoreBatch()
-        batch.answers = [
-            .accepted(id: "m-1", seq: 1, duplicate: false), .accepted(id: "m-2", seq: 2, duplicate: false),
-            .accepted(id: "m-3", seq: 3, duplicate: false),
-        ]
-        batch.receipts = [
-            DeliveryReceipt(receipt: 1, seq: 1, messageId: "m-1", recipient: "test-b", delivered: true, at: 5, reason: nil),
-            DeliveryReceipt(receipt: 2, seq: 2, messageId: "m-2", recipient: "test-b", delivered: true, at: 5, reason: nil),
-        ]
-        _ = try store.apply(batch, now: 10)
-        let first = String(repeating: "a", count: 32)
-        #expect(try store.noteBrokerStore(first) == nil, "the first epoch seen is no news")
-        #expect(try store.noteBrokerStore(first) == nil)
-        // m-1 has all its receipts, m-4 was never accepted: m-2 (one of two receipts) and m-3 (none) may be lost.
-        #expect(try store.noteBrokerStore(String(repeating: "b", count: 32)) == ["m-2", "m-3"])
-        #expect(try store.noteBrokerStore(String(repeating: "b", count: 32)) == nil)
-    }
-}

@@ -198,6 +198,8 @@ v("send-discharge-followup-minimal-null-owner", N2B, "SEND",
 v("accepted", B2N, "ACCEPTED", {"id": "test-a:000002", "seq": 1042, "duplicate": False})
 v("accepted-duplicate-max-seq", B2N, "ACCEPTED",
   {"id": "test-a:000002", "seq": 9007199254740991, "duplicate": True})
+v("accepted-recipients", B2N, "ACCEPTED",
+  {"id": "test-a:000002", "seq": 1042, "duplicate": False, "recipients": 2})
 
 # ---- REJECTED
 v("rejected-unknown-recipient", B2N, "REJECTED",

@@ -122,15 +122,21 @@ extension PollLoop {
                                 seq: seq, recipient: recipient, caseId: message.caseId, priority: pending.priority,
                                 octets: message.body.count))
                     }
-                    _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: false)), to: pending.routingId)
+                    _ = send(
+                        .accepted(
+                            Accepted(
+                                id: message.messageId, seq: seq, duplicate: false,
+                                recipients: message.recipients.count)), to: pending.routingId)
                     if let routing = pending.routing {
                         storeRequests.append(
                             .persist(
                                 .event(
                                     at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing)))
                     }
-                case .duplicate(let seq):
-                    _ = send(.accepted(Accepted(id: message.messageId, seq: seq, duplicate: true)), to: pending.routingId)
+                case .duplicate(let seq, let recipients):
+                    _ = send(
+                        .accepted(Accepted(id: message.messageId, seq: seq, duplicate: true, recipients: recipients)),
+                        to: pending.routingId)
                 case .conflict:
                     logger.notice("conflicting resend refused", metadata: ["node": "\(message.sender)"])
                     audit(

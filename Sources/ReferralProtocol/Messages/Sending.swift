@@ -34,11 +34,15 @@ public struct Accepted: Sendable, Hashable {
     public var seq: Int64
     /// The message had been accepted before; this is the original seq.
     public var duplicate: Bool
+    /// How many nodes the addresses resolved to when the message was stored: the receipts the sender will get.
+    /// Optional on the wire (a broker before 1/RBP 1.4 leaves it out).
+    public var recipients: Int?
 
-    public init(id: String, seq: Int64, duplicate: Bool = false) {
+    public init(id: String, seq: Int64, duplicate: Bool = false, recipients: Int? = nil) {
         self.id = id
         self.seq = seq
         self.duplicate = duplicate
+        self.recipients = recipients
     }
 }
 
