@@ -45,19 +45,18 @@ enum DaemonConfig {
         withDirectory["insecure_plaintext"] = true
         withDirectory["rate_limit"] = ["messages_per_second": 1_000_000, "burst": 1_000_000]
         try writeJSON(withDirectory, to: path)
-        let directoryCheck = checkConfig(executable: executable, path: path)
-        if directoryCheck.ok {
-            let entries: [[String: Any]] = try nodes.map { node in
-                [
-                    "id": node.id, "agency": node.agency, "kind": node.kind, "division": node.division,
-                    "name": "bench node \(node.id) (made-up)", "public_key": try Curve.generateKeyPair().publicKey.z85,
-                    "state": "active",
-                ]
-            }
-            try writeJSON(
-                ["version": 1, "nodes": entries], to: (folder as NSString).appendingPathComponent("directory.json"))
-            return (path, .directory)
+        // Written before the check: check-config loads every file the configuration names, as `run` does.
+        let entries: [[String: Any]] = try nodes.map { node in
+            [
+                "id": node.id, "agency": node.agency, "kind": node.kind, "division": node.division,
+                "name": "bench node \(node.id) (made-up)", "public_key": try Curve.generateKeyPair().publicKey.z85,
+                "state": "active",
+            ]
         }
+        try writeJSON(
+            ["version": 1, "nodes": entries], to: (folder as NSString).appendingPathComponent("directory.json"))
+        let directoryCheck = checkConfig(executable: executable, path: path)
+        if directoryCheck.ok { return (path, .directory) }
 
         common["nodes"] = nodes.map { ["id": $0.id, "agency": $0.agency, "name": "bench node \($0.id) (made-up)"] }
         try writeJSON(common, to: path)

@@ -158,11 +158,12 @@ extension DeadlineResult {
             }
         ).render()
         out += "fired \(fired) of \(firingDeadlines) (\(missing) missing, \(duplicates) twice, "
-        out += "\(unexpected) unexpected); open deadlines after: \(openAfter) (expected \(openDeadlines)); "
+        out += "\(unexpected) unexpected); open deadlines after: \(openAfter) (expected \(openDeadlines + firingDeadlines): "
+        out += "each fired item stays open for its next reminder); "
         out += "cores during the firing window: broker \(cores(brokerCores)), other processes \(cores(otherCores)); "
         out += "broker \(brokerTransactions) store transactions (\(perNotice) per notice), \(brokerRows) rows written; "
         out += "stop (SIGTERM -> exit) \(ms(stopMillis)) ms\n"
-        out += "admin OVERDUE (referralctl overdue, nothing overdue) answered in \(ms(overdueMillis)) ms, "
+        out += "admin OVERDUE (referralctl overdue, the fired items overdue) answered in \(ms(overdueMillis)) ms, "
         out += "with a region filter in \(ms(overdueRegionMillis)) ms\n"
         if let catchUp {
             out += "catch-up after a restart: \(catchUp.deadlines) deadlines \(ms(catchUp.overdueSecondsMin))-"
