@@ -25,7 +25,7 @@ public final class BrokerStore: @unchecked Sendable {
     var highestSeq: Int64 = 0
     /// The store's epoch (`store_identity`).
     public internal(set) var epoch: [UInt8] = []
-    let lock: StoreFileLock
+    let lock: ExclusiveFileLock
     var mark: HighWaterMarkFile?
     /// Set when writing the mark failed after a commit: the next batch writes it even if it moves nothing.
     var markBehind = false
@@ -53,7 +53,7 @@ public final class BrokerStore: @unchecked Sendable {
     init(path: String, acceptingRollback: Bool) throws {
         self.path = path
         try Self.prepareFolder(of: path)
-        lock = try StoreFileLock(storePath: path)
+        lock = try ExclusiveFileLock.brokerStore(at: path)
         let markPath = HighWaterMarkFile.path(forStore: path)
         let recorded = try HighWaterMarkFile.read(path: markPath)
         let existed = try Self.checkFile(path)

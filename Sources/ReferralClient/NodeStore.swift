@@ -27,7 +27,7 @@ final class NodeStore: Sendable {
         config.label = "NodeStore"
         config.busyMode = .timeout(5)
         config.publicStatementArguments = false  // errors never show arguments (bodies)
-        // One process per store (`StoreLock`): SQLite's locks are taken once and kept, and the WAL index lives in
+        // One process per store (`ExclusiveFileLock.nodeStore`): SQLite's locks are taken once and kept, and the WAL index lives in
         // heap memory, not in a memory-mapped `-shm` file that cannot grow on a full disk (SIGBUS). Set before
         // the first read, as SQLite requires.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }

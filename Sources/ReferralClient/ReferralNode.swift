@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReferralProtocol
+import SQLiteRaw
 import Synchronization
 import ZeroMQ
 
@@ -50,7 +51,7 @@ public final class ReferralNode: Sendable {
     let shared: NodeShared
     let logger: Logger
     private let context: ZMQContext
-    private let lock: StoreLock
+    private let lock: ExclusiveFileLock
     private let state = Mutex(LifeState())
     /// Inbox messages handed to the application by this process and not completed yet.
     let offered = Mutex<Set<InboxKey>>([])
@@ -74,7 +75,7 @@ public final class ReferralNode: Sendable {
         logger[metadataKey: "node"] = "\(configuration.node)"
         self.logger = logger
         // The lock first: a second process for this node is refused before it opens (or waits on) the store.
-        self.lock = try StoreLock(storePath: configuration.store)
+        self.lock = try ExclusiveFileLock.nodeStore(at: configuration.store)
         self.store = try NodeStore(path: configuration.store)
         do {
             self.shared = try NodeShared()
