@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteRaw
 
 // Ordered, forward-only migrations. Never edit a shipped migration: append a new one ("v2-...").
 //
@@ -173,7 +174,7 @@ enum Schema {
     }
 
     /// `PRAGMA application_id` of a broker store: "RBRK".
-    static let applicationId: Int32 = 0x5242_524B
+    static let applicationId = StoreIdentity.brokerApplicationId
     /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
     static let version = migrator.migrations.count
     /// The migration every broker store has, marked or not.

@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteRaw
 
 // Ordered, forward-only migrations of the node store. Never edit a shipped migration: append a new one.
 //
@@ -101,7 +102,7 @@ enum NodeSchema {
     }
 
     /// `PRAGMA application_id` of a node store: "RBND" (set at open, with `user_version` = `version`).
-    static let applicationId: Int32 = 0x5242_4E44
+    static let applicationId = StoreIdentity.nodeApplicationId
     /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
     static let version = migrator.migrations.count
     /// The migration every node store has, marked or not.

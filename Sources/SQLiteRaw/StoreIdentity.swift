@@ -48,9 +48,14 @@ public enum StoreIdentity: Sendable, Equatable {
         }
     }
 
+    /// `PRAGMA application_id` of a broker store: "RBRK".
+    public static let brokerApplicationId: Int32 = 0x5242_524B
+    /// `PRAGMA application_id` of a node store: "RBND".
+    public static let nodeApplicationId: Int32 = 0x5242_4E44
+
     /// The `application_id`s of this project's stores, to name a store opened by the wrong side.
     static let knownStores: [Int32: String] = [
-        0x5242_524B: "a referrald broker store (data_directory's broker.sqlite)",
-        0x5242_4E44: "a referral node's store (a node configuration's store)",
+        brokerApplicationId: "a referrald broker store (data_directory's broker.sqlite)",
+        nodeApplicationId: "a referral node's store (a node configuration's store)",
     ]
 }
