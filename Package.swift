@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "referrald",
             dependencies: [
-                "Broker",
+                "Broker", "ReferralProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

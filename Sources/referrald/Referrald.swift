@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import ReferralProtocol
 
 /// `referrald`: the referral broker daemon. Everything testable lives in the Broker module.
 @main
@@ -11,7 +12,7 @@ struct Referrald: AsyncParsableCommand {
             Exit codes (deploy/README.md):
             \(ExitStatus.table)
             """,
-        version: BrokerVersion.string,
+        version: ProductVersion.string,
         subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, AcceptRollbackCommand.self],
         defaultSubcommand: RunCommand.self)
 }

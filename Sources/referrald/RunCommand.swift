@@ -147,8 +147,9 @@ struct AcceptRollbackCommand: ParsableCommand {
             \(ExitStatus.storeRolledBack.rawValue) and the missing files cannot be restored. With the broker stopped, \
             this raises the message counter past every seq given before (no seq is reused), gives the store a \
             new epoch, appends a `store-rolled-back` audit record saying what was lost, and rewrites the \
-            high-water mark. Messages acknowledged after the store's last checkpoint are gone: ask their senders \
-            to send them again.
+            high-water mark. Messages acknowledged after the store's last checkpoint are gone from the broker; \
+            nodes see the new epoch in WELCOME and send again every accepted message they hold without all its \
+            receipts (1/RBP §12.8). Only messages sent by nodes of an older version must be asked for again.
             """)
 
     @Option(help: "The broker's JSON configuration file.")

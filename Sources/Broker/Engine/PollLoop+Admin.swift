@@ -3,6 +3,7 @@ import BrokerCore
 import BrokerStore
 import Foundation
 import Logging
+import ReferralProtocol
 import ZeroMQ
 
 /// The operators' admin endpoint (protocols/ADMIN-1.md): STATUS is answered from the
@@ -105,7 +106,7 @@ extension PollLoop {
         let statistics = worker.statistics
         return [
             "broker": [
-                "version": BrokerVersion.string, "started_at": startedAt, "uptime_ms": now - startedAt,
+                "version": ProductVersion.string, "started_at": startedAt, "uptime_ms": now - startedAt,
                 "endpoint": boundEndpoint, "store_transactions": statistics.transactions,
                 "security": configuration.insecurePlaintext ? "plaintext-development" : "curve",
                 "store_rows_written": statistics.rowsWritten,

@@ -27,7 +27,7 @@ extension PollLoop {
 
     /// Answers ZAP requests: 200 for an active registered key, 400 (and an audit record with the key's
     /// fingerprint and the peer address) otherwise. The User-Id is the key itself (Z85), not the node id:
-    /// every message is then looked up in the directory in force when it arrives (`keyNode(of:)`), so a key
+    /// every message is then looked up in the directory in force when it arrives (`Jurisdiction.activeNode(key:)`), so a key
     /// that is re-keyed away, suspended or removed after the handshake never acts for its node again.
     func answerHandshakes(now: Int64) {
         guard let zap else { return }

@@ -80,7 +80,9 @@ final class PollLoop {
     }
 
     /// The message-size limit of 1/RBP §13.7: the most octets one frame may carry.
-    var frameSizeLimit: Int { configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + 4_096 }
+    var frameSizeLimit: Int {
+        configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + Liveness.framingOctets
+    }
 
     /// What CURVE adds to each frame on the wire (the MESSAGE command's name, nonce, flags and MAC), which
     /// ZMQ_MAXMSGSIZE counts: without it, frames of the last 33 octets under the limit were dropped unanswered.
