@@ -48,17 +48,15 @@ struct Jurisdiction: Sendable {
         case suspended(DirectoryEntry)
     }
 
-    /// The node a HELLO may open a session for. With CURVE the key's node (`keyNode`, an active node whose
-    /// current key the connection authenticated with) decides and the HELLO must agree; in plaintext
-    /// development mode the HELLO's word is taken.
+    /// The node a HELLO may open a session for. With CURVE the key's node (`keyNode`: `activeNode(key:)`, the
+    /// active node whose current key the connection authenticated with) decides and the HELLO must agree; in
+    /// plaintext development mode (`keyNode` nil) the HELLO's word is taken.
     func identify(hello: Hello, keyNode: DirectoryEntry?) -> Identification {
-        if plaintext {
+        guard let keyNode else {
             guard let entry = directory.entry(id: hello.node) else { return .unknown }
             return entry.isActive ? .node(entry) : .suspended(entry)
         }
-        guard let keyNode else { return .unknown }
-        guard keyNode.id == hello.node else { return .mismatch(keyNode: keyNode.id) }
-        return keyNode.isActive ? .node(keyNode) : .suspended(keyNode)
+        return keyNode.id == hello.node ? .node(keyNode) : .mismatch(keyNode: keyNode.id)
     }
 
     /// The active node whose current key is `userId` (the ZAP User-Id: the Z85 key the connection authenticated
