@@ -108,7 +108,8 @@ public final class BrokerEngine: Sendable {
                 "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
                 "restore_ms": "\(clock.nowMillis() - began)",
             ])
-        let (escalation, divisions, jurisdiction) = (files.escalation, files.divisions, files.jurisdiction)
+        let (escalation, divisions, jurisdiction, secretKey) =
+            (files.escalation, files.divisions, files.jurisdiction, files.secretKey)
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
@@ -120,7 +121,7 @@ public final class BrokerEngine: Sendable {
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    escalation: escalation)
+                    escalation: escalation, secretKey: secretKey)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

@@ -13,16 +13,15 @@ extension PollLoop {
     /// Must run before the ROUTER binds: libzmq authenticates through whatever ZAP handler is
     /// bound at handshake time, and fails open if none is (FIELD-NOTES).
     func configureSecurity() throws {
-        guard let zap else {
+        guard let zap, let secretKey else {
             logger.warning(
                 "PLAINTEXT: CURVE is off (insecure_plaintext); nodes are who their HELLO says. Development only.")
             return
         }
-        let secret = try Self.readSecretKey(path: configuration.curveSecretKeyFile)
         try zap.setLinger(milliseconds: 0)
         try zap.bind(Self.zapEndpoint)
         try router.setZAPDomain(Self.zapDomain, enforce: true)
-        try router.setCurveServer(secretKey: secret)
+        try router.setCurveServer(secretKey: secretKey)
     }
 
     /// Answers ZAP requests: 200 for an active registered key, 400 (and an audit record with the key's
@@ -76,6 +75,12 @@ extension PollLoop {
 
     /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).
     static func readSecretKey(path: String) throws -> CurveKey {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationError(
+                source: "curve.secret_key_file", field: "",
+                problem: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
+                    + "PREFIX` (deploy/README.md, Security), or correct the path")
+        }
         do {
             return try KeyFiles.readSecret(path: path)
         } catch let error as KeyFileError {

@@ -31,8 +31,10 @@ final class PollLoop {
     let context: ZMQContext
     let router: ZMQSocket
     let admin: ZMQSocket
-    /// The ZAP handler (RFC 27): authenticates every CURVE handshake against the directory.
+    /// The ZAP handler (RFC 27): authenticates every CURVE handshake against the directory; nil in plaintext mode.
     let zap: ZMQSocket?
+    /// The broker's CURVE secret key (read once at start, `StartupFiles`); nil in plaintext mode.
+    let secretKey: CurveKey?
 
     /// node id -> its live session and connection.
     var connections: [String: (session: UInt64, routingId: [UInt8])] = [:]
@@ -55,8 +57,9 @@ final class PollLoop {
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
-        escalation: EscalationSettings = .defaults
+        escalation: EscalationSettings = .defaults, secretKey: CurveKey?
     ) throws {
+        self.secretKey = secretKey
         self.escalation = escalation
         self.planner = EscalationPlanner(calendar: escalation.calendar)
         self.configuration = configuration
@@ -76,7 +79,7 @@ final class PollLoop {
         context = try ZMQContext()
         router = try ZMQSocket(context: context, type: .router)
         admin = try ZMQSocket(context: context, type: .router)
-        zap = configuration.insecurePlaintext ? nil : try ZMQSocket(context: context, type: .rep)
+        zap = secretKey == nil ? nil : try ZMQSocket(context: context, type: .rep)
     }
 
     /// The message-size limit of 1/RBP §13.7: the most octets one frame may carry.

@@ -1,5 +1,6 @@
 import AgencyDirectory
 import Foundation
+import ZeroMQ
 
 /// Every file `referrald run` reads besides its configuration, loaded before the store is opened (nothing is
 /// created for a configuration that is not valid) and by `check-config` (which must pass exactly what `run`
@@ -9,22 +10,17 @@ struct StartupFiles: Sendable {
     var divisions: DivisionTable
     var jurisdiction: Jurisdiction
     var escalation: EscalationSettings
+    /// The broker's CURVE secret key; nil in plaintext development mode.
+    var secretKey: CurveKey?
 
     static func load(_ configuration: BrokerConfiguration) throws -> StartupFiles {
         let divisions = try Jurisdiction.divisions(configuration)
         let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
         let escalation = try EscalationSettings.load(configuration)
-        if !configuration.insecurePlaintext {
-            let key = configuration.curveSecretKeyFile
-            guard FileManager.default.fileExists(atPath: key) else {
-                throw ConfigurationError(
-                    source: "curve.secret_key_file", field: "",
-                    problem: "\(key) does not exist: generate the broker's key pair with `referralctl keygen --out "
-                        + "PREFIX` (deploy/README.md, Security), or correct the path")
-            }
-            _ = try PollLoop.readSecretKey(path: key)
-        }
-        return StartupFiles(divisions: divisions, jurisdiction: jurisdiction, escalation: escalation)
+        let secretKey =
+            configuration.insecurePlaintext ? nil : try PollLoop.readSecretKey(path: configuration.curveSecretKeyFile)
+        return StartupFiles(
+            divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey)
     }
 }
 
