@@ -56,13 +56,7 @@ struct RunCommand: AsyncParsableCommand {
     var insecurePlaintextDev = false
 
     func run() async throws {
-        let configuration: BrokerConfiguration
-        do {
-            configuration = try resolve()
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.configuration.rawValue)
-        }
+        let configuration = try exitingOnConfigurationError(resolve)
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, json: json) }
@@ -124,17 +118,32 @@ struct CheckConfigCommand: ParsableCommand {
     var config: String
 
     func run() throws {
-        do {
-            var configuration = try BrokerConfiguration.load(file: config)
-            try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
-            try configuration.validate(source: config)
+        try exitingOnConfigurationError {
+            let configuration = try BrokerConfiguration.fileAndEnvironment(config)
             let loaded = try configuration.checkFiles()
             print(
                 "\(config): ok (directory \(configuration.directoryFile): \(loaded); endpoint \(configuration.endpoint))")
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.configuration.rawValue)
         }
+    }
+}
+
+extension BrokerConfiguration {
+    /// The configuration file with the environment over it, validated (what commands without flags use).
+    static func fileAndEnvironment(_ file: String) throws -> BrokerConfiguration {
+        var configuration = try BrokerConfiguration.load(file: file)
+        try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
+        try configuration.validate(source: file)
+        return configuration
+    }
+}
+
+/// Runs `body`; a `ConfigurationError` is printed and exits with the configuration code (78).
+func exitingOnConfigurationError<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ConfigurationError {
+        FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
+        throw ExitCode(ExitStatus.configuration.rawValue)
     }
 }
 
@@ -156,16 +165,7 @@ struct AcceptRollbackCommand: ParsableCommand {
     var config: String
 
     func run() throws {
-        let configuration: BrokerConfiguration
-        do {
-            var loaded = try BrokerConfiguration.load(file: config)
-            try loaded.applyEnvironment(ProcessInfo.processInfo.environment)
-            try loaded.validate(source: config)
-            configuration = loaded
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("referrald: configuration error: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.configuration.rawValue)
-        }
+        let configuration = try exitingOnConfigurationError { try BrokerConfiguration.fileAndEnvironment(config) }
         do {
             let lost = try acceptStoreRollback(configuration)
             print(lost.map { "accepted: \($0)" } ?? "nothing to accept: the store holds all it acknowledged")
