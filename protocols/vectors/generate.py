@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes valid.json and invalid.json beside this file: the 1/RBP test vectors (version 1.1).
+"""Writes valid.json and invalid.json beside this file: the 1/RBP test vectors (version 1.1); and, from
+admin.py, admin-requests.json, admin-replies.json and admin-invalid.json: the ADMIN-1 vectors.
 
 Format: 1-RBP.md section 15. Standard library only; run `python3 protocols/vectors/generate.py`.
 Every vector is written out by hand below (wire header and expected result), independent of any
@@ -9,6 +10,8 @@ codec, so the files check an implementation instead of restating it. All data is
 import hashlib
 import json
 import os
+
+import admin
 
 SIG = b"RBP\x01"
 CASE = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
@@ -655,4 +658,8 @@ if __name__ == "__main__":
         assert any(x["command"] == cmd for x in valid), cmd
     write("valid.json", valid)
     write("invalid.json", invalid)
-    print("%d valid, %d invalid vectors" % (len(valid), len(invalid)))
+    write("admin-requests.json", admin.requests)
+    write("admin-replies.json", admin.replies)
+    write("admin-invalid.json", admin.invalid)
+    print("%d valid, %d invalid vectors; ADMIN-1: %d requests, %d replies, %d invalid"
+          % (len(valid), len(invalid), len(admin.requests), len(admin.replies), len(admin.invalid)))

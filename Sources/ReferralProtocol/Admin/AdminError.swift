@@ -1,0 +1,30 @@
+/// An ADMIN-1 ERROR reply: `{"code": ..., "reason": ...}` (protocols/ADMIN-1.md, Errors).
+public struct AdminError: Error, Sendable, Hashable {
+    public var code: Code
+    /// Names what is wrong (a member, a file and field), never a message body.
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    /// The codes of ADMIN-1; a client keeps any other code a later broker sends as it is.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let badRequest = Code(rawValue: "BAD_REQUEST")
+        public static let notFound = Code(rawValue: "NOT_FOUND")
+        public static let unknownCommand = Code(rawValue: "UNKNOWN_COMMAND")
+        public static let badDirectory = Code(rawValue: "BAD_DIRECTORY")
+        public static let storeFailed = Code(rawValue: "STORE_FAILED")
+
+        public var description: String { rawValue }
+    }
+
+    static func badRequest(_ reason: String) -> AdminError { AdminError(.badRequest, reason) }
+}

@@ -1,0 +1,198 @@
+"""The ADMIN-1 test vectors (protocols/ADMIN-1.md, "Test vectors"), written by generate.py.
+
+admin-requests.json: requests a client sends and what they mean; admin-replies.json: the broker's replies,
+byte for byte as it writes them (compact, members sorted by name); admin-invalid.json: requests the broker
+refuses, with the exact ERROR reply. Every vector is written out by hand here; all data is made up.
+"""
+
+import json
+
+SIG = b"RBA\x01"
+CASE = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+T0 = 1767225600000  # 2026-01-01T00:00:00Z
+HASH = "9c1e" * 16
+
+
+def compact(obj):
+    """A request's arguments as a client writes them: compact, members in the given order, raw UTF-8."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def broker_form(obj):
+    """A reply object as the broker writes it: compact, members sorted by name, raw UTF-8, '/' unescaped."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def hexframes(frames):
+    return [f.hex() for f in frames]
+
+
+requests = []
+
+
+def req(name, command, arguments, wire=None):
+    """wire: the arguments frame as sent, when it is not the canonical form of `arguments`."""
+    frame = compact(arguments) if wire is None else wire
+    requests.append({"name": name, "frames": hexframes([SIG, command.encode(), frame]),
+                     "command": command, "arguments": arguments, "canonical": wire is None})
+
+
+req("status", "STATUS", {})
+req("status-unknown-members-ignored", "STATUS", {}, wire=b'{"verbose":true,"future":{"x":[1,2]}}')
+req("trail-message", "TRAIL", {"message": {"sender": "test-a", "id": "test-a:000001"}})
+req("trail-case", "TRAIL", {"case": CASE})
+req("trail-message-null-case", "TRAIL", {"message": {"sender": "test-a", "id": "test-a:000001"}},
+    wire=b'{"case":null,"message":{"id":"test-a:000001","sender":"test-a"}}')
+req("trail-case-empty-message-absent", "TRAIL", {"case": CASE},
+    wire=('{ "message" : null , "case" : "%s" }' % CASE).encode())
+req("case", "CASE", {"case": CASE})
+req("overdue-unfiltered", "OVERDUE", {})
+req("overdue-filtered", "OVERDUE", {"region": "3501", "agency": "health", "risk": "urgent"})
+req("overdue-empty-and-null-are-no-filter", "OVERDUE", {"agency": "health"},
+    wire=b'{"region":"","agency":"health","risk":null}')
+req("reload", "RELOAD", {})
+req("audit-verify", "AUDIT-VERIFY", {})
+req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
+req("audit-export-since-only", "AUDIT-EXPORT", {"since": 0})
+req("audit-export-defaults", "AUDIT-EXPORT", {"since": 0}, wire=b'{}')
+
+
+invalid = []
+
+
+def bad(name, frames, code, reason):
+    invalid.append({"name": name, "frames": hexframes(frames), "error": {"code": code, "reason": reason}})
+
+
+def args(command, wire):
+    return [SIG, command.encode(), wire]
+
+
+TRAIL_USAGE = 'TRAIL needs exactly one of {"message":{"sender","id"}} and {"case"}'
+bad("wrong-signature", [b"RBA\x02", b"STATUS", b"{}"], "BAD_REQUEST", "expected RBA1, command, JSON")
+bad("two-frames", [SIG, b"STATUS"], "BAD_REQUEST", "expected RBA1, command, JSON")
+bad("four-frames", [SIG, b"STATUS", b"{}", b"{}"], "BAD_REQUEST", "expected RBA1, command, JSON")
+bad("arguments-not-json", args("STATUS", b"{"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("arguments-an-array", args("RELOAD", b"[]"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("arguments-too-deep", args("STATUS", b'{"a":{"b":{"c":{"d":{}}}}}'), "BAD_REQUEST",
+    "the arguments must be a JSON object")
+bad("arguments-too-large", args("STATUS", b'{"pad":"' + b"x" * 16377 + b'"}'), "BAD_REQUEST",
+    "the arguments are larger than 16384 octets")
+bad("unknown-command", args("PURGE", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
+bad("lowercase-command", args("status", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
+bad("unknown-command-bad-arguments", args("PURGE", b"x"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("trail-neither", args("TRAIL", b"{}"), "BAD_REQUEST", TRAIL_USAGE)
+bad("trail-both", args("TRAIL", ('{"case":"%s","message":{"sender":"test-a","id":"test-a:1"}}' % CASE).encode()),
+    "BAD_REQUEST", TRAIL_USAGE)
+bad("trail-message-without-id", args("TRAIL", b'{"message":{"sender":"test-a"}}'), "BAD_REQUEST", TRAIL_USAGE)
+bad("trail-message-not-object", args("TRAIL", b'{"message":"test-a/test-a:1"}'), "BAD_REQUEST",
+    '"message" must be a JSON object')
+bad("trail-message-sender-number", args("TRAIL", b'{"message":{"sender":7,"id":"test-a:1"}}'), "BAD_REQUEST",
+    '"message.sender" must be a string')
+bad("trail-case-number", args("TRAIL", b'{"case":42}'), "BAD_REQUEST", '"case" must be a string')
+bad("trail-case-empty", args("TRAIL", b'{"case":""}'), "BAD_REQUEST", TRAIL_USAGE)
+bad("case-missing", args("CASE", b"{}"), "BAD_REQUEST", 'CASE needs "case": a non-empty string')
+bad("case-empty", args("CASE", b'{"case":""}'), "BAD_REQUEST", 'CASE needs "case": a non-empty string')
+bad("case-object", args("CASE", b'{"case":{}}'), "BAD_REQUEST", '"case" must be a string')
+bad("overdue-region-number", args("OVERDUE", b'{"region":3501}'), "BAD_REQUEST", '"region" must be a string')
+bad("overdue-risk-array", args("OVERDUE", b'{"risk":["crisis"]}'), "BAD_REQUEST", '"risk" must be a string')
+bad("audit-export-since-negative", args("AUDIT-EXPORT", b'{"since":-1}'), "BAD_REQUEST",
+    '"since" must be an integer of at least 0')
+bad("audit-export-since-string", args("AUDIT-EXPORT", b'{"since":"24h"}'), "BAD_REQUEST",
+    '"since" must be an integer of at least 0')
+bad("audit-export-limit-zero", args("AUDIT-EXPORT", b'{"since":0,"limit":0}'), "BAD_REQUEST",
+    '"limit" must be an integer of at least 1')
+bad("audit-export-limit-fraction", args("AUDIT-EXPORT", b'{"limit":1.5}'), "BAD_REQUEST",
+    '"limit" must be an integer of at least 1')
+
+
+replies = []
+
+
+def reply(name, command, result, status="OK", extra=None):
+    """extra: members a later broker might add (ignored by a client); the frames then carry them."""
+    wire = dict(result)
+    if extra:
+        wire.update(extra)
+    replies.append({"name": name, "command": command, "status": status,
+                    "frames": hexframes([SIG, status.encode(), broker_form(wire)]),
+                    "result": result, "canonical": not extra})
+
+
+STATUS = {
+    "broker": {"version": "0.1.0", "started_at": T0, "uptime_ms": 5000, "endpoint": "tcp://127.0.0.1:5570",
+               "security": "curve", "store_transactions": 412, "store_rows_written": 2950},
+    "nodes": [
+        {"node": "test-a", "agency": "education", "kind": "school", "division": "350102001", "state": "active",
+         "name": "Test school A", "connected": True, "pending": 0, "in_flight": 2, "dead_letters": 0,
+         "receipts_pending": 1},
+        {"node": "test-z", "agency": "", "kind": "", "division": "", "state": "removed",
+         "name": "(not in the directory)", "connected": False, "pending": 3, "in_flight": 0, "dead_letters": 1,
+         "receipts_pending": 0},
+    ],
+    "held_cases": [{"case": CASE, "recipient": "test-b", "since": T0 + 60000, "seq": 1042}],
+    "dead_letters": 1,
+}
+reply("status", "STATUS", STATUS)
+reply("status-empty", "STATUS", dict(STATUS, nodes=[], held_cases=[], dead_letters=0,
+                                     broker=dict(STATUS["broker"], security="plaintext-development")))
+reply("status-later-members-ignored", "STATUS", STATUS, extra={"queues": {"depth": 3}})
+
+EVENTS = [
+    {"at": T0, "event": "accepted", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
+     "detail": "kind=referral.request priority=routine case=" + CASE},
+    {"at": T0 + 5, "event": "delivery-attempt", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
+     "recipient": "test-b", "attempt": 1},
+    {"at": T0 + 9, "event": "nacked", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
+     "recipient": "test-b", "attempt": 1, "detail": "permanent: \"bad\" form\n/line 2 \u00e9\u4e2d\u0001"},
+]
+reply("trail", "TRAIL", {"events": EVENTS})
+reply("trail-truncated", "TRAIL", {"events": EVENTS[:1], "truncated": True})
+reply("trail-not-found", "TRAIL", {"code": "NOT_FOUND", "reason": "no such message or case"}, status="ERROR")
+
+DEADLINES = [
+    {"id": 12, "item": "answer:test-b:referral.accepted,referral.declined,referral.received", "party": "test-b",
+     "awaiting": "answer", "kinds": ["referral.accepted", "referral.declined", "referral.received"],
+     "due_at": T0 + 259200000, "level": 0, "risk": "routine"},
+    {"id": 13, "item": "delivery:1042:test-b", "party": "test-b", "awaiting": "delivery", "seq": 1042,
+     "due_at": T0 + 3600000, "level": 1},
+    {"id": 14, "item": "visit:2:test-x", "party": "test-x", "awaiting": "followup-visit", "visit_number": 2,
+     "due_at": T0 + 864000000, "level": 0, "risk": "follow-up"},
+    {"id": 15, "item": "something-else", "due_at": T0, "level": 0},
+]
+reply("case-tracked", "CASE", {"case": CASE, "status": "requested", "referrer": "test-a", "service": "test-b",
+                               "attempt": 1, "opened_at": T0, "updated_at": T0, "deadlines": DEADLINES,
+                               "events": EVENTS})
+reply("case-untracked-truncated", "CASE", {"case": CASE, "deadlines": DEADLINES[:1], "deadlines_truncated": True,
+                                           "events": []})
+reply("case-not-found", "CASE", {"code": "NOT_FOUND", "reason": "no case, message or deadline has this case id"},
+      status="ERROR")
+reply("overdue", "OVERDUE", {"overdue": [
+    {"id": 12, "case": CASE, "item": "answer:test-b:referral.accepted,referral.declined,referral.received",
+     "due_at": T0 + 2000, "level": 1, "region": "350102", "agency": "health", "risk": "routine"},
+    {"id": 20, "item": "answer:test-c:crisis.acknowledged", "due_at": T0 + 3000, "level": 0}]})
+reply("overdue-empty", "OVERDUE", {"overdue": []})
+reply("reload", "RELOAD", {"nodes": 7, "added": ["test-g"], "removed": ["test-z"], "suspended": [],
+                           "reactivated": ["test-c"], "rekeyed": [], "escalation_policy": "3f2a9c1e8b4d"})
+reply("reload-refused", "RELOAD", {"code": "BAD_DIRECTORY",
+                                   "reason": "/etc/referrald/escalation.json: escalation_policy_file: levels.routine.answer: "
+                                             "must be a list of steps"}, status="ERROR")
+reply("audit-verify-intact", "AUDIT-VERIFY", {"intact": True, "records": 412, "last_hash": HASH})
+reply("audit-verify-broken", "AUDIT-VERIFY", {"intact": False, "at_id": 17, "problem": "record changed"})
+reply("audit-export", "AUDIT-EXPORT", {"records": [
+    {"id": 1, "at": T0, "event": "broker-started", "detail": "version=0.1.0", "hash": HASH,
+     "line": '{"at":%d,"detail":"version=0.1.0","event":"broker-started","id":1}' % T0},
+    {"id": 2, "at": T0 + 7, "event": "accepted", "node": "test-a", "peer": "127.0.0.1", "key_fingerprint": "ab12cd34",
+     "message_id": "test-a:000001", "seq": 1042, "recipient": "test-b", "kind": "referral.request", "code": "OK",
+     "hash": HASH, "line": '{"id":2}'}]})
+reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
+      status="ERROR")
+reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
+reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
+
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT")
+for command in COMMANDS:
+    assert any(x["command"] == command for x in requests), command
+    assert any(x["command"] == command and x["status"] == "OK" for x in replies), command
+for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED"):
+    assert any(x["status"] == "ERROR" and x["result"]["code"] == code for x in replies), code
