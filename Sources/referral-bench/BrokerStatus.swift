@@ -1,5 +1,5 @@
-import Foundation
 import ReferralClient
+import ReferralProtocol
 
 /// The figures of one admin STATUS reply (protocols/ADMIN-1.md) the bench uses.
 struct BrokerStatus: Sendable {
@@ -25,31 +25,25 @@ struct BrokerStatus: Sendable {
 
     /// One admin STATUS request (protocols/ADMIN-1.md) to `endpoint`.
     static func fetch(endpoint: String) async throws -> BrokerStatus {
-        let reply: AdminReply
+        let response: AdminResponse
         do {
-            reply = try await AdminConnection(endpoint: endpoint).request("STATUS")
+            response = try await AdminConnection(endpoint: endpoint).request(.status)
         } catch {
             throw BenchError("admin STATUS to \(endpoint): \(error)")
         }
-        guard reply.ok else {
-            throw BenchError("admin STATUS to \(endpoint): ERROR \(String(decoding: reply.json, as: UTF8.self))")
+        switch response {
+        case .ok(.status(let status)):
+            return BrokerStatus(
+                storeTransactions: status.broker.storeTransactions, storeRowsWritten: status.broker.storeRowsWritten,
+                nodes: status.nodes.map {
+                    Node(
+                        node: $0.node, connected: $0.connected, pending: $0.pending, inFlight: $0.inFlight,
+                        deadLetters: $0.deadLetters, receiptsPending: $0.receiptsPending)
+                })
+        case .ok:
+            throw BenchError("admin STATUS to \(endpoint): not a STATUS result")
+        case .error(let error):
+            throw BenchError("admin STATUS to \(endpoint): ERROR \(error.code): \(error.reason)")
         }
-        guard let object = try JSONSerialization.jsonObject(with: Data(reply.json)) as? [String: Any],
-            let broker = object["broker"] as? [String: Any]
-        else { throw BenchError("admin STATUS to \(endpoint): the reply is not the expected JSON object") }
-        guard let transactions = broker["store_transactions"] as? Int,
-            let rows = broker["store_rows_written"] as? Int
-        else {
-            throw BenchError(
-                "admin STATUS to \(endpoint): broker.store_transactions / store_rows_written missing (older referrald?)"
-            )
-        }
-        let nodes: [BrokerStatus.Node] = (object["nodes"] as? [[String: Any]] ?? []).map { node in
-            BrokerStatus.Node(
-                node: node["node"] as? String ?? "", connected: node["connected"] as? Bool ?? false,
-                pending: node["pending"] as? Int ?? 0, inFlight: node["in_flight"] as? Int ?? 0,
-                deadLetters: node["dead_letters"] as? Int ?? 0, receiptsPending: node["receipts_pending"] as? Int ?? 0)
-        }
-        return BrokerStatus(storeTransactions: transactions, storeRowsWritten: rows, nodes: nodes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -71,12 +72,10 @@ final class Daemon: @unchecked Sendable {
 
         let deadline = spawned + UInt64(readyTimeoutSeconds) * 1_000_000_000
         while true {
-            if let ready = FileManager.default.contents(atPath: readyPath),
-                let object = try? JSONSerialization.jsonObject(with: ready) as? [String: Any],
-                let endpoint = object["endpoint"] as? String, let admin = object["admin"] as? String
-            {
+            if let bytes = FileManager.default.contents(atPath: readyPath), let ready = ReadyFile(Array(bytes)) {
                 return Daemon(
-                    directory: directory, endpoint: endpoint, adminEndpoint: admin, pid: pid, process: process,
+                    directory: directory, endpoint: ready.endpoint, adminEndpoint: ready.admin, pid: pid,
+                    process: process,
                     logPath: logPath, format: format, spawnedAtWallMillis: spawnedWall,
                     readyAfterMillis: Double(Clocks.monotonicNanos() - spawned) / 1e6)
             }

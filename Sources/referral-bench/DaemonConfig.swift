@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import ZeroMQ
 
 /// Writes the broker's configuration for a bench run, in whichever of the two formats the given `referrald`
@@ -32,34 +33,41 @@ enum DaemonConfig {
         executable: String, folder: String, nodes: [Node], logLevel: String
     ) throws -> (path: String, format: Format) {
         let path = (folder as NSString).appendingPathComponent("referrald.json")
-        var common: [String: Any] = [
-            "endpoint": "tcp://127.0.0.1:0",
-            "admin_endpoint": "ipc://" + (folder as NSString).appendingPathComponent("admin.sock"),
-            "data_directory": (folder as NSString).appendingPathComponent("broker"),
-            "log_level": logLevel,
-            "log_format": "text",
+        let common: [(key: String, value: JSONValue)] = [
+            ("endpoint", .string("tcp://127.0.0.1:0")),
+            ("admin_endpoint", .string("ipc://" + (folder as NSString).appendingPathComponent("admin.sock"))),
+            ("data_directory", .string((folder as NSString).appendingPathComponent("broker"))),
+            ("log_level", .string(logLevel)),
+            ("log_format", .string("text")),
         ]
-
-        var withDirectory = common
-        withDirectory["directory_file"] = "directory.json"
-        withDirectory["insecure_plaintext"] = true
-        withDirectory["rate_limit"] = ["messages_per_second": 1_000_000, "burst": 1_000_000]
-        try writeJSON(withDirectory, to: path)
+        let rateLimit: JSONValue = .object([("messages_per_second", .integer(1_000_000)), ("burst", .integer(1_000_000))])
+        try write(
+            .object(
+                common + [
+                    ("directory_file", .string("directory.json")), ("insecure_plaintext", .bool(true)),
+                    ("rate_limit", rateLimit),
+                ]), to: path)
         // Written before the check: check-config loads every file the configuration names, as `run` does.
-        let entries: [[String: Any]] = try nodes.map { node in
-            [
-                "id": node.id, "agency": node.agency, "kind": node.kind, "division": node.division,
-                "name": "bench node \(node.id) (made-up)", "public_key": try Curve.generateKeyPair().publicKey.z85,
-                "state": "active",
-            ]
+        let entries: [JSONValue] = try nodes.map { node in
+            .object([
+                ("id", .string(node.id)), ("agency", .string(node.agency)), ("kind", .string(node.kind)),
+                ("division", .string(node.division)), ("name", .string("bench node \(node.id) (made-up)")),
+                ("public_key", .string(try Curve.generateKeyPair().publicKey.z85)), ("state", .string("active")),
+            ])
         }
-        try writeJSON(
-            ["version": 1, "nodes": entries], to: (folder as NSString).appendingPathComponent("directory.json"))
+        try write(
+            .object([("version", .integer(1)), ("nodes", .array(entries))]),
+            to: (folder as NSString).appendingPathComponent("directory.json"))
         let directoryCheck = checkConfig(executable: executable, path: path)
         if directoryCheck.ok { return (path, .directory) }
 
-        common["nodes"] = nodes.map { ["id": $0.id, "agency": $0.agency, "name": "bench node \($0.id) (made-up)"] }
-        try writeJSON(common, to: path)
+        let inline: [JSONValue] = nodes.map {
+            .object([
+                ("id", .string($0.id)), ("agency", .string($0.agency)),
+                ("name", .string("bench node \($0.id) (made-up)")),
+            ])
+        }
+        try write(.object(common + [("nodes", .array(inline))]), to: path)
         let inlineCheck = checkConfig(executable: executable, path: path)
         guard inlineCheck.ok else {
             throw BenchError(
@@ -69,9 +77,8 @@ enum DaemonConfig {
         return (path, .inline)
     }
 
-    private static func writeJSON(_ object: [String: Any], to path: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: path))
+    private static func write(_ json: JSONValue, to path: String) throws {
+        try Data(JSONWriter.encode(json) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: path))
     }
 
     /// `referrald check-config --config PATH`: whether it exits 0, and what it printed.

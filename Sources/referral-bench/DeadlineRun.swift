@@ -1,6 +1,7 @@
 import BrokerStore
 import Foundation
 import ReferralClient
+import ReferralProtocol
 
 /// The outcome of the deadlines scenario (issue 4: firing lag with many open deadlines, memory, restart time).
 struct DeadlineResult: Codable, Sendable {
@@ -197,8 +198,8 @@ struct DeadlineRun {
         let drained = try await drain(node, expected: Set(firing), timeoutSeconds: Double(timeout))
         let memoryAfterFiring = ProcessMemory.read(pid: daemon.pid)
         // What an operator's `referralctl overdue` costs with this many open deadlines (the fired ones are overdue).
-        let overdueMillis = try await timeAdmin(daemon, "OVERDUE", arguments: "{}")
-        let overdueRegionMillis = try await timeAdmin(daemon, "OVERDUE", arguments: #"{"region":"3501"}"#)
+        let overdueMillis = try await timeAdmin(daemon, .overdue(AdminRequest.OverdueFilter()))
+        let overdueRegionMillis = try await timeAdmin(daemon, .overdue(AdminRequest.OverdueFilter(region: "3501")))
         progress(
             "admin OVERDUE answered in \(String(format: "%.0f", overdueMillis)) ms, with a region filter in "
                 + "\(String(format: "%.0f", overdueRegionMillis)) ms")
@@ -324,13 +325,13 @@ struct DeadlineRun {
     }
 
     /// Milliseconds until an admin request is answered (it must succeed).
-    private func timeAdmin(_ daemon: Daemon, _ command: String, arguments: String) async throws -> Double {
+    private func timeAdmin(_ daemon: Daemon, _ request: AdminRequest) async throws -> Double {
         let start = Clocks.monotonicNanos()
-        let reply = try await AdminConnection(endpoint: daemon.adminEndpoint).request(
-            command, arguments: Array(arguments.utf8), timeout: .seconds(timeout))
+        let response = try await AdminConnection(endpoint: daemon.adminEndpoint).request(
+            request, timeout: .seconds(timeout))
         let elapsed = Double(Clocks.monotonicNanos() - start) / 1e6
-        guard reply.ok else {
-            throw BenchError("admin \(command): ERROR \(String(decoding: reply.json, as: UTF8.self))")
+        if case .error(let error) = response {
+            throw BenchError("admin \(request.command.rawValue): ERROR \(error.code): \(error.reason)")
         }
         return elapsed
     }
@@ -394,10 +395,7 @@ struct DeadlineRun {
 
     /// `overdue.message.id` of an escalation notice's body.
     private static func overdueMessageId(_ body: [UInt8]) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let overdue = object["overdue"] as? [String: Any], let message = overdue["message"] as? [String: Any]
-        else { return nil }
-        return message["id"] as? String
+        (try? JSONReader.parse(body, maxDepth: 8))?["overdue"]?["message"]?["id"]?.stringValue
     }
 
     private func sleep(untilWall wall: Double) async throws {

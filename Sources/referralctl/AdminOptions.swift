@@ -3,15 +3,6 @@ import Foundation
 import ReferralClient
 import ReferralProtocol
 
-/// An ADMIN-1 reply with its JSON body parsed.
-struct AdminAnswer: Sendable {
-    /// true for OK, false for ERROR.
-    var ok: Bool
-    /// Frame 3 as received.
-    var raw: [UInt8]
-    var json: JSONValue
-}
-
 /// Where the broker's admin endpoint is: `--admin`, else the one of `--broker-config`, else $REFERRAL_ADMIN, else
 /// the one of $REFERRAL_BROKER_CONFIG, else the development setup of the checkout this referralctl was built in
 /// (`scripts/run`'s data/dev/referrald.json). A broker configuration's relative paths are resolved against the
@@ -69,49 +60,43 @@ struct AdminOptions: ParsableArguments {
     var json = false
 
     /// Sends the request; on failure reports it and exits 2 (no answer) or 1 (an ERROR reply).
-    /// Returns the reply, after printing it raw with --json.
-    func ask(_ command: String, _ arguments: JSONValue) async throws -> JSONValue {
-        let reply = try await request(command, arguments)
-        guard reply.ok else {
-            if !json { Self.reportError(reply) }
+    /// Returns the result, after printing the reply raw with --json.
+    func ask(_ request: AdminRequest) async throws -> AdminResult {
+        switch try await self.request(request) {
+        case .ok(let result):
+            return result
+        case .error(let error):
+            if !json { Self.report(error) }
             throw Exit.usage
         }
-        return reply.json
     }
 
     /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
     /// there is no answer.
-    func request(_ command: String, _ arguments: JSONValue) async throws -> AdminAnswer {
-        let reply = try await Self.request(endpoint: try location.endpoint(), command, arguments)
-        if json { Output.line(String(decoding: reply.raw, as: UTF8.self)) }
-        return reply
-    }
-
-    /// One request to `endpoint`; reports a missing answer and exits 2.
-    static func request(endpoint: String, _ command: String, _ arguments: JSONValue) async throws -> AdminAnswer {
+    func request(_ request: AdminRequest) async throws -> AdminResponse {
+        let endpoint = try location.endpoint()
         do {
-            let reply = try await AdminConnection(endpoint: endpoint).request(
-                command, arguments: JSONWriter.encode(arguments))
-            return try parse(reply, endpoint: endpoint)
+            let (response, reply) = try await AdminConnection(endpoint: endpoint).exchange(request)
+            if json { Output.line(String(decoding: reply.json, as: UTF8.self)) }
+            return response
         } catch {
             Output.error("referralctl: \(error)")
             throw Exit.unreachable
         }
     }
 
-    private static func parse(_ reply: AdminReply, endpoint: String) throws -> AdminAnswer {
-        do throws(JSONError) {
-            let json = try JSONReader.parse(reply.json, maxDepth: 32)
-            return AdminAnswer(ok: reply.ok, raw: reply.json, json: json)
+    /// One request to `endpoint`; reports a missing answer and exits 2.
+    static func request(endpoint: String, _ request: AdminRequest) async throws -> AdminResponse {
+        do {
+            return try await AdminConnection(endpoint: endpoint).request(request)
         } catch {
-            throw AdminFailure.malformedReply(endpoint: endpoint, detail: "frame 3 is not JSON (\(error))")
+            Output.error("referralctl: \(error)")
+            throw Exit.unreachable
         }
     }
 
     /// "referralctl: the broker answered CODE: reason" on stderr.
-    static func reportError(_ reply: AdminAnswer) {
-        let code = reply.json["code"]?.stringValue ?? "ERROR"
-        let reason = reply.json["reason"]?.stringValue ?? ""
-        Output.error("referralctl: the broker answered \(code): \(reason)")
+    static func report(_ error: AdminError) {
+        Output.error("referralctl: the broker answered \(error.code): \(error.reason)")
     }
 }

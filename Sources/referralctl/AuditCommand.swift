@@ -37,22 +37,20 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        let reply = try await admin.ask("AUDIT-VERIFY", .object([]))
-        let (line, intact) = Self.render(reply)
+        guard case .auditVerify(let verification) = try await admin.ask(.auditVerify) else { throw Exit.usage }
+        let (line, intact) = Self.render(verification)
         if !admin.json { Output.line(line) }
         if !intact { throw Exit.auditBroken }
     }
 
-    /// The line to print and whether the chain is intact (anything but `"intact": true` counts as broken).
-    static func render(_ reply: JSONValue) -> (line: String, intact: Bool) {
-        if reply["intact"]?.boolValue == true {
-            let records = reply["records"]?.integerValue.map(String.init) ?? "?"
-            let hash = reply["last_hash"]?.stringValue ?? "?"
-            return ("audit chain intact: \(records) records, last hash \(hash)", true)
+    /// The line to print and whether the chain is intact.
+    static func render(_ verification: AdminAuditVerification) -> (line: String, intact: Bool) {
+        switch verification {
+        case .intact(let records, let lastHash):
+            ("audit chain intact: \(records) records, last hash \(lastHash)", true)
+        case .broken(let atId, let problem):
+            ("audit chain BROKEN at record \(atId): \(problem)", false)
         }
-        let at = reply["at_id"]?.integerValue.map(String.init) ?? "?"
-        let problem = reply["problem"]?.stringValue ?? "unknown problem"
-        return ("audit chain BROKEN at record \(at): \(problem)", false)
     }
 }
 
@@ -128,23 +126,19 @@ struct AuditExportCommand: AsyncParsableCommand {
         var firstPage = true
         while true {
             let ask = firstPage ? min(page, limit ?? page) : page
-            let reply = try await AdminOptions.request(
-                endpoint: endpoint, "AUDIT-EXPORT",
-                .object([("since", .integer(sinceMillis)), ("limit", .integer(Int64(ask)))]))
-            guard reply.ok else {
-                AdminOptions.reportError(reply)
-                throw Exit.usage
-            }
-            guard let records = reply.json["records"]?.arrayValue else {
-                Output.error("referralctl: the broker's AUDIT-EXPORT reply has no \"records\" array")
+            let records: [AdminAuditRecord]
+            switch try await AdminOptions.request(
+                endpoint: endpoint, .auditExport(since: sinceMillis, limit: Int64(ask)))
+            {
+            case .ok(.auditExport(let page)): records = page
+            case .ok: throw Exit.usage
+            case .error(let error):
+                AdminOptions.report(error)
                 throw Exit.usage
             }
             var fresh = 0
             for record in records {
-                guard let id = record["id"]?.integerValue, let at = record["at"]?.integerValue else {
-                    Output.error("referralctl: the broker sent an audit record without an integer \"id\" and \"at\"")
-                    throw Exit.usage
-                }
+                let (id, at) = (record.id, record.at)
                 if let lastId, id <= lastId { continue }
                 if let lastId, sinceMillis > start, id != lastId + 1 {
                     missing += id - lastId - 1
@@ -154,11 +148,7 @@ struct AuditExportCommand: AsyncParsableCommand {
                             + "records share one millisecond than it returns at once?)")
                 }
                 // The canonical line (docs/AUDIT.md) lets the receiver recompute the hash chain itself.
-                if let line = record["line"]?.stringValue {
-                    Output.line(line)
-                } else {
-                    Output.line(String(decoding: JSONWriter.encode(record), as: UTF8.self))
-                }
+                Output.line(record.line)
                 fresh += 1
                 written += 1
                 lastId = id

@@ -51,39 +51,38 @@ struct CaseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = Identifiers.normalizedCaseId(caseId) ?? caseId
-        let reply = try await admin.ask("CASE", .object([("case", .string(id))]))
+        guard case .caseInfo(let info) = try await admin.ask(.caseInfo(caseId: id)) else { throw Exit.usage }
         if admin.json { return }
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        for line in Self.render(reply, now: now) { Output.line(line) }
+        for line in Self.render(info, now: now) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue, now: Int64) -> [String] {
-        [statusLine(reply)] + deadlineLines(reply, now: now) + ["timeline:"] + TrailCommand.render(reply)
+    static func render(_ info: AdminCase, now: Int64) -> [String] {
+        [statusLine(info)] + deadlineLines(info, now: now) + ["timeline:"] + TrailCommand.render(info.events)
     }
 
-    static func statusLine(_ reply: JSONValue) -> String {
-        let caseId = reply["case"]?.stringValue ?? "?"
+    static func statusLine(_ info: AdminCase) -> String {
         // No status: no referral.request opened the case; the broker still tracks its messages and deadlines
         // (a discharge's follow-up plan, a crisis alert), listed below.
-        guard let status = reply["status"]?.stringValue else {
-            let kinds = messageKinds(reply)
+        guard let tracking = info.tracking else {
+            let kinds = messageKinds(info.events)
             let what = kinds.isEmpty ? "known from its deadlines" : "a case of \(kinds.joined(separator: ", "))"
-            return "case \(caseId): \(what), tracked without a referral status (only a referral.request gives one)"
+            return "case \(info.caseId): \(what), tracked without a referral status (only a referral.request gives one)"
         }
-        var line = "case \(caseId): \(status)"
-        line += ", referrer \(reply["referrer"]?.stringValue ?? "?")"
-        line += ", service \(reply["service"]?.stringValue ?? "?")"
-        line += ", attempt \(reply["attempt"]?.integerValue.map(String.init) ?? "?")"
-        if let opened = reply["opened_at"]?.integerValue { line += ", opened \(Output.time(opened))" }
-        if let updated = reply["updated_at"]?.integerValue { line += ", updated \(Output.time(updated))" }
+        var line = "case \(info.caseId): \(tracking.status)"
+        line += ", referrer \(tracking.referrer ?? "?")"
+        line += ", service \(tracking.service ?? "?")"
+        line += ", attempt \(tracking.attempt)"
+        if let opened = tracking.openedAt { line += ", opened \(Output.time(opened))" }
+        if let updated = tracking.updatedAt { line += ", updated \(Output.time(updated))" }
         return line
     }
 
     /// The kinds of the case's messages, in order of first appearance (from the `accepted` events' details).
-    static func messageKinds(_ reply: JSONValue) -> [String] {
+    static func messageKinds(_ events: [AdminTrailEvent]) -> [String] {
         var kinds: [String] = []
-        for event in reply["events"]?.arrayValue ?? [] where event["event"]?.stringValue == "accepted" {
-            let words = (event["detail"]?.stringValue ?? "").split(separator: " ")
+        for event in events where event.event == "accepted" {
+            let words = (event.detail ?? "").split(separator: " ")
             if let kind = words.first(where: { $0.hasPrefix("kind=") })?.dropFirst(5), !kinds.contains(String(kind)) {
                 kinds.append(String(kind))
             }
@@ -92,37 +91,28 @@ struct CaseCommand: AsyncParsableCommand {
     }
 
     /// "open deadlines: N", then one indented row per deadline (as columns).
-    static func deadlineLines(_ reply: JSONValue, now: Int64) -> [String] {
-        let deadlines = reply["deadlines"]?.arrayValue ?? []
-        guard !deadlines.isEmpty else { return ["open deadlines: none"] }
-        var header = "open deadlines: \(deadlines.count)"
-        if reply["deadlines_truncated"]?.boolValue == true { header += " (more not shown)" }
-        let rows = deadlines.map { deadline -> [String] in
-            let due = deadline["due_at"]?.integerValue
-            return [
-                "  due \(due.map(Output.time) ?? "?")",
-                "level \(deadline["level"]?.integerValue.map(String.init) ?? "?")",
-                awaitedText(deadline),
-                deadline["risk"]?.stringValue ?? "",
-                due.map { $0 <= now } == true || (deadline["level"]?.integerValue ?? 0) > 0 ? "OVERDUE" : "",
+    static func deadlineLines(_ info: AdminCase, now: Int64) -> [String] {
+        guard !info.deadlines.isEmpty else { return ["open deadlines: none"] }
+        var header = "open deadlines: \(info.deadlines.count)"
+        if info.deadlinesTruncated { header += " (more not shown)" }
+        let rows = info.deadlines.map { deadline -> [String] in
+            [
+                "  due \(Output.time(deadline.dueAt))", "level \(deadline.level)", awaitedText(deadline),
+                deadline.risk ?? "", deadline.dueAt <= now || deadline.level > 0 ? "OVERDUE" : "",
             ]
         }
         return [header] + Output.table(rows).map { $0.trimmingSuffix() }
     }
 
     /// What is awaited and from whom, in words; the raw item when the broker could not say.
-    static func awaitedText(_ deadline: JSONValue) -> String {
-        let party = deadline["party"]?.stringValue ?? "?"
-        switch deadline["awaiting"]?.stringValue {
-        case "delivery": return "delivery to \(party)"
-        case "answer":
+    static func awaitedText(_ deadline: AdminCase.Deadline) -> String {
+        switch deadline.awaiting {
+        case .delivery(_, let party): return "delivery to \(party)"
+        case .answer(let kinds, let party):
             // A crisis alert's party answers by acknowledging it.
-            let kinds = deadline["kinds"]?.arrayValue?.compactMap(\.stringValue)
             return kinds == ["crisis.acknowledged"] ? "acknowledgment from \(party)" : "answer from \(party)"
-        case "followup-visit":
-            let number = deadline["visit_number"]?.integerValue.map(String.init) ?? "?"
-            return "follow-up visit \(number) by \(party)"
-        default: return deadline["item"]?.stringValue ?? "?"
+        case .followUpVisit(let number, let party): return "follow-up visit \(number) by \(party)"
+        case nil: return deadline.item
         }
     }
 }

@@ -39,40 +39,38 @@ struct DirectoryReloadCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        let reply = try await admin.request("RELOAD", .object([]))
-        guard reply.ok else {
+        switch try await admin.request(.reload) {
+        case .ok(.reload(let reload)):
+            if admin.json { return }
+            for line in Self.render(reload) { Output.line(line) }
+        case .ok:
+            throw Exit.usage
+        case .error(let error):
             if !admin.json {
-                if reply.json["code"]?.stringValue == "BAD_DIRECTORY" {
-                    let reason = reply.json["reason"]?.stringValue ?? "(no reason given)"
+                if error.code == .badDirectory {
                     Output.error(
                         "referralctl: nothing was reloaded (the broker keeps its directory, policies and calendar): "
-                            + reason)
+                            + error.reason)
                 } else {
-                    AdminOptions.reportError(reply)
+                    AdminOptions.report(error)
                 }
             }
             throw Exit.usage
         }
-        if admin.json { return }
-        for line in Self.render(reply.json) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue) -> [String] {
-        let count = reply["nodes"]?.integerValue.map(String.init) ?? "?"
-        var lines = ["directory reloaded: \(count) nodes"]
+    static func render(_ reload: AdminReload) -> [String] {
+        var lines = ["directory reloaded: \(reload.nodes) nodes"]
         var changed = false
-        for (key, label) in [
-            ("added", "added"), ("removed", "removed"), ("suspended", "suspended"), ("reactivated", "reactivated"),
-        ] {
-            let ids = (reply[key]?.arrayValue ?? []).compactMap(\.stringValue)
-            guard !ids.isEmpty else { continue }
+        for (ids, label) in [
+            (reload.added, "added"), (reload.removed, "removed"), (reload.suspended, "suspended"),
+            (reload.reactivated, "reactivated"),
+        ] where !ids.isEmpty {
             changed = true
             lines.append("  \(label) (\(ids.count)): \(ids.joined(separator: ", "))")
         }
         if !changed { lines.append("  no nodes added, removed, suspended or reactivated") }
-        if let revision = reply["escalation_policy"]?.stringValue {
-            lines.append("escalation policy in force: revision \(revision)")
-        }
+        lines.append("escalation policy in force: revision \(reload.escalationPolicy)")
         return lines
     }
 }

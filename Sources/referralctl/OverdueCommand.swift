@@ -33,27 +33,23 @@ struct OverdueCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        var members: [(String, JSONValue)] = []
-        if let region { members.append(("region", .string(region))) }
-        if let agency { members.append(("agency", .string(agency))) }
-        if let risk { members.append(("risk", .string(risk))) }
-        let reply = try await admin.ask("OVERDUE", .object(members))
+        let filter = AdminRequest.OverdueFilter(region: region, agency: agency, risk: risk)
+        guard case .overdue(let items) = try await admin.ask(.overdue(filter)) else { throw Exit.usage }
         if admin.json { return }
-        for line in Self.render(reply) { Output.line(line) }
+        for line in Self.render(items) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue) -> [String] {
-        let items = reply["overdue"]?.arrayValue ?? []
+    static func render(_ items: [AdminOverdueItem]) -> [String] {
         if items.isEmpty { return ["nothing overdue"] }
         return items.map { item in
-            var line = "#\(item["id"]?.integerValue.map(String.init) ?? "?")"
-            if let due = item["due_at"]?.integerValue { line += " due \(Output.time(due))" }
-            line += " level \(item["level"]?.integerValue.map(String.init) ?? "?")"
-            line += " case \(item["case"]?.stringValue ?? "-")"
-            line += " \(item["item"]?.stringValue ?? "?")"
-            line += " region \(item["region"]?.stringValue ?? "-")"
-            line += " agency \(item["agency"]?.stringValue ?? "-")"
-            line += " risk \(item["risk"]?.stringValue ?? "-")"
+            var line = "#\(item.id)"
+            line += " due \(Output.time(item.dueAt))"
+            line += " level \(item.level)"
+            line += " case \(item.caseId ?? "-")"
+            line += " \(item.item)"
+            line += " region \(item.region ?? "-")"
+            line += " agency \(item.agency ?? "-")"
+            line += " risk \(item.risk ?? "-")"
             return line
         }
     }

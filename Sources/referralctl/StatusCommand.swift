@@ -24,57 +24,46 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        let reply = try await admin.ask("STATUS", .object([]))
+        guard case .status(let status) = try await admin.ask(.status) else { throw Exit.usage }
         if admin.json { return }
-        for line in Self.render(reply) { Output.line(line) }
+        for line in Self.render(status) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue) -> [String] {
+    static func render(_ status: AdminStatus) -> [String] {
         var lines: [String] = []
-        let broker = reply["broker"]
-        var head = "broker \(broker?["version"]?.stringValue ?? "?")"
-        if let endpoint = broker?["endpoint"]?.stringValue { head += "  endpoint \(endpoint)" }
-        if let uptime = broker?["uptime_ms"]?.integerValue { head += "  up \(Output.duration(uptime))" }
-        if let started = broker?["started_at"]?.integerValue { head += "  (since \(Output.time(started)))" }
-        head += "  dead letters \(reply["dead_letters"]?.integerValue ?? 0)"
+        let broker = status.broker
+        var head = "broker \(broker.version)"
+        head += "  endpoint \(broker.endpoint)"
+        head += "  up \(Output.duration(broker.uptimeMs))"
+        head += "  (since \(Output.time(broker.startedAt)))"
+        head += "  dead letters \(status.deadLetters)"
         lines.append(head)
         lines.append("")
 
-        let nodes = reply["nodes"]?.arrayValue ?? []
-        if nodes.isEmpty {
+        if status.nodes.isEmpty {
             lines.append("nodes: none")
         } else {
             var rows = [["NODE", "AGENCY", "CONNECTED", "PENDING", "IN FLIGHT", "DEAD LETTERS", "RECEIPTS", "NAME"]]
-            for node in nodes {
+            for node in status.nodes {
                 rows.append([
-                    node["node"]?.stringValue ?? "?", node["agency"]?.stringValue ?? "",
-                    node["connected"]?.boolValue == true ? "yes" : "no", number(node["pending"]),
-                    number(node["in_flight"]), number(node["dead_letters"]), number(node["receipts_pending"]),
-                    node["name"]?.stringValue ?? "",
+                    node.node, node.agency, node.connected ? "yes" : "no", String(node.pending), String(node.inFlight),
+                    String(node.deadLetters), String(node.receiptsPending), node.name,
                 ])
             }
             lines.append(contentsOf: Output.table(rows))
         }
         lines.append("")
 
-        let held = reply["held_cases"]?.arrayValue ?? []
-        if held.isEmpty {
+        if status.heldCases.isEmpty {
             lines.append("held cases: none")
         } else {
             lines.append("held cases:")
             var rows = [["CASE", "RECIPIENT", "SEQ", "SINCE"]]
-            for item in held {
-                rows.append([
-                    item["case"]?.stringValue ?? "?", item["recipient"]?.stringValue ?? "?", number(item["seq"]),
-                    item["since"]?.integerValue.map(Output.time) ?? "",
-                ])
+            for held in status.heldCases {
+                rows.append([held.caseId, held.recipient, String(held.seq), Output.time(held.since)])
             }
             lines.append(contentsOf: Output.table(rows))
         }
         return lines
-    }
-
-    private static func number(_ value: JSONValue?) -> String {
-        value?.integerValue.map(String.init) ?? "-"
     }
 }

@@ -52,19 +52,22 @@ struct TrailCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let arguments: JSONValue
+        let subject: AdminRequest.TrailSubject
         if let message, let slash = message.firstIndex(of: "/") {
-            let sender = String(message[..<slash])
-            let id = String(message[message.index(after: slash)...])
-            arguments = .object([("message", .object([("sender", .string(sender)), ("id", .string(id))]))])
+            subject = .message(sender: String(message[..<slash]), id: String(message[message.index(after: slash)...]))
         } else {
-            arguments = .object([("case", .string(Identifiers.normalizedCaseId(caseId ?? "") ?? ""))])
+            subject = .caseId(Identifiers.normalizedCaseId(caseId ?? "") ?? "")
         }
-        let answer = try await admin.request("TRAIL", arguments)
-        guard answer.ok else {
+        switch try await admin.request(.trail(subject)) {
+        case .ok(.trail(let trail)):
+            if admin.json { return }
+            for line in Self.render(trail.events, truncated: trail.truncated) { Output.line(line) }
+        case .ok:
+            throw Exit.usage
+        case .error(let error):
             if admin.json { throw Exit.usage }
-            AdminOptions.reportError(answer)
-            if message != nil, answer.json["code"]?.stringValue == "NOT_FOUND" {
+            AdminOptions.report(error)
+            if message != nil, error.code == .notFound {
                 // The broker stores only what it accepted; a refused message is in its sender's outbox.
                 Output.error(
                     "referralctl: a message the broker REJECTED is not stored there; its sender's outbox has it: "
@@ -72,30 +75,22 @@ struct TrailCommand: AsyncParsableCommand {
             }
             throw Exit.usage
         }
-        let reply = answer.json
-        if admin.json { return }
-        for line in Self.render(reply) { Output.line(line) }
     }
 
-    static func render(_ reply: JSONValue) -> [String] {
-        let events = reply["events"]?.arrayValue ?? []
+    static func render(_ events: [AdminTrailEvent], truncated: Bool = false) -> [String] {
         guard !events.isEmpty else { return ["no events"] }
         var rows: [[String]] = []
         for event in events {
             var delivery = ""
-            if let recipient = event["recipient"]?.stringValue { delivery = "-> \(recipient)" }
-            if let attempt = event["attempt"]?.integerValue { delivery += " attempt \(attempt)" }
+            if let recipient = event.recipient { delivery = "-> \(recipient)" }
+            if let attempt = event.attempt { delivery += " attempt \(attempt)" }
             rows.append([
-                event["at"]?.integerValue.map(Output.time) ?? "?",
-                event["event"]?.stringValue ?? "?",
-                "seq \(event["seq"]?.integerValue.map(String.init) ?? "?")",
-                "\(event["sender"]?.stringValue ?? "?")/\(event["message_id"]?.stringValue ?? "?")",
-                delivery.trimmingPrefix(" "),
-                event["detail"]?.stringValue ?? "",
+                Output.time(event.at), event.event, "seq \(event.seq)", "\(event.sender)/\(event.messageId)",
+                delivery.trimmingPrefix(" "), event.detail ?? "",
             ])
         }
         var lines = Output.table(rows).map { $0.trimmingTrailingSpaces() }
-        if reply["truncated"]?.boolValue == true {
+        if truncated {
             lines.append("(truncated: the broker returned only the first \(events.count) events)")
         }
         return lines

@@ -1,5 +1,5 @@
 import BrokerStore
-import Foundation
+import ReferralProtocol
 import Testing
 
 @testable import Broker
@@ -13,40 +13,36 @@ import Testing
     }
 
     @Test func eachKindOfItemNamesItsPartyAndWhatIsAwaited() {
-        let delivery = PollLoop.deadlineObject(deadline(1, "delivery:42:test-b", due: 10))
-        #expect(delivery["party"] as? String == "test-b" && delivery["awaiting"] as? String == "delivery")
-        #expect(delivery["seq"] as? Int64 == 42 && delivery["risk"] as? String == "routine")
-        let answer = PollLoop.deadlineObject(
-            deadline(2, "answer:test-b:referral.received,referral.accepted", due: 20, level: 1))
-        #expect(answer["party"] as? String == "test-b" && answer["awaiting"] as? String == "answer")
-        #expect(answer["kinds"] as? [String] == ["referral.accepted", "referral.received"])
-        #expect(answer["level"] as? Int == 1 && answer["due_at"] as? Int64 == 20)
-        let visit = PollLoop.deadlineObject(deadline(3, "visit:2:test-x", due: 30))
-        #expect(visit["party"] as? String == "test-x" && visit["awaiting"] as? String == "followup-visit")
-        #expect(visit["visit_number"] as? Int == 2)
+        let delivery = AdminCase.Deadline(deadline(1, "delivery:42:test-b", due: 10))
+        #expect(delivery.awaiting == .delivery(seq: 42, party: "test-b") && delivery.risk == "routine")
+        let answer = AdminCase.Deadline(deadline(2, "answer:test-b:referral.received,referral.accepted", due: 20, level: 1))
+        #expect(answer.awaiting == .answer(kinds: ["referral.accepted", "referral.received"], party: "test-b"))
+        #expect(answer.level == 1 && answer.dueAt == 20)
+        let visit = AdminCase.Deadline(deadline(3, "visit:2:test-x", due: 30))
+        #expect(visit.awaiting == .followUpVisit(number: 2, party: "test-x"))
         // An item this daemon cannot read is still listed, raw.
-        let odd = PollLoop.deadlineObject(deadline(4, "something-else", due: 40))
-        #expect(odd["item"] as? String == "something-else" && odd["party"] == nil && odd["awaiting"] == nil)
+        let odd = AdminCase.Deadline(deadline(4, "something-else", due: 40))
+        #expect(odd.item == "something-else" && odd.awaiting == nil)
     }
 
     @Test func aTrackedCaseHasItsStatusAnUntrackedOneHasNone() {
         let open = [deadline(1, "answer:test-b:crisis.acknowledged", due: 10)]
-        let tracked = PollLoop.caseObject(
+        let tracked = AdminCase(
             CaseInfo(
                 caseId: "c-1",
                 record: CaseRecord(caseId: "c-1", status: "requested", referrer: "test-a", service: "test-b"),
                 events: [], deadlines: open, deadlinesTruncated: false))
-        #expect(tracked["status"] as? String == "requested" && tracked["referrer"] as? String == "test-a")
-        #expect((tracked["deadlines"] as? [[String: Any]])?.count == 1 && tracked["deadlines_truncated"] == nil)
+        #expect(tracked.tracking?.status == "requested" && tracked.tracking?.referrer == "test-a")
+        #expect(tracked.deadlines.count == 1 && !tracked.deadlinesTruncated)
 
         let untracked = CaseInfo(caseId: "c-1", record: nil, events: [], deadlines: open, deadlinesTruncated: true)
         #expect(!untracked.isEmpty)
-        let object = PollLoop.caseObject(untracked)
-        #expect(object["status"] == nil && object["referrer"] == nil && object["attempt"] == nil)
-        #expect(object["case"] as? String == "c-1" && object["deadlines_truncated"] as? Bool == true)
-        #expect((object["events"] as? [Any])?.isEmpty == true)
-        // The whole result is valid JSON for the admin reply.
-        #expect(JSONSerialization.isValidJSONObject(object))
+        let result = AdminCase(untracked)
+        #expect(result.tracking == nil)
+        #expect(result.caseId == "c-1" && result.deadlinesTruncated && result.events.isEmpty)
+        // On the wire: no status members at all (never null).
+        let json = String(decoding: AdminCodec.encode(.ok(.caseInfo(result)))[2], as: UTF8.self)
+        #expect(!json.contains("status") && !json.contains("referrer") && json.contains("\"deadlines_truncated\":true"))
 
         #expect(CaseInfo(caseId: "c-2", record: nil, events: [], deadlines: [], deadlinesTruncated: false).isEmpty)
     }

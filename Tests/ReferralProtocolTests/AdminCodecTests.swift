@@ -60,3 +60,16 @@ import Testing
         #expect(frames == [AdminCodec.signature, Array("OK".utf8), Array(expected.utf8)])
     }
 }
+
+/// The ready file `referrald run --ready-file` writes and the bench and scripts read.
+@Suite struct ReadyFileTests {
+    @Test func writtenCompactSortedAndReadBack() throws {
+        let ready = ReadyFile(endpoint: "tcp://127.0.0.1:5570", admin: "ipc:///run/referrald/admin.sock", pid: 4242)
+        let expected = #"{"admin":"ipc:///run/referrald/admin.sock","endpoint":"tcp://127.0.0.1:5570","pid":4242}"#
+        #expect(ready.bytes == Array(expected.utf8))
+        #expect(ReadyFile(ready.bytes) == ready)
+        // Half written (the daemon renames a complete file into place, but a reader must not trust that).
+        #expect(ReadyFile(Array(expected.utf8.prefix(20))) == nil)
+        #expect(ReadyFile(Array(#"{"endpoint":"tcp://x","pid":1}"#.utf8)) == nil)
+    }
+}

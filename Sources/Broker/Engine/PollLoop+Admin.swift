@@ -1,16 +1,13 @@
 import AgencyDirectory
 import BrokerCore
 import BrokerStore
-import Foundation
 import Logging
 import ReferralProtocol
 import ZeroMQ
 
-/// The operators' admin endpoint (protocols/ADMIN-1.md): STATUS is answered from the
-/// scheduler's memory, TRAIL is read by the store thread.
+/// The operators' admin endpoint (protocols/ADMIN-1.md): requests are decoded and replies written by
+/// ReferralProtocol's AdminCodec; STATUS is answered from the scheduler's memory, the rest by the store thread.
 extension PollLoop {
-    static let adminSignature: [UInt8] = [0x52, 0x42, 0x41, 0x01]  // "RBA" 1
-
     func receiveAdmin(now: Int64) {
         for _ in 0..<64 {
             guard let message = try? admin.receive(dontWait: true) else { return }
@@ -20,114 +17,63 @@ extension PollLoop {
             // carries it back (ADMIN-1 Frames).
             let delimited = frames.count > 1 && frames[1].isEmpty
             if delimited { frames.remove(at: 1) }
-            let peer = AdminPeer(routingId: frames[0], delimited: delimited)
-            guard frames.count == 4, frames[1] == Self.adminSignature else {
-                replyAdmin(badRequest: "expected RBA1, command, JSON", to: peer)
-                continue
-            }
-            let command = String(decoding: frames[2], as: UTF8.self)
-            do {
-                try handleAdmin(command, arguments: try AdminArguments(frames[3]), from: peer, now: now)
-            } catch {
-                replyAdmin(badRequest: error.reason, to: peer)
+            let peer = AdminPeer(routingId: frames.removeFirst(), delimited: delimited)
+            switch AdminCodec.decodeRequest(frames) {
+            case .success(let request): handleAdmin(request, from: peer, now: now)
+            case .failure(let error): replyAdmin(.error(error), to: peer)
             }
         }
     }
 
-    /// One well-framed request: its arguments are checked here, with BAD_REQUEST for a member of the wrong
-    /// type or a missing one (ADMIN-1 Errors).
-    private func handleAdmin(
-        _ command: String, arguments: AdminArguments, from peer: AdminPeer, now: Int64
-    ) throws(AdminArguments.BadRequest) {
-        switch command {
-        case "OVERDUE":
-            let region = try arguments.text("region")
-            let agency = try arguments.text("agency")
-            let risk = try arguments.text("risk")
-            storeRequests.append(.overdue(now: now, region: region, agency: agency, risk: risk, replyTo: peer))
-        case "STATUS":
-            replyAdmin(ok: true, object: statusObject(now: now), to: peer)
-        case "TRAIL":
-            let usage = "TRAIL needs exactly one of {\"message\":{\"sender\",\"id\"}} and {\"case\"}"
-            switch (try arguments.object("message"), try arguments.text("case")) {
-            case (let message?, nil):
-                guard let sender = try AdminArguments.text(message, "sender", path: "message.sender"),
-                    let id = try AdminArguments.text(message, "id", path: "message.id")
-                else { throw AdminArguments.BadRequest(reason: usage) }
-                storeRequests.append(.trail(.message(sender: sender, id: id), replyTo: peer))
-            case (nil, let caseId?):
-                storeRequests.append(.trail(.caseId(caseId.lowercased()), replyTo: peer))
-            default:
-                throw AdminArguments.BadRequest(reason: usage)
-            }
-        case "CASE":
-            let caseId = try arguments.requiredText("case", command: "CASE")
+    private func handleAdmin(_ request: AdminRequest, from peer: AdminPeer, now: Int64) {
+        switch request {
+        case .overdue(let filter):
+            storeRequests.append(
+                .overdue(now: now, region: filter.region, agency: filter.agency, risk: filter.risk, replyTo: peer))
+        case .status:
+            replyAdmin(.ok(.status(status(now: now))), to: peer)
+        case .trail(.message(let sender, let id)):
+            storeRequests.append(.trail(.message(sender: sender, id: id), replyTo: peer))
+        case .trail(.caseId(let caseId)):
+            storeRequests.append(.trail(.caseId(caseId.lowercased()), replyTo: peer))
+        case .caseInfo(let caseId):
             storeRequests.append(.caseInfo(caseId: caseId.lowercased(), replyTo: peer))
-        case "RELOAD":
+        case .reload:
             reload(now: now, replyTo: peer)
-        case "AUDIT-VERIFY":
+        case .auditVerify:
             storeRequests.append(.verifyAudit(replyTo: peer))
-        case "AUDIT-EXPORT":
-            let since = try arguments.integer("since", minimum: 0) ?? 0
-            let limit = try arguments.integer("limit", minimum: 1).map { Int(clamping: $0) }
-            storeRequests.append(.exportAudit(since: since, limit: limit, replyTo: peer))
-        default:
-            replyAdmin(ok: false, object: ["code": "UNKNOWN_COMMAND", "reason": "unknown admin command"], to: peer)
+        case .auditExport(let since, let limit):
+            storeRequests.append(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }, replyTo: peer))
         }
     }
 
-    private func replyAdmin(badRequest reason: String, to peer: AdminPeer) {
-        replyAdmin(ok: false, object: ["code": "BAD_REQUEST", "reason": reason], to: peer)
-    }
-
-    func statusObject(now: Int64) -> [String: Any] {
+    func status(now: Int64) -> AdminStatus {
         let statuses = Dictionary(scheduler.nodeStatuses().map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
-        var nodes: [[String: Any]] = []
-        let entries = jurisdiction.directory.allEntries
-        var ids = entries.map(\.id).sorted()
+        var ids = jurisdiction.directory.allEntries.map(\.id).sorted()
         ids += statuses.keys.filter { jurisdiction.entry($0) == nil }.sorted()
-        var deadTotal = 0
-        for id in ids {
+        let nodes = ids.map { id in
             let status = statuses[id]
             let entry = jurisdiction.entry(id)
-            deadTotal += status?.deadLetters ?? 0
-            nodes.append([
-                "node": id, "agency": entry?.agency.rawValue ?? "", "kind": entry?.kind ?? "",
-                "division": entry?.division ?? "", "state": entry?.state.rawValue ?? "removed",
-                "name": entry?.name ?? "(not in the directory)",
-                "connected": status?.connected ?? false, "pending": status?.pending ?? 0,
-                "in_flight": status?.inFlight ?? 0, "dead_letters": status?.deadLetters ?? 0,
-                "receipts_pending": status?.receiptsPending ?? 0,
-            ])
+            return AdminStatus.Node(
+                node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "", division: entry?.division ?? "",
+                state: entry?.state.rawValue ?? "removed", name: entry?.name ?? "(not in the directory)",
+                connected: status?.connected ?? false, pending: status?.pending ?? 0, inFlight: status?.inFlight ?? 0,
+                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0)
         }
-        let held: [[String: Any]] = scheduler.heldLanes().map {
-            ["case": $0.caseId, "recipient": $0.recipient, "since": $0.since, "seq": $0.seq]
+        let held = scheduler.heldLanes().map {
+            AdminStatus.HeldCase(caseId: $0.caseId, recipient: $0.recipient, since: $0.since, seq: $0.seq)
         }
         let statistics = worker.statistics
-        return [
-            "broker": [
-                "version": ProductVersion.string, "started_at": startedAt, "uptime_ms": now - startedAt,
-                "endpoint": boundEndpoint, "store_transactions": statistics.transactions,
-                "security": configuration.insecurePlaintext ? "plaintext-development" : "curve",
-                "store_rows_written": statistics.rowsWritten,
-            ] as [String: Any],
-            "nodes": nodes, "held_cases": held, "dead_letters": deadTotal,
-        ]
+        let broker = AdminStatus.Broker(
+            version: ProductVersion.string, startedAt: startedAt, uptimeMs: now - startedAt, endpoint: boundEndpoint,
+            security: configuration.insecurePlaintext ? "plaintext-development" : "curve",
+            storeTransactions: statistics.transactions, storeRowsWritten: statistics.rowsWritten)
+        return AdminStatus(
+            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters })
     }
 
-    static func trailObject(_ entry: TrailEntry) -> [String: Any] {
-        var object: [String: Any] = [
-            "at": entry.at, "event": entry.event, "seq": entry.seq, "message_id": entry.messageId, "sender": entry.sender,
-        ]
-        if let recipient = entry.recipient { object["recipient"] = recipient }
-        if let attempt = entry.attempt { object["attempt"] = attempt }
-        if let detail = entry.detail { object["detail"] = detail }
-        return object
-    }
-
-    func replyAdmin(ok: Bool, object: [String: Any], to peer: AdminPeer) {
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        var frames: [[UInt8]] = [peer.routingId, Self.adminSignature, Array((ok ? "OK" : "ERROR").utf8), Array(json)]
+    func replyAdmin(_ response: AdminResponse, to peer: AdminPeer) {
+        var frames = [peer.routingId] + AdminCodec.encode(response)
         if peer.delimited { frames.insert([], at: 1) }
         do {
             _ = try admin.send(frames, dontWait: true)

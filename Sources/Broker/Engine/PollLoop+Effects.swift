@@ -40,30 +40,6 @@ extension PollLoop {
         }
     }
 
-    static func verificationObject(_ verification: AuditVerification) -> [String: Any] {
-        switch verification {
-        case .intact(let records, let lastHash):
-            return ["intact": true, "records": records, "last_hash": lastHash]
-        case .broken(let atId, let problem):
-            return ["intact": false, "at_id": atId, "problem": problem]
-        }
-    }
-
-    static func auditObject(_ row: AuditRecordRow) -> [String: Any] {
-        let entry = row.entry
-        // "line" is the canonical JSON line (docs/AUDIT.md) whose bytes the hash chain covers.
-        var object: [String: Any] = [
-            "id": row.id, "at": entry.at, "event": entry.event, "hash": row.hash, "line": BrokerStore.jsonLine(row),
-        ]
-        let optional: [(String, Any?)] = [
-            ("node", entry.node), ("peer", entry.peer), ("key_fingerprint", entry.keyFingerprint),
-            ("message_id", entry.messageId), ("seq", entry.seq), ("recipient", entry.recipient), ("kind", entry.kind),
-            ("code", entry.code), ("detail", entry.detail),
-        ]
-        for case (let key, let value?) in optional { object[key] = value }
-        return object
-    }
-
     func sendDeliver(_ message: CachedMessage, to node: String, routingId: [UInt8], attempt: Int, now: Int64) {
         let deliver = Deliver(
             seq: message.seq, id: message.id, from: message.from, to: message.to, kind: message.kind,
@@ -199,18 +175,18 @@ extension PollLoop {
                     waitingForLoad[seq] = nil
                 }
             case .auditVerified(let verification, let replyTo):
-                replyAdmin(ok: true, object: Self.verificationObject(verification), to: replyTo)
+                replyAdmin(.ok(.auditVerify(AdminAuditVerification(verification))), to: replyTo)
             case .auditExported(let rows, let replyTo):
-                replyAdmin(ok: true, object: ["records": rows.map(Self.auditObject)], to: replyTo)
+                replyAdmin(.ok(.auditExport(rows.map(AdminAuditRecord.init))), to: replyTo)
             case .trail(let entries, let replyTo) where entries.isEmpty:
-                replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": "no such message or case"], to: replyTo)
+                replyAdmin(.error(AdminError(.notFound, "no such message or case")), to: replyTo)
             case .trail(let entries, let replyTo):
-                replyAdmin(ok: true, object: ["events": entries.map(Self.trailObject)], to: replyTo)
+                replyAdmin(.ok(.trail(AdminTrail(events: entries.map(AdminTrailEvent.init)))), to: replyTo)
             case .caseInfo(let info, let replyTo) where info.isEmpty:
                 let reason = "no case, message or deadline has this case id"
-                replyAdmin(ok: false, object: ["code": "NOT_FOUND", "reason": reason], to: replyTo)
+                replyAdmin(.error(AdminError(.notFound, reason)), to: replyTo)
             case .caseInfo(let info, let replyTo):
-                replyAdmin(ok: true, object: Self.caseObject(info), to: replyTo)
+                replyAdmin(.ok(.caseInfo(AdminCase(info))), to: replyTo)
             case .dueDeadlines(let records, let before, let limit):
                 deadlineWindow.filled(records, before: before, limit: limit)
             case .dueDeadlinesFailed:
@@ -220,9 +196,9 @@ extension PollLoop {
                 if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
                 if !fired { deadlineWindow.stale = true }
             case .overdue(let records, let replyTo):
-                replyAdmin(ok: true, object: ["overdue": records.map(overdueObject)], to: replyTo)
+                replyAdmin(.ok(.overdue(records.map(AdminOverdueItem.init))), to: replyTo)
             case .trailFailed(let reason, let replyTo):
-                replyAdmin(ok: false, object: ["code": "STORE_FAILED", "reason": reason], to: replyTo)
+                replyAdmin(.error(AdminError(.storeFailed, reason)), to: replyTo)
             }
         }
         if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

@@ -65,13 +65,7 @@ extension PollLoop {
                 at: now, event: AuditEvent.Name.directoryReloaded,
                 detail: "\(changes.summary) escalation_policy=\(revision)"))
         if let replyTo {
-            replyAdmin(
-                ok: true,
-                object: [
-                    "nodes": changes.count, "added": changes.added, "removed": changes.removed,
-                    "suspended": changes.suspended, "reactivated": changes.reactivated, "rekeyed": changes.rekeyed,
-                    "escalation_policy": revision,
-                ], to: replyTo)
+            replyAdmin(.ok(.reload(AdminReload(changes, escalationPolicy: revision))), to: replyTo)
         }
     }
 
@@ -85,7 +79,7 @@ extension PollLoop {
                 at: now, event: AuditEvent.Name.directoryReloaded, code: "BAD_DIRECTORY",
                 detail: "refused; the directory, escalation policy and calendar in force stay"))
         if let replyTo {
-            replyAdmin(ok: false, object: ["code": "BAD_DIRECTORY", "reason": "\(refusal)"], to: replyTo)
+            replyAdmin(.error(AdminError(.badDirectory, "\(refusal)")), to: replyTo)
         }
     }
 

@@ -211,16 +211,11 @@ final class PollLoop {
 
     private func writeReadyFile() {
         guard let path = configuration.readyFile else { return }
-        let object: [String: Any] = [
-            "endpoint": boundEndpoint, "admin": configuration.resolvedAdminEndpoint,
-            "pid": Int(ProcessInfo.processInfo.processIdentifier),
-        ]
-        guard
-            let data = try? JSONSerialization.data(
-                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
+        let ready = ReadyFile(
+            endpoint: boundEndpoint, admin: configuration.resolvedAdminEndpoint,
+            pid: Int64(ProcessInfo.processInfo.processIdentifier))
         let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: data)
+        FileManager.default.createFile(atPath: temporary, contents: Data(ready.bytes))
         _ = rename(temporary, path)
     }
 }

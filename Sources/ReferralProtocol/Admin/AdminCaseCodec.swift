@@ -2,46 +2,28 @@
 /// who is awaited and for what when its item is understood.
 extension AdminCodec {
     static func caseJSON(_ info: AdminCase) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("case", info.caseId)
-        object.set("events", info.events.map(trailEventJSON))
-        object.set("deadlines", info.deadlines.map(deadlineJSON))
-        if info.deadlinesTruncated { object.set("deadlines_truncated", true) }
-        if let tracking = info.tracking {
-            object.set("status", tracking.status)
-            object.set("attempt", tracking.attempt)
-            object.set("referrer", tracking.referrer)
-            object.set("service", tracking.service)
-            object.set("opened_at", tracking.openedAt)
-            object.set("updated_at", tracking.updatedAt)
-        }
-        return object.json
+        let tracking = info.tracking
+        return object([
+            "case": info.caseId, "events": info.events.map(trailEventJSON), "deadlines": info.deadlines.map(deadlineJSON),
+            "deadlines_truncated": info.deadlinesTruncated ? true : nil, "status": tracking?.status,
+            "attempt": tracking?.attempt, "referrer": tracking?.referrer, "service": tracking?.service,
+            "opened_at": tracking?.openedAt, "updated_at": tracking?.updatedAt,
+        ])
     }
 
     static func deadlineJSON(_ deadline: AdminCase.Deadline) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("id", deadline.id)
-        object.set("item", deadline.item)
-        object.set("due_at", deadline.dueAt)
-        object.set("level", deadline.level)
-        object.set("risk", deadline.risk)
-        switch deadline.awaiting {
-        case .delivery(let seq, let party)?:
-            object.set("party", party)
-            object.set("awaiting", "delivery")
-            object.set("seq", seq)
-        case .answer(let kinds, let party)?:
-            object.set("party", party)
-            object.set("awaiting", "answer")
-            object.set("kinds", kinds)
-        case .followUpVisit(let number, let party)?:
-            object.set("party", party)
-            object.set("awaiting", "followup-visit")
-            object.set("visit_number", number)
-        case nil:
-            break
-        }
-        return object.json
+        let (party, awaiting, seq, kinds, visit): (String?, String?, Int64?, [String]?, Int64?) =
+            switch deadline.awaiting {
+            case .delivery(let seq, let party)?: (party, "delivery", seq, nil, nil)
+            case .answer(let kinds, let party)?: (party, "answer", nil, kinds, nil)
+            case .followUpVisit(let number, let party)?: (party, "followup-visit", nil, nil, number)
+            case nil: (nil, nil, nil, nil, nil)
+            }
+        return object([
+            "id": deadline.id, "item": deadline.item, "due_at": deadline.dueAt, "level": deadline.level,
+            "risk": deadline.risk, "party": party, "awaiting": awaiting, "seq": seq, "kinds": kinds,
+            "visit_number": visit,
+        ])
     }
 
     static func caseResult(_ object: AdminObjectReader) throws(AdminObjectReader.Malformed) -> AdminCase {

@@ -1,18 +1,27 @@
-/// A reply object being written: members are sorted by name (octet order) when it is finished, the order
-/// referrald has always written ADMIN-1 replies in. Nil members are left out (ADMIN-1: absent, never null).
-struct AdminObjectWriter {
-    private var members: [(key: String, value: JSONValue)] = []
+/// A value an ADMIN-1 object member may hold; nil (an absent optional) leaves the member out (ADMIN-1: absent,
+/// never null).
+protocol AdminJSONMember {
+    var adminJSON: JSONValue? { get }
+}
 
-    mutating func set(_ key: String, _ value: JSONValue) { members.append((key, value)) }
-    mutating func set(_ key: String, _ value: String?) { if let value { set(key, .string(value)) } }
-    mutating func set(_ key: String, _ value: Int64?) { if let value { set(key, .integer(value)) } }
-    mutating func set(_ key: String, _ value: Int) { set(key, .integer(Int64(value))) }
-    mutating func set(_ key: String, _ value: Bool) { set(key, .bool(value)) }
-    mutating func set(_ key: String, _ values: [String]) { set(key, .array(values.map(JSONValue.string))) }
-    mutating func set(_ key: String, _ values: [JSONValue]) { set(key, .array(values)) }
+extension JSONValue: AdminJSONMember { var adminJSON: JSONValue? { self } }
+extension String: AdminJSONMember { var adminJSON: JSONValue? { .string(self) } }
+extension Int64: AdminJSONMember { var adminJSON: JSONValue? { .integer(self) } }
+extension Int: AdminJSONMember { var adminJSON: JSONValue? { .integer(Int64(self)) } }
+extension Bool: AdminJSONMember { var adminJSON: JSONValue? { .bool(self) } }
+extension Array: AdminJSONMember where Element: AdminJSONMember {
+    var adminJSON: JSONValue? { .array(compactMap(\.adminJSON)) }
+}
+extension Optional: AdminJSONMember where Wrapped: AdminJSONMember {
+    var adminJSON: JSONValue? { self?.adminJSON }
+}
 
-    var json: JSONValue {
-        .object(members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+extension AdminCodec {
+    /// An object as the broker writes it: members sorted by name (octet order), the order referrald has always
+    /// written ADMIN-1 replies in; nil members left out.
+    static func object(_ members: KeyValuePairs<String, any AdminJSONMember>) -> JSONValue {
+        let present = members.compactMap { member in member.value.adminJSON.map { (key: member.key, value: $0) } }
+        return .object(present.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
     }
 }
 

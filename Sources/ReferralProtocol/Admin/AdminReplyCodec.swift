@@ -42,144 +42,79 @@ extension AdminCodec {
     // MARK: - writing
 
     static func errorJSON(_ error: AdminError) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("code", error.code.rawValue)
-        object.set("reason", error.reason)
-        return object.json
+        object(["code": error.code.rawValue, "reason": error.reason])
     }
 
     static func resultJSON(_ result: AdminResult) -> JSONValue {
         switch result {
-        case .status(let status): return statusJSON(status)
+        case .status(let status): statusJSON(status)
         case .trail(let trail):
-            var object = AdminObjectWriter()
-            object.set("events", trail.events.map(trailEventJSON))
-            if trail.truncated { object.set("truncated", true) }
-            return object.json
-        case .caseInfo(let info): return caseJSON(info)
-        case .overdue(let items):
-            var object = AdminObjectWriter()
-            object.set("overdue", items.map(overdueJSON))
-            return object.json
-        case .reload(let reload): return reloadJSON(reload)
-        case .auditVerify(let verification): return verificationJSON(verification)
-        case .auditExport(let records):
-            var object = AdminObjectWriter()
-            object.set("records", records.map(auditRecordJSON))
-            return object.json
+            object(["events": trail.events.map(trailEventJSON), "truncated": trail.truncated ? true : nil])
+        case .caseInfo(let info): caseJSON(info)
+        case .overdue(let items): object(["overdue": items.map(overdueJSON)])
+        case .reload(let reload): reloadJSON(reload)
+        case .auditVerify(let verification): verificationJSON(verification)
+        case .auditExport(let records): object(["records": records.map(auditRecordJSON)])
         }
     }
 
     static func statusJSON(_ status: AdminStatus) -> JSONValue {
-        var broker = AdminObjectWriter()
-        broker.set("version", status.broker.version)
-        broker.set("started_at", status.broker.startedAt)
-        broker.set("uptime_ms", status.broker.uptimeMs)
-        broker.set("endpoint", status.broker.endpoint)
-        broker.set("security", status.broker.security)
-        broker.set("store_transactions", status.broker.storeTransactions)
-        broker.set("store_rows_written", status.broker.storeRowsWritten)
-        let nodes = status.nodes.map { node -> JSONValue in
-            var object = AdminObjectWriter()
-            object.set("node", node.node)
-            object.set("agency", node.agency)
-            object.set("kind", node.kind)
-            object.set("division", node.division)
-            object.set("state", node.state)
-            object.set("name", node.name)
-            object.set("connected", node.connected)
-            object.set("pending", node.pending)
-            object.set("in_flight", node.inFlight)
-            object.set("dead_letters", node.deadLetters)
-            object.set("receipts_pending", node.receiptsPending)
-            return object.json
+        let broker = status.broker
+        let nodes = status.nodes.map { node in
+            object([
+                "node": node.node, "agency": node.agency, "kind": node.kind, "division": node.division,
+                "state": node.state, "name": node.name, "connected": node.connected, "pending": node.pending,
+                "in_flight": node.inFlight, "dead_letters": node.deadLetters, "receipts_pending": node.receiptsPending,
+            ])
         }
-        let held = status.heldCases.map { held -> JSONValue in
-            var object = AdminObjectWriter()
-            object.set("case", held.caseId)
-            object.set("recipient", held.recipient)
-            object.set("since", held.since)
-            object.set("seq", held.seq)
-            return object.json
+        let held = status.heldCases.map { held in
+            object(["case": held.caseId, "recipient": held.recipient, "since": held.since, "seq": held.seq])
         }
-        var object = AdminObjectWriter()
-        object.set("broker", broker.json)
-        object.set("nodes", nodes)
-        object.set("held_cases", held)
-        object.set("dead_letters", status.deadLetters)
-        return object.json
+        return object([
+            "broker": object([
+                "version": broker.version, "started_at": broker.startedAt, "uptime_ms": broker.uptimeMs,
+                "endpoint": broker.endpoint, "security": broker.security,
+                "store_transactions": broker.storeTransactions, "store_rows_written": broker.storeRowsWritten,
+            ]),
+            "nodes": nodes, "held_cases": held, "dead_letters": status.deadLetters,
+        ])
     }
 
     static func trailEventJSON(_ event: AdminTrailEvent) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("at", event.at)
-        object.set("event", event.event)
-        object.set("seq", event.seq)
-        object.set("message_id", event.messageId)
-        object.set("sender", event.sender)
-        object.set("recipient", event.recipient)
-        object.set("attempt", event.attempt)
-        object.set("detail", event.detail)
-        return object.json
+        object([
+            "at": event.at, "event": event.event, "seq": event.seq, "message_id": event.messageId,
+            "sender": event.sender, "recipient": event.recipient, "attempt": event.attempt, "detail": event.detail,
+        ])
     }
 
     static func overdueJSON(_ item: AdminOverdueItem) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("id", item.id)
-        object.set("case", item.caseId)
-        object.set("item", item.item)
-        object.set("due_at", item.dueAt)
-        object.set("level", item.level)
-        object.set("region", item.region)
-        object.set("agency", item.agency)
-        object.set("risk", item.risk)
-        return object.json
+        object([
+            "id": item.id, "case": item.caseId, "item": item.item, "due_at": item.dueAt, "level": item.level,
+            "region": item.region, "agency": item.agency, "risk": item.risk,
+        ])
     }
 
     static func reloadJSON(_ reload: AdminReload) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("nodes", reload.nodes)
-        object.set("added", reload.added)
-        object.set("removed", reload.removed)
-        object.set("suspended", reload.suspended)
-        object.set("reactivated", reload.reactivated)
-        object.set("rekeyed", reload.rekeyed)
-        object.set("escalation_policy", reload.escalationPolicy)
-        return object.json
+        object([
+            "nodes": reload.nodes, "added": reload.added, "removed": reload.removed, "suspended": reload.suspended,
+            "reactivated": reload.reactivated, "rekeyed": reload.rekeyed, "escalation_policy": reload.escalationPolicy,
+        ])
     }
 
     static func verificationJSON(_ verification: AdminAuditVerification) -> JSONValue {
-        var object = AdminObjectWriter()
         switch verification {
-        case .intact(let records, let lastHash):
-            object.set("intact", true)
-            object.set("records", records)
-            object.set("last_hash", lastHash)
-        case .broken(let atId, let problem):
-            object.set("intact", false)
-            object.set("at_id", atId)
-            object.set("problem", problem)
+        case .intact(let records, let lastHash): object(["intact": true, "records": records, "last_hash": lastHash])
+        case .broken(let atId, let problem): object(["intact": false, "at_id": atId, "problem": problem])
         }
-        return object.json
     }
 
+    /// With `line`: the canonical JSON line (docs/AUDIT.md) whose bytes the hash chain covers.
     static func auditRecordJSON(_ record: AdminAuditRecord) -> JSONValue {
-        var object = AdminObjectWriter()
-        object.set("id", record.id)
-        object.set("at", record.at)
-        object.set("event", record.event)
-        object.set("hash", record.hash)
-        // The canonical JSON line (docs/AUDIT.md) whose bytes the hash chain covers.
-        object.set("line", record.line)
-        object.set("node", record.node)
-        object.set("peer", record.peer)
-        object.set("key_fingerprint", record.keyFingerprint)
-        object.set("message_id", record.messageId)
-        object.set("seq", record.seq)
-        object.set("recipient", record.recipient)
-        object.set("kind", record.kind)
-        object.set("code", record.code)
-        object.set("detail", record.detail)
-        return object.json
+        object([
+            "id": record.id, "at": record.at, "event": record.event, "hash": record.hash, "line": record.line,
+            "node": record.node, "peer": record.peer, "key_fingerprint": record.keyFingerprint,
+            "message_id": record.messageId, "seq": record.seq, "recipient": record.recipient, "kind": record.kind,
+            "code": record.code, "detail": record.detail,
+        ])
     }
 }
