@@ -95,6 +95,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Longest wait for any one outcome, receipt or the broker to settle, in seconds.")
     var timeout = 120
 
+    @Flag(
+        help: """
+            Run every scenario over CURVE: a key pair for the broker and each node (as referralctl keygen writes \
+            them) and a broker that serves CURVE only. Without it the broker runs in its plaintext development mode.
+            """)
+    var curve = false
+
     @Flag(help: "Print the results as JSON (progress still goes to stderr).")
     var json = false
 
@@ -140,7 +147,7 @@ struct BenchCommand: AsyncParsableCommand {
             date: ISO8601DateFormatter().string(from: Date()), machine: machine,
             settings: .init(
                 messages: messages, bodyBytes: bodySize, batchSize: batch, window: window, rate: rate,
-                durationSeconds: duration))
+                durationSeconds: duration, security: curve ? "curve" : "plaintext"))
         do {
             for choice in scenario.scenarios {
                 switch choice {
@@ -196,7 +203,7 @@ struct BenchCommand: AsyncParsableCommand {
         return try await DeadlineRun(
             directory: directory, executable: referrald ?? Daemon.defaultExecutable(), openDeadlines: openDeadlines,
             openDueDays: 30, firingDeadlines: firingDeadlines, lead: firingLead, spread: firingSpread,
-            catchUpDeadlines: catchUpDeadlines, withCases: !noCases, window: window, timeout: timeout
+            catchUpDeadlines: catchUpDeadlines, withCases: !noCases, window: window, timeout: timeout, curve: curve
         ).run()
     }
 
@@ -209,14 +216,14 @@ struct BenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let daemon = try await Daemon.start(
             executable: referrald ?? Daemon.defaultExecutable(), directory: directory,
-            nodes: Fleet.directory(pairs: pairs), logLevel: "warning")
+            nodes: Fleet.directory(pairs: pairs), logLevel: "warning", curve: curve)
         progress(
-            "referral-bench: referrald pid \(daemon.pid) at \(daemon.endpoint), configuration format: \(daemon.format.rawValue)"
-        )
+            "referral-bench: referrald pid \(daemon.pid) at \(daemon.endpoint), configuration format: "
+                + "\(daemon.format.rawValue), \(curve ? "CURVE" : "plaintext")")
         let result: Result<T, any Error>
         do {
             let fleet = try await Fleet.start(
-                pairs: pairs, broker: daemon.endpoint,
+                pairs: pairs, broker: daemon.endpoint, keys: daemon.keys,
                 directory: (directory as NSString).appendingPathComponent("nodes"),
                 window: window, recipientsOnline: recipientsOnline)
             do {

@@ -17,6 +17,8 @@ final class Daemon: @unchecked Sendable {
     let directory: String
     let endpoint: String
     let adminEndpoint: String
+    /// The CURVE keys of a `--curve` run (nil in plain text): what the nodes connect with.
+    let keys: BenchKeys?
     let pid: Int32
     /// The configuration format this referrald took (see `DaemonConfig`).
     let format: DaemonConfig.Format
@@ -34,8 +36,9 @@ final class Daemon: @unchecked Sendable {
         return ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("referrald")
     }
 
+    /// With `curve`, the broker and every node get a key pair (`BenchKeys`) and the broker serves CURVE only.
     static func start(
-        executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String,
+        executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String, curve: Bool,
         readyTimeoutSeconds: Int = 30
     ) async throws -> Daemon {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
@@ -46,8 +49,9 @@ final class Daemon: @unchecked Sendable {
         }
         let readyPath = (directory as NSString).appendingPathComponent("ready.json")
         let logPath = (directory as NSString).appendingPathComponent("referrald.log")
+        let keys = curve ? try BenchKeys.prepare(folder: directory, nodes: nodes.map(\.id)) : nil
         let (configPath, format) = try DaemonConfig.write(
-            executable: executable, folder: directory, nodes: nodes, logLevel: logLevel)
+            executable: executable, folder: directory, nodes: nodes, logLevel: logLevel, keys: keys)
         // A ready file of an earlier daemon in this directory (a restart) must not be taken for this one's.
         try? FileManager.default.removeItem(atPath: readyPath)
         if !FileManager.default.fileExists(atPath: logPath) {
@@ -74,7 +78,7 @@ final class Daemon: @unchecked Sendable {
         while true {
             if let bytes = FileManager.default.contents(atPath: readyPath), let ready = ReadyFile(Array(bytes)) {
                 return Daemon(
-                    directory: directory, endpoint: ready.endpoint, adminEndpoint: ready.admin, pid: pid,
+                    directory: directory, endpoint: ready.endpoint, adminEndpoint: ready.admin, keys: keys, pid: pid,
                     process: process,
                     logPath: logPath, format: format, spawnedAtWallMillis: spawnedWall,
                     readyAfterMillis: Double(Clocks.monotonicNanos() - spawned) / 1e6)
@@ -95,9 +99,10 @@ final class Daemon: @unchecked Sendable {
     }
 
     private init(
-        directory: String, endpoint: String, adminEndpoint: String, pid: Int32, process: Process, logPath: String,
-        format: DaemonConfig.Format, spawnedAtWallMillis: Double, readyAfterMillis: Double
+        directory: String, endpoint: String, adminEndpoint: String, keys: BenchKeys?, pid: Int32, process: Process,
+        logPath: String, format: DaemonConfig.Format, spawnedAtWallMillis: Double, readyAfterMillis: Double
     ) {
+        self.keys = keys
         self.format = format
         self.spawnedAtWallMillis = spawnedAtWallMillis
         self.readyAfterMillis = readyAfterMillis

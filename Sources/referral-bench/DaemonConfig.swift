@@ -8,8 +8,9 @@ import ZeroMQ
 /// * `directory`: `referrald.json` with `directory_file`, `insecure_plaintext: true` (the bench's nodes connect
 ///   without CURVE) and a `rate_limit` raised to its maximum (the bench measures capacity; the production default
 ///   of 200 msg/s per node would cap one sender), plus `directory.json` listing the nodes (agency, kind, a Gulou
-///   division code, a fresh CURVE public key each, active);
-/// * `inline`: `referrald.json` with the nodes in `nodes[]` (id, agency, name).
+///   division code, a fresh CURVE public key each, active); with `--curve` (`keys` given), `curve.secret_key_file`
+///   instead of `insecure_plaintext`, and each node's own public key in the directory;
+/// * `inline`: `referrald.json` with the nodes in `nodes[]` (id, agency, name); plaintext only.
 ///
 /// Which one is decided by `referrald check-config` on the directory form first.
 enum DaemonConfig {
@@ -30,7 +31,7 @@ enum DaemonConfig {
     /// Writes `referrald.json` (and, for the directory format, `directory.json`) into `folder`; returns the
     /// configuration path and the format used.
     static func write(
-        executable: String, folder: String, nodes: [Node], logLevel: String
+        executable: String, folder: String, nodes: [Node], logLevel: String, keys: BenchKeys?
     ) throws -> (path: String, format: Format) {
         let path = (folder as NSString).appendingPathComponent("referrald.json")
         let common: [(key: String, value: JSONValue)] = [
@@ -41,18 +42,22 @@ enum DaemonConfig {
             ("log_format", .string("text")),
         ]
         let rateLimit: JSONValue = .object([("messages_per_second", .integer(1_000_000)), ("burst", .integer(1_000_000))])
+        let security: (key: String, value: JSONValue) =
+            if let keys {
+                ("curve", .object([("secret_key_file", .string(keys.brokerSecretKeyFile))]))
+            } else {
+                ("insecure_plaintext", .bool(true))
+            }
         try write(
-            .object(
-                common + [
-                    ("directory_file", .string("directory.json")), ("insecure_plaintext", .bool(true)),
-                    ("rate_limit", rateLimit),
-                ]), to: path)
+            .object(common + [("directory_file", .string("directory.json")), security, ("rate_limit", rateLimit)]),
+            to: path)
         // Written before the check: check-config loads every file the configuration names, as `run` does.
         let entries: [JSONValue] = try nodes.map { node in
             .object([
                 ("id", .string(node.id)), ("agency", .string(node.agency)), ("kind", .string(node.kind)),
                 ("division", .string(node.division)), ("name", .string("bench node \(node.id) (made-up)")),
-                ("public_key", .string(try Curve.generateKeyPair().publicKey.z85)), ("state", .string("active")),
+                ("public_key", .string(try keys?.publicKeys[node.id] ?? Curve.generateKeyPair().publicKey.z85)),
+                ("state", .string("active")),
             ])
         }
         try write(
@@ -60,6 +65,9 @@ enum DaemonConfig {
             to: (folder as NSString).appendingPathComponent("directory.json"))
         let directoryCheck = checkConfig(executable: executable, path: path)
         if directoryCheck.ok { return (path, .directory) }
+        guard keys == nil else {
+            throw BenchError("referrald refuses the bench's CURVE configuration: \(directoryCheck.output)")
+        }
 
         let inline: [JSONValue] = nodes.map {
             .object([

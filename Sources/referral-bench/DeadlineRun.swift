@@ -97,6 +97,8 @@ struct DeadlineRun {
     var withCases: Bool
     var window: Int
     var timeout: Int
+    /// Over CURVE (`--curve`): the bureau connects with its own key pair.
+    var curve: Bool
 
     private var dataDirectory: String { (directory as NSString).appendingPathComponent("broker") }
     private var storePath: String { (dataDirectory as NSString).appendingPathComponent("broker.sqlite") }
@@ -179,7 +181,7 @@ struct DeadlineRun {
                 + "STATUS after \(String(format: "%.0f", statusAfter)) ms"
                 + (startedLate ? " (AFTER the first deadline was due)" : ""))
 
-        var node = try await connectBureau(to: daemon.endpoint)
+        var node = try await connectBureau(to: daemon)
         let memoryAfterStart = ProcessMemory.read(pid: daemon.pid)
         progress("broker memory after start: \(memoryAfterStart?.text ?? "n/a")")
 
@@ -262,7 +264,7 @@ struct DeadlineRun {
             let overdueMin = (restartedAt - Double(dueOfCatchUp(numbers.upperBound - 1))) / 1000
             let overdueMax = (restartedAt - Double(dueOfCatchUp(first))) / 1000
             let statusAfter = try await statusAfterSpawn(daemon)
-            node = try await connectBureau(to: daemon.endpoint)
+            node = try await connectBureau(to: daemon)
             let drained = try await drain(node, expected: Set(numbers), timeoutSeconds: Double(timeout))
             let memoryAfter = ProcessMemory.read(pid: daemon.pid)
             await node.shutdown()
@@ -316,7 +318,7 @@ struct DeadlineRun {
     private func startDaemon() async throws -> Daemon {
         let daemon = try await Daemon.start(
             executable: executable, directory: directory, nodes: DeadlineSeed.directory, logLevel: "warning",
-            readyTimeoutSeconds: timeout)
+            curve: curve, readyTimeoutSeconds: timeout)
         guard daemon.format == .directory else {
             await daemon.stop()
             throw BenchError("the deadlines scenario needs a referrald with the agency directory (issue 3 and later)")
@@ -342,13 +344,13 @@ struct DeadlineRun {
         return Clocks.wallMillis() - daemon.spawnedAtWallMillis
     }
 
-    private func connectBureau(to endpoint: String) async throws -> ReferralNode {
+    private func connectBureau(to daemon: Daemon) async throws -> ReferralNode {
         try FileManager.default.createDirectory(
             atPath: (nodeStore as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let node = try ReferralNode(
             configuration: NodeConfiguration(
-                node: DeadlineSeed.bureau, broker: endpoint, store: nodeStore, window: window, reconnectInitialMs: 100,
-                reconnectMaxMs: 1_000))
+                node: DeadlineSeed.bureau, broker: daemon.endpoint, store: nodeStore, window: window,
+                reconnectInitialMs: 100, reconnectMaxMs: 1_000, curve: try daemon.keys?.client(DeadlineSeed.bureau)))
         node.start()
         let deadline = ContinuousClock.now + .seconds(20)
         while !node.isConnected {

@@ -31,14 +31,16 @@ struct Fleet: Sendable {
         }
     }
 
-    /// Opens the stores, starts the connection threads and waits until every node has a session.
+    /// Opens the stores, starts the connection threads and waits until every node has a session; over CURVE when
+    /// `keys` are given (a `--curve` run).
     static func start(
-        pairs count: Int, broker endpoint: String, directory: String, window: Int, recipientsOnline: Bool
+        pairs count: Int, broker endpoint: String, keys: BenchKeys?, directory: String, window: Int,
+        recipientsOnline: Bool
     ) async throws -> Fleet {
         func node(_ id: String) throws -> ReferralNode {
             let configuration = NodeConfiguration(
                 node: id, broker: endpoint, store: (directory as NSString).appendingPathComponent("\(id).sqlite"),
-                window: window, reconnectInitialMs: 200, reconnectMaxMs: 2_000)
+                window: window, reconnectInitialMs: 200, reconnectMaxMs: 2_000, curve: try keys?.client(id))
             return try ReferralNode(configuration: configuration)
         }
         var pairs: [Pair] = []

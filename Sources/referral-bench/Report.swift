@@ -16,6 +16,8 @@ struct BenchReport: Codable, Sendable {
         var window: Int
         var rate: Double
         var durationSeconds: Double
+        /// `curve` (`--curve`) or `plaintext`: how the nodes connected.
+        var security: String
     }
 
     func json() throws -> String {
@@ -29,7 +31,7 @@ struct BenchReport: Codable, Sendable {
         var out = "referral-bench \(date): \(machine.cores) cores (\(machine.cpu)), \(machine.memoryGiB) GiB; "
         out += "load average \(machine.loadAverageBefore) before"
         if let after = machine.loadAverageAfter { out += ", \(after) after" }
-        out += "\n"
+        out += settings.security == "curve" ? "; nodes over CURVE\n" : "; nodes in plain text\n"
         if !throughput.isEmpty || latency != nil {
             out += "body \(settings.bodyBytes) B, send(batch:) of \(settings.batchSize), window \(settings.window)\n"
         }
