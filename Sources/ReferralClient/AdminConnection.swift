@@ -69,7 +69,8 @@ public struct AdminConnection: Sendable {
         _ command: String, arguments: [UInt8] = Array("{}".utf8), timeout: Duration = .seconds(5)
     ) async throws -> AdminReply {
         let frames = try await exchange([Self.signature, Array(command.utf8), arguments], timeout: timeout)
-        guard frames.count == 3, frames[0] == Self.signature, frames[1] == Array("OK".utf8) || frames[1] == Array("ERROR".utf8)
+        guard frames.count == 3, frames[0] == Self.signature,
+            frames[1] == Array("OK".utf8) || frames[1] == Array("ERROR".utf8)
         else { throw AdminFailure.malformedReply(endpoint: endpoint, detail: "expected RBA\\x01, OK or ERROR, JSON") }
         return AdminReply(ok: frames[1] == Array("OK".utf8), json: frames[2])
     }

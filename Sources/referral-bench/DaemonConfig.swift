@@ -41,7 +41,9 @@ enum DaemonConfig {
             ("log_level", .string(logLevel)),
             ("log_format", .string("text")),
         ]
-        let rateLimit: JSONValue = .object([("messages_per_second", .integer(1_000_000)), ("burst", .integer(1_000_000))])
+        let rateLimit: JSONValue = .object([
+            ("messages_per_second", .integer(1_000_000)), ("burst", .integer(1_000_000)),
+        ])
         let security: (key: String, value: JSONValue) =
             if let keys {
                 ("curve", .object([("secret_key_file", .string(keys.brokerSecretKeyFile))]))

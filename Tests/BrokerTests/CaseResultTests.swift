@@ -15,7 +15,8 @@ import Testing
     @Test func eachKindOfItemNamesItsPartyAndWhatIsAwaited() {
         let delivery = AdminCase.Deadline(deadline(1, "delivery:42:test-b", due: 10))
         #expect(delivery.awaiting == .delivery(seq: 42, party: "test-b") && delivery.risk == "routine")
-        let answer = AdminCase.Deadline(deadline(2, "answer:test-b:referral.received,referral.accepted", due: 20, level: 1))
+        let answer = AdminCase.Deadline(
+            deadline(2, "answer:test-b:referral.received,referral.accepted", due: 20, level: 1))
         #expect(answer.awaiting == .answer(kinds: ["referral.accepted", "referral.received"], party: "test-b"))
         #expect(answer.level == 1 && answer.dueAt == 20)
         let visit = AdminCase.Deadline(deadline(3, "visit:2:test-x", due: 30))

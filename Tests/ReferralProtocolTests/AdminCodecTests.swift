@@ -25,9 +25,10 @@ import Testing
         #expect(info.tracking?.status == "requested")
         #expect(info.tracking?.attempt == 2)
         #expect(info.tracking?.referrer == nil)
-        #expect(info.deadlines.map(\.awaiting) == [
-            .answer(kinds: ["x.y"], party: "test-b"), .delivery(seq: 9, party: "test-b"), nil,
-        ])
+        #expect(
+            info.deadlines.map(\.awaiting) == [
+                .answer(kinds: ["x.y"], party: "test-b"), .delivery(seq: 9, party: "test-b"), nil,
+            ])
     }
 
     @Test func anUntrackedCaseHasNoStatusMembers() throws {
@@ -54,9 +55,11 @@ import Testing
     }
 
     @Test func repliesAreWrittenWithMembersSortedByName() {
-        let event = AdminTrailEvent(at: 1, event: "acked", seq: 2, messageId: "m", sender: "s", recipient: "r", attempt: 3)
+        let event = AdminTrailEvent(
+            at: 1, event: "acked", seq: 2, messageId: "m", sender: "s", recipient: "r", attempt: 3)
         let frames = AdminCodec.encode(.ok(.trail(AdminTrail(events: [event]))))
-        let expected = #"{"events":[{"at":1,"attempt":3,"event":"acked","message_id":"m","recipient":"r","sender":"s","seq":2}]}"#
+        let expected =
+            #"{"events":[{"at":1,"attempt":3,"event":"acked","message_id":"m","recipient":"r","sender":"s","seq":2}]}"#
         #expect(frames == [AdminCodec.signature, Array("OK".utf8), Array(expected.utf8)])
     }
 }

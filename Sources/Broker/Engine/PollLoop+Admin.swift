@@ -55,7 +55,8 @@ extension PollLoop {
             let status = statuses[id]
             let entry = jurisdiction.entry(id)
             return AdminStatus.Node(
-                node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "", division: entry?.division ?? "",
+                node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "",
+                division: entry?.division ?? "",
                 state: entry?.state.rawValue ?? "removed", name: entry?.name ?? "(not in the directory)",
                 connected: status?.connected ?? false, pending: status?.pending ?? 0, inFlight: status?.inFlight ?? 0,
                 deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0)

@@ -4,7 +4,8 @@ extension AdminCodec {
     static func caseJSON(_ info: AdminCase) -> JSONValue {
         let tracking = info.tracking
         return object([
-            "case": info.caseId, "events": info.events.map(trailEventJSON), "deadlines": info.deadlines.map(deadlineJSON),
+            "case": info.caseId, "events": info.events.map(trailEventJSON),
+            "deadlines": info.deadlines.map(deadlineJSON),
             "deadlines_truncated": info.deadlinesTruncated ? true : nil, "status": tracking?.status,
             "attempt": tracking?.attempt, "referrer": tracking?.referrer, "service": tracking?.service,
             "opened_at": tracking?.openedAt, "updated_at": tracking?.updatedAt,

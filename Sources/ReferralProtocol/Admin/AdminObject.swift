@@ -37,7 +37,9 @@ struct AdminObjectReader {
     let path: String
 
     init(_ value: JSONValue, path: String = "") throws(Malformed) {
-        guard case .object = value else { throw Malformed(description: "\(path.isEmpty ? "the result" : path) must be an object") }
+        guard case .object = value else {
+            throw Malformed(description: "\(path.isEmpty ? "the result" : path) must be an object")
+        }
         self.value = value
         self.path = path
     }

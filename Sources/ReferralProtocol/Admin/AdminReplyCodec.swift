@@ -31,7 +31,9 @@ extension AdminCodec {
             }
             let object = try AdminObjectReader(json)
             if status == "ERROR" {
-                return .success(.error(AdminError(AdminError.Code(rawValue: try object.string("code")), try object.string("reason"))))
+                return .success(
+                    .error(
+                        AdminError(AdminError.Code(rawValue: try object.string("code")), try object.string("reason"))))
             }
             return .success(.ok(try result(object, command)))
         } catch {

@@ -25,7 +25,8 @@ public enum AdminCodec {
         }
     }
 
-    private static func request(_ command: AdminCommand, _ arguments: AdminArguments) throws(AdminError) -> AdminRequest {
+    private static func request(_ command: AdminCommand, _ arguments: AdminArguments) throws(AdminError) -> AdminRequest
+    {
         switch command {
         case .status: return .status
         case .reload: return .reload
@@ -41,7 +42,8 @@ public enum AdminCodec {
             return .caseInfo(caseId: try arguments.requiredText("case", command: "CASE"))
         case .auditExport:
             return .auditExport(
-                since: try arguments.integer("since", minimum: 0) ?? 0, limit: try arguments.integer("limit", minimum: 1))
+                since: try arguments.integer("since", minimum: 0) ?? 0,
+                limit: try arguments.integer("limit", minimum: 1))
         }
     }
 
@@ -72,7 +74,9 @@ public enum AdminCodec {
         case .trail(.caseId(let caseId)), .caseInfo(let caseId):
             members = [("case", .string(caseId))]
         case .overdue(let filter):
-            for case (let key, let value?) in [("region", filter.region), ("agency", filter.agency), ("risk", filter.risk)] {
+            for case (let key, let value?) in [
+                ("region", filter.region), ("agency", filter.agency), ("risk", filter.risk),
+            ] {
                 members.append((key, .string(value)))
             }
         case .auditExport(let since, let limit):

@@ -6,7 +6,8 @@ extension AdminCodec {
         switch command {
         case .status: return .status(try status(object))
         case .trail:
-            return .trail(AdminTrail(events: try object.objects("events", trailEvent), truncated: try object.flag("truncated")))
+            return .trail(
+                AdminTrail(events: try object.objects("events", trailEvent), truncated: try object.flag("truncated")))
         case .caseInfo: return .caseInfo(try caseResult(object))
         case .overdue: return .overdue(try object.objects("overdue", overdueItem))
         case .reload: return .reload(try reload(object))
@@ -59,7 +60,8 @@ extension AdminCodec {
 
     static func reload(_ object: AdminObjectReader) throws(Malformed) -> AdminReload {
         AdminReload(
-            nodes: try object.count("nodes"), added: try object.strings("added"), removed: try object.strings("removed"),
+            nodes: try object.count("nodes"), added: try object.strings("added"),
+            removed: try object.strings("removed"),
             suspended: try object.strings("suspended"), reactivated: try object.strings("reactivated"),
             rekeyed: try object.strings("rekeyed"), escalationPolicy: try object.string("escalation_policy"))
     }
