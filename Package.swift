@@ -30,8 +30,9 @@ let package = Package(
         .target(name: "ReferralProtocol", dependencies: ["CSHA256"], swiftSettings: strict),
         // SHA-256 block compression with the x86 SHA extensions, used by ReferralProtocol when the CPU has them.
         .target(name: "CSHA256"),
-        // Pure delivery state machines with an injected clock. No I/O.
-        .target(name: "BrokerCore", swiftSettings: strict),
+        // Pure delivery state machines with an injected clock. No I/O. Speaks the wire's vocabulary (priority,
+        // receipt outcome) from ReferralProtocol, which is pure too.
+        .target(name: "BrokerCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
         .target(
             name: "AgencyDirectory",
@@ -110,7 +111,7 @@ let package = Package(
             dependencies: ["ReferralProtocol"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),

@@ -96,7 +96,7 @@ public final class BrokerEngine: Sendable {
             openDeliveries: open.map {
                 DeliveryInfo(
                     seq: $0.seq, recipient: $0.recipient, caseId: $0.caseId,
-                    priority: DeliveryPriority(rawValue: $0.priority) ?? .routine, attempts: $0.attempts)
+                    priority: Priority(rank: $0.priority) ?? .routine, attempts: $0.attempts)
             },
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
             deadLetters: try store.deadLetterCounts(), now: began)

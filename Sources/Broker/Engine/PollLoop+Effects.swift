@@ -95,7 +95,7 @@ extension PollLoop {
                     cache.insert(
                         CachedMessage(
                             seq: seq, id: message.messageId, from: message.sender, to: message.recipients,
-                            kind: message.kind, caseId: message.caseId, priority: pending.priority.wire,
+                            kind: message.kind, caseId: message.caseId, priority: pending.priority,
                             acceptedAt: message.acceptedAt, body: message.body))
                     for recipient in message.recipients {
                         newDeliveries.append(
@@ -114,7 +114,7 @@ extension PollLoop {
                     cache.insert(
                         CachedMessage(
                             seq: seq, id: message.messageId, from: message.sender, to: message.recipients,
-                            kind: message.kind, caseId: message.caseId, priority: pending.priority.wire,
+                            kind: message.kind, caseId: message.caseId, priority: pending.priority,
                             acceptedAt: message.acceptedAt, body: message.body))
                     for recipient in message.recipients {
                         newDeliveries.append(
@@ -233,7 +233,7 @@ extension Receipt {
     init(_ info: ReceiptInfo) {
         self.init(
             receipt: info.id, seq: info.seq, id: info.messageId, recipient: info.recipient,
-            outcome: info.deadLettered ? .deadLettered : .delivered, at: info.at, reason: info.reason)
+            outcome: info.outcome, at: info.at, reason: info.reason)
     }
 }
 
@@ -241,7 +241,8 @@ extension ReceiptInfo {
     init(_ record: ReceiptRecord) {
         self.init(
             id: record.id, sender: record.sender, seq: record.seq, messageId: record.messageId,
-            recipient: record.recipient, deadLettered: record.outcome == 1, at: record.at, reason: record.reason)
+            recipient: record.recipient, // The store's integer column: 1 is a dead letter. The one place it becomes the wire's outcome.
+            outcome: record.outcome == 1 ? .deadLettered : .delivered, at: record.at, reason: record.reason)
     }
 }
 
@@ -249,7 +250,7 @@ extension CachedMessage {
     init(_ stored: StoredMessage) {
         self.init(
             seq: stored.seq, id: stored.messageId, from: stored.sender, to: stored.recipients, kind: stored.kind,
-            caseId: stored.caseId, priority: (DeliveryPriority(rawValue: stored.priority) ?? .routine).wire,
+            caseId: stored.caseId, priority: Priority(rank: stored.priority) ?? .routine,
             acceptedAt: stored.acceptedAt, body: stored.body)
     }
 }

@@ -50,11 +50,10 @@ extension PollLoop {
         case .escalate(let notice, let next):
             let body = Escalation.noticeBody(
                 notice, stored: stored, next: next, chains: chains, planner: planner, now: now)
-            let wire = Priority(rawValue: record.risk ?? "") ?? .routine
-            let priority = DeliveryPriority(wire)
+            let priority = Priority(rawValue: record.risk ?? "") ?? .routine
             let message = NewMessage(
                 sender: EscalationSettings.brokerSender, messageId: notice.id, digest: [], kind: "escalation.notice",
-                caseId: notice.caseId, priority: priority.rawValue, recipients: notice.recipients, acceptedAt: now,
+                caseId: notice.caseId, priority: priority.rank, recipients: notice.recipients, acceptedAt: now,
                 body: body)
             let pending = PendingAccept(
                 routingId: [], message: message, priority: priority, routing: nil, addresses: notice.recipients,

@@ -275,11 +275,11 @@ extension PollLoop {
                 kind: message.kind, caseId: caseId, sender: node, recipients: recipients, priority: message.priority,
                 now: now)
         }
-        let priority = DeliveryPriority(message.priority)
+        let priority = message.priority
         let record = NewMessage(
             // The digest (SHA-256 of the content) is computed by the store thread, off this loop.
             sender: node, messageId: message.id, digest: [], kind: message.kind,
-            caseId: message.caseId, priority: priority.rawValue, recipients: recipients, acceptedAt: now,
+            caseId: message.caseId, priority: priority.rank, recipients: recipients, acceptedAt: now,
             body: message.body)
         let work = deadlineWork(
             kind: message.kind, caseId: message.caseId?.lowercased(), node: node, messageId: message.id,
@@ -326,24 +326,6 @@ extension PollLoop {
         } catch {
             logger.error("send failed", metadata: ["error": "\(error)", "command": "\(command.name)"])
             return .gone
-        }
-    }
-}
-
-extension DeliveryPriority {
-    init(_ priority: Priority) {
-        switch priority {
-        case .routine: self = .routine
-        case .urgent: self = .urgent
-        case .crisis: self = .crisis
-        }
-    }
-
-    var wire: Priority {
-        switch self {
-        case .routine: .routine
-        case .urgent: .urgent
-        case .crisis: .crisis
         }
     }
 }

@@ -6,7 +6,7 @@ import ReferralProtocol
 struct PendingAccept: Sendable {
     var routingId: [UInt8]
     var message: NewMessage
-    var priority: DeliveryPriority
+    var priority: Priority
     /// What role addresses resolved to, recorded in the audit trail and the message's trail.
     var routing: String?
     /// The addresses as sent: the content digest (CONFLICT key) is over these, not the resolution.
