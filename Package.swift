@@ -56,11 +56,18 @@ let package = Package(
             dependencies: ["ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        // The daemon as a library: configuration, poll loop, store thread, services.
+        // The broker's decisions as one pure machine: events in (commands, store completions, ticks, reloads),
+        // actions out. No sockets, no store I/O, no clock; BrokerStore only for its plain record types.
+        .target(
+            name: "BrokerMachine",
+            dependencies: ["ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore"],
+            swiftSettings: strict
+        ),
+        // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "AgencyDirectory", "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,7 +120,7 @@ let package = Package(
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(

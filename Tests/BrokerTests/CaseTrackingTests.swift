@@ -3,6 +3,7 @@ import ReferralProtocol
 import Testing
 
 @testable import Broker
+@testable import BrokerMachine
 
 @Suite struct CaseTrackingTests {
     static func check(

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging
@@ -170,6 +171,18 @@ public final class BrokerEngine: Sendable {
         config.linkOctetsPerSecond = Int64(Liveness.minimumLinkOctetsPerSecond)
         config.receiptResendMs = Int64(configuration.ackTimeoutMs)
         return config
+    }
+}
+
+extension BrokerConfiguration {
+    /// What the machine needs of this configuration.
+    func machineSettings(storeEpoch: String?) -> MachineSettings {
+        MachineSettings(
+            limits: limitsForCodec, heartbeatMs: heartbeatMs, liveness: liveness, ackTimeoutMs: ackTimeoutMs,
+            maxPendingAccepts: maxPendingAccepts, ratePerSecond: rateLimit.messagesPerSecond,
+            rateBurst: rateLimit.burst, messageCacheBytes: messageCacheBytes, followUpDayMs: followUpDayMs,
+            storeEpoch: storeEpoch,
+            keyFingerprint: { z85 in CurveKey(z85: z85).map { AuditEvent.keyFingerprint(of: $0.bytes) } })
     }
 }
 

@@ -1,4 +1,5 @@
 import AgencyDirectory
+import BrokerMachine
 import Foundation
 import ZeroMQ
 

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging

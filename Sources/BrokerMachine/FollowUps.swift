@@ -111,16 +111,9 @@ enum FollowUps {
 }
 
 /// A follow-up message's effect, written with it only if it is stored.
-enum FollowUpMeet: Sendable, Hashable {
+public enum FollowUpMeet: Sendable, Hashable {
     /// Meets the earliest open visit `party` owes in the case.
     case visit(caseId: String, party: String)
     /// Ends the plans of the case that `closer` may close: their open visits are cancelled.
     case close(caseId: String, closer: String)
-
-    func storeOp(at: Int64) -> StoreOp {
-        switch self {
-        case .visit(let caseId, let party): .meetFollowUpVisitIfStored(caseId: caseId, party: party, at: at)
-        case .close(let caseId, let closer): .closeFollowUpIfStored(caseId: caseId, closer: closer, at: at)
-        }
-    }
 }
