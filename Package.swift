@@ -121,6 +121,11 @@ let package = Package(
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
+        .testTarget(
+            name: "BrokerMachineTests",
+            dependencies: ["BrokerMachine", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore", "ReferralProtocol"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(
