@@ -53,7 +53,7 @@ extension BrokerMachine {
         if pending.isNotice {
             // An escalation notice the broker sent itself: only its deliveries follow.
             guard case .stored(let seq) = result else { return [] }
-            cache.insert(CachedMessage(pending, seq: seq))
+            cache.insert(Deliver(pending, seq: seq))
             return message.recipients.map {
                 DeliveryInfo(seq: seq, recipient: $0, caseId: message.caseId, priority: pending.priority)
             }
@@ -62,7 +62,7 @@ extension BrokerMachine {
         switch result {
         case .stored(let seq):
             for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
-            cache.insert(CachedMessage(pending, seq: seq))
+            cache.insert(Deliver(pending, seq: seq))
             let accepted = Accepted(id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
             actions.append(.send(.accepted(accepted), to: pending.routingId))
             if let routing = pending.routing {

@@ -14,7 +14,7 @@ extension BrokerMachine {
                     continue
                 }
                 if let message = cache[seq] {
-                    actions.append(.deliver(message.deliver(attempt: attempt), node: node, to: connection.routingId))
+                    actions.append(.deliver(message.attempt(attempt), node: node, to: connection.routingId))
                 } else {
                     if waitingForLoad[seq] == nil { loadRequests.append(seq) }
                     waitingForLoad[seq, default: []].append((node, connection.session, attempt))
@@ -59,7 +59,7 @@ extension BrokerMachine {
     /// Messages read from the store for deliveries that missed the cache.
     mutating func loaded(_ messages: [StoredMessage], missing: [Int64]) {
         for stored in messages {
-            let message = CachedMessage(stored)
+            let message = Deliver(stored)
             cache.insert(message)
             for waiting in waitingForLoad.removeValue(forKey: stored.seq) ?? [] {
                 guard scheduler.session(of: waiting.node) == waiting.session,
@@ -67,7 +67,7 @@ extension BrokerMachine {
                     let connection = sessions.connection(waiting.node)
                 else { continue }
                 actions.append(
-                    .deliver(message.deliver(attempt: waiting.attempt), node: waiting.node, to: connection.routingId))
+                    .deliver(message.attempt(waiting.attempt), node: waiting.node, to: connection.routingId))
             }
         }
         for seq in missing {

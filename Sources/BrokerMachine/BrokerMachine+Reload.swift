@@ -9,8 +9,7 @@ public struct Reloadable: Sendable {
     public var escalation: EscalationSettings
 
     public init(jurisdiction: Jurisdiction, escalation: EscalationSettings) {
-        self.jurisdiction = jurisdiction
-        self.escalation = escalation
+        (self.jurisdiction, self.escalation) = (jurisdiction, escalation)
     }
 }
 

@@ -12,8 +12,7 @@ public struct EscalationSettings: Sendable {
     public var calendar: WorkingCalendar
 
     public init(policies: EscalationPolicies, calendar: WorkingCalendar) {
-        self.policies = policies
-        self.calendar = calendar
+        (self.policies, self.calendar) = (policies, calendar)
     }
 
     public static let defaults = EscalationSettings(policies: .default, calendar: WorkingCalendar())

@@ -10,9 +10,7 @@ public struct Jurisdiction: Sendable {
     public let plaintext: Bool
 
     public init(directory: Directory, policy: Policy, plaintext: Bool) {
-        self.directory = directory
-        self.policy = policy
-        self.plaintext = plaintext
+        (self.directory, self.policy, self.plaintext) = (directory, policy, plaintext)
     }
 
     public enum Identification {

@@ -88,6 +88,15 @@ struct Rig {
         actions.delivers.flatMap { handle(.delivery(node: $0.node, $0.deliver, outcome, now: now)) }
     }
 
+    /// A referral from gl-school-1 stored as seq 7 and delivered to gl-child-psych; returns both connections.
+    mutating func referralInFlight() -> (school: [UInt8], clinic: [UInt8]) {
+        let school = connect("gl-school-1")
+        let clinic = connect("gl-child-psych")
+        _ = accept(referral(), on: school, seq: 7)
+        _ = report(tick())
+        return (school, clinic)
+    }
+
     /// A SEND from `from` (connected on `routingId`) accepted and stored as `seq`; returns the actions of the commit.
     mutating func accept(_ message: Send, on routingId: [UInt8], seq: Int64) -> [MachineAction] {
         guard let pending = send(message, on: routingId).accepts.first else { return [] }
