@@ -1,7 +1,6 @@
 import AgencyDirectory
 import BrokerStore
 import CaseCore
-import Foundation
 import ReferralProtocol
 
 /// The escalation settings in force: the policies (new deadlines snapshot them) and the working
@@ -153,20 +152,20 @@ public enum Escalation {
         _ notice: EscalationNotice, stored: StoredDeadline, next: Deadline, chains: [EscalationChain],
         planner: EscalationPlanner, now: Int64
     ) -> [UInt8] {
-        var overdue: [String: Any] = [
-            "kind": notice.kind, "party": notice.overdue.party,
-            "message": ["from": stored.sender, "id": stored.messageId],
+        var overdue: [String: JSONValue] = [
+            "kind": .string(notice.kind), "party": .string(notice.overdue.party),
+            "message": sorted(["from": .string(stored.sender), "id": .string(stored.messageId)]),
         ]
         switch notice.overdue {
-        case .delivery: overdue["awaiting"] = "delivery"
-        case .answer: overdue["awaiting"] = notice.kind == "crisis.alert" ? "acknowledgment" : "answer"
+        case .delivery: overdue["awaiting"] = .string("delivery")
+        case .answer: overdue["awaiting"] = .string(notice.kind == "crisis.alert" ? "acknowledgment" : "answer")
         case .followUpVisit(let number, _):
-            overdue["awaiting"] = "followup-visit"
-            overdue["visit_number"] = number
+            overdue["awaiting"] = .string("followup-visit")
+            overdue["visit_number"] = .integer(Int64(number))
         }
         // The earlier levels of the climb, each at its due time (firing is a pure function of the deadline).
         // Reminders at the top of the climb repeat the notice's level and are not earlier levels.
-        var chain: [[String: Any]] = []
+        var chain: [JSONValue] = []
         var earlier = stored.deadline
         earlier.level = 0
         earlier.due = earlier.originalDue
@@ -175,18 +174,25 @@ public enum Escalation {
                 earlier, stillOpen: true, chains: chains, now: Int64.max),
             step.level < notice.level
         {
-            chain.append(["level": step.level, "notified": step.recipients, "at": timestamp(earlier.due)])
+            chain.append(
+                sorted([
+                    "level": .integer(Int64(step.level)), "notified": .array(step.recipients.map(JSONValue.string)),
+                    "at": .string(timestamp(earlier.due)),
+                ]))
             earlier = following
         }
-        var object: [String: Any] = [
-            "overdue": overdue, "level": notice.level, "deadline": timestamp(notice.originalDue),
-            "escalated_at": timestamp(now), "chain": chain, "next_escalation_at": timestamp(next.due),
+        var object: [String: JSONValue] = [
+            "overdue": sorted(overdue), "level": .integer(Int64(notice.level)),
+            "deadline": .string(timestamp(notice.originalDue)), "escalated_at": .string(timestamp(now)),
+            "chain": .array(chain), "next_escalation_at": .string(timestamp(next.due)),
         ]
-        if let caseId = notice.caseId { object["case_id"] = caseId }
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data()
-        return Array(data)
+        if let caseId = notice.caseId { object["case_id"] = .string(caseId) }
+        return JSONWriter.encode(sorted(object))
+    }
+
+    /// An object with its members in key order (the notice's bodies have always been written so).
+    private static func sorted(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
     }
 
     /// RFC 3339 in China time, seconds, no fraction: `2026-03-02T09:30:00+08:00`.
@@ -195,9 +201,12 @@ public enum Escalation {
         let day = local >= 0 ? local / ChinaTime.dayMs : (local - ChinaTime.dayMs + 1) / ChinaTime.dayMs
         let date = ChinaTime.date(ofDay: day)
         let seconds = (local - day * ChinaTime.dayMs) / 1000
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", date.year, date.month, date.day, Int(seconds / 3600),
-            Int(seconds / 60 % 60), Int(seconds % 60))
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(date.year, 4))-\(digits(date.month, 2))-\(digits(date.day, 2))T"
+            + "\(digits(Int(seconds / 3600), 2)):\(digits(Int(seconds / 60 % 60), 2)):\(digits(Int(seconds % 60), 2))+08:00"
     }
 }
 

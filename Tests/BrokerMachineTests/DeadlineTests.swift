@@ -86,6 +86,26 @@ import Testing
         #expect(notice.message.kind == "escalation.notice")
         #expect(!notice.message.digest.isEmpty)
         #expect(fire.audit?.event == AuditEvent.Name.escalated)
+        // The body's bytes, as they have always been written (sorted members, no whitespace).
+        #expect(
+            String(decoding: notice.message.body, as: UTF8.self)
+                == #"{"case_id":"case-7","chain":[],"deadline":"2026-03-02T09:01:00+08:00","#
+                + #""escalated_at":"2026-03-02T09:01:00+08:00","level":1,"next_escalation_at":"#
+                + #""2026-03-02T09:16:00+08:00","overdue":{"awaiting":"delivery","kind":"crisis.alert","#
+                + #""message":{"from":"gl-school-1","id":"a-1"},"party":"gl-psb"}}"#)
+        let step = try #require(fire.next)
+        let nextRecord = DeadlineRecord(
+            id: 2, caseId: step.caseId, item: step.item, dueAt: step.dueAt, level: step.level, policy: step.policy,
+            state: .open, createdAt: step.createdAt, closedAt: nil, region: step.region, agency: step.agency,
+            risk: step.risk, closers: step.closers)
+        let second = try #require(rig.machine.fire(nextRecord, now: step.dueAt)?.notice)
+        #expect(
+            String(decoding: second.message.body, as: UTF8.self)
+                == #"{"case_id":"case-7","chain":[{"at":"2026-03-02T09:01:00+08:00","level":1,"#
+                + #""notified":["gl-edu-bureau","gl-civil-bureau"]}],"deadline":"2026-03-02T09:01:00+08:00","#
+                + #""escalated_at":"2026-03-02T09:16:00+08:00","level":2,"next_escalation_at":"#
+                + #""2026-03-02T09:31:00+08:00","overdue":{"awaiting":"delivery","kind":"crisis.alert","#
+                + #""message":{"from":"gl-school-1","id":"a-1"},"party":"gl-psb"}}"#)
         // The notice is delivered like any message once the fire commits.
         let recipient = try #require(notice.message.recipients.first)
         rig.connect(recipient)
