@@ -3,6 +3,14 @@ import BrokerStore
 import CaseCore
 import ReferralProtocol
 
+/// Why a SEND is refused before the store: REJECTED with this code, `retry` false.
+struct AdmissionRefusal: Error, Sendable, Hashable {
+    var code: ErrorCode
+    var reason: String
+    var field: String?
+    var recipient: String?
+}
+
 /// SEND admission (1/RBP §7.3, §12): rate limit → policy → address resolution → follow-up plan → store work.
 /// Every refusal is REJECTED with its code and audited; ACCEPTED waits for the store's commit.
 extension BrokerMachine {
@@ -50,7 +58,7 @@ extension BrokerMachine {
 
     /// Resolves the addresses and the follow-up plan and decides everything the store writes with the message:
     /// its digest, the case check, the deadlines it sets and meets.
-    mutating func plan(_ message: Send, node: String, now: Int64) -> Result<PendingAccept, FollowUps.Refusal> {
+    mutating func plan(_ message: Send, node: String, now: Int64) -> Result<PendingAccept, AdmissionRefusal> {
         let recipients: [String]
         let routing: String?
         switch jurisdiction.directory.resolve(recipients: message.to) {
@@ -58,8 +66,9 @@ extension BrokerMachine {
             (recipients, routing) = (ids, via)
             if ids.count > settings.limits.maxRecipients {
                 return .failure(
-                    FollowUps.Refusal(
-                        code: .tooLarge, reason: "the addresses resolve to \(ids.count) nodes, more than max_recipients",
+                    AdmissionRefusal(
+                        code: .tooLarge,
+                        reason: "the addresses resolve to \(ids.count) nodes, more than max_recipients",
                         field: "to"))
             }
         case .failure(let failure):
@@ -67,7 +76,7 @@ extension BrokerMachine {
                 .notice, "send to an unresolvable address refused",
                 ["node": node, "code": failure.code.rawValue, "address": failure.address])
             return .failure(
-                FollowUps.Refusal(
+                AdmissionRefusal(
                     code: ErrorCode(rawValue: failure.code.rawValue), reason: failure.reason,
                     recipient: failure.address))
         }

@@ -63,11 +63,14 @@ extension BrokerMachine {
         case .stored(let seq):
             for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
             cache.insert(Deliver(pending, seq: seq))
-            let accepted = Accepted(id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
+            let accepted = Accepted(
+                id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
             actions.append(.send(.accepted(accepted), to: pending.routingId))
             if let routing = pending.routing {
                 actions.append(
-                    .store(.persist(.event(at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing))))
+                    .store(
+                        .persist(
+                            .event(at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing))))
             }
             return message.recipients.map {
                 DeliveryInfo(

@@ -43,7 +43,9 @@ extension BrokerMachine {
             guard let node else {
                 let reason = "send HELLO first: this connection has no session"
                 return answer(
-                    .error(ErrorReply(code: .notConnected, reason: reason, fatal: false, command: command.name, field: nil)),
+                    .error(
+                        ErrorReply(code: .notConnected, reason: reason, fatal: false, command: command.name, field: nil)
+                    ),
                     node: keyNode?.id, to: routingId, now: now)
             }
             handleSessionCommand(command, node: node, routingId: routingId, now: now)
@@ -153,7 +155,8 @@ extension BrokerMachine {
         let window = min(max(asked, 1), limits.maxWindow)
         let opened = scheduler.openSession(node: node, window: window, now: now)
         sessions.open(node, session: opened.session, on: routingId)
-        audit(AuditEvent(at: now, event: AuditEvent.Name.sessionOpened, node: node, detail: "session=\(opened.session)"))
+        audit(
+            AuditEvent(at: now, event: AuditEvent.Name.sessionOpened, node: node, detail: "session=\(opened.session)"))
         log(
             .info, "session opened",
             [
@@ -214,7 +217,9 @@ extension BrokerMachine {
     }
 
     private mutating func refuseHandshake(node: String?, fingerprint: String?, peer: String, why: String, now: Int64) {
-        log(.warning, "handshake refused", ["reason": why, "key": fingerprint ?? "-", "peer": peer, "node": node ?? "-"])
+        log(
+            .warning, "handshake refused",
+            ["reason": why, "key": fingerprint ?? "-", "peer": peer, "node": node ?? "-"])
         audit(
             AuditEvent(
                 at: now, event: AuditEvent.Name.authFailed, node: node, peer: peer, keyFingerprint: fingerprint,

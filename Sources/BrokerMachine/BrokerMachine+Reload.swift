@@ -87,7 +87,10 @@ extension BrokerMachine {
         guard stopping else { return (false, []) }
         if pendingAccepts == 0 && storeDrained { return (true, []) }
         guard now >= stopDeadline else { return (false, []) }
-        return (true, [.log(LogLine(.warning, "stopping before the store drained", ["pending_accepts": "\(pendingAccepts)"]))])
+        return (
+            true,
+            [.log(LogLine(.warning, "stopping before the store drained", ["pending_accepts": "\(pendingAccepts)"]))]
+        )
     }
 }
 

@@ -205,8 +205,8 @@ public enum Escalation {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
+        let (hours, minutes) = (Int(seconds / 3600), Int(seconds / 60 % 60))
         return "\(digits(date.year, 4))-\(digits(date.month, 2))-\(digits(date.day, 2))T"
-            + "\(digits(Int(seconds / 3600), 2)):\(digits(Int(seconds / 60 % 60), 2)):\(digits(Int(seconds % 60), 2))+08:00"
+            + "\(digits(hours, 2)):\(digits(minutes, 2)):\(digits(Int(seconds % 60), 2))+08:00"
     }
 }
-

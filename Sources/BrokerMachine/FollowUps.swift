@@ -17,31 +17,23 @@ enum FollowUps {
         var closers: [String]
     }
 
-    /// Why a plan was refused: REJECTED with this code, `retry` false.
-    struct Refusal: Error, Sendable, Hashable {
-        var code: ErrorCode
-        var reason: String
-        var field: String?
-        var recipient: String?
-    }
-
     /// Resolves `visits_by` and `owner` like `to` (same codes, naming the address as written); every
     /// node owing visits must be among the notice's recipients (`recipients`, resolved), so that it
     /// is told of its duty; the owner must resolve to exactly one node.
     static func resolve(
         _ header: FollowUpHeader, sender: String, recipients: [String], directory: Directory
-    ) -> Result<Resolved, Refusal> {
+    ) -> Result<Resolved, AdmissionRefusal> {
         let plan: FollowUpPlan
         do {
             plan = try FollowUpPlan(steps: header.steps)
         } catch {
-            return .failure(Refusal(code: .badField, reason: "followup: \(error.reason)", field: "followup"))
+            return .failure(AdmissionRefusal(code: .badField, reason: "followup: \(error.reason)", field: "followup"))
         }
         let parties: [String]
         switch directory.resolve(recipients: header.visitsBy) {
         case .failure(let failure):
             return .failure(
-                Refusal(
+                AdmissionRefusal(
                     code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.visits_by: \(failure.reason)",
                     field: "followup", recipient: failure.address))
         case .nodes(let ids, _):
@@ -49,7 +41,7 @@ enum FollowUps {
         }
         if let missing = parties.first(where: { !recipients.contains($0) }) {
             return .failure(
-                Refusal(
+                AdmissionRefusal(
                     code: .badField,
                     reason: "followup.visits_by: \(missing) owes visits but is not among the recipients",
                     field: "followup"))
@@ -59,13 +51,13 @@ enum FollowUps {
             switch directory.resolve(recipients: [owner]) {
             case .failure(let failure):
                 return .failure(
-                    Refusal(
+                    AdmissionRefusal(
                         code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.owner: \(failure.reason)",
                         field: "followup", recipient: failure.address))
             case .nodes(let ids, _):
                 guard ids.count == 1, let node = ids.first else {
                     return .failure(
-                        Refusal(
+                        AdmissionRefusal(
                             code: .badField, reason: "followup.owner must reach exactly one node, not \(ids.count)",
                             field: "followup"))
                 }

@@ -26,8 +26,9 @@ extension Deliver {
     }
 }
 
-/// Recently accepted messages as the DELIVER that carries them (its attempt set when it is sent), oldest evicted first, bounded in bytes. A delivery whose
-/// message has left the cache is loaded from the store instead; the cache only saves reads.
+/// Recently accepted messages as the DELIVER that carries them (its attempt set when it is sent), oldest evicted
+/// first, bounded in bytes. A delivery whose message has left the cache is loaded from the store instead; the cache
+/// only saves reads.
 struct MessageCache {
     let capacityBytes: Int
     private var entries: [Int64: Deliver] = [:]

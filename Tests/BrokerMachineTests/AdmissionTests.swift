@@ -116,7 +116,8 @@ import Testing
         let jurisdiction = Jurisdiction(directory: directory, policy: .default, plaintext: true)
         // Reload suspends it; its session ends at once, so its next SEND finds none.
         let reloaded = rig.handle(
-            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now))
+            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
+        )
         #expect(reloaded.errors.map(\.code) == [.nodeSuspended])
         #expect(reloaded.errors.first?.fatal == true)
         #expect(rig.send(referral(), on: school).errors.map(\.code) == [.notConnected])
@@ -155,9 +156,31 @@ import Testing
     @Test func anAnswerMeetsTheDeadlinesItAnswers() throws {
         var rig = try Rig()
         let clinic = rig.connect("gl-child-psych")
-        let answer = Send(id: "r-1", to: ["gl-school-1"], kind: "referral.received", caseId: "case-1", priority: .urgent)
+        let answer = Send(
+            id: "r-1", to: ["gl-school-1"], kind: "referral.received", caseId: "case-1", priority: .urgent)
         let pending = try #require(rig.send(answer, on: clinic).accepts.first)
         #expect(!pending.closes.isEmpty)
         #expect(pending.closes.allSatisfy { $0.caseId == "case-1" && $0.state == .met })
+    }
+}
+
+/// The check a case move carries is CaseCore's decision, made against the row the store reads.
+@Suite struct CaseCheckTests {
+    @Test func aRequestOpensACaseAndAMoveOnNoCaseIsUnknownCase() throws {
+        var rig = try Rig()
+        let request = try #require(rig.send(referral(), on: rig.connect("gl-school-1")).accepts.first?.caseCheck)
+        guard case .move(let record, let endsCase) = request.decide(nil) else {
+            Issue.record("the request opened no case")
+            return
+        }
+        #expect(record.status == "requested" && record.service == "gl-child-psych" && !endsCase)
+        let accepted = Send(
+            id: "r-1", to: ["gl-school-1"], kind: "referral.accepted", caseId: "case-2", priority: .urgent)
+        let move = try #require(rig.send(accepted, on: rig.connect("gl-child-psych")).accepts.first?.caseCheck)
+        guard case .refuse(let code, _) = move.decide(nil) else {
+            Issue.record("a move on no case was not refused")
+            return
+        }
+        #expect(code == ErrorCode.unknownCase.rawValue)
     }
 }

@@ -48,7 +48,8 @@ import Testing
         let refused = rig.send(notice, on: clinic)
         #expect(refused.rejected.map(\.code) == [.badField])
         #expect(refused.rejected.first?.field == "followup")
-        let visit = Send(id: "v-1", to: ["gl-child-psych"], kind: "followup.visit", caseId: "CASE-3", priority: .routine)
+        let visit = Send(
+            id: "v-1", to: ["gl-child-psych"], kind: "followup.visit", caseId: "CASE-3", priority: .routine)
         let met = try #require(rig.send(visit, on: rig.connect("gl-director-1")).accepts.first)
         #expect(met.followUpMeet == .visit(caseId: "case-3", party: "gl-director-1"))
     }
@@ -109,7 +110,8 @@ import Testing
         // The notice is delivered like any message once the fire commits.
         let recipient = try #require(notice.message.recipients.first)
         rig.connect(recipient)
-        _ = rig.stored(.accepted(notice, .stored(seq: 11)), .fired(deadlineId: record.id, fired: true, nextDue: fire.next?.dueAt))
+        _ = rig.stored(
+            .accepted(notice, .stored(seq: 11)), .fired(deadlineId: record.id, fired: true, nextDue: fire.next?.dueAt))
         #expect(rig.tick().delivers.map(\.deliver.seq).contains(11))
     }
 
@@ -130,7 +132,8 @@ import Testing
     @Test func aRefusedReloadChangesNothingAndIsAudited() throws {
         var rig = try Rig()
         let school = rig.connect("gl-school-1")
-        let actions = rig.handle(.reload(.failure(ReloadRefusal(problems: ["directory_file: bad"])), replyTo: nil, now: rig.now))
+        let actions = rig.handle(
+            .reload(.failure(ReloadRefusal(problems: ["directory_file: bad"])), replyTo: nil, now: rig.now))
         #expect(actions.audits.map(\.code) == ["BAD_DIRECTORY"])
         guard case .reloaded(.failure(let refusal), _, _)? = actions.last else {
             Issue.record("no refusal: \(actions)")
@@ -145,7 +148,8 @@ import Testing
         let jurisdiction = Jurisdiction(
             directory: try demoDirectory(suspended: ["gl-psb"]), policy: .default, plaintext: true)
         let actions = rig.handle(
-            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now))
+            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
+        )
         guard case .reloaded(.success(let changes), _, _)? = actions.last else {
             Issue.record("not applied: \(actions)")
             return

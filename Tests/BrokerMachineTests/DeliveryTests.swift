@@ -19,7 +19,10 @@ import Testing
         #expect(tick.delivers.first?.deliver.priority == .urgent)
         #expect(rig.report(tick).audits.map(\.event) == [AuditEvent.Name.delivered])
         #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
-        #expect(rig.tick().persists.contains { if case .delivered(7, "gl-child-psych", _, 1, _) = $0 { true } else { false } })
+        #expect(
+            rig.tick().persists.contains {
+                if case .delivered(7, "gl-child-psych", _, 1, _) = $0 { true } else { false }
+            })
     }
 
     @Test func aBusyPeerKeepsTheDeliveryPendingAndAGoneOneLosesItsSession() throws {
@@ -49,10 +52,12 @@ import Testing
         let (school, clinic) = rig.referralInFlight()
         _ = rig.command(.nack(Nack(seq: 7, retry: false, reason: "cannot parse")), on: clinic)
         let settled = rig.tick()
-        #expect(settled.persists.contains { if case .deadLettered(7, _, _, _, _, _, true) = $0 { true } else { false } })
+        #expect(
+            settled.persists.contains { if case .deadLettered(7, _, _, _, _, _, true) = $0 { true } else { false } })
         #expect(rig.machine.scheduler.heldLanes().map(\.caseId) == ["case-1"])
         let record = ReceiptRecord(
-            id: 1, sender: "gl-school-1", seq: 7, messageId: "m-1", recipient: "gl-child-psych", outcome: 1, at: rig.now,
+            id: 1, sender: "gl-school-1", seq: 7, messageId: "m-1", recipient: "gl-child-psych", outcome: 1,
+            at: rig.now,
             reason: "cannot parse")
         _ = rig.stored(.receiptCreated(record))
         let sent = rig.tick()

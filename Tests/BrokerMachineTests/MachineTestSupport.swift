@@ -59,7 +59,9 @@ struct Rig {
     }
 
     mutating func command(_ command: Command, on routingId: [UInt8], key: String? = nil) -> [MachineAction] {
-        handle(.received(Arrival(routingId: routingId, userId: key, peer: "127.0.0.1", command: .success(command)), now: now))
+        handle(
+            .received(
+                Arrival(routingId: routingId, userId: key, peer: "127.0.0.1", command: .success(command)), now: now))
     }
 
     /// HELLO from `node` on a new connection; returns the connection.

@@ -33,7 +33,8 @@ import Testing
         let jurisdiction = Jurisdiction(
             directory: try demoDirectory(suspended: ["gl-school-1"]), policy: .default, plaintext: true)
         _ = rig.handle(
-            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now))
+            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
+        )
         let actions = rig.command(.hello(Hello(node: "gl-school-1")), on: rig.connection())
         #expect(actions.errors.map(\.code) == [.nodeSuspended])
     }
@@ -41,12 +42,15 @@ import Testing
     @Test func malformedInputIsAnsweredAndAFatalOneEndsTheSession() throws {
         var rig = try Rig()
         let school = rig.connect("gl-school-1")
-        let bad = DecodeFailure(code: .badField, reason: "priority", field: "priority", command: "SEND", messageId: "m-1")
-        let answered = rig.handle(.received(Arrival(routingId: school, userId: nil, peer: nil, command: .failure(bad)), now: rig.now))
+        let bad = DecodeFailure(
+            code: .badField, reason: "priority", field: "priority", command: "SEND", messageId: "m-1")
+        let answered = rig.handle(
+            .received(Arrival(routingId: school, userId: nil, peer: nil, command: .failure(bad)), now: rig.now))
         #expect(answered.rejected.map(\.code) == [.badField])
         #expect(rig.machine.node(onConnection: school) == "gl-school-1")
         let fatal = DecodeFailure(code: .unsupportedVersion, reason: "version 9")
-        _ = rig.handle(.received(Arrival(routingId: school, userId: nil, peer: nil, command: .failure(fatal)), now: rig.now))
+        _ = rig.handle(
+            .received(Arrival(routingId: school, userId: nil, peer: nil, command: .failure(fatal)), now: rig.now))
         #expect(rig.machine.node(onConnection: school) == nil)
     }
 
@@ -54,7 +58,10 @@ import Testing
         var rig = try Rig()
         let school = rig.connect("gl-school-1")
         #expect(rig.command(.ack(Ack(seq: 99)), on: school).errors.map(\.code) == [.unknownDelivery])
-        #expect(rig.command(.nack(Nack(seq: 99, retry: true, reason: "x")), on: school).errors.map(\.code) == [.unknownDelivery])
+        #expect(
+            rig.command(.nack(Nack(seq: 99, retry: true, reason: "x")), on: school).errors.map(\.code) == [
+                .unknownDelivery
+            ])
         #expect(rig.command(.receiptAck(ReceiptAck(receipt: 5)), on: school).errors.map(\.code) == [.unknownReceipt])
     }
 
@@ -90,7 +97,8 @@ import Testing
         let key = try #require(rig.machine.jurisdiction.entry("gl-school-1")?.publicKey)
         let admitted = rig.machine.handshake(key: key, fingerprint: "f", mechanism: "CURVE", peer: "p", now: rig.now)
         #expect(admitted.admitted && admitted.userId == key && admitted.actions.isEmpty)
-        let unknown = rig.machine.handshake(key: fakeKey(999), fingerprint: "f", mechanism: "CURVE", peer: "p", now: rig.now)
+        let unknown = rig.machine.handshake(
+            key: fakeKey(999), fingerprint: "f", mechanism: "CURVE", peer: "p", now: rig.now)
         #expect(!unknown.admitted && unknown.text == "unknown key")
         #expect(unknown.actions.audits.map(\.event) == [AuditEvent.Name.authFailed])
         let plain = rig.machine.handshake(key: nil, fingerprint: nil, mechanism: "NULL", peer: "p", now: rig.now)

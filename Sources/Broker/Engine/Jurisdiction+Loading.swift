@@ -8,7 +8,8 @@ extension Jurisdiction {
     static func load(_ configuration: BrokerConfiguration, divisions: DivisionTable) throws -> Jurisdiction {
         let directory: Directory
         do {
-            directory = try Directory.load(file: URL(fileURLWithPath: configuration.directoryFile), divisions: divisions)
+            directory = try Directory.load(
+                file: URL(fileURLWithPath: configuration.directoryFile), divisions: divisions)
         } catch {
             // The directory's own error names the file, the entry and the field.
             throw ConfigurationError(source: "directory_file", field: "", problem: "\(error)")

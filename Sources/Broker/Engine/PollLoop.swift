@@ -87,7 +87,8 @@ final class PollLoop {
         try router.setRouterMandatory(true)
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
-        try router.setMaxMessageSize(Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
+        try router.setMaxMessageSize(
+            Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
         try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
         try configureSecurity()
         // libzmq restarts these timers only when a whole frame has arrived: a large message on a slow link must
