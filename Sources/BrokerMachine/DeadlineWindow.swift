@@ -1,6 +1,6 @@
 import BrokerStore
 
-/// The poll thread's view of the durable timers: only the next window of open deadlines, never all of
+/// The machine's view of the durable timers: only the next window of open deadlines, never all of
 /// them. Refilled from the store (`dueDeadlines(before: now + horizon, limit:)`) when it has run out, when
 /// its horizon has passed, or when a deadline due inside it was set since it was read.
 struct DeadlineWindow {
@@ -14,7 +14,7 @@ struct DeadlineWindow {
     var requested = false
     var stale = true
 
-    /// When the poll thread must wake for the window: the next due time, or its end to refill it.
+    /// When the machine must be woken for the window: the next due time, or its end to refill it.
     var nextWakeup: Int64? {
         if requested { return nil }
         if let next = pending.last { return min(next.dueAt, end) }

@@ -55,11 +55,11 @@ public struct CaseRefusal: Sendable, Hashable {
     }
 }
 
-/// Work the poll thread hands to the store thread.
+/// Work the machine (and the shell's admin code) hands to the store thread.
 public enum StoreRequest: Sendable {
     case accept(PendingAccept)
     case persist(PersistOp)
-    /// Bodies for deliveries whose message is not in the poll thread's cache.
+    /// Bodies for deliveries whose message is not in the machine's cache.
     case load(seqs: [Int64])
     case trail(TrailQuery, replyTo: AdminPeer)
     /// ADMIN CASE: the case row, the trail of its messages and its open deadlines.
