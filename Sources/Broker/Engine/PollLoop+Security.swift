@@ -1,4 +1,3 @@
-import AgencyDirectory
 import BrokerMachine
 import BrokerStore
 import Foundation
@@ -55,20 +54,4 @@ extension PollLoop {
             }
         }
     }
-
-    /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).
-    static func readSecretKey(path: String) throws -> CurveKey {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationError(
-                source: "curve.secret_key_file", field: "",
-                problem: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
-                    + "PREFIX` (deploy/README.md, Security), or correct the path")
-        }
-        do {
-            return try KeyFiles.readSecret(path: path)
-        } catch let error as KeyFileError {
-            throw ConfigurationError(source: "curve.secret_key_file", field: "", problem: "\(error)")
-        }
-    }
-
 }
