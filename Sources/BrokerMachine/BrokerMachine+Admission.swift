@@ -11,6 +11,17 @@ struct AdmissionRefusal: Error, Sendable, Hashable {
     var recipient: String?
 }
 
+extension AdmissionRefusal {
+    /// An address that does not resolve, with the directory's code, naming the address as written: one of `to`,
+    /// or of the follow-up plan's `member` (then the reply names the `followup` field).
+    init(_ failure: ResolutionFailure, followUpMember member: String? = nil) {
+        self.init(
+            code: ErrorCode(rawValue: failure.code.rawValue),
+            reason: member.map { "\($0): \(failure.reason)" } ?? failure.reason,
+            field: member.map { _ in "followup" }, recipient: failure.address)
+    }
+}
+
 /// SEND admission (1/RBP §7.3, §12): rate limit → policy → address resolution → follow-up plan → store work.
 /// Every refusal is REJECTED with its code and audited; ACCEPTED waits for the store's commit.
 extension BrokerMachine {
@@ -75,10 +86,7 @@ extension BrokerMachine {
             log(
                 .notice, "send to an unresolvable address refused",
                 ["node": node, "code": failure.code.rawValue, "address": failure.address])
-            return .failure(
-                AdmissionRefusal(
-                    code: ErrorCode(rawValue: failure.code.rawValue), reason: failure.reason,
-                    recipient: failure.address))
+            return .failure(AdmissionRefusal(failure))
         }
         let caseId = message.caseId?.lowercased()
         var followUpRows: [NewDeadline] = []

@@ -32,10 +32,7 @@ enum FollowUps {
         let parties: [String]
         switch directory.resolve(recipients: header.visitsBy) {
         case .failure(let failure):
-            return .failure(
-                AdmissionRefusal(
-                    code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.visits_by: \(failure.reason)",
-                    field: "followup", recipient: failure.address))
+            return .failure(AdmissionRefusal(failure, followUpMember: "followup.visits_by"))
         case .nodes(let ids, _):
             parties = ids
         }
@@ -50,10 +47,7 @@ enum FollowUps {
         if let owner = header.owner {
             switch directory.resolve(recipients: [owner]) {
             case .failure(let failure):
-                return .failure(
-                    AdmissionRefusal(
-                        code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.owner: \(failure.reason)",
-                        field: "followup", recipient: failure.address))
+                return .failure(AdmissionRefusal(failure, followUpMember: "followup.owner"))
             case .nodes(let ids, _):
                 guard ids.count == 1, let node = ids.first else {
                     return .failure(

@@ -54,6 +54,18 @@ import Testing
         #expect(met.followUpMeet == .visit(caseId: "case-3", party: "gl-director-1"))
     }
 
+    @Test func anUnresolvableOwnerIsRefusedNamingItsMemberAndAddress() throws {
+        var rig = try Rig()
+        let plan = FollowUpHeader(steps: [.within(days: 7)], visitsBy: ["gl-director-1"], owner: "nobody")
+        let notice = Send(
+            id: "d-1", to: ["gl-director-1"], kind: FollowUpHeader.kind, caseId: "case-3", priority: .routine,
+            followUp: plan)
+        let refused = try #require(rig.send(notice, on: rig.connect("gl-child-psych")).rejected.first)
+        #expect(refused.code == .unknownRecipient)
+        #expect(refused.field == "followup" && refused.recipient == "nobody")
+        #expect(refused.reason.hasPrefix("followup.owner: "))
+    }
+
     @Test func theWindowIsReadThenRefilledWhenADeadlineInsideItIsSet() throws {
         var rig = try Rig()
         let first = rig.tick()
