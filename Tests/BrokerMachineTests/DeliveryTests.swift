@@ -101,4 +101,49 @@ import Testing
         #expect(loaded.delivers.map(\.deliver.seq) == [7])
         #expect(loaded.delivers.first?.deliver.priority == .urgent)
     }
+
+    @Test func anOfflineRecipientGetsItsMessageWhenItConnects() throws {
+        var rig = try Rig()
+        _ = rig.accept(referral(), on: rig.connect("gl-school-1"), seq: 7)
+        #expect(rig.tick().delivers.isEmpty)
+        let routingId = rig.connection()
+        let hello = rig.command(.hello(Hello(node: "gl-child-psych")), on: routingId)
+        guard case .welcome(let welcome) = hello.commands.first else {
+            Issue.record("no WELCOME")
+            return
+        }
+        #expect(welcome.pending == 1)
+        #expect(rig.tick().delivers.map(\.to) == [routingId])
+    }
+
+    @Test func aLateDuplicateAckIsIgnoredSilently() throws {
+        var rig = try Rig()
+        let (_, clinic) = rig.referralInFlight()
+        #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
+        #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
+    }
+
+    @Test func aNewConnectionTakesTheSessionOverAndGetsTheUnackedDelivery() throws {
+        var rig = try Rig()
+        let (_, old) = rig.referralInFlight()
+        let new = rig.connect("gl-child-psych")
+        #expect(rig.machine.node(onConnection: old) == nil)
+        let tick = rig.tick()
+        #expect(
+            tick.audits.contains {
+                $0.event == AuditEvent.Name.sessionEnded && $0.detail?.hasSuffix("taken-over") == true
+            })
+        #expect(tick.delivers.map(\.to) == [new])
+        #expect(tick.delivers.first?.deliver.attempt == 2)
+    }
+
+    @Test func anUnackedDeliveryIsSentAgainAfterTheAckTimeout() throws {
+        var rig = try Rig()
+        _ = rig.referralInFlight()
+        #expect(rig.tick(after: 5_000).delivers.isEmpty)
+        _ = rig.tick(after: 5_001)  // the ACK timeout: back to pending, after a backoff
+        let again = rig.tick(after: 1_000)
+        #expect(again.delivers.map(\.deliver.seq) == [7])
+        #expect(again.delivers.first?.deliver.attempt == 2)
+    }
 }

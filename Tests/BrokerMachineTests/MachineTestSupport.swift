@@ -12,9 +12,13 @@ func fakeKey(_ n: Int) -> String {
     return String(alphabet[n % 85]) + String(alphabet[n / 85 % 85]) + String(repeating: "Q", count: 38)
 }
 
-/// The demo directory (made-up nodes of one county) with fake keys; `suspended` nodes are suspended.
-func demoDirectory(suspended: Set<String> = []) throws -> Directory {
-    let keys = Dictionary(uniqueKeysWithValues: DemoDirectory.ids.enumerated().map { ($0.element, fakeKey($0.offset)) })
+/// The demo directory (made-up nodes of one county) with fake keys; `suspended` nodes are suspended, `rekeyed`
+/// ones have another key.
+func demoDirectory(suspended: Set<String> = [], rekeyed: Set<String> = []) throws -> Directory {
+    let keys = Dictionary(
+        uniqueKeysWithValues: DemoDirectory.ids.enumerated().map {
+            ($0.element, fakeKey($0.offset + (rekeyed.contains($0.element) ? 500 : 0)))
+        })
     let entries = DemoDirectory.entries(publicKeys: keys).map { entry in
         var entry = entry
         if suspended.contains(entry.id) { entry.state = .suspended }
