@@ -30,8 +30,9 @@ let package = Package(
         .target(name: "ReferralProtocol", dependencies: ["CSHA256"], swiftSettings: strict),
         // SHA-256 block compression with the x86 SHA extensions, used by ReferralProtocol when the CPU has them.
         .target(name: "CSHA256"),
-        // Pure delivery state machines with an injected clock. No I/O.
-        .target(name: "BrokerCore", swiftSettings: strict),
+        // Pure delivery state machines with an injected clock. No I/O. Speaks the wire's vocabulary (priority,
+        // receipt outcome) from ReferralProtocol, which is pure too.
+        .target(name: "BrokerCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
         .target(
             name: "AgencyDirectory",
@@ -55,11 +56,18 @@ let package = Package(
             dependencies: ["ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        // The daemon as a library: configuration, poll loop, store thread, services.
+        // The broker's decisions as one pure machine: events in (commands, store completions, ticks, reloads),
+        // actions out. No sockets, no store I/O, no clock; BrokerStore only for its plain record types.
+        .target(
+            name: "BrokerMachine",
+            dependencies: ["ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore"],
+            swiftSettings: strict
+        ),
+        // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "AgencyDirectory", "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -110,9 +118,14 @@ let package = Package(
             dependencies: ["ReferralProtocol"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
+        .testTarget(
+            name: "BrokerMachineTests",
+            dependencies: ["BrokerMachine", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore", "ReferralProtocol"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 /// Internal bookkeeping of the scheduler. Node names are interned to small integers so the
 /// hot maps hash integers, not strings.
 typealias NodeRef = Int32
@@ -18,7 +20,7 @@ struct OpenDelivery: Sendable {
     let seq: Int64
     let node: NodeRef
     let caseId: String?
-    let priority: DeliveryPriority
+    let priority: Priority
     let octets: Int
     var attempts: Int
     var firstAttemptAt: Millis?
@@ -66,7 +68,7 @@ struct Lane: Sendable {
 }
 
 struct ReadyEntry: Comparable, Sendable {
-    var priority: DeliveryPriority
+    var priority: Priority
     var seq: Int64
     var generation: UInt32
 

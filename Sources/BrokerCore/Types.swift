@@ -1,14 +1,7 @@
+import ReferralProtocol
+
 /// Milliseconds since the Unix epoch. The core never reads a clock: every call passes `now`.
 public typealias Millis = Int64
-
-/// The brief's risk levels, ordered so that a higher value is dispatched first.
-public enum DeliveryPriority: Int, Sendable, Hashable, Comparable, CaseIterable {
-    case routine = 0
-    case urgent = 1
-    case crisis = 2
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-}
 
 /// Tunables of the delivery scheduler; the daemon fills them from its configuration.
 public struct SchedulerConfig: Sendable, Hashable {
@@ -52,14 +45,14 @@ public struct DeliveryInfo: Sendable, Hashable {
     public var seq: Int64
     public var recipient: String
     public var caseId: String?
-    public var priority: DeliveryPriority
+    public var priority: Priority
     /// Attempts already made (from the store after a restart; 0 for a new message).
     public var attempts: Int
     /// The DELIVER's size on the wire as far as it is known (body and header; 0: unknown).
     public var octets: Int
 
     public init(
-        seq: Int64, recipient: String, caseId: String?, priority: DeliveryPriority, attempts: Int = 0, octets: Int = 0
+        seq: Int64, recipient: String, caseId: String?, priority: Priority, attempts: Int = 0, octets: Int = 0
     ) {
         self.seq = seq
         self.recipient = recipient
@@ -77,12 +70,12 @@ public struct ReceiptInfo: Sendable, Hashable {
     public var seq: Int64
     public var messageId: String
     public var recipient: String
-    public var deadLettered: Bool
+    public var outcome: ReceiptOutcome
     public var at: Millis
     public var reason: String?
 
     public init(
-        id: Int64, sender: String, seq: Int64, messageId: String, recipient: String, deadLettered: Bool,
+        id: Int64, sender: String, seq: Int64, messageId: String, recipient: String, outcome: ReceiptOutcome,
         at: Millis, reason: String?
     ) {
         self.id = id
@@ -90,7 +83,7 @@ public struct ReceiptInfo: Sendable, Hashable {
         self.seq = seq
         self.messageId = messageId
         self.recipient = recipient
-        self.deadLettered = deadLettered
+        self.outcome = outcome
         self.at = at
         self.reason = reason
     }

@@ -13,6 +13,16 @@ public enum Priority: String, Sendable, Hashable, Comparable, CaseIterable {
         }
     }
 
+    /// The priority of `rank` (a store's integer column); nil for a number that is none.
+    public init?(rank: Int) {
+        switch rank {
+        case 0: self = .routine
+        case 1: self = .urgent
+        case 2: self = .crisis
+        default: return nil
+        }
+    }
+
     public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
 }
 

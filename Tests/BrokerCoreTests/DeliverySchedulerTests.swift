@@ -1,4 +1,5 @@
 import BrokerCore
+import ReferralProtocol
 import Testing
 
 @Suite struct DeliveryWindowTests {
@@ -275,7 +276,7 @@ import Testing
 @Suite struct ReceiptTests {
     func receipt(_ id: Int64, sender: String = "school") -> ReceiptInfo {
         ReceiptInfo(
-            id: id, sender: sender, seq: id, messageId: "m-\(id)", recipient: "hospital", deadLettered: false, at: 5,
+            id: id, sender: sender, seq: id, messageId: "m-\(id)", recipient: "hospital", outcome: .delivered, at: 5,
             reason: nil)
     }
 
@@ -314,7 +315,7 @@ import Testing
             ],
             receipts: [
                 ReceiptInfo(
-                    id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", deadLettered: true, at: 1,
+                    id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", outcome: .deadLettered, at: 1,
                     reason: "gone")
             ],
             deadLetters: ["clinic": 1], now: h.now)

@@ -1,4 +1,5 @@
 import BrokerCore
+import ReferralProtocol
 
 /// A scheduler plus a hand-driven clock, with helpers that read its effects.
 struct Harness {
@@ -22,7 +23,7 @@ struct Harness {
         scheduler.tick(now: now)
     }
 
-    mutating func accept(_ seq: Int64, to recipient: String, case caseId: String? = nil, _ priority: DeliveryPriority = .routine) {
+    mutating func accept(_ seq: Int64, to recipient: String, case caseId: String? = nil, _ priority: Priority = .routine) {
         scheduler.enqueue([DeliveryInfo(seq: seq, recipient: recipient, caseId: caseId, priority: priority)], now: now)
     }
 

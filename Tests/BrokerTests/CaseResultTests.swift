@@ -3,6 +3,7 @@ import ReferralProtocol
 import Testing
 
 @testable import Broker
+@testable import BrokerMachine
 
 /// ADMIN-1 CASE's result built from what the store thread read (made-up rows).
 @Suite struct CaseResultTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Broker
+@testable import BrokerMachine
 
 /// The documented examples in deploy/ must stay loadable: operators copy them.
 @Suite struct DeployExamplesTests {

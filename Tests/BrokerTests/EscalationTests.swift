@@ -5,6 +5,7 @@ import ReferralProtocol
 import Testing
 
 @testable import Broker
+@testable import BrokerMachine
 
 @Suite struct EscalationHelperTests {
     func temporary(_ json: String, name: String = "policy.json") throws -> String {

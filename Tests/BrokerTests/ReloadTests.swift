@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Broker
+@testable import BrokerMachine
 
 /// What a reload reads (SIGHUP, ADMIN RELOAD): the directory, the escalation policy and the calendar, all or
 /// nothing. Uses the example directory of deploy/ and made-up policy files.

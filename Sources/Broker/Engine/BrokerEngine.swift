@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging
@@ -73,47 +74,13 @@ public final class BrokerEngine: Sendable {
         // Every file first: a configuration that is not valid creates nothing (no folder, no store).
         let files = try StartupFiles.load(configuration)
         let store = try BrokerStore(path: configuration.storePath)
-        if let problem = store.auditTailProblem {
-            // Refusing would stop the service over evidence it can only preserve; the chain itself records that
-            // the break was seen, and `referralctl audit verify` keeps reporting it.
-            logger.critical(
-                """
-                the audit chain's tail does not verify: it was altered while the broker was stopped; run \
-                `referralctl audit verify` and investigate (deploy/README.md, "Store recovery")
-                """,
-                metadata: ["path": "\(configuration.storePath)", "problem": "\(problem)"])
-            _ = try store.apply([
-                .audit(AuditEvent(at: clock.nowMillis(), event: AuditEvent.Name.auditTailBroken, detail: problem))
-            ])
-        }
-        var scheduler = DeliveryScheduler(config: schedulerConfig)
-        let began = clock.nowMillis()
-        let open = try store.loadOpenDeliveries()
-        scheduler.restore(
-            held: try store.loadHeldCases().map {
-                HeldLane(caseId: $0.caseId, recipient: $0.recipient, seq: $0.seq, since: $0.since)
-            },
-            openDeliveries: open.map {
-                DeliveryInfo(
-                    seq: $0.seq, recipient: $0.recipient, caseId: $0.caseId,
-                    priority: DeliveryPriority(rawValue: $0.priority) ?? .routine, attempts: $0.attempts)
-            },
-            receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
-            deadLetters: try store.deadLetterCounts(), now: began)
-        // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
-        // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
-        logger.info(
-            "store opened",
-            metadata: [
-                "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
-                "restore_ms": "\(clock.nowMillis() - began)",
-            ])
+        try recordAuditTailProblem(of: store, now: clock.nowMillis())
+        let restored = try restoreScheduler(from: store, clock: clock)
         let (escalation, divisions, jurisdiction, secretKey) =
             (files.escalation, files.divisions, files.jurisdiction, files.secretKey)
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
-        let restored = scheduler
         let thread = Thread { [configuration, logger, notifier, control] in
             let loop: PollLoop
             do {
@@ -143,6 +110,46 @@ public final class BrokerEngine: Sendable {
         if case .failure(let error) = started.get() { throw error }
     }
 
+    /// A chain whose tail does not verify is recorded in the chain itself, and the broker runs on: refusing would
+    /// stop the service over evidence it can only preserve; `referralctl audit verify` keeps reporting it.
+    private func recordAuditTailProblem(of store: BrokerStore, now: Int64) throws {
+        guard let problem = store.auditTailProblem else { return }
+        logger.critical(
+            """
+            the audit chain's tail does not verify: it was altered while the broker was stopped; run \
+            `referralctl audit verify` and investigate (deploy/README.md, "Store recovery")
+            """,
+            metadata: ["path": "\(configuration.storePath)", "problem": "\(problem)"])
+        _ = try store.apply([.audit(AuditEvent(at: now, event: AuditEvent.Name.auditTailBroken, detail: problem))])
+    }
+
+    /// The scheduler as the store left it: held lanes, open deliveries, unconfirmed receipts, dead-letter counts.
+    private func restoreScheduler(from store: BrokerStore, clock: some BrokerClock) throws -> DeliveryScheduler {
+        var scheduler = DeliveryScheduler(config: schedulerConfig)
+        let began = clock.nowMillis()
+        let open = try store.loadOpenDeliveries()
+        scheduler.restore(
+            held: try store.loadHeldCases().map {
+                HeldLane(caseId: $0.caseId, recipient: $0.recipient, seq: $0.seq, since: $0.since)
+            },
+            openDeliveries: open.map {
+                DeliveryInfo(
+                    seq: $0.seq, recipient: $0.recipient, caseId: $0.caseId,
+                    priority: Priority(rank: $0.priority) ?? .routine, attempts: $0.attempts)
+            },
+            receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
+            deadLetters: try store.deadLetterCounts(), now: began)
+        // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
+        // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
+        logger.info(
+            "store opened",
+            metadata: [
+                "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
+                "restore_ms": "\(clock.nowMillis() - began)",
+            ])
+        return scheduler
+    }
+
     /// Graceful stop: returns when the last commit is done and the sockets are closed.
     public func stop() async {
         control.requestStop(notifier: notifier)
@@ -170,6 +177,18 @@ public final class BrokerEngine: Sendable {
         config.linkOctetsPerSecond = Int64(Liveness.minimumLinkOctetsPerSecond)
         config.receiptResendMs = Int64(configuration.ackTimeoutMs)
         return config
+    }
+}
+
+extension BrokerConfiguration {
+    /// What the machine needs of this configuration.
+    func machineSettings(storeEpoch: String?) -> MachineSettings {
+        MachineSettings(
+            limits: limitsForCodec, heartbeatMs: heartbeatMs, liveness: liveness, ackTimeoutMs: ackTimeoutMs,
+            maxPendingAccepts: maxPendingAccepts, ratePerSecond: rateLimit.messagesPerSecond,
+            rateBurst: rateLimit.burst, messageCacheBytes: messageCacheBytes, followUpDayMs: followUpDayMs,
+            storeEpoch: storeEpoch,
+            keyFingerprint: { z85 in CurveKey(z85: z85).map { AuditEvent.keyFingerprint(of: $0.bytes) } })
     }
 }
 

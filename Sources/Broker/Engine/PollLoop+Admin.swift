@@ -1,5 +1,6 @@
 import AgencyDirectory
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import Logging
 import ReferralProtocol
@@ -82,11 +83,4 @@ extension PollLoop {
             logger.debug("admin reply not sent", metadata: ["error": "\(error)"])
         }
     }
-}
-
-/// Where an admin reply goes: the client's routing id, and whether its request began with the empty delimiter
-/// of a REQ socket, which the reply must carry back.
-struct AdminPeer: Sendable, Hashable {
-    var routingId: [UInt8]
-    var delimited: Bool
 }

@@ -1,8 +1,7 @@
 import AgencyDirectory
-import BrokerStore
+import BrokerMachine
 import CaseCore
 import Foundation
-import Logging
 import ReferralProtocol
 
 /// Reload (SIGHUP or `referralctl directory reload`): the agency directory with the authorization policy, the
@@ -13,18 +12,6 @@ import ReferralProtocol
 /// Healthy sessions are not touched. New deadlines use the new escalation policy; running escalations keep the
 /// `PolicySnapshot` stored with them, while the new calendar counts working time for their next steps too.
 extension PollLoop {
-    /// Everything a reload swaps in.
-    struct Reloadable {
-        var jurisdiction: Jurisdiction
-        var escalation: EscalationSettings
-    }
-
-    /// Why a reload was refused: every file that failed, each naming its file and field.
-    struct ReloadRefusal: Error, CustomStringConvertible {
-        var problems: [String]
-        var description: String { problems.joined(separator: "; ") }
-    }
-
     /// Reads every reloadable file. All are tried, so one refusal names every broken file at once.
     static func loadReloadable(
         _ configuration: BrokerConfiguration, divisions: DivisionTable
@@ -42,84 +29,18 @@ extension PollLoop {
         return .success(Reloadable(jurisdiction: jurisdiction, escalation: escalation))
     }
 
+    /// Reads the files and hands them (or why they could not be read) to the machine.
     func reload(now: Int64, replyTo: AdminPeer?) {
-        let next: Reloadable
-        switch Self.loadReloadable(configuration, divisions: divisions) {
+        let loaded = Self.loadReloadable(configuration, divisions: divisions)
+        feed(.reload(loaded, replyTo: replyTo, now: now), now: now)
+    }
+
+    func replyReload(_ result: Result<DirectoryChanges, ReloadRefusal>, revision: String, to peer: AdminPeer) {
+        switch result {
+        case .success(let changes):
+            replyAdmin(.ok(.reload(AdminReload(changes, escalationPolicy: revision))), to: peer)
         case .failure(let refusal):
-            refuseReload(refusal, now: now, replyTo: replyTo)
-            return
-        case .success(let loaded):
-            next = loaded
+            replyAdmin(.error(AdminError(.badDirectory, "\(refusal)")), to: peer)
         }
-        let changes = DirectoryChanges(before: jurisdiction.directory, after: next.jurisdiction.directory)
-        jurisdiction = next.jurisdiction
-        escalation = next.escalation
-        planner = EscalationPlanner(calendar: next.escalation.calendar)
-        endSessions(of: changes.removed + changes.suspended + changes.rekeyed, now: now)
-        let revision = next.escalation.policies.revision
-        logger.notice(
-            "reloaded: directory, escalation policy and calendar",
-            metadata: ["summary": "\(changes.summary)", "escalation_policy": "\(revision)"])
-        audit(
-            AuditEvent(
-                at: now, event: AuditEvent.Name.directoryReloaded,
-                detail: "\(changes.summary) escalation_policy=\(revision)"))
-        if let replyTo {
-            replyAdmin(.ok(.reload(AdminReload(changes, escalationPolicy: revision))), to: replyTo)
-        }
-    }
-
-    private func refuseReload(_ refusal: ReloadRefusal, now: Int64, replyTo: AdminPeer?) {
-        // The reason names files and fields only, never message content.
-        logger.error(
-            "reload refused; the directory, escalation policy and calendar in force all stay",
-            metadata: ["error": "\(refusal)"])
-        audit(
-            AuditEvent(
-                at: now, event: AuditEvent.Name.directoryReloaded, code: "BAD_DIRECTORY",
-                detail: "refused; the directory, escalation policy and calendar in force stay"))
-        if let replyTo {
-            replyAdmin(.error(AdminError(.badDirectory, "\(refusal)")), to: replyTo)
-        }
-    }
-
-    /// Nodes that must not keep their session: told so (fatal), then their session is closed.
-    private func endSessions(of nodes: [String], now: Int64) {
-        for node in nodes {
-            guard let connection = connections[node] else { continue }
-            answer(
-                .error(
-                    ErrorReply(
-                        code: .nodeSuspended, reason: "this node was suspended, removed or re-keyed in the directory",
-                        fatal: true, command: nil, field: nil)), node: node, to: connection.routingId, now: now)
-            endSession(onConnection: connection.routingId, now: now)
-        }
-    }
-}
-
-/// What a directory reload changed, by node id (each list sorted).
-struct DirectoryChanges {
-    var count: Int
-    var added: [String]
-    var removed: [String]
-    var suspended: [String]
-    var reactivated: [String]
-    var rekeyed: [String]
-
-    init(before old: Directory, after new: Directory) {
-        let before = Dictionary(uniqueKeysWithValues: old.allEntries.map { ($0.id, $0) })
-        let after = Dictionary(uniqueKeysWithValues: new.allEntries.map { ($0.id, $0) })
-        count = after.count
-        added = after.keys.filter { before[$0] == nil }.sorted()
-        removed = before.keys.filter { after[$0] == nil }.sorted()
-        suspended = after.values.filter { !$0.isActive && (before[$0.id]?.isActive ?? false) }.map(\.id).sorted()
-        reactivated = after.values.filter { $0.isActive && !(before[$0.id]?.isActive ?? true) }.map(\.id).sorted()
-        rekeyed = after.values.filter { entry in before[entry.id].map { $0.publicKey != entry.publicKey } ?? false }
-            .map(\.id).sorted()
-    }
-
-    var summary: String {
-        "nodes=\(count) added=\(added.count) removed=\(removed.count) suspended=\(suspended.count) "
-            + "reactivated=\(reactivated.count) rekeyed=\(rekeyed.count)"
     }
 }

@@ -1,4 +1,4 @@
-import AgencyDirectory
+import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging
@@ -38,24 +38,14 @@ extension PollLoop {
             let requestId = frames[1]
             let peer = String(decoding: frames[3], as: UTF8.self)
             let mechanism = String(decoding: frames[5], as: UTF8.self)
-            var status = "400"
-            var text = "CURVE required"
-            var userId = ""
-            if mechanism == "CURVE", frames.count >= 7, let key = CurveKey(bytes: frames[6]) {
-                let fingerprint = AuditEvent.keyFingerprint(of: frames[6])
-                switch jurisdiction.directory.entry(publicKey: key.z85) {
-                case let entry? where entry.isActive:
-                    (status, text, userId) = ("200", "OK", key.z85)
-                case let entry?:
-                    text = "node suspended"
-                    refuseHandshake(node: entry.id, fingerprint: fingerprint, peer: peer, why: text, now: now)
-                case nil:
-                    text = "unknown key"
-                    refuseHandshake(node: nil, fingerprint: fingerprint, peer: peer, why: text, now: now)
-                }
-            } else {
-                refuseHandshake(node: nil, fingerprint: nil, peer: peer, why: "mechanism \(mechanism)", now: now)
+            var key: (z85: String, fingerprint: String)?
+            if mechanism == "CURVE", frames.count >= 7, let curve = CurveKey(bytes: frames[6]) {
+                key = (curve.z85, AuditEvent.keyFingerprint(of: frames[6]))
             }
+            let answer = machine.handshake(
+                key: key?.z85, fingerprint: key?.fingerprint, mechanism: mechanism, peer: peer, now: now)
+            perform(answer.actions, now: now)
+            let (status, text, userId) = (answer.admitted ? "200" : "400", answer.text, answer.userId)
             let reply: [[UInt8]] = [version, requestId, Array(status.utf8), Array(text.utf8), Array(userId.utf8), []]
             do {
                 _ = try zap.send(reply, dontWait: true)
@@ -63,33 +53,5 @@ extension PollLoop {
                 logger.error("ZAP reply failed", metadata: ["error": "\(error)"])
             }
         }
-    }
-
-    private func refuseHandshake(node: String?, fingerprint: String?, peer: String, why: String, now: Int64) {
-        logger.warning(
-            "handshake refused",
-            metadata: ["reason": "\(why)", "key": "\(fingerprint ?? "-")", "peer": "\(peer)", "node": "\(node ?? "-")"])
-        audit(AuditEvent(at: now, event: AuditEvent.Name.authFailed, node: node, peer: peer, keyFingerprint: fingerprint,
-            detail: why))
-    }
-
-    /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).
-    static func readSecretKey(path: String) throws -> CurveKey {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationError(
-                source: "curve.secret_key_file", field: "",
-                problem: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
-                    + "PREFIX` (deploy/README.md, Security), or correct the path")
-        }
-        do {
-            return try KeyFiles.readSecret(path: path)
-        } catch let error as KeyFileError {
-            throw ConfigurationError(source: "curve.secret_key_file", field: "", problem: "\(error)")
-        }
-    }
-
-    /// Queues an audit record for the next group commit.
-    func audit(_ event: AuditEvent) {
-        storeRequests.append(.audit(event))
     }
 }

@@ -1,5 +1,6 @@
 import AgencyDirectory
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import CaseCore
 import Foundation
@@ -7,18 +8,16 @@ import Logging
 import ReferralProtocol
 import ZeroMQ
 
-/// The thread that owns the nodes' ROUTER and the admin socket.
+/// The shell around `BrokerMachine`: the thread that owns the nodes' ROUTER, the admin socket and the ZAP handler.
 ///
-/// Each turn: wait in zmq_poll (ROUTER, admin ROUTER, the store's eventfd) until input or the
-/// scheduler's next timer; decode what arrived; let the `DeliveryScheduler` decide; carry out
-/// its effects; hand all new store work to the store thread in one submission. Every ROUTER
-/// send uses DONTWAIT with ROUTER_MANDATORY, so a slow or vanished node can never block the
-/// loop, and a refused send leaves the delivery pending in the store.
+/// Each turn: wait in zmq_poll (ROUTER, admin ROUTER, the store's eventfd, ZAP) until input or the machine's next
+/// wake-up; decode what arrived and feed it to the machine; carry out the actions it returns (frames sent with
+/// DONTWAIT and ROUTER_MANDATORY, so a slow or vanished node can never block the loop, and a refused DELIVER is
+/// reported back and stays pending); hand all new store work to the store thread in one submission. Admin
+/// requests are answered by the admin code beside it, reading the machine's state.
 final class PollLoop {
     let configuration: BrokerConfiguration
-    var jurisdiction: Jurisdiction
     let divisions: DivisionTable
-    var rateLimiter: RateLimiter
     let logger: Logger
     let clock: any BrokerClock
     let worker: StoreWorker
@@ -26,8 +25,7 @@ final class PollLoop {
     let control: EngineControl
     let codecLimits: ReferralProtocol.Limits
 
-    var scheduler: DeliveryScheduler
-    var cache: MessageCache
+    var machine: BrokerMachine
     let context: ZMQContext
     let router: ZMQSocket
     let admin: ZMQSocket
@@ -36,22 +34,14 @@ final class PollLoop {
     /// The broker's CURVE secret key (read once at start, `StartupFiles`); nil in plaintext mode.
     let secretKey: CurveKey?
 
-    /// node id -> its live session and connection.
-    var connections: [String: (session: UInt64, routingId: [UInt8])] = [:]
-    var nodeByRoutingId: [[UInt8]: String] = [:]
+    /// Store work decided this turn (by the machine and the admin code), submitted at its end.
     var storeRequests: [StoreRequest] = []
-    var pendingAccepts = 0
-    /// Deliveries waiting for their message to be read from the store.
-    var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
-    var loadRequests: [Int64] = []
-    /// Escalation policies and calendar read at start and on reload, and the next window of due deadlines.
-    var escalation: EscalationSettings
-    var planner: EscalationPlanner
-    var deadlineWindow = DeadlineWindow()
-    var stopping = false
-    var stopDeadline: Int64 = 0
     let startedAt: Int64
     var boundEndpoint = ""
+
+    /// What the admin code reads (STATUS).
+    var scheduler: DeliveryScheduler { machine.scheduler }
+    var jurisdiction: Jurisdiction { machine.jurisdiction }
 
     init(
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
@@ -60,21 +50,17 @@ final class PollLoop {
         escalation: EscalationSettings = .defaults, secretKey: CurveKey?
     ) throws {
         self.secretKey = secretKey
-        self.escalation = escalation
-        self.planner = EscalationPlanner(calendar: escalation.calendar)
         self.configuration = configuration
-        self.jurisdiction = jurisdiction
         self.divisions = divisions
-        self.rateLimiter = RateLimiter(
-            perSecond: configuration.rateLimit.messagesPerSecond, burst: configuration.rateLimit.burst)
-        self.scheduler = scheduler
         self.worker = worker
         self.notifier = notifier
         self.control = control
         self.clock = clock
         self.logger = logger
         self.codecLimits = configuration.limitsForCodec
-        self.cache = MessageCache(capacityBytes: configuration.messageCacheBytes)
+        self.machine = BrokerMachine(
+            settings: configuration.machineSettings(storeEpoch: worker.storeEpoch), jurisdiction: jurisdiction,
+            escalation: escalation, scheduler: scheduler)
         self.startedAt = clock.nowMillis()
         context = try ZMQContext()
         router = try ZMQSocket(context: context, type: .router)
@@ -101,7 +87,8 @@ final class PollLoop {
         try router.setRouterMandatory(true)
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
-        try router.setMaxMessageSize(Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
+        try router.setMaxMessageSize(
+            Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
         try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
         try configureSecurity()
         // libzmq restarts these timers only when a whole frame has arrived: a large message on a slow link must
@@ -168,42 +155,41 @@ final class PollLoop {
                 logger.critical("poll failed", metadata: ["error": "\(error)"])
                 break
             }
-            var now = clock.nowMillis()
-            if revents[2].contains(.readable) {
-                notifier.drain()
-                handleCompletions(worker.takeCompletions(), now: now)
-            }
-            if revents.count > 3 && revents[3].contains(.readable) { answerHandshakes(now: now) }
-            if revents[0].contains(.readable) { receiveFromNodes(now: now) }
-            if revents[1].contains(.readable) { receiveAdmin(now: now) }
-            now = clock.nowMillis()
-            scheduler.tick(now: now)
-            scheduler.pump(now: now)
-            carryOut(scheduler.takeEffects(), now: now)
-            if !stopping { fireDueDeadlines(now: now) }
-            flushStoreRequests()
-            if control.takeReloadRequest() { reload(now: now, replyTo: nil) }
-            if !stopping && control.stopRequested {
-                beginStop(now: now)
-            }
-            if stopping && readyToExit(now: now) { break }
+            if turn(revents) { break }
         }
         finish()
     }
 
+    /// One turn of the loop; true when the broker may exit.
+    private func turn(_ revents: [PollEvents]) -> Bool {
+        var now = clock.nowMillis()
+        if revents[2].contains(.readable) {
+            notifier.drain()
+            takeCompletions(now: now)
+        }
+        if revents.count > 3 && revents[3].contains(.readable) { answerHandshakes(now: now) }
+        if revents[0].contains(.readable) { receiveFromNodes(now: now) }
+        if revents[1].contains(.readable) { receiveAdmin(now: now) }
+        now = clock.nowMillis()
+        feed(.tick(now: now), now: now)
+        flushStoreRequests()
+        if control.takeReloadRequest() { reload(now: now, replyTo: nil) }
+        if !machine.stopping && control.stopRequested { feed(.stop(now: now), now: now) }
+        guard machine.stopping else { return false }
+        let backlog = worker.backlog
+        let (exit, actions) = machine.mayExit(
+            now: now, storeDrained: storeRequests.isEmpty && backlog.queued == 0 && !backlog.busy)
+        perform(actions, now: now)
+        return exit
+    }
+
     private func pollTimeout() -> Int {
-        if stopping { return 50 }
-        let now = clock.nowMillis()
-        let wakes = [scheduler.nextWakeup(), deadlineWindow.nextWakeup].compactMap { $0 }
-        guard let wake = wakes.min() else { return 1_000 }
-        return Int(max(0, min(wake - now, 1_000)))
+        if machine.stopping { return 50 }
+        guard let wake = machine.nextWakeup else { return 1_000 }
+        return Int(max(0, min(wake - clock.nowMillis(), 1_000)))
     }
 
     func flushStoreRequests() {
-        if !loadRequests.isEmpty {
-            storeRequests.append(.load(seqs: loadRequests))
-            loadRequests.removeAll(keepingCapacity: true)
-        }
         guard !storeRequests.isEmpty else { return }
         worker.submit(storeRequests)
         storeRequests.removeAll(keepingCapacity: true)

@@ -1,4 +1,5 @@
 import AgencyDirectory
+import BrokerMachine
 import Foundation
 import ZeroMQ
 
@@ -18,9 +19,24 @@ struct StartupFiles: Sendable {
         let jurisdiction = try Jurisdiction.load(configuration, divisions: divisions)
         let escalation = try EscalationSettings.load(configuration)
         let secretKey =
-            configuration.insecurePlaintext ? nil : try PollLoop.readSecretKey(path: configuration.curveSecretKeyFile)
+            configuration.insecurePlaintext ? nil : try Self.readSecretKey(path: configuration.curveSecretKeyFile)
         return StartupFiles(
             divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey)
+    }
+
+    /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).
+    static func readSecretKey(path: String) throws -> CurveKey {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationError(
+                source: "curve.secret_key_file", field: "",
+                problem: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
+                    + "PREFIX` (deploy/README.md, Security), or correct the path")
+        }
+        do {
+            return try KeyFiles.readSecret(path: path)
+        } catch let error as KeyFileError {
+            throw ConfigurationError(source: "curve.secret_key_file", field: "", problem: "\(error)")
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging
@@ -346,11 +347,11 @@ final class StoreWorker: Sendable {
 
     /// The CONFLICT key of 1/RBP §12.7, hashed here so large bodies never stall the poll thread.
     static func contentDigest(
-        of message: NewMessage, addresses: [String], priority: DeliveryPriority, followUp: FollowUpHeader? = nil
+        of message: NewMessage, addresses: [String], priority: Priority, followUp: FollowUpHeader? = nil
     ) -> [UInt8] {
         Send(
             id: message.messageId, to: addresses, kind: message.kind, caseId: message.caseId,
-            priority: priority.wire, body: message.body, followUp: followUp
+            priority: priority, body: message.body, followUp: followUp
         ).contentDigest
     }
 

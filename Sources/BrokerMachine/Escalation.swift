@@ -1,111 +1,23 @@
 import AgencyDirectory
-import BrokerCore
 import BrokerStore
 import CaseCore
-import Foundation
 import ReferralProtocol
 
 /// The escalation settings in force: the policies (new deadlines snapshot them) and the working
 /// calendar (used when firing too). Read at start from `escalation_policy_file` and
 /// `calendar_file`, and again on reload (SIGHUP, ADMIN RELOAD) together with the directory.
-struct EscalationSettings: Sendable {
-    var policies: EscalationPolicies
-    var calendar: WorkingCalendar
+public struct EscalationSettings: Sendable {
+    public var policies: EscalationPolicies
+    public var calendar: WorkingCalendar
 
-    static let defaults = EscalationSettings(policies: .default, calendar: WorkingCalendar())
+    public init(policies: EscalationPolicies, calendar: WorkingCalendar) {
+        (self.policies, self.calendar) = (policies, calendar)
+    }
+
+    public static let defaults = EscalationSettings(policies: .default, calendar: WorkingCalendar())
 
     /// The reserved sender id of the messages the broker itself sends (escalation notices).
-    static let brokerSender = "referrald"
-
-    static func load(_ configuration: BrokerConfiguration) throws -> EscalationSettings {
-        var settings = EscalationSettings.defaults
-        if !configuration.escalationPolicyFile.isEmpty {
-            let path = configuration.escalationPolicyFile
-            let field = "escalation_policy_file"
-            let data = try read(path, field: field)
-            do {
-                let document = try policyDocument(try JSONFile.parse(data, file: nil))
-                // The digest of the very bytes parsed: a file rewritten while it is read never gets the
-                // revision of the other content.
-                let revision = String(SHA256.hex(SHA256.hash(Array(data))).prefix(12))
-                settings.policies = try EscalationPolicies(document: document, revision: revision)
-            } catch let error as AgencyDirectory.ConfigurationError {
-                throw ConfigurationError(source: path, field: field, problem: problem(error))
-            } catch {
-                throw ConfigurationError(source: path, field: field, problem: "\(error)")
-            }
-        }
-        if !configuration.calendarFile.isEmpty {
-            let path = configuration.calendarFile
-            let field = "calendar_file"
-            let data = try read(path, field: field)
-            do {
-                var root = try JSONObjectReader(try JSONFile.parse(data, file: nil), file: nil, entry: nil)
-                let holidays = try root.optionalStrings("holidays") ?? []
-                let workdays = try root.optionalStrings("workdays") ?? []
-                try root.refuseUnknownKeys()
-                settings.calendar = try WorkingCalendar(holidays: holidays, workdays: workdays)
-            } catch let error as AgencyDirectory.ConfigurationError {
-                throw ConfigurationError(source: path, field: field, problem: problem(error))
-            } catch {
-                throw ConfigurationError(source: path, field: field, problem: "\(error)")
-            }
-        }
-        return settings
-    }
-
-    private static func read(_ path: String, field: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(source: path, field: field, problem: "cannot be read (missing or no permission)")
-        }
-        return data
-    }
-
-    /// A fault of the file's JSON as `member.path: reason` (the file and the configuration field are named
-    /// by the caller).
-    private static func problem(_ error: AgencyDirectory.ConfigurationError) -> String {
-        let path = [error.entry, error.field].compactMap { $0 }.joined(separator: ".")
-        return path.isEmpty ? error.reason : "\(path): \(error.reason)"
-    }
-
-    /// The JSON of CaseCore's `PolicyDocument`, member for member; unknown members are errors.
-    static func policyDocument(_ json: JSONValue) throws(AgencyDirectory.ConfigurationError) -> PolicyDocument {
-        var root = try JSONObjectReader(json, file: nil, entry: nil)
-        try root.version(1)
-        var document = PolicyDocument(version: 1)
-        for (name, value) in try root.optionalObject("levels") ?? [] {
-            document.levels[name] = try entry(value, at: "levels.\(name)")
-        }
-        for (kind, value) in try root.optionalObject("kinds") ?? [] {
-            // A tuning that could never apply is a mistake to report, not to ignore.
-            guard Escalation.kindsWithDeadlines.contains(kind) else {
-                throw AgencyDirectory.ConfigurationError(
-                    entry: "kinds.\(kind)",
-                    reason: "sets no deadlines; only \(Escalation.kindsWithDeadlines.joined(separator: ", ")) do")
-            }
-            let perLevel = try JSONObjectReader(value, file: nil, entry: "kinds.\(kind)")
-            var entries: [String: PolicyEntry] = [:]
-            for (level, member) in perLevel.members { entries[level] = try entry(member, at: "kinds.\(kind).\(level)") }
-            document.kinds[kind] = entries
-        }
-        try root.refuseUnknownKeys()
-        return document
-    }
-
-    private static func entry(_ value: JSONValue, at path: String) throws(AgencyDirectory.ConfigurationError)
-        -> PolicyEntry
-    {
-        var object = try JSONObjectReader(value, file: nil, entry: path)
-        var entry = PolicyEntry()
-        entry.delivery = try object.optionalString("delivery")
-        entry.answer = try object.optionalString("answer")
-        entry.repeatEvery = try object.optionalString("repeat")
-        entry.clock = try object.optionalString("clock")
-        entry.maxSteps = try object.optionalInteger("max_steps")
-        entry.fanOut = try object.optionalBool("fan_out")
-        try object.refuseUnknownKeys()
-        return entry
-    }
+    public static let brokerSender = "referrald"
 }
 
 /// A deadline row as the daemon reads it back: CaseCore's `Deadline` plus the sender and id of the
@@ -171,7 +83,7 @@ enum DeadlineRows {
 }
 
 /// Pure helpers of escalation in the daemon: arming, meeting and the notice's body.
-enum Escalation {
+public enum Escalation {
     /// The agencies a crisis alert's escalation notifies at once (the brief's crisis parties:
     /// police, civil affairs, education and the hotline).
     static let crisisAgencies: [Agency] = [.publicSecurity, .civilAffairs, .education, .youthLeague]
@@ -182,7 +94,7 @@ enum Escalation {
 
     /// Every kind that sets deadlines: the two below, and a discharge notice with a follow-up plan
     /// (`FollowUps`). A policy file's `kinds` may name only these.
-    static let kindsWithDeadlines = ["crisis.alert", FollowUpHeader.kind, "referral.request"]
+    public static let kindsWithDeadlines = ["crisis.alert", FollowUpHeader.kind, "referral.request"]
 
     /// The kinds whose acceptance sets answer deadlines: a tracked referral request and a crisis alert.
     static func arms(kind: String, tracked: Bool) -> Bool {
@@ -240,20 +152,20 @@ enum Escalation {
         _ notice: EscalationNotice, stored: StoredDeadline, next: Deadline, chains: [EscalationChain],
         planner: EscalationPlanner, now: Int64
     ) -> [UInt8] {
-        var overdue: [String: Any] = [
-            "kind": notice.kind, "party": notice.overdue.party,
-            "message": ["from": stored.sender, "id": stored.messageId],
+        var overdue: [String: JSONValue] = [
+            "kind": .string(notice.kind), "party": .string(notice.overdue.party),
+            "message": sorted(["from": .string(stored.sender), "id": .string(stored.messageId)]),
         ]
         switch notice.overdue {
-        case .delivery: overdue["awaiting"] = "delivery"
-        case .answer: overdue["awaiting"] = notice.kind == "crisis.alert" ? "acknowledgment" : "answer"
+        case .delivery: overdue["awaiting"] = .string("delivery")
+        case .answer: overdue["awaiting"] = .string(notice.kind == "crisis.alert" ? "acknowledgment" : "answer")
         case .followUpVisit(let number, _):
-            overdue["awaiting"] = "followup-visit"
-            overdue["visit_number"] = number
+            overdue["awaiting"] = .string("followup-visit")
+            overdue["visit_number"] = .integer(Int64(number))
         }
         // The earlier levels of the climb, each at its due time (firing is a pure function of the deadline).
         // Reminders at the top of the climb repeat the notice's level and are not earlier levels.
-        var chain: [[String: Any]] = []
+        var chain: [JSONValue] = []
         var earlier = stored.deadline
         earlier.level = 0
         earlier.due = earlier.originalDue
@@ -262,18 +174,25 @@ enum Escalation {
                 earlier, stillOpen: true, chains: chains, now: Int64.max),
             step.level < notice.level
         {
-            chain.append(["level": step.level, "notified": step.recipients, "at": timestamp(earlier.due)])
+            chain.append(
+                sorted([
+                    "level": .integer(Int64(step.level)), "notified": .array(step.recipients.map(JSONValue.string)),
+                    "at": .string(timestamp(earlier.due)),
+                ]))
             earlier = following
         }
-        var object: [String: Any] = [
-            "overdue": overdue, "level": notice.level, "deadline": timestamp(notice.originalDue),
-            "escalated_at": timestamp(now), "chain": chain, "next_escalation_at": timestamp(next.due),
+        var object: [String: JSONValue] = [
+            "overdue": sorted(overdue), "level": .integer(Int64(notice.level)),
+            "deadline": .string(timestamp(notice.originalDue)), "escalated_at": .string(timestamp(now)),
+            "chain": .array(chain), "next_escalation_at": .string(timestamp(next.due)),
         ]
-        if let caseId = notice.caseId { object["case_id"] = caseId }
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data()
-        return Array(data)
+        if let caseId = notice.caseId { object["case_id"] = .string(caseId) }
+        return JSONWriter.encode(sorted(object))
+    }
+
+    /// An object with its members in key order (the notice's bodies have always been written so).
+    private static func sorted(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
     }
 
     /// RFC 3339 in China time, seconds, no fraction: `2026-03-02T09:30:00+08:00`.
@@ -282,53 +201,12 @@ enum Escalation {
         let day = local >= 0 ? local / ChinaTime.dayMs : (local - ChinaTime.dayMs + 1) / ChinaTime.dayMs
         let date = ChinaTime.date(ofDay: day)
         let seconds = (local - day * ChinaTime.dayMs) / 1000
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d+08:00", date.year, date.month, date.day, Int(seconds / 3600),
-            Int(seconds / 60 % 60), Int(seconds % 60))
-    }
-}
-
-/// The poll thread's view of the durable timers: only the next window of open deadlines, never all of
-/// them. Refilled from the store (`dueDeadlines(before: now + horizon, limit:)`) when it has run out, when
-/// its horizon has passed, or when a deadline due inside it was set since it was read.
-struct DeadlineWindow {
-    static let horizonMs: Int64 = 60_000
-    static let limit = 1_000
-
-    /// Due deadlines, latest first (the next one to fire is `last`).
-    var pending: [DeadlineRecord] = []
-    /// Every open deadline due before this is in `pending` (or already handed to the store to fire).
-    var end: Int64 = Int64.min
-    var requested = false
-    var stale = true
-
-    /// When the poll thread must wake for the window: the next due time, or its end to refill it.
-    var nextWakeup: Int64? {
-        if requested { return nil }
-        if let next = pending.last { return min(next.dueAt, end) }
-        return end == Int64.min ? nil : end
-    }
-
-    /// Whether the window must be read again now.
-    func needsRefill(now: Int64) -> Bool {
-        !requested && (stale || now >= end)
-    }
-
-    /// A deadline due at `due` was set (or a step stored): the window must be read again if it falls inside.
-    mutating func noteSet(due: Int64) {
-        if due < end { stale = true }
-    }
-
-    mutating func filled(_ records: [DeadlineRecord], before: Int64, limit: Int) {
-        requested = false
-        pending = records.reversed()
-        // A full window holds every deadline before its last due time, but maybe not all of those due then.
-        end = records.count < limit ? before : (records.last?.dueAt ?? before)
-    }
-
-    /// Takes the next deadline due at `now`, if any.
-    mutating func takeDue(now: Int64) -> DeadlineRecord? {
-        guard let next = pending.last, next.dueAt <= now else { return nil }
-        return pending.removeLast()
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let (hours, minutes) = (Int(seconds / 3600), Int(seconds / 60 % 60))
+        return "\(digits(date.year, 4))-\(digits(date.month, 2))-\(digits(date.day, 2))T"
+            + "\(digits(hours, 2)):\(digits(minutes, 2)):\(digits(Int(seconds % 60), 2))+08:00"
     }
 }

@@ -3,58 +3,63 @@ import BrokerStore
 import ReferralProtocol
 
 /// A SEND waiting for the group commit, with what is needed to answer it afterwards.
-struct PendingAccept: Sendable {
-    var routingId: [UInt8]
-    var message: NewMessage
-    var priority: DeliveryPriority
+public struct PendingAccept: Sendable {
+    public var routingId: [UInt8]
+    public var message: NewMessage
+    public var priority: Priority
     /// What role addresses resolved to, recorded in the audit trail and the message's trail.
-    var routing: String?
+    public var routing: String?
     /// The addresses as sent: the content digest (CONFLICT key) is over these, not the resolution.
-    var addresses: [String]
+    public var addresses: [String]
     /// A message that moves a referral case: decided against the case row in the accepting transaction
     /// (`StoreOp.acceptTracked`); nil for a message that is not tracked.
-    var caseCheck: CaseMoveCheck? = nil
+    public var caseCheck: CaseMoveCheck? = nil
     /// Set by the store thread when case tracking refused the move (code, reason): nothing was written.
-    var caseRefusal: CaseRefusal? = nil
+    public var caseRefusal: CaseRefusal? = nil
     /// Deadlines this message sets (escalation), written in the same batch only if it is stored.
-    var deadlines: [NewDeadline] = []
+    public var deadlines: [NewDeadline] = []
     /// Deadlines this message meets or ends (case id, item or nil for all, state), closed in the same
     /// batch only if it is stored.
-    var closes: [DeadlineClose] = []
+    public var closes: [DeadlineClose] = []
     /// A `followup.visit` or `followup.closed`: its effect on the case's plan, only if it is stored.
-    var followUpMeet: FollowUpMeet? = nil
+    public var followUpMeet: FollowUpMeet? = nil
     /// The SEND's follow-up plan: part of the content digest (1/RBP §12.7).
-    var followUp: FollowUpHeader? = nil
+    public var followUp: FollowUpHeader? = nil
     /// An escalation notice the broker itself sends: no node waits for an answer.
-    var isNotice = false
+    public var isNotice = false
 }
 
-struct DeadlineClose: Sendable, Hashable {
+public struct DeadlineClose: Sendable, Hashable {
     /// Nil: deadlines without a case (a case-less crisis alert's acknowledgments), then `item` is set.
-    var caseId: String?
-    var item: String?
-    var state: DeadlineState
+    public var caseId: String?
+    public var item: String?
+    public var state: DeadlineState
 }
 
 /// A due deadline to fire: the fire op, then (only if it fired) the notice and its audit record.
-struct FireRequest: Sendable {
-    var deadlineId: Int64
-    var at: Int64
-    var next: NewDeadline?
-    var notice: PendingAccept?
-    var audit: AuditEvent?
+public struct FireRequest: Sendable {
+    public var deadlineId: Int64
+    public var at: Int64
+    public var next: NewDeadline?
+    public var notice: PendingAccept?
+    public var audit: AuditEvent?
 }
 
-struct CaseRefusal: Sendable, Hashable {
-    var code: ErrorCode
-    var reason: String
+public struct CaseRefusal: Sendable, Hashable {
+    public var code: ErrorCode
+    public var reason: String
+
+    public init(code: ErrorCode, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
 }
 
-/// Work the poll thread hands to the store thread.
-enum StoreRequest: Sendable {
+/// Work the machine (and the shell's admin code) hands to the store thread.
+public enum StoreRequest: Sendable {
     case accept(PendingAccept)
     case persist(PersistOp)
-    /// Bodies for deliveries whose message is not in the poll thread's cache.
+    /// Bodies for deliveries whose message is not in the machine's cache.
     case load(seqs: [Int64])
     case trail(TrailQuery, replyTo: AdminPeer)
     /// ADMIN CASE: the case row, the trail of its messages and its open deadlines.
@@ -74,30 +79,40 @@ enum StoreRequest: Sendable {
 /// Everything the broker has under one case id, as committed (ADMIN CASE). A case id can have messages and
 /// deadlines without a case row: only `referral.request` opens a tracked case, while e.g. a discharge notice
 /// with a follow-up plan has messages, and a crisis alert with a case deadlines, in a case of their own.
-struct CaseInfo: Sendable {
+public struct CaseInfo: Sendable {
     /// At most this many open deadlines are read (a case has a handful; this only bounds the reply).
-    static let deadlineLimit = 100
+    public static let deadlineLimit = 100
 
-    var caseId: String
+    public var caseId: String
     /// Nil when no `referral.request` opened the case.
-    var record: CaseRecord?
-    var events: [TrailEntry]
+    public var record: CaseRecord?
+    public var events: [TrailEntry]
     /// Open deadlines, by due time then id, at most `deadlineLimit`.
-    var deadlines: [DeadlineRecord]
+    public var deadlines: [DeadlineRecord]
     /// More open deadlines exist than `deadlines` holds.
-    var deadlinesTruncated: Bool
+    public var deadlinesTruncated: Bool
 
     /// The broker has nothing at all under this case id (ADMIN CASE answers NOT_FOUND).
-    var isEmpty: Bool { record == nil && events.isEmpty && deadlines.isEmpty }
+    public init(
+        caseId: String, record: CaseRecord?, events: [TrailEntry], deadlines: [DeadlineRecord], deadlinesTruncated: Bool
+    ) {
+        self.caseId = caseId
+        self.record = record
+        self.events = events
+        self.deadlines = deadlines
+        self.deadlinesTruncated = deadlinesTruncated
+    }
+
+    public var isEmpty: Bool { record == nil && events.isEmpty && deadlines.isEmpty }
 }
 
-enum TrailQuery: Sendable, Hashable {
+public enum TrailQuery: Sendable, Hashable {
     case message(sender: String, id: String)
     case caseId(String)
 }
 
 /// What the store thread reports back after each commit.
-enum StoreCompletion: Sendable {
+public enum StoreCompletion: Sendable {
     case accepted(PendingAccept, AcceptResult)
     case acceptFailed(PendingAccept, reason: String)
     /// Case tracking refused it and it is not a resend of a stored message: REJECTED with its refusal.
@@ -114,4 +129,16 @@ enum StoreCompletion: Sendable {
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
     case overdue([DeadlineRecord], replyTo: AdminPeer)
+}
+
+/// Where an admin reply goes: the client's routing id, and whether its request began with the empty delimiter
+/// of a REQ socket, which the reply must carry back.
+public struct AdminPeer: Sendable, Hashable {
+    public var routingId: [UInt8]
+    public var delimited: Bool
+
+    public init(routingId: [UInt8], delimited: Bool) {
+        self.routingId = routingId
+        self.delimited = delimited
+    }
 }

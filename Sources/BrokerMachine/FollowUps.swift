@@ -17,39 +17,28 @@ enum FollowUps {
         var closers: [String]
     }
 
-    /// Why a plan was refused: REJECTED with this code, `retry` false.
-    struct Refusal: Error, Sendable, Hashable {
-        var code: ErrorCode
-        var reason: String
-        var field: String?
-        var recipient: String?
-    }
-
     /// Resolves `visits_by` and `owner` like `to` (same codes, naming the address as written); every
     /// node owing visits must be among the notice's recipients (`recipients`, resolved), so that it
     /// is told of its duty; the owner must resolve to exactly one node.
     static func resolve(
         _ header: FollowUpHeader, sender: String, recipients: [String], directory: Directory
-    ) -> Result<Resolved, Refusal> {
+    ) -> Result<Resolved, AdmissionRefusal> {
         let plan: FollowUpPlan
         do {
             plan = try FollowUpPlan(steps: header.steps)
         } catch {
-            return .failure(Refusal(code: .badField, reason: "followup: \(error.reason)", field: "followup"))
+            return .failure(AdmissionRefusal(code: .badField, reason: "followup: \(error.reason)", field: "followup"))
         }
         let parties: [String]
         switch directory.resolve(recipients: header.visitsBy) {
         case .failure(let failure):
-            return .failure(
-                Refusal(
-                    code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.visits_by: \(failure.reason)",
-                    field: "followup", recipient: failure.address))
+            return .failure(AdmissionRefusal(failure, followUpMember: "followup.visits_by"))
         case .nodes(let ids, _):
             parties = ids
         }
         if let missing = parties.first(where: { !recipients.contains($0) }) {
             return .failure(
-                Refusal(
+                AdmissionRefusal(
                     code: .badField,
                     reason: "followup.visits_by: \(missing) owes visits but is not among the recipients",
                     field: "followup"))
@@ -58,14 +47,11 @@ enum FollowUps {
         if let owner = header.owner {
             switch directory.resolve(recipients: [owner]) {
             case .failure(let failure):
-                return .failure(
-                    Refusal(
-                        code: ErrorCode(rawValue: failure.code.rawValue), reason: "followup.owner: \(failure.reason)",
-                        field: "followup", recipient: failure.address))
+                return .failure(AdmissionRefusal(failure, followUpMember: "followup.owner"))
             case .nodes(let ids, _):
                 guard ids.count == 1, let node = ids.first else {
                     return .failure(
-                        Refusal(
+                        AdmissionRefusal(
                             code: .badField, reason: "followup.owner must reach exactly one node, not \(ids.count)",
                             field: "followup"))
                 }
@@ -111,16 +97,9 @@ enum FollowUps {
 }
 
 /// A follow-up message's effect, written with it only if it is stored.
-enum FollowUpMeet: Sendable, Hashable {
+public enum FollowUpMeet: Sendable, Hashable {
     /// Meets the earliest open visit `party` owes in the case.
     case visit(caseId: String, party: String)
     /// Ends the plans of the case that `closer` may close: their open visits are cancelled.
     case close(caseId: String, closer: String)
-
-    func storeOp(at: Int64) -> StoreOp {
-        switch self {
-        case .visit(let caseId, let party): .meetFollowUpVisitIfStored(caseId: caseId, party: party, at: at)
-        case .close(let caseId, let closer): .closeFollowUpIfStored(caseId: caseId, closer: closer, at: at)
-        }
-    }
 }

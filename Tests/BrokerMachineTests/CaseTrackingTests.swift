@@ -2,7 +2,7 @@ import BrokerStore
 import ReferralProtocol
 import Testing
 
-@testable import Broker
+@testable import BrokerMachine
 
 @Suite struct CaseTrackingTests {
     static func check(

@@ -1,0 +1,128 @@
+import BrokerCore
+import BrokerStore
+import ReferralProtocol
+
+/// What the store thread's commits and reads mean: ACCEPTED (only now), duplicates, CONFLICT, case refusals,
+/// failed commits, receipts, loaded messages and the deadline window. Admin reads are answered by the shell.
+extension BrokerMachine {
+    mutating func complete(_ completions: [StoreCompletion], now: Int64) {
+        var newDeliveries: [DeliveryInfo] = []
+        for completion in completions {
+            switch completion {
+            case .accepted(let pending, let result):
+                newDeliveries += accepted(pending, result, now: now)
+            case .caseRefused(let pending):
+                pendingAccepts -= 1
+                caseRefused(pending, now: now)
+            case .acceptFailed(let pending, let reason):
+                pendingAccepts -= 1
+                let message = pending.message
+                answer(
+                    .rejected(
+                        Rejected(
+                            id: message.messageId, code: .storeFailed, retry: true, reason: reason, field: nil,
+                            recipient: nil)), node: message.sender, kind: message.kind, to: pending.routingId, now: now)
+            case .receiptCreated(let record) where record.sender == EscalationSettings.brokerSender:
+                // The broker's own notices: their receipts are recorded (trail, audit) and confirmed at once,
+                // as no session will ever confirm them.
+                actions.append(.store(.persist(.receiptConfirmed(id: record.id, at: now))))
+            case .receiptCreated(let record):
+                scheduler.receiptCreated(ReceiptInfo(record), now: now)
+            case .loaded(let messages, let missing):
+                loaded(messages, missing: missing)
+            case .dueDeadlines(let records, let before, let limit):
+                deadlineWindow.filled(records, before: before, limit: limit)
+            case .dueDeadlinesFailed:
+                deadlineWindow.requested = false
+                deadlineWindow.stale = true
+            case .fired(_, let fired, let nextDue):
+                if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
+                if !fired { deadlineWindow.stale = true }
+            case .trail, .trailFailed, .caseInfo, .auditVerified, .auditExported, .overdue:
+                // Admin reads: the shell's admin code answers them.
+                break
+            }
+        }
+        if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+    }
+
+    /// A SEND (or the broker's own notice) the store has answered: its deliveries if it was stored, and the
+    /// node's answer (ACCEPTED, ACCEPTED duplicate, REJECTED CONFLICT).
+    private mutating func accepted(_ pending: PendingAccept, _ result: AcceptResult, now: Int64) -> [DeliveryInfo] {
+        let message = pending.message
+        if pending.isNotice {
+            // An escalation notice the broker sent itself: only its deliveries follow.
+            guard case .stored(let seq) = result else { return [] }
+            cache.insert(Deliver(pending, seq: seq))
+            return message.recipients.map {
+                DeliveryInfo(seq: seq, recipient: $0, caseId: message.caseId, priority: pending.priority)
+            }
+        }
+        pendingAccepts -= 1
+        switch result {
+        case .stored(let seq):
+            for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
+            cache.insert(Deliver(pending, seq: seq))
+            let accepted = Accepted(
+                id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
+            actions.append(.send(.accepted(accepted), to: pending.routingId))
+            if let routing = pending.routing {
+                actions.append(
+                    .store(
+                        .persist(
+                            .event(at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing))))
+            }
+            return message.recipients.map {
+                DeliveryInfo(
+                    seq: seq, recipient: $0, caseId: message.caseId, priority: pending.priority,
+                    octets: message.body.count)
+            }
+        case .duplicate(let seq, let recipients):
+            let accepted = Accepted(id: message.messageId, seq: seq, duplicate: true, recipients: recipients)
+            actions.append(.send(.accepted(accepted), to: pending.routingId))
+        case .conflict:
+            log(.notice, "conflicting resend refused", ["node": message.sender])
+            audit(
+                AuditEvent(
+                    at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,
+                    kind: message.kind, code: ErrorCode.conflict.rawValue,
+                    detail: "the accepted record before this one was a resend with different content"))
+            let reason = "this message id was already accepted with different content"
+            actions.append(
+                .send(
+                    .rejected(
+                        Rejected(
+                            id: message.messageId, code: .conflict, retry: false, reason: reason, field: "id",
+                            recipient: nil)), to: pending.routingId))
+        }
+        return []
+    }
+
+    /// Case tracking refused the move in the accepting transaction, and it was not a resend of a stored message.
+    private mutating func caseRefused(_ pending: PendingAccept, now: Int64) {
+        let message = pending.message
+        let refusal = pending.caseRefusal ?? CaseRefusal(code: .illegalTransition, reason: "case move refused")
+        log(.notice, "case move refused", ["node": message.sender, "kind": message.kind, "code": "\(refusal.code)"])
+        audit(
+            AuditEvent(
+                at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,
+                kind: message.kind, code: refusal.code.rawValue, detail: refusal.reason))
+        actions.append(
+            .send(
+                .rejected(
+                    Rejected(
+                        id: message.messageId, code: refusal.code, retry: false, reason: refusal.reason, field: nil,
+                        recipient: nil)), to: pending.routingId))
+    }
+}
+
+extension ReceiptInfo {
+    /// The store's receipt row. Its integer outcome (1: dead-lettered) becomes the wire's outcome here, and only
+    /// here.
+    public init(_ record: ReceiptRecord) {
+        self.init(
+            id: record.id, sender: record.sender, seq: record.seq, messageId: record.messageId,
+            recipient: record.recipient, outcome: record.outcome == 1 ? .deadLettered : .delivered, at: record.at,
+            reason: record.reason)
+    }
+}

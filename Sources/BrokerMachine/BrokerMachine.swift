@@ -1,0 +1,120 @@
+import AgencyDirectory
+import BrokerCore
+import BrokerStore
+import CaseCore
+import ReferralProtocol
+
+/// The broker's decisions, as one pure state machine (in the style of postgres-nio's connection state machine and
+/// `DeliveryScheduler`): the shell feeds it events (`handle`) with the time, and carries out the actions it
+/// returns — frames to send, store work, audit records, log lines. No sockets, no store, no clock.
+///
+/// It owns admission (rate limit, policy, address resolution, follow-up plans, the content digest), what the
+/// store's completions mean (ACCEPTED only once committed), case tracking and escalation planning, the window of
+/// due deadlines, the sessions (node ↔ routing id), the message cache and the loads, the stop, and the
+/// `DeliveryScheduler` that decides deliveries and receipts.
+public struct BrokerMachine: Sendable {
+    public let settings: MachineSettings
+    public internal(set) var jurisdiction: Jurisdiction
+    public internal(set) var escalation: EscalationSettings
+    var planner: EscalationPlanner
+    public internal(set) var scheduler: DeliveryScheduler
+    var rateLimiter: RateLimiter
+    var cache: MessageCache
+    var sessions = Sessions()
+    /// SENDs handed to the store and not answered yet.
+    public internal(set) var pendingAccepts = 0
+    /// Deliveries waiting for their message to be read from the store.
+    var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
+    var loadRequests: [Int64] = []
+    var deadlineWindow = DeadlineWindow()
+    public internal(set) var stopping = false
+    var stopDeadline: Int64 = 0
+    var actions: [MachineAction] = []
+
+    public init(
+        settings: MachineSettings, jurisdiction: Jurisdiction, escalation: EscalationSettings,
+        scheduler: DeliveryScheduler
+    ) {
+        self.settings = settings
+        self.jurisdiction = jurisdiction
+        self.escalation = escalation
+        self.planner = EscalationPlanner(calendar: escalation.calendar)
+        self.scheduler = scheduler
+        self.rateLimiter = RateLimiter(perSecond: settings.ratePerSecond, burst: settings.rateBurst)
+        self.cache = MessageCache(capacityBytes: settings.messageCacheBytes)
+    }
+
+    /// Decides what `event` means and returns what to do, in order.
+    public mutating func handle(_ event: MachineEvent) -> [MachineAction] {
+        switch event {
+        case .received(let arrival, let now): receive(arrival, now: now)
+        case .delivery(let node, let deliver, let outcome, let now): delivery(node: node, deliver, outcome, now: now)
+        case .stored(let completions, let now): complete(completions, now: now)
+        case .tick(let now): tick(now: now)
+        case .reload(let loaded, let replyTo, let now): reload(loaded, replyTo: replyTo, now: now)
+        case .stop(let now): beginStop(now: now)
+        case .finish:
+            for routingId in sessions.routingIds { actions.append(.send(.bye, to: routingId)) }
+        }
+        if !loadRequests.isEmpty {
+            actions.append(.store(.load(seqs: loadRequests)))
+            loadRequests.removeAll(keepingCapacity: true)
+        }
+        let taken = actions
+        actions = []
+        return taken
+    }
+
+    /// When the shell must wake the machine with a tick at the latest (nil: nothing timed is waiting).
+    public var nextWakeup: Int64? {
+        [scheduler.nextWakeup(), deadlineWindow.nextWakeup].compactMap { $0 }.min()
+    }
+
+    /// The node whose session a connection holds.
+    public func node(onConnection routingId: [UInt8]) -> String? { sessions.node(routingId) }
+
+    /// The scheduler's timers, then due deadlines.
+    mutating func tick(now: Int64) {
+        scheduler.tick(now: now)
+        scheduler.pump(now: now)
+        carryOut(scheduler.takeEffects(), now: now)
+        if !stopping { fireDueDeadlines(now: now) }
+    }
+
+    mutating func audit(_ event: AuditEvent) { actions.append(.store(.audit(event))) }
+
+    mutating func log(_ level: LogLine.Level, _ message: String, _ metadata: [String: String] = [:]) {
+        actions.append(.log(LogLine(level, message, metadata)))
+    }
+}
+
+/// Which connection holds each node's session, both ways.
+struct Sessions: Sendable {
+    private var byNode: [String: (session: UInt64, routingId: [UInt8])] = [:]
+    private var byRoutingId: [[UInt8]: String] = [:]
+
+    func node(_ routingId: [UInt8]) -> String? { byRoutingId[routingId] }
+    func connection(_ node: String) -> (session: UInt64, routingId: [UInt8])? { byNode[node] }
+    var routingIds: [[UInt8]] { byNode.values.map(\.routingId) }
+
+    /// `node`'s new session on `routingId`; its former connection, if another, no longer speaks for it.
+    mutating func open(_ node: String, session: UInt64, on routingId: [UInt8]) {
+        if let old = byNode[node], old.routingId != routingId { byRoutingId[old.routingId] = nil }
+        byNode[node] = (session, routingId)
+        byRoutingId[routingId] = node
+    }
+
+    /// Forgets the connection's session; returns its node.
+    mutating func close(onConnection routingId: [UInt8]) -> String? {
+        guard let node = byRoutingId.removeValue(forKey: routingId) else { return nil }
+        if byNode[node]?.routingId == routingId { byNode[node] = nil }
+        return node
+    }
+
+    /// Forgets `node`'s session if it is still `session` (the scheduler ended it).
+    mutating func ended(_ node: String, session: UInt64) {
+        guard let connection = byNode[node], connection.session == session else { return }
+        byNode[node] = nil
+        if byRoutingId[connection.routingId] == node { byRoutingId[connection.routingId] = nil }
+    }
+}

@@ -1,0 +1,149 @@
+import BrokerCore
+import BrokerStore
+import ReferralProtocol
+import Testing
+
+@testable import BrokerMachine
+
+/// Deliveries, redelivery, dead letters, held cases and receipts (1/RBP §7.5–§7.10), as the machine carries the
+/// scheduler's effects out.
+@Suite struct DeliveryTests {
+    @Test func anAcceptedMessageIsDeliveredToTheOnlineRecipientAndAudited() throws {
+        var rig = try Rig()
+        let school = rig.connect("gl-school-1")
+        let clinic = rig.connect("gl-child-psych")
+        _ = rig.accept(referral(), on: school, seq: 7)
+        let tick = rig.tick()
+        #expect(tick.delivers.map(\.deliver.seq) == [7])
+        #expect(tick.delivers.first?.to == clinic)
+        #expect(tick.delivers.first?.deliver.priority == .urgent)
+        #expect(rig.report(tick).audits.map(\.event) == [AuditEvent.Name.delivered])
+        #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
+        #expect(
+            rig.tick().persists.contains {
+                if case .delivered(7, "gl-child-psych", _, 1, _) = $0 { true } else { false }
+            })
+    }
+
+    @Test func aBusyPeerKeepsTheDeliveryPendingAndAGoneOneLosesItsSession() throws {
+        var rig = try Rig()
+        let school = rig.connect("gl-school-1")
+        let clinic = rig.connect("gl-child-psych")
+        _ = rig.accept(referral(), on: school, seq: 7)
+        #expect(rig.report(rig.tick(), .busy).isEmpty)
+        let again = rig.tick(after: 200)
+        #expect(again.delivers.map(\.deliver.seq) == [7])
+        _ = rig.report(again, .gone)
+        _ = rig.tick()
+        #expect(rig.machine.node(onConnection: clinic) == nil)
+    }
+
+    @Test func aRetryableNackIsRedeliveredAfterTheBackoff() throws {
+        var rig = try Rig()
+        let (_, clinic) = rig.referralInFlight()
+        _ = rig.command(.nack(Nack(seq: 7, retry: true, reason: "busy")), on: clinic)
+        #expect(rig.tick(after: 500).delivers.isEmpty)
+        let redelivered = rig.tick(after: 500)
+        #expect(redelivered.delivers.map(\.deliver.attempt) == [2])
+    }
+
+    @Test func aDeadLetterHoldsTheCaseAndItsReceiptReachesTheSender() throws {
+        var rig = try Rig()
+        let (school, clinic) = rig.referralInFlight()
+        _ = rig.command(.nack(Nack(seq: 7, retry: false, reason: "cannot parse")), on: clinic)
+        let settled = rig.tick()
+        #expect(
+            settled.persists.contains { if case .deadLettered(7, _, _, _, _, _, true) = $0 { true } else { false } })
+        #expect(rig.machine.scheduler.heldLanes().map(\.caseId) == ["case-1"])
+        let record = ReceiptRecord(
+            id: 1, sender: "gl-school-1", seq: 7, messageId: "m-1", recipient: "gl-child-psych", outcome: 1,
+            at: rig.now,
+            reason: "cannot parse")
+        _ = rig.stored(.receiptCreated(record))
+        let sent = rig.tick()
+        #expect(sent.receipts.map(\.outcome) == [.deadLettered])
+        #expect(sent.sends.first?.to == school)
+        // Unconfirmed, it is sent again; confirmed, it is persisted and stops.
+        #expect(rig.tick(after: 10_000).receipts.map(\.receipt) == [1])
+        #expect(rig.command(.receiptAck(ReceiptAck(receipt: 1)), on: school).isEmpty)
+        #expect(rig.tick().persists.contains(where: { if case .receiptConfirmed(1, _) = $0 { true } else { false } }))
+    }
+
+    @Test func theBrokersOwnReceiptsAreConfirmedAtOnce() throws {
+        var rig = try Rig()
+        let record = ReceiptRecord(
+            id: 4, sender: EscalationSettings.brokerSender, seq: 9, messageId: "n-1", recipient: "gl-psb", outcome: 0,
+            at: rig.now, reason: nil)
+        let actions = rig.stored(.receiptCreated(record))
+        #expect(actions.persists.count == 1)
+        guard case .receiptConfirmed(4, _)? = actions.persists.first else {
+            Issue.record("not confirmed: \(actions.persists)")
+            return
+        }
+    }
+
+    @Test func aMessageNotInTheCacheIsLoadedThenDelivered() throws {
+        var rig = try Rig(configure: { $0.messageCacheBytes = 0 })
+        let school = rig.connect("gl-school-1")
+        rig.connect("gl-child-psych")
+        _ = rig.accept(referral(), on: school, seq: 7)
+        let tick = rig.tick()
+        #expect(tick.delivers.isEmpty)
+        guard case .load(let seqs)? = tick.requests.last else {
+            Issue.record("no load: \(tick.requests)")
+            return
+        }
+        #expect(seqs == [7])
+        let stored = StoredMessage(
+            seq: 7, sender: "gl-school-1", messageId: "m-1", kind: "referral.request", caseId: "case-1", priority: 1,
+            recipients: ["gl-child-psych"], acceptedAt: rig.now, body: Array("{}".utf8))
+        let loaded = rig.stored(.loaded([stored], missing: []))
+        #expect(loaded.delivers.map(\.deliver.seq) == [7])
+        #expect(loaded.delivers.first?.deliver.priority == .urgent)
+    }
+
+    @Test func anOfflineRecipientGetsItsMessageWhenItConnects() throws {
+        var rig = try Rig()
+        _ = rig.accept(referral(), on: rig.connect("gl-school-1"), seq: 7)
+        #expect(rig.tick().delivers.isEmpty)
+        let routingId = rig.connection()
+        let hello = rig.command(.hello(Hello(node: "gl-child-psych")), on: routingId)
+        guard case .welcome(let welcome) = hello.commands.first else {
+            Issue.record("no WELCOME")
+            return
+        }
+        #expect(welcome.pending == 1)
+        #expect(rig.tick().delivers.map(\.to) == [routingId])
+    }
+
+    @Test func aLateDuplicateAckIsIgnoredSilently() throws {
+        var rig = try Rig()
+        let (_, clinic) = rig.referralInFlight()
+        #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
+        #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
+    }
+
+    @Test func aNewConnectionTakesTheSessionOverAndGetsTheUnackedDelivery() throws {
+        var rig = try Rig()
+        let (_, old) = rig.referralInFlight()
+        let new = rig.connect("gl-child-psych")
+        #expect(rig.machine.node(onConnection: old) == nil)
+        let tick = rig.tick()
+        #expect(
+            tick.audits.contains {
+                $0.event == AuditEvent.Name.sessionEnded && $0.detail?.hasSuffix("taken-over") == true
+            })
+        #expect(tick.delivers.map(\.to) == [new])
+        #expect(tick.delivers.first?.deliver.attempt == 2)
+    }
+
+    @Test func anUnackedDeliveryIsSentAgainAfterTheAckTimeout() throws {
+        var rig = try Rig()
+        _ = rig.referralInFlight()
+        #expect(rig.tick(after: 5_000).delivers.isEmpty)
+        _ = rig.tick(after: 5_001)  // the ACK timeout: back to pending, after a backoff
+        let again = rig.tick(after: 1_000)
+        #expect(again.delivers.map(\.deliver.seq) == [7])
+        #expect(again.delivers.first?.deliver.attempt == 2)
+    }
+}

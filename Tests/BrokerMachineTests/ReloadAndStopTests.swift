@@ -1,0 +1,82 @@
+import BrokerCore
+import BrokerStore
+import ReferralProtocol
+import Testing
+
+@testable import BrokerMachine
+
+/// Reload (all or nothing) and stop (drain, then BYE).
+@Suite struct ReloadAndStopTests {
+    @Test func aRefusedReloadChangesNothingAndIsAudited() throws {
+        var rig = try Rig()
+        let school = rig.connect("gl-school-1")
+        let actions = rig.handle(
+            .reload(.failure(ReloadRefusal(problems: ["directory_file: bad"])), replyTo: nil, now: rig.now))
+        #expect(actions.audits.map(\.code) == ["BAD_DIRECTORY"])
+        guard case .reloaded(.failure(let refusal), _, _)? = actions.last else {
+            Issue.record("no refusal: \(actions)")
+            return
+        }
+        #expect(refusal.problems == ["directory_file: bad"])
+        #expect(rig.machine.node(onConnection: school) == "gl-school-1")
+    }
+
+    @Test func anAppliedReloadReportsItsChanges() throws {
+        var rig = try Rig()
+        let jurisdiction = Jurisdiction(
+            directory: try demoDirectory(suspended: ["gl-psb"]), policy: .default, plaintext: true)
+        let actions = rig.handle(
+            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
+        )
+        guard case .reloaded(.success(let changes), _, _)? = actions.last else {
+            Issue.record("not applied: \(actions)")
+            return
+        }
+        #expect(changes.suspended == ["gl-psb"])
+        #expect(rig.machine.jurisdiction.entry("gl-psb")?.isActive == false)
+    }
+
+    @Test func aRekeyedNodeLosesItsSessionAndItsOldKeyIsIgnored() throws {
+        var rig = try Rig(plaintext: false)
+        let oldKey = try #require(rig.machine.jurisdiction.entry("gl-school-1")?.publicKey)
+        let routingId = rig.connection()
+        _ = rig.command(.hello(Hello(node: "gl-school-1")), on: routingId, key: oldKey)
+        let jurisdiction = Jurisdiction(
+            directory: try demoDirectory(rekeyed: ["gl-school-1"]), policy: .default, plaintext: false)
+        let reloaded = rig.handle(
+            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
+        )
+        #expect(reloaded.errors.map(\.code) == [.nodeSuspended])
+        #expect(reloaded.sends.first?.to == routingId)
+        guard case .reloaded(.success(let changes), _, _)? = reloaded.last else {
+            Issue.record("not applied")
+            return
+        }
+        #expect(changes.rekeyed == ["gl-school-1"])
+        #expect(rig.command(.hello(Hello(node: "gl-school-1")), on: routingId, key: oldKey).isEmpty)
+    }
+
+    @Test func aStoppingBrokerRefusesSendsAndExitsOnceDrainedOrAfterItsGrace() throws {
+        var rig = try Rig(configure: { $0.stopGraceMs = 5_000 })
+        let school = rig.connect("gl-school-1")
+        let pending = try #require(rig.send(referral("m-1"), on: school).accepts.first)
+        _ = rig.handle(.stop(now: rig.now))
+        let refused = rig.send(referral("m-2"), on: school)
+        #expect(refused.rejected.map(\.code) == [.shuttingDown])
+        #expect(refused.rejected.first?.retry == true)
+        #expect(rig.machine.mayExit(now: rig.now, storeDrained: true).exit == false)
+        _ = rig.stored(.accepted(pending, .stored(seq: 1)))
+        #expect(rig.machine.mayExit(now: rig.now, storeDrained: false).exit == false)
+        #expect(rig.machine.mayExit(now: rig.now, storeDrained: true).exit == true)
+        #expect(rig.machine.mayExit(now: rig.now + 5_000, storeDrained: false).exit == true)
+    }
+
+    @Test func finishingSaysByeToEveryConnection() throws {
+        var rig = try Rig()
+        let a = rig.connect("gl-school-1")
+        let b = rig.connect("gl-psb")
+        let byes = rig.handle(.finish).sends
+        #expect(byes.allSatisfy { $0.command == .bye })
+        #expect(Set(byes.map(\.to)) == [a, b])
+    }
+}
