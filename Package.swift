@@ -49,10 +49,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The records the broker engine and every store backend share (messages, deliveries, receipts, trail,
+        // audit, cases, deadlines), the units of store work and the store protocol. Pure values, no I/O.
+        .target(name: "StoreModel", swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: ["ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StoreModel", "ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.
@@ -89,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "referralctl",
             dependencies: [
-                "ReferralClient", "ZeroMQ", "ReferralProtocol",
+                "ReferralClient", "ZeroMQ", "ReferralProtocol", "StoreModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -194,7 +194,7 @@ struct AuditChain: Sendable, Equatable {
         return Stored(
             id: id,
             entry: AuditEvent(
-                at: at, event: event, node: node, peer: peer, keyFingerprint: key, messageId: messageId, seq: seq,
+                at: at, storedEvent: event, node: node, peer: peer, keyFingerprint: key, messageId: messageId, seq: seq,
                 recipient: recipient, kind: kind, code: code, detail: detail),
             hash: [UInt8](hash))
     }
@@ -275,8 +275,8 @@ struct AuditTies {
 
     /// The record to write for `event`, or nil to leave it out.
     mutating func admit(_ event: AuditEvent) -> AuditEvent? {
-        switch event.event {
-        case AuditEvent.Name.accepted:
+        switch event.name {
+        case .accepted?:
             guard let node = event.node, let messageId = event.messageId else { return event }
             let key = AcceptKey(sender: node, messageId: messageId)
             guard let tie = accepts[key] else { return event }
@@ -285,9 +285,9 @@ struct AuditTies {
             var event = event
             if event.seq == nil { event.seq = seq }
             return event
-        case AuditEvent.Name.acked, AuditEvent.Name.deadLettered:
+        case .acked?, .deadLettered?:
             guard let seq = event.seq, let recipient = event.recipient else { return event }
-            let key = FinishKey(seq: seq, recipient: recipient, dead: event.event == AuditEvent.Name.deadLettered)
+            let key = FinishKey(seq: seq, recipient: recipient, dead: event.name == .deadLettered)
             guard let tie = finishes[key] else { return event }
             guard case .changed = tie else { return nil }
             finishes[key] = .audited

@@ -181,7 +181,7 @@ private struct Batch {
                 db, &insertEvent,
                 "INSERT INTO events (at, seq, recipient, event, attempt, detail) VALUES (?, ?, ?, ?, ?, ?)")
             try statement.execute(
-                arguments: [event.at, event.seq, event.recipient, event.event, event.attempt, event.detail])
+                arguments: [event.at, event.seq, event.recipient, event.event.rawValue, event.attempt, event.detail])
             rows += 1
             return .none
         case .audit(let event):

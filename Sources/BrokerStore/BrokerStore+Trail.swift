@@ -66,7 +66,7 @@ private enum TrailBuilder {
             let acceptedAt: Int64 = head[7]
 
             func add(
-                _ rank: Int, _ tie: Int64, at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?,
+                _ rank: Int, _ tie: Int64, at: Int64, _ event: TrailEventName, _ recipient: String?, _ attempt: Int?,
                 _ detail: String?
             ) {
                 keyed.append(
@@ -80,7 +80,7 @@ private enum TrailBuilder {
             var accepted = "kind=\(kind) priority=\(["routine", "urgent", "crisis"][min(max(priority, 0), 2)])"
             if let caseId { accepted += " case=\(caseId)" }
             accepted += " recipients=\(recipients)"
-            add(0, 0, at: acceptedAt, "accepted", nil, nil, accepted)
+            add(0, 0, at: acceptedAt, .accepted, nil, nil, accepted)
 
             let deliveryRows = try Row.fetchCursor(deliveries, arguments: [seq])
             while let row = try deliveryRows.next() {
@@ -88,29 +88,33 @@ private enum TrailBuilder {
                 let state: Int = row[1]
                 let attempts: Int = row[2]
                 if let first: Int64 = row[3] {
-                    add(1, 0, at: first, "delivery-attempt", recipient, 1, nil)
+                    add(1, 0, at: first, .deliveryAttempt, recipient, 1, nil)
                 }
                 if state != 0, let done: Int64 = row[4] {
                     if state == 1 {
-                        add(3, 0, at: done, "acked", recipient, attempts, nil)
+                        add(3, 0, at: done, .acked, recipient, attempts, nil)
                     } else {
-                        add(3, 0, at: done, "dead-lettered", recipient, attempts, row[5])
+                        add(3, 0, at: done, .deadLettered, recipient, attempts, row[5])
                     }
                 }
                 if let receiptId: Int64 = row[6] {
                     let outcome: Int = row[7]
                     let created: Int64 = row[8]
                     let what = outcome == 0 ? "delivered" : "dead-lettered"
-                    add(5, receiptId, at: created, "receipt-created", recipient, nil, "receipt=\(receiptId) \(what)")
+                    add(5, receiptId, at: created, .receiptCreated, recipient, nil, "receipt=\(receiptId) \(what)")
                     if let confirmed: Int64 = row[9] {
-                        add(6, receiptId, at: confirmed, "receipt-confirmed", recipient, nil, "receipt=\(receiptId)")
+                        add(6, receiptId, at: confirmed, .receiptConfirmed, recipient, nil, "receipt=\(receiptId)")
                     }
                 }
             }
 
             let eventRows = try Row.fetchCursor(events, arguments: [seq])
             while let row = try eventRows.next() {
-                add(2, row[0], at: row[1], row[3], row[2], row[4], row[5])
+                let text: String = row[3]
+                guard let event = TrailEventName(rawValue: text) else {
+                    throw DatabaseError(message: "trail event row of seq \(seq) has an unknown name")
+                }
+                add(2, row[0], at: row[1], event, row[2], row[4], row[5])
             }
         }
 

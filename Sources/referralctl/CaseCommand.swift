@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReferralProtocol
+import StoreModel
 
 struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,7 +83,7 @@ struct CaseCommand: AsyncParsableCommand {
     /// The kinds of the case's messages, in order of first appearance (from the `accepted` events' details).
     static func messageKinds(_ reply: JSONValue) -> [String] {
         var kinds: [String] = []
-        for event in reply["events"]?.arrayValue ?? [] where event["event"]?.stringValue == "accepted" {
+        for event in reply["events"]?.arrayValue ?? [] where event["event"]?.stringValue == TrailEventName.accepted.rawValue {
             let words = (event["detail"]?.stringValue ?? "").split(separator: " ")
             if let kind = words.first(where: { $0.hasPrefix("kind=") })?.dropFirst(5), !kinds.contains(String(kind)) {
                 kinds.append(String(kind))

@@ -240,7 +240,7 @@ import Testing
                 try store.apply([
                     .delivered(seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1),  // 2
                     .event(
-                        TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: "nack", attempt: 1, detail: nil)
+                        TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: .nacked, attempt: 1, detail: nil)
                     ),  // 1
                 ])[0].receipt)
             #expect(store.statistics == StoreStatistics(transactions: 2, rowsWritten: 6))

@@ -12,7 +12,7 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
-            _ = try store.apply([.accept(message("m1")), .audit(auditEvent(0, event: "session-opened"))])
+            _ = try store.apply([.accept(message("m1")), .audit(auditEvent(0, event: .sessionOpened))])
             try appendAudits(store, count: count - 1, batch: 3)
             #expect(try store.verifyAudit().records == count)
             try store.close()

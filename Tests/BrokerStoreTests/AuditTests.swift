@@ -16,10 +16,10 @@ import Testing
             // Batch 1: two accepts, each with its audit record, plus an unrelated one.
             let results = try store.apply([
                 .accept(message("m1", to: ["nodeB", "nodeC"], at: 10, kind: "referral")),
-                .audit(AuditEvent(at: 10, event: "accepted", node: "nodeA", messageId: "m1", kind: "referral")),
+                .audit(AuditEvent(at: 10, event: .accepted, node: "nodeA", messageId: "m1", kind: "referral")),
                 .accept(message("m2", to: ["nodeB"], at: 11)),
-                .audit(AuditEvent(at: 11, event: "accepted", node: "nodeA", messageId: "m2", kind: "referral")),
-                .audit(AuditEvent(at: 11, event: "session-opened", node: "nodeB")),
+                .audit(AuditEvent(at: 11, event: .accepted, node: "nodeA", messageId: "m2", kind: "referral")),
+                .audit(AuditEvent(at: 11, event: .sessionOpened, node: "nodeB")),
             ])
             let seq1 = try #require(results[0].storedSeq)
             let seq2 = try #require(results[2].storedSeq)
@@ -28,17 +28,17 @@ import Testing
             // Batch 2: an ack and a dead letter with theirs.
             _ = try store.apply([
                 .delivered(seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15),
-                .audit(AuditEvent(at: 20, event: "acked", node: "nodeB", seq: seq1, recipient: "nodeB")),
+                .audit(AuditEvent(at: 20, event: .acked, node: "nodeB", seq: seq1, recipient: "nodeB")),
                 .deadLettered(
                     seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15, reason: "expired",
                     holdCase: false),
                 .audit(
-                    AuditEvent(at: 21, event: "dead-lettered", seq: seq2, recipient: "nodeB", code: "EXPIRED")),
+                    AuditEvent(at: 21, event: .deadLettered, seq: seq2, recipient: "nodeB", code: "EXPIRED")),
             ])
             // Batch 3: audit records alone.
             _ = try store.apply([
-                .audit(AuditEvent(at: 30, event: "nacked", node: "nodeC", seq: seq1, recipient: "nodeC")),
-                .audit(AuditEvent(at: 31, event: "directory-reloaded", detail: "42 nodes")),
+                .audit(AuditEvent(at: 30, event: .nacked, node: "nodeC", seq: seq1, recipient: "nodeC")),
+                .audit(AuditEvent(at: 31, event: .directoryReloaded, detail: "42 nodes")),
             ])
 
             let rows = try store.exportAudit(since: 0, limit: nil)
@@ -61,11 +61,11 @@ import Testing
             _ = try store.apply([
                 .audit(
                     AuditEvent(
-                        at: 1_700_000_000_000, event: "accepted", node: "school-1", messageId: "m-1", seq: 7,
+                        at: 1_700_000_000_000, event: .accepted, node: "school-1", messageId: "m-1", seq: 7,
                         kind: "referral")),
                 .audit(
                     AuditEvent(
-                        at: -5, event: "rejected", node: "n\"2\\", peer: "10.0.0.1:4000",
+                        at: -5, event: .rejected, node: "n\"2\\", peer: "10.0.0.1:4000",
                         keyFingerprint: "0123456789abcdef",
                         messageId: "m/2", seq: 0, recipient: "role:health/psychiatric-clinic@350102", kind: "k",
                         code: "FORBIDDEN", detail: "tab\there\nline é\u{1}")),
@@ -137,7 +137,7 @@ import Testing
         try withStore { store, _ in
             let original = message("m1", body: Array("first".utf8))
             func accepted(_ at: Int64) -> StoreOp {
-                .audit(AuditEvent(at: at, event: "accepted", node: "nodeA", messageId: "m1"))
+                .audit(AuditEvent(at: at, event: .accepted, node: "nodeA", messageId: "m1"))
             }
             _ = try store.apply([.accept(original), accepted(1), .accept(original), accepted(2)])
             _ = try store.apply([.accept(original), accepted(3)])  // duplicate resend
@@ -145,11 +145,11 @@ import Testing
             // Audits placed after all the accepts still count once.
             _ = try store.apply([
                 .accept(message("m2")), .accept(message("m2")),
-                .audit(AuditEvent(at: 6, event: "accepted", node: "nodeA", messageId: "m2")),
-                .audit(AuditEvent(at: 7, event: "accepted", node: "nodeA", messageId: "m2")),
+                .audit(AuditEvent(at: 6, event: .accepted, node: "nodeA", messageId: "m2")),
+                .audit(AuditEvent(at: 7, event: .accepted, node: "nodeA", messageId: "m2")),
             ])
             // No matching accept in the batch: written as given.
-            _ = try store.apply([.audit(AuditEvent(at: 8, event: "accepted", node: "nodeZ", messageId: "zz"))])
+            _ = try store.apply([.audit(AuditEvent(at: 8, event: .accepted, node: "nodeZ", messageId: "zz"))])
 
             let rows = try store.exportAudit(since: 0, limit: nil)
             #expect(rows.map(\.entry.at) == [1, 6, 8])
@@ -161,7 +161,7 @@ import Testing
     @Test func ackedAndDeadLetteredAreRecordedOnlyWhenTheDeliveryCloses() throws {
         try withStore { store, _ in
             let seq = try #require(try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"]))])[0].storedSeq)
-            let acked = StoreOp.audit(AuditEvent(at: 2, event: "acked", seq: seq, recipient: "nodeB"))
+            let acked = StoreOp.audit(AuditEvent(at: 2, event: .acked, seq: seq, recipient: "nodeB"))
             _ = try store.apply([
                 .delivered(seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1), acked,
                 .delivered(seq: seq, recipient: "nodeB", at: 3, attempts: 1, firstAttemptAt: 1), acked,
@@ -170,10 +170,10 @@ import Testing
                 .delivered(seq: seq, recipient: "nodeB", at: 4, attempts: 1, firstAttemptAt: 1), acked,
                 .deadLettered(
                     seq: seq, recipient: "nobody", at: 5, attempts: 1, firstAttemptAt: 1, reason: "x", holdCase: false),
-                .audit(AuditEvent(at: 5, event: "dead-lettered", seq: seq, recipient: "nobody")),
+                .audit(AuditEvent(at: 5, event: .deadLettered, seq: seq, recipient: "nobody")),
                 .deadLettered(
                     seq: seq, recipient: "nodeC", at: 6, attempts: 1, firstAttemptAt: 1, reason: "x", holdCase: false),
-                .audit(AuditEvent(at: 6, event: "dead-lettered", seq: seq, recipient: "nodeC")),
+                .audit(AuditEvent(at: 6, event: .deadLettered, seq: seq, recipient: "nodeC")),
             ])
             let rows = try store.exportAudit(since: 0, limit: nil)
             #expect(rows.map(\.entry.event) == ["acked", "dead-lettered"])
@@ -189,7 +189,7 @@ import Testing
             _ = try store.apply([
                 .audit(
                     AuditEvent(
-                        at: 2_000, event: "escalated", node: "county-bureau", messageId: "m-9", seq: 9,
+                        at: 2_000, event: .escalated, node: "county-bureau", messageId: "m-9", seq: 9,
                         recipient: "role:civil-affairs/county-bureau@350102", kind: "crisis-alert",
                         code: "NO_ACK", detail: "quote \" backslash \\ newline \n 中文"))
             ])
@@ -236,7 +236,7 @@ import Testing
 
     @Test func exportByTimeCopesWithAClockThatStepsBack() throws {
         try withStore { store, _ in
-            _ = try store.apply([1_000, 2_000, 1_500, 3_000].map { .audit(AuditEvent(at: $0, event: "nacked")) })
+            _ = try store.apply([1_000, 2_000, 1_500, 3_000].map { .audit(AuditEvent(at: $0, event: .nacked)) })
             #expect(try store.exportAudit(since: 1_600, limit: nil).map(\.id) == [2, 4])
             #expect(try store.exportAudit(since: 1_400, limit: nil).map(\.id) == [2, 3, 4])
             #expect(try store.exportAudit(since: 1_400, limit: 2).map(\.id) == [2, 3])
@@ -257,13 +257,13 @@ import Testing
                 let body = secret + Array(" #\(k)".utf8)
                 ops.append(.accept(message("m\(k)", to: ["nodeB"], body: body)))
                 ops.append(
-                    .audit(AuditEvent(at: 1, event: "accepted", node: "nodeA", messageId: "m\(k)", kind: "referral")))
+                    .audit(AuditEvent(at: 1, event: .accepted, node: "nodeA", messageId: "m\(k)", kind: "referral")))
             }
             let results = try store.apply(ops)
             let seq = try #require(results[0].storedSeq)
             _ = try store.apply([
                 .delivered(seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1),
-                .audit(AuditEvent(at: 2, event: "acked", node: "nodeB", seq: seq, recipient: "nodeB")),
+                .audit(AuditEvent(at: 2, event: .acked, node: "nodeB", seq: seq, recipient: "nodeB")),
             ])
             try store.close()
 
@@ -288,7 +288,7 @@ import Testing
 
     @Test func nulInATextIsStoredAsReplacementCharacterAndVerifies() throws {
         try withStore { store, _ in
-            _ = try store.apply([.audit(AuditEvent(at: 1, event: "rejected", detail: "a\u{0}b"))])
+            _ = try store.apply([.audit(AuditEvent(at: 1, event: .rejected, detail: "a\u{0}b"))])
             #expect(try store.exportAudit(since: 0, limit: nil).first?.entry.detail == "a\u{FFFD}b")
             guard case .intact(1, _) = try store.verifyAudit() else {
                 Issue.record("a record with a NUL does not verify")

@@ -45,10 +45,10 @@ import Testing
             let seq2 = try #require(accepted[1].storedSeq)
             let done = try store.apply([
                 .event(
-                    TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: "nack", attempt: 1, detail: "busy")),
+                    TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: .nacked, attempt: 1, detail: "busy")),
                 .event(
                     TrailEventRecord(
-                        at: 160, seq: seq1, recipient: "nodeB", event: "delivery-attempt", attempt: 2, detail: nil)),
+                        at: 160, seq: seq1, recipient: "nodeB", event: .deliveryAttempt, attempt: 2, detail: nil)),
                 .delivered(seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120),
                 .deadLettered(
                     seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130, reason: "max attempts",
@@ -60,16 +60,16 @@ import Testing
 
             let trail = try store.trail(sender: "nodeA", messageId: "m1")
             let expected: [TrailEntry] = [
-                entry(100, "accepted", nil, nil, "kind=referral priority=urgent case=case-1 recipients=nodeB,nodeC"),
-                entry(120, "delivery-attempt", "nodeB", 1, nil),
-                entry(130, "delivery-attempt", "nodeC", 1, nil),
-                entry(150, "nack", "nodeB", 1, "busy"),
-                entry(160, "delivery-attempt", "nodeB", 2, nil),
-                entry(200, "acked", "nodeB", 2, nil),
-                entry(200, "receipt-created", "nodeB", nil, "receipt=\(receiptB.id) delivered"),
-                entry(300, "dead-lettered", "nodeC", 3, "max attempts"),
-                entry(300, "receipt-created", "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
-                entry(400, "receipt-confirmed", "nodeB", nil, "receipt=\(receiptB.id)"),
+                entry(100, .accepted, nil, nil, "kind=referral priority=urgent case=case-1 recipients=nodeB,nodeC"),
+                entry(120, .deliveryAttempt, "nodeB", 1, nil),
+                entry(130, .deliveryAttempt, "nodeC", 1, nil),
+                entry(150, .nacked, "nodeB", 1, "busy"),
+                entry(160, .deliveryAttempt, "nodeB", 2, nil),
+                entry(200, .acked, "nodeB", 2, nil),
+                entry(200, .receiptCreated, "nodeB", nil, "receipt=\(receiptB.id) delivered"),
+                entry(300, .deadLettered, "nodeC", 3, "max attempts"),
+                entry(300, .receiptCreated, "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
+                entry(400, .receiptConfirmed, "nodeB", nil, "receipt=\(receiptB.id)"),
             ].map {
                 var entry = $0
                 entry.seq = seq1
@@ -81,7 +81,7 @@ import Testing
             #expect(caseTrail.count == expected.count + 1)
             #expect(caseTrail.map(\.at) == caseTrail.map(\.at).sorted())
             let m2 = try #require(caseTrail.first { $0.seq == seq2 })
-            #expect(m2.event == "accepted")
+            #expect(m2.event == .accepted)
             #expect(m2.sender == "nodeX")
             #expect(m2.messageId == "m2")
             #expect(caseTrail.filter { $0.seq == seq1 } == expected)
@@ -167,7 +167,7 @@ import Testing
     }
 }
 
-private func entry(_ at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?, _ detail: String?)
+private func entry(_ at: Int64, _ event: TrailEventName, _ recipient: String?, _ attempt: Int?, _ detail: String?)
     -> TrailEntry
 {
     TrailEntry(

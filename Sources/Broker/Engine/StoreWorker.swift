@@ -337,7 +337,7 @@ final class StoreWorker: Sendable {
         case .receiptConfirmed:
             return nil
         case .event(let at, let seq, let recipient, let event, let attempt, let detail):
-            guard event == "nacked" else { return nil }
+            guard event == TrailEventName.nacked.rawValue else { return nil }
             return AuditEvent(
                 at: at, event: AuditEvent.Name.nacked, node: recipient, seq: seq,
                 detail: "attempt=\(attempt ?? 0); \(detail ?? "")")
@@ -366,9 +366,12 @@ final class StoreWorker: Sendable {
         case .receiptConfirmed(let id, let at):
             return .receiptConfirmed(id: id, at: at)
         case .event(let at, let seq, let recipient, let event, let attempt, let detail):
+            // BrokerCore names its events with the same raw values; an unknown one is a programming error.
+            guard let name = TrailEventName(rawValue: event) else {
+                preconditionFailure("trail event \(event) has no TrailEventName")
+            }
             return .event(
-                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail)
-            )
+                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: name, attempt: attempt, detail: detail))
         }
     }
 }
