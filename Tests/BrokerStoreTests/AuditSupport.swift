@@ -16,7 +16,7 @@ func appendAudits(_ store: BrokerStore, count: Int, from first: Int = 1, batch: 
     var n = first
     while n < first + count {
         let end = min(n + batch, first + count)
-        _ = try store.apply((n..<end).map { .audit(auditEvent($0)) })
+        _ = try store.run((n..<end).map { .audit(auditEvent($0)) })
         n = end
     }
 }

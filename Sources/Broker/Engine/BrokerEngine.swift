@@ -82,7 +82,7 @@ public final class BrokerEngine: Sendable {
                 `referralctl audit verify` and investigate (deploy/README.md, "Store recovery")
                 """,
                 metadata: ["path": "\(configuration.storePath)", "problem": "\(problem)"])
-            _ = try store.apply([
+            _ = try store.run([
                 .audit(AuditEvent(at: clock.nowMillis(), event: AuditEvent.Name.auditTailBroken, detail: problem))
             ])
         }
@@ -101,7 +101,7 @@ public final class BrokerEngine: Sendable {
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
             deadLetters: try store.deadLetterCounts(), now: began)
         // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
-        // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
+        // transaction (`AcceptUnit.caseMove`), so memory and start time do not grow with the cases.
         logger.info(
             "store opened",
             metadata: [

@@ -75,7 +75,7 @@ enum FollowUps {
         return .success(Resolved(plan: plan, parties: parties, closers: closers))
     }
 
-    /// The rows a stored discharge notice with a plan sets (`{seq}` for its seq), on the `follow-up`
+    /// The rows a stored discharge notice with a plan sets (named after its seq once stored), on the `follow-up`
     /// risk level's policy: a delivery deadline per recipient (when that policy has one) and, per
     /// party, one deadline per visit, counted from acceptance; visit rows carry the closers.
     static func arming(
@@ -116,11 +116,4 @@ enum FollowUpMeet: Sendable, Hashable {
     case visit(caseId: String, party: String)
     /// Ends the plans of the case that `closer` may close: their open visits are cancelled.
     case close(caseId: String, closer: String)
-
-    func storeOp(at: Int64) -> StoreOp {
-        switch self {
-        case .visit(let caseId, let party): .meetFollowUpVisitIfStored(caseId: caseId, party: party, at: at)
-        case .close(let caseId, let closer): .closeFollowUpIfStored(caseId: caseId, closer: closer, at: at)
-        }
-    }
 }

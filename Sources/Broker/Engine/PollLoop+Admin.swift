@@ -117,7 +117,8 @@ extension PollLoop {
 
     static func trailObject(_ entry: TrailEntry) -> [String: Any] {
         var object: [String: Any] = [
-            "at": entry.at, "event": entry.event, "seq": entry.seq, "message_id": entry.messageId, "sender": entry.sender,
+            "at": entry.at, "event": entry.event.rawValue, "seq": entry.seq, "message_id": entry.messageId,
+            "sender": entry.sender,
         ]
         if let recipient = entry.recipient { object["recipient"] = recipient }
         if let attempt = entry.attempt { object["attempt"] = attempt }
@@ -126,7 +127,9 @@ extension PollLoop {
     }
 
     func replyAdmin(ok: Bool, object: [String: Any], to peer: AdminPeer) {
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let json =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         var frames: [[UInt8]] = [peer.routingId, Self.adminSignature, Array((ok ? "OK" : "ERROR").utf8), Array(json)]
         if peer.delimited { frames.insert([], at: 1) }
         do {
