@@ -55,7 +55,9 @@ let package = Package(
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: ["StoreModel", "ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "StoreModel", "ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, poll loop, store thread, services.
@@ -115,6 +117,9 @@ let package = Package(
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
+        // The store protocol's conformance suite: every backend must pass it (today: SQLite).
+        .testTarget(
+            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),

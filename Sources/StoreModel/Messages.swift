@@ -153,4 +153,3 @@ public struct StoreStatistics: Sendable, Hashable {
         self.rowsWritten = rowsWritten
     }
 }
-

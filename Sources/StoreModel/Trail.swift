@@ -63,7 +63,8 @@ public struct TrailEntry: Sendable, Hashable {
     public var detail: String?
 
     public init(
-        at: Int64, event: TrailEventName, seq: Int64, messageId: String, sender: String, recipient: String?, attempt: Int?,
+        at: Int64, event: TrailEventName, seq: Int64, messageId: String, sender: String, recipient: String?,
+        attempt: Int?,
         detail: String?
     ) {
         self.at = at

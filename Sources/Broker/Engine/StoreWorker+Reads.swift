@@ -62,7 +62,7 @@ extension StoreWorker {
 
     /// ADMIN CASE's reads. The trail and the deadlines are read whether or not a case row exists: a case id can
     /// carry messages and deadlines without one.
-    static func readCase(_ caseId: String, from store: BrokerStore) throws -> CaseInfo {
+    static func readCase(_ caseId: String, from store: any BrokerStoring) throws -> CaseInfo {
         // One more than shown, to know whether the list was cut.
         let deadlines = try store.openDeadlines(caseId: caseId, limit: CaseInfo.deadlineLimit + 1)
         return CaseInfo(

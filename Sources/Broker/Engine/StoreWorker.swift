@@ -19,7 +19,7 @@ final class StoreWorker: Sendable {
         var busy = false
     }
 
-    let store: BrokerStore
+    let store: any BrokerStoring
     let logger: Logger
     private let queue = Mutex(Queue())
     private let condition = NSCondition()
@@ -30,7 +30,7 @@ final class StoreWorker: Sendable {
     /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
     let storeEpoch: String?
 
-    init(store: BrokerStore, notifier: EventNotifier, logger: Logger) {
+    init(store: any BrokerStoring, notifier: EventNotifier, logger: Logger) {
         self.store = store
         self.storeEpoch = store.epoch.count == 16 ? SHA256.hex(store.epoch) : nil
         self.notifier = notifier
