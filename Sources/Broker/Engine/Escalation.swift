@@ -194,7 +194,7 @@ enum Escalation {
         RiskLevel(rawValue: priority.rawValue) ?? .routine
     }
 
-    /// The deadline rows a message sets when it is stored (`{seq}` for its seq).
+    /// The deadline rows a message sets when it is stored (named after its seq once stored).
     static func arming(
         settings: EscalationSettings, directory: Directory, kind: String, caseId: String?, sender: String,
         messageId: String, recipients: [String], priority: Priority, now: Int64
