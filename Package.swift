@@ -31,7 +31,7 @@ let package = Package(
         // SHA-256 block compression with the x86 SHA extensions, used by ReferralProtocol when the CPU has them.
         .target(name: "CSHA256"),
         // Pure delivery state machines with an injected clock. No I/O.
-        .target(name: "BrokerCore", swiftSettings: strict),
+        .target(name: "BrokerCore", dependencies: ["StoreModel"], swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
         .target(
             name: "AgencyDirectory",

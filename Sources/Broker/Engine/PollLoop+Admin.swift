@@ -127,9 +127,7 @@ extension PollLoop {
     }
 
     func replyAdmin(ok: Bool, object: [String: Any], to peer: AdminPeer) {
-        let json =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         var frames: [[UInt8]] = [peer.routingId, Self.adminSignature, Array((ok ? "OK" : "ERROR").utf8), Array(json)]
         if peer.delimited { frames.insert([], at: 1) }
         do {

@@ -131,7 +131,7 @@ extension PollLoop {
                         storeRequests.append(
                             .persist(
                                 .event(
-                                    at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing)))
+                                    at: now, seq: seq, recipient: nil, event: .routed, attempt: nil, detail: routing)))
                     }
                 case .duplicate(let seq, let recipients):
                     _ = send(

@@ -138,13 +138,10 @@ struct StoreBatchPlan {
         case .receiptConfirmed(let id, let at):
             return [.confirmReceipt(id: id, at: at)]
         case .event(let at, let seq, let recipient, let event, let attempt, let detail):
-            // BrokerCore names its events with TrailEventName's raw values; an unknown one is a programming error.
-            guard let name = TrailEventName(rawValue: event) else {
-                preconditionFailure("trail event \(event) has no TrailEventName")
-            }
             let trail = StoreUnit.trail(
-                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: name, attempt: attempt, detail: detail))
-            guard name == .nacked else { return [trail] }
+                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail)
+            )
+            guard event == .nacked else { return [trail] }
             let audit = AuditEvent(
                 at: at, event: .nacked, node: recipient, seq: seq, detail: "attempt=\(attempt ?? 0); \(detail ?? "")")
             return [trail, .audit(audit)]
