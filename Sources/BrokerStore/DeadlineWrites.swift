@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteRaw
 
 /// The case and deadline writes of a batch, run inside its transaction. Statements come from GRDB's per-connection
 /// statement cache. Each returns how many rows it wrote.
@@ -83,9 +84,14 @@ enum DeadlineWrites {
     /// Meets the delivery deadline of message `seq` to `recipient` (item `delivery:<seq>:<node>`) in the message's
     /// case (`caseId`, nil for none); the number met (0 or 1).
     static func meetDelivery(seq: Int64, recipient: String, caseId: String?, at: Int64, _ db: Database) throws -> Int {
-        let statement = try db.cachedStatement(
-            sql: "UPDATE deadlines SET state = 1, closed_at = ? WHERE state = 0 AND case_id IS ? AND item = ?")
-        try statement.execute(arguments: [at, caseId, "delivery:\(seq):\(recipient)"])
+        // One per delivered message: bound through the C API (the hot path).
+        var update = RawStatement(
+            try db.cachedStatement(
+                sql: "UPDATE deadlines SET state = 1, closed_at = ? WHERE state = 0 AND case_id IS ? AND item = ?"))
+        try update.bind(at)
+        try update.bind(caseId)
+        try update.bind("delivery:\(seq):\(recipient)")
+        try update.run()
         return db.changesCount
     }
 
