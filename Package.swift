@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "CSHA256"),
         // Pure delivery state machines with an injected clock. No I/O. Speaks the wire's vocabulary (priority,
         // receipt outcome) from ReferralProtocol, which is pure too.
-        .target(name: "BrokerCore", dependencies: ["ReferralProtocol"], swiftSettings: strict),
+        .target(name: "BrokerCore", dependencies: ["ReferralProtocol", "StoreModel"], swiftSettings: strict),
         // Who is who: division table, agency directory, role addresses, supervisors, policy.
         .target(
             name: "AgencyDirectory",
@@ -50,17 +50,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The records the broker engine and every store backend share (messages, deliveries, receipts, trail,
+        // audit, cases, deadlines), the units of store work and the store protocol. Pure values, no I/O.
+        .target(name: "StoreModel", swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
-            dependencies: ["ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "StoreModel", "ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // The broker's decisions as one pure machine: events in (commands, store completions, ticks, reloads),
-        // actions out. No sockets, no store I/O, no clock; BrokerStore only for its plain record types.
+        // actions out. No sockets, no store I/O, no clock; the store's plain records from StoreModel.
         .target(
             name: "BrokerMachine",
-            dependencies: ["ReferralProtocol", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore"],
+            dependencies: ["ReferralProtocol", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore"],
             swiftSettings: strict
         ),
         // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
@@ -97,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "referralctl",
             dependencies: [
-                "ReferralClient", "ZeroMQ", "ReferralProtocol",
+                "ReferralClient", "ZeroMQ", "ReferralProtocol", "StoreModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -120,10 +125,13 @@ let package = Package(
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
+        // The store protocol's conformance suite: every backend must pass it (today: SQLite).
+        .testTarget(
+            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
         .testTarget(
             name: "BrokerMachineTests",
-            dependencies: ["BrokerMachine", "BrokerCore", "BrokerStore", "AgencyDirectory", "CaseCore", "ReferralProtocol"],
+            dependencies: ["BrokerMachine", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore", "ReferralProtocol"],
             swiftSettings: strict
         ),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),

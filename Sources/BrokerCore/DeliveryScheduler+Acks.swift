@@ -24,7 +24,7 @@ extension DeliveryScheduler {
             return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
         }
         persistEvent(
-            key, event: "nacked", attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
+            key, event: .nacked, attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
             now: now)
         takeOutOfFlight(key)
         if !retry {
@@ -45,7 +45,7 @@ extension DeliveryScheduler {
         }
         delivery.notBefore = now + config.backoff(afterAttempt: delivery.attempts)
         deliveries[key] = delivery
-        persistEvent(key, event: "redelivery-scheduled", attempt: delivery.attempts + 1, detail: nil, now: now)
+        persistEvent(key, event: .redeliveryScheduled, attempt: delivery.attempts + 1, detail: nil, now: now)
         makeEligible(key, now: now)
     }
 
@@ -72,7 +72,7 @@ extension DeliveryScheduler {
 
     /// The trail event of a delivery that waits behind the dead letter of `behind` (ADMIN-1 `held`).
     mutating func recordHeld(_ key: DeliveryKey, behind: Int64, now: Millis) {
-        persistEvent(key, event: "held", attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
+        persistEvent(key, event: .held, attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
     }
 
     /// Removes an open delivery for good (acked or dead) and lets its lane move on.

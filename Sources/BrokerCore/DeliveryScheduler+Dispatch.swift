@@ -1,3 +1,5 @@
+import StoreModel
+
 extension DeliveryScheduler {
     /// Sends whatever the windows allow to every node whose situation changed since the last
     /// pump (new messages, freed window, a backoff that ran out, a new session).
@@ -72,7 +74,7 @@ extension DeliveryScheduler {
                     seq: entry.seq, node: node, generation: delivery.generation))
             effects.append(.deliver(node: nodes[Int(node)].name, seq: entry.seq, attempt: delivery.attempts))
             if delivery.attempts > 1 {
-                persistEvent(key, event: "delivery-attempt", attempt: delivery.attempts, detail: nil, now: now)
+                persistEvent(key, event: .deliveryAttempt, attempt: delivery.attempts, detail: nil, now: now)
             }
         }
         nodes[Int(node)].session = session
@@ -102,12 +104,12 @@ extension DeliveryScheduler {
         nodes[Int(node)].session = session
     }
 
-    func persistEventOp(_ key: DeliveryKey, event: String, attempt: Int?, detail: String?, now: Millis) -> Effect {
+    func persistEventOp(_ key: DeliveryKey, event: TrailEventName, attempt: Int?, detail: String?, now: Millis) -> Effect {
         .persist(
             .event(at: now, seq: key.seq, recipient: nodes[Int(key.node)].name, event: event, attempt: attempt, detail: detail))
     }
 
-    mutating func persistEvent(_ key: DeliveryKey, event: String, attempt: Int?, detail: String?, now: Millis) {
+    mutating func persistEvent(_ key: DeliveryKey, event: TrailEventName, attempt: Int?, detail: String?, now: Millis) {
         effects.append(persistEventOp(key, event: event, attempt: attempt, detail: detail, now: now))
     }
 }

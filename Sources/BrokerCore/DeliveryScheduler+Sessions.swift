@@ -52,7 +52,7 @@ extension DeliveryScheduler {
             delivery.inFlightSession = nil
             delivery.generation &+= 1
             deliveries[key] = delivery
-            persistEvent(key, event: "session-lost", attempt: delivery.attempts, detail: reason.rawValue, now: now)
+            persistEvent(key, event: .sessionLost, attempt: delivery.attempts, detail: reason.rawValue, now: now)
             if delivery.attempts >= config.maxAttempts {
                 deadLetter(key, reason: "no acknowledgment after \(delivery.attempts) attempts", now: now)
             } else {

@@ -15,7 +15,7 @@ extension DeliveryScheduler {
             guard let delivery = deliveries[key], delivery.generation == entry.generation,
                 delivery.inFlightSession != nil
             else { continue }
-            persistEvent(key, event: "ack-timeout", attempt: delivery.attempts, detail: nil, now: now)
+            persistEvent(key, event: .ackTimeout, attempt: delivery.attempts, detail: nil, now: now)
             takeOutOfFlight(key)
             retryLater(key, reason: "no acknowledgment", now: now)
         }

@@ -1,4 +1,5 @@
 import ReferralProtocol
+import StoreModel
 
 /// Milliseconds since the Unix epoch. The core never reads a clock: every call passes `now`.
 public typealias Millis = Int64
@@ -97,7 +98,7 @@ public enum PersistOp: Sendable, Hashable {
         holdCase: Bool)
     case receiptConfirmed(id: Int64, at: Millis)
     /// An exceptional trail event (retry, NACK, timeout, session loss).
-    case event(at: Millis, seq: Int64, recipient: String?, event: String, attempt: Int?, detail: String?)
+    case event(at: Millis, seq: Int64, recipient: String?, event: TrailEventName, attempt: Int?, detail: String?)
 }
 
 /// What the core asks the shell to do. The shell carries these out in order.

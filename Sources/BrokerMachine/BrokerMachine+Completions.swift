@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 /// What the store thread's commits and reads mean: ACCEPTED (only now), duplicates, CONFLICT, case refusals,
@@ -70,7 +70,7 @@ extension BrokerMachine {
                 actions.append(
                     .store(
                         .persist(
-                            .event(at: now, seq: seq, recipient: nil, event: "routed", attempt: nil, detail: routing))))
+                            .event(at: now, seq: seq, recipient: nil, event: .routed, attempt: nil, detail: routing))))
             }
             return message.recipients.map {
                 DeliveryInfo(

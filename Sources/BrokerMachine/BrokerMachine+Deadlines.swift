@@ -1,5 +1,5 @@
 import AgencyDirectory
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 

@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 /// The scheduler's effects carried into actions: DELIVER from the cache or after a load, receipts, pings,

@@ -1,6 +1,6 @@
 import AgencyDirectory
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 /// Sessions and the commands of a session (1/RBP §7.1–§7.2, §7.5–§7.10, §13.4).

@@ -1,4 +1,4 @@
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 
@@ -94,7 +94,7 @@ enum CaseTracking {
 }
 
 extension CaseTracking {
-    /// The store-side form of `check` (`StoreOp.acceptTracked`): the store calls `decide` with the case row
+    /// The store-side form of `check` (`AcceptUnit.caseMove`): the store calls `decide` with the case row
     /// inside the transaction that would store the SEND. A row the machine cannot read counts as no case.
     static func storeCheck(
         kind: String, caseId: String, sender: String, recipients: [String], priority: Priority, now: Int64

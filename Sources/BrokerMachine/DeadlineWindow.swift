@@ -1,4 +1,4 @@
-import BrokerStore
+import StoreModel
 
 /// The machine's view of the durable timers: only the next window of open deadlines, never all of
 /// them. Refilled from the store (`dueDeadlines(before: now + horizon, limit:)`) when it has run out, when

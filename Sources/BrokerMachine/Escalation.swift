@@ -1,5 +1,5 @@
 import AgencyDirectory
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 
@@ -32,53 +32,54 @@ struct StoredDeadline: Sendable, Hashable {
 /// How a CaseCore `Deadline` is kept in a store row.
 ///
 /// - `item`: `Awaited.encoded` (`delivery:<seq>:<node>`, `answer:<node>:<kinds>`): the key that meets it.
-/// - `policy`: `v1;<kind>;<armed-by seq>;<sender>;<message id>;<original due>;<PolicySnapshot.encoded>`
-///   (none of the first five can hold `;`). The snapshot of the policy in force when the item's first
-///   deadline was set: later policy edits never change it.
+/// - `notice`: the kind, seq, sender and message id of the message that set the item's first deadline, and that
+///   first due time (what a notice names).
+/// - `policy`: `PolicySnapshot.encoded`, the policy in force when the item's first deadline was set: later policy
+///   edits never change it.
 ///
-/// When arming, the message's seq is not known yet: the text `{seq}` stands for it and the store fills
-/// it in (`StoreOp.addDeadlineIfStored`).
+/// When arming, the message's seq is not known yet: the row names "the message of this accept unit"
+/// (`DeadlineItem.deliveryOfArmingMessage`, `armedBy` nil) and the store fills it in.
 enum DeadlineRows {
-    static let seqToken = "{seq}"
-
-    static func item(_ awaited: Awaited, seqToken: Bool) -> String {
-        if seqToken, case .delivery(_, let recipient) = awaited { return "delivery:\(Self.seqToken):\(recipient)" }
-        return awaited.encoded
-    }
-
-    static func policy(_ deadline: Deadline, seq: String, sender: String, messageId: String) -> String {
-        "v1;\(deadline.kind);\(seq);\(sender);\(messageId);\(deadline.originalDue);\(deadline.policy.encoded)"
-    }
-
     /// The row of a deadline set by a message being accepted (seq not known yet).
     static func arming(
         _ deadline: Deadline, sender: String, messageId: String, region: String?, agency: String?, risk: String?,
         now: Int64
     ) -> NewDeadline {
-        NewDeadline(
-            caseId: deadline.caseId, item: item(deadline.awaited, seqToken: true), dueAt: deadline.due,
-            level: deadline.level, policy: policy(deadline, seq: seqToken, sender: sender, messageId: messageId),
-            createdAt: now, region: region, agency: agency, risk: risk)
+        let item: DeadlineItem
+        if case .delivery(_, let recipient) = deadline.awaited {
+            item = .deliveryOfArmingMessage(to: recipient)
+        } else {
+            item = .text(deadline.awaited.encoded)
+        }
+        return NewDeadline(
+            caseId: deadline.caseId, item: item, dueAt: deadline.due, level: deadline.level,
+            notice: DeadlineNotice(
+                kind: deadline.kind, armedBy: nil, sender: sender, messageId: messageId,
+                originalDue: deadline.originalDue),
+            policy: deadline.policy.encoded, createdAt: now, region: region, agency: agency, risk: risk)
     }
 
     /// The row of the next step after `stored` fired.
     static func next(_ next: Deadline, after stored: StoredDeadline, now: Int64) -> NewDeadline {
+        // The notice names the item's first deadline, whatever step this is.
         NewDeadline(
-            caseId: stored.record.caseId, item: stored.record.item, dueAt: next.due, level: next.level,
+            caseId: stored.record.caseId, item: .text(stored.record.item), dueAt: next.due, level: next.level,
+            notice: DeadlineNotice(
+                kind: stored.deadline.kind, armedBy: stored.deadline.armedBy, sender: stored.sender,
+                messageId: stored.messageId, originalDue: stored.deadline.originalDue),
             policy: stored.record.policy, createdAt: now, region: stored.record.region, agency: stored.record.agency,
             risk: stored.record.risk, closers: stored.record.closers)
     }
 
     /// Reads a row back; nil for a row this daemon cannot interpret.
     static func read(_ record: DeadlineRecord) -> StoredDeadline? {
-        let parts = record.policy.split(separator: ";", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 7, parts[0] == "v1", let armedBy = Int64(parts[2]), let originalDue = Int64(parts[5]),
-            let snapshot = PolicySnapshot(encoded: parts[6]), let awaited = Awaited(encoded: record.item)
+        guard let notice = record.notice, let armedBy = notice.armedBy,
+            let snapshot = PolicySnapshot(encoded: record.policy), let awaited = Awaited(encoded: record.item)
         else { return nil }
         let deadline = Deadline(
-            caseId: record.caseId, armedBy: armedBy, kind: parts[1], awaited: awaited, due: record.dueAt,
-            originalDue: originalDue, level: record.level, policy: snapshot)
-        return StoredDeadline(record: record, deadline: deadline, sender: parts[3], messageId: parts[4])
+            caseId: record.caseId, armedBy: armedBy, kind: notice.kind, awaited: awaited, due: record.dueAt,
+            originalDue: notice.originalDue, level: record.level, policy: snapshot)
+        return StoredDeadline(record: record, deadline: deadline, sender: notice.sender, messageId: notice.messageId)
     }
 }
 
@@ -105,7 +106,7 @@ public enum Escalation {
         RiskLevel(rawValue: priority.rawValue) ?? .routine
     }
 
-    /// The deadline rows a message sets when it is stored (`{seq}` for its seq).
+    /// The deadline rows a message sets when it is stored (named after its seq once stored).
     static func arming(
         settings: EscalationSettings, directory: Directory, kind: String, caseId: String?, sender: String,
         messageId: String, recipients: [String], priority: Priority, now: Int64

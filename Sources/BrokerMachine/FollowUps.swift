@@ -1,5 +1,5 @@
 import AgencyDirectory
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 
@@ -61,7 +61,7 @@ enum FollowUps {
         return .success(Resolved(plan: plan, parties: parties, closers: closers))
     }
 
-    /// The rows a stored discharge notice with a plan sets (`{seq}` for its seq), on the `follow-up`
+    /// The rows a stored discharge notice with a plan sets (named after its seq once stored), on the `follow-up`
     /// risk level's policy: a delivery deadline per recipient (when that policy has one) and, per
     /// party, one deadline per visit, counted from acceptance; visit rows carry the closers.
     static func arming(

@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 /// What happened, as the shell tells the machine. Time comes in with every event: the machine never reads a clock.

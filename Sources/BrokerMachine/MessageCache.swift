@@ -1,4 +1,4 @@
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 extension Deliver {

@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 
 /// A SEND waiting for the group commit, with what is needed to answer it afterwards.

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteRaw
 import ReferralProtocol
+import SQLiteRaw
 
 /// The tip of the audit hash chain (the newest record's id and hash), kept in memory by the store so that an
 /// append costs one hash and one insert. Loaded at open; advanced only after a batch commits.
@@ -194,7 +194,7 @@ struct AuditChain: Sendable, Equatable {
         return Stored(
             id: id,
             entry: AuditEvent(
-                at: at, event: event, node: node, peer: peer, keyFingerprint: key, messageId: messageId, seq: seq,
+                at: at, storedEvent: event, node: node, peer: peer, keyFingerprint: key, messageId: messageId, seq: seq,
                 recipient: recipient, kind: kind, code: code, detail: detail),
             hash: [UInt8](hash))
     }
@@ -223,77 +223,5 @@ struct AuditChain: Sendable, Equatable {
         if case .null = (row[index] as DatabaseValue).storage { return .some(nil) }
         guard let value = text(row, index) else { return nil }
         return .some(value)
-    }
-}
-
-/// Ties the audit records of a batch to the state changes they record, so that the trail never claims a change
-/// that did not happen (see `StoreOp.audit(_:)`). Only built for batches that hold an audit op.
-struct AuditTies {
-    private enum Tie {
-        case changed(seq: Int64)  // the change happened in this batch; not yet audited
-        case unchanged  // duplicate, conflict, delivery not pending
-        case audited  // the change happened and its one record is written
-    }
-
-    private struct AcceptKey: Hashable {
-        var sender: String
-        var messageId: String
-    }
-
-    private struct FinishKey: Hashable {
-        var seq: Int64
-        var recipient: String
-        var dead: Bool
-    }
-
-    private var accepts: [AcceptKey: Tie] = [:]
-    private var finishes: [FinishKey: Tie] = [:]
-
-    mutating func noteAccept(_ message: NewMessage, _ result: AcceptResult) {
-        let key = AcceptKey(sender: message.sender, messageId: message.messageId)
-        if case .stored(let seq) = result {
-            accepts[key] = .changed(seq: seq)
-        } else if accepts[key] == nil {
-            accepts[key] = .unchanged
-        }
-    }
-
-    /// The message was refused (nothing stored): its accepted record is left out.
-    mutating func noteUnchanged(_ message: NewMessage) {
-        let key = AcceptKey(sender: message.sender, messageId: message.messageId)
-        if accepts[key] == nil { accepts[key] = .unchanged }
-    }
-
-    mutating func noteFinish(seq: Int64, recipient: String, dead: Bool, changed: Bool) {
-        let key = FinishKey(seq: seq, recipient: recipient, dead: dead)
-        if changed {
-            finishes[key] = .changed(seq: seq)
-        } else if finishes[key] == nil {
-            finishes[key] = .unchanged
-        }
-    }
-
-    /// The record to write for `event`, or nil to leave it out.
-    mutating func admit(_ event: AuditEvent) -> AuditEvent? {
-        switch event.event {
-        case AuditEvent.Name.accepted:
-            guard let node = event.node, let messageId = event.messageId else { return event }
-            let key = AcceptKey(sender: node, messageId: messageId)
-            guard let tie = accepts[key] else { return event }
-            guard case .changed(let seq) = tie else { return nil }
-            accepts[key] = .audited
-            var event = event
-            if event.seq == nil { event.seq = seq }
-            return event
-        case AuditEvent.Name.acked, AuditEvent.Name.deadLettered:
-            guard let seq = event.seq, let recipient = event.recipient else { return event }
-            let key = FinishKey(seq: seq, recipient: recipient, dead: event.event == AuditEvent.Name.deadLettered)
-            guard let tie = finishes[key] else { return event }
-            guard case .changed = tie else { return nil }
-            finishes[key] = .audited
-            return event
-        default:
-            return event
-        }
     }
 }

@@ -1,8 +1,8 @@
 import GRDB
 import ReferralProtocol
 
-// The audit trail: verification and export (docs/AUDIT.md). Records are appended by `StoreOp.audit(_:)` inside
-// `apply(_:)`; the encoding and the chain are documented on `AuditChain`.
+// The audit trail: verification and export (docs/AUDIT.md). Records are appended by units of store work inside
+// `run(_:)`; the encoding and the chain are documented on `AuditChain`.
 
 extension BrokerStore {
     /// Recomputes the hash chain from record 1, streaming (constant memory, one read transaction; a few

@@ -1,6 +1,6 @@
 import GRDB
 
-// Cases and durable deadlines: the writes done inside `apply(_:)`'s transaction, and the reads.
+// Cases and durable deadlines: the reads (the writes are `DeadlineWrites`, inside a batch's transaction).
 //
 // Every read of open deadlines goes through the partial index `deadlines_open_due` (due_at, id WHERE state = 0)
 // or `deadlines_open_case` (case_id WHERE state = 0), and every list is bounded by a limit: a million open
@@ -102,13 +102,15 @@ extension BrokerStore {
 
     /// The case row, nil if unknown.
     public func caseRecord(id: String) throws -> CaseRecord? {
-        try read("caseRecord") { db in try CaseWrites.caseRecord(id: id, db) }
+        try read("caseRecord") { db in try DeadlineWrites.caseRecord(id: id, db) }
     }
 }
 
 private enum DeadlineRows {
-    static let columns =
-        "id, case_id, item, due_at, level, policy, state, created_at, closed_at, region, agency, risk, closers"
+    static let columns = """
+        id, case_id, item, due_at, level, policy, state, created_at, closed_at, region, agency, risk, closers,
+        notice_kind, armed_by, notice_sender, notice_message_id, original_due
+        """
 
     static func fetch(_ statement: Statement, arguments: StatementArguments) throws -> [DeadlineRecord] {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
@@ -120,172 +122,19 @@ private enum DeadlineRows {
             }
             result.append(
                 DeadlineRecord(
-                    id: row[0], caseId: row[1], item: row[2], dueAt: row[3], level: row[4], policy: row[5],
-                    state: state, createdAt: row[7], closedAt: row[8], region: row[9], agency: row[10],
-                    risk: row[11], closers: (row[12] as String?).map(CaseWrites.closers(of:))))
+                    id: row[0], caseId: row[1], item: row[2], dueAt: row[3], level: row[4], notice: notice(row),
+                    policy: row[5], state: state, createdAt: row[7], closedAt: row[8], region: row[9],
+                    agency: row[10], risk: row[11], closers: (row[12] as String?).map(DeadlineWrites.closers(of:))))
         }
         return result
     }
-}
 
-/// The case and deadline ops of a batch, run inside its transaction. Statements come from GRDB's
-/// per-connection statement cache.
-enum CaseWrites {
-    /// Meets the delivery deadline of message `seq` to one recipient (`?` at, seq, item `delivery:<seq>:<node>`).
-    static let closeDeliverySQL = """
-        UPDATE deadlines SET state = 1, closed_at = ?
-        WHERE state = 0 AND case_id IS (SELECT case_id FROM messages WHERE seq = ?) AND item = ?
-        """
-
-    /// `closeDeliverySQL` with the message's case id bound (NULL for none) instead of read by the subquery.
-    static let closeDeliveryOfCaseSQL = """
-        UPDATE deadlines SET state = 1, closed_at = ? WHERE state = 0 AND case_id IS ? AND item = ?
-        """
-
-    static func apply(_ op: StoreOp, _ db: Database, rows: inout Int) throws -> StoreOpResult {
-        switch op {
-        case .upsertCase(let record):
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO cases (case_id, status, referrer, service, attempt, opened_at, updated_at, risk)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (case_id) DO UPDATE SET
-                        status = excluded.status, referrer = excluded.referrer, service = excluded.service,
-                        attempt = excluded.attempt, opened_at = excluded.opened_at,
-                        updated_at = excluded.updated_at, risk = excluded.risk
-                    """)
-            try statement.execute(arguments: [
-                record.caseId, record.status, record.referrer, record.service, record.attempt, record.openedAt,
-                record.updatedAt, record.risk,
-            ])
-            rows += 1
-            return .none
-        case .addDeadline(let deadline):
-            let id = try insert(deadline, db)
-            rows += 1
-            return .deadline(id: id)
-        case .closeDeadlines(let caseId, let item, let state, let at):
-            guard state != .open else {
-                throw DatabaseError(message: "closeDeadlines needs a closing state, not open")
-            }
-            let statement: Statement
-            guard let caseId else {
-                guard let item else {
-                    throw DatabaseError(message: "closeDeadlines without a case needs an item")
-                }
-                statement = try db.cachedStatement(
-                    sql: """
-                        UPDATE deadlines SET state = ?, closed_at = ?
-                        WHERE state = 0 AND case_id IS NULL AND item = ?
-                        """)
-                try statement.execute(arguments: [state.rawValue, at, item])
-                let count = db.changesCount
-                rows += count
-                return .closedDeadlines(count: count)
-            }
-            if let item {
-                statement = try db.cachedStatement(
-                    sql: """
-                        UPDATE deadlines SET state = ?, closed_at = ?
-                        WHERE state = 0 AND case_id = ? AND item = ?
-                        """)
-                try statement.execute(arguments: [state.rawValue, at, caseId, item])
-            } else {
-                statement = try db.cachedStatement(
-                    sql: "UPDATE deadlines SET state = ?, closed_at = ? WHERE state = 0 AND case_id = ?")
-                try statement.execute(arguments: [state.rawValue, at, caseId])
-            }
-            let count = db.changesCount
-            rows += count
-            return .closedDeadlines(count: count)
-        case .meetFollowUpVisit(let caseId, let party, let at),
-            .meetFollowUpVisitIfStored(let caseId, let party, let at):
-            let count = try meetFollowUpVisit(caseId: caseId, party: party, at: at, db)
-            rows += count
-            return .closedDeadlines(count: count)
-        case .closeFollowUp(let caseId, let closer, let at), .closeFollowUpIfStored(let caseId, let closer, let at):
-            let count = try closeFollowUp(caseId: caseId, closer: closer, at: at, db)
-            rows += count
-            return .closedDeadlines(count: count)
-        case .closeDeliveryDeadline(let seq, let recipient, let at):
-            let statement = try db.cachedStatement(sql: closeDeliverySQL)
-            try statement.execute(arguments: [at, seq, "delivery:\(seq):\(recipient)"])
-            let count = db.changesCount
-            rows += count
-            return .closedDeadlines(count: count)
-        case .fireDeadline(let id, let at, let next):
-            let statement = try db.cachedStatement(
-                sql: "UPDATE deadlines SET state = ?, closed_at = ? WHERE id = ? AND state = 0")
-            let state: DeadlineState = next == nil ? .exhausted : .fired
-            try statement.execute(arguments: [state.rawValue, at, id])
-            guard db.changesCount == 1 else { return .notFired }
-            rows += 1
-            guard let next else { return .fired(nextId: nil) }
-            let nextId = try insert(next, db)
-            rows += 1
-            return .fired(nextId: nextId)
-        default:
-            throw DatabaseError(message: "not a case or deadline op")
-        }
-    }
-
-    private static func insert(_ deadline: NewDeadline, _ db: Database) throws -> Int64 {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO deadlines (case_id, item, due_at, level, policy, created_at, region, agency, risk, closers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        try statement.execute(arguments: [
-            deadline.caseId, deadline.item, deadline.dueAt, deadline.level, deadline.policy, deadline.createdAt,
-            deadline.region, deadline.agency, deadline.risk, deadline.closers.map { $0.joined(separator: ",") },
-        ])
-        return db.lastInsertedRowID
-    }
-
-    /// The case row inside a transaction, nil if the case is unknown.
-    static func caseRecord(id: String, _ db: Database) throws -> CaseRecord? {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
-                FROM cases WHERE case_id = ?
-                """)
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        return CaseRecord(
-            caseId: row[0], status: row[1], referrer: row[2], service: row[3], attempt: row[4], openedAt: row[5],
-            updatedAt: row[6], risk: row[7])
-    }
-
-    /// The `closers` column read back (node ids contain no ",").
-    static func closers(of text: String) -> [String] {
-        text.split(separator: ",").map(String.init)
-    }
-
-    /// Meets the earliest open follow-up visit `party` owes in the case (visit items `visit:N:party`; the
-    /// lowest N, then the oldest row: FollowUpProgress's rule, an early or late visit meets the oldest
-    /// promise). The case's open rows are few and found through `deadlines_open_case`.
-    static func meetFollowUpVisit(caseId: String, party: String, at: Int64, _ db: Database) throws -> Int {
-        let statement = try db.cachedStatement(
-            sql: """
-                UPDATE deadlines SET state = 1, closed_at = ?
-                WHERE id = (
-                    SELECT id FROM deadlines
-                    WHERE state = 0 AND case_id = ? AND item LIKE 'visit:%' AND substr(item, -length(?) - 1) = ':' || ?
-                    ORDER BY CAST(substr(item, 7, instr(substr(item, 7), ':') - 1) AS INTEGER), id
-                    LIMIT 1)
-                """)
-        try statement.execute(arguments: [at, caseId, party, party])
-        return db.changesCount
-    }
-
-    /// Cancels the case's open follow-up visit deadlines that `closer` may end (it is in their `closers`).
-    static func closeFollowUp(caseId: String, closer: String, at: Int64, _ db: Database) throws -> Int {
-        let statement = try db.cachedStatement(
-            sql: """
-                UPDATE deadlines SET state = 4, closed_at = ?
-                WHERE state = 0 AND case_id = ? AND item LIKE 'visit:%'
-                  AND instr(',' || closers || ',', ',' || ? || ',') > 0
-                """)
-        try statement.execute(arguments: [at, caseId, closer])
-        return db.changesCount
+    /// The notice columns (13...17), nil when the row has none.
+    private static func notice(_ row: Row) -> DeadlineNotice? {
+        guard let kind: String = row[13], let armedBy: Int64 = row[14], let sender: String = row[15],
+            let messageId: String = row[16], let originalDue: Int64 = row[17]
+        else { return nil }
+        return DeadlineNotice(
+            kind: kind, armedBy: armedBy, sender: sender, messageId: messageId, originalDue: originalDue)
     }
 }

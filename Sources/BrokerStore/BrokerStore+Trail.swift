@@ -37,14 +37,7 @@ extension BrokerStore {
 private enum TrailBuilder {
     static let headColumns = "seq, sender, message_id, kind, priority, case_id, recipients, accepted_at"
 
-    private struct Keyed {
-        var entry: TrailEntry
-        var rank: Int
-        var tie: Int64
-    }
-
     static func build(_ db: Database, heads: [Row]) throws -> [TrailEntry] {
-        var keyed: [Keyed] = []
         let deliveries = try db.cachedStatement(
             sql: """
                 SELECT d.recipient, d.state, d.attempts, d.first_attempt_at, d.done_at, d.reason,
@@ -54,75 +47,99 @@ private enum TrailBuilder {
                 """)
         let events = try db.cachedStatement(
             sql: "SELECT id, at, recipient, event, attempt, detail FROM events WHERE seq = ? ORDER BY id")
-
+        var lines = Lines()
         for head in heads {
-            let seq: Int64 = head[0]
-            let sender: String = head[1]
-            let messageId: String = head[2]
+            lines.message = head
+            lines.accepted(head)
+            let deliveryRows = try Row.fetchCursor(deliveries, arguments: [lines.seq])
+            while let row = try deliveryRows.next() { lines.delivery(row) }
+            let eventRows = try Row.fetchCursor(events, arguments: [lines.seq])
+            while let row = try eventRows.next() { try lines.event(row) }
+        }
+        return lines.sorted()
+    }
+
+    /// The lines of the messages read so far, each with its sort key.
+    private struct Lines {
+        private struct Keyed {
+            var entry: TrailEntry
+            var rank: Int
+            var tie: Int64
+        }
+
+        private var keyed: [Keyed] = []
+        /// The head row (`headColumns`) of the message whose lines are being added.
+        var message: Row = Row()
+        var seq: Int64 { message[0] }
+
+        private mutating func add(
+            _ rank: Int, _ tie: Int64, at: Int64, _ event: TrailEventName, _ recipient: String?, _ attempt: Int?,
+            _ detail: String?
+        ) {
+            keyed.append(
+                Keyed(
+                    entry: TrailEntry(
+                        at: at, event: event, seq: seq, messageId: message[2], sender: message[1],
+                        recipient: recipient, attempt: attempt, detail: detail),
+                    rank: rank, tie: tie))
+        }
+
+        mutating func accepted(_ head: Row) {
             let kind: String = head[3]
             let priority: Int = head[4]
             let caseId: String? = head[5]
             let recipients: String = head[6]
-            let acceptedAt: Int64 = head[7]
-
-            func add(
-                _ rank: Int, _ tie: Int64, at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?,
-                _ detail: String?
-            ) {
-                keyed.append(
-                    Keyed(
-                        entry: TrailEntry(
-                            at: at, event: event, seq: seq, messageId: messageId, sender: sender,
-                            recipient: recipient, attempt: attempt, detail: detail),
-                        rank: rank, tie: tie))
-            }
-
             var accepted = "kind=\(kind) priority=\(["routine", "urgent", "crisis"][min(max(priority, 0), 2)])"
             if let caseId { accepted += " case=\(caseId)" }
             accepted += " recipients=\(recipients)"
-            add(0, 0, at: acceptedAt, "accepted", nil, nil, accepted)
+            add(0, 0, at: head[7], .accepted, nil, nil, accepted)
+        }
 
-            let deliveryRows = try Row.fetchCursor(deliveries, arguments: [seq])
-            while let row = try deliveryRows.next() {
-                let recipient: String = row[0]
-                let state: Int = row[1]
-                let attempts: Int = row[2]
-                if let first: Int64 = row[3] {
-                    add(1, 0, at: first, "delivery-attempt", recipient, 1, nil)
-                }
-                if state != 0, let done: Int64 = row[4] {
-                    if state == 1 {
-                        add(3, 0, at: done, "acked", recipient, attempts, nil)
-                    } else {
-                        add(3, 0, at: done, "dead-lettered", recipient, attempts, row[5])
-                    }
-                }
-                if let receiptId: Int64 = row[6] {
-                    let outcome: Int = row[7]
-                    let created: Int64 = row[8]
-                    let what = outcome == 0 ? "delivered" : "dead-lettered"
-                    add(5, receiptId, at: created, "receipt-created", recipient, nil, "receipt=\(receiptId) \(what)")
-                    if let confirmed: Int64 = row[9] {
-                        add(6, receiptId, at: confirmed, "receipt-confirmed", recipient, nil, "receipt=\(receiptId)")
-                    }
+        /// A delivery row: its first attempt, its end, its receipt and the receipt's confirmation.
+        mutating func delivery(_ row: Row) {
+            let recipient: String = row[0]
+            let state: Int = row[1]
+            let attempts: Int = row[2]
+            if let first: Int64 = row[3] {
+                add(1, 0, at: first, .deliveryAttempt, recipient, 1, nil)
+            }
+            if state != 0, let done: Int64 = row[4] {
+                if state == 1 {
+                    add(3, 0, at: done, .acked, recipient, attempts, nil)
+                } else {
+                    add(3, 0, at: done, .deadLettered, recipient, attempts, row[5])
                 }
             }
-
-            let eventRows = try Row.fetchCursor(events, arguments: [seq])
-            while let row = try eventRows.next() {
-                add(2, row[0], at: row[1], row[3], row[2], row[4], row[5])
+            if let receiptId: Int64 = row[6] {
+                let outcome: Int = row[7]
+                let created: Int64 = row[8]
+                let what = outcome == 0 ? "delivered" : "dead-lettered"
+                add(5, receiptId, at: created, .receiptCreated, recipient, nil, "receipt=\(receiptId) \(what)")
+                if let confirmed: Int64 = row[9] {
+                    add(6, receiptId, at: confirmed, .receiptConfirmed, recipient, nil, "receipt=\(receiptId)")
+                }
             }
         }
 
-        keyed.sort { a, b in
-            if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
-            if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
-            if a.rank != b.rank { return a.rank < b.rank }
-            let ra = a.entry.recipient ?? ""
-            let rb = b.entry.recipient ?? ""
-            if ra != rb { return ra < rb }
-            return a.tie < b.tie
+        /// A stored trail event.
+        mutating func event(_ row: Row) throws {
+            let text: String = row[3]
+            guard let event = TrailEventName(rawValue: text) else {
+                throw DatabaseError(message: "trail event row of seq \(seq) has an unknown name")
+            }
+            add(2, row[0], at: row[1], event, row[2], row[4], row[5])
         }
-        return keyed.map(\.entry)
+
+        func sorted() -> [TrailEntry] {
+            keyed.sorted { a, b in
+                if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
+                if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
+                if a.rank != b.rank { return a.rank < b.rank }
+                let ra = a.entry.recipient ?? ""
+                let rb = b.entry.recipient ?? ""
+                if ra != rb { return ra < rb }
+                return a.tie < b.tie
+            }.map(\.entry)
+        }
     }
 }

@@ -6,7 +6,8 @@ import SQLiteRaw
 /// connection (a GRDB `DatabaseQueue`: Debian's SQLite 3.40.1 has the WAL-reset bug that needs two connections
 /// writing or checkpointing at once, so there is never a second connection, not even a reader).
 ///
-/// `apply(_:)` is the group commit: one `BEGIN IMMEDIATE` transaction (one fsync) for a whole batch.
+/// `run(_:)` is the group commit: one `BEGIN IMMEDIATE` transaction (one fsync) for a whole batch of units of store
+/// work. It is the first backend of `BrokerStoring`.
 ///
 /// Thread safety: this class is used by one thread at a time (the broker's dedicated store thread; tests and
 /// tools use it from a single thread too). It does no locking of its own, hence `@unchecked Sendable`: it may be
@@ -19,9 +20,9 @@ public final class BrokerStore: @unchecked Sendable {
 
     let dbQueue: DatabaseQueue
     var counters = StoreStatistics()
-    /// The audit chain's newest id and hash: loaded at open, advanced by `apply(_:)` after each commit.
+    /// The audit chain's newest id and hash: loaded at open, advanced by `run(_:)` after each commit.
     var auditTip = AuditChain.genesis
-    /// The highest seq given to a message (AUTOINCREMENT's counter): loaded at open, advanced by `apply(_:)`.
+    /// The highest seq given to a message (AUTOINCREMENT's counter): loaded at open, advanced by `run(_:)`.
     var highestSeq: Int64 = 0
     /// The store's epoch (`store_identity`).
     public internal(set) var epoch: [UInt8] = []

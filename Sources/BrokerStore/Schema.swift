@@ -13,6 +13,7 @@ import SQLiteRaw
 // - receipts: one per acked/dead delivery; `receipts_unconfirmed` holds only unconfirmed ones.
 // - events: exceptional trail events only (rare), indexed by seq for the trail.
 // - held_cases: current holds (small).
+// - cases, deadlines: see v3-cases, v4-followup and v6-deadline-notice.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -170,6 +171,21 @@ enum Schema {
                     PRAGMA application_id = \(applicationId);
                     """)
         }
+        // What an escalation notice names (issue 9): the kind, seq, sender and message id of the message that set
+        // the item's first deadline, and that first due time, in columns of their own instead of a text that also
+        // held the policy ("v1;<kind>;<seq>;<sender>;<message id>;<original due>;<snapshot>"). Rows in that
+        // layout are rewritten in place; `policy` keeps only CaseCore's `PolicySnapshot.encoded`.
+        migrator.registerMigration("v6-deadline-notice") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deadlines ADD COLUMN notice_kind TEXT;
+                    ALTER TABLE deadlines ADD COLUMN armed_by INTEGER;
+                    ALTER TABLE deadlines ADD COLUMN notice_sender TEXT;
+                    ALTER TABLE deadlines ADD COLUMN notice_message_id TEXT;
+                    ALTER TABLE deadlines ADD COLUMN original_due INTEGER;
+                    """)
+            try DeadlineNoticeColumns.split(db)
+        }
         return migrator
     }
 
@@ -179,4 +195,44 @@ enum Schema {
     static let version = migrator.migrations.count
     /// The migration every broker store has, marked or not.
     static let firstMigration = "v1-core"
+}
+
+/// Migration `v6-deadline-notice`: moves the notice out of the old `policy` text into its columns.
+enum DeadlineNoticeColumns {
+    /// Rewrites every row whose `policy` has the old layout, in id order, a slice at a time (a store may hold a
+    /// million deadlines). A row that does not parse is left as it was (its notice stays NULL).
+    static func split(_ db: Database) throws {
+        let select = try db.makeStatement(
+            sql: "SELECT id, policy FROM deadlines WHERE id > ? AND policy LIKE 'v1;%' ORDER BY id LIMIT 10000")
+        let update = try db.makeStatement(
+            sql: """
+                UPDATE deadlines SET notice_kind = ?, armed_by = ?, notice_sender = ?, notice_message_id = ?,
+                original_due = ?, policy = ? WHERE id = ?
+                """)
+        var after: Int64 = 0
+        while true {
+            let rows = try Row.fetchAll(select, arguments: [after])
+            guard let last = rows.last else { return }
+            after = last[0]
+            for row in rows {
+                let text: String = row[1]
+                guard let (notice, policy) = parse(text) else { continue }
+                try update.execute(arguments: [
+                    notice.kind, notice.armedBy, notice.sender, notice.messageId, notice.originalDue, policy, row[0],
+                ])
+            }
+        }
+    }
+
+    /// `v1;<kind>;<seq>;<sender>;<message id>;<original due>;<snapshot>` (none of the first five holds `;`).
+    static func parse(_ text: String) -> (DeadlineNotice, policy: String)? {
+        let parts = text.split(separator: ";", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 7, parts[0] == "v1", let seq = Int64(parts[2]), let due = Int64(parts[5]) else {
+            return nil
+        }
+        return (
+            DeadlineNotice(kind: parts[1], armedBy: seq, sender: parts[3], messageId: parts[4], originalDue: due),
+            parts[6]
+        )
+    }
 }

@@ -51,9 +51,10 @@ enum DeadlineSeed {
 
     static func row(_ n: Int, due: Int64, now: Int64) -> NewDeadline {
         NewDeadline(
-            caseId: caseId(n), item: item, dueAt: due, level: 0,
-            policy: "v1;\(kind);\(n);\(school);\(messageId(n));\(due);\(snapshot.encoded)", createdAt: now,
-            region: "350102", agency: "health", risk: "routine")
+            caseId: caseId(n), item: .text(item), dueAt: due, level: 0,
+            notice: DeadlineNotice(
+                kind: kind, armedBy: Int64(n), sender: school, messageId: messageId(n), originalDue: due),
+            policy: snapshot.encoded, createdAt: now, region: "350102", agency: "health", risk: "routine")
     }
 
     /// The case of deadline `n` as the daemon stores it once the school's request is accepted: `requested`,
@@ -78,13 +79,13 @@ enum DeadlineSeed {
         while next < numbers.upperBound {
             let end = min(numbers.upperBound, next + batch)
             let now = Int64(Clocks.wallMillis())
-            var ops: [StoreOp] = []
-            ops.reserveCapacity((end - next) * (withCases ? 2 : 1))
+            var units: [StoreUnit] = []
+            units.reserveCapacity((end - next) * (withCases ? 2 : 1))
             for n in next..<end {
-                if withCases { ops.append(.upsertCase(caseRow(n, now: now))) }
-                ops.append(.addDeadline(row(n, due: due(n), now: now)))
+                if withCases { units.append(.putCase(caseRow(n, now: now))) }
+                units.append(.setDeadline(row(n, due: due(n), now: now)))
             }
-            _ = try store.apply(ops)
+            _ = try store.run(units)
             next = end
             if Clocks.monotonicNanos() - reported > 5_000_000_000 {
                 reported = Clocks.monotonicNanos()

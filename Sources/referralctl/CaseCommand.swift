@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReferralProtocol
+import StoreModel
 
 struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,7 +82,7 @@ struct CaseCommand: AsyncParsableCommand {
     /// The kinds of the case's messages, in order of first appearance (from the `accepted` events' details).
     static func messageKinds(_ events: [AdminTrailEvent]) -> [String] {
         var kinds: [String] = []
-        for event in events where event.event == "accepted" {
+        for event in events where event.event == TrailEventName.accepted.rawValue {
             let words = (event.detail ?? "").split(separator: " ")
             if let kind = words.first(where: { $0.hasPrefix("kind=") })?.dropFirst(5), !kinds.contains(String(kind)) {
                 kinds.append(String(kind))

@@ -114,7 +114,7 @@ import Testing
         _ = h.scheduler.nack(node: "clinic", seq: 1, retry: false, reason: "schema", now: h.now)
         func heldSeqs(_ effects: [Effect]) -> [Int64] {
             effects.persisted.compactMap {
-                if case .event(_, let seq, "clinic", "held", nil, let detail) = $0, detail?.contains("seq 1") == true {
+                if case .event(_, let seq, "clinic", .held, nil, let detail) = $0, detail?.contains("seq 1") == true {
                     return seq
                 }
                 return nil
@@ -173,7 +173,7 @@ import Testing
         #expect(h.delivered().map(\.seq) == [1, 2])
         func timedOut(_ effects: [Effect]) -> [Int64] {
             effects.persisted.compactMap {
-                if case .event(_, let seq, _, "ack-timeout", _, _) = $0 { seq } else { nil }
+                if case .event(_, let seq, _, .ackTimeout, _, _) = $0 { seq } else { nil }
             }
         }
         h.advance(19_999)

@@ -1,4 +1,4 @@
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 import Testing
 

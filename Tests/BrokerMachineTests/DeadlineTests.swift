@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 import Testing

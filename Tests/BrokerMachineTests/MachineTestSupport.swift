@@ -1,6 +1,6 @@
 import AgencyDirectory
 import BrokerCore
-import BrokerStore
+import StoreModel
 import CaseCore
 import ReferralProtocol
 

@@ -1,5 +1,5 @@
 import BrokerCore
-import BrokerStore
+import StoreModel
 import ReferralProtocol
 import Testing
 

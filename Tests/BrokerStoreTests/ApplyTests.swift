@@ -4,9 +4,10 @@ import Testing
 @Suite struct ApplyTests {
     @Test func acceptThenLoadOpenDeliveries() throws {
         try withStore { store, _ in
-            let results = try store.apply([
-                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "case-1", priority: 1, at: 10)),
-                .accept(message("m2", to: ["nodeC"], at: 11)),
+            let results = try store.run([
+                .accept(
+                    AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"], caseId: "case-1", priority: 1, at: 10))),
+                .accept(AcceptUnit(message: message("m2", to: ["nodeC"], at: 11))),
             ])
             let seq1 = try #require(results[0].storedSeq)
             let seq2 = try #require(results[1].storedSeq)
@@ -31,15 +32,18 @@ import Testing
     @Test func duplicateAndConflictAcrossBatches() throws {
         try withStore { store, _ in
             let original = message("m1", body: Array("first".utf8))
-            let seq = try #require(try store.apply([.accept(original)])[0].storedSeq)
+            let seq = try #require(try store.run([.accept(AcceptUnit(message: original))])[0].storedSeq)
             let before = store.statistics
 
             var resent = original
             resent.acceptedAt = 99
-            #expect(try store.apply([.accept(resent)]) == [.accept(.duplicate(seq: seq, recipients: 1))])
+            #expect(
+                try store.run([.accept(AcceptUnit(message: resent))]) == [
+                    .accepted(.duplicate(seq: seq, recipients: 1))
+                ])
 
             let other = message("m1", body: Array("second".utf8))
-            #expect(try store.apply([.accept(other)]) == [.accept(.conflict(existingSeq: seq))])
+            #expect(try store.run([.accept(AcceptUnit(message: other))]) == [.accepted(.conflict(existingSeq: seq))])
 
             // Nothing written by either: still one open delivery, original body, no rows counted.
             #expect(try store.loadOpenDeliveries().count == 1)
@@ -48,37 +52,50 @@ import Testing
 
             // Same message id from another sender is another message.
             let fromC = message("m1", from: "nodeC")
-            #expect(try store.apply([.accept(fromC)])[0].storedSeq != nil)
+            #expect(try store.run([.accept(AcceptUnit(message: fromC))])[0].storedSeq != nil)
         }
     }
 
     @Test func duplicateAndConflictInsideOneBatch() throws {
         try withStore { store, _ in
             let original = message("m1", to: ["nodeB", "nodeC"], body: Array("first".utf8))
-            let results = try store.apply([
-                .accept(original),
-                .accept(original),
-                .accept(message("m1", body: Array("other".utf8))),
-                .accept(message("m2")),
-                .accept(message("m2")),
+            let results = try store.run([
+                .accept(AcceptUnit(message: original)),
+                .accept(AcceptUnit(message: original)),
+                .accept(AcceptUnit(message: message("m1", body: Array("other".utf8)))),
+                .accept(AcceptUnit(message: message("m2"))),
+                .accept(AcceptUnit(message: message("m2"))),
             ])
             let seq1 = try #require(results[0].storedSeq)
             let seq2 = try #require(results[3].storedSeq)
-            #expect(results[1] == .accept(.duplicate(seq: seq1, recipients: 2)))
-            #expect(results[2] == .accept(.conflict(existingSeq: seq1)))
-            #expect(results[4] == .accept(.duplicate(seq: seq2, recipients: 1)))
+            #expect(results[1] == .accepted(.duplicate(seq: seq1, recipients: 2)))
+            #expect(results[2] == .accepted(.conflict(existingSeq: seq1)))
+            #expect(results[4] == .accepted(.duplicate(seq: seq2, recipients: 1)))
             #expect(try store.loadOpenDeliveries().map(\.seq) == [seq1, seq1, seq2])
         }
     }
 
     @Test func deliveredCreatesReceiptAndClosesDelivery() throws {
         try withStore { store, _ in
-            let seq = try #require(try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"]))])[0].storedSeq)
-            let results = try store.apply([
-                .delivered(seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500),
-                .delivered(seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500),
-                .delivered(seq: seq, recipient: "nobody", at: 2_002, attempts: 1, firstAttemptAt: 1_500),
-                .delivered(seq: seq + 100, recipient: "nodeB", at: 2_003, attempts: 1, firstAttemptAt: 1_500),
+            let seq = try #require(
+                try store.run([.accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"])))])[0].storedSeq)
+            let results = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered
+                    )),
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered
+                    )),
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nobody", at: 2_002, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered)),
+                .settle(
+                    Settlement(
+                        seq: seq + 100, recipient: "nodeB", at: 2_003, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered)),
             ])
             let receipt = try #require(results[0].receipt)
             #expect(
@@ -86,7 +103,7 @@ import Testing
                     == ReceiptRecord(
                         id: receipt.id, sender: "nodeA", seq: seq, messageId: "m1", recipient: "nodeB", outcome: 0,
                         at: 2_000, reason: nil))
-            #expect(Array(results[1...]) == [.none, .none, .none])  // already acked, unknown, unknown
+            #expect(Array(results[1...]) == [.settled(nil), .settled(nil), .settled(nil)])  // already acked, unknown, unknown
 
             #expect(try store.loadOpenDeliveries().map(\.recipient) == ["nodeC"])
             #expect(try store.loadUnconfirmedReceipts() == [receipt])
@@ -96,30 +113,34 @@ import Testing
 
     @Test func deadLetteredWithHoldCaseHoldsTheCase() throws {
         try withStore { store, _ in
-            let results = try store.apply([
-                .accept(message("m1", to: ["nodeB"], caseId: "case-7")),
-                .accept(message("m2", to: ["nodeB"], caseId: "case-7")),
-                .accept(message("m3", to: ["nodeB"])),
+            let results = try store.run([
+                .accept(AcceptUnit(message: message("m1", to: ["nodeB"], caseId: "case-7"))),
+                .accept(AcceptUnit(message: message("m2", to: ["nodeB"], caseId: "case-7"))),
+                .accept(AcceptUnit(message: message("m3", to: ["nodeB"]))),
             ])
             let seqs = results.compactMap(\.storedSeq)
             #expect(seqs.count == 3)
 
-            let dead = try store.apply([
-                .deadLettered(
-                    seq: seqs[0], recipient: "nodeB", at: 5_000, attempts: 5, firstAttemptAt: 1_100,
-                    reason: "max attempts", holdCase: true),
+            let dead = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seqs[0], recipient: "nodeB", at: 5_000, attempts: 5, firstAttemptAt: 1_100,
+                        outcome: .deadLettered(reason: "max attempts", holdCase: true))),
                 // A second dead letter in the same case keeps the first hold.
-                .deadLettered(
-                    seq: seqs[1], recipient: "nodeB", at: 5_001, attempts: 1, firstAttemptAt: nil,
-                    reason: "permanent: bad schema", holdCase: true),
+                .settle(
+                    Settlement(
+                        seq: seqs[1], recipient: "nodeB", at: 5_001, attempts: 1, firstAttemptAt: nil,
+                        outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true))),
                 // No case id: nothing to hold.
-                .deadLettered(
-                    seq: seqs[2], recipient: "nodeB", at: 5_002, attempts: 1, firstAttemptAt: 1_200,
-                    reason: "permanent", holdCase: true),
+                .settle(
+                    Settlement(
+                        seq: seqs[2], recipient: "nodeB", at: 5_002, attempts: 1, firstAttemptAt: 1_200,
+                        outcome: .deadLettered(reason: "permanent", holdCase: true))),
                 // Not pending any more.
-                .deadLettered(
-                    seq: seqs[0], recipient: "nodeB", at: 5_003, attempts: 6, firstAttemptAt: 1_100,
-                    reason: "again", holdCase: true),
+                .settle(
+                    Settlement(
+                        seq: seqs[0], recipient: "nodeB", at: 5_003, attempts: 6, firstAttemptAt: 1_100,
+                        outcome: .deadLettered(reason: "again", holdCase: true))),
             ])
             let receipt = try #require(dead[0].receipt)
             #expect(receipt.outcome == 1)
@@ -128,7 +149,7 @@ import Testing
             #expect(receipt.messageId == "m1")
             #expect(dead[1].receipt?.outcome == 1)
             #expect(dead[2].receipt?.outcome == 1)
-            #expect(dead[3] == .none)
+            #expect(dead[3] == .settled(nil))
 
             #expect(
                 try store.loadHeldCases() == [
@@ -143,10 +164,12 @@ import Testing
     @Test func deadLetteredWithoutHoldCaseHoldsNothing() throws {
         try withStore { store, _ in
             let seq = try #require(
-                try store.apply([.accept(message("m1", caseId: "case-1"))])[0].storedSeq)
-            _ = try store.apply([
-                .deadLettered(
-                    seq: seq, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 1, reason: "r", holdCase: false)
+                try store.run([.accept(AcceptUnit(message: message("m1", caseId: "case-1")))])[0].storedSeq)
+            _ = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 1,
+                        outcome: .deadLettered(reason: "r", holdCase: false)))
             ])
             #expect(try store.loadHeldCases().isEmpty)
             #expect(try store.deadLetterCounts() == ["nodeB": 1])
@@ -156,20 +179,24 @@ import Testing
     @Test func receiptConfirmedLeavesUnconfirmed() throws {
         try withStore { store, _ in
             let seq = try #require(
-                try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"]))])[0].storedSeq)
-            let receipts = try store.apply([
-                .delivered(seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5),
-                .delivered(seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5),
+                try store.run([.accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"])))])[0].storedSeq)
+            let receipts = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered)),
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered)),
             ]).compactMap(\.receipt)
             #expect(try store.loadUnconfirmedReceipts() == receipts)
             #expect(receipts[0].id < receipts[1].id)
 
-            let confirmed = try store.apply([
-                .receiptConfirmed(id: receipts[0].id, at: 20),
-                .receiptConfirmed(id: receipts[0].id, at: 21),  // twice: harmless
-                .receiptConfirmed(id: 9_999, at: 22),  // unknown: harmless
+            let confirmed = try store.run([
+                .confirmReceipt(id: receipts[0].id, at: 20),
+                .confirmReceipt(id: receipts[0].id, at: 21),  // twice: harmless
+                .confirmReceipt(id: 9_999, at: 22),  // unknown: harmless
             ])
-            #expect(confirmed == [.none, .none, .none])
+            #expect(confirmed == [.done, .done, .done])
             #expect(try store.loadUnconfirmedReceipts() == [receipts[1]])
         }
     }
@@ -179,38 +206,42 @@ import Testing
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
             let secret = Array("SECRET-BODY-CONTENT".utf8)
-            let kept = try #require(try store.apply([.accept(message("m0"))])[0].storedSeq)
+            let kept = try #require(try store.run([.accept(AcceptUnit(message: message("m0")))])[0].storedSeq)
             let before = store.statistics
 
             // Priority 7 violates a CHECK constraint after two good ops of the same batch.
             var error = #expect(throws: BrokerStoreError.self) {
-                try store.apply([
-                    .accept(message("m1", body: secret)),
-                    .delivered(seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4),
-                    .accept(message("m2", priority: 7, body: secret)),
+                try store.run([
+                    .accept(AcceptUnit(message: message("m1", body: secret))),
+                    .settle(
+                        Settlement(
+                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered)),
+                    .accept(AcceptUnit(message: message("m2", priority: 7, body: secret))),
                 ])
             }
             #expect(error?.path == path)
-            #expect(error?.operation == "apply")
+            #expect(error?.operation == "run")
             #expect(error?.description.contains(path) == true)
             #expect(error?.description.contains("SECRET") == false)
 
             // A recipient listed twice violates the deliveries primary key.
             error = #expect(throws: BrokerStoreError.self) {
-                try store.apply([
-                    .accept(message("m3", body: secret)),
-                    .accept(message("m4", to: ["nodeB", "nodeB"], body: secret)),
+                try store.run([
+                    .accept(AcceptUnit(message: message("m3", body: secret))),
+                    .accept(AcceptUnit(message: message("m4", to: ["nodeB", "nodeB"], body: secret))),
                 ])
             }
             #expect(error?.description.contains("SECRET") == false)
 
             #expect(store.statistics == before)
             // The store is still usable after a failed batch, and m1 can be stored for real now.
-            #expect(try store.apply([.accept(message("m1"))])[0].storedSeq != nil)
+            #expect(try store.run([.accept(AcceptUnit(message: message("m1")))])[0].storedSeq != nil)
             try store.close()
 
             // Applying to a closed store fails too, naming the path.
-            error = #expect(throws: BrokerStoreError.self) { try store.apply([.accept(message("m9"))]) }
+            error = #expect(throws: BrokerStoreError.self) {
+                try store.run([.accept(AcceptUnit(message: message("m9")))])
+            }
             #expect(error?.description.contains(path) == true)
 
             let reopened = try BrokerStore(path: path)
@@ -226,26 +257,28 @@ import Testing
     @Test func statisticsCountTransactionsAndRows() throws {
         try withStore { store, _ in
             #expect(store.statistics == StoreStatistics(transactions: 0, rowsWritten: 0))
-            #expect(try store.apply([]) == [])
+            #expect(try store.run([]) == [])
             #expect(store.statistics.transactions == 0)
 
             let seq = try #require(
-                try store.apply([
-                    .accept(message("m1", to: ["nodeB", "nodeC"])),  // 1 message + 2 deliveries
-                    .accept(message("m1", to: ["nodeB", "nodeC"])),  // duplicate: 0
+                try store.run([
+                    .accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"]))),  // 1 message + 2 deliveries
+                    .accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"]))),  // duplicate: 0
                 ])[0].storedSeq)
             #expect(store.statistics == StoreStatistics(transactions: 1, rowsWritten: 3))
 
             let receipt = try #require(
-                try store.apply([
-                    .delivered(seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1),  // 2
-                    .event(
-                        TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: "nack", attempt: 1, detail: nil)
+                try store.run([
+                    .settle(
+                        Settlement(
+                            seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1, outcome: .delivered)),  // 2
+                    .trail(
+                        TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: .nacked, attempt: 1, detail: nil)
                     ),  // 1
                 ])[0].receipt)
             #expect(store.statistics == StoreStatistics(transactions: 2, rowsWritten: 6))
 
-            _ = try store.apply([.receiptConfirmed(id: receipt.id, at: 2)])  // 1
+            _ = try store.run([.confirmReceipt(id: receipt.id, at: 2)])  // 1
             #expect(store.statistics == StoreStatistics(transactions: 3, rowsWritten: 7))
         }
     }

@@ -4,7 +4,7 @@ import GRDB
 import ReferralProtocol
 
 /// A plain audit event, distinct per `n` (time `1_000 + n`).
-func auditEvent(_ n: Int, event: String = "auth-failed") -> AuditEvent {
+func auditEvent(_ n: Int, event: AuditEvent.Name = .authFailed) -> AuditEvent {
     AuditEvent(
         at: 1_000 + Int64(n), event: event, peer: "10.0.0.\(n % 250):5555",
         keyFingerprint: "00112233445566\(String(format: "%02x", n % 256))", code: "UNKNOWN_KEY",
@@ -16,7 +16,7 @@ func appendAudits(_ store: BrokerStore, count: Int, from first: Int = 1, batch: 
     var n = first
     while n < first + count {
         let end = min(n + batch, first + count)
-        _ = try store.apply((n..<end).map { .audit(auditEvent($0)) })
+        _ = try store.run((n..<end).map { .audit(auditEvent($0)) })
         n = end
     }
 }

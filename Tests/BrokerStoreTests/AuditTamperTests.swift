@@ -12,7 +12,9 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
-            _ = try store.apply([.accept(message("m1")), .audit(auditEvent(0, event: "session-opened"))])
+            _ = try store.run([
+                .accept(AcceptUnit(message: message("m1"))), .audit(auditEvent(0, event: .sessionOpened)),
+            ])
             try appendAudits(store, count: count - 1, batch: 3)
             #expect(try store.verifyAudit().records == count)
             try store.close()
@@ -174,7 +176,10 @@ import Testing
             store = try BrokerStore.acceptRollback(path: path)
             defer { try? store.close() }
             try appendAudits(store, count: 1, from: 6)
-            #expect(try store.exportAudit(since: 0, limit: nil).map(\.entry.event).suffix(2) == ["store-rolled-back", "auth-failed"])
+            #expect(
+                try store.exportAudit(since: 0, limit: nil).map(\.entry.event).suffix(2) == [
+                    "store-rolled-back", "auth-failed",
+                ])
             #expect(try store.verifyAudit().records == 6)
         }
     }

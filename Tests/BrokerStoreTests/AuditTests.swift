@@ -14,31 +14,38 @@ import Testing
     @Test func recordsAppendInTheSameBatchesAsTheirChanges() throws {
         try withStore { store, _ in
             // Batch 1: two accepts, each with its audit record, plus an unrelated one.
-            let results = try store.apply([
-                .accept(message("m1", to: ["nodeB", "nodeC"], at: 10, kind: "referral")),
-                .audit(AuditEvent(at: 10, event: "accepted", node: "nodeA", messageId: "m1", kind: "referral")),
-                .accept(message("m2", to: ["nodeB"], at: 11)),
-                .audit(AuditEvent(at: 11, event: "accepted", node: "nodeA", messageId: "m2", kind: "referral")),
-                .audit(AuditEvent(at: 11, event: "session-opened", node: "nodeB")),
+            let results = try store.run([
+                .accept(
+                    AcceptUnit(
+                        message: message("m1", to: ["nodeB", "nodeC"], at: 10, kind: "referral"),
+                        audit: AuditEvent(at: 10, event: .accepted, node: "nodeA", messageId: "m1", kind: "referral"))),
+                .accept(
+                    AcceptUnit(
+                        message: message("m2", to: ["nodeB"], at: 11),
+                        audit: AuditEvent(at: 11, event: .accepted, node: "nodeA", messageId: "m2", kind: "referral"))),
+                .audit(AuditEvent(at: 11, event: .sessionOpened, node: "nodeB")),
             ])
             let seq1 = try #require(results[0].storedSeq)
-            let seq2 = try #require(results[2].storedSeq)
-            #expect(results[1] == .none && results[3] == .none && results[4] == .none)
+            let seq2 = try #require(results[1].storedSeq)
+            #expect(results[2] == .done)
 
             // Batch 2: an ack and a dead letter with theirs.
-            _ = try store.apply([
-                .delivered(seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15),
-                .audit(AuditEvent(at: 20, event: "acked", node: "nodeB", seq: seq1, recipient: "nodeB")),
-                .deadLettered(
-                    seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15, reason: "expired",
-                    holdCase: false),
-                .audit(
-                    AuditEvent(at: 21, event: "dead-lettered", seq: seq2, recipient: "nodeB", code: "EXPIRED")),
+            _ = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered,
+                        audit: AuditEvent(at: 20, event: .acked, node: "nodeB", seq: seq1, recipient: "nodeB"))),
+                .settle(
+                    Settlement(
+                        seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15,
+                        outcome: .deadLettered(reason: "expired", holdCase: false),
+                        audit: AuditEvent(at: 21, event: .deadLettered, seq: seq2, recipient: "nodeB", code: "EXPIRED"))
+                ),
             ])
             // Batch 3: audit records alone.
-            _ = try store.apply([
-                .audit(AuditEvent(at: 30, event: "nacked", node: "nodeC", seq: seq1, recipient: "nodeC")),
-                .audit(AuditEvent(at: 31, event: "directory-reloaded", detail: "42 nodes")),
+            _ = try store.run([
+                .audit(AuditEvent(at: 30, event: .nacked, node: "nodeC", seq: seq1, recipient: "nodeC")),
+                .audit(AuditEvent(at: 31, event: .directoryReloaded, detail: "42 nodes")),
             ])
 
             let rows = try store.exportAudit(since: 0, limit: nil)
@@ -58,14 +65,14 @@ import Testing
 
     @Test func chainFollowsTheDocumentedEncoding() throws {
         try withStore { store, _ in
-            _ = try store.apply([
+            _ = try store.run([
                 .audit(
                     AuditEvent(
-                        at: 1_700_000_000_000, event: "accepted", node: "school-1", messageId: "m-1", seq: 7,
+                        at: 1_700_000_000_000, event: .accepted, node: "school-1", messageId: "m-1", seq: 7,
                         kind: "referral")),
                 .audit(
                     AuditEvent(
-                        at: -5, event: "rejected", node: "n\"2\\", peer: "10.0.0.1:4000",
+                        at: -5, event: .rejected, node: "n\"2\\", peer: "10.0.0.1:4000",
                         keyFingerprint: "0123456789abcdef",
                         messageId: "m/2", seq: 0, recipient: "role:health/psychiatric-clinic@350102", kind: "k",
                         code: "FORBIDDEN", detail: "tab\there\nline é\u{1}")),
@@ -119,7 +126,10 @@ import Testing
             let before = try store.verifyAudit()
             // priority 9 violates a CHECK: the whole batch, audit records included, is rolled back.
             #expect(throws: BrokerStoreError.self) {
-                try store.apply([.audit(auditEvent(4)), .accept(message("bad", priority: 9)), .audit(auditEvent(5))])
+                try store.run([
+                    .audit(auditEvent(4)), .accept(AcceptUnit(message: message("bad", priority: 9))),
+                    .audit(auditEvent(5)),
+                ])
             }
             #expect(try store.verifyAudit() == before)
             try appendAudits(store, count: 2, from: 4)
@@ -136,44 +146,40 @@ import Testing
     @Test func acceptedIsRecordedOnlyWhenTheMessageIsStored() throws {
         try withStore { store, _ in
             let original = message("m1", body: Array("first".utf8))
-            func accepted(_ at: Int64) -> StoreOp {
-                .audit(AuditEvent(at: at, event: "accepted", node: "nodeA", messageId: "m1"))
+            func accept(_ message: NewMessage, _ at: Int64) -> StoreUnit {
+                .accept(
+                    AcceptUnit(
+                        message: message, audit: AuditEvent(at: at, event: .accepted, node: "nodeA", messageId: "m1")))
             }
-            _ = try store.apply([.accept(original), accepted(1), .accept(original), accepted(2)])
-            _ = try store.apply([.accept(original), accepted(3)])  // duplicate resend
-            _ = try store.apply([.accept(message("m1", body: Array("other".utf8))), accepted(4)])  // conflict
-            // Audits placed after all the accepts still count once.
-            _ = try store.apply([
-                .accept(message("m2")), .accept(message("m2")),
-                .audit(AuditEvent(at: 6, event: "accepted", node: "nodeA", messageId: "m2")),
-                .audit(AuditEvent(at: 7, event: "accepted", node: "nodeA", messageId: "m2")),
-            ])
-            // No matching accept in the batch: written as given.
-            _ = try store.apply([.audit(AuditEvent(at: 8, event: "accepted", node: "nodeZ", messageId: "zz"))])
+            _ = try store.run([accept(original, 1), accept(original, 2)])  // the second is a duplicate
+            _ = try store.run([accept(original, 3)])  // duplicate resend
+            _ = try store.run([accept(message("m1", body: Array("other".utf8)), 4)])  // conflict
+            // A record of its own is written as given.
+            _ = try store.run([.audit(AuditEvent(at: 8, event: .accepted, node: "nodeZ", messageId: "zz"))])
 
             let rows = try store.exportAudit(since: 0, limit: nil)
-            #expect(rows.map(\.entry.at) == [1, 6, 8])
-            #expect(rows[0].entry.seq != nil && rows[1].entry.seq != nil && rows[2].entry.seq == nil)
-            #expect(rows.map(\.id) == [1, 2, 3])
+            #expect(rows.map(\.entry.at) == [1, 8])
+            #expect(rows[0].entry.seq != nil && rows[1].entry.seq == nil)
+            #expect(rows.map(\.id) == [1, 2])
         }
     }
 
     @Test func ackedAndDeadLetteredAreRecordedOnlyWhenTheDeliveryCloses() throws {
         try withStore { store, _ in
-            let seq = try #require(try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"]))])[0].storedSeq)
-            let acked = StoreOp.audit(AuditEvent(at: 2, event: "acked", seq: seq, recipient: "nodeB"))
-            _ = try store.apply([
-                .delivered(seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1), acked,
-                .delivered(seq: seq, recipient: "nodeB", at: 3, attempts: 1, firstAttemptAt: 1), acked,
-            ])
-            _ = try store.apply([
-                .delivered(seq: seq, recipient: "nodeB", at: 4, attempts: 1, firstAttemptAt: 1), acked,
-                .deadLettered(
-                    seq: seq, recipient: "nobody", at: 5, attempts: 1, firstAttemptAt: 1, reason: "x", holdCase: false),
-                .audit(AuditEvent(at: 5, event: "dead-lettered", seq: seq, recipient: "nobody")),
-                .deadLettered(
-                    seq: seq, recipient: "nodeC", at: 6, attempts: 1, firstAttemptAt: 1, reason: "x", holdCase: false),
-                .audit(AuditEvent(at: 6, event: "dead-lettered", seq: seq, recipient: "nodeC")),
+            let seq = try #require(
+                try store.run([.accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"])))])[0].storedSeq)
+            func settle(_ recipient: String, at: Int64, dead: Bool) -> StoreUnit {
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: 1,
+                        outcome: dead ? .deadLettered(reason: "x", holdCase: false) : .delivered,
+                        audit: AuditEvent(at: at, event: dead ? .deadLettered : .acked, seq: seq, recipient: recipient))
+                )
+            }
+            _ = try store.run([settle("nodeB", at: 2, dead: false), settle("nodeB", at: 3, dead: false)])
+            _ = try store.run([
+                settle("nodeB", at: 4, dead: false), settle("nobody", at: 5, dead: true),
+                settle("nodeC", at: 6, dead: true),
             ])
             let rows = try store.exportAudit(since: 0, limit: nil)
             #expect(rows.map(\.entry.event) == ["acked", "dead-lettered"])
@@ -186,10 +192,10 @@ import Testing
     @Test func exportSinceReturnsTheRightRecordsAsJSONLines() throws {
         try withStore { store, _ in
             try appendAudits(store, count: 20, batch: 6)  // at = 1_001 ... 1_020
-            _ = try store.apply([
+            _ = try store.run([
                 .audit(
                     AuditEvent(
-                        at: 2_000, event: "escalated", node: "county-bureau", messageId: "m-9", seq: 9,
+                        at: 2_000, event: .escalated, node: "county-bureau", messageId: "m-9", seq: 9,
                         recipient: "role:civil-affairs/county-bureau@350102", kind: "crisis-alert",
                         code: "NO_ACK", detail: "quote \" backslash \\ newline \n 中文"))
             ])
@@ -236,7 +242,7 @@ import Testing
 
     @Test func exportByTimeCopesWithAClockThatStepsBack() throws {
         try withStore { store, _ in
-            _ = try store.apply([1_000, 2_000, 1_500, 3_000].map { .audit(AuditEvent(at: $0, event: "nacked")) })
+            _ = try store.run([1_000, 2_000, 1_500, 3_000].map { .audit(AuditEvent(at: $0, event: .nacked)) })
             #expect(try store.exportAudit(since: 1_600, limit: nil).map(\.id) == [2, 4])
             #expect(try store.exportAudit(since: 1_400, limit: nil).map(\.id) == [2, 3, 4])
             #expect(try store.exportAudit(since: 1_400, limit: 2).map(\.id) == [2, 3])
@@ -252,18 +258,23 @@ import Testing
     @Test func bodiesNeverReachTheAuditTrail() throws {
         try withStore { store, path in
             let secret = Array("CHILD-NAME Zhang Xiaoming; diagnosis: severe depression; 0591-12345678".utf8)
-            var ops: [StoreOp] = []
+            var ops: [StoreUnit] = []
             for k in 0..<5 {
                 let body = secret + Array(" #\(k)".utf8)
-                ops.append(.accept(message("m\(k)", to: ["nodeB"], body: body)))
                 ops.append(
-                    .audit(AuditEvent(at: 1, event: "accepted", node: "nodeA", messageId: "m\(k)", kind: "referral")))
+                    .accept(
+                        AcceptUnit(
+                            message: message("m\(k)", to: ["nodeB"], body: body),
+                            audit: AuditEvent(
+                                at: 1, event: .accepted, node: "nodeA", messageId: "m\(k)", kind: "referral"))))
             }
-            let results = try store.apply(ops)
+            let results = try store.run(ops)
             let seq = try #require(results[0].storedSeq)
-            _ = try store.apply([
-                .delivered(seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1),
-                .audit(AuditEvent(at: 2, event: "acked", node: "nodeB", seq: seq, recipient: "nodeB")),
+            _ = try store.run([
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                        audit: AuditEvent(at: 2, event: .acked, node: "nodeB", seq: seq, recipient: "nodeB")))
             ])
             try store.close()
 
@@ -288,7 +299,7 @@ import Testing
 
     @Test func nulInATextIsStoredAsReplacementCharacterAndVerifies() throws {
         try withStore { store, _ in
-            _ = try store.apply([.audit(AuditEvent(at: 1, event: "rejected", detail: "a\u{0}b"))])
+            _ = try store.run([.audit(AuditEvent(at: 1, event: .rejected, detail: "a\u{0}b"))])
             #expect(try store.exportAudit(since: 0, limit: nil).first?.entry.detail == "a\u{FFFD}b")
             guard case .intact(1, _) = try store.verifyAudit() else {
                 Issue.record("a record with a NUL does not verify")

@@ -22,19 +22,21 @@ import Testing
 
             let store = try BrokerStore(path: path)
             let insertStart = clock.now
-            var ops: [StoreOp] = []
+            var ops: [StoreUnit] = []
             ops.reserveCapacity(Self.batch)
             for start in stride(from: 0, to: n, by: Self.batch) {
                 ops.removeAll(keepingCapacity: true)
                 for i in start..<min(start + Self.batch, n) {
                     ops.append(
-                        .addDeadline(
+                        .setDeadline(
                             NewDeadline(
-                                caseId: "case-\(i / 2)", item: i % 2 == 0 ? "answer:referral.request" : "followup:1",
-                                dueAt: due(i), level: 0, policy: "steps=1440,2880;chain=civil", createdAt: base,
+                                caseId: "case-\(i / 2)",
+                                item: .text(i % 2 == 0 ? "answer:referral.request" : "followup:1"),
+                                dueAt: due(i), level: 0, notice: testNotice(), policy: "steps=1440,2880;chain=civil",
+                                createdAt: base,
                                 region: "350102001", agency: "village-director-\(i % 97)", risk: "routine")))
                 }
-                _ = try store.apply(ops)
+                _ = try store.run(ops)
             }
             let insertTime = clock.now - insertStart
 

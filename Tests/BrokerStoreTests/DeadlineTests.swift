@@ -5,10 +5,10 @@ import Testing
 @Suite struct DeadlineTests {
     @Test func addCloseAndFireAreIdempotent() throws {
         try withStore { store, _ in
-            let results = try store.apply([
-                .addDeadline(deadline("case-1", "answer:referral.request", due: 100)),
-                .addDeadline(deadline("case-1", "followup:1", due: 200)),
-                .addDeadline(deadline("case-2", "answer:referral.request", due: 150)),
+            let results = try store.run([
+                .setDeadline(deadline("case-1", "answer:referral.request", due: 100)),
+                .setDeadline(deadline("case-1", "followup:1", due: 200)),
+                .setDeadline(deadline("case-2", "answer:referral.request", due: 150)),
             ])
             let answer = try #require(results[0].deadlineId)
             let followup = try #require(results[1].deadlineId)
@@ -18,15 +18,15 @@ import Testing
 
             // The answer arrives: only case-1's open deadline of that item is met; a second close finds nothing.
             #expect(
-                try store.apply([
-                    .closeDeadlines(caseId: "case-1", item: "answer:referral.request", state: .met, at: 90)
+                try store.run([
+                    .closeDeadlines(.inCase("case-1", item: "answer:referral.request", state: .met), at: 90)
                 ])
-                    == [.closedDeadlines(count: 1)])
+                    == [.closed(count: 1)])
             #expect(
-                try store.apply([
-                    .closeDeadlines(caseId: "case-1", item: "answer:referral.request", state: .met, at: 91)
+                try store.run([
+                    .closeDeadlines(.inCase("case-1", item: "answer:referral.request", state: .met), at: 91)
                 ])
-                    == [.closedDeadlines(count: 0)])
+                    == [.closed(count: 0)])
             let met = try #require(try store.deadline(id: answer))
             #expect(met.state == .met)
             #expect(met.closedAt == 90)
@@ -34,18 +34,18 @@ import Testing
 
             // A met deadline never fires.
             let before = store.statistics.rowsWritten
-            #expect(try store.apply([.fireDeadline(id: answer, at: 101, next: nil)]) == [.notFired])
-            #expect(try store.apply([.fireDeadline(id: 9_999, at: 101, next: nil)]) == [.notFired])
+            #expect(try store.run([.fire(FireUnit(deadlineId: answer, at: 101, next: nil))]) == [.notFired])
+            #expect(try store.run([.fire(FireUnit(deadlineId: 9_999, at: 101, next: nil))]) == [.notFired])
             #expect(store.statistics.rowsWritten == before)
 
             // The follow-up passes: fired and replaced by the next level's deadline; firing again is a no-op.
             let next = deadline("case-1", "followup:1", due: 300, level: 1, policy: "chain=civil;step=1")
-            let fired = try store.apply([.fireDeadline(id: followup, at: 201, next: next)])
-            guard case .fired(let nextId?) = fired[0] else {
+            let fired = try store.run([.fire(FireUnit(deadlineId: followup, at: 201, next: next))])
+            guard case .fired(let nextId?, notice: nil) = fired[0] else {
                 Issue.record("expected a fired result with a next id, got \(fired)")
                 return
             }
-            #expect(try store.apply([.fireDeadline(id: followup, at: 202, next: next)]) == [.notFired])
+            #expect(try store.run([.fire(FireUnit(deadlineId: followup, at: 202, next: next))]) == [.notFired])
             #expect(try store.deadline(id: followup)?.state == .fired)
             #expect(try store.deadline(id: followup)?.closedAt == 201)
             #expect(try store.openDeadlines(caseId: "case-1").map(\.id) == [nextId])
@@ -53,9 +53,12 @@ import Testing
             #expect(try store.openDeadlines(caseId: "case-1").first?.level == 1)
 
             // Last level: exhausted, nothing follows.
-            #expect(try store.apply([.fireDeadline(id: nextId, at: 301, next: nil)]) == [.fired(nextId: nil)])
+            #expect(
+                try store.run([.fire(FireUnit(deadlineId: nextId, at: 301, next: nil))]) == [
+                    .fired(nextId: nil, notice: nil)
+                ])
             #expect(try store.deadline(id: nextId)?.state == .exhausted)
-            #expect(try store.apply([.fireDeadline(id: nextId, at: 302, next: nil)]) == [.notFired])
+            #expect(try store.run([.fire(FireUnit(deadlineId: nextId, at: 302, next: nil))]) == [.notFired])
             #expect(try store.openDeadlines(caseId: "case-1").isEmpty)
             #expect(try store.openDeadlineCount() == 1)
         }
@@ -64,18 +67,18 @@ import Testing
     @Test func firingTwiceInOneBatchFiresOnce() throws {
         try withStore { store, _ in
             let id = try #require(
-                try store.apply([.addDeadline(deadline("c", "answer:crisis.alert", due: 5))])[0].deadlineId)
-            let results = try store.apply([
-                .fireDeadline(id: id, at: 6, next: deadline("c", "answer:crisis.alert", due: 10, level: 1)),
-                .fireDeadline(id: id, at: 6, next: deadline("c", "answer:crisis.alert", due: 10, level: 1)),
-                .closeDeadlines(caseId: "c", item: "answer:crisis.alert", state: .met, at: 7),
+                try store.run([.setDeadline(deadline("c", "answer:crisis.alert", due: 5))])[0].deadlineId)
+            let results = try store.run([
+                .fire(FireUnit(deadlineId: id, at: 6, next: deadline("c", "answer:crisis.alert", due: 10, level: 1))),
+                .fire(FireUnit(deadlineId: id, at: 6, next: deadline("c", "answer:crisis.alert", due: 10, level: 1))),
+                .closeDeadlines(.inCase("c", item: "answer:crisis.alert", state: .met), at: 7),
             ])
-            guard case .fired(let nextId?) = results[0] else {
+            guard case .fired(let nextId?, notice: nil) = results[0] else {
                 Issue.record("expected a fired result, got \(results)")
                 return
             }
             #expect(results[1] == .notFired)
-            #expect(results[2] == .closedDeadlines(count: 1))  // the next one, met by the answer
+            #expect(results[2] == .closed(count: 1))  // the next one, met by the answer
             #expect(try store.deadline(id: nextId)?.state == .met)
             #expect(try store.openDeadlineCount() == 0)
         }
@@ -83,16 +86,16 @@ import Testing
 
     @Test func closeWithoutItemCancelsEveryOpenDeadlineOfTheCase() throws {
         try withStore { store, _ in
-            _ = try store.apply([
-                .addDeadline(deadline("c1", "followup:1", due: 10)),
-                .addDeadline(deadline("c1", "followup:2", due: 20)),
-                .addDeadline(deadline("c1", "delivery:7:school-1", due: 5)),
-                .addDeadline(deadline("c2", "followup:1", due: 10)),
-                .addDeadline(deadline(nil, "delivery:8:hotline", due: 10)),
+            _ = try store.run([
+                .setDeadline(deadline("c1", "followup:1", due: 10)),
+                .setDeadline(deadline("c1", "followup:2", due: 20)),
+                .setDeadline(deadline("c1", "delivery:7:school-1", due: 5)),
+                .setDeadline(deadline("c2", "followup:1", due: 10)),
+                .setDeadline(deadline(nil, "delivery:8:hotline", due: 10)),
             ])
             #expect(
-                try store.apply([.closeDeadlines(caseId: "c1", item: nil, state: .cancelled, at: 30)])
-                    == [.closedDeadlines(count: 3)])
+                try store.run([.closeDeadlines(.inCase("c1", item: nil, state: .cancelled), at: 30)])
+                    == [.closed(count: 3)])
             #expect(try store.openDeadlines(caseId: "c1").isEmpty)
             #expect(try store.openDeadlines(caseId: "c2").map(\.item) == ["followup:1"])
             #expect(try store.dueDeadlines(before: .max, limit: 10).map(\.caseId) == ["c2", nil])
@@ -101,19 +104,19 @@ import Testing
 
     @Test func closeWithoutCaseMeetsOnlyCaselessDeadlinesOfThatItem() throws {
         try withStore { store, _ in
-            _ = try store.apply([
-                .addDeadline(deadline(nil, "answer:police-1:crisis.acknowledged", due: 10)),
-                .addDeadline(deadline(nil, "answer:hotline-1:crisis.acknowledged", due: 10)),
-                .addDeadline(deadline("c1", "answer:police-1:crisis.acknowledged", due: 10)),
+            _ = try store.run([
+                .setDeadline(deadline(nil, "answer:police-1:crisis.acknowledged", due: 10)),
+                .setDeadline(deadline(nil, "answer:hotline-1:crisis.acknowledged", due: 10)),
+                .setDeadline(deadline("c1", "answer:police-1:crisis.acknowledged", due: 10)),
             ])
             #expect(
-                try store.apply([
-                    .closeDeadlines(caseId: nil, item: "answer:police-1:crisis.acknowledged", state: .met, at: 5)
-                ]) == [.closedDeadlines(count: 1)])
+                try store.run([
+                    .closeDeadlines(.withoutCase(item: "answer:police-1:crisis.acknowledged", state: .met), at: 5)
+                ]) == [.closed(count: 1)])
             #expect(try store.openDeadlines(caseId: "c1").count == 1)
             #expect(try store.openDeadlineCount() == 2)
             #expect(throws: BrokerStoreError.self) {
-                try store.apply([.closeDeadlines(caseId: nil, item: nil, state: .met, at: 6)])
+                try store.run([.closeDeadlines(.withoutCase(item: "x", state: .open), at: 6)])
             }
             #expect(try store.openDeadlineCount() == 2)
         }
@@ -122,14 +125,14 @@ import Testing
     @Test func aFailingOpRollsBackTheWholeBatch() throws {
         try withStore { (store: BrokerStore, _: String) throws in
             let error = #expect(throws: BrokerStoreError.self) {
-                try store.apply([
-                    .accept(message("m1", caseId: "c1")),
-                    .upsertCase(CaseRecord(caseId: "c1", status: "requested")),
-                    .addDeadline(deadline("c1", "answer:referral.request", due: 10)),
-                    .closeDeadlines(caseId: "c1", item: nil, state: .open, at: 5),  // not a closing state
+                try store.run([
+                    .accept(AcceptUnit(message: message("m1", caseId: "c1"))),
+                    .putCase(CaseRecord(caseId: "c1", status: "requested")),
+                    .setDeadline(deadline("c1", "answer:referral.request", due: 10)),
+                    .closeDeadlines(.inCase("c1", item: nil, state: .open), at: 5),  // not a closing state
                 ])
             }
-            #expect(error?.operation == "apply")
+            #expect(error?.operation == "run")
             #expect(try store.openDeadlineCount() == 0)
             #expect(try store.caseRecord(id: "c1") == nil)
             #expect(try store.loadOpenDeliveries().isEmpty)
@@ -141,13 +144,13 @@ import Testing
             let opened = CaseRecord(
                 caseId: "c1", status: "requested", referrer: "school-1", service: "clinic-1", openedAt: 10,
                 updatedAt: 10, risk: "urgent")
-            let results = try store.apply([
-                .accept(message("m1", from: "school-1", to: ["clinic-1"], caseId: "c1", at: 10)),
-                .upsertCase(opened),
-                .addDeadline(deadline("c1", "answer:referral.request", due: 1_000)),
+            let results = try store.run([
+                .accept(AcceptUnit(message: message("m1", from: "school-1", to: ["clinic-1"], caseId: "c1", at: 10))),
+                .putCase(opened),
+                .setDeadline(deadline("c1", "answer:referral.request", due: 1_000)),
             ])
             #expect(results[0].storedSeq != nil)
-            #expect(results[1] == .none)
+            #expect(results[1] == .done)
             #expect(results[2].deadlineId != nil)
             #expect(try store.caseRecord(id: "c1") == opened)
             #expect(try store.caseRecord(id: "c2") == nil)
@@ -159,7 +162,7 @@ import Testing
             rerouted.attempt = 2
             rerouted.updatedAt = 50
             rerouted.risk = nil
-            _ = try store.apply([.upsertCase(rerouted)])
+            _ = try store.run([.putCase(rerouted)])
             #expect(try store.caseRecord(id: "c1") == rerouted)
         }
     }
@@ -167,13 +170,13 @@ import Testing
     @Test func windowIsOrderedByDueTimeThenIdAndBounded() throws {
         try withStore { store, _ in
             let dues: [Int64] = [500, 100, 300, 100, 900, 200, 300, 50]
-            let results = try store.apply(
+            let results = try store.run(
                 dues.enumerated().map { index, due in
-                    .addDeadline(deadline("c\(index)", "followup:1", due: due))
+                    .setDeadline(deadline("c\(index)", "followup:1", due: due))
                 })
             let ids = try results.map { try #require($0.deadlineId) }
             // Close one: it leaves the window.
-            _ = try store.apply([.closeDeadlines(caseId: "c5", item: "followup:1", state: .met, at: 1)])
+            _ = try store.run([.closeDeadlines(.inCase("c5", item: "followup:1", state: .met), at: 1)])
 
             let expected = zip(ids, dues).filter { $0.0 != ids[5] }
                 .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
@@ -187,7 +190,7 @@ import Testing
             #expect(try store.nextDueAt() == 50)
             #expect(try store.openDeadlineCount() == 7)
 
-            _ = try store.apply([.fireDeadline(id: ids[7], at: 51, next: nil)])
+            _ = try store.run([.fire(FireUnit(deadlineId: ids[7], at: 51, next: nil))])
             #expect(try store.nextDueAt() == 100)
         }
     }
@@ -209,19 +212,20 @@ import Testing
             var metId: Int64 = 0
             do {
                 let store = try BrokerStore(path: path)
-                let results = try store.apply([
-                    .upsertCase(CaseRecord(caseId: "c1", status: "accepted", referrer: "school-1", openedAt: 1)),
-                    .addDeadline(
+                let results = try store.run([
+                    .putCase(CaseRecord(caseId: "c1", status: "accepted", referrer: "school-1", openedAt: 1)),
+                    .setDeadline(
                         NewDeadline(
-                            caseId: "c1", item: "followup:2", dueAt: 4_000, level: 0, policy: "{\"steps\":[60,1440]}",
+                            caseId: "c1", item: .text("followup:2"), dueAt: 4_000, level: 0, notice: testNotice(),
+                            policy: "{\"steps\":[60,1440]}",
                             createdAt: 1, region: "350102001", agency: "village-director-1", risk: "routine")),
-                    .addDeadline(deadline("c1", "followup:1", due: 2_000)),
-                    .addDeadline(deadline("c2", "answer:referral.request", due: 3_000)),
-                    .addDeadline(deadline("c3", "answer:referral.request", due: 1_000)),
-                    .addDeadline(deadline("c4", "followup:1", due: 50_000)),
+                    .setDeadline(deadline("c1", "followup:1", due: 2_000)),
+                    .setDeadline(deadline("c2", "answer:referral.request", due: 3_000)),
+                    .setDeadline(deadline("c3", "answer:referral.request", due: 1_000)),
+                    .setDeadline(deadline("c4", "followup:1", due: 50_000)),
                 ])
                 metId = try #require(results[3].deadlineId)  // c2's, met below
-                _ = try store.apply([.closeDeadlines(caseId: "c2", item: "answer:referral.request", state: .met, at: 5)]
+                _ = try store.run([.closeDeadlines(.inCase("c2", item: "answer:referral.request", state: .met), at: 5)]
                 )
                 stored = try store.dueDeadlines(before: .max, limit: 100)
                 try store.close()
@@ -250,20 +254,21 @@ import Testing
 
             // Ids keep growing after the restart.
             let newId = try #require(
-                try reopened.apply([.addDeadline(deadline("c5", "followup:1", due: 20_000))])[0].deadlineId)
+                try reopened.run([.setDeadline(deadline("c5", "followup:1", due: 20_000))])[0].deadlineId)
             #expect(newId > stored.map(\.id).max()!)
         }
     }
 
     @Test func overdueFiltersByRegionPrefixAgencyAndRisk() throws {
         try withStore { store, _ in
-            func add(_ caseId: String, due: Int64, region: String?, agency: String?, risk: String?) -> StoreOp {
-                .addDeadline(
+            func add(_ caseId: String, due: Int64, region: String?, agency: String?, risk: String?) -> StoreUnit {
+                .setDeadline(
                     NewDeadline(
-                        caseId: caseId, item: "followup:1", dueAt: due, policy: "p", region: region, agency: agency,
+                        caseId: caseId, item: .text("followup:1"), dueAt: due, notice: testNotice(), policy: "p",
+                        region: region, agency: agency,
                         risk: risk))
             }
-            _ = try store.apply([
+            _ = try store.run([
                 add("fz-school", due: 100, region: "350102001", agency: "edu-350102", risk: "routine"),
                 add("fz-crisis", due: 200, region: "350103", agency: "police-350103", risk: "crisis"),
                 add("xm-school", due: 150, region: "350203", agency: "edu-350203", risk: "routine"),
@@ -271,7 +276,7 @@ import Testing
                 add("later", due: 5_000, region: "350102", agency: "edu-350102", risk: "routine"),
                 add("met", due: 110, region: "350102", agency: "edu-350102", risk: "routine"),
             ])
-            _ = try store.apply([.closeDeadlines(caseId: "met", item: "followup:1", state: .met, at: 1)])
+            _ = try store.run([.closeDeadlines(.inCase("met", item: "followup:1", state: .met), at: 1)])
             let now: Int64 = 1_000
 
             #expect(try store.overdue(now: now).map(\.caseId) == ["fz-school", "no-region", "xm-school", "fz-crisis"])
@@ -310,12 +315,13 @@ import Testing
 func deadline(
     _ caseId: String?, _ item: String, due: Int64, level: Int = 0, policy: String = "chain=default"
 ) -> NewDeadline {
-    NewDeadline(caseId: caseId, item: item, dueAt: due, level: level, policy: policy, createdAt: 0)
+    NewDeadline(
+        caseId: caseId, item: .text(item), dueAt: due, level: level, notice: testNotice(), policy: policy, createdAt: 0)
 }
 
-extension StoreOpResult {
+extension UnitResult {
     var deadlineId: Int64? {
-        if case .deadline(let id) = self { return id }
+        if case .deadlineSet(let id) = self { return id }
         return nil
     }
 }

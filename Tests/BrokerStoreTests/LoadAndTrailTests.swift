@@ -11,7 +11,7 @@ import Testing
                 message("empty", body: []),
                 message("text", body: Array("héllo, wörld".utf8), kind: "notice"),
             ]
-            let seqs = try store.apply(messages.map { .accept($0) }).compactMap(\.storedSeq)
+            let seqs = try store.run(messages.map { .accept(AcceptUnit(message: $0)) }).compactMap(\.storedSeq)
             #expect(seqs.count == 3)
 
             let loaded = try store.loadMessages(seqs: seqs + [seqs[0], 123_456])
@@ -30,46 +30,54 @@ import Testing
             #expect(try store.loadMessages(seqs: []).isEmpty)
 
             // The empty body's digest still dedupes.
-            #expect(try store.apply([.accept(messages[1])]) == [.accept(.duplicate(seq: seqs[1], recipients: 1))])
+            #expect(
+                try store.run([.accept(AcceptUnit(message: messages[1]))]) == [
+                    .accepted(.duplicate(seq: seqs[1], recipients: 1))
+                ])
         }
     }
 
     @Test func trailOfAMessageAndOfACase() throws {
         try withStore { store, _ in
-            let accepted = try store.apply([
-                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "case-1", priority: 1, at: 100)),
-                .accept(message("m2", from: "nodeX", to: ["nodeB"], caseId: "case-1", at: 250)),
-                .accept(message("m3", to: ["nodeB"], caseId: "case-2", at: 260)),
+            let accepted = try store.run([
+                .accept(
+                    AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"], caseId: "case-1", priority: 1, at: 100))),
+                .accept(AcceptUnit(message: message("m2", from: "nodeX", to: ["nodeB"], caseId: "case-1", at: 250))),
+                .accept(AcceptUnit(message: message("m3", to: ["nodeB"], caseId: "case-2", at: 260))),
             ])
             let seq1 = try #require(accepted[0].storedSeq)
             let seq2 = try #require(accepted[1].storedSeq)
-            let done = try store.apply([
-                .event(
-                    TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: "nack", attempt: 1, detail: "busy")),
-                .event(
+            let done = try store.run([
+                .trail(
+                    TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: .nacked, attempt: 1, detail: "busy")
+                ),
+                .trail(
                     TrailEventRecord(
-                        at: 160, seq: seq1, recipient: "nodeB", event: "delivery-attempt", attempt: 2, detail: nil)),
-                .delivered(seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120),
-                .deadLettered(
-                    seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130, reason: "max attempts",
-                    holdCase: true),
+                        at: 160, seq: seq1, recipient: "nodeB", event: .deliveryAttempt, attempt: 2, detail: nil)),
+                .settle(
+                    Settlement(
+                        seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120, outcome: .delivered)),
+                .settle(
+                    Settlement(
+                        seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130,
+                        outcome: .deadLettered(reason: "max attempts", holdCase: true))),
             ])
             let receiptB = try #require(done[2].receipt)
             let receiptC = try #require(done[3].receipt)
-            _ = try store.apply([.receiptConfirmed(id: receiptB.id, at: 400)])
+            _ = try store.run([.confirmReceipt(id: receiptB.id, at: 400)])
 
             let trail = try store.trail(sender: "nodeA", messageId: "m1")
             let expected: [TrailEntry] = [
-                entry(100, "accepted", nil, nil, "kind=referral priority=urgent case=case-1 recipients=nodeB,nodeC"),
-                entry(120, "delivery-attempt", "nodeB", 1, nil),
-                entry(130, "delivery-attempt", "nodeC", 1, nil),
-                entry(150, "nack", "nodeB", 1, "busy"),
-                entry(160, "delivery-attempt", "nodeB", 2, nil),
-                entry(200, "acked", "nodeB", 2, nil),
-                entry(200, "receipt-created", "nodeB", nil, "receipt=\(receiptB.id) delivered"),
-                entry(300, "dead-lettered", "nodeC", 3, "max attempts"),
-                entry(300, "receipt-created", "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
-                entry(400, "receipt-confirmed", "nodeB", nil, "receipt=\(receiptB.id)"),
+                entry(100, .accepted, nil, nil, "kind=referral priority=urgent case=case-1 recipients=nodeB,nodeC"),
+                entry(120, .deliveryAttempt, "nodeB", 1, nil),
+                entry(130, .deliveryAttempt, "nodeC", 1, nil),
+                entry(150, .nacked, "nodeB", 1, "busy"),
+                entry(160, .deliveryAttempt, "nodeB", 2, nil),
+                entry(200, .acked, "nodeB", 2, nil),
+                entry(200, .receiptCreated, "nodeB", nil, "receipt=\(receiptB.id) delivered"),
+                entry(300, .deadLettered, "nodeC", 3, "max attempts"),
+                entry(300, .receiptCreated, "nodeC", nil, "receipt=\(receiptC.id) dead-lettered"),
+                entry(400, .receiptConfirmed, "nodeB", nil, "receipt=\(receiptB.id)"),
             ].map {
                 var entry = $0
                 entry.seq = seq1
@@ -81,7 +89,7 @@ import Testing
             #expect(caseTrail.count == expected.count + 1)
             #expect(caseTrail.map(\.at) == caseTrail.map(\.at).sorted())
             let m2 = try #require(caseTrail.first { $0.seq == seq2 })
-            #expect(m2.event == "accepted")
+            #expect(m2.event == .accepted)
             #expect(m2.sender == "nodeX")
             #expect(m2.messageId == "m2")
             #expect(caseTrail.filter { $0.seq == seq1 } == expected)
@@ -97,15 +105,16 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/a/b/broker.sqlite"
             let store = try BrokerStore(path: path)
-            let seqs = try store.apply([
-                .accept(message("m1", to: ["nodeB", "nodeC"], caseId: "case-1")),
-                .accept(message("m2", to: ["nodeB"], body: [0, 1, 2, 255])),
+            let seqs = try store.run([
+                .accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"], caseId: "case-1"))),
+                .accept(AcceptUnit(message: message("m2", to: ["nodeB"], body: [0, 1, 2, 255]))),
             ]).compactMap(\.storedSeq)
             let receipt = try #require(
-                try store.apply([
-                    .deadLettered(
-                        seq: seqs[0], recipient: "nodeB", at: 50, attempts: 2, firstAttemptAt: 10, reason: "rejected",
-                        holdCase: true)
+                try store.run([
+                    .settle(
+                        Settlement(
+                            seq: seqs[0], recipient: "nodeB", at: 50, attempts: 2, firstAttemptAt: 10,
+                            outcome: .deadLettered(reason: "rejected", holdCase: true)))
                 ])[0].receipt)
             let open = try store.loadOpenDeliveries()
             let held = try store.loadHeldCases()
@@ -126,9 +135,9 @@ import Testing
 
             // Dedupe survives the restart, and seqs keep growing.
             #expect(
-                try reopened.apply([.accept(message("m2", to: ["nodeB"], body: [0, 1, 2, 255]))])
-                    == [.accept(.duplicate(seq: seqs[1], recipients: 1))])
-            let next = try #require(try reopened.apply([.accept(message("m3"))])[0].storedSeq)
+                try reopened.run([.accept(AcceptUnit(message: message("m2", to: ["nodeB"], body: [0, 1, 2, 255])))])
+                    == [.accepted(.duplicate(seq: seqs[1], recipients: 1))])
+            let next = try #require(try reopened.run([.accept(AcceptUnit(message: message("m3")))])[0].storedSeq)
             #expect(next > seqs[1])
         }
     }
@@ -139,9 +148,12 @@ import Testing
             #expect(settings.journalMode == "wal")
             #expect(settings.synchronous == 2)
             #expect(settings.busyTimeoutMilliseconds == 5_000)
-            #expect(settings.migrations == ["v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity"])
+            #expect(
+                settings.migrations == [
+                    "v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity", "v6-deadline-notice",
+                ])
             #expect(store.path == path)
-            _ = try store.apply([.accept(message("m1"))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         }
     }
@@ -167,7 +179,7 @@ import Testing
     }
 }
 
-private func entry(_ at: Int64, _ event: String, _ recipient: String?, _ attempt: Int?, _ detail: String?)
+private func entry(_ at: Int64, _ event: TrailEventName, _ recipient: String?, _ attempt: Int?, _ detail: String?)
     -> TrailEntry
 {
     TrailEntry(

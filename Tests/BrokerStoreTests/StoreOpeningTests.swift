@@ -15,7 +15,7 @@ import Testing
 
     @Test func aSecondOpenIsRefusedAtOnceAsLocked() throws {
         try withStore { store, path in
-            _ = try store.apply([.accept(message("m1"))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             let started = ContinuousClock.now
             let error = refusal(path)
             #expect(error?.kind == .locked)
@@ -46,7 +46,7 @@ import Testing
 
     @Test func theWALIndexIsInHeapMemoryAndTheFileIsMarked() throws {
         try withStore { store, path in
-            _ = try store.apply([.accept(message("m1"))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             let settings = try store.settings()
             #expect(settings.lockingMode == "exclusive")
             #expect(settings.applicationId == 0x5242_524B)
@@ -67,7 +67,9 @@ import Testing
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let path = dir + "/broker.sqlite"
             let foreign = try DatabaseQueue(path: path)
-            try foreign.write { try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')") }
+            try foreign.write {
+                try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')")
+            }
             try foreign.close()
             let before = bytes(path)
             let error = refusal(path)
@@ -97,7 +99,7 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
-            _ = try store.apply([.accept(message("m1"))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             try store.close()
             let editor = try DatabaseQueue(path: path)
             try editor.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 999") }
@@ -114,7 +116,7 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
-            _ = try store.apply([.accept(message("m1"))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             try store.close()
             let whole = try #require(bytes(path))
             try whole.prefix(60).write(to: URL(fileURLWithPath: path))  // cut inside the header
@@ -123,7 +125,10 @@ import Testing
             try FileManager.default.removeItem(atPath: path)
             try FileManager.default.removeItem(atPath: dir + "/broker.highwater")
             let big = try BrokerStore(path: path)
-            _ = try big.apply((1...300).map { .accept(message("m\($0)", body: [UInt8](repeating: 7, count: 1_000))) })
+            _ = try big.run(
+                (1...300).map {
+                    .accept(AcceptUnit(message: message("m\($0)", body: [UInt8](repeating: 7, count: 1_000))))
+                })
             try big.close()
             let full = try #require(bytes(path))
             try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: path))
@@ -152,10 +157,12 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             var store = try BrokerStore(path: path)
-            let first = try #require(try store.apply([.accept(message("m1")), .audit(auditEvent(1))])[0].storedSeq)
+            let first = try #require(
+                try store.run([.accept(AcceptUnit(message: message("m1"))), .audit(auditEvent(1))])[0].storedSeq)
             try store.close()
             store = try BrokerStore(path: path)
-            let second = try #require(try store.apply([.accept(message("m2")), .audit(auditEvent(2))])[0].storedSeq)
+            let second = try #require(
+                try store.run([.accept(AcceptUnit(message: message("m2"))), .audit(auditEvent(2))])[0].storedSeq)
             let checkpointed = try #require(bytes(path))  // m2 is only in the -wal
             try store.close()
             try checkpointed.write(to: URL(fileURLWithPath: path))
@@ -170,7 +177,7 @@ import Testing
             store = try BrokerStore.acceptRollback(path: path)
             #expect(store.acceptedRollback?.contains("seq \(second)") == true)
             // No seq is given twice, and the chain records the loss and stays intact.
-            let next = try #require(try store.apply([.accept(message("m3"))])[0].storedSeq)
+            let next = try #require(try store.run([.accept(AcceptUnit(message: message("m3")))])[0].storedSeq)
             #expect(next > second && second > first)
             #expect(try store.verifyAudit().records == 2)
             #expect(try store.exportAudit(since: 0, limit: nil).last?.entry.event == "store-rolled-back")
@@ -186,13 +193,18 @@ import Testing
             let path = dir + "/broker.sqlite"
             var store = try BrokerStore(path: path)
             let seq = try #require(
-                try store.apply([.accept(message("m1", to: ["nodeB", "nodeC"])), .audit(auditEvent(1))])[0].storedSeq)
+                try store.run([
+                    .accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"]))), .audit(auditEvent(1)),
+                ])[0].storedSeq)
             try store.close()
             store = try BrokerStore(path: path)
             let checkpointed = try #require(bytes(path))
             let lost = try #require(
-                try store.apply([
-                    .delivered(seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500),
+                try store.run([
+                    .settle(
+                        Settlement(
+                            seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                            outcome: .delivered)),
                     .audit(auditEvent(2)),
                 ])[0].receipt)
             try store.close()
@@ -201,9 +213,10 @@ import Testing
 
             store = try BrokerStore.acceptRollback(path: path)
             defer { try? store.close() }
-            let redelivered = StoreOp.delivered(
-                seq: seq, recipient: "nodeC", at: 3_000, attempts: 1, firstAttemptAt: 1_500)
-            let again = try #require(try store.apply([redelivered])[0].receipt)
+            let redelivered = StoreUnit.settle(
+                Settlement(
+                    seq: seq, recipient: "nodeC", at: 3_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered))
+            let again = try #require(try store.run([redelivered])[0].receipt)
             #expect(again.id > lost.id)
         }
     }
@@ -212,7 +225,7 @@ import Testing
         try withTempDirectory { dir in
             let path = dir + "/broker.sqlite"
             let store = try BrokerStore(path: path)
-            _ = try store.apply([.accept(message("m1")), .audit(auditEvent(1))])
+            _ = try store.run([.accept(AcceptUnit(message: message("m1"))), .audit(auditEvent(1))])
             try store.close()
             try FileManager.default.removeItem(atPath: path)
             let error = refusal(path)

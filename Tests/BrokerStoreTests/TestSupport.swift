@@ -38,19 +38,24 @@ func digest(_ body: [UInt8]) -> [UInt8] {
     return withUnsafeBytes(of: hash.bigEndian) { Array($0) } + [UInt8(truncatingIfNeeded: body.count)]
 }
 
-extension StoreOpResult {
+extension UnitResult {
     var acceptResult: AcceptResult? {
-        if case .accept(let result) = self { return result }
+        if case .accepted(let result) = self { return result }
         return nil
     }
 
     var storedSeq: Int64? {
-        if case .accept(.stored(let seq)) = self { return seq }
+        if case .accepted(.stored(let seq)) = self { return seq }
         return nil
     }
 
     var receipt: ReceiptRecord? {
-        if case .receipt(let receipt) = self { return receipt }
+        if case .settled(let receipt) = self { return receipt }
         return nil
     }
+}
+
+/// The notice of a test deadline armed by message `seq`.
+func testNotice(_ seq: Int64? = 1) -> DeadlineNotice {
+    DeadlineNotice(kind: "referral.request", armedBy: seq, sender: "nodeA", messageId: "m", originalDue: 5_000)
 }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import BrokerStore
 
-/// `StoreOp.acceptTracked`: a case move decided against the stored row inside the accepting transaction.
+/// `AcceptUnit.caseMove`: a case move decided against the stored row inside the accepting transaction.
 @Suite struct TrackedAcceptTests {
     func row(_ status: String, caseId: String = "c1") -> CaseRecord {
         CaseRecord(
@@ -22,8 +22,10 @@ import Testing
 
     @Test func aLegalMoveIsStoredWithItsCaseRowAndARefusalWritesNothing() throws {
         try withStore { (store: BrokerStore, _: String) throws in
-            let first = try store.apply([.acceptTracked(message("m1", caseId: "c1"), check("requested"))])
-            guard case .accept(.stored) = first[0] else {
+            let first = try store.run([
+                .accept(AcceptUnit(message: message("m1", caseId: "c1"), caseMove: check("requested")))
+            ])
+            guard case .accepted(.stored) = first[0] else {
                 Issue.record("\(first)")
                 return
             }
@@ -31,27 +33,39 @@ import Testing
 
             // A second request in the same case is refused: no message, no row change, nothing after it written.
             let before = store.statistics.rowsWritten
-            let refused = try store.apply([
-                .acceptTracked(message("m2", caseId: "c1"), check("requested")),
-                .addDeadlineIfStored(NewDeadline(caseId: "c1", item: "delivery:{seq}:nodeB", dueAt: 9, policy: "p")),
+            let refused = try store.run([
+                .accept(
+                    AcceptUnit(
+                        message: message("m2", caseId: "c1"), caseMove: check("requested"),
+                        deadlines: [
+                            NewDeadline(
+                                caseId: "c1", item: .deliveryOfArmingMessage(to: "nodeB"), dueAt: 9,
+                                notice: testNotice(nil), policy: "p")
+                        ],
+                        audit: AuditEvent(at: 1, event: .accepted, node: "nodeA", messageId: "m2")))
             ])
-            #expect(refused == [.caseRefused(code: "ILLEGAL_TRANSITION", reason: "x"), .none])
+            #expect(refused == [.caseRefused(code: "ILLEGAL_TRANSITION", reason: "x")])
+            #expect(try store.exportAudit(since: 0, limit: nil).isEmpty)
             #expect(store.statistics.rowsWritten == before)
             #expect(try store.trail(sender: "nodeA", messageId: "m2").isEmpty)
 
             // The first message sent again is a duplicate, although its move would be refused now.
-            let again = try store.apply([.acceptTracked(message("m1", caseId: "c1"), check("requested"))])
-            guard case .accept(.duplicate) = again[0] else {
+            let again = try store.run([
+                .accept(AcceptUnit(message: message("m1", caseId: "c1"), caseMove: check("requested")))
+            ])
+            guard case .accepted(.duplicate) = again[0] else {
                 Issue.record("\(again)")
                 return
             }
             // Other content under its id is a conflict: the case does not move either.
-            let conflict = try store.apply([
-                .acceptTracked(
-                    message("m1", caseId: "c1", body: Array("other".utf8)),
-                    CaseMoveCheck(caseId: "c1") { [row] _ in .move(row("received", "c1"), endsCase: false) })
+            let conflict = try store.run([
+                .accept(
+                    AcceptUnit(
+                        message: message("m1", caseId: "c1", body: Array("other".utf8)),
+                        caseMove: CaseMoveCheck(caseId: "c1") { [row] _ in .move(row("received", "c1"), endsCase: false)
+                        }))
             ])
-            guard case .accept(.conflict) = conflict[0] else {
+            guard case .accepted(.conflict) = conflict[0] else {
                 Issue.record("\(conflict)")
                 return
             }
@@ -61,12 +75,16 @@ import Testing
 
     @Test func aMoveThatEndsTheCaseCancelsItsOpenDeadlines() throws {
         try withStore { (store: BrokerStore, _: String) throws in
-            _ = try store.apply([
-                .acceptTracked(message("m1", caseId: "c1"), check("requested")),
-                .addDeadline(NewDeadline(caseId: "c1", item: "visit:1:nodeB", dueAt: 9, policy: "p")),
+            _ = try store.run([
+                .accept(AcceptUnit(message: message("m1", caseId: "c1"), caseMove: check("requested"))),
+                .setDeadline(
+                    NewDeadline(caseId: "c1", item: .text("visit:1:nodeB"), dueAt: 9, notice: testNotice(), policy: "p")
+                ),
             ])
             #expect(try store.openDeadlines(caseId: "c1").count == 1)
-            _ = try store.apply([.acceptTracked(message("m2", caseId: "c1"), check("completed", ends: true))])
+            _ = try store.run([
+                .accept(AcceptUnit(message: message("m2", caseId: "c1"), caseMove: check("completed", ends: true)))
+            ])
             #expect(try store.caseRecord(id: "c1")?.status == "completed")
             #expect(try store.openDeadlines(caseId: "c1").isEmpty)
         }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct CaseResultTests {
     func deadline(_ id: Int64, _ item: String, due: Int64, level: Int = 0) -> DeadlineRecord {
         DeadlineRecord(
-            id: id, caseId: "c-1", item: item, dueAt: due, level: level, policy: "v1;...", state: .open,
+            id: id, caseId: "c-1", item: item, dueAt: due, level: level, notice: nil, policy: "p", state: .open,
             createdAt: 1, closedAt: nil, region: "350102", agency: "health", risk: "routine")
     }
 

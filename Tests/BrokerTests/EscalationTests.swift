@@ -107,24 +107,31 @@ import Testing
             caseId: "c1", armedBy: 0, kind: "referral.request",
             awaited: .answer(kinds: ["referral.received", "referral.accepted", "referral.declined"], from: "clinic-1"),
             due: 5_000, policy: snapshot)
-        var row = DeadlineRows.arming(
+        let row = DeadlineRows.arming(
             deadline, sender: "school-1", messageId: "school-1:000001", region: "350102", agency: "health",
             risk: "routine", now: 1_000)
-        #expect(row.policy.contains("{seq}"))
-        row.policy = row.policy.replacingOccurrences(of: "{seq}", with: "42")
+        // The store names the row after the stored message's seq.
+        #expect(row.notice.armedBy == nil && row.item == .text(deadline.awaited.encoded))
+        var notice = row.notice
+        notice.armedBy = 42
         let record = DeadlineRecord(
-            id: 7, caseId: row.caseId, item: row.item, dueAt: row.dueAt, level: row.level, policy: row.policy,
-            state: .open, createdAt: 1_000, closedAt: nil, region: row.region, agency: row.agency, risk: row.risk)
+            id: 7, caseId: row.caseId, item: deadline.awaited.encoded, dueAt: row.dueAt, level: row.level,
+            notice: notice, policy: row.policy, state: .open, createdAt: 1_000, closedAt: nil, region: row.region,
+            agency: row.agency, risk: row.risk)
         let stored = try #require(DeadlineRows.read(record))
         #expect(stored.deadline.armedBy == 42 && stored.deadline.originalDue == 5_000)
         #expect(stored.deadline.policy == snapshot && stored.deadline.awaited == deadline.awaited)
         #expect(stored.sender == "school-1" && stored.messageId == "school-1:000001")
-        let delivery = DeadlineRows.item(.delivery(seq: 0, recipient: "clinic-1"), seqToken: true)
-        #expect(delivery == "delivery:{seq}:clinic-1")
+        var awaitingDelivery = deadline
+        awaitingDelivery.awaited = .delivery(seq: 0, recipient: "clinic-1")
+        let delivery = DeadlineRows.arming(
+            awaitingDelivery, sender: "school-1", messageId: "m", region: nil, agency: nil, risk: nil, now: 0)
+        #expect(delivery.item == .deliveryOfArmingMessage(to: "clinic-1"))
         #expect(
             DeadlineRows.read(
                 DeadlineRecord(
-                    id: 1, caseId: nil, item: "x", dueAt: 0, level: 0, policy: "p", state: .open, createdAt: nil,
+                    id: 1, caseId: nil, item: "x", dueAt: 0, level: 0, notice: nil, policy: "p", state: .open,
+                    createdAt: nil,
                     closedAt: nil, region: nil, agency: nil, risk: nil)) == nil)
     }
 
@@ -148,7 +155,8 @@ import Testing
         #expect(window.needsRefill(now: 0))
         func record(_ id: Int64, _ due: Int64) -> DeadlineRecord {
             DeadlineRecord(
-                id: id, caseId: nil, item: "i", dueAt: due, level: 0, policy: "p", state: .open, createdAt: nil,
+                id: id, caseId: nil, item: "i", dueAt: due, level: 0, notice: nil, policy: "p", state: .open,
+                createdAt: nil,
                 closedAt: nil, region: nil, agency: nil, risk: nil)
         }
         window.requested = true

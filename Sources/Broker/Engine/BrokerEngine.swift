@@ -120,7 +120,7 @@ public final class BrokerEngine: Sendable {
             `referralctl audit verify` and investigate (deploy/README.md, "Store recovery")
             """,
             metadata: ["path": "\(configuration.storePath)", "problem": "\(problem)"])
-        _ = try store.apply([.audit(AuditEvent(at: now, event: AuditEvent.Name.auditTailBroken, detail: problem))])
+        _ = try store.run([.audit(AuditEvent(at: now, event: AuditEvent.Name.auditTailBroken, detail: problem))])
     }
 
     /// The scheduler as the store left it: held lanes, open deliveries, unconfirmed receipts, dead-letter counts.

@@ -1,7 +1,7 @@
 // Value types of the durable case rows and deadlines (issue 4, "Durable timers"). No GRDB types leak out.
 //
-// A deadline is a row: the row is the timer. It is written by `apply(_:)` in the same transaction as the state
-// change that sets it, fired idempotently (`StoreOp.fireDeadline` acts only while the row is still open), and
+// A deadline is a row: the row is the timer. It is written in the same transaction as the state change that sets
+// it (an `AcceptUnit`), fired idempotently (a `FireUnit` acts only while the row is still open), and
 // read back in small windows ordered by (due_at, id), so open deadlines are never all held in memory.
 
 /// Where a case stands, as the broker keeps it (one row per case id).
@@ -39,27 +39,58 @@ public struct CaseRecord: Sendable, Hashable {
 public enum DeadlineState: Int, Sendable, Hashable, CaseIterable {
     /// Waiting for its item.
     case open = 0
-    /// The awaited item arrived (closed by `StoreOp.closeDeadlines`).
+    /// The awaited item arrived (closed by a `DeadlineClosing`).
     case met = 1
-    /// Passed and fired; the next level's deadline replaced it (`StoreOp.fireDeadline` with a next).
+    /// Passed and fired; the next level's deadline replaced it (a `FireUnit` with a next).
     case fired = 2
-    /// Passed and fired at the last level: nothing follows (`StoreOp.fireDeadline` without a next).
+    /// Passed and fired at the last level: nothing follows (a `FireUnit` without a next).
     case exhausted = 3
-    /// No longer awaited (case cancelled, plan closed; `StoreOp.closeDeadlines`).
+    /// No longer awaited (case cancelled, plan closed).
     case cancelled = 4
+}
+
+/// What a new deadline waits for: its row's `item`, the key that meets it (CaseCore's `Awaited.encoded`).
+public enum DeadlineItem: Sendable, Hashable {
+    /// The delivery of the message whose accept unit sets the deadline to this node: stored as
+    /// `delivery:<seq>:<node>` with that message's seq (known only once it is stored). Only in an accept unit.
+    case deliveryOfArmingMessage(to: String)
+    /// Any other item, stored as given: `answer:<node>:<kinds>`, `visit:<n>:<node>`, `delivery:<seq>:<node>`.
+    case text(String)
+}
+
+/// What an escalation notice names about the item whose deadline fired: stored in columns of the deadline row, so
+/// that firing reads nothing else.
+public struct DeadlineNotice: Sendable, Hashable {
+    /// The kind of the message that set the item's first deadline.
+    public var kind: String
+    /// Its seq. Nil only in an accept unit: the message that unit stores.
+    public var armedBy: Int64?
+    public var sender: String
+    public var messageId: String
+    /// When the item's first deadline was due (milliseconds).
+    public var originalDue: Int64
+
+    public init(kind: String, armedBy: Int64?, sender: String, messageId: String, originalDue: Int64) {
+        self.kind = kind
+        self.armedBy = armedBy
+        self.sender = sender
+        self.messageId = messageId
+        self.originalDue = originalDue
+    }
 }
 
 /// A deadline to be stored (state open).
 public struct NewDeadline: Sendable, Hashable {
     public var caseId: String?
-    /// What is awaited, e.g. "answer:referral.request", "delivery:<seq>:<recipient>", "followup:2".
-    public var item: String
+    /// What is awaited, e.g. "answer:<node>:<kinds>", "delivery:<seq>:<recipient>", "visit:2:<node>".
+    public var item: DeadlineItem
     /// When it falls due (milliseconds, the broker's clock).
     public var dueAt: Int64
     /// Escalation level this deadline leads to when it fires (0 = the first).
     public var level: Int
-    /// A compact snapshot of the policy values that apply, so later policy edits don't rewrite running
-    /// escalations. Opaque to the store.
+    public var notice: DeadlineNotice
+    /// The policy values that apply (CaseCore's `PolicySnapshot.encoded`), so later policy edits don't rewrite
+    /// running escalations. Opaque to the store.
     public var policy: String
     public var createdAt: Int64?
     /// Division code the item belongs to (for `overdue` filters).
@@ -68,19 +99,20 @@ public struct NewDeadline: Sendable, Hashable {
     public var agency: String?
     /// Risk level name (for `overdue` filters).
     public var risk: String?
-    /// Follow-up visits only: the nodes whose `followup.closed` ends this deadline (see
-    /// `StoreOp.closeFollowUpIfStored`).
+    /// Follow-up visits only: the nodes whose `followup.closed` ends this deadline (`DeadlineClosing.followUpPlan`).
     public var closers: [String]?
 
     public init(
-        caseId: String?, item: String, dueAt: Int64, level: Int = 0, policy: String, createdAt: Int64? = nil,
-        region: String? = nil, agency: String? = nil, risk: String? = nil, closers: [String]? = nil
+        caseId: String?, item: DeadlineItem, dueAt: Int64, level: Int = 0, notice: DeadlineNotice, policy: String,
+        createdAt: Int64? = nil, region: String? = nil, agency: String? = nil, risk: String? = nil,
+        closers: [String]? = nil
     ) {
         self.closers = closers
         self.caseId = caseId
         self.item = item
         self.dueAt = dueAt
         self.level = level
+        self.notice = notice
         self.policy = policy
         self.createdAt = createdAt
         self.region = region
@@ -97,6 +129,8 @@ public struct DeadlineRecord: Sendable, Hashable {
     public var item: String
     public var dueAt: Int64
     public var level: Int
+    /// Nil for a row written before the notice had columns of its own whose old text could not be read.
+    public var notice: DeadlineNotice?
     public var policy: String
     public var state: DeadlineState
     public var createdAt: Int64?
@@ -109,8 +143,8 @@ public struct DeadlineRecord: Sendable, Hashable {
     public var closers: [String]?
 
     public init(
-        id: Int64, caseId: String?, item: String, dueAt: Int64, level: Int, policy: String, state: DeadlineState,
-        createdAt: Int64?, closedAt: Int64?, region: String?, agency: String?, risk: String?,
+        id: Int64, caseId: String?, item: String, dueAt: Int64, level: Int, notice: DeadlineNotice?, policy: String,
+        state: DeadlineState, createdAt: Int64?, closedAt: Int64?, region: String?, agency: String?, risk: String?,
         closers: [String]? = nil
     ) {
         self.closers = closers
@@ -119,6 +153,7 @@ public struct DeadlineRecord: Sendable, Hashable {
         self.item = item
         self.dueAt = dueAt
         self.level = level
+        self.notice = notice
         self.policy = policy
         self.state = state
         self.createdAt = createdAt
@@ -129,7 +164,7 @@ public struct DeadlineRecord: Sendable, Hashable {
     }
 }
 
-/// How a case-moving message is decided inside the accepting transaction (`StoreOp.acceptTracked`): the
+/// How a case-moving message is decided inside the accepting transaction (`AcceptUnit.caseMove`): the
 /// store reads the case row and asks `decide`, which is pure (the daemon's case machine), so that the
 /// decision always sees every move committed before it, in this batch or earlier, with no copy of the
 /// cases in memory.

@@ -1,16 +1,16 @@
-import ReferralProtocol
+// Value types of the audit trail (see docs/AUDIT.md).
 
-// Value types of the audit trail (see docs/AUDIT.md). No GRDB types leak out of the module.
-
-/// One fact for the audit trail, appended with `StoreOp.audit(_:)` in the same transaction as the state change it
-/// records. Only ids, kinds, node ids, codes and short texts: NEVER a message body or any other payload.
+/// One fact for the audit trail, appended in the same transaction as the state change it records (a unit of
+/// store work, `StoreUnit`). Only ids, kinds, node ids, codes and short texts: NEVER a message body or any other
+/// payload.
 ///
 /// A string field must not contain U+0000 (SQLite would cut it there): each one is replaced by U+FFFD when the
 /// record is appended, and the record is chained as stored.
 public struct AuditEvent: Sendable, Hashable {
     /// When it happened, milliseconds since 1970 (the broker's clock).
     public var at: Int64
-    /// What happened: one of `AuditEvent.Name` ("accepted", "rejected", "auth-failed", ...); the list may grow.
+    /// What happened, as stored and hashed: a `Name`'s raw value for every record this broker writes;
+    /// a record read back keeps whatever text it holds (a newer broker's name, or an edited row).
     public var event: String
     /// The acting node id (the sender for "accepted", the recipient for "acked", ...), when known.
     public var node: String?
@@ -32,7 +32,18 @@ public struct AuditEvent: Sendable, Hashable {
     public var detail: String?
 
     public init(
-        at: Int64, event: String, node: String? = nil, peer: String? = nil, keyFingerprint: String? = nil,
+        at: Int64, event: Name, node: String? = nil, peer: String? = nil, keyFingerprint: String? = nil,
+        messageId: String? = nil, seq: Int64? = nil, recipient: String? = nil, kind: String? = nil,
+        code: String? = nil, detail: String? = nil
+    ) {
+        self.init(
+            at: at, storedEvent: event.rawValue, node: node, peer: peer, keyFingerprint: keyFingerprint,
+            messageId: messageId, seq: seq, recipient: recipient, kind: kind, code: code, detail: detail)
+    }
+
+    /// A record as read back from a store: `storedEvent` is the text it holds.
+    public init(
+        at: Int64, storedEvent event: String, node: String? = nil, peer: String? = nil, keyFingerprint: String? = nil,
         messageId: String? = nil, seq: Int64? = nil, recipient: String? = nil, kind: String? = nil,
         code: String? = nil, detail: String? = nil
     ) {
@@ -49,31 +60,30 @@ public struct AuditEvent: Sendable, Hashable {
         self.detail = detail
     }
 
-    /// The fingerprint of a CURVE public key (its 32 raw octets) as audited: the first 16 lowercase hex digits of
-    /// its SHA-256.
-    public static func keyFingerprint(of publicKey: [UInt8]) -> String {
-        String(SHA256.hex(SHA256.hash(publicKey)).prefix(16))
-    }
+    /// The event's name; nil for a text this broker does not write.
+    public var name: Name? { Name(rawValue: event) }
+}
 
-    /// The event names the broker uses. The store gives three of them a meaning (see `StoreOp.audit(_:)`):
-    /// `accepted`, `acked` and `deadLettered`.
-    public enum Name {
-        public static let accepted = "accepted"
-        public static let delivered = "delivered"
-        public static let acked = "acked"
-        public static let nacked = "nacked"
-        public static let deadLettered = "dead-lettered"
-        public static let rejected = "rejected"
-        public static let authFailed = "auth-failed"
-        public static let directoryReloaded = "directory-reloaded"
-        public static let receiptConfirmed = "receipt-confirmed"
-        public static let escalated = "escalated"
-        public static let sessionOpened = "session-opened"
-        public static let sessionEnded = "session-ended"
+extension AuditEvent {
+    /// What an audit record says happened (docs/AUDIT.md; the raw values are the stored, hashed text and never
+    /// change). The store ties three of them to the change they record: `accepted`, `acked` and `deadLettered`.
+    public enum Name: String, Sendable, Hashable, CaseIterable {
+        case accepted = "accepted"
+        case delivered = "delivered"
+        case acked = "acked"
+        case nacked = "nacked"
+        case deadLettered = "dead-lettered"
+        case rejected = "rejected"
+        case authFailed = "auth-failed"
+        case directoryReloaded = "directory-reloaded"
+        case receiptConfirmed = "receipt-confirmed"
+        case escalated = "escalated"
+        case sessionOpened = "session-opened"
+        case sessionEnded = "session-ended"
         /// An operator accepted a store that held less than it had acknowledged (`referrald accept-rollback`).
-        public static let storeRolledBack = "store-rolled-back"
+        case storeRolledBack = "store-rolled-back"
         /// The audit chain's tail did not verify when the broker started.
-        public static let auditTailBroken = "audit-tail-broken"
+        case auditTailBroken = "audit-tail-broken"
     }
 }
 

@@ -1,0 +1,150 @@
+import BrokerCore
+import BrokerStore
+import ReferralProtocol
+
+/// The store thread's batch as units of store work: each write request becomes one unit (a nack also gets its
+/// audit record), and each unit's result becomes the completions that answer its request.
+struct StoreBatchPlan {
+    /// What a unit answers.
+    enum Source {
+        case accept(PendingAccept)
+        case fire(FireRequest)
+        case settlement
+        case other
+    }
+
+    private(set) var units: [StoreUnit] = []
+    /// Parallel to `units`.
+    private(set) var sources: [Source] = []
+    /// Settlements and audit records: already decided, so tried again when the commit fails.
+    private(set) var retried: [StoreRequest] = []
+    private(set) var reads: [StoreRequest] = []
+
+    init(_ batch: [StoreRequest]) {
+        for request in batch {
+            switch request {
+            case .accept(let pending):
+                add(.accept(Self.unit(pending)), .accept(pending))
+            case .fire(let fire):
+                let unit = FireUnit(
+                    deadlineId: fire.deadlineId, at: fire.at, next: fire.next, notice: fire.notice.map(Self.unit),
+                    audit: fire.audit)
+                add(.fire(unit), .fire(fire))
+            case .persist(let op):
+                for unit in Self.units(op) { add(unit, .settlement) }
+                retried.append(request)
+            case .audit(let event):
+                add(.audit(event), .other)
+                retried.append(request)
+            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .dueDeadlines, .overdue:
+                reads.append(request)
+            }
+        }
+    }
+
+    private mutating func add(_ unit: StoreUnit, _ source: Source) {
+        units.append(unit)
+        sources.append(source)
+    }
+
+    /// The completions of a committed batch: every fire first, then accepts, refusals and receipts in unit order.
+    func completions(for results: [UnitResult]) -> [StoreCompletion] {
+        var fired: [StoreCompletion] = []
+        var out: [StoreCompletion] = []
+        for (source, result) in zip(sources, results) {
+            switch (source, result) {
+            case (.accept(let pending), .accepted(let outcome)):
+                out.append(.accepted(pending, outcome))
+            case (.accept(var pending), .caseRefused(let code, let reason)):
+                pending.caseRefusal = CaseRefusal(code: ErrorCode(rawValue: code), reason: reason)
+                out.append(.caseRefused(pending))
+            case (.fire(let fire), .fired(_, let notice)):
+                fired.append(.fired(deadlineId: fire.deadlineId, fired: true, nextDue: fire.next?.dueAt))
+                if let pending = fire.notice, let notice { out.append(.accepted(pending, notice)) }
+            case (.fire(let fire), _):
+                fired.append(.fired(deadlineId: fire.deadlineId, fired: false, nextDue: fire.next?.dueAt))
+            case (.settlement, .settled(let receipt?)):
+                out.append(.receiptCreated(receipt))
+            default:
+                break
+            }
+        }
+        return fired + out
+    }
+
+    /// The completions of a batch whose commit failed (nothing of it is stored): SENDs are refused (the sender
+    /// retries); fires did not fire.
+    func failedCompletions() -> [StoreCompletion] {
+        sources.compactMap { source in
+            switch source {
+            case .accept(let pending) where !pending.isNotice:
+                .acceptFailed(pending, reason: "the broker could not write to its store")
+            case .fire(let fire):
+                .fired(deadlineId: fire.deadlineId, fired: false, nextDue: nil)
+            default:
+                nil
+            }
+        }
+    }
+
+    /// A SEND (or a notice) with everything it does once stored, its digest computed here so that large bodies
+    /// never stall the poll thread.
+    static func unit(_ pending: PendingAccept) -> AcceptUnit {
+        var message = pending.message
+        if message.digest.isEmpty {
+            message.digest =
+                Send(
+                    id: message.messageId, to: pending.addresses, kind: message.kind, caseId: message.caseId,
+                    priority: pending.priority.wire, body: message.body, followUp: pending.followUp
+                ).contentDigest
+        }
+        var closes = pending.closes.map { close in
+            close.caseId.map { DeadlineClosing.inCase($0, item: close.item, state: close.state) }
+                ?? .withoutCase(item: close.item ?? "", state: close.state)
+        }
+        switch pending.followUpMeet {
+        case .visit(let caseId, let party)?: closes.append(.followUpVisit(caseId: caseId, party: party))
+        case .close(let caseId, let closer)?: closes.append(.followUpPlan(caseId: caseId, closer: closer))
+        case nil: break
+        }
+        // A CONFLICT or duplicate is audited by the poll thread once the outcome is known.
+        let audit = AuditEvent(
+            at: message.acceptedAt, event: .accepted, node: message.sender, messageId: message.messageId,
+            recipient: message.recipients.joined(separator: ","), kind: message.kind, detail: pending.routing)
+        return AcceptUnit(
+            message: message, caseMove: pending.caseCheck, deadlines: pending.deadlines, closes: closes, audit: audit)
+    }
+
+    /// A settled delivery with its audit record; a trail event (a nack also audited); a confirmed receipt.
+    static func units(_ op: PersistOp) -> [StoreUnit] {
+        switch op {
+        case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
+            let audit = AuditEvent(at: at, event: .acked, node: recipient, seq: seq, detail: "attempts=\(attempts)")
+            return [
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
+                        outcome: .delivered, audit: audit))
+            ]
+        case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
+            let audit = AuditEvent(
+                at: at, event: .deadLettered, node: recipient, seq: seq, detail: "attempts=\(attempts); \(reason)")
+            return [
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
+                        outcome: .deadLettered(reason: reason, holdCase: holdCase), audit: audit))
+            ]
+        case .receiptConfirmed(let id, let at):
+            return [.confirmReceipt(id: id, at: at)]
+        case .event(let at, let seq, let recipient, let event, let attempt, let detail):
+            let trail = StoreUnit.trail(
+                TrailEventRecord(at: at, seq: seq, recipient: recipient, event: event, attempt: attempt, detail: detail)
+            )
+            guard event == .nacked else { return [trail] }
+            let audit = AuditEvent(
+                at: at, event: .nacked, node: recipient, seq: seq, detail: "attempt=\(attempt ?? 0); \(detail ?? "")")
+            return [trail, .audit(audit)]
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import SQLiteRaw
+
+/// One batch of units inside its transaction. Statements come from GRDB's per-connection statement cache
+/// (`cachedStatement`), looked up at most once per batch. Nothing is carried from one unit to the next but the
+/// audit chain's tip and the highest seq.
+struct Batch {
+    let db: Database
+    var rows = 0
+    /// The audit chain's tip as this batch advances it.
+    var audit: AuditChain
+    /// The highest seq this batch gave a message (0: none).
+    var highestSeq: Int64 = 0
+
+    var insertMessage: Statement?
+    var selectByKey: Statement?
+    var insertDelivery: Statement?
+    var selectPending: Statement?
+    var insertReceipt: Statement?
+    var finishDelivery: Statement?
+    var insertHeld: Statement?
+    var confirmReceipt: Statement?
+    var insertEvent: Statement?
+    var insertAudit: Statement?
+
+    init(db: Database, audit: AuditChain) {
+        self.db = db
+        self.audit = audit
+    }
+
+    static func cached(_ db: Database, _ slot: inout Statement?, _ sql: String) throws -> Statement {
+        if let statement = slot { return statement }
+        let statement = try db.cachedStatement(sql: sql)
+        slot = statement
+        return statement
+    }
+
+    mutating func run(_ unit: StoreUnit) throws -> UnitResult {
+        switch unit {
+        case .accept(let accept):
+            return try self.accept(accept)
+        case .fire(let fire):
+            return try self.fire(fire)
+        case .settle(let settlement):
+            return .settled(try settle(settlement))
+        case .confirmReceipt(let id, let at):
+            let statement = try Self.cached(
+                db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")
+            var raw = RawStatement(statement)
+            try raw.bind(at)
+            try raw.bind(id)
+            try raw.run()
+            rows += db.changesCount
+            return .done
+        case .audit(let event):
+            try append(event)
+            return .done
+        case .trail(let event):
+            let statement = try Self.cached(
+                db, &insertEvent,
+                "INSERT INTO events (at, seq, recipient, event, attempt, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            try statement.execute(
+                arguments: [event.at, event.seq, event.recipient, event.event.rawValue, event.attempt, event.detail])
+            rows += 1
+            return .done
+        case .putCase(let record):
+            try DeadlineWrites.putCase(record, db)
+            rows += 1
+            return .done
+        case .setDeadline(let deadline):
+            let id = try DeadlineWrites.insert(deadline, armedBy: nil, db)
+            rows += 1
+            return .deadlineSet(id: id)
+        case .closeDeadlines(let closing, let at):
+            let count = try DeadlineWrites.close(closing, at: at, db)
+            rows += count
+            return .closed(count: count)
+        }
+    }
+
+    mutating func append(_ event: AuditEvent) throws {
+        try audit.append(event, insert: try Self.cached(db, &insertAudit, AuditChain.insertSQL))
+        rows += 1
+    }
+
+    /// The message, then (only if it is stored) its case move, deadlines, closes and audit record. A case move is
+    /// decided before anything is written: a refused one writes nothing.
+    private mutating func accept(_ unit: AcceptUnit) throws -> UnitResult {
+        var caseRow: CaseRecord?
+        var endsCase = false
+        if let check = unit.caseMove {
+            if let existing = try storedKey(unit.message) { return .accepted(existing) }
+            switch check.decide(try DeadlineWrites.caseRecord(id: check.caseId, db)) {
+            case .refuse(let code, let reason): return .caseRefused(code: code, reason: reason)
+            case .move(let record, let ends): (caseRow, endsCase) = (record, ends)
+            }
+        }
+        let result = try insert(unit.message)
+        guard case .stored(let seq) = result else { return .accepted(result) }
+        let at = unit.message.acceptedAt
+        if let caseRow {
+            try DeadlineWrites.putCase(caseRow, db)
+            rows += 1
+            if endsCase {
+                rows += try DeadlineWrites.close(.inCase(caseRow.caseId, item: nil, state: .cancelled), at: at, db)
+            }
+        }
+        for deadline in unit.deadlines {
+            _ = try DeadlineWrites.insert(deadline, armedBy: seq, db)
+            rows += 1
+        }
+        for closing in unit.closes {
+            rows += try DeadlineWrites.close(closing, at: at, db)
+        }
+        if var record = unit.audit {
+            if record.seq == nil { record.seq = seq }
+            try append(record)
+        }
+        return .accepted(result)
+    }
+
+    /// Only if the deadline is still open: fired (or exhausted), its next step stored, its notice accepted and the
+    /// escalation audited.
+    private mutating func fire(_ unit: FireUnit) throws -> UnitResult {
+        guard try DeadlineWrites.fire(id: unit.deadlineId, at: unit.at, exhausted: unit.next == nil, db) else {
+            return .notFired
+        }
+        rows += 1
+        var nextId: Int64?
+        if let next = unit.next {
+            nextId = try DeadlineWrites.insert(next, armedBy: nil, db)
+            rows += 1
+        }
+        var notice: AcceptResult?
+        if let accept = unit.notice, case .accepted(let result) = try self.accept(accept) { notice = result }
+        if let record = unit.audit { try append(record) }
+        return .fired(nextId: nextId, notice: notice)
+    }
+}

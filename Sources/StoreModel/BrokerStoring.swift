@@ -1,0 +1,58 @@
+/// What the broker's store thread and start-up need from a store backend: run a batch of units of work in one
+/// transaction, and the reads. SQLite (`BrokerStore`) implements it today; a second backend (PostgreSQL) must pass
+/// the same conformance suite (Tests/BrokerStoreConformanceTests).
+///
+/// A backend is used by one thread at a time (the store thread owns it): it need not lock, but it may be handed
+/// from the thread that opened it to the store thread.
+public protocol BrokerStoring: AnyObject, Sendable {
+    /// The store's identity (16 octets): announced in WELCOME, replaced when an operator accepts a roll-back.
+    var epoch: [UInt8] { get }
+    /// Counters of committed batches since the store was opened.
+    var statistics: StoreStatistics { get }
+    /// Whether the backend could not record, after its last commits, how far it had got (the daemon logs it).
+    var isMarkBehind: Bool { get }
+
+    /// Runs the units in ONE transaction, in order, and returns one result per unit. On any error nothing of the
+    /// batch is stored and the error is thrown. An empty batch does nothing.
+    func run(_ units: [StoreUnit]) throws -> [UnitResult]
+
+    /// Every pending delivery, by seq then recipient (after a restart nothing is in flight).
+    func loadOpenDeliveries() throws -> [OpenDelivery]
+    /// Every held (case, recipient), by case id then recipient.
+    func loadHeldCases() throws -> [HeldCase]
+    /// Receipts their sender has not confirmed, by id.
+    func loadUnconfirmedReceipts() throws -> [ReceiptRecord]
+    /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
+    func deadLetterCounts() throws -> [String: Int]
+    /// The messages with these seqs, bodies included, in no particular order; unknown seqs are left out.
+    func loadMessages(seqs: [Int64]) throws -> [StoredMessage]
+
+    /// The trail of one message (empty if unknown).
+    func trail(sender: String, messageId: String) throws -> [TrailEntry]
+    /// The trail of every message of a case, merged in time order (empty if unknown).
+    func trail(caseId: String) throws -> [TrailEntry]
+    /// The case row, nil if unknown.
+    func caseRecord(id: String) throws -> CaseRecord?
+    /// The open deadlines of one case, by due time then id, at most `limit`.
+    func openDeadlines(caseId: String, limit: Int) throws -> [DeadlineRecord]
+    /// One deadline in whatever state, nil if unknown.
+    func deadline(id: Int64) throws -> DeadlineRecord?
+    /// The earliest open deadlines due before `before`, by due time then id, at most `limit`.
+    func dueDeadlines(before: Int64, limit: Int) throws -> [DeadlineRecord]
+    /// Due time of the earliest open deadline, nil when none is open.
+    func nextDueAt() throws -> Int64?
+    /// Number of open deadlines.
+    func openDeadlineCount() throws -> Int
+    /// Open deadlines due by `now` or of a later escalation level, filtered by a division code prefix, an agency
+    /// and a risk level (nil or empty: no filter), by due time then id, at most `limit`.
+    func overdue(now: Int64, regionPrefix: String?, agency: String?, risk: String?, limit: Int) throws
+        -> [DeadlineRecord]
+
+    /// Recomputes the audit hash chain (docs/AUDIT.md) and reports the first bad record.
+    func verifyAudit() throws -> AuditVerification
+    /// The audit records with `at >= since`, in id order, at most `limit` (nil: all).
+    func exportAudit(since: Int64, limit: Int?) throws -> [AuditRecordRow]
+
+    /// Closes the store; later calls throw.
+    func close() throws
+}

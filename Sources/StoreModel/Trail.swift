@@ -1,0 +1,79 @@
+// The trail of a message (ADMIN-1 TRAIL): its event names and rows.
+
+/// What a trail line says happened. The raw values are the names ADMIN-1 TRAIL shows (and the text stored for the
+/// exceptional events): they never change.
+public enum TrailEventName: String, Sendable, Hashable, CaseIterable {
+    /// Derived from the message row.
+    case accepted = "accepted"
+    /// Role addresses resolved (stored).
+    case routed = "routed"
+    /// The sender sent it again (stored).
+    case duplicateSend = "duplicate-send"
+    /// DELIVER sent: the first attempt is derived from the delivery row, later ones are stored.
+    case deliveryAttempt = "delivery-attempt"
+    /// Derived from the delivery row.
+    case acked = "acked"
+    /// Stored: the recipient refused it.
+    case nacked = "nacked"
+    /// Stored: no ACK in time.
+    case ackTimeout = "ack-timeout"
+    /// Stored: the recipient's session ended with the delivery in flight.
+    case sessionLost = "session-lost"
+    /// Stored: back to pending after a failed attempt.
+    case redeliveryScheduled = "redelivery-scheduled"
+    /// Derived from the delivery row.
+    case deadLettered = "dead-lettered"
+    /// Stored: waits behind a dead letter of its case.
+    case held = "held"
+    /// Derived from the receipt row.
+    case receiptCreated = "receipt-created"
+    /// Derived from the receipt row.
+    case receiptConfirmed = "receipt-confirmed"
+}
+
+/// An exceptional trail event (nack, ack timeout, session lost, attempt >= 2, duplicate send).
+/// The ordinary path (accepted, first attempt, acked, dead-lettered, receipts) is derived from columns.
+public struct TrailEventRecord: Sendable, Hashable {
+    public var at: Int64
+    public var seq: Int64
+    public var recipient: String?
+    public var event: TrailEventName
+    public var attempt: Int?
+    public var detail: String?
+
+    public init(at: Int64, seq: Int64, recipient: String?, event: TrailEventName, attempt: Int?, detail: String?) {
+        self.at = at
+        self.seq = seq
+        self.recipient = recipient
+        self.event = event
+        self.attempt = attempt
+        self.detail = detail
+    }
+}
+
+/// One line of a message's or a case's trail. Never contains a body.
+public struct TrailEntry: Sendable, Hashable {
+    public var at: Int64
+    public var event: TrailEventName
+    public var seq: Int64
+    public var messageId: String
+    public var sender: String
+    public var recipient: String?
+    public var attempt: Int?
+    public var detail: String?
+
+    public init(
+        at: Int64, event: TrailEventName, seq: Int64, messageId: String, sender: String, recipient: String?,
+        attempt: Int?,
+        detail: String?
+    ) {
+        self.at = at
+        self.event = event
+        self.seq = seq
+        self.messageId = messageId
+        self.sender = sender
+        self.recipient = recipient
+        self.attempt = attempt
+        self.detail = detail
+    }
+}
