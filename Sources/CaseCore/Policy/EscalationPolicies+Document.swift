@@ -18,7 +18,7 @@ extension EscalationPolicies {
         var kinds: [String: [RiskLevel: EscalationPolicy]] = [:]
         for kind in document.kinds.keys.sorted() {
             let path = "kinds[\"\(kind)\"]"
-            guard Self.isMessageKind(kind) else {
+            guard Identifiers.isValidKind(kind) else {
                 throw ConfigurationError(field: path, reason: "not a message kind (lowercase segments separated by dots)")
             }
             let entries = document.kinds[kind]!
@@ -36,23 +36,6 @@ extension EscalationPolicies {
     }
 
     private static var levelNames: String { RiskLevel.allCases.map(\.rawValue).joined(separator: ", ") }
-
-    /// 1/RBP's kind grammar: dot-separated segments of a lowercase letter then lowercase
-    /// letters, digits or `-`; at most 64 characters. (Spelt out here: this module has no
-    /// dependency on ReferralProtocol.)
-    static func isMessageKind(_ text: String) -> Bool {
-        guard !text.isEmpty, text.utf8.count <= 64 else { return false }
-        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { segment in
-            guard let first = segment.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") else {
-                return false
-            }
-            return segment.utf8.allSatisfy {
-                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
-                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
-                    || $0 == UInt8(ascii: "-")
-            }
-        }
-    }
 }
 
 extension EscalationPolicy {
