@@ -85,7 +85,7 @@ package struct JSONObjectReader {
     }
 
     /// `key` as errors name it: below `path` when there is one.
-    package func keyPath(_ key: String?) -> String? {
+    func keyPath(_ key: String?) -> String? {
         guard let key else { return path }
         return path.map { "\($0).\(key)" } ?? key
     }
