@@ -1,4 +1,5 @@
 import BrokerStore
+import ReferralProtocol
 
 /// `referrald`'s exit codes, one per class of failure that needs a different fix (documented in deploy/README.md
 /// and `referrald --help`; sysexits.h values where one fits).

@@ -5,7 +5,8 @@
 /// - `CaseMachine`: the referral's FHIR Task status and who may move it (`Case/`).
 /// - `EscalationPolicies`, `WorkingCalendar`: deadlines per message kind and risk level, and
 ///   how non-crisis clocks skip weekends and holidays (`Policy/`, `Time/`).
-/// - `FollowUpPlan`, `FollowUpProgress`: the visits a discharge notice promises (`FollowUp/`).
+/// - `FollowUpPlan.visitDeadlines` (the plan is ReferralProtocol's), `FollowUpProgress`: the visits a discharge
+///   notice promises (`FollowUp/`).
 /// - `Deadline`, `EscalationPlanner`: timers as data rows and what to send when one falls due
 ///   (`Timers/`).
 ///

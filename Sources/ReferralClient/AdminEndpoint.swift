@@ -1,41 +1,25 @@
 import Foundation
+import ReferralProtocol
 
 /// Where a broker's admin endpoint is, found the way `referrald` finds it, so that operators' commands work from
 /// any directory: a relative `ipc://` path is resolved against the broker configuration file's folder, never
 /// against the caller's working directory.
 public enum AdminEndpoint {
-    /// Why no admin endpoint could be read from a broker configuration file.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var problem: String
-        public var description: String { "broker configuration \(path): \(problem)" }
-    }
-
     /// The admin endpoint of the broker configured by the JSON file at `path` (deploy/README.md):
     /// `admin_endpoint`, else `ipc://<data_directory>/admin.sock` (`data_directory` defaults to `data/broker`),
     /// relative paths resolved against the file's folder as `referrald` resolves them. Abstract `ipc://@name`
-    /// and non-ipc endpoints are returned as they are.
-    public static func fromBrokerConfiguration(path: String) throws(Failure) -> String {
+    /// and non-ipc endpoints are returned as they are. The file is read with the strict reader; only these two
+    /// keys are looked at (the broker checks the others).
+    public static func fromBrokerConfiguration(path: String) throws(ConfigurationError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(path: path, problem: "cannot be read (missing or no permission)")
+            throw ConfigurationError(file: path, reason: "cannot be read (missing or no permission)")
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw Failure(path: path, problem: "is not a JSON object")
-        }
+        var reader = try JSONObjectReader(try JSONFile.parse(data, file: path), file: path)
         let folder = absolute((path as NSString).deletingLastPathComponent, against: currentDirectory)
-        if let value = object["admin_endpoint"], !(value is NSNull) {
-            guard let endpoint = value as? String else {
-                throw Failure(path: path, problem: "admin_endpoint must be a string")
-            }
-            if !endpoint.isEmpty { return resolved(endpoint, against: folder) }
+        if let endpoint = try reader.optionalString("admin_endpoint"), !endpoint.isEmpty {
+            return resolved(endpoint, against: folder)
         }
-        var dataDirectory = "data/broker"
-        if let value = object["data_directory"], !(value is NSNull) {
-            guard let text = value as? String else {
-                throw Failure(path: path, problem: "data_directory must be a string")
-            }
-            dataDirectory = text
-        }
+        let dataDirectory = try reader.optionalString("data_directory") ?? "data/broker"
         return "ipc://" + absolute(dataDirectory, against: folder) + "/admin.sock"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import ZeroMQ
 
 /// The configuration of one node: who it is, where the broker is, where its local store lives.
@@ -52,7 +53,7 @@ import ZeroMQ
 ///
 /// Unknown fields are refused (a misspelt field must not be silently ignored).
 /// Only one process at a time may use a node id and its store.
-public struct NodeConfiguration: Codable, Sendable, Hashable {
+public struct NodeConfiguration: Sendable, Hashable {
     /// The node id (1/RBP node-id).
     public var node: String
     /// The broker's 1/RBP endpoint.
@@ -102,7 +103,8 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         self.curve = curve
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The keys of the file.
+    enum Key: String {
         case node, broker, store, window
         case reconnectInitialMs = "reconnect_initial_ms"
         case reconnectMaxMs = "reconnect_max_ms"
@@ -113,26 +115,10 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
         case secretKeyFile = "secret_key_file"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        node = try container.decode(String.self, forKey: .node)
-        broker = try container.decode(String.self, forKey: .broker)
-        store = try container.decode(String.self, forKey: .store)
-        window = try container.decodeIfPresent(Int.self, forKey: .window) ?? Self.defaultWindow
-        reconnectInitialMs = try container.decodeIfPresent(Int.self, forKey: .reconnectInitialMs) ?? 1000
-        reconnectMaxMs = try container.decodeIfPresent(Int.self, forKey: .reconnectMaxMs) ?? 32000
-        heartbeatMs = try container.decodeIfPresent(Int.self, forKey: .heartbeatMs)
-        welcomeTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .welcomeTimeoutMs) ?? 3_000
-        serverPublicKey = try container.decodeIfPresent(String.self, forKey: .serverPublicKey)
-        publicKey = try container.decodeIfPresent(String.self, forKey: .publicKey)
-        secretKeyFile = try container.decodeIfPresent(String.self, forKey: .secretKeyFile)
-        curve = nil
-    }
-
     /// Checks every field; throws `ConfigurationError` naming the first bad one (`file` is for the message).
-    public func validate(file: String = "<configuration>") throws {
-        func fail(_ field: CodingKeys, _ problem: String) -> ConfigurationError {
-            ConfigurationError(file: file, field: field.rawValue, problem: problem)
+    public func validate(file: String = "<configuration>") throws(ConfigurationError) {
+        func fail(_ field: Key, _ problem: String) -> ConfigurationError {
+            ConfigurationError(file: file, field: field.rawValue, reason: problem)
         }
         guard Validation.isNodeId(node) else {
             throw fail(.node, "must be a node id: 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit")
@@ -161,11 +147,11 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
     }
 
     /// The CURVE fields: all or none, keys in Z85, and consistent with `curve` when both are set. Reads no file.
-    private func validateCurveFields(file: String) throws {
-        func fail(_ field: CodingKeys, _ problem: String) -> ConfigurationError {
-            ConfigurationError(file: file, field: field.rawValue, problem: problem)
+    private func validateCurveFields(file: String) throws(ConfigurationError) {
+        func fail(_ field: Key, _ problem: String) -> ConfigurationError {
+            ConfigurationError(file: file, field: field.rawValue, reason: problem)
         }
-        let fields: [(key: CodingKeys, value: String?)] = [
+        let fields: [(key: Key, value: String?)] = [
             (.serverPublicKey, serverPublicKey), (.publicKey, publicKey), (.secretKeyFile, secretKeyFile),
         ]
         let given = fields.filter { $0.value != nil }.map { "\"\($0.key.rawValue)\"" }
@@ -212,138 +198,23 @@ public struct NodeConfiguration: Codable, Sendable, Hashable {
             secret = try KeyFiles.readSecret(path: secretKeyFile)
         } catch let error as KeyFileError {
             throw ConfigurationError(
-                file: file, field: CodingKeys.secretKeyFile.rawValue,
-                problem: "points to \(error.path), which \(error.problem)")
+                file: file, field: Key.secretKeyFile.rawValue,
+                reason: "points to \(error.path), which \(error.problem)")
         }
         let keys: CurveClientKeys
         do {
             keys = try CurveClientKeys(serverPublicKey: server, secretKey: secret)
         } catch {
             throw ConfigurationError(
-                file: file, field: CodingKeys.secretKeyFile.rawValue,
-                problem: "\(secretKeyFile): does not hold a usable CURVE secret key")
+                file: file, field: Key.secretKeyFile.rawValue,
+                reason: "\(secretKeyFile): does not hold a usable CURVE secret key")
         }
         guard keys.publicKey == own else {
             throw ConfigurationError(
-                file: file, field: CodingKeys.publicKey.rawValue,
-                problem: "is not the public key of the secret key in \(secretKeyFile) (that one is "
+                file: file, field: Key.publicKey.rawValue,
+                reason: "is not the public key of the secret key in \(secretKeyFile) (that one is "
                     + "\(keys.publicKey.z85)): the two must be one key pair")
         }
         return keys
-    }
-
-    /// Reads, checks and returns the configuration in the JSON file at `path`. A relative `store` or
-    /// `secret_key_file` is resolved against the file's directory; with CURVE, the secret key file is read and
-    /// checked (mode, format, matching `public_key`) and the keys put in `curve`. Errors are
-    /// `ConfigurationError`s naming the file and the field.
-    public static func load(path: String) throws -> NodeConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigurationError(file: path, field: nil, problem: "cannot read the file (\(Self.describe(error)))")
-        }
-        return try parse(data, file: path)
-    }
-
-    /// Fields only a broker configuration has (deploy/README.md): a file with them and no `node` is referrald's.
-    static let brokerOnlyFields: Set<String> = [
-        "endpoint", "admin_endpoint", "data_directory", "directory_file", "curve", "insecure_plaintext",
-    ]
-
-    /// Parses and checks a configuration; `file` names it in errors and anchors a relative `store` and
-    /// `secret_key_file`; reads the secret key file.
-    static func parse(_ data: Data, file: String) throws -> NodeConfiguration {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ConfigurationError(file: file, field: nil, problem: "is not valid JSON")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw ConfigurationError(file: file, field: nil, problem: "must contain one JSON object")
-        }
-        if dictionary["node"] == nil, !brokerOnlyFields.isDisjoint(with: dictionary.keys) {
-            throw ConfigurationError(
-                file: file, field: nil,
-                problem: "is a broker configuration (referrald's), not a node's: give the node's own file, "
-                    + "e.g. data/dev/nodes/<id>.json")
-        }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ConfigurationError(file: file, field: unknown, problem: "is not a known field")
-        }
-        var configuration: NodeConfiguration
-        do {
-            configuration = try JSONDecoder().decode(NodeConfiguration.self, from: data)
-        } catch let error as DecodingError {
-            throw ConfigurationError(file: file, decoding: error)
-        }
-        try configuration.validate(file: file)
-        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
-        if !configuration.store.hasPrefix("/") {
-            configuration.store = directory.appendingPathComponent(configuration.store).standardizedFileURL.path
-        }
-        if let secretKeyFile = configuration.secretKeyFile, !secretKeyFile.hasPrefix("/") {
-            configuration.secretKeyFile = directory.appendingPathComponent(secretKeyFile).standardizedFileURL.path
-        }
-        configuration.curve = try configuration.loadCurveKeys(file: file)
-        return configuration
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return underlying.localizedDescription
-        }
-        return nsError.localizedDescription
-    }
-}
-
-/// A configuration file that cannot be used: which file, which field (if one), and what is wrong.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Hashable {
-    public var file: String
-    /// The JSON field at fault; nil when the file as a whole is (unreadable, not JSON).
-    public var field: String?
-    public var problem: String
-
-    public init(file: String, field: String?, problem: String) {
-        self.file = file
-        self.field = field
-        self.problem = problem
-    }
-
-    init(file: String, decoding error: DecodingError) {
-        self.file = file
-        switch error {
-        case .keyNotFound(let key, _):
-            field = key.stringValue
-            problem = "is required but missing"
-        case .valueNotFound(let type, let context):
-            field = context.codingPath.last?.stringValue
-            problem = "must be \(Self.typeName(type)), not null"
-        case .typeMismatch(let type, let context):
-            field = context.codingPath.last?.stringValue
-            problem = "must be \(Self.typeName(type))"
-        case .dataCorrupted(let context):
-            field = context.codingPath.last?.stringValue
-            problem = "has an invalid value"
-        @unknown default:
-            field = nil
-            problem = "cannot be decoded"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type: "an integer"
-        default: "a value of another type"
-        }
-    }
-
-    public var description: String {
-        if let field { return "\(file): field \"\(field)\" \(problem)" }
-        return "\(file): \(problem)"
     }
 }

@@ -26,7 +26,7 @@ struct AdminEndpointOptions: ParsableArguments {
     /// The endpoint in force; a broker configuration that cannot be read is reported and exits 1.
     func endpoint() throws -> String {
         let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
-        do throws(AdminEndpoint.Failure) {
+        do throws(ConfigurationError) {
             if let admin { return admin }
             if let brokerConfig { return try AdminEndpoint.fromBrokerConfiguration(path: brokerConfig) }
             if let admin = environment["REFERRAL_ADMIN"] { return admin }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import Foundation
 import Logging
+import ReferralProtocol
 import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
@@ -137,7 +138,8 @@ extension BrokerConfiguration {
     }
 }
 
-/// Runs `body`; a `ConfigurationError` is printed and exits with the configuration code (78).
+/// Runs `body`; a `ConfigurationError` is printed (file, setting, entry, key and problem) and exits with the
+/// configuration code (78).
 func exitingOnConfigurationError<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import Testing
 
 @testable import AgencyDirectory

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import ReferralProtocol
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -45,15 +46,30 @@ import Testing
         let curve = #""curve": {"secret_key_file": "k"}"#
         #expect(problem("{}")?.contains("curve.secret_key_file: is required") == true)
         #expect(problem(#"{"insecure_plaintext": true}"#) == nil)
-        #expect(problem(#"{"heartbeat_msec": 5}"#)?.contains("heartbeat_msec: is not a known setting") == true)
+        #expect(problem(#"{"heartbeat_msec": 5}"#)?.contains("heartbeat_msec: unknown key") == true)
         #expect(problem(#"{"heartbeat_ms": "fast", \#(curve)}"#)?.contains("heartbeat_ms: must be an integer") == true)
         #expect(problem(#"{"redelivery": {"max_attempts": 0}, \#(curve)}"#)?.contains("redelivery.max_attempts") == true)
         #expect(problem(#"{"rate_limit": {"burst": 0}, \#(curve)}"#)?.contains("rate_limit.burst") == true)
-        #expect(problem(#"{"curve": {"secret_key": "x"}}"#)?.contains("curve.secret_key: is not a known setting") == true)
+        #expect(problem(#"{"curve": {"secret_key": "x"}}"#)?.contains("curve.secret_key: unknown key") == true)
         #expect(problem(#"{"insecure_plaintext": "yes"}"#)?.contains("insecure_plaintext: must be true or false") == true)
         #expect(problem(#"{"admin_endpoint": "tcp://127.0.0.1:9", \#(curve)}"#)?.contains("admin_endpoint") == true)
-        #expect(problem("not json")?.contains("is not valid JSON") == true)
-        #expect(problem("not json")?.contains("referrald.json") == true)
+        #expect(problem("not json")?.hasSuffix("referrald.json: not valid JSON (line 1, column 1: invalid literal)") == true)
+    }
+
+    /// referrald.json is read by the strict reader, like every configuration file (issue 9): a key given twice,
+    /// a null or a fraction where an integer belongs are refused, each naming the file, the key and the problem.
+    @Test(arguments: [
+        (#"{"log_level": "info", "log_level": "debug"}"#, "not valid JSON (line 1, column 23: duplicate member name)"),
+        (#"{"ready_file": null}"#, "ready_file: must be a string, not null"),
+        (#"{"heartbeat_ms": 5000.5}"#, "heartbeat_ms: must be an integer, not a number"),
+        (#"{"redelivery": {"max_ms": 1, "maxms": 2}}"#, "redelivery.maxms: unknown key"),
+        (#"{"limits": []}"#, "limits: must be a JSON object, not an array"),
+        (#"[]"#, "must be a JSON object, not an array"),
+    ])
+    func theFileIsReadByTheStrictReader(json: String, expected: String) throws {
+        let path = write(json)
+        let error = try #require(throws: ConfigurationError.self) { try BrokerConfiguration.load(file: path) }
+        #expect(error.description == "\(path): \(expected)")
     }
 
     @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() throws {

@@ -1,5 +1,6 @@
 import BrokerStore
 import Foundation
+import ReferralProtocol
 import Testing
 
 @testable import Broker
@@ -13,7 +14,7 @@ import Testing
         let codes = kinds.map { ExitStatus(startFailure: BrokerStoreError(path: "p", operation: "open", cause: "c", kind: $0)) }
         #expect(Set(codes).count == kinds.count)
         #expect(!codes.contains(.failure) && !codes.contains(.configuration))
-        #expect(ExitStatus(startFailure: ConfigurationError(source: "f", field: "x", problem: "y")) == .configuration)
+        #expect(ExitStatus(startFailure: ConfigurationError(file: "f", field: "x", reason: "y")) == .configuration)
         // SQLite's own codes are classified too: SQLITE_READONLY, SQLITE_BUSY, SQLITE_NOTADB.
         for (code, status) in [(Int32(8), ExitStatus.readOnlyStore), (5, .storeLocked), (26, .damagedStore)] {
             let error = BrokerStoreError(path: "p", operation: "open", cause: "c", sqliteCode: code)

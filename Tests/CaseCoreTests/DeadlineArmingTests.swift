@@ -1,4 +1,5 @@
 import CaseCore
+import ReferralProtocol
 import Testing
 
 @Suite struct DeadlineArmingTests {

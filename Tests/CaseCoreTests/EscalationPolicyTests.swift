@@ -1,4 +1,5 @@
 import CaseCore
+import ReferralProtocol
 import Testing
 
 @Suite struct EscalationPolicyTests {
@@ -101,7 +102,7 @@ import Testing
         ),
     ])
     func aFaultyDocumentIsRefusedWithThePathToFix(document: PolicyDocument, message: String) {
-        #expect(throws: PolicyError.self) { try EscalationPolicies(document: document, revision: "r") }
+        #expect(throws: ConfigurationError.self) { try EscalationPolicies(document: document, revision: "r") }
         do {
             _ = try EscalationPolicies(document: document, revision: "r")
         } catch {

@@ -1,4 +1,5 @@
 import CaseCore
+import ReferralProtocol
 import Testing
 
 @Suite struct ChinaTimeTests {
@@ -51,10 +52,10 @@ import Testing
     }
 
     @Test func badCalendarsAreRefusedWithThePathOfTheEntry() {
-        #expect(throws: PolicyError(path: "holidays[1]", reason: "\"2025-10-32\" is not a date yyyy-mm-dd")) {
+        #expect(throws: ConfigurationError(field: "holidays[1]", reason: "\"2025-10-32\" is not a date yyyy-mm-dd")) {
             try WorkingCalendar(holidays: ["2025-10-01", "2025-10-32"], workdays: [])
         }
-        #expect(throws: PolicyError(path: "workdays", reason: "2025-10-01 is listed both as a holiday and a workday")) {
+        #expect(throws: ConfigurationError(field: "workdays", reason: "2025-10-01 is listed both as a holiday and a workday")) {
             try WorkingCalendar(holidays: ["2025-10-01"], workdays: ["2025-10-01"])
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import Testing
 
 @testable import ReferralClient
@@ -19,8 +20,18 @@ import Testing
         #expect(
             try AdminEndpoint.fromBrokerConfiguration(path: byDefault) == "ipc://\(root)/dev/data/broker/admin.sock")
         #expect(try AdminEndpoint.fromBrokerConfiguration(path: absolute) == "ipc:///run/r/admin.sock")
-        #expect(throws: AdminEndpoint.Failure.self) {
+        #expect(throws: ConfigurationError.self) {
             try AdminEndpoint.fromBrokerConfiguration(path: directory.file("none"))
+        }
+    }
+
+    /// The broker's file is read by the strict reader: a wrong type names the file and the key (issue 9).
+    @Test func aWrongTypeNamesTheFileAndTheKey() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try directory.write("referrald.json", #"{"data_directory": 7}"#)
+        #expect(throws: ConfigurationError(file: file, field: "data_directory", reason: "must be a string, not a number")) {
+            try AdminEndpoint.fromBrokerConfiguration(path: file)
         }
     }
 

@@ -293,17 +293,18 @@ import Testing
         #expect(escalation.deadline.text.hasPrefix(due[visitNumber - 1]))
 
         let start = try #require(CalendarDate("2026-05-04"))
-        let backwards = FollowUpPlan(
+        let backwards = FollowUpPlanSection(
             planRef: notice.followupPlan.planRef, steps: [.within(days: 30), .within(days: 7)])
         #expect(backwards.dueDates(from: start) == nil)
         #expect(throws: BusinessBodyError.self) { try backwards.validate(startingOn: start, at: "followup_plan") }
-        let empty = FollowUpPlan(planRef: notice.followupPlan.planRef, steps: [.every(days: 40, months: 1)])
+        let empty = FollowUpPlanSection(planRef: notice.followupPlan.planRef, steps: [.every(days: 40, months: 1)])
         #expect(empty.dueDates(from: start) == nil)
-        let weekly = FollowUpPlan(planRef: notice.followupPlan.planRef, steps: [.every(days: 7, months: 1)])
+        let weekly = FollowUpPlanSection(planRef: notice.followupPlan.planRef, steps: [.every(days: 7, months: 1)])
         #expect(weekly.dueDates(from: start)?.map(\.text) == ["2026-05-11", "2026-05-18", "2026-05-25", "2026-06-01"])
         // The wire's rules apply to the body too: daily for four months is more than 100 visits.
-        let daily = FollowUpPlan(planRef: notice.followupPlan.planRef, steps: [.every(days: 1, months: 4)])
-        #expect(daily.dueDates(from: start) != nil)
+        let daily = FollowUpPlanSection(planRef: notice.followupPlan.planRef, steps: [.every(days: 1, months: 4)])
+        #expect(throws: FollowUpPlanError(reason: "followup.steps: up to 124 visits, more than 100")) { try daily.plan }
+        #expect(daily.dueDates(from: start) == nil)  // the plan is ReferralProtocol's: no schedule for a refused one
         #expect(throws: BusinessBodyError.self) { try daily.validate(startingOn: start, at: "followup_plan") }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import Testing
 
 @testable import ReferralClient
@@ -52,13 +53,13 @@ import Testing
             return error
         }
         Issue.record("no error for \(json)")
-        return ConfigurationError(file: "", field: nil, problem: "")
+        return ConfigurationError(reason: "")
     }
 
     @Test func errorsNameTheField() throws {
         let missing = try failure(#"{"broker": "tcp://127.0.0.1:5570", "store": "a.sqlite"}"#)
         #expect(missing.field == "node")
-        #expect(missing.description.contains("\"node\""))
+        #expect(missing.description.hasSuffix(": node: is required"))
 
         let wrongType = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "window": "64"}"#)
         #expect(wrongType.field == "window")
@@ -82,6 +83,16 @@ import Testing
 
         let unknown = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "windw": 3}"#)
         #expect(unknown.field == "windw")
+    }
+
+    /// The node's file is read by the strict reader, like every configuration file (issue 9).
+    @Test func theFileIsReadByTheStrictReader() throws {
+        let twice = try failure(#"{"node": "test-a", "node": "test-b", "broker": "tcp://h:1", "store": "a"}"#)
+        #expect(twice.field == nil && twice.reason == "not valid JSON (line 1, column 20: duplicate member name)")
+        let fraction = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "window": 6.5}"#)
+        #expect(fraction.field == "window" && fraction.reason == "must be an integer, not a number")
+        let unknown = try failure(#"{"node": "test-a", "broker": "tcp://h:1", "store": "a", "windw": 3}"#)
+        #expect(unknown.description.hasSuffix("bad.json: windw: unknown key"))
     }
 
     @Test func errorsForTheWholeFile() throws {

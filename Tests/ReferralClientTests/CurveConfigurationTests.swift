@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 import Testing
 import ZeroMQ
 
@@ -45,7 +46,7 @@ import ZeroMQ
             return error
         }
         Issue.record("no error")
-        return ConfigurationError(file: "", field: nil, problem: "")
+        return ConfigurationError(reason: "")
     }
 
     @Test func loadsTheKeysAndResolvesTheSecretFileAgainstTheConfigurationsFolder() throws {
@@ -99,8 +100,8 @@ import ZeroMQ
         for (members, missing) in cases {
             let error = try failure(keys, keys.configuration(members))
             #expect(error.field == missing, "\(members)")
-            #expect(error.description.contains("\"\(missing)\""))
-            #expect(error.problem.contains("is required"))
+            #expect(error.description.contains(": \(missing): "))
+            #expect(error.reason.contains("is required"))
         }
     }
 
@@ -113,7 +114,7 @@ import ZeroMQ
 
         let badServer = try failure(keys, keys.configuration(#""server_public_key": "not-a-key", "# + own + ", " + secret))
         #expect(badServer.field == "server_public_key")
-        #expect(badServer.problem.contains("Z85"))
+        #expect(badServer.reason.contains("Z85"))
 
         let shortOwn = String(keys.node.publicKey.dropLast())
         let badOwn = try failure(keys, keys.configuration(server + #", "public_key": "\#(shortOwn)", "# + secret))
@@ -132,7 +133,7 @@ import ZeroMQ
         let missingFile = try failure(
             keys, keys.configuration(server + ", " + own + #", "secret_key_file": "keys/nobody.key""#))
         #expect(missingFile.field == "secret_key_file")
-        #expect(missingFile.problem.contains(keys.directory.file("keys/nobody.key")))
+        #expect(missingFile.reason.contains(keys.directory.file("keys/nobody.key")))
     }
 
     @Test func aPublicKeyThatIsNotTheSecretsIsRefused() throws {
@@ -145,8 +146,8 @@ import ZeroMQ
                 #""server_public_key": "\#(keys.broker.publicKey.z85)", "public_key": "\#(other)", "secret_key_file": "keys/test-a.key""#
             ))
         #expect(error.field == "public_key")
-        #expect(error.problem.contains(keys.node.secretPath))
-        #expect(error.problem.contains(keys.node.publicKey))  // the derived public key helps; it is not secret
+        #expect(error.reason.contains(keys.node.secretPath))
+        #expect(error.reason.contains(keys.node.publicKey))  // the derived public key helps; it is not secret
     }
 
     @Test func aSecretKeyFileReadableByOthersIsRefusedNamingChmod600() throws {

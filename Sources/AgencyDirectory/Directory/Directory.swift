@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 /// Every node the broker knows, checked against the division table, with the lookups the
 /// broker needs: by id (addressing), by public key (the ZAP handler: key → node), by place

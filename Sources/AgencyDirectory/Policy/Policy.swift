@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 /// Who may send which message kinds: the authorization policy the broker applies to every
 /// SEND before storing anything (a forbidden SEND is REJECTED and audited).

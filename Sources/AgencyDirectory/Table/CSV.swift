@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 /// The little CSV the division files use (RFC 4180: comma-separated, optional double quotes,
 /// `""` inside quotes). Enough for these files; not a general CSV library.

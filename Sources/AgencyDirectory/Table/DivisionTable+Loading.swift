@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 extension DivisionTable {
     /// The Fujian table that ships inside the module (`Divisions/fujian/`, from the National

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralProtocol
 
 extension BrokerConfiguration {
     /// The environment variables `referrald` reads, each overriding the file's key of the
@@ -17,7 +18,7 @@ extension BrokerConfiguration {
     ]
 
     /// Applies `REFERRALD_*` variables over the file.
-    public mutating func applyEnvironment(_ environment: [String: String]) throws {
+    public mutating func applyEnvironment(_ environment: [String: String]) throws(ConfigurationError) {
         for (variable, key) in Self.environmentKeys {
             guard let value = environment[variable], !value.isEmpty else { continue }
             try set(key, to: value, source: "environment \(variable)")
@@ -26,10 +27,10 @@ extension BrokerConfiguration {
 
     /// Sets one key from a string (environment or command line); relative paths are resolved against the working
     /// directory.
-    public mutating func set(_ key: String, to value: String, source: String) throws {
-        func int() throws -> Int {
+    public mutating func set(_ key: String, to value: String, source: String) throws(ConfigurationError) {
+        func int() throws(ConfigurationError) -> Int {
             guard let number = Int(value) else {
-                throw ConfigurationError(source: source, field: key, problem: "must be an integer, got '\(value)'")
+                throw ConfigurationError(file: source, field: key, reason: "must be an integer, got '\(value)'")
             }
             return number
         }
@@ -44,13 +45,13 @@ extension BrokerConfiguration {
         case "policy_file": policyFile = value
         case "insecure_plaintext":
             guard let flag = Bool(value) else {
-                throw ConfigurationError(source: source, field: key, problem: "must be true or false")
+                throw ConfigurationError(file: source, field: key, reason: "must be true or false")
             }
             insecurePlaintext = flag
         case "heartbeat_ms": heartbeatMs = try int()
         case "ack_timeout_ms": ackTimeoutMs = try int()
         default:
-            throw ConfigurationError(source: source, field: key, problem: "is not a known setting")
+            throw ConfigurationError(file: source, field: key, reason: "is not a known setting")
         }
         // A path from the environment or the command line is relative to the working directory; made absolute
         // now, so that the admin socket's path (ready file, logs, referralctl --admin) means the same anywhere.

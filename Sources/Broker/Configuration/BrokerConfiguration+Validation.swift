@@ -5,9 +5,9 @@ extension BrokerConfiguration {
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Checks every field; the first problem is thrown, naming the field.
-    public func validate(source: String) throws {
+    public func validate(source: String) throws(ConfigurationError) {
         func fail(_ field: String, _ problem: String) -> ConfigurationError {
-            ConfigurationError(source: source, field: field, problem: problem)
+            ConfigurationError(file: source, field: field, reason: problem)
         }
         guard endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("ipc://") else {
             throw fail("endpoint", "must start with tcp:// or ipc://, got '\(endpoint)'")

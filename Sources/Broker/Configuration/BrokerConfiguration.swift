@@ -81,12 +81,3 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// The store file.
     public var storePath: String { (dataDirectory as NSString).appendingPathComponent("broker.sqlite") }
 }
-
-/// A configuration problem, naming the source and the field.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public var source: String
-    public var field: String
-    public var problem: String
-
-    public var description: String { field.isEmpty ? "\(source): \(problem)" : "\(source): \(field): \(problem)" }
-}

@@ -1,5 +1,6 @@
 import AgencyDirectory
 import Foundation
+import ReferralProtocol
 import ZeroMQ
 
 /// Writes the embedded development setup: CURVE keys for the broker and every demo node
@@ -21,40 +22,40 @@ public enum DevSetup {
             publicKeys[id] = try KeyFiles.write(prefix: folder + "/keys/\(id)", force: true).publicKey
         }
         let entries = DemoDirectory.entries(publicKeys: publicKeys)
-        let nodes: [[String: Any]] = entries.map {
-            [
-                "id": $0.id, "agency": $0.agency.rawValue, "kind": $0.kind, "division": $0.division, "name": $0.name,
-                "public_key": $0.publicKey, "state": $0.state.rawValue,
-            ]
+        let nodes: [JSONValue] = entries.map {
+            .object([
+                ("id", .string($0.id)), ("agency", .string($0.agency.rawValue)), ("kind", .string($0.kind)),
+                ("division", .string($0.division)), ("name", .string($0.name)), ("public_key", .string($0.publicKey)),
+                ("state", .string($0.state.rawValue)),
+            ])
         }
-        try writeJSON(["version": 1, "nodes": nodes], to: folder + "/directory.json")
-        let broker: [String: Any] = [
-            "endpoint": endpoint,
-            "admin_endpoint": "ipc://admin.sock",
-            "data_directory": "broker",
-            "directory_file": "directory.json",
-            "curve": ["secret_key_file": "keys/broker.key"],
-            "heartbeat_ms": 5_000,
-            "ack_timeout_ms": 30_000,
-            "log_level": "info",
-            "log_format": "text",
-        ]
+        try writeJSON(.object([("version", .integer(1)), ("nodes", .array(nodes))]), to: folder + "/directory.json")
+        let broker: JSONValue = .object([
+            ("endpoint", .string(endpoint)),
+            ("admin_endpoint", .string("ipc://admin.sock")),
+            ("data_directory", .string("broker")),
+            ("directory_file", .string("directory.json")),
+            ("curve", .object([("secret_key_file", .string("keys/broker.key"))])),
+            ("heartbeat_ms", .integer(5_000)),
+            ("ack_timeout_ms", .integer(30_000)),
+            ("log_level", .string("info")),
+            ("log_format", .string("text")),
+        ])
         try writeJSON(broker, to: folder + "/referrald.json")
         for entry in entries {
-            let client: [String: Any] = [
-                "node": entry.id, "broker": endpoint, "store": "\(entry.id).sqlite", "window": 64,
-                "server_public_key": server.publicKey, "public_key": entry.publicKey,
-                "secret_key_file": "../keys/\(entry.id).key",
-            ]
+            let client: JSONValue = .object([
+                ("node", .string(entry.id)), ("broker", .string(endpoint)), ("store", .string("\(entry.id).sqlite")),
+                ("window", .integer(64)), ("server_public_key", .string(server.publicKey)),
+                ("public_key", .string(entry.publicKey)), ("secret_key_file", .string("../keys/\(entry.id).key")),
+            ])
             try writeJSON(client, to: folder + "/nodes/\(entry.id).json")
         }
     }
 
-    static func writeJSON(_ object: [String: Any], to path: String) throws {
-        let data = try JSONSerialization.data(
-            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        guard FileManager.default.createFile(atPath: path, contents: data + Data("\n".utf8)) else {
-            throw ConfigurationError(source: path, field: "(file)", problem: "cannot be written")
+    /// Writes `value` as one line of JSON (the strict reader's own writer).
+    static func writeJSON(_ value: JSONValue, to path: String) throws(ConfigurationError) {
+        guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter.encode(value) + [0x0A])) else {
+            throw ConfigurationError(file: path, reason: "cannot be written")
         }
     }
 }

@@ -1,3 +1,4 @@
+import BrokerMachine
 import BrokerStore
 import CaseCore
 import ReferralProtocol
@@ -7,7 +8,7 @@ import ReferralProtocol
 extension AdminTrailEvent {
     init(_ entry: TrailEntry) {
         self.init(
-            at: entry.at, event: entry.event, seq: entry.seq, messageId: entry.messageId, sender: entry.sender,
+            at: entry.at, event: entry.event.rawValue, seq: entry.seq, messageId: entry.messageId, sender: entry.sender,
             recipient: entry.recipient, attempt: entry.attempt.map(Int64.init), detail: entry.detail)
     }
 }

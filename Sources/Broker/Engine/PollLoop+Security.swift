@@ -2,6 +2,7 @@ import BrokerMachine
 import BrokerStore
 import Foundation
 import Logging
+import ReferralProtocol
 import ZeroMQ
 
 /// CURVE on the nodes' endpoint, always (unless the development flag says otherwise), and

@@ -103,7 +103,7 @@ final class PollLoop {
             try router.bind(configuration.endpoint)
         } catch {
             throw ConfigurationError(
-                source: "referrald", field: "endpoint", problem: "cannot bind \(configuration.endpoint): \(error)")
+                field: "endpoint", reason: "cannot bind \(configuration.endpoint): \(error)")
         }
         boundEndpoint = (try? router.lastEndpoint) ?? configuration.endpoint
 
@@ -121,7 +121,7 @@ final class PollLoop {
             try admin.bind(adminEndpoint)
         } catch {
             throw ConfigurationError(
-                source: "referrald", field: "admin_endpoint", problem: "cannot bind \(adminEndpoint): \(error)")
+                field: "admin_endpoint", reason: "cannot bind \(adminEndpoint): \(error)")
         }
         chmod(adminPath, 0o600)
     }

@@ -1,3 +1,4 @@
+import ReferralProtocol
 import AgencyDirectory
 import BrokerMachine
 import Foundation
@@ -28,14 +29,14 @@ struct StartupFiles: Sendable {
     static func readSecretKey(path: String) throws -> CurveKey {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigurationError(
-                source: "curve.secret_key_file", field: "",
-                problem: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
+                setting: "curve.secret_key_file",
+                reason: "\(path) does not exist: generate the broker's key pair with `referralctl keygen --out "
                     + "PREFIX` (deploy/README.md, Security), or correct the path")
         }
         do {
             return try KeyFiles.readSecret(path: path)
         } catch let error as KeyFileError {
-            throw ConfigurationError(source: "curve.secret_key_file", field: "", problem: "\(error)")
+            throw ConfigurationError(setting: "curve.secret_key_file", reason: "\(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import BrokerMachine
 import BrokerCore
 import BrokerStore
 import ReferralProtocol
@@ -95,7 +96,7 @@ struct StoreBatchPlan {
             message.digest =
                 Send(
                     id: message.messageId, to: pending.addresses, kind: message.kind, caseId: message.caseId,
-                    priority: pending.priority.wire, body: message.body, followUp: pending.followUp
+                    priority: pending.priority, body: message.body, followUp: pending.followUp
                 ).contentDigest
         }
         var closes = pending.closes.map { close in

@@ -1,3 +1,4 @@
+import BrokerMachine
 import BrokerStore
 import Logging
 

@@ -1,5 +1,5 @@
 /// The escalation policies as the operator writes them: Swift types that mirror the JSON
-/// member for member, so the configuration loader only copies values across and
+/// member for member, so the reader (`init(json:file:)`) only copies values across and
 /// `EscalationPolicies(document:revision:)` does every check.
 ///
 /// ```json

@@ -1,9 +1,11 @@
+import ReferralProtocol
+
 /// Calendar days in China Standard Time (UTC+8, no daylight saving since 1991).
 ///
 /// Why a fixed offset and no time-zone database: every agency the broker serves is in one
 /// province, holidays are announced as CST dates, and a fixed offset keeps the core free of
 /// Foundation and of the host's settings. Days are numbered from 1970-01-01 (day 0); the
-/// civil-date conversions are Howard Hinnant's `days_from_civil` / `civil_from_days`.
+/// civil-date conversions are ReferralProtocol's `CivilDate`.
 public enum ChinaTime {
     public static let offsetMs: Int64 = 8 * hourMs
     public static let dayMs: Int64 = 86_400_000
@@ -24,28 +26,12 @@ public enum ChinaTime {
 
     /// The day of a valid civil date, or nil (month 1-12, day within the month).
     public static func day(year: Int, month: Int, day: Int) -> Int64? {
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let m = Int64(month)
-        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        guard CivilDate.isValid(year: year, month: month, day: day) else { return nil }
+        return CivilDate.days(year: year, month: month, day: day)
     }
 
     /// The civil date of `day`.
-    public static func date(ofDay day: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let d = dayOfYear - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yearOfEra + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
-    }
+    public static func date(ofDay day: Int64) -> (year: Int, month: Int, day: Int) { CivilDate.date(days: day) }
 
     /// The instant of a CST wall-clock time, or nil for an invalid date or time.
     public static func instant(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0) -> Int64? {
@@ -92,15 +78,7 @@ public enum ChinaTime {
         let monthIndex = date.year * 12 + (date.month - 1) + months
         let year = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
         let month = monthIndex - year * 12 + 1
-        let target = self.day(year: year, month: month, day: min(date.day, daysIn(month: month, year: year)))!
+        let target = self.day(year: year, month: month, day: min(date.day, CivilDate.daysIn(month: month, year: year)))!
         return start(ofDay: target) + timeOfDay
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }

@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 /// Which CST days are working days: Monday to Friday, minus the configured public holidays,
 /// plus the configured make-up working days (调休: the weekend days the State Council turns into
 /// working days around long holidays).
@@ -25,12 +27,12 @@ public struct WorkingCalendar: Sendable, Hashable {
 
     /// Checks and loads the two lists. A date that is not a valid `yyyy-mm-dd`, or a day listed
     /// both as a holiday and as a make-up working day, is refused; the path names the entry.
-    public init(holidays: [String], workdays: [String]) throws(PolicyError) {
-        func days(_ texts: [String], _ name: String) throws(PolicyError) -> Set<Int64> {
+    public init(holidays: [String], workdays: [String]) throws(ConfigurationError) {
+        func days(_ texts: [String], _ name: String) throws(ConfigurationError) -> Set<Int64> {
             var result: Set<Int64> = []
             for (index, text) in texts.enumerated() {
                 guard let day = ChinaTime.day(parsing: text) else {
-                    throw PolicyError(path: "\(name)[\(index)]", reason: "\"\(text)\" is not a date yyyy-mm-dd")
+                    throw ConfigurationError(field: "\(name)[\(index)]", reason: "\"\(text)\" is not a date yyyy-mm-dd")
                 }
                 result.insert(day)
             }
@@ -39,8 +41,8 @@ public struct WorkingCalendar: Sendable, Hashable {
         let holidays = try days(holidays, "holidays")
         let workdays = try days(workdays, "workdays")
         if let both = holidays.intersection(workdays).min() {
-            throw PolicyError(
-                path: "workdays", reason: "\(ChinaTime.text(ofDay: both)) is listed both as a holiday and a workday")
+            throw ConfigurationError(
+                field: "workdays", reason: "\(ChinaTime.text(ofDay: both)) is listed both as a holiday and a workday")
         }
         self.holidays = holidays
         self.workdays = workdays

@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 /// The message whose acceptance sets deadlines: what the arming functions need to know of it.
 public struct DeadlineSource: Sendable, Hashable {
     /// Nil only for a crisis alert without a case.

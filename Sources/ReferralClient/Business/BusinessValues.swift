@@ -45,7 +45,7 @@ public struct CalendarDate: ValidatedText, Comparable {
         let u = Array(text.utf8)
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
             let year = Self.number(u[0..<4]), let month = Self.number(u[5..<7]), let day = Self.number(u[8..<10]),
-            (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
+            CivilDate.isValid(year: year, month: month, day: day)
         else { return nil }
         self.text = text
         self.year = year
@@ -66,28 +66,12 @@ public struct CalendarDate: ValidatedText, Comparable {
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.text < rhs.text }
 
     /// The number of days since 1970-01-01 (negative before).
-    public var daysSinceEpoch: Int {
-        // Howard Hinnant's days_from_civil.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
+    public var daysSinceEpoch: Int { Int(CivilDate.days(year: year, month: month, day: day)) }
 
     /// The date `days` days from the epoch day, or nil outside years 1 to 9999.
     public init?(daysSinceEpoch days: Int) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+        let date = CivilDate.date(days: Int64(days))
+        self.init(year: date.year, month: date.month, day: date.day)
     }
 
     /// This date plus `days` days (nil beyond year 9999).
@@ -100,15 +84,8 @@ public struct CalendarDate: ValidatedText, Comparable {
         let newYear = index / 12
         let newMonth = index % 12 + 1
         guard (1...9999).contains(newYear) else { return nil }
-        return CalendarDate(year: newYear, month: newMonth, day: min(day, Self.daysIn(month: newMonth, year: newYear)))
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+        let lastDay = CivilDate.daysIn(month: newMonth, year: newYear)
+        return CalendarDate(year: newYear, month: newMonth, day: min(day, lastDay))
     }
 
     static func number(_ digits: ArraySlice<UInt8>) -> Int? {

@@ -18,7 +18,7 @@ public struct DischargeNotice: BusinessBody {
     public var returnsOn: CalendarDate
     public var risk: RiskColour
     /// Counted from `dischargedOn`.
-    public var followupPlan: FollowUpPlan
+    public var followupPlan: FollowUpPlanSection
     /// 1–8 parties.
     public var responsible: [ResponsibleParty]
     /// Who receives the visit reports and closes the plan (`followup.closed`).
@@ -30,7 +30,7 @@ public struct DischargeNotice: BusinessBody {
 
     public init(
         childRef: ChildReference, dischargedOn: CalendarDate, returnsOn: CalendarDate, risk: RiskColour,
-        followupPlan: FollowUpPlan, responsible: [ResponsibleParty], planOwner: PartyAddress, contact: Contact,
+        followupPlan: FollowUpPlanSection, responsible: [ResponsibleParty], planOwner: PartyAddress, contact: Contact,
         clinical: ClinicalSection? = nil
     ) {
         self.childRef = childRef
@@ -54,7 +54,7 @@ public struct DischargeNotice: BusinessBody {
     public var followUpHeader: FollowUpHeader? {
         let parties = responsible.filter { $0.duties.contains(.followupVisits) }.map(\.address.text)
         guard !parties.isEmpty else { return nil }
-        return FollowUpHeader(steps: followupPlan.wireSteps, visitsBy: parties, owner: planOwner.text)
+        return FollowUpHeader(steps: followupPlan.steps, visitsBy: parties, owner: planOwner.text)
     }
 
     /// The copy for recipients that are not health services.
@@ -64,7 +64,7 @@ public struct DischargeNotice: BusinessBody {
         return copy
     }
 
-    /// The due dates of the planned visits (`FollowUpPlan.dueDates(from:)` from the discharge date).
+    /// The due dates of the planned visits (`FollowUpPlanSection.dueDates(from:)` from the discharge date).
     public var visitDueDates: [CalendarDate] { followupPlan.dueDates(from: dischargedOn) ?? [] }
 
     public func validate() throws(BusinessBodyError) {

@@ -1,8 +1,10 @@
 import ReferralProtocol
 
-/// The visits a discharge notice asks for, counted from the discharge date: for example first contact within
-/// 7 days, the second within 30, then every 30 days for 6 months.
-public struct FollowUpPlan: Codable, Sendable, Hashable {
+/// A discharge notice's `followup_plan`: the hospital's reference and the steps of the plan, counted from the
+/// discharge date, for example first contact within 7 days, the second within 30, then every 30 days for 6
+/// months. The plan itself, its rules and its schedule, is ReferralProtocol's `FollowUpPlan` (`plan`), the one
+/// the SEND header carries and the broker arms deadlines with.
+public struct FollowUpPlanSection: Codable, Sendable, Hashable {
     /// The hospital's reference of the plan; follow-up visits and the closing message name it.
     public var planRef: RecordReference
     /// 1–12 steps, in order.
@@ -13,50 +15,29 @@ public struct FollowUpPlan: Codable, Sendable, Hashable {
         self.steps = steps
     }
 
-    /// The due date of every planned visit, in order, for a plan that starts on `start` (the discharge
-    /// date), or nil for a plan that breaks the rules of `validate(at:)`.
-    ///
-    /// A `within(days:)` step is one visit due `days` after `start`, later than every visit before it. An
-    /// `every(days:months:)` step is visits due every `days` days after the previous due date (or `start`),
-    /// as long as they fall on or before the date `months` calendar months after that previous due date.
+    /// The plan of `steps`, or the wire's rule they break (1/RBP §7.3.2: counts, ranges, order, at most 100
+    /// visits).
+    public var plan: FollowUpPlan {
+        get throws(FollowUpPlanError) { try FollowUpPlan(steps: steps) }
+    }
+
+    /// The due date of every planned visit, in order, for a plan that starts on `start` (the discharge date),
+    /// or nil for a plan that breaks the rules of `validate(startingOn:at:)` (`FollowUpPlan.schedule`).
     public func dueDates(from start: CalendarDate) -> [CalendarDate]? {
-        var dates: [CalendarDate] = []
-        for step in steps {
-            let previous = dates.last ?? start
-            switch step {
-            case .within(let days):
-                guard let due = start.adding(days: days), due > previous else { return nil }
-                dates.append(due)
-            case .every(let days, let months):
-                guard let end = previous.adding(months: months) else { return nil }
-                var count = 0
-                var due = previous.adding(days: days)
-                while let next = due, next <= end {
-                    dates.append(next)
-                    count += 1
-                    due = next.adding(days: days)
-                }
-                if count == 0 { return nil }
-            }
-        }
-        return dates
+        guard let plan = try? plan,
+            let dues = plan.schedule(
+                from: start, addingDays: { days, date in date.adding(days: days) },
+                addingMonths: { months, date in date.adding(months: months) }),
+            dues.allSatisfy({ !$0.isEmpty })
+        else { return nil }
+        return dues.flatMap { $0 }
     }
 
-    /// The steps as the SEND header's `followup` carries them (1/RBP §7.3.2).
-    public var wireSteps: [FollowUpHeader.Step] {
-        steps.map {
-            switch $0 {
-            case .within(let days): .within(days: days)
-            case .every(let days, let months): .every(days: days, months: months)
-            }
-        }
-    }
-
-    /// The wire's plan rules (`FollowUpHeader.check(steps:)`: counts, ranges, order, at most 100 visits), so
-    /// that a body the broker's plan would refuse is refused here too; then every step must add a visit.
+    /// The wire's plan rules, so that a body the broker's plan would refuse is refused here too; then every
+    /// step must add a visit.
     func validate(startingOn start: CalendarDate, at path: String) throws(BusinessBodyError) {
-        do {
-            try FollowUpHeader.check(steps: wireSteps)
+        do throws(FollowUpPlanError) {
+            _ = try plan
         } catch {
             throw .invalid(path: path + "/steps", rule: error.reason)
         }
@@ -64,30 +45,44 @@ public struct FollowUpPlan: Codable, Sendable, Hashable {
             dueDates(from: start) != nil, path + "/steps",
             "each step must add at least one visit, each due later than the visits before it")
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case planRef, steps
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        planRef = try container.decode(RecordReference.self, forKey: .planRef)
+        steps = try container.decode([StepCoding].self, forKey: .steps).map(\.step)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(planRef, forKey: .planRef)
+        try container.encode(steps.map(StepCoding.init), forKey: .steps)
+    }
 }
 
-/// One step of a follow-up plan. Encoded by its shape: `{"within_days": 7}` or
-/// `{"every_days": 30, "for_months": 6}`.
-public enum FollowUpStep: Codable, Sendable, Hashable {
-    /// One visit due within `days` days of the discharge date.
-    case within(days: Int)
-    /// Visits every `days` days for `months` months after the previous due date.
-    case every(days: Int, months: Int)
+/// One step in a body, encoded by its shape: `{"within_days": 7}` or `{"every_days": 30, "for_months": 6}`.
+private struct StepCoding: Codable {
+    let step: FollowUpStep
+
+    init(_ step: FollowUpStep) { self.step = step }
 
     private enum CodingKeys: String, CodingKey {
         case withinDays, everyDays, forMonths
     }
 
-    public init(from decoder: any Decoder) throws {
+    init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let within = try container.decodeIfPresent(Int.self, forKey: .withinDays)
         let every = try container.decodeIfPresent(Int.self, forKey: .everyDays)
         let months = try container.decodeIfPresent(Int.self, forKey: .forMonths)
         switch (within, every, months) {
         case (let days?, nil, nil):
-            self = .within(days: days)
+            step = .within(days: days)
         case (nil, let days?, let months?):
-            self = .every(days: days, months: months)
+            step = .every(days: days, months: months)
         default:
             throw BusinessBodyError.malformed(
                 path: BusinessCoding.path(of: decoder),
@@ -95,9 +90,9 @@ public enum FollowUpStep: Codable, Sendable, Hashable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        switch self {
+        switch step {
         case .within(let days):
             try container.encode(days, forKey: .withinDays)
         case .every(let days, let months):

@@ -7,17 +7,8 @@
 ///  "owner":"role:civil-affairs/township-supervisor@350102100"}
 /// ```
 public struct FollowUpHeader: Sendable, Hashable {
-    /// One step of the plan, as in the business schema's `followUpStep`.
-    public enum Step: Sendable, Hashable {
-        /// One visit due `days` after the discharge notice is accepted (`within_days`, 1-366).
-        case within(days: Int)
-        /// A visit every `days` (1-366) after the previous one's due time, for `months` (1-36)
-        /// calendar months (`every_days`, `for_months`).
-        case every(days: Int, months: Int)
-    }
-
-    /// 1 to `maxSteps` steps.
-    public var steps: [Step]
+    /// The plan's steps: 1 to `FollowUpPlan.maxSteps`, checked by `FollowUpPlan(steps:)` when read.
+    public var steps: [FollowUpStep]
     /// 1 to `maxParties` distinct addresses: every node they resolve to owes each visit of the plan.
     public var visitsBy: [String]
     /// Who may end the plan with `followup.closed`, besides the sender of the notice; one node.
@@ -25,13 +16,9 @@ public struct FollowUpHeader: Sendable, Hashable {
 
     /// The only kind that may carry a plan.
     public static let kind = "discharge.notice"
-    public static let maxSteps = 12
     public static let maxParties = 8
-    public static let maxDays: Int64 = 366
-    public static let maxMonths: Int64 = 36
-    public static let maxVisits = 100
 
-    public init(steps: [Step], visitsBy: [String], owner: String? = nil) {
+    public init(steps: [FollowUpStep], visitsBy: [String], owner: String? = nil) {
         self.steps = steps
         self.visitsBy = visitsBy
         self.owner = owner
@@ -86,9 +73,9 @@ public struct FollowUpHeader: Sendable, Hashable {
             throw .init("followup may have only steps, visits_by and owner")
         }
         guard case .array(let elements)? = value["steps"], !elements.isEmpty else {
-            throw .init("followup.steps must be an array of 1 to \(Self.maxSteps) steps")
+            throw .init("followup.steps must be an array of 1 to \(FollowUpPlan.maxSteps) steps")
         }
-        var steps: [Step] = []
+        var steps: [FollowUpStep] = []
         for (index, element) in elements.enumerated() {
             guard let step = Self.step(element) else {
                 throw .init(
@@ -97,7 +84,11 @@ public struct FollowUpHeader: Sendable, Hashable {
             }
             steps.append(step)
         }
-        try Self.check(steps: steps)
+        do throws(FollowUpPlanError) {
+            _ = try FollowUpPlan(steps: steps)
+        } catch {
+            throw .init(error.reason)
+        }
         guard case .array(let parties)? = value["visits_by"], (1...Self.maxParties).contains(parties.count) else {
             throw .init("followup.visits_by must be an array of 1 to \(Self.maxParties) distinct addresses")
         }
@@ -117,54 +108,18 @@ public struct FollowUpHeader: Sendable, Hashable {
         self.init(steps: steps, visitsBy: visitsBy, owner: owner)
     }
 
-    /// The plan rules of 1/RBP §7.3.2, the one place they are written (CaseCore's `FollowUpPlan` checks
-    /// with them too): 1 to 12 steps; days 1-366, months 1-36; `within_days` strictly increasing and
-    /// never after an `every_days` step (a fixed day cannot follow repeats whose end depends on month
-    /// lengths); at most `maxVisits` visits, counting a month as 31 days.
-    public static func check(steps: [Step]) throws(FollowUpHeaderError) {
-        guard (1...maxSteps).contains(steps.count) else {
-            throw .init("followup.steps must be an array of 1 to \(maxSteps) steps, not \(steps.count)")
-        }
-        var lastWithin = 0
-        var repeating = false
-        var visits = 0
-        for (index, step) in steps.enumerated() {
-            switch step {
-            case .within(let days):
-                guard (1...maxDays).contains(Int64(days)) else {
-                    throw .init("followup.steps[\(index)]: within_days must be 1 to \(maxDays)")
-                }
-                guard !repeating, days > lastWithin else {
-                    throw .init(
-                        "followup.steps[\(index)]: within_days must be later than the step before and precede every_days"
-                    )
-                }
-                lastWithin = days
-                visits += 1
-            case .every(let days, let months):
-                guard (1...maxDays).contains(Int64(days)), (1...maxMonths).contains(Int64(months)) else {
-                    throw .init(
-                        "followup.steps[\(index)]: every_days must be 1 to \(maxDays) and for_months 1 to \(maxMonths)")
-                }
-                repeating = true
-                visits += months * 31 / days
-            }
-        }
-        guard visits <= maxVisits else {
-            throw .init("followup.steps: up to \(visits) visits, more than \(maxVisits)")
-        }
-    }
-
-    private static func step(_ value: JSONValue) -> Step? {
+    private static func step(_ value: JSONValue) -> FollowUpStep? {
         guard case .object(let members) = value else { return nil }
         func number(_ key: String, _ max: Int64) -> Int? {
             guard case .integer(let n)? = value[key], (1...max).contains(n) else { return nil }
             return Int(n)
         }
         let keys = Set(members.map(\.key))
-        if keys == ["within_days"], let days = number("within_days", maxDays) { return .within(days: days) }
-        if keys == ["every_days", "for_months"], let days = number("every_days", maxDays),
-            let months = number("for_months", maxMonths)
+        if keys == ["within_days"], let days = number("within_days", FollowUpPlan.maxDays) {
+            return .within(days: days)
+        }
+        if keys == ["every_days", "for_months"], let days = number("every_days", FollowUpPlan.maxDays),
+            let months = number("for_months", FollowUpPlan.maxMonths)
         {
             return .every(days: days, months: months)
         }

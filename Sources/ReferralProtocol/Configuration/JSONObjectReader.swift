@@ -1,8 +1,6 @@
-import ReferralProtocol
-
-/// Reading the operator's JSON files (directory, policy; the broker's escalation policy and
-/// calendar) with ReferralProtocol's strict reader: members in document order, integers kept
-/// exact, duplicate member names refused.
+/// Reading the operator's JSON files (the broker's and the nodes' configuration, the directory,
+/// the authorization policy, the escalation policies, the calendar) with the strict reader:
+/// members in document order, integers kept exact, duplicate member names refused.
 ///
 /// Why not `Codable` structs for the files: `Codable` ignores unknown keys (a misspelt
 /// `"pubic_key"` would silently vanish) and its errors name coding paths, not entries. Reading
@@ -63,19 +61,39 @@ package struct JSONObjectReader {
     package let members: [(key: String, value: JSONValue)]
     package let file: String?
     package let entry: String?
+    /// Where this object is below `entry`, as a key path (`redelivery`, `levels.routine`); errors name
+    /// its keys `path.key`. nil for the entry (or the file) itself.
+    package let path: String?
     private(set) var read: Set<String> = []
 
-    package init(_ value: JSONValue, file: String?, entry: String?) throws(ConfigurationError) {
+    package init(_ value: JSONValue, file: String?, entry: String? = nil, path: String? = nil)
+        throws(ConfigurationError)
+    {
         guard case .object(let members) = value else {
-            throw ConfigurationError(file: file, entry: entry, reason: "must be a JSON object, not \(value.typeName)")
+            throw ConfigurationError(
+                file: file, entry: entry, field: path, reason: "must be a JSON object, not \(value.typeName)")
         }
         self.members = members
         self.file = file
         self.entry = entry
+        self.path = path
     }
 
-    package func error(_ field: String?, _ reason: String) -> ConfigurationError {
-        ConfigurationError(file: file, entry: entry, field: field, reason: reason)
+    /// The error of `key` (nil: of this object as a whole).
+    package func error(_ key: String?, _ reason: String) -> ConfigurationError {
+        ConfigurationError(file: file, entry: entry, field: keyPath(key), reason: reason)
+    }
+
+    /// `key` as errors name it: below `path` when there is one.
+    func keyPath(_ key: String?) -> String? {
+        guard let key else { return path }
+        return path.map { "\($0).\(key)" } ?? key
+    }
+
+    /// Reads `key` as an object with keys of its own, named `key.member` in errors.
+    package mutating func optionalReader(_ key: String) throws(ConfigurationError) -> JSONObjectReader? {
+        guard let value = value(key) else { return nil }
+        return try JSONObjectReader(value, file: file, entry: entry, path: keyPath(key))
     }
 
     package mutating func value(_ key: String) -> JSONValue? {
