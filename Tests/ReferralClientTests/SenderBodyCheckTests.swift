@@ -1,4 +1,5 @@
 import Foundation
+import ReferralBusiness
 import ReferralProtocol
 import Testing
 
