@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "referral-bench", targets: ["referral-bench"]),
         .library(name: "ReferralClient", targets: ["ReferralClient"]),
         .library(name: "ReferralBusiness", targets: ["ReferralBusiness"]),
+        .library(name: "ReferralClientTestKit", targets: ["ReferralClientTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -90,6 +91,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // For integrators' tests: an in-process fake broker speaking 1/RBP to a real ReferralNode.
+        .target(
+            name: "ReferralClientTestKit", dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
+            swiftSettings: strict),
         .executableTarget(
             name: "referralctl",
             dependencies: [
@@ -124,7 +129,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
-            dependencies: ["ReferralClient", "ReferralBusiness", "ReferralProtocol", "ZeroMQ"],
+            dependencies: ["ReferralClient", "ReferralClientTestKit", "ReferralBusiness", "ReferralProtocol", "ZeroMQ"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -333,4 +333,20 @@ import Testing
             try visit.validate()
         }
     }
+
+    /// The sender's check of a whole message, the one the node library runs in `send`.
+    @Test func checkMessageTiesTheBodyToTheHeader() throws {
+        let body = Array(try Self.example(.referralRequest, "valid"))
+        let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+        try AnyBusinessBody.checkMessage(
+            kind: "referral.request", body: body, to: ["test-b"], caseId: caseId, priority: .urgent)
+        #expect(throws: BusinessBodyError.missingCase(.referralRequest)) {
+            try AnyBusinessBody.checkMessage(
+                kind: "referral.request", body: body, to: ["test-b"], caseId: nil, priority: .urgent)
+        }
+        #expect(throws: BusinessBodyError.unknownKind("test.note")) {
+            try AnyBusinessBody.checkMessage(
+                kind: "test.note", body: body, to: ["test-b"], caseId: caseId, priority: .urgent)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralClientTestKit
 import ReferralProtocol
 import Synchronization
 import Testing
