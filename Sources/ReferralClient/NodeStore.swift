@@ -94,36 +94,59 @@ final class NodeStore: Sendable {
 
     // MARK: - Access helpers
 
-    /// One `BEGIN IMMEDIATE` transaction (one fsync).
+    /// One `BEGIN IMMEDIATE` transaction (one fsync), on the calling thread: the connection thread's.
     func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try dbQueue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch let error as ReferralClientError {
-            throw error
+            return try dbQueue.writeWithoutTransaction { db in try Self.inImmediateTransaction(db, body) }
         } catch {
             throw Self.wrap(error, operation: operation)
         }
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction (one fsync) for an async caller: GRDB runs it on the store's own serial
+    /// dispatch queue and resumes the caller after the commit, so no thread of Swift's cooperative pool waits for
+    /// the fsync (or for the connection thread's batch ahead of it).
+    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await dbQueue.writeWithoutTransaction { db in try Self.inImmediateTransaction(db, body) }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Self.wrap(error, operation: operation)
+        }
+    }
+
+    private static func inImmediateTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inTransaction(.immediate) {
+            result = try body(db)
+            return .commit
+        }
+        return result!
     }
 
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try dbQueue.read(body)
-        } catch let error as ReferralClientError {
-            throw error
         } catch {
             throw Self.wrap(error, operation: operation)
         }
     }
 
-    /// A store error without statement arguments (which could hold bodies).
+    /// A read for an async caller, on the store's queue like `write(_:_:) async`.
+    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await dbQueue.read(body)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Self.wrap(error, operation: operation)
+        }
+    }
+
+    /// A store error without statement arguments (which could hold bodies); the library's own errors unchanged.
     static func wrap(_ error: any Error, operation: String) -> ReferralClientError {
+        if let error = error as? ReferralClientError { return error }
         if let error = error as? DatabaseError {
             return .store(operation: operation, cause: "\(error.resultCode): \(error.message ?? "no detail")")
         }

@@ -11,10 +11,10 @@ import Testing
         guard let message = try await node.nextMessage(timeout: .seconds(5)), message.kind == "test.note" else {
             return
         }
-        try node.send(
+        try await node.send(
             OutgoingMessage(
                 id: "reply-to-\(message.id)", to: [message.from], kind: "test.reply", body: Array("made-up".utf8)))
-        try node.complete(message)
+        try await node.complete(message)
     }
 
     @Test func anIntegratorsHandlerRunsAgainstTheFakeBroker() async throws {
