@@ -179,4 +179,8 @@ enum Schema {
     static let version = migrator.migrations.count
     /// The migration every broker store has, marked or not.
     static let firstMigration = "v1-core"
+    /// What a broker store's file is, for `DurableSQLite`.
+    static var durable: DurableSQLite.Schema {
+        DurableSQLite.Schema(applicationId: applicationId, firstMigration: firstMigration, migrator: migrator)
+    }
 }
