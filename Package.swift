@@ -129,7 +129,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ReferralClientTests",
-            dependencies: ["ReferralClient", "ReferralClientTestKit", "ReferralBusiness", "ReferralProtocol", "ZeroMQ"],
+            dependencies: [
+                "ReferralClient", "ReferralClientTestKit", "ReferralBusiness", "ReferralProtocol", "ZeroMQ",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteRaw
 import ReferralProtocol
+import SQLiteRaw
 
 /// A DELIVER as the connection thread hands it to the store.
 struct InboxDelivery: Sendable, Hashable {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteRaw
 import ReferralProtocol
+import SQLiteRaw
 
 /// A queued outbox entry with everything needed to send it.
 struct OutboxRow: Sendable, Hashable {

@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import SQLiteRaw
 
-/// The node's local durable store: one SQLite file (WAL, `synchronous=FULL`, opened by `DurableSQLite`) holding the outbox, the inbox and
-/// the receipt log, written through exactly one connection (a GRDB `DatabaseQueue`, which serialises every
-/// access, so the API's callers and the connection thread can share it).
+/// The node's local durable store: one SQLite file (WAL, `synchronous=FULL`, opened by `DurableSQLite`) holding
+/// the outbox, the inbox and the receipt log, written through exactly one connection (a GRDB `DatabaseQueue`,
+/// which serialises every access, so the API's callers and the connection thread can share it).
 ///
 /// Every commit is an fsync; the connection thread batches everything that arrived together into one
 /// transaction (`apply(_:)`).
@@ -35,7 +35,8 @@ final class NodeStore: Sendable {
             switch refusal {
             case .identity(_, let reason):
                 throw ReferralClientError.store(
-                    operation: "open \(path)", cause: "not a node store this library can use: \(reason); left unchanged")
+                    operation: "open \(path)", cause: "not a node store this library can use: \(reason); left unchanged"
+                )
             case .superseded:
                 throw ReferralClientError.store(
                     operation: "open \(path)", cause: "the store was written by a newer version of the library")

@@ -10,7 +10,8 @@ import ZeroMQ
 /// ```swift
 /// let node = try ReferralNode(configuration: try NodeConfiguration.load(path: "test-a.json"))
 /// node.start()
-/// let id = try await node.send(OutgoingMessage(to: ["test-b"], kind: "referral.request", priority: .urgent, body: bytes))
+/// let id = try await node.send(
+///     OutgoingMessage(to: ["test-b"], kind: "referral.request", priority: .urgent, body: bytes))
 /// let outcome = try await node.outcome(of: id, timeout: .seconds(30))
 /// try await node.handleMessages { message in try await process(message) }   // until cancelled
 /// await node.shutdown()

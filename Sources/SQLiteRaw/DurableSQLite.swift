@@ -61,7 +61,9 @@ public enum DurableSQLite {
         }
         let migrator = schema.migrator
         let applied = try dbQueue.read { try migrator.appliedIdentifiers($0) }
-        if try dbQueue.read({ try migrator.hasBeenSuperseded($0) }) { throw Refusal.superseded(applied: applied.sorted()) }
+        if try dbQueue.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw Refusal.superseded(applied: applied.sorted())
+        }
         // Not GRDB's `journalMode = .wal`: its WAL setup lowers `synchronous` to NORMAL.
         try dbQueue.writeWithoutTransaction { db in
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")

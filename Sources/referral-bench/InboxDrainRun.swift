@@ -72,7 +72,8 @@ struct InboxDrainRun {
 
 extension BenchCommand {
     func runInboxDrain(in workspace: Workspace) async throws -> InboxDrainResult {
-        printError("referral-bench: inbox-drain: \(messages) messages of \(bodySize) B, drained \(drainBatch) at a time")
+        printError(
+            "referral-bench: inbox-drain: \(messages) messages of \(bodySize) B, drained \(drainBatch) at a time")
         return try await withBroker("inbox-drain", pairs: 1, recipientsOnline: true, in: workspace) { fleet, _ in
             try await InboxDrainRun(
                 fleet: fleet, workload: Workload(bodySize: bodySize), messages: messages, batchSize: batch,

@@ -35,9 +35,11 @@ import Testing
             #expect(opened.appliedBefore.isEmpty)
             let pragmas = try queue.read { db in
                 (
-                    try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
                     try String.fetchOne(db, sql: "PRAGMA locking_mode"), try Int.fetchOne(db, sql: "PRAGMA cache_size"),
-                    try Int32.fetchOne(db, sql: "PRAGMA application_id"), try Int.fetchOne(db, sql: "PRAGMA user_version")
+                    try Int32.fetchOne(db, sql: "PRAGMA application_id"),
+                    try Int.fetchOne(db, sql: "PRAGMA user_version")
                 )
             }
             #expect(pragmas.0 == "wal")

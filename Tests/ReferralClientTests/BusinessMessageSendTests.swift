@@ -1,8 +1,8 @@
 import Foundation
-@testable import ReferralBusiness
 import ReferralProtocol
 import Testing
 
+@testable import ReferralBusiness
 @testable import ReferralClient
 
 /// `OutgoingMessage.business` and `InboxMessage.businessBody()`: the node library's doors to ReferralBusiness

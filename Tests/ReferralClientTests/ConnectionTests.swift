@@ -192,7 +192,9 @@ import Testing
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
         let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
-        _ = try await node.send(batch: [outgoing("c-1", caseId: caseId), outgoing("c-2", caseId: caseId), outgoing("free")])
+        _ = try await node.send(batch: [
+            outgoing("c-1", caseId: caseId), outgoing("c-2", caseId: caseId), outgoing("free"),
+        ])
         #expect(try await eventually { Set(broker.sendIds) == ["c-1", "free"] })
         try await Task.sleep(for: .milliseconds(200))
         #expect(!broker.sendIds.contains("c-2"))

@@ -25,7 +25,9 @@ import Testing
         #expect(try store.outboxEntry(id: "test-a:000001")?.state == .queued)
         await #expect(throws: ReferralClientError.self) {
             for index in 2...2_000 {
-                _ = try await store.enqueue([outgoing(String(format: "test-a:%06d", index), body: String(repeating: "x", count: 2_000))], now: 2)
+                _ = try await store.enqueue(
+                    [outgoing(String(format: "test-a:%06d", index), body: String(repeating: "x", count: 2_000))], now: 2
+                )
             }
         }
     }
@@ -46,10 +48,13 @@ struct SmallFileSystem {
 
     /// Writes a filler file until the file system is full.
     func fill() {
-        guard let handle = FileHandle(forWritingAtPath: path + "/filler") ?? {
-            FileManager.default.createFile(atPath: path + "/filler", contents: nil)
-            return FileHandle(forWritingAtPath: path + "/filler")
-        }() else { return }
+        guard
+            let handle = FileHandle(forWritingAtPath: path + "/filler")
+                ?? {
+                    FileManager.default.createFile(atPath: path + "/filler", contents: nil)
+                    return FileHandle(forWritingAtPath: path + "/filler")
+                }()
+        else { return }
         defer { try? handle.close() }
         let chunk = Data(repeating: 0, count: 4_096)
         while (try? handle.write(contentsOf: chunk)) != nil {}

@@ -40,7 +40,9 @@ import Testing
         defer { directory.cleanUp() }
         let foreign = directory.file("foreign.sqlite")
         let queue = try DatabaseQueue(path: foreign)
-        try await queue.write { try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')") }
+        try await queue.write {
+            try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')")
+        }
         try queue.close()
         let before = FileManager.default.contents(atPath: foreign)
         #expect(throws: ReferralClientError.self) { try NodeStore(path: foreign) }

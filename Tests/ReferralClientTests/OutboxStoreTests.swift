@@ -92,7 +92,9 @@ import Testing
         let store = try NodeStore(path: directory.file("node.sqlite"))
         defer { store.close() }
         await #expect(throws: ReferralClientError.self) { try await store.enqueue([outgoing("bad id")], now: 1) }
-        await #expect(throws: ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")) {
+        await #expect(
+            throws: ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")
+        ) {
             try await store.enqueue([outgoing("m-1", to: [])], now: 1)
         }
         do {
