@@ -126,6 +126,20 @@ public final class FakeBroker: Sendable {
     /// The client public keys (Z85) the ZAP handler was asked about, in order.
     public var zapKeys: [String] { state.zapKeys.withLock { $0 } }
 
+    /// Waits until `condition` holds for this broker (checked every 10 ms) or `timeout` passes; returns whether
+    /// it held. What the node sends arrives on the broker's thread in its own time: look at `received`, `sends`
+    /// or `acknowledged` through this.
+    public func waitUntil(
+        timeout: Duration = .seconds(5), _ condition: (FakeBroker) -> Bool
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(self) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition(self)
+    }
+
     /// A configuration of `node` for this broker, its store at `store`, with fast reconnects (50-200 ms) and a
     /// 1 s WELCOME timeout, so that a test does not wait on the production defaults.
     public func nodeConfiguration(node: String, store: String) -> NodeConfiguration {

@@ -31,7 +31,7 @@ import Testing
             id: "test-a:000001", from: "test-a", to: ["test-b"], kind: "test.note", body: Array("made-up".utf8))
         try await Self.replyToNotes(node)
 
-        #expect(try await eventually { broker.acknowledged == [seq] })
+        #expect(try await broker.waitUntil { $0.acknowledged == [seq] && $0.sends.count == 1 })
         let outcome = try await node.outcome(of: "reply-to-test-a:000001", timeout: .seconds(5))
         #expect(outcome == .accepted(seq: FakeBroker.seq(for: "reply-to-test-a:000001"), duplicate: false))
         #expect(broker.sends.map(\.kind) == ["test.reply"])
