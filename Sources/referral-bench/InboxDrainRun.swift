@@ -15,18 +15,25 @@ struct InboxDrainResult: Codable, Sendable {
     /// First `send(batch:)` until the application's last `complete` returned (committed).
     var applicationSeconds: Double
     var applicationPerSecond: Double
+    /// Then as many again sent while the application waits, all in the inbox (a receipt for each at the sender):
+    /// the application's time to take and complete that backlog, and its rate (the application side alone).
+    var backlogSeconds: Double
+    var backlogPerSecond: Double
 
     func text() -> String {
         "inbox-drain: 1 -> 1, \(messages) msgs of \(bodyBytes) B, the application takes and completes \(drainBatch) "
             + "at a time: into the inbox \(BenchReport.rate(inboxPerSecond)) msg/s, into the application "
-            + "\(BenchReport.rate(applicationPerSecond)) msg/s\n"
+            + "\(BenchReport.rate(applicationPerSecond)) msg/s; a backlog of \(messages) in the inbox drained at "
+            + "\(BenchReport.rate(backlogPerSecond)) msg/s\n"
     }
 }
 
 /// inbox-drain: 1 sender -> 1 recipient whose application takes every message out of its inbox while they arrive,
 /// as `referralctl listen` does: `nextMessages(max: drainBatch)`, then `complete` of them all in one commit. The
 /// clock runs from the first `send(batch:)` to the last message in the inbox and to the last `complete`; the
-/// second rate is what an application gets. `--drain-batch 1` is the one-fsync-per-message drain, for the A/B.
+/// second rate is what an application gets. Then the application alone: as many again are sent while it waits,
+/// and once all are in its inbox it drains that backlog, timed. `--drain-batch 1` is the one-fsync-per-message
+/// drain, for the A/B.
 struct InboxDrainRun {
     var fleet: Fleet
     var workload: Workload
@@ -48,10 +55,30 @@ struct InboxDrainRun {
         let (lastReceived, lastCompleted) = try await drained
         let inbox = (Double(lastReceived) - startWall) / 1000
         let application = (lastCompleted - startWall) / 1000
+
+        let backlog = (0..<messages).map {
+            workload.message(from: pair.sender.configuration.node, to: pair.recipientId, number: messages + $0)
+        }
+        try await fillInbox(from: pair.sender, with: backlog)
+        let backlogStart = Clocks.monotonicNanos()
+        _ = try await drain(recipient)
+        let backlogSeconds = Double(Clocks.monotonicNanos() - backlogStart) / 1e9
         return InboxDrainResult(
             messages: messages, bodyBytes: workload.bodySize, drainBatch: drainBatch, inboxSeconds: inbox,
             inboxPerSecond: Double(messages) / inbox, applicationSeconds: application,
-            applicationPerSecond: Double(messages) / application)
+            applicationPerSecond: Double(messages) / application, backlogSeconds: backlogSeconds,
+            backlogPerSecond: Double(messages) / backlogSeconds)
+    }
+
+    /// Untimed: sends `backlog` and waits until each message is in the recipient's inbox (its receipt is back).
+    private func fillInbox(from sender: ReferralNode, with backlog: [OutgoingMessage]) async throws {
+        for start in stride(from: 0, to: backlog.count, by: batchSize) {
+            try await sender.send(batch: Array(backlog[start..<min(start + batchSize, backlog.count)]))
+        }
+        for message in backlog {
+            guard try await sender.waitForReceipts(of: message.id, count: 1, timeout: timeout).first?.delivered == true
+            else { throw BenchError("inbox-drain: \(message.id) was not delivered") }
+        }
     }
 
     /// Takes and completes every message; returns the last one's `receivedAt` and the wall time (ms) after the
