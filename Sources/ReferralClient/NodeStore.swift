@@ -17,12 +17,7 @@ final class NodeStore: Sendable {
     /// refused unchanged, WAL + `synchronous=FULL`, migrations, `application_id` and `user_version` marked).
     init(path: String) throws {
         self.path = path
-        do {
-            let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw ReferralClientError.store(operation: "open \(path)", cause: "cannot create its directory")
-        }
+        try Self.createFolder(of: path, operation: "open \(path)")
         do {
             dbQueue = try DurableSQLite.connection(path: path, label: "NodeStore", busyTimeoutSeconds: 5)
         } catch {
@@ -44,6 +39,16 @@ final class NodeStore: Sendable {
         } catch {
             try? dbQueue.close()
             throw Self.wrap(error, operation: "migrate \(path)")
+        }
+    }
+
+    /// Creates the folder of the store at `path` if it is missing (the store and its lock file go there).
+    static func createFolder(of path: String, operation: String) throws {
+        do {
+            let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw ReferralClientError.store(operation: operation, cause: "cannot create its directory")
         }
     }
 
