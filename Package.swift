@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "referralctl", targets: ["referralctl"]),
         .executable(name: "referral-bench", targets: ["referral-bench"]),
         .library(name: "ReferralClient", targets: ["ReferralClient"]),
+        .library(name: "ReferralBusiness", targets: ["ReferralBusiness"]),
+        .library(name: "ReferralClientTestKit", targets: ["ReferralClientTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -89,16 +91,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The library for a node's application code: the typed bodies of protocols/business/, their coding and
+        // checks. Pure (no ZeroMQ, no SQLite); ReferralClient depends on it for the sender's body check.
+        .target(name: "ReferralBusiness", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // The library a node's system links to: local outbox/inbox, reconnects, receipts.
         .target(
             name: "ReferralClient",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "SQLiteRaw",
+                "ZeroMQ", "ReferralProtocol", "ReferralBusiness", "SQLiteRaw",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        // For integrators' tests: an in-process fake broker speaking 1/RBP to a real ReferralNode.
+        .target(
+            name: "ReferralClientTestKit", dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
+            swiftSettings: strict),
         .executableTarget(
             name: "referralctl",
             dependencies: [
@@ -137,13 +146,18 @@ let package = Package(
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(
+            name: "ReferralBusinessTests", dependencies: ["ReferralBusiness", "ReferralProtocol"],
+            swiftSettings: strict),
+        .testTarget(
             name: "ReferralClientTests",
-            dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
+            dependencies: [
+                "ReferralClient", "ReferralClientTestKit", "ReferralBusiness", "ReferralProtocol", "ZeroMQ",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ReferralClient", "ReferralProtocol", "ZeroMQ"],
+            dependencies: ["ReferralClient", "ReferralBusiness", "ReferralProtocol", "ZeroMQ"],
             swiftSettings: strict
         ),
     ]

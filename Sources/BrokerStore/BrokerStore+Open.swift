@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteRaw
 
 #if canImport(Glibc)
     import Glibc
@@ -46,6 +47,27 @@ extension BrokerStore {
                 cause: "\(what) \(target) is not writable (\(why)): referrald writes its store there; "
                     + "remount it read-write or give referrald's user write permission",
                 kind: .readOnly)
+        }
+    }
+
+    /// Runs `open`, telling its `DurableSQLite.Refusal` (a file that is not a broker store, or is newer: left
+    /// unchanged) as the `BrokerStoreError` of its kind, naming the file and the fix.
+    static func refusingUnchanged<T>(_ path: String, _ open: () throws -> T) throws -> T {
+        do {
+            return try open()
+        } catch DurableSQLite.Refusal.identity(let identity, let reason) {
+            let foreign = if case .foreign = identity { true } else { false }
+            throw BrokerStoreError(
+                path: path, operation: "open",
+                cause: "\(path) is not a store this broker can use: \(reason). It was left unchanged; "
+                    + (foreign ? "point data_directory at a folder of its own." : "run the newer referrald."),
+                kind: foreign ? .foreign : .newer)
+        } catch DurableSQLite.Refusal.superseded(let applied) {
+            throw BrokerStoreError(
+                path: path, operation: "open",
+                cause: "\(path) was written by a newer version (migrations: \(applied.joined(separator: ", "))). "
+                    + "It was left unchanged; run the newer referrald.",
+                kind: .newer)
         }
     }
 

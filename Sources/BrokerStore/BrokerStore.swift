@@ -63,55 +63,18 @@ public final class BrokerStore: @unchecked Sendable {
                 path, markPath,
                 "the store file is missing or empty, but \(markPath) says it acknowledged \(recorded.summary)")
         }
-        var config = Configuration()
-        config.label = "BrokerStore"
-        config.busyMode = .timeout(Self.busyTimeoutSeconds)
-        config.publicStatementArguments = false  // errors never show arguments (bodies, digests)
-        // One process per store (the flock above): SQLite's locks are taken once and kept, and the WAL index
-        // lives in heap memory. Set before the first read, as SQLite requires.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }
         do {
-            dbQueue = try DatabaseQueue(path: path, configuration: config)
+            dbQueue = try DurableSQLite.connection(
+                path: path, label: "BrokerStore", busyTimeoutSeconds: Self.busyTimeoutSeconds)
         } catch {
             throw Self.wrap(error, path: path, operation: "open")
         }
         do {
-            let identity = try dbQueue.writeWithoutTransaction {
-                try StoreIdentity.inspect($0, applicationId: Schema.applicationId, firstMigration: Schema.firstMigration)
+            // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
+            let opened = try Self.refusingUnchanged(path) {
+                try DurableSQLite.prepare(dbQueue, as: Schema.durable, cacheSizeKiB: 16_384)
             }
-            if let refusal = identity.refusal(schemaVersion: Schema.version) {
-                let foreign = if case .foreign = identity { true } else { false }
-                throw BrokerStoreError(
-                    path: path, operation: "open",
-                    cause: "\(path) is not a store this broker can use: \(refusal). It was left unchanged; "
-                        + (foreign ? "point data_directory at a folder of its own." : "run the newer referrald."),
-                    kind: foreign ? .foreign : .newer)
-            }
-            let migrator = Schema.migrator
-            let applied = try dbQueue.read { try migrator.appliedIdentifiers($0) }
-            if try dbQueue.read({ try migrator.hasBeenSuperseded($0) }) {
-                throw BrokerStoreError(
-                    path: path, operation: "open",
-                    cause: "\(path) was written by a newer version (migrations: \(applied.sorted().joined(separator: ", "))). "
-                        + "It was left unchanged; run the newer referrald.",
-                    kind: .newer)
-            }
-            // Not GRDB's `journalMode = .wal`: its WAL setup would lower `synchronous` to NORMAL.
-            try dbQueue.writeWithoutTransaction { db in
-                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-                guard mode?.lowercased() == "wal" else {
-                    throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
-                }
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
-                try db.execute(sql: "PRAGMA cache_size = -16384")
-            }
-            try migrator.migrate(dbQueue)
-            try dbQueue.writeWithoutTransaction { db in
-                if try Int.fetchOne(db, sql: "PRAGMA user_version") != Schema.version {
-                    try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
-                }
-            }
+            let applied = opened.appliedBefore
             try loadPosition()
             let hadEpoch = applied.contains("v5-identity")
             try openMark(recorded: recorded, markPath: markPath, hadEpoch: hadEpoch, accepting: acceptingRollback)

@@ -195,6 +195,10 @@ enum Schema {
     static let version = migrator.migrations.count
     /// The migration every broker store has, marked or not.
     static let firstMigration = "v1-core"
+    /// What a broker store's file is, for `DurableSQLite`.
+    static var durable: DurableSQLite.Schema {
+        DurableSQLite.Schema(applicationId: applicationId, firstMigration: firstMigration, migrator: migrator)
+    }
 }
 
 /// Migration `v6-deadline-notice`: moves the notice out of the old `policy` text into its columns.

@@ -7,12 +7,7 @@ extension ExclusiveFileLock {
     /// another process holds it.
     static func nodeStore(at storePath: String) throws -> ExclusiveFileLock {
         let path = storePath + ".lock"
-        do {
-            let parent = URL(fileURLWithPath: storePath).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw ReferralClientError.store(operation: "lock \(path)", cause: "cannot create its directory")
-        }
+        try NodeStore.createFolder(of: storePath, operation: "lock \(path)")
         do {
             return try ExclusiveFileLock(path: path)
         } catch {

@@ -101,10 +101,10 @@ enum NodeSchema {
         return migrator
     }
 
-    /// `PRAGMA application_id` of a node store: "RBND" (set at open, with `user_version` = `version`).
-    static let applicationId = StoreIdentity.nodeApplicationId
-    /// `PRAGMA user_version` of a store migrated by this version: the number of migrations.
-    static let version = migrator.migrations.count
-    /// The migration every node store has, marked or not.
-    static let firstMigration = "v1-node"
+    /// What a node store's file is: `application_id` "RBND" (set at open, with `user_version` = the number of
+    /// migrations); every node store has "v1-node", marked or not.
+    static var schema: DurableSQLite.Schema {
+        DurableSQLite.Schema(
+            applicationId: StoreIdentity.nodeApplicationId, firstMigration: "v1-node", migrator: migrator)
+    }
 }

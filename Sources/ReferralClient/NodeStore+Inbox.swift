@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteRaw
 import ReferralProtocol
+import SQLiteRaw
 
 /// A DELIVER as the connection thread hands it to the store.
 struct InboxDelivery: Sendable, Hashable {
@@ -53,37 +53,47 @@ extension NodeStore {
         try write("store delivery") { db in try Self.insert(delivery, now: now, in: db) }
     }
 
-    /// The oldest messages not yet completed, skipping `excluded` (those offered right now in this process).
-    func nextOpenMessage(excluding excluded: Set<InboxKey>) throws -> InboxMessage? {
-        try read("read inbox") { db in
+    /// The oldest messages not yet completed, at most `limit`, skipping `excluded` (those offered right now in
+    /// this process).
+    func openMessages(excluding excluded: Set<InboxKey>, limit: Int) async throws -> [InboxMessage] {
+        try await read("read inbox") { db in
             let cursor = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT seq, message_id, sender, recipients, kind, case_id, priority, accepted_at, received_at, body
-                    FROM inbox WHERE completed_at IS NULL ORDER BY position
-                    """)
-            while let row = try cursor.next() {
-                let key = InboxKey(from: row["sender"], id: row["message_id"])
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, message_id, sender, recipients, kind, case_id, priority, accepted_at, received_at,
+                            body
+                        FROM inbox WHERE completed_at IS NULL ORDER BY position
+                        """))
+            var messages: [InboxMessage] = []
+            while messages.count < limit, let row = try cursor.next() {
+                let key = InboxKey(from: row[2], id: row[1])
                 if excluded.contains(key) { continue }
-                return InboxMessage(
-                    seq: row["seq"], id: key.id, from: key.from, to: splitRecipients(row["recipients"]),
-                    kind: row["kind"], caseId: row["case_id"],
-                    priority: Priority(rawValue: row["priority"]) ?? .routine, acceptedAt: row["accepted_at"],
-                    receivedAt: row["received_at"], body: (row["body"] as Data?).map { [UInt8]($0) } ?? [])
+                messages.append(
+                    InboxMessage(
+                        seq: row[0], id: key.id, from: key.from, to: splitRecipients(row[3]), kind: row[4],
+                        caseId: row[5], priority: Priority(rawValue: row[6]) ?? .routine, acceptedAt: row[7],
+                        receivedAt: row[8], body: (row[9] as Data?).map { [UInt8]($0) } ?? []))
             }
-            return nil
+            return messages
         }
     }
 
-    /// Marks the message handled and drops its body; the dedupe key stays. Idempotent.
-    func complete(_ key: InboxKey, now: Int64) throws {
-        try write("complete message") { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE inbox SET completed_at = ?, body = NULL
-                    WHERE sender = ? AND message_id = ? AND completed_at IS NULL
-                    """
-            ).execute(arguments: [now, key.from, key.id])
+    /// Marks the messages handled and drops their bodies, in one transaction (one fsync); the dedupe keys stay.
+    /// Idempotent.
+    func complete(_ keys: [InboxKey], now: Int64) async throws {
+        try await write("complete messages") { db in
+            for key in keys {
+                var update = RawStatement(
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE inbox SET completed_at = ?, body = NULL
+                            WHERE sender = ? AND message_id = ? AND completed_at IS NULL
+                            """))
+                try update.bind(now)
+                try update.bind(key.from)
+                try update.bind(key.id)
+                try update.run()
+            }
         }
     }
 

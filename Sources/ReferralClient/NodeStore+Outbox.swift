@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteRaw
 import ReferralProtocol
+import SQLiteRaw
 
 /// A queued outbox entry with everything needed to send it.
 struct OutboxRow: Sendable, Hashable {
@@ -43,9 +43,9 @@ extension NodeStore {
     /// A message whose id is already in the outbox with the same content (same 1/RBP content digest: recipients
     /// in any order, kind, case, priority, body) is left as it is (sending again is idempotent); with different
     /// content the whole call fails with `conflictingId`.
-    func enqueue(_ messages: [OutgoingMessage], now: Int64) throws -> [String] {
+    func enqueue(_ messages: [OutgoingMessage], now: Int64) async throws -> [String] {
         let prepared = try messages.map { try Validation.prepared($0) }
-        return try write("enqueue") { db in
+        return try await write("enqueue") { db in
             for message in prepared {
                 let digest = Send(
                     id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,

@@ -5,17 +5,37 @@ extension ReferralNode {
     /// The message is offered to this process once: pass it to `complete(_:)` when it is handled. If the
     /// process stops before that, the message is offered again after the restart (and only then).
     public func nextMessage(timeout: Duration? = nil) async throws -> InboxMessage? {
+        try await nextMessages(max: 1, timeout: timeout).first
+    }
+
+    /// Up to `max` of the oldest inbox messages not yet completed and not currently offered by this process, in
+    /// inbox order, waiting up to `timeout` for the first one (then taking only those already stored); empty when
+    /// none came. Each is offered once, as by `nextMessage`; hand them back together to `complete(_:)` (one
+    /// commit) to drain a backlog fast.
+    public func nextMessages(max: Int, timeout: Duration? = nil) async throws -> [InboxMessage] {
         try checkOpen()
-        return try await shared.waiters.wait(for: .inbox, timeout: timeout) { try claimNextMessage() }
+        guard max > 0 else { return [] }
+        return try await shared.waiters.wait(for: .inbox, timeout: timeout) { try await claimNextMessages(max: max) }
+            ?? []
     }
 
     /// Marks the message handled: it is never offered again. Its body is deleted from the local store; its
-    /// dedupe key (`from`, `id`) is kept, so a redelivery is still recognised. Idempotent.
-    public func complete(_ message: InboxMessage) throws {
+    /// dedupe key (`from`, `id`) is kept, so a redelivery is still recognised. Idempotent. The commit (an fsync)
+    /// runs off Swift's cooperative pool; the caller awaits it.
+    public func complete(_ message: InboxMessage) async throws {
+        try await complete([message])
+    }
+
+    /// Marks the messages handled in one local transaction (one fsync, all or none), as `complete(_:)` does one:
+    /// what lets an application drain its inbox at the speed it arrives.
+    public func complete(_ messages: [InboxMessage]) async throws {
         try checkOpen()
-        let key = InboxKey(from: message.from, id: message.id)
-        try store.complete(key, now: wallClockMillis())
-        _ = offered.withLock { $0.remove(key) }
+        guard !messages.isEmpty else { return }
+        let keys = messages.map { InboxKey(from: $0.from, id: $0.id) }
+        try await store.complete(keys, now: wallClockMillis())
+        offered.withLock { offered in
+            for key in keys { offered.remove(key) }
+        }
     }
 
     /// Offers every inbox message to `handler`, oldest first, one at a time, until the task is cancelled (then it
@@ -39,17 +59,20 @@ extension ReferralNode {
                     ])
                 continue
             }
-            try complete(message)
+            try await complete(message)
         }
     }
 
-    /// Claims the oldest open message that no caller of this process holds.
-    private func claimNextMessage() throws -> InboxMessage? {
+    /// Claims the oldest open messages that no caller of this process holds; nil when there are none.
+    private func claimNextMessages(max: Int) async throws -> [InboxMessage]? {
         while true {
             let excluded = offered.withLock { $0 }
-            guard let message = try store.nextOpenMessage(excluding: excluded) else { return nil }
-            let key = InboxKey(from: message.from, id: message.id)
-            if offered.withLock({ $0.insert(key).inserted }) { return message }
+            let candidates = try await store.openMessages(excluding: excluded, limit: max)
+            guard !candidates.isEmpty else { return nil }
+            let claimed = offered.withLock { offered in
+                candidates.filter { offered.insert(InboxKey(from: $0.from, id: $0.id)).inserted }
+            }
+            if !claimed.isEmpty { return claimed }
         }
     }
 }

@@ -10,7 +10,8 @@ import ZeroMQ
 /// ```swift
 /// let node = try ReferralNode(configuration: try NodeConfiguration.load(path: "test-a.json"))
 /// node.start()
-/// let id = try node.send(OutgoingMessage(to: ["test-b"], kind: "referral.request", priority: .urgent, body: bytes))
+/// let id = try await node.send(
+///     OutgoingMessage(to: ["test-b"], kind: "referral.request", priority: .urgent, body: bytes))
 /// let outcome = try await node.outcome(of: id, timeout: .seconds(30))
 /// try await node.handleMessages { message in try await process(message) }   // until cancelled
 /// await node.shutdown()
@@ -42,7 +43,10 @@ import ZeroMQ
 /// read them with `receipts(for:)`, `waitForReceipts(of:count:timeout:)` or `nextReceipt(timeout:)`.
 ///
 /// **Threads.** One dedicated thread owns the ZeroMQ socket and runs a poll loop; the async methods wait on
-/// continuations that thread resumes. The synchronous methods do short SQLite work on the caller's thread.
+/// continuations that thread resumes. The commits of `send` and `complete` (an fsync each) and the inbox reads
+/// run on the store's own serial queue and are awaited, so no thread of Swift's cooperative pool waits on the
+/// disk. The synchronous methods (`outboxEntry`, `outbox`, `receipts(for:)`) are short reads on the caller's
+/// thread, for tools and tests.
 /// One process at a time may use a node id and its store. Call `shutdown()` before the process ends.
 public final class ReferralNode: Sendable {
     /// The configuration this node runs with (its `store` path resolved).
@@ -146,17 +150,18 @@ public final class ReferralNode: Sendable {
     /// Checks the header against the 1/RBP grammars first (`invalidMessage` names the member). Sending an id
     /// that is already in the outbox with the same content does nothing and returns the id (safe to repeat
     /// after a crash); with different content it throws `conflictingId`.
+    /// The commit (one fsync) runs on the store's own queue, off Swift's cooperative pool; the caller awaits it.
     @discardableResult
-    public func send(_ message: OutgoingMessage) throws -> String {
-        try send(batch: [message])[0]
+    public func send(_ message: OutgoingMessage) async throws -> String {
+        try await send(batch: [message])[0]
     }
 
-    /// Commits several messages in one local transaction (all or none) and returns their ids, in order.
+    /// Commits several messages in one local transaction (all or none, one fsync) and returns their ids, in order.
     @discardableResult
-    public func send(batch messages: [OutgoingMessage]) throws -> [String] {
+    public func send(batch messages: [OutgoingMessage]) async throws -> [String] {
         try checkOpen()
         guard !messages.isEmpty else { return [] }
-        let ids = try store.enqueue(messages, now: wallClockMillis())
+        let ids = try await store.enqueue(messages, now: wallClockMillis())
         shared.post(.outboxChanged)
         return ids
     }

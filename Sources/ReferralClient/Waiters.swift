@@ -142,8 +142,8 @@ final class WaiterRegistry: Sendable {
     /// Runs `check` until it gives a value, sleeping between tries until `key` is woken. Returns nil when
     /// `timeout` passes first (after one last check). Throws `check`'s errors, CancellationError, or the
     /// registry's closing error.
-    func wait<T>(for key: WaitKey, timeout: Duration?, _ check: () throws -> T?) async throws -> T? {
-        if let value = try check() { return value }
+    func wait<T>(for key: WaitKey, timeout: Duration?, _ check: () async throws -> T?) async throws -> T? {
+        if let value = try await check() { return value }
         if timeout == .zero { return nil }
         let waiter = Waiter()
         add(waiter, for: key)
@@ -156,11 +156,11 @@ final class WaiterRegistry: Sendable {
         }
         defer { timer?.cancel() }
         while true {
-            if let value = try check() { return value }
+            if let value = try await check() { return value }
             do {
                 try await waiter.suspend()
             } catch is WaitTimedOut {
-                return try check()
+                return try await check()
             }
         }
     }

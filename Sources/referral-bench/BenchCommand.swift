@@ -11,6 +11,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case latency
     /// Not part of `all`: it writes a large store first (see BENCHMARKS.md).
     case deadlines
+    /// Not part of `all`: InboxDrainRun.swift.
+    case inboxDrain = "inbox-drain"
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -38,9 +40,11 @@ struct BenchCommand: AsyncParsableCommand {
             30 days and later) plus --firing-deadlines falling due over --firing-spread s; start-up time, broker \
             memory, firing lag p50/p99 to the county bureau's inbox, and the catch-up after a restart with \
             --catch-up-deadlines overdue.
+            inbox-drain (not in all): 1 -> 1 while the recipient's application takes and completes --drain-batch \
+            messages at a time (as referralctl listen); rates into the inbox and into the application.
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all or deadlines.")
+    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines or inbox-drain.")
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -80,6 +84,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Messages per send(batch:) call in the throughput scenarios.")
     var batch = 200
 
+    @Option(help: "inbox-drain: messages the application takes and completes at a time (1: one fsync each).")
+    var drainBatch = 512
+
     @Option(help: "Window of every node (unanswered SENDs and unacknowledged DELIVERs), 1-1024.")
     var window = 1_024
 
@@ -109,7 +116,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard messages >= 1 else { throw ValidationError("--messages must be at least 1") }
         guard rate > 0, duration > 0 else { throw ValidationError("--rate and --duration must be positive") }
         guard (0...1_048_576).contains(bodySize) else { throw ValidationError("--body-size must be 0...1048576") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard batch >= 1, drainBatch >= 1 else { throw ValidationError("--batch and --drain-batch must be at least 1") }
         guard (1...1_024).contains(window) else { throw ValidationError("--window must be 1...1024") }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1") }
         guard openDeadlines >= 0, firingDeadlines >= 1, catchUpDeadlines >= 0 else {
@@ -155,6 +162,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.latency = try await runLatency(in: workspace)
                 case .deadlines:
                     report.deadlines = try await runDeadlines(in: workspace)
+                case .inboxDrain:
+                    report.inboxDrain = try await runInboxDrain(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }
@@ -208,7 +217,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// A fresh broker and fleet for one scenario; both are stopped and the scenario's data removed afterwards.
-    private func withBroker<T: Sendable>(
+    func withBroker<T: Sendable>(
         _ name: String, pairs: Int, recipientsOnline: Bool, in workspace: Workspace,
         _ body: (Fleet, Daemon) async throws -> T
     ) async throws -> T {

@@ -22,13 +22,10 @@ enum Clocks {
         return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1_000_000
     }
 
-    /// Sleeps the calling thread until the monotonic clock reaches `deadline` (ns).
-    static func sleep(untilMonotonic deadline: UInt64) {
+    /// Suspends the calling task until the monotonic clock reaches `deadline` (ns).
+    static func sleep(untilMonotonic deadline: UInt64) async throws {
         let now = monotonicNanos()
         guard deadline > now else { return }
-        let delta = deadline - now
-        var request = timespec(tv_sec: Int(delta / 1_000_000_000), tv_nsec: Int(delta % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+        try await Task.sleep(nanoseconds: deadline - now)
     }
 }

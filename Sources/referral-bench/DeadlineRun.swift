@@ -326,7 +326,7 @@ struct DeadlineRun {
             guard let message = try await node.nextMessage(timeout: .milliseconds(Int(waitSeconds * 1000))) else {
                 break
             }
-            try node.complete(message)
+            try await node.complete(message)
             guard message.kind == "escalation.notice", message.from == "referrald",
                 let number = DeadlineSeed.number(ofNotice: message.id), expected.contains(number),
                 Self.overdueMessageId(message.body) == DeadlineSeed.messageId(number)

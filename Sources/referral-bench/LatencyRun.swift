@@ -67,17 +67,18 @@ struct LatencyRun {
 
         let startNanos = Clocks.monotonicNanos()
         let startWall = Clocks.wallMillis()
-        let (calls, pacedNanos) = try await onThread("referral-bench pacer") { () throws -> (Int, UInt64) in
+        // `send(batch:)` is awaited: its commit runs on the node store's queue, not on the cooperative pool.
+        let pace = { () async throws -> (Int, UInt64) in
             var next = 0
             var calls = 0
             while next < total {
                 let elapsed = Double(Clocks.monotonicNanos() - startNanos)
                 let due = min(total, Int(elapsed * rate / 1e9) + 1)
                 if due <= next {
-                    Clocks.sleep(untilMonotonic: startNanos + UInt64(Double(next) * 1e9 / rate))
+                    try await Clocks.sleep(untilMonotonic: startNanos + UInt64(Double(next) * 1e9 / rate))
                     continue
                 }
-                try sender.send(batch: Array(messages[next..<due]))
+                try await sender.send(batch: Array(messages[next..<due]))
                 calls += 1
                 for number in next..<due where number % sampleEvery == 0 {
                     let id = messages[number].id
@@ -98,6 +99,7 @@ struct LatencyRun {
             }
             return (calls, Clocks.monotonicNanos())
         }
+        let (calls, pacedNanos) = try await pace()
         for task in collector.tasks.withLock({ $0 }) { try await task.value }
         _ = try await sender.waitForReceipts(of: messages[total - 1].id, count: 1, timeout: timeout)
         probe.markEnd()

@@ -8,6 +8,7 @@ struct BenchReport: Codable, Sendable {
     var throughput: [ThroughputResult] = []
     var latency: LatencyResult?
     var deadlines: DeadlineResult?
+    var inboxDrain: InboxDrainResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -58,6 +59,7 @@ struct BenchReport: Codable, Sendable {
             ).render()
             out += "\n"
         }
+        if let inboxDrain { out += inboxDrain.text() }
         if let latency {
             out += "latency: \(latency.topology), offered \(Int(latency.offeredRate)) msg/s open loop for "
             out += "\(Self.number(latency.durationSeconds)) s (\(latency.messages) msgs, achieved "

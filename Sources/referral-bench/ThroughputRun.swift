@@ -24,7 +24,7 @@ struct ThroughputResult: Codable, Sendable {
 }
 
 /// Closed-loop throughput: every sender commits its share of the messages to its outbox in `send(batch:)` calls
-/// of `batchSize`, on a thread of its own, as fast as the calls return; the connection threads stream them to the
+/// of `batchSize`, in a task of its own, as fast as the calls return; the connection threads stream them to the
 /// broker (at most `window` unanswered SENDs per node). The clock runs from the first `send(batch:)` to the last
 /// ACCEPTED (and, end to end, to the last ACK at the broker and the last receipt at the sender).
 struct ThroughputRun {
@@ -119,13 +119,12 @@ struct ThroughputRun {
         return endToEnd ? shape : shape + ", recipients offline"
     }
 
-    /// One sender: enqueue everything on its own thread, then wait (in order) for the outcome, and the receipt,
+    /// One sender: enqueue everything, then wait (in order) for the outcome, and the receipt,
     /// of the last message of each batch. The waits only detect the end; the figures come from stored stamps.
     private func drive(_ sender: ReferralNode, batches: [[OutgoingMessage]]) async throws -> SenderTimes {
-        let enqueued = try await onThread("referral-bench enqueue \(sender.configuration.node)") {
-            for batch in batches { try sender.send(batch: batch) }
-            return Clocks.monotonicNanos()
-        }
+        // Awaited: each commit runs on the node store's queue, not on the cooperative pool.
+        for batch in batches { try await sender.send(batch: batch) }
+        let enqueued = Clocks.monotonicNanos()
         for batch in batches {
             guard let last = batch.last else { continue }
             let outcome = try await sender.outcome(of: last.id, timeout: timeout)

@@ -8,7 +8,8 @@ struct ListenCommand: AsyncParsableCommand {
         commandName: "listen",
         abstract: "Receive messages as the node of --config and print one JSON line per message.",
         discussion: """
-            Prints one JSON line per message, then marks it completed:
+            Prints one JSON line per message, then marks it completed (what
+            has arrived is printed first, then completed in one commit):
               {"seq":1042,"id":"test-a:000001","from":"test-a",
                "to":["test-b"],"kind":"referral.request","case":"3f2a...",
                "priority":"urgent","accepted_at":1767225600000,"body":"..."}
@@ -84,11 +85,15 @@ struct ListenCommand: AsyncParsableCommand {
         var received = 0
         var failure: (any Error)?
         do {
+            // What is already in the inbox is taken, printed and completed in batches (one commit each): one
+            // fsync per message would hold a backlog to the disk's fsync rate.
             while count.map({ received < $0 }) ?? true {
-                guard let message = try await node.nextMessage(timeout: idle) else { break }
-                Self.print(message)
-                try node.complete(message)
-                received += 1
+                let limit = min(Self.batch, count.map { $0 - received } ?? Self.batch)
+                let messages = try await node.nextMessages(max: limit, timeout: idle)
+                guard !messages.isEmpty else { break }
+                for message in messages { Self.print(message) }
+                try await node.complete(messages)
+                received += messages.count
             }
         } catch {
             failure = error
@@ -109,6 +114,9 @@ struct ListenCommand: AsyncParsableCommand {
             throw Exit.usage
         }
     }
+
+    /// The most messages printed before one commit of their completions.
+    static let batch = 512
 
     static func print(_ message: InboxMessage) {
         var members: [(key: String, value: JSONValue)] = [

@@ -137,7 +137,7 @@ struct SendCommand: AsyncParsableCommand {
         let resent = (try? node.outboxEntry(id: message.id))??.state == .accepted
         let messageId: String
         do {
-            messageId = try node.send(message)
+            messageId = try await node.send(message)
         } catch {
             await node.shutdown()
             Output.error("referralctl: \(error)")

@@ -13,7 +13,7 @@ extension DaemonSuite {
                 let a = try h.node("test-a")
                 let b = try h.node("test-b")
                 let id = "test-a:admin-000001"
-                try a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId(), priority: .urgent))
+                try await a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId(), priority: .urgent))
                 let seq = try h.unwrap(try await a.acceptedSeqs([id])[id], "\(id) not accepted")
                 let received = try await b.receive(count: 1)
                 h.expect(received.map(\.id) == [id], "B received \(received.map(\.id))")
@@ -21,7 +21,7 @@ extension DaemonSuite {
 
                 // A backlog for the offline test-c.
                 let backlog = (1...3).map { String(format: "test-a:for-c-%06d", $0) }
-                try a.send(batch: backlog.map { Made.message($0, to: ["test-c"]) })
+                try await a.send(batch: backlog.map { Made.message($0, to: ["test-c"]) })
                 _ = try await a.acceptedSeqs(backlog)
 
                 let admin = h.daemon.admin

@@ -13,7 +13,7 @@ extension DaemonSuite {
                 let b = try h.node("test-b")
                 let caseId = Made.caseId()
                 let id = "test-a:wire-000001"
-                try a.send(Made.message(id, to: ["test-b"], caseId: caseId))
+                try await a.send(Made.message(id, to: ["test-b"], caseId: caseId))
                 _ = try await a.acceptedSeqs([id])
                 _ = try await b.receive(count: 1)
                 _ = try await a.waitForReceipts(of: id, count: 1, timeout: .seconds(20))

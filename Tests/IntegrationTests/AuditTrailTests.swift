@@ -14,7 +14,7 @@ extension DaemonSuite {
                 let a = try h.node("test-a")
                 let b = try h.node("test-b")
                 let id = "test-a:audit-000001"
-                try a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId()))
+                try await a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId()))
                 let received = try await b.receive(count: 1)
                 try h.require(received.map(\.id) == [id], "test-b received \(received.map(\.id))")
                 _ = try await a.waitForReceipts(of: id, count: 1, timeout: .seconds(20))

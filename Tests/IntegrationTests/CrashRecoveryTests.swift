@@ -38,7 +38,7 @@ extension DaemonSuite {
                         group.addTask {
                             for start in stride(from: 0, to: plan.count, by: 10) {
                                 let chunk = Array(plan[start..<min(start + 10, plan.count)])
-                                try node.send(batch: chunk)
+                                try await node.send(batch: chunk)
                                 issued.add(chunk.count)
                                 try await Task.sleep(for: .milliseconds(3))
                             }

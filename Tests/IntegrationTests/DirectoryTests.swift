@@ -21,8 +21,8 @@ extension DaemonSuite {
                 let anyHealth = "role:health/*@350102001"
                 let first = "test-a:role-000001"
                 let second = "test-a:role-000002"
-                try a.send(Made.message(first, to: [clinic], caseId: Made.caseId()))
-                try a.send(Made.message(second, to: [anyHealth]))
+                try await a.send(Made.message(first, to: [clinic], caseId: Made.caseId()))
+                try await a.send(Made.message(second, to: [anyHealth]))
                 let seqs = try await a.acceptedSeqs([first, second])
                 try h.require(seqs.count == 2, "accepted \(seqs.count) of 2: \(seqs)")
 
@@ -121,7 +121,7 @@ extension DaemonSuite {
                 // Through the client library as well: the outbox entry fails with the code.
                 let a2 = try h.node("test-e")
                 let viaClient = "test-e:unresolvable-000001"
-                try a2.send(Made.message(viaClient, to: [nobody]))
+                try await a2.send(Made.message(viaClient, to: [nobody]))
                 let outcome = try await a2.outcome(of: viaClient, timeout: .seconds(20))
                 guard case .rejected(let code, _, _) = outcome, code == "NO_MATCHING_NODE" else {
                     return h.fail("the client's outcome for \(nobody): \(outcome)")
@@ -199,7 +199,7 @@ extension DaemonSuite {
             try await withDaemon { h in
                 let a = try h.node("test-a")
                 let b = try h.node("test-b")
-                try a.send(Made.message("test-a:reload-000001", to: ["test-b"]))
+                try await a.send(Made.message("test-a:reload-000001", to: ["test-b"]))
                 let before = try await b.receive(count: 1)
                 try h.require(before.count == 1, "no round trip before the reload")
 
@@ -217,7 +217,7 @@ extension DaemonSuite {
                 h.expect(
                     cli.status == 1, "referralctl directory reload exited \(cli.status): \(cli.stdout) \(cli.stderr)")
 
-                try a.send(Made.message("test-a:reload-000002", to: ["test-b"]))
+                try await a.send(Made.message("test-a:reload-000002", to: ["test-b"]))
                 let after = try await b.receive(count: 1)
                 h.expect(after.map(\.id) == ["test-a:reload-000002"], "no round trip after the refused reload")
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralBusiness
 import ReferralClient
 import ReferralProtocol
 import Testing

@@ -22,7 +22,7 @@ extension DaemonSuite {
                 let a = try h.node("test-a")
 
                 let warmUp = (1...20).map { String(format: "test-a:to-e-%06d", $0) }
-                try a.send(batch: warmUp.map { Made.message($0, to: ["test-e"]) })
+                try await a.send(batch: warmUp.map { Made.message($0, to: ["test-e"]) })
                 try await h.eventually("the listener of test-e prints messages") {
                     let output = FileManager.default.contents(atPath: stdoutPath) ?? Data()
                     return output.split(separator: UInt8(ascii: "\n")).count >= 5
@@ -33,12 +33,12 @@ extension DaemonSuite {
                 // More for E while it is stopped: 100 × 32 KB (E's window of 64 puts 2 MB in flight to a process
                 // that reads nothing).
                 let backlog = (21...120).map { String(format: "test-a:to-e-%06d", $0) }
-                try a.send(batch: backlog.map { Made.largeMessage($0, to: ["test-e"], size: 32_000) })
+                try await a.send(batch: backlog.map { Made.largeMessage($0, to: ["test-e"], size: 32_000) })
 
                 let c = try h.node("test-c")
                 let d = try h.node("test-d")
                 let ids = (1...100).map { String(format: "test-c:pair-%06d", $0) }
-                try c.send(batch: ids.map { Made.message($0, to: ["test-d"]) })
+                try await c.send(batch: ids.map { Made.message($0, to: ["test-d"]) })
                 let received = try await d.receive(count: 100, timeout: .seconds(30))
                 h.expect(Set(received.map(\.id)) == Set(ids), "D received \(received.count) of 100")
                 var receipted = 0

@@ -77,14 +77,14 @@ extension DaemonSuite {
                 let c = try h.node("test-c")
                 let d = try h.node("test-d")
                 let before = (1...20).map { String(format: "test-c:during-%06d", $0) }
-                try c.send(batch: before.map { Made.message($0, to: ["test-d"]) })
+                try await c.send(batch: before.map { Made.message($0, to: ["test-d"]) })
 
                 var failures: [String] = []
                 var during: [String] = []
                 for (index, vector) in vectors.enumerated() {
                     if index % 10 == 0 {  // the pair's traffic goes on while the vectors are sent
                         let id = String(format: "test-c:among-vectors-%06d", index)
-                        try c.send(Made.message(id, to: ["test-d"]))
+                        try await c.send(Made.message(id, to: ["test-d"]))
                         during.append(id)
                     }
                     let raw = try h.raw("test-a")
@@ -109,7 +109,7 @@ extension DaemonSuite {
                 let received = try await d.receive(count: sent.count)
                 h.expect(Set(received.map(\.id)) == Set(sent), "D received \(received.count) of \(sent.count)")
                 let after = "test-c:after-vectors-000001"
-                try c.send(Made.message(after, to: ["test-d"]))
+                try await c.send(Made.message(after, to: ["test-d"]))
                 let last = try await d.receive(count: 1)
                 h.expect(last.map(\.id) == [after], "the round trip after the vectors failed: \(last.map(\.id))")
                 let receipts = try await c.waitForReceipts(of: after, count: 1, timeout: .seconds(20))

@@ -22,7 +22,7 @@ extension DaemonSuite {
                     first.append(Made.message(x[index], to: ["test-b"], caseId: caseX))
                     first.append(Made.message(y[index], to: ["test-b"], caseId: caseY))
                 }
-                try a.send(batch: first)
+                try await a.send(batch: first)
                 var seqs = try await a.acceptedSeqs(first.map(\.id))
                 try h.require(seqs.count == 6, "accepted \(seqs.count) of 6")
                 let raw = try h.raw("test-b")
@@ -90,7 +90,7 @@ extension DaemonSuite {
 
                 // Case Y goes on after the dead letter; x2 (an earlier seq) would come first if it were free.
                 let later = y[3...].map { Made.message($0, to: ["test-b"], caseId: caseY) }
-                try a.send(batch: later)
+                try await a.send(batch: later)
                 try await serve(until: [y[5]])
                 seqs.merge(try await a.acceptedSeqs(later.map(\.id))) { old, _ in old }
 
@@ -119,8 +119,8 @@ extension DaemonSuite {
                 let a = try h.node("test-a")
                 let routine = (1...200).map { String(format: "test-a:routine-%06d", $0) }
                 let crisis = "test-a:crisis-000001"
-                try a.send(batch: routine.map { Made.message($0, to: ["test-b"]) })
-                try a.send(Made.message(crisis, to: ["test-b"], priority: .crisis))
+                try await a.send(batch: routine.map { Made.message($0, to: ["test-b"]) })
+                try await a.send(Made.message(crisis, to: ["test-b"], priority: .crisis))
                 let seqs = try await a.acceptedSeqs(routine + [crisis])
                 try h.require(seqs.count == 201, "accepted \(seqs.count) of 201")
                 try h.require(

@@ -18,7 +18,7 @@ extension DaemonSuite {
             try await withDaemon(options) { h in
                 let sender = try h.node("test-a")
                 let listener = try h.node("test-b")
-                _ = try sender.send(Made.message("test-a:before", to: ["test-b"]))
+                _ = try await sender.send(Made.message("test-a:before", to: ["test-b"]))
                 let first = try await listener.receive(count: 1)
                 try h.require(first.map(\.id) == ["test-a:before"], "the first message arrives: \(first.map(\.id))")
 
@@ -31,7 +31,7 @@ extension DaemonSuite {
                     try await h.daemon.start()
                     let restarted = ContinuousClock.now
                     let id = "test-a:after-\(index)"
-                    _ = try sender.send(Made.message(id, to: ["test-b"]))
+                    _ = try await sender.send(Made.message(id, to: ["test-b"]))
                     let got = try await listener.receive(count: 1, timeout: .seconds(8))
                     let waited = ContinuousClock.now - restarted
                     print("reconnect test (\(crash ? "SIGKILL" : "SIGTERM")): delivered \(waited) after the restart")
@@ -57,13 +57,13 @@ extension DaemonSuite {
                 defer { link.stop() }
                 let sender = try h.node("test-a")
                 let listener = try h.node("test-b", broker: link.endpoint)
-                _ = try sender.send(Made.message("test-a:before", to: ["test-b"]))
+                _ = try await sender.send(Made.message("test-a:before", to: ["test-b"]))
                 let first = try await listener.receive(count: 1)
                 try h.require(first.map(\.id) == ["test-a:before"], "the first message arrives: \(first.map(\.id))")
 
                 link.cutAll()
                 let reset = ContinuousClock.now
-                _ = try sender.send(Made.message("test-a:after", to: ["test-b"]))
+                _ = try await sender.send(Made.message("test-a:after", to: ["test-b"]))
                 let got = try await listener.receive(count: 1, timeout: .seconds(8))
                 print("reconnect test (reset): delivered \(ContinuousClock.now - reset) after the reset")
                 try h.require(

@@ -13,7 +13,7 @@ extension DaemonSuite {
                 let b = try h.node("test-b")
                 let id = "test-a:rt-000001"
                 let caseId = Made.caseId()
-                try a.send(Made.message(id, to: ["test-b"], caseId: caseId, priority: .urgent))
+                try await a.send(Made.message(id, to: ["test-b"], caseId: caseId, priority: .urgent))
 
                 let outcome = try await a.outcome(of: id, timeout: .seconds(20))
                 guard case .accepted(let seq, let duplicate) = outcome else {
@@ -29,7 +29,7 @@ extension DaemonSuite {
                 h.expect(message.caseId == caseId, "case: \(message.caseId ?? "none")")
                 h.expect(message.priority == .urgent, "priority: \(message.priority)")
                 h.expect(message.body == Made.body(id), "the body changed on the way")
-                try b.complete(message)
+                try await b.complete(message)
 
                 let receipts = try await a.waitForReceipts(of: id, count: 1, timeout: .seconds(20))
                 h.expect(receipts.count == 1, "receipts: \(receipts)")
@@ -48,7 +48,7 @@ extension DaemonSuite {
             try await withDaemon { h in
                 let a = try h.node("test-a")
                 let ids = (1...20).map { String(format: "test-a:offline-%06d", $0) }
-                try a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
+                try await a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
                 let seqs = try await a.acceptedSeqs(ids)
                 try h.require(seqs.count == 20, "accepted \(seqs.count) of 20")
                 try h.require(
@@ -113,7 +113,7 @@ extension DaemonSuite {
                     try await second.idle(for: .milliseconds(20))  // keeps test-a's session alive
                     while let message = try await b.nextMessage(timeout: .zero) {
                         received.append(message)
-                        try b.complete(message)
+                        try await b.complete(message)
                     }
                     return received.count >= 2
                 }
@@ -152,7 +152,7 @@ extension DaemonSuite {
             try await withDaemon { h in
                 let a = try h.node("test-a")
                 let id = "test-a:noack-000001"
-                try a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId()))
+                try await a.send(Made.message(id, to: ["test-b"], caseId: Made.caseId()))
                 let seq = try h.unwrap(try await a.acceptedSeqs([id])[id], "\(id) not accepted")
 
                 let raw = try h.raw("test-b")

@@ -13,7 +13,7 @@ extension DaemonSuite {
             try await withDaemon { h in
                 let a = try h.node("test-a")
                 let ids = (1...30).map { String(format: "test-a:before-stop-%06d", $0) }
-                try a.send(
+                try await a.send(
                     batch: ids.map {
                         Made.message($0, to: ["test-b"], priority: $0.hasSuffix("7") ? .urgent : .routine)
                     })

@@ -23,7 +23,7 @@ extension DaemonSuite {
                 let receiver = try h.node("test-b", broker: link.endpoint)
                 let message = Made.largeMessage("test-a:large", to: ["test-b"], size: 250_000)
                 let started = ContinuousClock.now
-                _ = try sender.send(message)
+                _ = try await sender.send(message)
 
                 let outcome = try await sender.outcome(of: message.id, timeout: .seconds(45))
                 guard case .accepted(_, let duplicate) = outcome else {

@@ -20,7 +20,7 @@ extension DaemonSuite {
         @Test func aSecondBrokerOnTheSameStoreIsRefused() async throws {
             try await withDaemon { h in
                 let a = try h.node("test-a")
-                _ = try a.send(Made.message("test-a:lock-000001", to: ["test-b"]))
+                _ = try await a.send(Made.message("test-a:lock-000001", to: ["test-b"]))
                 try h.require(try await a.acceptedSeqs(["test-a:lock-000001"]).count == 1, "first SEND not accepted")
                 let started = ContinuousClock.now
                 let (status, output) = try await h.daemon.runOnce([
@@ -32,7 +32,7 @@ extension DaemonSuite {
                 h.expect(output.contains("broker.sqlite.lock"), "the refusal does not name the lock file:\n\(output)")
                 h.expect(ContinuousClock.now - started < .seconds(5), "the refusal took \(ContinuousClock.now - started)")
                 h.expect(!FileManager.default.fileExists(atPath: "\(h.directory)/ready2.json"), "it got ready")
-                _ = try a.send(Made.message("test-a:lock-000002", to: ["test-b"]))
+                _ = try await a.send(Made.message("test-a:lock-000002", to: ["test-b"]))
                 h.expect(
                     try await a.acceptedSeqs(["test-a:lock-000002"], timeout: .seconds(5)).count == 1,
                     "the first broker stopped accepting")
@@ -170,14 +170,14 @@ extension DaemonSuite {
         @Test func aStoreThatLostItsWALIsRefused() async throws {
             try await withDaemon { h in
                 let a = try h.node("test-a")
-                _ = try a.send(Made.message("test-a:wal-000000", to: ["test-b"]))
+                _ = try await a.send(Made.message("test-a:wal-000000", to: ["test-b"]))
                 try h.require(try await a.acceptedSeqs(["test-a:wal-000000"]).count == 1, "first SEND not accepted")
                 // A clean stop checkpoints the first message into the main file.
                 h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
                 try await h.daemon.start()
                 let before = try await storeEpoch(h)
                 let ids = (1...40).map { String(format: "test-a:wal-%06d", $0) }
-                try a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
+                try await a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
                 let seqs = try await a.acceptedSeqs(ids)
                 try h.require(seqs.count == ids.count, "accepted \(seqs.count) of \(ids.count)")
                 try await h.daemon.kill9()
@@ -195,7 +195,7 @@ extension DaemonSuite {
                 // WELCOME says the store changed (1/RBP §7.2).
                 let after = try await storeEpoch(h)
                 h.expect(before.count == 32 && after.count == 32 && before != after, "store epochs \(before), \(after)")
-                _ = try a.send(Made.message("test-a:wal-000041", to: ["test-b"]))
+                _ = try await a.send(Made.message("test-a:wal-000041", to: ["test-b"]))
                 let next = try await a.acceptedSeqs(["test-a:wal-000041"])
                 h.expect(
                     (next["test-a:wal-000041"] ?? 0) > (seqs.values.max() ?? .max),
@@ -207,7 +207,7 @@ extension DaemonSuite {
         @Test func aTamperedAuditTailIsReportedAtStart() async throws {
             try await withDaemon { h in
                 let a = try h.node("test-a")
-                _ = try a.send(Made.message("test-a:audit-000001", to: ["test-b"]))
+                _ = try await a.send(Made.message("test-a:audit-000001", to: ["test-b"]))
                 try h.require(try await a.acceptedSeqs(["test-a:audit-000001"]).count == 1, "SEND not accepted")
                 h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
                 try runSQL(

@@ -14,13 +14,13 @@ extension DaemonSuite {
                 let a = try h.node("test-a")
                 // test-b is offline throughout: nothing it is sent gets a receipt before the loss.
                 let kept = "test-a:rollback-000000"
-                _ = try a.send(Made.message(kept, to: ["test-b"]))
+                _ = try await a.send(Made.message(kept, to: ["test-b"]))
                 try h.require(try await a.acceptedSeqs([kept]).count == 1, "first SEND not accepted")
                 // A clean stop checkpoints the first message into the main file; it survives the loss.
                 h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
                 try await h.daemon.start()
                 let lost = (1...40).map { String(format: "test-a:rollback-%06d", $0) }
-                try a.send(batch: lost.map { Made.message($0, to: ["test-b"]) })
+                try await a.send(batch: lost.map { Made.message($0, to: ["test-b"]) })
                 try h.require(try await a.acceptedSeqs(lost).count == lost.count, "not every SEND was accepted")
                 try await h.daemon.kill9()
                 try FileManager.default.removeItem(atPath: h.daemon.dataDirectory + "/broker.sqlite-wal")
@@ -57,11 +57,11 @@ extension DaemonSuite {
                 var a = try h.node("test-a")
                 let ids = (1...20).map { String(format: "test-a:copies-%06d", $0) }
                 // A clean restart: test-a has recorded the store's epoch, and the WAL starts empty.
-                _ = try a.send(Made.message("test-a:copies-000000", to: ["test-c"]))
+                _ = try await a.send(Made.message("test-a:copies-000000", to: ["test-c"]))
                 try h.require(try await a.acceptedSeqs(["test-a:copies-000000"]).count == 1, "first SEND not accepted")
                 h.expect(try await h.daemon.terminate() == 0, "the broker did not stop cleanly")
                 try await h.daemon.start()
-                try a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
+                try await a.send(batch: ids.map { Made.message($0, to: ["test-b"]) })
                 try h.require(try await a.acceptedSeqs(ids).count == ids.count, "not every SEND was accepted")
                 await h.stop(a)
                 let b = try h.node("test-b")

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralClientTestKit
 import ReferralProtocol
 import Synchronization
 import Testing
@@ -19,7 +20,7 @@ import Testing
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
 
-        let id = try node.send(outgoing("test-a:1", caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"))
+        let id = try await node.send(outgoing("test-a:1", caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"))
         #expect(
             try await node.outcome(of: id, timeout: .seconds(5))
                 == .accepted(seq: FakeBroker.seq(for: id), duplicate: false))
@@ -40,7 +41,7 @@ import Testing
         broker.push(.deliver(again))
         #expect(try await eventually { broker.received.filter { $0 == .ack(Ack(seq: 1042)) }.count == 2 })
         #expect(try node.store.inboxCount() == 1)
-        try node.complete(message)
+        try await node.complete(message)
 
         let receipt = Receipt(
             receipt: 77, seq: FakeBroker.seq(for: id), id: id, recipient: "test-b", outcome: .delivered,
@@ -79,7 +80,7 @@ import Testing
         defer { broker.stop() }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
-        let id = try node.send(outgoing("test-a:1"))
+        let id = try await node.send(outgoing("test-a:1"))
         #expect(try await node.outcome(of: id, timeout: .seconds(5)) == .accepted(seq: 5, duplicate: true))
         #expect(broker.sendIds == ["test-a:1", "test-a:1"])
         await node.shutdown()
@@ -99,7 +100,7 @@ import Testing
         defer { broker.stop() }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
-        let id = try node.send(outgoing("test-a:1"))
+        let id = try await node.send(outgoing("test-a:1"))
         #expect(
             try await node.outcome(of: id, timeout: .seconds(5))
                 == .accepted(seq: FakeBroker.seq(for: id), duplicate: false))
@@ -120,7 +121,7 @@ import Testing
         }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: first.endpoint))
         node.start()
-        let id = try node.send(outgoing("test-a:1"))
+        let id = try await node.send(outgoing("test-a:1"))
         #expect(try await eventually { first.sendIds == ["test-a:1"] })
         first.stop()
         // Silence for liveness × heartbeat (300 ms): a new socket, HELLO to the new broker, and the SEND again.
@@ -161,8 +162,8 @@ import Testing
         defer { broker.stop() }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
-        let busy = try node.send(outgoing("test-a:busy"))
-        let lost = try node.send(outgoing("test-a:lost", to: ["no-such-node"]))
+        let busy = try await node.send(outgoing("test-a:busy"))
+        let lost = try await node.send(outgoing("test-a:lost", to: ["no-such-node"]))
         #expect(
             try await node.outcome(of: busy, timeout: .seconds(5))
                 == .accepted(seq: FakeBroker.seq(for: busy), duplicate: false))
@@ -191,7 +192,9 @@ import Testing
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
         node.start()
         let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
-        _ = try node.send(batch: [outgoing("c-1", caseId: caseId), outgoing("c-2", caseId: caseId), outgoing("free")])
+        _ = try await node.send(batch: [
+            outgoing("c-1", caseId: caseId), outgoing("c-2", caseId: caseId), outgoing("free"),
+        ])
         #expect(try await eventually { Set(broker.sendIds) == ["c-1", "free"] })
         try await Task.sleep(for: .milliseconds(200))
         #expect(!broker.sendIds.contains("c-2"))
@@ -208,7 +211,7 @@ import Testing
         do {
             // Committed while no connection thread runs (like `send --no-wait`).
             let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
-            _ = try node.send(outgoing("test-a:1"))
+            _ = try await node.send(outgoing("test-a:1"))
             await node.shutdown()
         }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
@@ -227,7 +230,7 @@ import Testing
         probe.stop()  // nothing listens there now
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: endpoint))
         node.start()
-        let id = try node.send(outgoing("test-a:1"))
+        let id = try await node.send(outgoing("test-a:1"))
         try await Task.sleep(for: .milliseconds(700))
         #expect(!node.isConnected)
         #expect(node.connectionProblem != nil)

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralClientTestKit
 import Testing
 import ZeroMQ
 
@@ -51,7 +52,7 @@ import ZeroMQ
             """)
         let node = try ReferralNode(configuration: NodeConfiguration.load(path: file))
         node.start()
-        let id = try node.send(outgoing("test-a:1"))
+        let id = try await node.send(outgoing("test-a:1"))
         #expect(try await eventually { first.sendIds == ["test-a:1"] })
         #expect(node.isConnected)
         #expect(first.userIds.allSatisfy { $0 == "test-a" })  // every command came under the node's key
@@ -82,7 +83,7 @@ import ZeroMQ
         let keys = try CurveClientKeys(serverPublicKey: impostor.publicKey, secretKey: node.secretKey)
         let node = try ReferralNode(configuration: configuration(in: directory, broker: broker.endpoint, keys: keys))
         node.start()
-        _ = try node.send(outgoing("test-a:1"))
+        _ = try await node.send(outgoing("test-a:1"))
         #expect(try await eventually(2) { node.connectionProblem != nil })
         #expect(node.connectionProblem?.contains("server_public_key") == true)
         #expect(!node.isConnected)
@@ -100,7 +101,7 @@ import ZeroMQ
         let keys = try CurveClientKeys(serverPublicKey: server.publicKey, secretKey: stranger.secretKey)
         let node = try ReferralNode(configuration: configuration(in: directory, broker: broker.endpoint, keys: keys))
         node.start()
-        _ = try node.send(outgoing("test-a:1"))
+        _ = try await node.send(outgoing("test-a:1"))
         #expect(try await eventually(3) { broker.zapKeys.count >= 2 })  // asked, refused, and asked again
         #expect(Set(broker.zapKeys) == [stranger.publicKey.z85])
         #expect(broker.received.isEmpty)
@@ -117,7 +118,7 @@ import ZeroMQ
         defer { broker.stop() }
         let node = try ReferralNode(configuration: configuration(in: directory, broker: broker.endpoint, keys: nil))
         node.start()
-        _ = try node.send(outgoing("test-a:1"))
+        _ = try await node.send(outgoing("test-a:1"))
         #expect(try await eventually(2) { node.connectionProblem != nil })
         #expect(node.connectionProblem?.contains("no CURVE keys") == true)
         try await Task.sleep(for: .milliseconds(300))

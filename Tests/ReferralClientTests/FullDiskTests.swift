@@ -9,13 +9,13 @@ import Testing
 /// `locking_mode=EXCLUSIVE` the index is in heap memory: the store opens and reads, and writes fail with an error.
 /// Needs a small tmpfs of its own, so it runs only where the test may mount one (root); elsewhere it does nothing.
 @Suite struct FullDiskTests {
-    @Test func aFullFileSystemGivesErrorsNotSIGBUS() throws {
+    @Test func aFullFileSystemGivesErrorsNotSIGBUS() async throws {
         guard let mount = try SmallFileSystem(kilobytes: 512) else { return }
         defer { mount.remove() }
         let path = mount.path + "/node.sqlite"
         do {
             let store = try NodeStore(path: path)
-            _ = try store.enqueue([outgoing("test-a:000001")], now: 1)
+            _ = try await store.enqueue([outgoing("test-a:000001")], now: 1)
             store.close()
         }
         mount.fill()
@@ -23,9 +23,11 @@ import Testing
         let store = try NodeStore(path: path)
         defer { store.close() }
         #expect(try store.outboxEntry(id: "test-a:000001")?.state == .queued)
-        #expect(throws: ReferralClientError.self) {
+        await #expect(throws: ReferralClientError.self) {
             for index in 2...2_000 {
-                _ = try store.enqueue([outgoing(String(format: "test-a:%06d", index), body: String(repeating: "x", count: 2_000))], now: 2)
+                _ = try await store.enqueue(
+                    [outgoing(String(format: "test-a:%06d", index), body: String(repeating: "x", count: 2_000))], now: 2
+                )
             }
         }
     }
@@ -46,10 +48,13 @@ struct SmallFileSystem {
 
     /// Writes a filler file until the file system is full.
     func fill() {
-        guard let handle = FileHandle(forWritingAtPath: path + "/filler") ?? {
-            FileManager.default.createFile(atPath: path + "/filler", contents: nil)
-            return FileHandle(forWritingAtPath: path + "/filler")
-        }() else { return }
+        guard
+            let handle = FileHandle(forWritingAtPath: path + "/filler")
+                ?? {
+                    FileManager.default.createFile(atPath: path + "/filler", contents: nil)
+                    return FileHandle(forWritingAtPath: path + "/filler")
+                }()
+        else { return }
         defer { try? handle.close() }
         let chunk = Data(repeating: 0, count: 4_096)
         while (try? handle.write(contentsOf: chunk)) != nil {}

@@ -22,16 +22,32 @@ import Testing
         #expect(try store.inboxCount() == 3)
     }
 
-    @Test func completedKeysStillDeduplicate() throws {
+    @Test func completedKeysStillDeduplicate() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try NodeStore(path: directory.file("node.sqlite"))
         defer { store.close() }
         try store.insert(delivery("test-b:1", seq: 7), now: 1)
-        try store.complete(InboxKey(from: "test-b", id: "test-b:1"), now: 2)
+        try await store.complete([InboxKey(from: "test-b", id: "test-b:1")], now: 2)
         #expect(try store.openMessageCount() == 0)
         #expect(try !store.insert(delivery("test-b:1", seq: 7), now: 3))
-        #expect(try store.nextOpenMessage(excluding: []) == nil)
+        #expect(try await store.openMessages(excluding: [], limit: 10).isEmpty)
+    }
+
+    /// Many completions in one commit; the open messages come oldest first, at most `limit`, skipping those
+    /// offered elsewhere in the process.
+    @Test func openMessagesInBatchesAndCompletedInOneCommit() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("node.sqlite"))
+        defer { store.close() }
+        for seq in 1...5 { try store.insert(delivery("test-b:\(seq)", seq: Int64(seq)), now: Int64(seq)) }
+        let offered: Set<InboxKey> = [InboxKey(from: "test-b", id: "test-b:2")]
+        let batch = try await store.openMessages(excluding: offered, limit: 3)
+        #expect(batch.map(\.id) == ["test-b:1", "test-b:3", "test-b:4"])
+        try await store.complete(batch.map { InboxKey(from: $0.from, id: $0.id) }, now: 10)
+        #expect(try store.openMessageCount() == 2)
+        #expect(try await store.openMessages(excluding: [], limit: 10).map(\.id) == ["test-b:2", "test-b:5"])
     }
 
     @Test func receiptsAreRecordedOnceAndTakenOnce() throws {

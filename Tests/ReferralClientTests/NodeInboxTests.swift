@@ -23,11 +23,11 @@ import Testing
             // Offered once per process: the next call skips it although it is not completed.
             let second = try #require(try await node.nextMessage(timeout: .zero))
             #expect(second.id == "test-b:2")
-            try node.complete(second)
-            try node.complete(second)  // idempotent
+            try await node.complete(second)
+            try await node.complete(second)  // idempotent
             let third = try #require(try await node.nextMessage(timeout: .zero))
             #expect(third.id == "test-b:3")
-            try node.complete(third)
+            try await node.complete(third)
             #expect(try await node.nextMessage(timeout: .milliseconds(20)) == nil)
             await node.shutdown()  // "crash" with test-b:1 taken but not completed
         }
@@ -35,7 +35,7 @@ import Testing
         let again = try #require(try await node.nextMessage(timeout: .zero))
         #expect(again.id == "test-b:1")
         #expect(again.body == Array("first".utf8))
-        try node.complete(again)
+        try await node.complete(again)
         #expect(try await node.nextMessage(timeout: .zero) == nil)
         await node.shutdown()
 
@@ -85,5 +85,27 @@ import Testing
         let restarted = try ReferralNode(configuration: configuration(in: directory))
         #expect(try await restarted.nextMessage(timeout: .zero)?.id == "test-b:1")
         await restarted.shutdown()
+    }
+
+    /// `nextMessages(max:)` offers what is stored, oldest first, each once per process; `complete(_:)` of the
+    /// batch completes them all; an uncompleted one of a batch comes back after a restart.
+    @Test func aBatchIsOfferedOnceAndCompletedTogether() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        do {
+            let node = try ReferralNode(configuration: configuration(in: directory))
+            for seq in 1...5 { try node.store.insert(delivery("test-b:\(seq)", seq: Int64(seq)), now: Int64(seq)) }
+            let first = try await node.nextMessages(max: 3, timeout: .zero)
+            #expect(first.map(\.id) == ["test-b:1", "test-b:2", "test-b:3"])
+            let rest = try await node.nextMessages(max: 10, timeout: .zero)
+            #expect(rest.map(\.id) == ["test-b:4", "test-b:5"])
+            #expect(try await node.nextMessages(max: 10, timeout: .milliseconds(20)).isEmpty)
+            try await node.complete(first + [rest[1]])
+            #expect(try node.store.openMessageCount() == 1)
+            await node.shutdown()  // "crash" with test-b:4 taken but not completed
+        }
+        let node = try ReferralNode(configuration: configuration(in: directory))
+        #expect(try await node.nextMessages(max: 10, timeout: .zero).map(\.id) == ["test-b:4"])
+        await node.shutdown()
     }
 }

@@ -9,7 +9,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let node = try ReferralNode(configuration: configuration(in: directory))
-        let id = try node.send(OutgoingMessage(to: ["test-b"], kind: "test.note", body: [1, 2, 3]))
+        let id = try await node.send(OutgoingMessage(to: ["test-b"], kind: "test.note", body: [1, 2, 3]))
         #expect(UUID(uuidString: id) != nil)
         #expect(try node.outboxEntry(id: id)?.state == .queued)
         await #expect(throws: ReferralClientError.timedOut) {
@@ -35,13 +35,13 @@ import Testing
         defer { directory.cleanUp() }
         do {
             let node = try ReferralNode(configuration: configuration(in: directory))
-            let ids = try node.send(batch: [outgoing("test-a:1"), outgoing("test-a:2")])
+            let ids = try await node.send(batch: [outgoing("test-a:1"), outgoing("test-a:2")])
             #expect(ids == ["test-a:1", "test-a:2"])
-            #expect(throws: ReferralClientError.self) {
-                try node.send(batch: [outgoing("test-a:3"), outgoing("test-a:4", to: ["Bad Node"])])
+            await #expect(throws: ReferralClientError.self) {
+                try await node.send(batch: [outgoing("test-a:3"), outgoing("test-a:4", to: ["Bad Node"])])
             }
             await node.shutdown()
-            #expect(throws: ReferralClientError.shutDown) { try node.send(outgoing("test-a:5")) }
+            await #expect(throws: ReferralClientError.shutDown) { try await node.send(outgoing("test-a:5")) }
         }
         let node = try ReferralNode(configuration: configuration(in: directory))
         #expect(try node.store.queuedOutbox(after: 0, limit: 10).map(\.id) == ["test-a:1", "test-a:2"])
@@ -76,7 +76,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let node = try ReferralNode(configuration: configuration(in: directory))
-        let id = try node.send(outgoing("m-1"))
+        let id = try await node.send(outgoing("m-1"))
         let waiting = Task { try await node.outcome(of: id) }
         try await Task.sleep(for: .milliseconds(30))
         await node.shutdown()

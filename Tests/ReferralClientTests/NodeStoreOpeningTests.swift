@@ -8,13 +8,13 @@ import Testing
 /// memory (a memory-mapped `-shm` that cannot grow on a full disk killed `listen` with SIGBUS), a second process
 /// is refused at once, and a file that is not a node store, or is newer, is refused unchanged.
 @Suite struct NodeStoreOpeningTests {
-    @Test func theWALIndexIsInHeapMemoryAndTheFileIsMarked() throws {
+    @Test func theWALIndexIsInHeapMemoryAndTheFileIsMarked() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = directory.file("node.sqlite")
         let store = try NodeStore(path: path)
         defer { store.close() }
-        _ = try store.enqueue([outgoing("test-a:000001")], now: 1000)
+        _ = try await store.enqueue([outgoing("test-a:000001")], now: 1000)
         let pragmas = try store.pragmas()
         #expect(pragmas.lockingMode == "exclusive")
         #expect(pragmas.applicationId == 0x5242_4E44)
@@ -26,7 +26,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let first = try ReferralNode(configuration: configuration(in: directory))
-        _ = try first.send(outgoing("test-a:000001"))
+        _ = try await first.send(outgoing("test-a:000001"))
         let started = ContinuousClock.now
         #expect(throws: ReferralClientError.storeInUse(directory.file("node.sqlite"))) {
             try ReferralNode(configuration: configuration(in: directory))
@@ -35,12 +35,14 @@ import Testing
         await first.shutdown()
     }
 
-    @Test func aForeignOrNewerFileIsRefusedUnchanged() throws {
+    @Test func aForeignOrNewerFileIsRefusedUnchanged() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let foreign = directory.file("foreign.sqlite")
         let queue = try DatabaseQueue(path: foreign)
-        try queue.write { try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')") }
+        try await queue.write {
+            try $0.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('x')")
+        }
         try queue.close()
         let before = FileManager.default.contents(atPath: foreign)
         #expect(throws: ReferralClientError.self) { try NodeStore(path: foreign) }
@@ -49,7 +51,7 @@ import Testing
         let newer = directory.file("newer.sqlite")
         try NodeStore(path: newer).close()
         let editor = try DatabaseQueue(path: newer)
-        try editor.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 999") }
+        try await editor.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 999") }
         try editor.close()
         let error = #expect(throws: ReferralClientError.self) { try NodeStore(path: newer) }
         #expect("\(error.map { "\($0)" } ?? "")".contains("newer version"))

@@ -1,4 +1,5 @@
 import Foundation
+import ReferralClientTestKit
 import ReferralProtocol
 import Testing
 
@@ -25,8 +26,8 @@ import Testing
         // Queued by one run that does not wait (like `referralctl send --no-wait`), answered in the next.
         do {
             let sender = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))
-            try sender.send(outgoing("test-a:fine"))
-            try sender.send(outgoing("test-a:lost", to: ["no-such-node"]))
+            try await sender.send(outgoing("test-a:fine"))
+            try await sender.send(outgoing("test-a:lost", to: ["no-such-node"]))
             await sender.shutdown()
         }
         let node = try ReferralNode(configuration: fastConfiguration(in: directory, broker: broker.endpoint))

@@ -9,10 +9,10 @@ import Testing
 /// broker store with a new epoch (its operator accepted the loss of what it had acknowledged, 1/RBP §7.2) puts
 /// the accepted messages without every receipt back in the queue, with their ids and content.
 @Suite struct OutboxRetentionTests {
-    @Test func anAcceptedBodyStaysUntilEveryRecipientOfACCEPTEDHasAReceipt() throws {
-        try withStore { store in
+    @Test func anAcceptedBodyStaysUntilEveryRecipientOfACCEPTEDHasAReceipt() async throws {
+        try await withStore { store in
             // One role address that the broker resolved to two nodes: ACCEPTED says 2.
-            _ = try store.enqueue([outgoing("m-1", to: ["role:health/*@350102"], body: "made-up one")], now: 1)
+            _ = try await store.enqueue([outgoing("m-1", to: ["role:health/*@350102"], body: "made-up one")], now: 1)
             try apply(store, answers: [.accepted(id: "m-1", seq: 7, duplicate: false, recipients: 2)])
             #expect(try body(store, "m-1") == Array("made-up one".utf8), "accepted, no receipt yet")
 
@@ -27,9 +27,9 @@ import Testing
         }
     }
 
-    @Test func receiptsBeforeTheAcceptedAnswerAndABrokerThatDoesNotCount() throws {
-        try withStore { store in
-            _ = try store.enqueue([outgoing("m-1", to: ["test-b", "test-c"]), outgoing("m-2")], now: 1)
+    @Test func receiptsBeforeTheAcceptedAnswerAndABrokerThatDoesNotCount() async throws {
+        try await withStore { store in
+            _ = try await store.enqueue([outgoing("m-1", to: ["test-b", "test-c"]), outgoing("m-2")], now: 1)
             // The first ACCEPTED was lost; the receipts came before the duplicate's answer.
             try apply(store, receipts: [receipt(1, "m-2", to: "test-b")])
             try apply(store, answers: [.accepted(id: "m-2", seq: 8, duplicate: true, recipients: 1)])
@@ -43,9 +43,9 @@ import Testing
         }
     }
 
-    @Test func aNewBrokerStoreEpochRequeuesTheAcceptedMessagesWithoutEveryReceipt() throws {
-        try withStore { store in
-            _ = try store.enqueue(
+    @Test func aNewBrokerStoreEpochRequeuesTheAcceptedMessagesWithoutEveryReceipt() async throws {
+        try await withStore { store in
+            _ = try await store.enqueue(
                 [
                     outgoing("m-1"), outgoing("m-2", to: ["test-b", "test-c"], caseId: caseId, body: "made-up two"),
                     outgoing("m-3", body: "made-up three"), outgoing("m-4"),
@@ -90,12 +90,12 @@ import Testing
         }
     }
 
-    @Test func messagesAcceptedBeforeBodiesWereKeptAreNamedNotRequeued() throws {
-        try withStore { store in
-            _ = try store.enqueue([outgoing("m-1")], now: 1)
+    @Test func messagesAcceptedBeforeBodiesWereKeptAreNamedNotRequeued() async throws {
+        try await withStore { store in
+            _ = try await store.enqueue([outgoing("m-1")], now: 1)
             try apply(store, answers: [.accepted(id: "m-1", seq: 1, duplicate: false, recipients: 1)])
             // As an older version left it: accepted, body dropped, no receipt.
-            try store.write("drop body") { db in try db.execute(sql: "UPDATE outbox SET body = NULL") }
+            try await store.write("drop body") { db in try db.execute(sql: "UPDATE outbox SET body = NULL") }
             _ = try store.noteBrokerStore(String(repeating: "a", count: 32))
             #expect(
                 try store.noteBrokerStore(String(repeating: "b", count: 32))
@@ -106,12 +106,12 @@ import Testing
 
     private let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
 
-    private func withStore(_ body: (NodeStore) throws -> Void) throws {
+    private func withStore(_ body: (NodeStore) async throws -> Void) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try NodeStore(path: directory.file("node.sqlite"))
         defer { store.close() }
-        try body(store)
+        try await body(store)
     }
 
     private func apply(_ store: NodeStore, answers: [OutboxAnswer] = [], receipts: [DeliveryReceipt] = []) throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import ReferralClient
 
 @Suite struct OutboxStoreTests {
-    @Test func storeUsesWALAndFullSync() throws {
+    @Test func storeUsesWALAndFullSync() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try NodeStore(path: directory.file("sub/dir/node.sqlite"))
@@ -15,13 +15,13 @@ import Testing
         #expect(pragmas.synchronous == 2)
     }
 
-    @Test func committedMessageSurvivesReopeningWithItsId() throws {
+    @Test func committedMessageSurvivesReopeningWithItsId() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = directory.file("node.sqlite")
         do {
             let store = try NodeStore(path: path)
-            let ids = try store.enqueue(
+            let ids = try await store.enqueue(
                 [outgoing("test-a:000001", caseId: "3F2A9C1E-8B4D-4E6F-9A0B-1C2D3E4F5A6B", priority: .urgent)],
                 now: 1000)
             #expect(ids == ["test-a:000001"])
@@ -42,7 +42,7 @@ import Testing
 
     /// A discharge notice's follow-up plan (1/RBP §7.3.2) is kept with the outbox entry and sent again after a
     /// restart; a different plan is different content; a plan on another kind is refused before the outbox.
-    @Test func followUpPlanIsKeptInTheOutboxAndIsContent() throws {
+    @Test func followUpPlanIsKeptInTheOutboxAndIsContent() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = directory.file("node.sqlite")
@@ -54,7 +54,7 @@ import Testing
             validatesBody: false)
         do {
             let store = try NodeStore(path: path)
-            _ = try store.enqueue([notice], now: 1)
+            _ = try await store.enqueue([notice], now: 1)
             store.close()
         }
         let store = try NodeStore(path: path)
@@ -64,39 +64,41 @@ import Testing
         #expect(Set(row.followUp?.visitsBy ?? []) == ["test-a", "test-b"])
         #expect(row.followUp?.owner == "test-c")
         notice.followUp?.owner = nil
-        #expect(throws: ReferralClientError.conflictingId("d-1")) { try store.enqueue([notice], now: 2) }
+        await #expect(throws: ReferralClientError.conflictingId("d-1")) { try await store.enqueue([notice], now: 2) }
         let misplaced = OutgoingMessage(
             id: "r-1", to: ["test-b"], kind: "referral.request", caseId: caseId, body: [1], followUp: plan,
             validatesBody: false)
-        #expect(throws: ReferralClientError.self) { try store.enqueue([misplaced], now: 3) }
+        await #expect(throws: ReferralClientError.self) { try await store.enqueue([misplaced], now: 3) }
     }
 
-    @Test func sameIdSameContentIsIdempotentDifferentContentConflicts() throws {
+    @Test func sameIdSameContentIsIdempotentDifferentContentConflicts() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try NodeStore(path: directory.file("node.sqlite"))
         defer { store.close() }
-        _ = try store.enqueue([outgoing("m-1", to: ["test-b", "test-c"])], now: 1)
-        _ = try store.enqueue([outgoing("m-1", to: ["test-c", "test-b"])], now: 2)
+        _ = try await store.enqueue([outgoing("m-1", to: ["test-b", "test-c"])], now: 1)
+        _ = try await store.enqueue([outgoing("m-1", to: ["test-c", "test-b"])], now: 2)
         #expect(try store.queuedCount() == 1)
-        #expect(throws: ReferralClientError.conflictingId("m-1")) {
-            try store.enqueue([outgoing("m-2"), outgoing("m-1", body: "other")], now: 3)
+        await #expect(throws: ReferralClientError.conflictingId("m-1")) {
+            try await store.enqueue([outgoing("m-2"), outgoing("m-1", body: "other")], now: 3)
         }
         // All or nothing: m-2 was rolled back with the conflicting m-1.
         #expect(try store.outboxEntry(id: "m-2") == nil)
     }
 
-    @Test func invalidMessagesAreRefusedBeforeTheyAreStored() throws {
+    @Test func invalidMessagesAreRefusedBeforeTheyAreStored() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try NodeStore(path: directory.file("node.sqlite"))
         defer { store.close() }
-        #expect(throws: ReferralClientError.self) { try store.enqueue([outgoing("bad id")], now: 1) }
-        #expect(throws: ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")) {
-            try store.enqueue([outgoing("m-1", to: [])], now: 1)
+        await #expect(throws: ReferralClientError.self) { try await store.enqueue([outgoing("bad id")], now: 1) }
+        await #expect(
+            throws: ReferralClientError.invalidMessage(field: "to", problem: "must name at least one recipient")
+        ) {
+            try await store.enqueue([outgoing("m-1", to: [])], now: 1)
         }
         do {
-            _ = try store.enqueue([outgoing("m-1", caseId: "not-a-uuid")], now: 1)
+            _ = try await store.enqueue([outgoing("m-1", caseId: "not-a-uuid")], now: 1)
             Issue.record("accepted a bad case id")
         } catch ReferralClientError.invalidMessage(let field, _) {
             #expect(field == "case")
@@ -104,13 +106,13 @@ import Testing
         #expect(try store.queuedCount() == 0)
     }
 
-    @Test func answersAreRecorded() throws {
+    @Test func answersAreRecorded() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = directory.file("node.sqlite")
         do {
             let store = try NodeStore(path: path)
-            _ = try store.enqueue([outgoing("m-1"), outgoing("m-2"), outgoing("m-3")], now: 1)
+            _ = try await store.enqueue([outgoing("m-1"), outgoing("m-2"), outgoing("m-3")], now: 1)
             var batch = StoreBatch()
             batch.answers = [
                 .accepted(id: "m-1", seq: 1042, duplicate: false),
@@ -145,9 +147,9 @@ import Testing
         #expect(queued.map(\.id) == ["m-3"])
         #expect(queued[0].notBefore == 5000)
         // The accepted body is gone, but the same content can still be sent again idempotently.
-        #expect(try store.enqueue([outgoing("m-1")], now: 20) == ["m-1"])
-        #expect(throws: ReferralClientError.conflictingId("m-1")) {
-            try store.enqueue([outgoing("m-1", body: "different")], now: 20)
+        #expect(try await store.enqueue([outgoing("m-1")], now: 20) == ["m-1"])
+        await #expect(throws: ReferralClientError.conflictingId("m-1")) {
+            try await store.enqueue([outgoing("m-1", body: "different")], now: 20)
         }
     }
 }

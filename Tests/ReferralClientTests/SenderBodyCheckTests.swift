@@ -1,4 +1,5 @@
 import Foundation
+import ReferralBusiness
 import ReferralProtocol
 import Testing
 
@@ -68,8 +69,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let node = try ReferralNode(configuration: configuration(in: directory))
-        #expect(throws: ReferralClientError.self) {
-            try node.send(
+        await #expect(throws: ReferralClientError.self) {
+            try await node.send(
                 OutgoingMessage(
                     id: "m-1", to: ["test-b"], kind: "followup.visit", caseId: Self.caseId, body: Array("{}".utf8)))
         }

@@ -59,7 +59,7 @@ extension ReferralNode {
         while messages.count < count {
             let left = deadline - ContinuousClock.now
             guard left > .zero, let message = try await nextMessage(timeout: left) else { break }
-            try complete(message)
+            try await complete(message)
             messages.append(message)
         }
         return messages

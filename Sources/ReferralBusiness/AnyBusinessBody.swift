@@ -1,33 +1,9 @@
-import Foundation
 import ReferralProtocol
-
-extension OutgoingMessage {
-    /// A message whose body is `body` as JSON, with its business kind (`Body.kind`).
-    ///
-    /// Checks before anything is queued: the body's own rules (`validate()`); a case id when the kind needs
-    /// one (every kind but `crisis.alert`); the priority when the body decides it (a risk colour: green and
-    /// yellow routine, orange urgent, red crisis; a crisis alert: crisis; a closed plan: routine); and that a
-    /// discharge notice with a clinical section is not addressed to a role of another agency than health
-    /// (node ids cannot be checked here: the sender must address that copy to health services only). The
-    /// 1/RBP grammars of `id`, `to` and `caseId` are checked by `ReferralNode.send(_:)`, as for any message.
-    /// `followUp`: a discharge notice's plan for the broker (`DischargeNotice.followUpHeader`), checked like
-    /// any message's by `ReferralNode.send(_:)`.
-    public static func business<Body: BusinessBody>(
-        _ body: Body, to: [String], caseId: String?, priority: Priority, id: String = UUID().uuidString,
-        followUp: FollowUpHeader? = nil
-    ) throws(BusinessBodyError) -> OutgoingMessage {
-        let bytes = try BusinessCoding.encode(body)
-        try body.checkHeader(to: to, caseId: caseId, priority: priority)
-        return OutgoingMessage(
-            id: id, to: to, kind: Body.kind.wireName, caseId: caseId, priority: priority, body: bytes,
-            followUp: followUp)
-    }
-}
 
 extension BusinessBody {
     /// The header this body requires: a case id when its kind needs one, the priority it decides, and no role
     /// of another agency than health for a discharge notice with a clinical section.
-    func checkHeader(to: [String], caseId: String?, priority: Priority) throws(BusinessBodyError) {
+    public func checkHeader(to: [String], caseId: String?, priority: Priority) throws(BusinessBodyError) {
         if requiresCase && caseId == nil { throw .missingCase(Self.kind) }
         if let required = requiredPriority, required != priority {
             throw .priorityMismatch(kind: Self.kind, expected: required)
@@ -140,9 +116,15 @@ public enum AnyBusinessBody: Sendable, Hashable {
     }
 }
 
-extension InboxMessage {
-    /// The message's body decoded by its kind (strictly: see `BusinessCoding.decode`).
-    public func businessBody() throws(BusinessBodyError) -> AnyBusinessBody {
-        try AnyBusinessBody.decode(kind: kind, body: body)
+extension AnyBusinessBody {
+    /// The sender's check of a message of a business kind, the one place it is written: the body decodes
+    /// strictly as its kind's body (its own rules included) and agrees with the header (case, priority,
+    /// recipients: `BusinessBody.checkHeader`). The node library runs it in `send` before anything is queued;
+    /// a gateway or a test can run it without a node. Throws `unknownKind` for a kind that is not a business kind.
+    public static func checkMessage(
+        kind: String, body: some Collection<UInt8>, to: [String], caseId: String?, priority: Priority
+    ) throws(BusinessBodyError) {
+        let decoded = try decode(kind: kind, body: body)
+        try decoded.body.checkHeader(to: to, caseId: caseId, priority: priority)
     }
 }

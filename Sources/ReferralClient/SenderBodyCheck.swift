@@ -1,13 +1,14 @@
+import ReferralBusiness
+
 extension OutgoingMessage {
-    /// The sender's check of a business body (`validatesBody`): a body of one of the kinds of
-    /// protocols/business/ must decode strictly as that kind's body and agree with the header (case, priority,
-    /// recipients). Other kinds pass unchecked: the broker never reads bodies, so a wrong body would otherwise
-    /// be found only by its recipient. Throws `invalidMessage` naming the member path, never a value.
+    /// The sender's check of a business body (`validatesBody`): `AnyBusinessBody.checkMessage` for a kind of
+    /// protocols/business/, its error told as the header member at fault. Other kinds pass unchecked: the broker
+    /// never reads bodies, so a wrong body would otherwise be found only by its recipient. Throws
+    /// `invalidMessage` naming the member path, never a value.
     func checkBusinessBody() throws(ReferralClientError) {
         guard validatesBody, BusinessKind(rawValue: kind) != nil else { return }
         do throws(BusinessBodyError) {
-            let decoded = try AnyBusinessBody.decode(kind: kind, body: body)
-            try decoded.body.checkHeader(to: to, caseId: caseId, priority: priority)
+            try AnyBusinessBody.checkMessage(kind: kind, body: body, to: to, caseId: caseId, priority: priority)
         } catch {
             switch error {
             case .missingCase: throw .invalidMessage(field: "case", problem: "is required: \(error)")

@@ -2,12 +2,12 @@ import Foundation
 import ReferralProtocol
 import Testing
 
-@testable import ReferralClient
+@testable import ReferralBusiness
 
 /// The business message bodies (protocols/business/README.md) against the examples in protocols/business/examples.
 @Suite struct BusinessMessageTests {
     static let business: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // ReferralClientTests
+        .deletingLastPathComponent()  // ReferralBusinessTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
         .appendingPathComponent("protocols/business")
@@ -51,7 +51,7 @@ import Testing
         #expect(AnyHashable(strict) == AnyHashable(body))
         // And the kind-driven decoder picks the right type.
         #expect(try AnyBusinessBody.decode(kind: kind.wireName, body: Array(data)).kind == kind)
-        // The encoder's bytes decode to the same value (what `OutgoingMessage.business` sends).
+        // The encoder's bytes decode to the same value (what a node sends).
         let bytes = try BusinessCoding.encode(body)
         #expect(AnyHashable(try Self.strict(kind.bodyType, Data(bytes))) == AnyHashable(body))
     }
@@ -308,112 +308,18 @@ import Testing
         #expect(throws: BusinessBodyError.self) { try daily.validate(startingOn: start, at: "followup_plan") }
     }
 
-    /// The header plan derived from the example body: its steps, the parties with `followup-visits`, its owner;
-    /// attached to the message, it is part of what is sent.
+    /// The header plan derived from the example body: its steps, the parties with `followup-visits`, its owner.
     @Test func dischargeNoticeGivesTheHeaderPlan() throws {
         let notice = try Self.strict(DischargeNotice.self, Self.example(.dischargeNotice, "valid"))
         let plan = try #require(notice.followUpHeader)
         #expect(plan.steps == [.within(days: 7), .within(days: 30), .every(days: 30, months: 6)])
         #expect(plan.visitsBy == ["test-a", "role:civil-affairs/child-director@350102100201"])
         #expect(plan.owner == "role:civil-affairs/township-supervisor@350102100")
-        let message = try OutgoingMessage.business(
-            notice.withoutClinicalSection(), to: ["test-a", "role:civil-affairs/child-director@350102100201"],
-            caseId: Self.caseId, priority: .routine, followUp: plan)
-        #expect(message.followUp == plan)
         var noVisits = notice
         noVisits.responsible = noVisits.responsible.map {
             ResponsibleParty(role: $0.role, address: $0.address, duties: [.coordination])
         }
         #expect(noVisits.followUpHeader == nil)
-    }
-
-    // MARK: - OutgoingMessage.business
-
-    static let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
-
-    @Test func outgoingMessageCarriesTheKindAndTheEncodedBody() throws {
-        let request = try Self.strict(ReferralRequest.self, Self.example(.referralRequest, "valid"))
-        let message = try OutgoingMessage.business(
-            request, to: ["role:health/child-psychology-clinic@350102001"], caseId: Self.caseId, priority: .urgent,
-            id: "test-a:000001")
-        #expect(message.kind == "referral.request")
-        #expect(message.caseId == Self.caseId)
-        #expect(message.priority == .urgent)
-        #expect(message.id == "test-a:000001")
-        #expect(try BusinessCoding.decode(ReferralRequest.self, from: message.body) == request)
-        #expect(try Self.tree(Data(message.body)) == (try Self.tree(Self.example(.referralRequest, "valid"))))
-        let received = try validated(kind: "referral.request", body: message.body)
-        #expect(received == .referralRequest(request))
-    }
-
-    private func validated(kind: String, body: [UInt8]) throws -> AnyBusinessBody {
-        let inbox = InboxMessage(
-            seq: 1, id: "test-a:000001", from: "test-a", to: ["test-b"], kind: kind, caseId: Self.caseId,
-            priority: .urgent, acceptedAt: 0, receivedAt: 0, body: body)
-        return try inbox.businessBody()
-    }
-
-    @Test func outgoingMessageChecksCaseAndPriority() throws {
-        let request = try Self.strict(ReferralRequest.self, Self.example(.referralRequest, "valid"))
-        #expect(throws: BusinessBodyError.missingCase(.referralRequest)) {
-            try OutgoingMessage.business(request, to: ["test-b"], caseId: nil, priority: .urgent)
-        }
-        #expect(throws: BusinessBodyError.priorityMismatch(kind: .referralRequest, expected: .urgent)) {
-            try OutgoingMessage.business(request, to: ["test-b"], caseId: Self.caseId, priority: .routine)
-        }
-        var invalid = request
-        invalid.reasons = []
-        #expect(throws: BusinessBodyError.invalid(path: "reasons", rule: "must not be empty")) {
-            try OutgoingMessage.business(invalid, to: ["test-b"], caseId: Self.caseId, priority: .urgent)
-        }
-        // An answer takes the case's priority, whatever it is.
-        let received = try Self.strict(ReferralReceived.self, Self.example(.referralReceived, "valid"))
-        #expect(
-            try OutgoingMessage.business(received, to: ["test-a"], caseId: Self.caseId, priority: .urgent).priority
-                == .urgent)
-        // A crisis alert needs no case, but must be crisis.
-        let alert = try Self.strict(CrisisAlert.self, Self.example(.crisisAlert, "valid"))
-        let police = "role:public-security/*@350102"
-        #expect(try OutgoingMessage.business(alert, to: [police], caseId: nil, priority: .crisis).caseId == nil)
-        #expect(throws: BusinessBodyError.priorityMismatch(kind: .crisisAlert, expected: .crisis)) {
-            try OutgoingMessage.business(alert, to: [police], caseId: nil, priority: .urgent)
-        }
-        // Closing a plan is routine.
-        let closed = try Self.strict(FollowUpClosed.self, Self.example(.followUpClosed, "valid"))
-        #expect(throws: BusinessBodyError.priorityMismatch(kind: .followUpClosed, expected: .routine)) {
-            try OutgoingMessage.business(closed, to: ["test-a"], caseId: Self.caseId, priority: .urgent)
-        }
-        // An escalation of a crisis alert that had no case has none either; any other needs one.
-        var escalation = try Self.strict(EscalationNotice.self, Self.example(.escalationNotice, "valid"))
-        #expect(throws: BusinessBodyError.missingCase(.escalationNotice)) {
-            try OutgoingMessage.business(escalation, to: ["test-e"], caseId: nil, priority: .routine)
-        }
-        escalation.caseId = nil
-        escalation.overdue = OverdueItem(
-            awaiting: .acknowledgment, kind: .crisisAlert,
-            message: MessageReference(from: "test-a", id: "test-a:000009"),
-            party: "test-police")
-        #expect(try OutgoingMessage.business(escalation, to: ["test-e"], caseId: nil, priority: .crisis).caseId == nil)
-    }
-
-    @Test func clinicalSectionGoesToHealthOnly() throws {
-        var notice = try Self.strict(DischargeNotice.self, Self.example(.dischargeNotice, "valid"))
-        #expect(notice.requiredPriority == .routine)  // yellow
-        let school = ["test-a", "role:civil-affairs/child-director@350102100201"]
-        _ = try OutgoingMessage.business(notice, to: school, caseId: Self.caseId, priority: .routine)
-        notice.clinical = ClinicalSection(diagnoses: [Diagnosis(system: .icd10, code: "F43.2")], onMedication: false)
-        #expect(
-            throws: BusinessBodyError.clinicalSectionToNonHealthRecipient(
-                address: "role:civil-affairs/child-director@350102100201")
-        ) { try OutgoingMessage.business(notice, to: school, caseId: Self.caseId, priority: .routine) }
-        let clinic = try OutgoingMessage.business(
-            notice, to: ["role:health/child-psychology-clinic@350102"], caseId: Self.caseId, priority: .routine)
-        #expect(try BusinessCoding.decode(DischargeNotice.self, from: clinic.body).clinical != nil)
-        let copy = notice.withoutClinicalSection()
-        #expect(copy.clinical == nil)
-        #expect(copy.followupPlan == notice.followupPlan)
-        let forSchool = try OutgoingMessage.business(copy, to: school, caseId: Self.caseId, priority: .routine)
-        #expect(!String(decoding: forSchool.body, as: UTF8.self).contains("clinical"))
     }
 
     @Test func redVisitIsCrisisAndNeedsTheAlert() throws {
@@ -426,6 +332,22 @@ import Testing
         visit.visitNumber = 9
         #expect(throws: BusinessBodyError.invalid(path: "visit_number", rule: "must be 1 to visits_planned")) {
             try visit.validate()
+        }
+    }
+
+    /// The sender's check of a whole message, the one the node library runs in `send`.
+    @Test func checkMessageTiesTheBodyToTheHeader() throws {
+        let body = Array(try Self.example(.referralRequest, "valid"))
+        let caseId = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+        try AnyBusinessBody.checkMessage(
+            kind: "referral.request", body: body, to: ["test-b"], caseId: caseId, priority: .urgent)
+        #expect(throws: BusinessBodyError.missingCase(.referralRequest)) {
+            try AnyBusinessBody.checkMessage(
+                kind: "referral.request", body: body, to: ["test-b"], caseId: nil, priority: .urgent)
+        }
+        #expect(throws: BusinessBodyError.unknownKind("test.note")) {
+            try AnyBusinessBody.checkMessage(
+                kind: "test.note", body: body, to: ["test-b"], caseId: caseId, priority: .urgent)
         }
     }
 }
