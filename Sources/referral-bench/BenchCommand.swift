@@ -11,6 +11,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case latency
     /// Not part of `all`: it writes a large store first (see BENCHMARKS.md).
     case deadlines
+    /// Not part of `all`: fill, restart, drain of a backlog for an offline node (see BENCHMARKS.md).
+    case backlog
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -38,9 +40,11 @@ struct BenchCommand: AsyncParsableCommand {
             30 days and later) plus --firing-deadlines falling due over --firing-spread s; start-up time, broker \
             memory, firing lag p50/p99 to the county bureau's inbox, and the catch-up after a restart with \
             --catch-up-deadlines overdue.
+            backlog (not in all): --messages sent to an offline recipient, the sender offline too, a restart, then \
+            the recipient drains them all; broker memory after each step, restart to ready, drain msg/s.
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all or deadlines.")
+    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines or backlog.")
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -155,6 +159,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.latency = try await runLatency(in: workspace)
                 case .deadlines:
                     report.deadlines = try await runDeadlines(in: workspace)
+                case .backlog:
+                    report.backlog = try await runBacklog(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }

@@ -8,6 +8,7 @@ struct BenchReport: Codable, Sendable {
     var throughput: [ThroughputResult] = []
     var latency: LatencyResult?
     var deadlines: DeadlineResult?
+    var backlog: BacklogResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -81,6 +82,7 @@ struct BenchReport: Codable, Sendable {
             out += "\(Self.cores(latency.io)), by other processes \(Self.otherCores(latency.io))\n"
         }
         if let deadlines { out += (throughput.isEmpty && latency == nil ? "" : "\n") + deadlines.text() }
+        if let backlog { out += (out.hasSuffix("\n\n") ? "" : "\n") + backlog.text() }
         return out
     }
 
