@@ -36,13 +36,15 @@ extension BacklogResult {
         var out = "backlog: \(messages) messages of \(bodyBytes) B from \(Fleet.senderId(0)) to "
         out += "\(Fleet.recipientId(0)) while it is offline; the sender offline too; restart; the recipient drains all "
         out += "while every receipt waits for the sender\n"
-        out += "fill: \(BenchReport.rate(fill.acceptedPerSecond)) accepted/s (\(String(format: "%.1f", fill.acceptSeconds)) "
+        out +=
+            "fill: \(BenchReport.rate(fill.acceptedPerSecond)) accepted/s (\(String(format: "%.1f", fill.acceptSeconds)) "
         out += "s), broker \(BenchReport.ratio(fill.io.brokerTransactionsPerMessage)) fsync/msg, "
         out += "\(BenchReport.ratio(fill.io.brokerRowsPerMessage)) rows/msg, cores broker+nodes "
         out += "\(BenchReport.cores(fill.io)), others \(BenchReport.otherCores(fill.io))\n"
         out += "restart with \(waitingAfterRestart) waiting: stop (SIGTERM -> exit) \(ms(stopMillis)) ms; "
         out += "spawn -> ready file \(ms(restartReadyMillis)) ms, -> first STATUS reply \(ms(restartStatusMillis)) ms\n"
-        out += "drain into the inbox: \(BenchReport.rate(drainedPerSecond)) msg/s (\(String(format: "%.1f", drainSeconds)) "
+        out +=
+            "drain into the inbox: \(BenchReport.rate(drainedPerSecond)) msg/s (\(String(format: "%.1f", drainSeconds)) "
         out += "s from the recipient's start until STATUS showed its last ACK), broker "
         out += "\(BenchReport.ratio(drainIO.brokerTransactionsPerMessage)) fsync/msg, node "
         out += "\(drainIO.nodeSyncsPerMessage.map(BenchReport.ratio) ?? "n/a") fsync/msg, cores broker+nodes "
