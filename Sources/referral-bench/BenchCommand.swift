@@ -13,6 +13,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case deadlines
     /// Not part of `all`: InboxDrainRun.swift.
     case inboxDrain = "inbox-drain"
+    /// Not part of `all`: fill, restart, drain of a backlog for an offline node (see BENCHMARKS.md).
+    case backlog
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -42,9 +44,11 @@ struct BenchCommand: AsyncParsableCommand {
             --catch-up-deadlines overdue.
             inbox-drain (not in all): 1 -> 1 while the recipient's application takes and completes --drain-batch \
             messages at a time (as referralctl listen); rates into the inbox and into the application.
+            backlog (not in all): --messages sent to an offline recipient, the sender offline too, a restart, then \
+            the recipient drains them all; broker memory after each step, restart to ready, drain msg/s.
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines or inbox-drain.")
+    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain or backlog.")
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -164,6 +168,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.deadlines = try await runDeadlines(in: workspace)
                 case .inboxDrain:
                     report.inboxDrain = try await runInboxDrain(in: workspace)
+                case .backlog:
+                    report.backlog = try await runBacklog(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }

@@ -23,6 +23,9 @@ struct BrokerStatus: Sendable {
         nodes.allSatisfy { $0.pending == 0 && $0.inFlight == 0 && $0.receiptsPending == 0 }
     }
 
+    /// The figures of one node.
+    func node(_ id: String) -> Node? { nodes.first { $0.node == id } }
+
     /// One admin STATUS request (protocols/ADMIN-1.md) to `endpoint`.
     static func fetch(endpoint: String) async throws -> BrokerStatus {
         let response: AdminResponse

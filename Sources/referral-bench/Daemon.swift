@@ -143,3 +143,24 @@ final class Daemon: @unchecked Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 }
+
+/// The daemon a scenario of several starts is running now: stopped (its log shown if it died) when the scenario fails.
+final class RunningDaemon: @unchecked Sendable {
+    var daemon: Daemon?
+
+    /// Runs `body` with a fresh `RunningDaemon`; when it throws, stops whatever daemon it had left running.
+    static func scope<T>(
+        progress: (String) -> Void, _ body: (RunningDaemon) async throws -> T
+    ) async throws -> T {
+        let running = RunningDaemon()
+        do {
+            return try await body(running)
+        } catch {
+            if let daemon = running.daemon {
+                if !daemon.isRunning { progress("referrald is gone; its log ends with:\n\(daemon.logTail)") }
+                await daemon.stop()
+            }
+            throw error
+        }
+    }
+}

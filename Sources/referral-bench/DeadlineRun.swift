@@ -120,25 +120,11 @@ struct DeadlineRun {
         var missing = 0
     }
 
-    /// The daemon running now, stopped if the run fails.
-    private final class Running: @unchecked Sendable {
-        var daemon: Daemon?
-    }
-
     func run() async throws -> DeadlineResult {
-        let running = Running()
-        do {
-            return try await run(running)
-        } catch {
-            if let daemon = running.daemon {
-                if !daemon.isRunning { progress("referrald is gone; its log ends with:\n\(daemon.logTail)") }
-                await daemon.stop()
-            }
-            throw error
-        }
+        try await RunningDaemon.scope(progress: progress) { try await run($0) }
     }
 
-    private func run(_ running: Running) async throws -> DeadlineResult {
+    private func run(_ running: RunningDaemon) async throws -> DeadlineResult {
         let firstFiring = openDeadlines + 1
         let firing = firstFiring..<(firstFiring + firingDeadlines)
 

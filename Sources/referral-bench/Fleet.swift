@@ -38,10 +38,7 @@ struct Fleet: Sendable {
         recipientsOnline: Bool
     ) async throws -> Fleet {
         func node(_ id: String) throws -> ReferralNode {
-            let configuration = NodeConfiguration(
-                node: id, broker: endpoint, store: (directory as NSString).appendingPathComponent("\(id).sqlite"),
-                window: window, reconnectInitialMs: 200, reconnectMaxMs: 2_000, curve: try keys?.client(id))
-            return try ReferralNode(configuration: configuration)
+            try Self.node(id, broker: endpoint, keys: keys, directory: directory, window: window)
         }
         var pairs: [Pair] = []
         for index in 0..<count {
@@ -51,17 +48,36 @@ struct Fleet: Sendable {
         }
         let fleet = Fleet(pairs: pairs)
         for node in fleet.allNodes { node.start() }
+        do {
+            try await waitUntilConnected(fleet.allNodes)
+        } catch {
+            await fleet.shutdown()
+            throw error
+        }
+        return fleet
+    }
+
+    /// One node of the bench, its store `DIR/ID.sqlite` (not started).
+    static func node(
+        _ id: String, broker endpoint: String, keys: BenchKeys?, directory: String, window: Int
+    ) throws -> ReferralNode {
+        let configuration = NodeConfiguration(
+            node: id, broker: endpoint, store: (directory as NSString).appendingPathComponent("\(id).sqlite"),
+            window: window, reconnectInitialMs: 200, reconnectMaxMs: 2_000, curve: try keys?.client(id))
+        return try ReferralNode(configuration: configuration)
+    }
+
+    /// Waits until every one of `nodes` (started) has a session with the broker, 20 s at most.
+    static func waitUntilConnected(_ nodes: [ReferralNode]) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
-        while let waiting = fleet.allNodes.first(where: { !$0.isConnected }) {
+        while let waiting = nodes.first(where: { !$0.isConnected }) {
             guard ContinuousClock.now < deadline else {
-                await fleet.shutdown()
                 throw BenchError(
                     "node \(waiting.configuration.node) did not connect within 20 s: "
                         + (waiting.connectionProblem ?? "no reason known"))
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return fleet
     }
 
     /// Says BYE and closes every node (in parallel).

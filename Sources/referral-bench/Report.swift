@@ -9,6 +9,7 @@ struct BenchReport: Codable, Sendable {
     var latency: LatencyResult?
     var deadlines: DeadlineResult?
     var inboxDrain: InboxDrainResult?
+    var backlog: BacklogResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -83,6 +84,7 @@ struct BenchReport: Codable, Sendable {
             out += "\(Self.cores(latency.io)), by other processes \(Self.otherCores(latency.io))\n"
         }
         if let deadlines { out += (throughput.isEmpty && latency == nil ? "" : "\n") + deadlines.text() }
+        if let backlog { out += (out.hasSuffix("\n\n") ? "" : "\n") + backlog.text() }
         return out
     }
 

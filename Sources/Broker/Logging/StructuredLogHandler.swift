@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReferralProtocol
 
 /// Logs one line per event to standard error: a JSON object (`log_format: json`, for log
 /// shippers) or `time level message key=value` (`text`, for people). Callers never pass
@@ -24,19 +25,32 @@ public struct StructuredLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let time = Self.timestamp()
-        var line: String
-        if json {
-            var object: [String: String] = ["ts": time, "level": event.level.rawValue, "msg": "\(event.message)"]
-            for (key, value) in merged { object[key] = "\(value)" }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            line = String(decoding: data, as: UTF8.self)
-        } else {
-            line = "\(time) \(event.level.rawValue.uppercased()) \(event.message)"
-            for key in merged.keys.sorted() { line += " \(key)=\(merged[key]!)" }
+        let line = Self.line(
+            time: Self.timestamp(), level: event.level, message: "\(event.message)", metadata: merged, json: json)
+        FileHandle.standardError.write(Data(line))
+    }
+
+    /// One log line with its newline. JSON: one compact object of strings, members sorted by name, written by
+    /// ReferralProtocol's JSONWriter (quotes, control characters and newlines escaped, so a line stays one line);
+    /// a metadata key `ts`, `level` or `msg` replaces the handler's own member, as it always has.
+    static func line(
+        time: String, level: Logger.Level, message: String, metadata: Logger.Metadata, json: Bool
+    ) -> [UInt8] {
+        guard json else {
+            var line = "\(time) \(level.rawValue.uppercased()) \(message)"
+            for key in metadata.keys.sorted() { line += " \(key)=\(metadata[key]!)" }
+            return Array((line + "\n").utf8)
         }
-        line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        var members = ["ts": time, "level": level.rawValue, "msg": message]
+        for (key, value) in metadata { members[key] = "\(value)" }
+        var writer = JSONWriter()
+        writer.beginObject()
+        for key in members.keys.sorted() {
+            writer.key(key)
+            writer.string(members[key]!)
+        }
+        writer.endObject()
+        return writer.bytes + [UInt8(ascii: "\n")]
     }
 
     static func timestamp() -> String {
