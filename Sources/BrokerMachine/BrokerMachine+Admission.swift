@@ -118,10 +118,9 @@ extension BrokerMachine {
             priority: message.priority, tracked: caseCheck != nil, now: now)
         return .success(
             PendingAccept(
-                routingId: [], message: record, priority: message.priority, routing: routing, addresses: message.to,
+                routingId: [], message: record, priority: message.priority, routing: routing,
                 caseCheck: caseCheck, deadlines: work.set + followUpRows, closes: work.closes,
-                followUpMeet: FollowUps.meeting(kind: message.kind, caseId: caseId, sender: node),
-                followUp: message.followUp))
+                followUpMeet: FollowUps.meeting(kind: message.kind, caseId: caseId, sender: node)))
     }
 
     private mutating func reject(

@@ -37,7 +37,7 @@ extension BrokerMachine {
                 .warning, "escalation has no one to notify: no supervisor in the directory",
                 [
                     "deadline": "\(record.id)", "case": record.caseId ?? "-", "item": record.item,
-                    "level": "\(next.level)",
+                    "escalation_level": "\(next.level)",
                 ])
             return FireRequest(
                 deadlineId: record.id, at: now, next: DeadlineRows.next(next, after: stored, now: now), notice: nil,
@@ -46,7 +46,7 @@ extension BrokerMachine {
             log(
                 .notice, "escalation",
                 [
-                    "deadline": "\(record.id)", "case": notice.caseId ?? "-", "level": "\(notice.level)",
+                    "deadline": "\(record.id)", "case": notice.caseId ?? "-", "escalation_level": "\(notice.level)",
                     "to": notice.recipients.joined(separator: ","),
                 ])
             let body = Escalation.noticeBody(
@@ -95,8 +95,7 @@ extension Escalation {
             kind: noticeKind, caseId: notice.caseId, priority: priority.rank, recipients: notice.recipients,
             acceptedAt: now, body: body)
         return PendingAccept(
-            routingId: [], message: message, priority: priority, routing: nil, addresses: notice.recipients,
-            isNotice: true)
+            routingId: [], message: message, priority: priority, routing: nil, isNotice: true)
     }
 
     static func noticeAudit(_ notice: EscalationNotice, now: Int64) -> AuditEvent {

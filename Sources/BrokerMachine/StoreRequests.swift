@@ -9,10 +9,8 @@ public struct PendingAccept: Sendable {
     public var priority: Priority
     /// What role addresses resolved to, recorded in the audit trail and the message's trail.
     public var routing: String?
-    /// The addresses as sent: the content digest (CONFLICT key) is over these, not the resolution.
-    public var addresses: [String]
     /// A message that moves a referral case: decided against the case row in the accepting transaction
-    /// (`StoreOp.acceptTracked`); nil for a message that is not tracked.
+    /// (`AcceptUnit.caseMove`); nil for a message that is not tracked.
     public var caseCheck: CaseMoveCheck? = nil
     /// Set by the store thread when case tracking refused the move (code, reason): nothing was written.
     public var caseRefusal: CaseRefusal? = nil
@@ -23,8 +21,6 @@ public struct PendingAccept: Sendable {
     public var closes: [DeadlineClose] = []
     /// A `followup.visit` or `followup.closed`: its effect on the case's plan, only if it is stored.
     public var followUpMeet: FollowUpMeet? = nil
-    /// The SEND's follow-up plan: part of the content digest (1/RBP §12.7).
-    public var followUp: FollowUpHeader? = nil
     /// An escalation notice the broker itself sends: no node waits for an answer.
     public var isNotice = false
 }

@@ -88,17 +88,10 @@ struct StoreBatchPlan {
         }
     }
 
-    /// A SEND (or a notice) with everything it does once stored, its digest computed here so that large bodies
-    /// never stall the poll thread.
+    /// A SEND (or a notice) with everything it does once stored; its digest was computed by the machine at
+    /// admission, so the store thread never rebuilds a SEND to hash it.
     static func unit(_ pending: PendingAccept) -> AcceptUnit {
-        var message = pending.message
-        if message.digest.isEmpty {
-            message.digest =
-                Send(
-                    id: message.messageId, to: pending.addresses, kind: message.kind, caseId: message.caseId,
-                    priority: pending.priority, body: message.body, followUp: pending.followUp
-                ).contentDigest
-        }
+        let message = pending.message
         var closes = pending.closes.map { close in
             close.caseId.map { DeadlineClosing.inCase($0, item: close.item, state: close.state) }
                 ?? .withoutCase(item: close.item ?? "", state: close.state)
