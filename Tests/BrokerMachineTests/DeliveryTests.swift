@@ -17,7 +17,7 @@ import Testing
         #expect(tick.delivers.map(\.deliver.seq) == [7])
         #expect(tick.delivers.first?.to == clinic)
         #expect(tick.delivers.first?.deliver.priority == .urgent)
-        #expect(rig.report(tick).audits.map(\.event) == [AuditEvent.Name.delivered])
+        #expect(rig.report(tick).audits.map(\.name) == [.delivered])
         #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
         #expect(
             rig.tick().persists.contains {
@@ -131,7 +131,7 @@ import Testing
         let tick = rig.tick()
         #expect(
             tick.audits.contains {
-                $0.event == AuditEvent.Name.sessionEnded && $0.detail?.hasSuffix("taken-over") == true
+                $0.name == .sessionEnded && $0.detail?.hasSuffix("taken-over") == true
             })
         #expect(tick.delivers.map(\.to) == [new])
         #expect(tick.delivers.first?.deliver.attempt == 2)

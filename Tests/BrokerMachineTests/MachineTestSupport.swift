@@ -143,3 +143,10 @@ extension Array where Element == MachineAction {
 
     var receipts: [Receipt] { commands.compactMap { if case .receipt(let receipt) = $0 { receipt } else { nil } } }
 }
+
+extension DeadlineItem {
+    /// The item's text when it is stored as given (`.text`); nil for the arming message's delivery.
+    var text: String? {
+        if case .text(let text) = self { text } else { nil }
+    }
+}

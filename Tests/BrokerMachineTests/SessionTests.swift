@@ -17,7 +17,7 @@ import Testing
         }
         #expect(welcome.window == 4)
         #expect(welcome.store == "00112233445566778899aabbccddeeff")
-        #expect(actions.audits.map(\.event) == [AuditEvent.Name.sessionOpened])
+        #expect(actions.audits.map(\.name) == [.sessionOpened])
         #expect(rig.machine.node(onConnection: routingId) == "gl-school-1")
     }
 
@@ -100,7 +100,7 @@ import Testing
         let unknown = rig.machine.handshake(
             key: fakeKey(999), fingerprint: "f", mechanism: "CURVE", peer: "p", now: rig.now)
         #expect(!unknown.admitted && unknown.text == "unknown key")
-        #expect(unknown.actions.audits.map(\.event) == [AuditEvent.Name.authFailed])
+        #expect(unknown.actions.audits.map(\.name) == [.authFailed])
         let plain = rig.machine.handshake(key: nil, fingerprint: nil, mechanism: "NULL", peer: "p", now: rig.now)
         #expect(!plain.admitted && plain.actions.audits.first?.detail == "mechanism NULL")
     }
