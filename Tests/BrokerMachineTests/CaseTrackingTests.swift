@@ -1,5 +1,5 @@
-import StoreModel
 import ReferralProtocol
+import StoreModel
 import Testing
 
 @testable import BrokerMachine

@@ -1,7 +1,7 @@
 import BrokerCore
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 import Testing
 
 @testable import BrokerMachine

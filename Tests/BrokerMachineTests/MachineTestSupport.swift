@@ -1,8 +1,8 @@
 import AgencyDirectory
 import BrokerCore
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 @testable import BrokerMachine
 

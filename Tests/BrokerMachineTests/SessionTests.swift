@@ -1,6 +1,6 @@
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 import Testing
 
 @testable import BrokerMachine
