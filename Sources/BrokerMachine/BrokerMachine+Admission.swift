@@ -1,7 +1,7 @@
 import AgencyDirectory
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// Why a SEND is refused before the store: REJECTED with this code, `retry` false.
 struct AdmissionRefusal: Error, Sendable, Hashable {

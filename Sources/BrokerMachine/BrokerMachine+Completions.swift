@@ -1,6 +1,6 @@
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 /// What the store thread's commits and reads mean: ACCEPTED (only now), duplicates, CONFLICT, case refusals,
 /// failed commits, receipts, loaded messages and the deadline window. Admin reads are answered by the shell.

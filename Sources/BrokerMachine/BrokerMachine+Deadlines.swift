@@ -1,7 +1,7 @@
 import AgencyDirectory
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// Durable timers (issue 4, "Durable timers"): deadlines due now fire through `EscalationPlanner`; each firing is
 /// one store request: the idempotent fire, then, only if it fired, the escalation notice (an ordinary durable

@@ -1,6 +1,6 @@
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 /// The scheduler's effects carried into actions: DELIVER from the cache or after a load, receipts, pings,
 /// sessions ended, settlements to persist.

@@ -1,7 +1,7 @@
 import AgencyDirectory
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 /// Sessions and the commands of a session (1/RBP §7.1–§7.2, §7.5–§7.10, §13.4).
 extension BrokerMachine {

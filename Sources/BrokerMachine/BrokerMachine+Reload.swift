@@ -1,7 +1,7 @@
 import AgencyDirectory
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// Everything a reload swaps in, read by the shell (SIGHUP or `referralctl directory reload`).
 public struct Reloadable: Sendable {

@@ -1,8 +1,8 @@
 import AgencyDirectory
 import BrokerCore
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// The broker's decisions, as one pure state machine (in the style of postgres-nio's connection state machine and
 /// `DeliveryScheduler`): the shell feeds it events (`handle`) with the time, and carries out the actions it

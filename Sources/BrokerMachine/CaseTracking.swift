@@ -1,6 +1,6 @@
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// A case as a store row carries it: the pure `CaseMachine` plus the times and the risk level.
 struct TrackedCase: Sendable, Hashable {

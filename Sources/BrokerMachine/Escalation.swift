@@ -1,7 +1,7 @@
 import AgencyDirectory
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// The escalation settings in force: the policies (new deadlines snapshot them) and the working
 /// calendar (used when firing too). Read at start from `escalation_policy_file` and

@@ -1,7 +1,7 @@
 import AgencyDirectory
-import StoreModel
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
 /// Follow-up plans of discharge notices (1/RBP §7.3.2), pure: checking a plan against the directory,
 /// the visit deadlines it sets, and what `followup.visit` and `followup.closed` do to them.

@@ -1,6 +1,6 @@
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 /// What happened, as the shell tells the machine. Time comes in with every event: the machine never reads a clock.
 public enum MachineEvent: Sendable {

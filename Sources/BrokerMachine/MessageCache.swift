@@ -1,5 +1,5 @@
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 extension Deliver {
     /// A message the store has just committed as `seq`, as it will be delivered.

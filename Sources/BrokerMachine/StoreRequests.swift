@@ -1,6 +1,6 @@
 import BrokerCore
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 /// A SEND waiting for the group commit, with what is needed to answer it afterwards.
 public struct PendingAccept: Sendable {

@@ -1,5 +1,5 @@
-import CaseCore
 import BrokerMachine
+import CaseCore
 import Foundation
 import ReferralProtocol
 

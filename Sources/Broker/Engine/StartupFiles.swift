@@ -1,7 +1,7 @@
-import ReferralProtocol
 import AgencyDirectory
 import BrokerMachine
 import Foundation
+import ReferralProtocol
 import ZeroMQ
 
 /// Every file `referrald run` reads besides its configuration, loaded before the store is opened (nothing is

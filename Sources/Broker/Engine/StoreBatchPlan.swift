@@ -1,5 +1,5 @@
-import BrokerMachine
 import BrokerCore
+import BrokerMachine
 import BrokerStore
 import ReferralProtocol
 
