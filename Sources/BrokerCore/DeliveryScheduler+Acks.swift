@@ -1,3 +1,5 @@
+import ReferralProtocol
+
 extension DeliveryScheduler {
     /// The node has committed the message to its inbox. Accepted for an in-flight delivery
     /// and also for one that went back to pending after a lost session (the node stored it).
@@ -10,9 +12,11 @@ extension DeliveryScheduler {
         settle(key, now: now)
         effects.append(
             .persist(
-                .delivered(
-                    seq: seq, recipient: name, at: now, attempts: max(delivery.attempts, 1),
-                    firstAttemptAt: delivery.firstAttemptAt ?? now)))
+                .settled(
+                    SettledDelivery(
+                        receipt: receipt(for: delivery, outcome: .delivered, reason: nil, now: now),
+                        attempts: max(delivery.attempts, 1), firstAttemptAt: delivery.firstAttemptAt ?? now,
+                        holdCase: false))))
         return .applied
     }
 
@@ -62,9 +66,10 @@ extension DeliveryScheduler {
         nodes[Int(key.node)].deadLetters += 1
         effects.append(
             .persist(
-                .deadLettered(
-                    seq: key.seq, recipient: nodes[Int(key.node)].name, at: now, attempts: delivery.attempts,
-                    firstAttemptAt: delivery.firstAttemptAt, reason: reason, holdCase: hold)))
+                .settled(
+                    SettledDelivery(
+                        receipt: receipt(for: delivery, outcome: .deadLettered, reason: reason, now: now),
+                        attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, holdCase: hold))))
         if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
             for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
         }
@@ -73,6 +78,18 @@ extension DeliveryScheduler {
     /// The trail event of a delivery that waits behind the dead letter of `behind` (ADMIN-1 `held`).
     mutating func recordHeld(_ key: DeliveryKey, behind: Int64, now: Millis) {
         persistEvent(key, event: .held, attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
+    }
+
+    /// The sender's receipt for a delivery settled now, numbered after the last one given. It is queued for the
+    /// sender only once the store has written it (`receiptStored`).
+    private mutating func receipt(
+        for delivery: OpenDelivery, outcome: ReceiptOutcome, reason: String?, now: Millis
+    ) -> ReceiptInfo {
+        lastReceiptId += 1
+        return ReceiptInfo(
+            id: lastReceiptId, sender: delivery.sender, seq: delivery.seq,
+            messageId: delivery.messageId, recipient: nodes[Int(delivery.node)].name, outcome: outcome, at: now,
+            reason: reason)
     }
 
     /// Removes an open delivery for good (acked or dead) and lets its lane move on.

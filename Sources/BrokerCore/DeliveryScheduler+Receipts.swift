@@ -1,6 +1,7 @@
 extension DeliveryScheduler {
-    /// The store has committed a receipt for a sender: queue it for that sender's sessions.
-    public mutating func receiptCreated(_ receipt: ReceiptInfo, now: Millis) {
+    /// A receipt is durable (the batch that wrote it committed, or it was loaded at a restart): queue it for its
+    /// sender's sessions. Nothing is told to a node before it is durable.
+    public mutating func receiptStored(_ receipt: ReceiptInfo, now: Millis) {
         let node = ref(receipt.sender)
         guard nodes[Int(node)].receipts[receipt.id] == nil else { return }
         nodes[Int(node)].receipts[receipt.id] = PendingReceipt(info: receipt)

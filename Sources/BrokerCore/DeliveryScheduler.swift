@@ -24,6 +24,8 @@ public struct DeliveryScheduler: Sendable {
     var dirty: Set<NodeRef> = []
     var effects: [Effect] = []
     var nextSessionId: UInt64 = 1
+    /// The highest receipt number given so far (or reserved by the store): the next receipt gets the one after.
+    public internal(set) var lastReceiptId: Int64 = 0
     var nextHeartbeatCheck: Millis = 0
 
     public init(config: SchedulerConfig = SchedulerConfig()) {
@@ -33,11 +35,14 @@ public struct DeliveryScheduler: Sendable {
     // MARK: - Start-up
 
     /// Loads what the store holds after a restart: held lanes first, then open deliveries in
-    /// seq order, then unconfirmed receipts. Nothing is in flight after a restart.
+    /// seq order, then unconfirmed receipts. Nothing is in flight after a restart. `lastReceiptId`: the highest
+    /// receipt number the store ever gave or reserved; new receipts are numbered after it (1/RBP §12.4: never
+    /// twice).
     public mutating func restore(
         held: [HeldLane], openDeliveries: [DeliveryInfo], receipts: [ReceiptInfo], deadLetters: [String: Int],
-        now: Millis
+        lastReceiptId: Int64, now: Millis
     ) {
+        self.lastReceiptId = max(self.lastReceiptId, lastReceiptId, receipts.map(\.id).max() ?? 0)
         for lane in held {
             let key = LaneKey(caseId: lane.caseId, node: ref(lane.recipient))
             lanes[key, default: Lane()].held = true
@@ -46,7 +51,7 @@ public struct DeliveryScheduler: Sendable {
         for (node, count) in deadLetters { nodes[Int(ref(node))].deadLetters = count }
         // Deliveries already behind a dead letter had their `held` event recorded when they began to wait.
         add(openDeliveries.sorted { $0.seq < $1.seq }, recordingHolds: false, now: now)
-        for receipt in receipts { receiptCreated(receipt, now: now) }
+        for receipt in receipts { receiptStored(receipt, now: now) }
     }
 
     // MARK: - Accepted messages
@@ -63,8 +68,8 @@ public struct DeliveryScheduler: Sendable {
             let key = DeliveryKey(seq: info.seq, node: node)
             guard deliveries[key] == nil else { continue }
             deliveries[key] = OpenDelivery(
-                seq: info.seq, node: node, caseId: info.caseId, priority: info.priority, octets: info.octets,
-                attempts: info.attempts)
+                seq: info.seq, node: node, sender: info.sender, messageId: info.messageId, caseId: info.caseId,
+                priority: info.priority, octets: info.octets, attempts: info.attempts)
             nodes[Int(node)].open += 1
             if let caseId = info.caseId {
                 let laneKey = LaneKey(caseId: caseId, node: node)

@@ -19,6 +19,10 @@ struct LaneKey: Hashable, Sendable {
 struct OpenDelivery: Sendable {
     let seq: Int64
     let node: NodeRef
+    /// The message's sender and id, for its receipt (the sender is not interned: a node appears in the scheduler's
+    /// status once something is addressed to it).
+    let sender: String
+    let messageId: String
     let caseId: String?
     let priority: Priority
     let octets: Int

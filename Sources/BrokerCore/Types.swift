@@ -44,6 +44,9 @@ public struct SchedulerConfig: Sendable, Hashable {
 /// One recipient's copy of an accepted message, as the core needs it (no body).
 public struct DeliveryInfo: Sendable, Hashable {
     public var seq: Int64
+    /// The message's sender and id: what its receipt names when the delivery is settled.
+    public var sender: String
+    public var messageId: String
     public var recipient: String
     public var caseId: String?
     public var priority: Priority
@@ -53,9 +56,12 @@ public struct DeliveryInfo: Sendable, Hashable {
     public var octets: Int
 
     public init(
-        seq: Int64, recipient: String, caseId: String?, priority: Priority, attempts: Int = 0, octets: Int = 0
+        seq: Int64, sender: String, messageId: String, recipient: String, caseId: String?, priority: Priority,
+        attempts: Int = 0, octets: Int = 0
     ) {
         self.seq = seq
+        self.sender = sender
+        self.messageId = messageId
         self.recipient = recipient
         self.caseId = caseId
         self.priority = priority
@@ -90,12 +96,30 @@ public struct ReceiptInfo: Sendable, Hashable {
     }
 }
 
+/// A delivery closed for good (acked or dead-lettered) and the sender's receipt, decided together: the receipt
+/// (its number included) is the scheduler's, the store only writes it. Its seq, recipient, time, outcome and
+/// reason are the settlement's.
+public struct SettledDelivery: Sendable, Hashable {
+    public var receipt: ReceiptInfo
+    public var attempts: Int
+    public var firstAttemptAt: Millis?
+    /// A dead letter of a message with a case: the (case, recipient) lane is held behind it.
+    public var holdCase: Bool
+    /// The receipt needs no RECEIPT-ACK (the broker's own notices: no session will ever confirm them), so it is
+    /// written confirmed. The scheduler leaves it false; the machine sets it.
+    public var receiptConfirmed = false
+
+    public init(receipt: ReceiptInfo, attempts: Int, firstAttemptAt: Millis?, holdCase: Bool) {
+        self.receipt = receipt
+        self.attempts = attempts
+        self.firstAttemptAt = firstAttemptAt
+        self.holdCase = holdCase
+    }
+}
+
 /// What the store must make durable. The shell batches these into its next group commit.
 public enum PersistOp: Sendable, Hashable {
-    case delivered(seq: Int64, recipient: String, at: Millis, attempts: Int, firstAttemptAt: Millis)
-    case deadLettered(
-        seq: Int64, recipient: String, at: Millis, attempts: Int, firstAttemptAt: Millis?, reason: String,
-        holdCase: Bool)
+    case settled(SettledDelivery)
     case receiptConfirmed(id: Int64, at: Millis)
     /// An exceptional trail event (retry, NACK, timeout, session loss).
     case event(at: Millis, seq: Int64, recipient: String?, event: TrailEventName, attempt: Int?, detail: String?)

@@ -3,7 +3,7 @@ import ReferralProtocol
 import StoreModel
 
 /// What the store thread's commits and reads mean: ACCEPTED (only now), duplicates, CONFLICT, case refusals,
-/// failed commits, receipts, loaded messages and the deadline window. Admin reads are answered by the shell.
+/// failed commits, durable receipts, loaded messages and the deadline window. Admin reads are answered by the shell.
 extension BrokerMachine {
     mutating func complete(_ completions: [StoreCompletion], now: Int64) {
         var newDeliveries: [DeliveryInfo] = []
@@ -22,12 +22,8 @@ extension BrokerMachine {
                         Rejected(
                             id: message.messageId, code: .storeFailed, retry: true, reason: reason, field: nil,
                             recipient: nil)), node: message.sender, kind: message.kind, to: pending.routingId, now: now)
-            case .receiptCreated(let record) where record.sender == EscalationSettings.brokerSender:
-                // The broker's own notices: their receipts are recorded (trail, audit) and confirmed at once,
-                // as no session will ever confirm them.
-                actions.append(.store(.persist(.receiptConfirmed(id: record.id, at: now))))
-            case .receiptCreated(let record):
-                scheduler.receiptCreated(ReceiptInfo(record), now: now)
+            case .settled(let settled, let stored):
+                settledStored(settled, stored: stored, now: now)
             case .loaded(let messages, let missing):
                 loaded(messages, missing: missing)
             case .dueDeadlines(let records, let before, let limit):
@@ -55,7 +51,9 @@ extension BrokerMachine {
             guard case .stored(let seq) = result else { return [] }
             cache.insert(Deliver(pending, seq: seq))
             return message.recipients.map {
-                DeliveryInfo(seq: seq, recipient: $0, caseId: message.caseId, priority: pending.priority)
+                DeliveryInfo(
+                    seq: seq, sender: message.sender, messageId: message.messageId, recipient: $0,
+                    caseId: message.caseId, priority: pending.priority)
             }
         }
         pendingAccepts -= 1
@@ -74,8 +72,8 @@ extension BrokerMachine {
             }
             return message.recipients.map {
                 DeliveryInfo(
-                    seq: seq, recipient: $0, caseId: message.caseId, priority: pending.priority,
-                    octets: message.body.count)
+                    seq: seq, sender: message.sender, messageId: message.messageId, recipient: $0,
+                    caseId: message.caseId, priority: pending.priority, octets: message.body.count)
             }
         case .duplicate(let seq, let recipients):
             let accepted = Accepted(id: message.messageId, seq: seq, duplicate: true, recipients: recipients)
@@ -96,6 +94,20 @@ extension BrokerMachine {
                             recipient: nil)), to: pending.routingId))
         }
         return []
+    }
+
+    /// A settlement's batch committed. Its receipt, decided with it, is now durable and goes to its sender (the
+    /// broker's own notices' receipts were written confirmed: nobody waits for them). A delivery the store no longer
+    /// had pending wrote nothing: its receipt is dropped.
+    private mutating func settledStored(_ settled: SettledDelivery, stored: Bool, now: Int64) {
+        let receipt = settled.receipt
+        guard stored else {
+            log(
+                .warning, "settled delivery was not pending in the store",
+                ["seq": "\(receipt.seq)", "node": receipt.recipient])
+            return
+        }
+        if !settled.receiptConfirmed { scheduler.receiptStored(receipt, now: now) }
     }
 
     /// Case tracking refused the move in the accepting transaction, and it was not a resend of a stored message.

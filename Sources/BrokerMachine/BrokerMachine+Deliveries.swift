@@ -33,6 +33,11 @@ extension BrokerMachine {
                     AuditEvent(
                         at: now, event: AuditEvent.Name.sessionEnded, node: node,
                         detail: "session=\(session); \(reason.rawValue)"))
+            case .persist(.settled(var settled)):
+                // The broker's own notices: no session will ever confirm their receipts, so they are written
+                // confirmed, in the settlement's own batch.
+                settled.receiptConfirmed = settled.receipt.sender == EscalationSettings.brokerSender
+                actions.append(.store(.persist(.settled(settled))))
             case .persist(let op):
                 actions.append(.store(.persist(op)))
             }

@@ -113,7 +113,9 @@ public enum StoreCompletion: Sendable {
     case acceptFailed(PendingAccept, reason: String)
     /// Case tracking refused it and it is not a resend of a stored message: REJECTED with its refusal.
     case caseRefused(PendingAccept)
-    case receiptCreated(ReceiptRecord)
+    /// A settlement's batch committed: `stored`, its receipt is durable; false, the delivery was no longer pending in
+    /// the store and nothing was written (its receipt is dropped, its number unused).
+    case settled(SettledDelivery, stored: Bool)
     case loaded([StoredMessage], missing: [Int64])
     case trail([TrailEntry], replyTo: AdminPeer)
     case trailFailed(reason: String, replyTo: AdminPeer)

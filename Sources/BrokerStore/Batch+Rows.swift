@@ -61,22 +61,20 @@ extension Batch {
     }
 
     /// Pending delivery -> acked or dead, with its receipt, then (acked) its delivery deadline met, (dead) its case
-    /// held if asked, and its audit record; nil (nothing written) if the delivery is not pending.
-    mutating func settle(_ settlement: Settlement) throws -> ReceiptRecord? {
+    /// held if asked, and its audit record; false (nothing written) if the delivery is not pending.
+    mutating func settle(_ settlement: Settlement) throws -> Bool {
         let select = try Self.cached(
             db, &selectPending,
             """
-            SELECT m.sender, m.message_id, m.case_id FROM deliveries d JOIN messages m ON m.seq = d.seq
+            SELECT m.case_id FROM deliveries d JOIN messages m ON m.seq = d.seq
             WHERE d.seq = ? AND d.recipient = ? AND d.state = 0
             """)
         var query = RawStatement(select)
         try query.bind(settlement.seq)
         try query.bind(settlement.recipient)
-        let found = try query.fetchRow { handle in
-            (RawStatement.text(handle, 0) ?? "", RawStatement.text(handle, 1) ?? "", RawStatement.text(handle, 2))
-        }
-        guard let (sender, messageId, caseId) = found else { return nil }
-        let receipt = try close(settlement, sender: sender, messageId: messageId)
+        guard let found = try query.fetchRow({ handle in RawStatement.text(handle, 0) }) else { return false }
+        let caseId = found
+        try close(settlement)
         switch settlement.outcome {
         case .delivered:
             rows += try DeadlineWrites.meetDelivery(
@@ -94,26 +92,29 @@ extension Batch {
             }
         }
         if let record = settlement.audit { try append(record) }
-        return receipt
+        return true
     }
 
-    /// The receipt row and the delivery row's final state.
-    private mutating func close(_ settlement: Settlement, sender: String, messageId: String) throws -> ReceiptRecord {
-        let reason: String?
-        if case .deadLettered(let why, _) = settlement.outcome { reason = why } else { reason = nil }
-        let outcome = reason == nil ? 0 : 1
-        let receipt = try Self.cached(
+    /// The receipt row, numbered as given (AUTOINCREMENT's counter follows an explicit id, so the numbers an
+    /// accepted loss reserved stay reserved), and the delivery row's final state.
+    private mutating func close(_ settlement: Settlement) throws {
+        let receipt = settlement.receipt
+        let statement = try Self.cached(
             db, &insertReceipt,
-            "INSERT INTO receipts (sender, seq, recipient, outcome, at, reason) VALUES (?, ?, ?, ?, ?, ?)")
-        var insert = RawStatement(receipt)
-        try insert.bind(sender)
-        try insert.bind(settlement.seq)
-        try insert.bind(settlement.recipient)
-        try insert.bind(outcome)
-        try insert.bind(settlement.at)
-        try insert.bind(reason)
+            """
+            INSERT INTO receipts (id, sender, seq, recipient, outcome, at, reason, confirmed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var insert = RawStatement(statement)
+        try insert.bind(receipt.id)
+        try insert.bind(receipt.sender)
+        try insert.bind(receipt.seq)
+        try insert.bind(receipt.recipient)
+        try insert.bind(receipt.outcome)
+        try insert.bind(receipt.at)
+        try insert.bind(receipt.reason)
+        try insert.bind(settlement.receiptConfirmed ? Optional(receipt.at) : nil)
         try insert.run()
-        let receiptId = db.lastInsertedRowID
 
         let update = try Self.cached(
             db, &finishDelivery,
@@ -122,18 +123,15 @@ extension Batch {
             receipt_id = ? WHERE seq = ? AND recipient = ?
             """)
         var change = RawStatement(update)
-        try change.bind(outcome + 1)
+        try change.bind(receipt.outcome + 1)
         try change.bind(settlement.attempts)
         try change.bind(settlement.firstAttemptAt)
         try change.bind(settlement.at)
-        try change.bind(reason)
-        try change.bind(receiptId)
+        try change.bind(receipt.reason)
+        try change.bind(receipt.id)
         try change.bind(settlement.seq)
         try change.bind(settlement.recipient)
         try change.run()
         rows += 2
-        return ReceiptRecord(
-            id: receiptId, sender: sender, seq: settlement.seq, messageId: messageId, recipient: settlement.recipient,
-            outcome: outcome, at: settlement.at, reason: reason)
     }
 }

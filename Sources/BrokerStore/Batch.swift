@@ -43,7 +43,7 @@ struct Batch {
         case .fire(let fire):
             return try self.fire(fire)
         case .settle(let settlement):
-            return .settled(try settle(settlement))
+            return try settle(settlement) ? .settled : .notPending
         case .confirmReceipt(let id, let at):
             let statement = try Self.cached(
                 db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")

@@ -48,6 +48,19 @@ extension BrokerStore {
         }
     }
 
+    /// The highest receipt number ever given, or reserved when an operator accepted a loss (`acceptLoss` raises
+    /// AUTOINCREMENT's counter past the lost ones); 0 for a new store.
+    public func lastReceiptId() throws -> Int64 {
+        try read("lastReceiptId") { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'receipts'), 0),
+                               coalesce((SELECT max(id) FROM receipts), 0))
+                    """) ?? 0
+        }
+    }
+
     /// Every held (case, recipient), ordered by case id then recipient.
     public func loadHeldCases() throws -> [HeldCase] {
         try read("loadHeldCases") { db in

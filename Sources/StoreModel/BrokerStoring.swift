@@ -22,6 +22,10 @@ public protocol BrokerStoring: AnyObject, Sendable {
     func loadHeldCases() throws -> [HeldCase]
     /// Receipts their sender has not confirmed, by id.
     func loadUnconfirmedReceipts() throws -> [ReceiptRecord]
+    /// The highest receipt number ever written or reserved (0: none). The machine numbers new receipts after it,
+    /// so a number is never given twice (1/RBP §12.4), also after an accepted loss or, for a replicated backend, a
+    /// failover (read again by the node that takes over).
+    func lastReceiptId() throws -> Int64
     /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
     func deadLetterCounts() throws -> [String: Int]
     /// The messages with these seqs, bodies included, in no particular order; unknown seqs are left out.

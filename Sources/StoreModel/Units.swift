@@ -10,7 +10,8 @@ public enum StoreUnit: Sendable {
     case accept(AcceptUnit)
     /// Fire a due deadline if it is still open. Result: `.fired(nextId:notice:)` or `.notFired`.
     case fire(FireUnit)
-    /// Close a pending delivery (acked or dead-lettered) with its receipt. Result: `.settled(_)`.
+    /// Close a pending delivery (acked or dead-lettered) with the receipt it carries. Result: `.settled` or
+    /// `.notPending`.
     case settle(Settlement)
     /// The sender confirmed a receipt. Result: `.done`.
     case confirmReceipt(id: Int64, at: Int64)
@@ -38,9 +39,10 @@ public enum UnitResult: Sendable, Hashable {
     case fired(nextId: Int64?, notice: AcceptResult?)
     /// Of `.fire`: the deadline was not open any more (met, cancelled, fired) or unknown: nothing was written.
     case notFired
-    /// Of `.settle`: the receipt created for the sender, nil when the delivery was unknown or no longer pending
-    /// (nothing written).
-    case settled(ReceiptRecord?)
+    /// Of `.settle`: the delivery was pending and is now closed, its receipt written.
+    case settled
+    /// Of `.settle`: the delivery was unknown or no longer pending: nothing was written (the receipt is dropped).
+    case notPending
     /// Of `.setDeadline`.
     case deadlineSet(id: Int64)
     /// Of `.closeDeadlines`: how many open deadlines were closed.
@@ -109,8 +111,9 @@ public struct FireUnit: Sendable {
     }
 }
 
-/// A pending delivery closed: acked by its recipient or dead-lettered. The store creates the sender's receipt,
-/// meets the delivery's deadline (when acked) and writes the audit record, only if the delivery was pending.
+/// A pending delivery closed: acked by its recipient or dead-lettered, with the sender's receipt as the machine
+/// decided it (its number included: the store writes it, it never numbers receipts). Only if the delivery was
+/// pending does the store write the receipt, meet the delivery's deadline (when acked) and write the audit record.
 public struct Settlement: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
         case delivered
@@ -124,12 +127,19 @@ public struct Settlement: Sendable, Hashable {
     public var attempts: Int
     public var firstAttemptAt: Int64?
     public var outcome: Outcome
+    /// The receipt's number, unique and increasing (1/RBP §12.4), given by the machine.
+    public var receiptId: Int64
+    /// The message's sender and id, as the receipt names them.
+    public var sender: String
+    public var messageId: String
+    /// Written confirmed at `at`: a receipt no session will ever confirm (the broker's own notices).
+    public var receiptConfirmed: Bool
     /// "acked" or "dead-lettered".
     public var audit: AuditEvent?
 
     public init(
         seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64?, outcome: Outcome,
-        audit: AuditEvent? = nil
+        receiptId: Int64, sender: String, messageId: String, receiptConfirmed: Bool = false, audit: AuditEvent? = nil
     ) {
         self.seq = seq
         self.recipient = recipient
@@ -137,6 +147,19 @@ public struct Settlement: Sendable, Hashable {
         self.attempts = attempts
         self.firstAttemptAt = firstAttemptAt
         self.outcome = outcome
+        self.receiptId = receiptId
+        self.sender = sender
+        self.messageId = messageId
+        self.receiptConfirmed = receiptConfirmed
         self.audit = audit
+    }
+
+    /// The receipt row the settlement writes.
+    public var receipt: ReceiptRecord {
+        let reason: String?
+        if case .deadLettered(let why, _) = outcome { reason = why } else { reason = nil }
+        return ReceiptRecord(
+            id: receiptId, sender: sender, seq: seq, messageId: messageId, recipient: recipient,
+            outcome: reason == nil ? 0 : 1, at: at, reason: reason)
     }
 }

@@ -11,7 +11,11 @@ import Testing
         #expect(h.scheduler.ack(node: "hospital", seq: 1, now: h.now) == .applied)
         let effects = h.step()
         #expect(effects.seqsDelivered == [3])
-        #expect(effects.persisted.contains { if case .delivered(1, "hospital", _, 1, _) = $0 { true } else { false } })
+        #expect(
+            effects.settlements.contains {
+                $0.receipt.seq == 1 && $0.receipt.recipient == "hospital" && $0.receipt.outcome == .delivered
+                    && $0.attempts == 1
+            })
     }
 
     @Test func anOfflineNodeGetsItsBacklogAfterHello() {
@@ -88,8 +92,9 @@ import Testing
         let effects = h.step()
         #expect(effects.seqsDelivered.isEmpty)
         #expect(
-            effects.persisted.contains {
-                if case .deadLettered(1, "clinic", _, 1, _, "schema", true) = $0 { true } else { false }
+            effects.settlements.contains {
+                $0.receipt.seq == 1 && $0.receipt.recipient == "clinic" && $0.receipt.outcome == .deadLettered
+                    && $0.receipt.reason == "schema" && $0.attempts == 1 && $0.holdCase
             })
         #expect(h.scheduler.heldLanes().map(\.caseId) == ["case-a"])
         _ = h.scheduler.ack(node: "clinic", seq: 3, now: h.now)
@@ -128,8 +133,8 @@ import Testing
         var restarted = Harness()
         restarted.scheduler.restore(
             held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)],
-            openDeliveries: [DeliveryInfo(seq: 2, recipient: "clinic", caseId: "case-a", priority: .routine)],
-            receipts: [], deadLetters: ["clinic": 1], now: restarted.now)
+            openDeliveries: [DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine)],
+            receipts: [], deadLetters: ["clinic": 1], lastReceiptId: 0, now: restarted.now)
         #expect(restarted.step().persisted.isEmpty)
     }
 }
@@ -154,8 +159,9 @@ import Testing
         let effects = h.step()
         #expect(effects.seqsDelivered.isEmpty)
         #expect(
-            effects.persisted.contains {
-                if case .deadLettered(7, "school", _, 4, _, _, false) = $0 { true } else { false }
+            effects.settlements.contains {
+                $0.receipt.seq == 7 && $0.receipt.recipient == "school" && $0.receipt.outcome == .deadLettered
+                    && $0.attempts == 4 && !$0.holdCase
             })
         #expect(h.scheduler.openDeliveryCount == 0)
     }
@@ -167,8 +173,8 @@ import Testing
         h.connect("school")
         h.scheduler.enqueue(
             [
-                DeliveryInfo(seq: 1, recipient: "school", caseId: nil, priority: .routine, octets: 200_000),  // 10 s
-                DeliveryInfo(seq: 2, recipient: "school", caseId: nil, priority: .routine, octets: 100_000),  // +5 s
+                DeliveryInfo(seq: 1, sender: "sender", messageId: "m-1", recipient: "school", caseId: nil, priority: .routine, octets: 200_000),  // 10 s
+                DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "school", caseId: nil, priority: .routine, octets: 100_000),  // +5 s
             ], now: h.now)
         #expect(h.delivered().map(\.seq) == [1, 2])
         func timedOut(_ effects: [Effect]) -> [Int64] {
@@ -282,7 +288,7 @@ import Testing
 
     @Test func receiptsWaitForTheSenderAndAreResentUntilConfirmed() {
         var h = Harness { $0.receiptResendMs = 5_000 }
-        h.scheduler.receiptCreated(receipt(1), now: h.now)
+        h.scheduler.receiptStored(receipt(1), now: h.now)
         #expect(h.step().receiptsSent.isEmpty)
         h.connect("school")
         #expect(h.step().receiptsSent.map(\.id) == [1])
@@ -294,10 +300,39 @@ import Testing
         #expect(h.scheduler.confirmReceipt(node: "school", receipt: 2, now: h.now) == .unknown)
     }
 
+    /// The receipt is decided with the settlement: numbered after the last number given (restored from the store),
+    /// naming the message's sender and id; it goes to the sender only once it is stored.
+    @Test func aSettlementDecidesItsReceiptNumberedAfterTheLastOne() {
+        var h = Harness()
+        h.scheduler.restore(held: [], openDeliveries: [], receipts: [], deadLetters: [:], lastReceiptId: 41, now: h.now)
+        h.connect("hospital")
+        h.connect("sender")
+        h.accept(1, to: "hospital")
+        h.accept(2, to: "hospital")
+        _ = h.delivered()
+        _ = h.scheduler.ack(node: "hospital", seq: 2, now: h.now)
+        _ = h.scheduler.nack(node: "hospital", seq: 1, retry: false, reason: "schema", now: h.now)
+        let effects = h.step()
+        let receipts = effects.settlements.map(\.receipt)
+        #expect(
+            receipts == [
+                ReceiptInfo(
+                    id: 42, sender: "sender", seq: 2, messageId: "m-2", recipient: "hospital", outcome: .delivered,
+                    at: h.now, reason: nil),
+                ReceiptInfo(
+                    id: 43, sender: "sender", seq: 1, messageId: "m-1", recipient: "hospital", outcome: .deadLettered,
+                    at: h.now, reason: "schema"),
+            ])
+        #expect(effects.receiptsSent.isEmpty)
+        h.scheduler.receiptStored(receipts[1], now: h.now)
+        #expect(h.step().receiptsSent.map(\.id) == [43])
+        #expect(h.scheduler.lastReceiptId == 43)
+    }
+
     @Test func unconfirmedReceiptsAreResentToTheNextSession() {
         var h = Harness()
         h.connect("school")
-        h.scheduler.receiptCreated(receipt(1), now: h.now)
+        h.scheduler.receiptStored(receipt(1), now: h.now)
         #expect(h.step().receiptsSent.map(\.id) == [1])
         h.connect("school")
         #expect(h.step().receiptsSent.map(\.id) == [1])
@@ -310,15 +345,15 @@ import Testing
         h.scheduler.restore(
             held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: 0)],
             openDeliveries: [
-                DeliveryInfo(seq: 3, recipient: "clinic", caseId: nil, priority: .routine),
-                DeliveryInfo(seq: 2, recipient: "clinic", caseId: "case-a", priority: .routine),
+                DeliveryInfo(seq: 3, sender: "sender", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine),
+                DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine),
             ],
             receipts: [
                 ReceiptInfo(
                     id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", outcome: .deadLettered, at: 1,
                     reason: "gone")
             ],
-            deadLetters: ["clinic": 1], now: h.now)
+            deadLetters: ["clinic": 1], lastReceiptId: 9, now: h.now)
         let opened = h.connect("clinic")
         #expect(opened.pending == 2)
         #expect(opened.receipts == 1)

@@ -24,7 +24,12 @@ struct Harness {
     }
 
     mutating func accept(_ seq: Int64, to recipient: String, case caseId: String? = nil, _ priority: Priority = .routine) {
-        scheduler.enqueue([DeliveryInfo(seq: seq, recipient: recipient, caseId: caseId, priority: priority)], now: now)
+        scheduler.enqueue(
+            [
+                DeliveryInfo(
+                    seq: seq, sender: "sender", messageId: "m-\(seq)", recipient: recipient, caseId: caseId,
+                    priority: priority)
+            ], now: now)
     }
 
     @discardableResult
@@ -57,6 +62,9 @@ struct Delivered: Hashable, CustomStringConvertible {
 extension Array where Element == Effect {
     var persisted: [PersistOp] {
         compactMap { if case .persist(let op) = $0 { return op } else { return nil } }
+    }
+    var settlements: [SettledDelivery] {
+        compactMap { if case .persist(.settled(let settled)) = $0 { return settled } else { return nil } }
     }
     var receiptsSent: [ReceiptInfo] {
         compactMap { if case .sendReceipt(_, let receipt) = $0 { return receipt } else { return nil } }

@@ -5,8 +5,8 @@ import Testing
 
 @testable import BrokerMachine
 
-/// Deliveries, redelivery, dead letters, held cases and receipts (1/RBP §7.5–§7.10), as the machine carries the
-/// scheduler's effects out.
+/// Deliveries, redelivery, dead letters and held cases (1/RBP §7.5–§7.8), as the machine carries the scheduler's
+/// effects out (receipts: ReceiptTests).
 @Suite struct DeliveryTests {
     @Test func anAcceptedMessageIsDeliveredToTheOnlineRecipientAndAudited() throws {
         var rig = try Rig()
@@ -20,8 +20,9 @@ import Testing
         #expect(rig.report(tick).audits.map(\.name) == [.delivered])
         #expect(rig.command(.ack(Ack(seq: 7)), on: clinic).isEmpty)
         #expect(
-            rig.tick().persists.contains {
-                if case .delivered(7, "gl-child-psych", _, 1, _) = $0 { true } else { false }
+            rig.tick().settlements.contains {
+                $0.receipt.seq == 7 && $0.receipt.recipient == "gl-child-psych" && $0.receipt.outcome == .delivered
+                    && $0.attempts == 1
             })
     }
 
@@ -47,39 +48,15 @@ import Testing
         #expect(redelivered.delivers.map(\.deliver.attempt) == [2])
     }
 
-    @Test func aDeadLetterHoldsTheCaseAndItsReceiptReachesTheSender() throws {
+    @Test func aDeadLetterHoldsTheCase() throws {
         var rig = try Rig()
-        let (school, clinic) = rig.referralInFlight()
+        let (_, clinic) = rig.referralInFlight()
         _ = rig.command(.nack(Nack(seq: 7, retry: false, reason: "cannot parse")), on: clinic)
-        let settled = rig.tick()
-        #expect(
-            settled.persists.contains { if case .deadLettered(7, _, _, _, _, _, true) = $0 { true } else { false } })
+        let settled = rig.tick().settlements
+        #expect(settled.map(\.receipt.outcome) == [.deadLettered])
+        #expect(settled.map(\.receipt.reason) == ["cannot parse"])
+        #expect(settled.map(\.holdCase) == [true])
         #expect(rig.machine.scheduler.heldLanes().map(\.caseId) == ["case-1"])
-        let record = ReceiptRecord(
-            id: 1, sender: "gl-school-1", seq: 7, messageId: "m-1", recipient: "gl-child-psych", outcome: 1,
-            at: rig.now,
-            reason: "cannot parse")
-        _ = rig.stored(.receiptCreated(record))
-        let sent = rig.tick()
-        #expect(sent.receipts.map(\.outcome) == [.deadLettered])
-        #expect(sent.sends.first?.to == school)
-        // Unconfirmed, it is sent again; confirmed, it is persisted and stops.
-        #expect(rig.tick(after: 10_000).receipts.map(\.receipt) == [1])
-        #expect(rig.command(.receiptAck(ReceiptAck(receipt: 1)), on: school).isEmpty)
-        #expect(rig.tick().persists.contains(where: { if case .receiptConfirmed(1, _) = $0 { true } else { false } }))
-    }
-
-    @Test func theBrokersOwnReceiptsAreConfirmedAtOnce() throws {
-        var rig = try Rig()
-        let record = ReceiptRecord(
-            id: 4, sender: EscalationSettings.brokerSender, seq: 9, messageId: "n-1", recipient: "gl-psb", outcome: 0,
-            at: rig.now, reason: nil)
-        let actions = rig.stored(.receiptCreated(record))
-        #expect(actions.persists.count == 1)
-        guard case .receiptConfirmed(4, _)? = actions.persists.first else {
-            Issue.record("not confirmed: \(actions.persists)")
-            return
-        }
     }
 
     @Test func aMessageNotInTheCacheIsLoadedThenDelivered() throws {

@@ -133,6 +133,10 @@ extension Array where Element == MachineAction {
 
     var persists: [PersistOp] { requests.compactMap { if case .persist(let op) = $0 { op } else { nil } } }
 
+    var settlements: [SettledDelivery] {
+        persists.compactMap { if case .settled(let settled) = $0 { settled } else { nil } }
+    }
+
     var fires: [FireRequest] { requests.compactMap { if case .fire(let fire) = $0 { fire } else { nil } } }
 
     var rejected: [Rejected] { commands.compactMap { if case .rejected(let rejected) = $0 { rejected } else { nil } } }

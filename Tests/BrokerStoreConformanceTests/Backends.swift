@@ -85,23 +85,37 @@ func deadline(
         createdAt: 1, region: region, agency: agency, risk: risk, closers: closers)
 }
 
-func delivered(_ seq: Int64, _ recipient: String = "node-b", at: Int64 = 2_000, first: Int64 = 1_500) -> StoreUnit {
-    .settle(Settlement(seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: first, outcome: .delivered))
+/// Settles `seq` for `recipient` as delivered, with receipt number `receipt` for node-a's m1.
+func delivered(
+    _ seq: Int64, _ recipient: String = "node-b", at: Int64 = 2_000, first: Int64 = 1_500, receipt: Int64 = 1,
+    confirmed: Bool = false
+) -> StoreUnit {
+    .settle(
+        Settlement(
+            seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: first, outcome: .delivered,
+            receiptId: receipt, sender: "node-a", messageId: "m1", receiptConfirmed: confirmed))
 }
 
-func deadLettered(_ seq: Int64, _ recipient: String = "node-b", hold: Bool = false, at: Int64 = 3_000) -> StoreUnit {
+/// Settles `seq` for `recipient` as dead-lettered, with receipt number `receipt` for node-a's m1.
+func deadLettered(
+    _ seq: Int64, _ recipient: String = "node-b", hold: Bool = false, at: Int64 = 3_000, receipt: Int64 = 2
+) -> StoreUnit {
     .settle(
         Settlement(
             seq: seq, recipient: recipient, at: at, attempts: 5, firstAttemptAt: 1_500,
-            outcome: .deadLettered(reason: "max attempts", holdCase: hold)))
+            outcome: .deadLettered(reason: "max attempts", holdCase: hold), receiptId: receipt, sender: "node-a",
+            messageId: "m1"))
+}
+
+extension StoreUnit {
+    /// The receipt a settle unit carries.
+    var receipt: ReceiptRecord? {
+        if case .settle(let settlement) = self { return settlement.receipt }
+        return nil
+    }
 }
 
 extension UnitResult {
-    var receipt: ReceiptRecord? {
-        if case .settled(let receipt) = self { return receipt }
-        return nil
-    }
-
     var deadlineId: Int64? {
         if case .deadlineSet(let id) = self { return id }
         return nil

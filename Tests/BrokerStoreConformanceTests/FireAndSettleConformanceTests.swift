@@ -43,36 +43,44 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
-    func aSettlementCreatesTheReceiptOnce(backend: Backend) throws {
+    func aSettlementWritesTheGivenReceiptOnce(backend: Backend) throws {
         try backend.withStore { (session: inout Session) throws in
             let seq = try #require(try session.store(message("m1", to: ["node-b", "node-c"], caseId: "c1")))
             _ = try session.run(.setDeadline(deadline("delivery:\(seq):node-b", armedBy: seq)))
-            let acked = AuditEvent(at: 2_000, event: .acked, node: "node-b", seq: seq)
-            var unit = delivered(seq)
+            #expect(try session.store.lastReceiptId() == 0)
+            var unit = delivered(seq, receipt: 41)
             if case .settle(var settlement) = unit {
-                settlement.audit = acked
+                settlement.audit = AuditEvent(at: 2_000, event: .acked, node: "node-b", seq: seq)
                 unit = .settle(settlement)
             }
-            let receipt = try #require(try session.run(unit).receipt)
+            #expect(try session.run(unit) == .settled)
+            let receipt = try #require(unit.receipt)
+            #expect(try session.store.loadUnconfirmedReceipts() == [receipt])
             #expect(
                 receipt
                     == ReceiptRecord(
-                        id: receipt.id, sender: "node-a", seq: seq, messageId: "m1", recipient: "node-b", outcome: 0,
+                        id: 41, sender: "node-a", seq: seq, messageId: "m1", recipient: "node-b", outcome: 0,
                         at: 2_000, reason: nil))
             // Its delivery deadline is met.
             #expect(try session.store.openDeadlineCount() == 0)
-            // Settled again, or unknown: no receipt, no record.
-            #expect(try session.run(unit) == .settled(nil))
-            #expect(try session.run(delivered(seq, "nobody")) == .settled(nil))
+            // Settled again (with another number), or unknown: not pending, nothing written.
+            #expect(try session.run(delivered(seq, receipt: 42)) == .notPending)
+            #expect(try session.run(delivered(seq, "nobody", receipt: 42)) == .notPending)
+            #expect(try session.store.loadUnconfirmedReceipts() == [receipt])
             #expect(try session.store.exportAudit(since: .min, limit: nil).count == 1)
             // A dead letter with a hold.
-            let dead = try #require(try session.run(deadLettered(seq, "node-c", hold: true)).receipt)
+            let deadUnit = deadLettered(seq, "node-c", hold: true, receipt: 43)
+            #expect(try session.run(deadUnit) == .settled)
+            let dead = try #require(deadUnit.receipt)
             #expect(dead.outcome == 1 && dead.reason == "max attempts")
             #expect(
                 try session.store.loadHeldCases()
                     == [HeldCase(caseId: "c1", recipient: "node-c", seq: seq, since: 3_000, reason: "max attempts")])
             #expect(try session.store.deadLetterCounts() == ["node-c": 1])
             #expect(try session.store.loadOpenDeliveries().isEmpty)
+            // The numbers given are the store's last, also after a restart.
+            try session.reopen()
+            #expect(try session.store.lastReceiptId() == 43)
             // Confirmed receipts leave the unconfirmed list (twice or unknown: harmless).
             #expect(try session.store.loadUnconfirmedReceipts() == [receipt, dead])
             let confirmed = try session.store.run([
@@ -81,6 +89,20 @@ import Testing
             ])
             #expect(confirmed == [.done, .done, .done])
             #expect(try session.store.loadUnconfirmedReceipts() == [dead])
+        }
+    }
+
+    /// The broker's own notices: their receipts are written confirmed by the settlement itself.
+    @Test(arguments: Backend.allCases)
+    func aReceiptCanBeWrittenConfirmed(backend: Backend) throws {
+        try backend.withStore { (session: inout Session) throws in
+            let seq = try #require(try session.store(message("m1", to: ["node-b"])))
+            #expect(try session.run(delivered(seq, at: 2_000, receipt: 5, confirmed: true)) == .settled)
+            #expect(try session.store.loadUnconfirmedReceipts().isEmpty)
+            #expect(try session.store.lastReceiptId() == 5)
+            let trail = try session.store.trail(sender: "node-a", messageId: "m1")
+            #expect(trail.suffix(2).map(\.event) == [.receiptCreated, .receiptConfirmed])
+            #expect(trail.last?.at == 2_000)
         }
     }
 

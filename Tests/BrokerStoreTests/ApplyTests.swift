@@ -79,31 +79,31 @@ import Testing
         try withStore { store, _ in
             let seq = try #require(
                 try store.run([.accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"])))])[0].storedSeq)
-            let results = try store.run([
+            let results = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered
+                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered
+                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 2, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
                         seq: seq, recipient: "nobody", at: 2_002, attempts: 1, firstAttemptAt: 1_500,
-                        outcome: .delivered)),
+                        outcome: .delivered, receiptId: 3, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
                         seq: seq + 100, recipient: "nodeB", at: 2_003, attempts: 1, firstAttemptAt: 1_500,
-                        outcome: .delivered)),
+                        outcome: .delivered, receiptId: 4, sender: "nodeA", messageId: "m1")),
             ])
-            let receipt = try #require(results[0].receipt)
+            let receipt = try #require(results[0])
             #expect(
                 receipt
                     == ReceiptRecord(
                         id: receipt.id, sender: "nodeA", seq: seq, messageId: "m1", recipient: "nodeB", outcome: 0,
                         at: 2_000, reason: nil))
-            #expect(Array(results[1...]) == [.settled(nil), .settled(nil), .settled(nil)])  // already acked, unknown, unknown
+            #expect(Array(results[1...]) == [nil, nil, nil])  // already acked, unknown, unknown
 
             #expect(try store.loadOpenDeliveries().map(\.recipient) == ["nodeC"])
             #expect(try store.loadUnconfirmedReceipts() == [receipt])
@@ -121,35 +121,35 @@ import Testing
             let seqs = results.compactMap(\.storedSeq)
             #expect(seqs.count == 3)
 
-            let dead = try store.run([
+            let dead = try store.runReceipts([
                 .settle(
                     Settlement(
                         seq: seqs[0], recipient: "nodeB", at: 5_000, attempts: 5, firstAttemptAt: 1_100,
-                        outcome: .deadLettered(reason: "max attempts", holdCase: true))),
+                        outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 6, sender: "nodeA", messageId: "m1")),
                 // A second dead letter in the same case keeps the first hold.
                 .settle(
                     Settlement(
                         seq: seqs[1], recipient: "nodeB", at: 5_001, attempts: 1, firstAttemptAt: nil,
-                        outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true))),
+                        outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true), receiptId: 7, sender: "nodeA", messageId: "m1")),
                 // No case id: nothing to hold.
                 .settle(
                     Settlement(
                         seq: seqs[2], recipient: "nodeB", at: 5_002, attempts: 1, firstAttemptAt: 1_200,
-                        outcome: .deadLettered(reason: "permanent", holdCase: true))),
+                        outcome: .deadLettered(reason: "permanent", holdCase: true), receiptId: 8, sender: "nodeA", messageId: "m1")),
                 // Not pending any more.
                 .settle(
                     Settlement(
                         seq: seqs[0], recipient: "nodeB", at: 5_003, attempts: 6, firstAttemptAt: 1_100,
-                        outcome: .deadLettered(reason: "again", holdCase: true))),
+                        outcome: .deadLettered(reason: "again", holdCase: true), receiptId: 9, sender: "nodeA", messageId: "m1")),
             ])
-            let receipt = try #require(dead[0].receipt)
+            let receipt = try #require(dead[0])
             #expect(receipt.outcome == 1)
             #expect(receipt.reason == "max attempts")
             #expect(receipt.sender == "nodeA")
             #expect(receipt.messageId == "m1")
-            #expect(dead[1].receipt?.outcome == 1)
-            #expect(dead[2].receipt?.outcome == 1)
-            #expect(dead[3] == .settled(nil))
+            #expect(dead[1]?.outcome == 1)
+            #expect(dead[2]?.outcome == 1)
+            #expect(dead[3] == nil)
 
             #expect(
                 try store.loadHeldCases() == [
@@ -169,7 +169,7 @@ import Testing
                 .settle(
                     Settlement(
                         seq: seq, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 1,
-                        outcome: .deadLettered(reason: "r", holdCase: false)))
+                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 10, sender: "nodeA", messageId: "m1"))
             ])
             #expect(try store.loadHeldCases().isEmpty)
             #expect(try store.deadLetterCounts() == ["nodeB": 1])
@@ -180,14 +180,14 @@ import Testing
         try withStore { store, _ in
             let seq = try #require(
                 try store.run([.accept(AcceptUnit(message: message("m1", to: ["nodeB", "nodeC"])))])[0].storedSeq)
-            let receipts = try store.run([
+            let receipts = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered)),
+                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered, receiptId: 11, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered)),
-            ]).compactMap(\.receipt)
+                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered, receiptId: 12, sender: "nodeA", messageId: "m1")),
+            ]).compactMap { $0 }
             #expect(try store.loadUnconfirmedReceipts() == receipts)
             #expect(receipts[0].id < receipts[1].id)
 
@@ -215,7 +215,7 @@ import Testing
                     .accept(AcceptUnit(message: message("m1", body: secret))),
                     .settle(
                         Settlement(
-                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered)),
+                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered, receiptId: 13, sender: "nodeA", messageId: "m1")),
                     .accept(AcceptUnit(message: message("m2", priority: 7, body: secret))),
                 ])
             }
@@ -268,14 +268,15 @@ import Testing
             #expect(store.statistics == StoreStatistics(transactions: 1, rowsWritten: 3))
 
             let receipt = try #require(
-                try store.run([
+                try store.runReceipts([
                     .settle(
                         Settlement(
-                            seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1, outcome: .delivered)),  // 2
+                            seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                            receiptId: 14, sender: "nodeA", messageId: "m1")),  // 2
                     .trail(
                         TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: .nacked, attempt: 1, detail: nil)
                     ),  // 1
-                ])[0].receipt)
+                ])[0])
             #expect(store.statistics == StoreStatistics(transactions: 2, rowsWritten: 6))
 
             _ = try store.run([.confirmReceipt(id: receipt.id, at: 2)])  // 1

@@ -33,12 +33,12 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered,
+                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 20, event: .acked, node: "nodeB", seq: seq1, recipient: "nodeB"))),
                 .settle(
                     Settlement(
                         seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15,
-                        outcome: .deadLettered(reason: "expired", holdCase: false),
+                        outcome: .deadLettered(reason: "expired", holdCase: false), receiptId: 2, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 21, event: .deadLettered, seq: seq2, recipient: "nodeB", code: "EXPIRED"))
                 ),
             ])
@@ -172,7 +172,8 @@ import Testing
                 .settle(
                     Settlement(
                         seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: 1,
-                        outcome: dead ? .deadLettered(reason: "x", holdCase: false) : .delivered,
+                        outcome: dead ? .deadLettered(reason: "x", holdCase: false) : .delivered, receiptId: at,
+                        sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: at, event: dead ? .deadLettered : .acked, seq: seq, recipient: recipient))
                 )
             }
@@ -273,7 +274,7 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered, receiptId: 4, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 2, event: .acked, node: "nodeB", seq: seq, recipient: "nodeB")))
             ])
             try store.close()

@@ -41,7 +41,7 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered
+                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     ))
             ])
             #expect(try store.openDeadlines(caseId: "c1").map(\.item) == ["answer:nodeB:referral.received"])
@@ -71,24 +71,24 @@ import Testing
                 return
             }
             #expect(try store.openDeadlineCount() == 3)
-            func delivered(_ seq: Int64, _ recipient: String) -> StoreUnit {
+            func delivered(_ seq: Int64, _ recipient: String, receipt: Int64) -> StoreUnit {
                 .settle(
                     Settlement(
                         seq: seq, recipient: recipient, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
-                        outcome: .delivered))
+                        outcome: .delivered, receiptId: receipt, sender: "nodeA", messageId: "m1"))
             }
-            _ = try store.run([delivered(seq1, "nodeB"), delivered(seq2, "nodeB")])
+            _ = try store.run([delivered(seq1, "nodeB", receipt: 1), delivered(seq2, "nodeB", receipt: 2)])
             #expect(try store.openDeadlines(caseId: "c1").map(\.item) == ["delivery:\(seq1):nodeC"])
             #expect(try store.openDeadlineCount() == 1)
             // Settled again (not pending any more): nothing, not even the other recipient's deadline.
-            _ = try store.run([delivered(seq1, "nodeB")])
+            _ = try store.run([delivered(seq1, "nodeB", receipt: 3)])
             #expect(try store.openDeadlineCount() == 1)
             // A dead letter does not meet it.
             _ = try store.run([
                 .settle(
                     Settlement(
                         seq: seq1, recipient: "nodeC", at: 3_000, attempts: 5, firstAttemptAt: 1_500,
-                        outcome: .deadLettered(reason: "r", holdCase: false)))
+                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 4, sender: "nodeA", messageId: "m1"))
             ])
             #expect(try store.openDeadlineCount() == 1)
         }

@@ -47,7 +47,7 @@ import Testing
             ])
             let seq1 = try #require(accepted[0].storedSeq)
             let seq2 = try #require(accepted[1].storedSeq)
-            let done = try store.run([
+            let done = try store.runReceipts([
                 .trail(
                     TrailEventRecord(at: 150, seq: seq1, recipient: "nodeB", event: .nacked, attempt: 1, detail: "busy")
                 ),
@@ -56,14 +56,14 @@ import Testing
                         at: 160, seq: seq1, recipient: "nodeB", event: .deliveryAttempt, attempt: 2, detail: nil)),
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120, outcome: .delivered)),
+                        seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
                         seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130,
-                        outcome: .deadLettered(reason: "max attempts", holdCase: true))),
+                        outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 2, sender: "nodeA", messageId: "m1")),
             ])
-            let receiptB = try #require(done[2].receipt)
-            let receiptC = try #require(done[3].receipt)
+            let receiptB = try #require(done[2])
+            let receiptC = try #require(done[3])
             _ = try store.run([.confirmReceipt(id: receiptB.id, at: 400)])
 
             let trail = try store.trail(sender: "nodeA", messageId: "m1")
@@ -110,12 +110,12 @@ import Testing
                 .accept(AcceptUnit(message: message("m2", to: ["nodeB"], body: [0, 1, 2, 255]))),
             ]).compactMap(\.storedSeq)
             let receipt = try #require(
-                try store.run([
+                try store.runReceipts([
                     .settle(
                         Settlement(
                             seq: seqs[0], recipient: "nodeB", at: 50, attempts: 2, firstAttemptAt: 10,
-                            outcome: .deadLettered(reason: "rejected", holdCase: true)))
-                ])[0].receipt)
+                            outcome: .deadLettered(reason: "rejected", holdCase: true), receiptId: 3, sender: "nodeA", messageId: "m1"))
+                ])[0])
             let open = try store.loadOpenDeliveries()
             let held = try store.loadHeldCases()
             let trail = try store.trail(caseId: "case-1")

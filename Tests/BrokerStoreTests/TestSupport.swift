@@ -49,13 +49,20 @@ extension UnitResult {
         return nil
     }
 
-    var receipt: ReceiptRecord? {
-        if case .settled(let receipt) = self { return receipt }
-        return nil
-    }
 }
 
 /// The notice of a test deadline armed by message `seq`.
 func testNotice(_ seq: Int64? = 1) -> DeadlineNotice {
     DeadlineNotice(kind: "referral.request", armedBy: seq, sender: "nodeA", messageId: "m", originalDue: 5_000)
+}
+
+extension BrokerStore {
+    /// Runs the units in one batch; for each unit, the receipt it wrote (a settle unit whose delivery was pending),
+    /// else nil.
+    func runReceipts(_ units: [StoreUnit]) throws -> [ReceiptRecord?] {
+        zip(units, try run(units)).map { unit, result in
+            guard case .settle(let settlement) = unit, result == .settled else { return nil }
+            return settlement.receipt
+        }
+    }
 }

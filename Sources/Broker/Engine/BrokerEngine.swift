@@ -134,11 +134,11 @@ public final class BrokerEngine: Sendable {
             },
             openDeliveries: open.map {
                 DeliveryInfo(
-                    seq: $0.seq, recipient: $0.recipient, caseId: $0.caseId,
-                    priority: Priority(rank: $0.priority) ?? .routine, attempts: $0.attempts)
+                    seq: $0.seq, sender: $0.sender, messageId: $0.messageId, recipient: $0.recipient,
+                    caseId: $0.caseId, priority: Priority(rank: $0.priority) ?? .routine, attempts: $0.attempts)
             },
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
-            deadLetters: try store.deadLetterCounts(), now: began)
+            deadLetters: try store.deadLetterCounts(), lastReceiptId: try store.lastReceiptId(), now: began)
         // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
         // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
         logger.info(

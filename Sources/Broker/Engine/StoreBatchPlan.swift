@@ -10,7 +10,7 @@ struct StoreBatchPlan {
     enum Source {
         case accept(PendingAccept)
         case fire(FireRequest)
-        case settlement
+        case settlement(SettledDelivery)
         case other
     }
 
@@ -32,7 +32,8 @@ struct StoreBatchPlan {
                     audit: fire.audit)
                 add(.fire(unit), .fire(fire))
             case .persist(let op):
-                for unit in Self.units(op) { add(unit, .settlement) }
+                let source: Source = if case .settled(let settled) = op { .settlement(settled) } else { .other }
+                for unit in Self.units(op) { add(unit, source) }
                 retried.append(request)
             case .audit(let event):
                 add(.audit(event), .other)
@@ -48,7 +49,7 @@ struct StoreBatchPlan {
         sources.append(source)
     }
 
-    /// The completions of a committed batch: every fire first, then accepts, refusals and receipts in unit order.
+    /// The completions of a committed batch: every fire first, then accepts, refusals and settlements in unit order.
     func completions(for results: [UnitResult]) -> [StoreCompletion] {
         var fired: [StoreCompletion] = []
         var out: [StoreCompletion] = []
@@ -64,8 +65,10 @@ struct StoreBatchPlan {
                 if let pending = fire.notice, let notice { out.append(.accepted(pending, notice)) }
             case (.fire(let fire), _):
                 fired.append(.fired(deadlineId: fire.deadlineId, fired: false, nextDue: fire.next?.dueAt))
-            case (.settlement, .settled(let receipt?)):
-                out.append(.receiptCreated(receipt))
+            case (.settlement(let settled), .settled):
+                out.append(.settled(settled, stored: true))
+            case (.settlement(let settled), .notPending):
+                out.append(.settled(settled, stored: false))
             default:
                 break
             }
@@ -109,26 +112,35 @@ struct StoreBatchPlan {
             message: message, caseMove: pending.caseCheck, deadlines: pending.deadlines, closes: closes, audit: audit)
     }
 
-    /// A settled delivery with its audit record; a trail event (a nack also audited); a confirmed receipt.
+    /// A settled delivery with the receipt the machine decided and its audit record.
+    static func unit(_ settled: SettledDelivery) -> Settlement {
+        let receipt = settled.receipt
+        let outcome: Settlement.Outcome
+        let audit: AuditEvent
+        switch receipt.outcome {
+        case .delivered:
+            outcome = .delivered
+            audit = AuditEvent(
+                at: receipt.at, event: .acked, node: receipt.recipient, seq: receipt.seq,
+                detail: "attempts=\(settled.attempts)")
+        case .deadLettered:
+            let reason = receipt.reason ?? ""
+            outcome = .deadLettered(reason: reason, holdCase: settled.holdCase)
+            audit = AuditEvent(
+                at: receipt.at, event: .deadLettered, node: receipt.recipient, seq: receipt.seq,
+                detail: "attempts=\(settled.attempts); \(reason)")
+        }
+        return Settlement(
+            seq: receipt.seq, recipient: receipt.recipient, at: receipt.at, attempts: settled.attempts,
+            firstAttemptAt: settled.firstAttemptAt, outcome: outcome, receiptId: receipt.id, sender: receipt.sender,
+            messageId: receipt.messageId, receiptConfirmed: settled.receiptConfirmed, audit: audit)
+    }
+
+    /// A settlement; a confirmed receipt; a trail event (a nack also audited).
     static func units(_ op: PersistOp) -> [StoreUnit] {
         switch op {
-        case .delivered(let seq, let recipient, let at, let attempts, let firstAttemptAt):
-            let audit = AuditEvent(at: at, event: .acked, node: recipient, seq: seq, detail: "attempts=\(attempts)")
-            return [
-                .settle(
-                    Settlement(
-                        seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
-                        outcome: .delivered, audit: audit))
-            ]
-        case .deadLettered(let seq, let recipient, let at, let attempts, let firstAttemptAt, let reason, let holdCase):
-            let audit = AuditEvent(
-                at: at, event: .deadLettered, node: recipient, seq: seq, detail: "attempts=\(attempts); \(reason)")
-            return [
-                .settle(
-                    Settlement(
-                        seq: seq, recipient: recipient, at: at, attempts: attempts, firstAttemptAt: firstAttemptAt,
-                        outcome: .deadLettered(reason: reason, holdCase: holdCase), audit: audit))
-            ]
+        case .settled(let settled):
+            return [.settle(unit(settled))]
         case .receiptConfirmed(let id, let at):
             return [.confirmReceipt(id: id, at: at)]
         case .event(let at, let seq, let recipient, let event, let attempt, let detail):
