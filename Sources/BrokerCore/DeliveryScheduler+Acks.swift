@@ -60,7 +60,8 @@ extension DeliveryScheduler {
         if let caseId = delivery.caseId {
             let laneKey = LaneKey(caseId: caseId, node: key.node)
             lanes[laneKey, default: Lane()].held = true
-            heldSince[laneKey] = HeldLane(caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
+            heldSince[laneKey] = HeldLane(
+                caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
         }
         settle(key, now: now)
         nodes[Int(key.node)].deadLetters += 1

@@ -110,10 +110,11 @@ extension Batch {
         try insert.bind(receipt.sender)
         try insert.bind(receipt.seq)
         try insert.bind(receipt.recipient)
+        let confirmedAt: Int64? = settlement.receiptConfirmed ? receipt.at : nil
         try insert.bind(receipt.outcome)
         try insert.bind(receipt.at)
         try insert.bind(receipt.reason)
-        try insert.bind(settlement.receiptConfirmed ? Optional(receipt.at) : nil)
+        try insert.bind(confirmedAt)
         try insert.run()
 
         let update = try Self.cached(

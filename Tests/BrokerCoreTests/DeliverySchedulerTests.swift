@@ -39,7 +39,10 @@ import Testing
         h.connect("police", window: 1)
         h.connect("hotline", window: 1)
         let first = h.delivered()
-        #expect(Set(first) == [Delivered(node: "police", seq: 51, attempt: 1), Delivered(node: "hotline", seq: 51, attempt: 1)])
+        #expect(
+            Set(first) == [
+                Delivered(node: "police", seq: 51, attempt: 1), Delivered(node: "hotline", seq: 51, attempt: 1),
+            ])
         _ = h.scheduler.ack(node: "police", seq: 51, now: h.now)
         #expect(h.delivered() == [Delivered(node: "police", seq: 52, attempt: 1)])
         _ = h.scheduler.ack(node: "police", seq: 52, now: h.now)
@@ -133,7 +136,11 @@ import Testing
         var restarted = Harness()
         restarted.scheduler.restore(
             held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)],
-            openDeliveries: [DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine)],
+            openDeliveries: [
+                DeliveryInfo(
+                    seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a",
+                    priority: .routine)
+            ],
             receipts: [], deadLetters: ["clinic": 1], lastReceiptId: 0, now: restarted.now)
         #expect(restarted.step().persisted.isEmpty)
     }
@@ -173,8 +180,12 @@ import Testing
         h.connect("school")
         h.scheduler.enqueue(
             [
-                DeliveryInfo(seq: 1, sender: "sender", messageId: "m-1", recipient: "school", caseId: nil, priority: .routine, octets: 200_000),  // 10 s
-                DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "school", caseId: nil, priority: .routine, octets: 100_000),  // +5 s
+                DeliveryInfo(
+                    seq: 1, sender: "sender", messageId: "m-1", recipient: "school", caseId: nil, priority: .routine,
+                    octets: 200_000),  // 10 s
+                DeliveryInfo(
+                    seq: 2, sender: "sender", messageId: "m-2", recipient: "school", caseId: nil, priority: .routine,
+                    octets: 100_000),  // +5 s
             ], now: h.now)
         #expect(h.delivered().map(\.seq) == [1, 2])
         func timedOut(_ effects: [Effect]) -> [Int64] {
@@ -345,8 +356,11 @@ import Testing
         h.scheduler.restore(
             held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: 0)],
             openDeliveries: [
-                DeliveryInfo(seq: 3, sender: "sender", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine),
-                DeliveryInfo(seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine),
+                DeliveryInfo(
+                    seq: 3, sender: "sender", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine),
+                DeliveryInfo(
+                    seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a",
+                    priority: .routine),
             ],
             receipts: [
                 ReceiptInfo(

@@ -23,7 +23,9 @@ struct Harness {
         scheduler.tick(now: now)
     }
 
-    mutating func accept(_ seq: Int64, to recipient: String, case caseId: String? = nil, _ priority: Priority = .routine) {
+    mutating func accept(
+        _ seq: Int64, to recipient: String, case caseId: String? = nil, _ priority: Priority = .routine
+    ) {
         scheduler.enqueue(
             [
                 DeliveryInfo(
@@ -46,7 +48,9 @@ struct Harness {
     /// Pumps and returns the (node, seq, attempt) of each DELIVER, in order.
     mutating func delivered() -> [Delivered] {
         step().compactMap {
-            if case .deliver(let node, let seq, let attempt) = $0 { return Delivered(node: node, seq: seq, attempt: attempt) }
+            if case .deliver(let node, let seq, let attempt) = $0 {
+                return Delivered(node: node, seq: seq, attempt: attempt)
+            }
             return nil
         }
     }

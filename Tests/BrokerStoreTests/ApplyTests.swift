@@ -82,11 +82,13 @@ import Testing
             let results = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
+                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 2, sender: "nodeA", messageId: "m1"
+                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered, receiptId: 2, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
@@ -125,22 +127,26 @@ import Testing
                 .settle(
                     Settlement(
                         seq: seqs[0], recipient: "nodeB", at: 5_000, attempts: 5, firstAttemptAt: 1_100,
-                        outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 6, sender: "nodeA", messageId: "m1")),
+                        outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 6, sender: "nodeA",
+                        messageId: "m1")),
                 // A second dead letter in the same case keeps the first hold.
                 .settle(
                     Settlement(
                         seq: seqs[1], recipient: "nodeB", at: 5_001, attempts: 1, firstAttemptAt: nil,
-                        outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true), receiptId: 7, sender: "nodeA", messageId: "m1")),
+                        outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true), receiptId: 7,
+                        sender: "nodeA", messageId: "m1")),
                 // No case id: nothing to hold.
                 .settle(
                     Settlement(
                         seq: seqs[2], recipient: "nodeB", at: 5_002, attempts: 1, firstAttemptAt: 1_200,
-                        outcome: .deadLettered(reason: "permanent", holdCase: true), receiptId: 8, sender: "nodeA", messageId: "m1")),
+                        outcome: .deadLettered(reason: "permanent", holdCase: true), receiptId: 8, sender: "nodeA",
+                        messageId: "m1")),
                 // Not pending any more.
                 .settle(
                     Settlement(
                         seq: seqs[0], recipient: "nodeB", at: 5_003, attempts: 6, firstAttemptAt: 1_100,
-                        outcome: .deadLettered(reason: "again", holdCase: true), receiptId: 9, sender: "nodeA", messageId: "m1")),
+                        outcome: .deadLettered(reason: "again", holdCase: true), receiptId: 9, sender: "nodeA",
+                        messageId: "m1")),
             ])
             let receipt = try #require(dead[0])
             #expect(receipt.outcome == 1)
@@ -169,7 +175,8 @@ import Testing
                 .settle(
                     Settlement(
                         seq: seq, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 1,
-                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 10, sender: "nodeA", messageId: "m1"))
+                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 10, sender: "nodeA",
+                        messageId: "m1"))
             ])
             #expect(try store.loadHeldCases().isEmpty)
             #expect(try store.deadLetterCounts() == ["nodeB": 1])
@@ -183,10 +190,12 @@ import Testing
             let receipts = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered, receiptId: 11, sender: "nodeA", messageId: "m1")),
+                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered,
+                        receiptId: 11, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered, receiptId: 12, sender: "nodeA", messageId: "m1")),
+                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered,
+                        receiptId: 12, sender: "nodeA", messageId: "m1")),
             ]).compactMap { $0 }
             #expect(try store.loadUnconfirmedReceipts() == receipts)
             #expect(receipts[0].id < receipts[1].id)
@@ -215,7 +224,8 @@ import Testing
                     .accept(AcceptUnit(message: message("m1", body: secret))),
                     .settle(
                         Settlement(
-                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered, receiptId: 13, sender: "nodeA", messageId: "m1")),
+                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered,
+                            receiptId: 13, sender: "nodeA", messageId: "m1")),
                     .accept(AcceptUnit(message: message("m2", priority: 7, body: secret))),
                 ])
             }

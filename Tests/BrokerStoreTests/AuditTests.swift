@@ -33,12 +33,14 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1",
+                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered,
+                        receiptId: 1, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 20, event: .acked, node: "nodeB", seq: seq1, recipient: "nodeB"))),
                 .settle(
                     Settlement(
                         seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15,
-                        outcome: .deadLettered(reason: "expired", holdCase: false), receiptId: 2, sender: "nodeA", messageId: "m1",
+                        outcome: .deadLettered(reason: "expired", holdCase: false), receiptId: 2, sender: "nodeA",
+                        messageId: "m1",
                         audit: AuditEvent(at: 21, event: .deadLettered, seq: seq2, recipient: "nodeB", code: "EXPIRED"))
                 ),
             ])
@@ -274,7 +276,8 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered, receiptId: 4, sender: "nodeA", messageId: "m1",
+                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                        receiptId: 4, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 2, event: .acked, node: "nodeB", seq: seq, recipient: "nodeB")))
             ])
             try store.close()

@@ -41,7 +41,8 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
+                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     ))
             ])
             #expect(try store.openDeadlines(caseId: "c1").map(\.item) == ["answer:nodeB:referral.received"])
@@ -88,7 +89,8 @@ import Testing
                 .settle(
                     Settlement(
                         seq: seq1, recipient: "nodeC", at: 3_000, attempts: 5, firstAttemptAt: 1_500,
-                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 4, sender: "nodeA", messageId: "m1"))
+                        outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 4, sender: "nodeA",
+                        messageId: "m1"))
             ])
             #expect(try store.openDeadlineCount() == 1)
         }
