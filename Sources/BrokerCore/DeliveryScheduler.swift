@@ -1,10 +1,11 @@
 /// The broker's delivery logic as a pure state machine.
 ///
-/// The shell (the daemon's poll loop) feeds it events — sessions opening and closing, messages
-/// committed by the store, ACK/NACK, receipts created — always with the current time, and then
+/// The shell (the broker machine) feeds it events — sessions opening and closing, messages
+/// committed by the store, ACK/NACK, receipts stored — always with the current time, and then
 /// carries out the `Effect`s it returns from `takeEffects()`: sending DELIVER, RECEIPT and
-/// PING, forgetting a routing id, and persisting settled deliveries. It performs no I/O and
-/// never reads a clock, so every rule is tested without sockets or sleeping.
+/// PING, forgetting a routing id, and persisting settled deliveries with the receipts it decided
+/// and numbered. It performs no I/O and never reads a clock, so every rule is tested without
+/// sockets or sleeping.
 ///
 /// Rules (see docs/DESIGN.md and protocols/1-RBP.md): per-recipient windows; crisis before
 /// urgent before routine; within a (case, recipient) lane one delivery in flight and accept
