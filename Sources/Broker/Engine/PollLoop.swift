@@ -14,7 +14,7 @@ import ZeroMQ
 /// wake-up; decode what arrived and feed it to the machine; carry out the actions it returns (frames sent with
 /// DONTWAIT and ROUTER_MANDATORY, so a slow or vanished node can never block the loop, and a refused DELIVER is
 /// reported back and stays pending); hand all new store work to the store thread in one submission. Admin
-/// requests are answered by the admin code beside it, reading the machine's state.
+/// requests are events like the nodes' commands: decoded here, answered by the machine.
 final class PollLoop {
     let configuration: BrokerConfiguration
     let divisions: DivisionTable
@@ -34,14 +34,10 @@ final class PollLoop {
     /// The broker's CURVE secret key (read once at start, `StartupFiles`); nil in plaintext mode.
     let secretKey: CurveKey?
 
-    /// Store work decided this turn (by the machine and the admin code), submitted at its end.
+    /// Store work the machine decided this turn, submitted at its end.
     var storeRequests: [StoreRequest] = []
     let startedAt: Int64
     var boundEndpoint = ""
-
-    /// What the admin code reads (STATUS).
-    var scheduler: DeliveryScheduler { machine.scheduler }
-    var jurisdiction: Jurisdiction { machine.jurisdiction }
 
     init(
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
@@ -132,8 +128,8 @@ final class PollLoop {
             "listening",
             metadata: [
                 "endpoint": "\(boundEndpoint)", "admin": "\(configuration.resolvedAdminEndpoint)",
-                "nodes": "\(jurisdiction.directory.allEntries.count)",
-                "open_deliveries": "\(scheduler.openDeliveryCount)",
+                "nodes": "\(machine.jurisdiction.directory.allEntries.count)",
+                "open_deliveries": "\(machine.scheduler.openDeliveryCount)",
                 "security": "\(configuration.insecurePlaintext ? "PLAINTEXT (development only)" : "curve")",
             ])
         if configuration.followUpDayMs != 86_400_000 {
