@@ -3,7 +3,8 @@ import ReferralProtocol
 import StoreModel
 
 /// What the store thread's commits and reads mean: ACCEPTED (only now), duplicates, CONFLICT, case refusals,
-/// failed commits, durable receipts, loaded messages and the deadline window. Admin reads are answered by the shell.
+/// failed commits, durable receipts, loaded messages and the deadline window; admin reads go to
+/// `BrokerMachine+Admin`.
 extension BrokerMachine {
     mutating func complete(_ completions: [StoreCompletion], now: Int64) {
         var newDeliveries: [DeliveryInfo] = []
@@ -34,9 +35,8 @@ extension BrokerMachine {
             case .fired(_, let fired, let nextDue):
                 if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
                 if !fired { deadlineWindow.stale = true }
-            case .trail, .trailFailed, .caseInfo, .auditVerified, .auditExported, .overdue:
-                // Admin reads: the shell's admin code answers them.
-                break
+            case .adminRead(let result, let replyTo):
+                answer(result, to: replyTo)
             }
         }
         if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

@@ -39,7 +39,7 @@ extension BrokerMachine {
                 AuditEvent(
                     at: now, event: AuditEvent.Name.directoryReloaded, code: "BAD_DIRECTORY",
                     detail: "refused; the directory, escalation policy and calendar in force stay"))
-            actions.append(.reloaded(.failure(refusal), revision: escalation.policies.revision, replyTo: replyTo))
+            if let replyTo { reply(.error(AdminError(.badDirectory, "\(refusal)")), to: replyTo) }
             return
         case .success(let reloadable):
             next = reloadable
@@ -57,7 +57,7 @@ extension BrokerMachine {
             AuditEvent(
                 at: now, event: AuditEvent.Name.directoryReloaded,
                 detail: "\(changes.summary) escalation_policy=\(revision)"))
-        actions.append(.reloaded(.success(changes), revision: revision, replyTo: replyTo))
+        if let replyTo { reply(.ok(.reload(AdminReload(changes, escalationPolicy: revision))), to: replyTo) }
     }
 
     /// Nodes that must not keep their session: told so (fatal), then their session is closed.

@@ -50,6 +50,7 @@ public struct BrokerMachine: Sendable {
         case .received(let arrival, let now): receive(arrival, now: now)
         case .delivery(let node, let deliver, let outcome, let now): delivery(node: node, deliver, outcome, now: now)
         case .stored(let completions, let now): complete(completions, now: now)
+        case .admin(let arrival, let now): admin(arrival, now: now)
         case .tick(let now): tick(now: now)
         case .reload(let loaded, let replyTo, let now): reload(loaded, replyTo: replyTo, now: now)
         case .stop(let now): beginStop(now: now)

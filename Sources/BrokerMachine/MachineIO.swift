@@ -8,11 +8,14 @@ public enum MachineEvent: Sendable {
     case received(Arrival, now: Int64)
     /// What became of a DELIVER the machine asked for (`MachineAction.deliver`).
     case delivery(node: String, Deliver, DeliveryOutcome, now: Int64)
-    /// What the store thread committed or read (admin reads are the shell's, not the machine's).
+    /// What the store thread committed or read.
     case stored([StoreCompletion], now: Int64)
+    /// A request from the admin endpoint, decoded by the shell (or why it could not be).
+    case admin(AdminArrival, now: Int64)
     /// Timers: the scheduler's, the deadline window's, the stop's grace.
     case tick(now: Int64)
-    /// The reloadable files, already read by the shell (or why they could not be).
+    /// The reloadable files, already read by the shell (or why they could not be): SIGHUP, or after
+    /// `MachineAction.readReloadFiles` for an admin RELOAD.
     case reload(Result<Reloadable, ReloadRefusal>, replyTo: AdminPeer?, now: Int64)
     /// SIGTERM: refuse new SENDs, let the store drain.
     case stop(now: Int64)
@@ -50,8 +53,10 @@ public enum MachineAction: Sendable {
     /// Work for the store thread, in the next submission.
     case store(StoreRequest)
     case log(LogLine)
-    /// A reload was applied or refused; the shell answers the admin request that asked for it.
-    case reloaded(Result<DirectoryChanges, ReloadRefusal>, revision: String, replyTo: AdminPeer?)
+    /// An ADMIN-1 reply, for the shell to encode (`AdminCodec`) and send; not sent is not retried.
+    case reply(AdminResponse, to: AdminPeer)
+    /// An admin RELOAD: the shell reads the reloadable files and hands them back with `MachineEvent.reload`.
+    case readReloadFiles(replyTo: AdminPeer)
 }
 
 /// A log line the machine asks for: a level, a message and metadata. Never a message body.

@@ -51,60 +51,20 @@ public struct CaseRefusal: Sendable, Hashable {
     }
 }
 
-/// Work the machine (and the shell's admin code) hands to the store thread.
+/// Work the machine hands to the store thread.
 public enum StoreRequest: Sendable {
     case accept(PendingAccept)
     case persist(PersistOp)
     /// Bodies for deliveries whose message is not in the machine's cache.
     case load(seqs: [Int64])
-    case trail(TrailQuery, replyTo: AdminPeer)
-    /// ADMIN CASE: the case row, the trail of its messages and its open deadlines.
-    case caseInfo(caseId: String, replyTo: AdminPeer)
+    /// An admin command's read, answered to `replyTo` (`BrokerMachine+Admin`).
+    case adminRead(AdminRead, replyTo: AdminPeer)
     /// A record of the tamper-evident audit trail, in the same commit as what it records.
     case audit(AuditEvent)
-    case verifyAudit(replyTo: AdminPeer)
-    case exportAudit(since: Int64, limit: Int?, replyTo: AdminPeer)
     /// The next window of open deadlines due before `before` (at most `limit`).
     case dueDeadlines(before: Int64, limit: Int)
     /// Fire a due deadline (idempotent).
     case fire(FireRequest)
-    /// ADMIN OVERDUE.
-    case overdue(now: Int64, region: String?, agency: String?, risk: String?, replyTo: AdminPeer)
-}
-
-/// Everything the broker has under one case id, as committed (ADMIN CASE). A case id can have messages and
-/// deadlines without a case row: only `referral.request` opens a tracked case, while e.g. a discharge notice
-/// with a follow-up plan has messages, and a crisis alert with a case deadlines, in a case of their own.
-public struct CaseInfo: Sendable {
-    /// At most this many open deadlines are read (a case has a handful; this only bounds the reply).
-    public static let deadlineLimit = 100
-
-    public var caseId: String
-    /// Nil when no `referral.request` opened the case.
-    public var record: CaseRecord?
-    public var events: [TrailEntry]
-    /// Open deadlines, by due time then id, at most `deadlineLimit`.
-    public var deadlines: [DeadlineRecord]
-    /// More open deadlines exist than `deadlines` holds.
-    public var deadlinesTruncated: Bool
-
-    /// The broker has nothing at all under this case id (ADMIN CASE answers NOT_FOUND).
-    public init(
-        caseId: String, record: CaseRecord?, events: [TrailEntry], deadlines: [DeadlineRecord], deadlinesTruncated: Bool
-    ) {
-        self.caseId = caseId
-        self.record = record
-        self.events = events
-        self.deadlines = deadlines
-        self.deadlinesTruncated = deadlinesTruncated
-    }
-
-    public var isEmpty: Bool { record == nil && events.isEmpty && deadlines.isEmpty }
-}
-
-public enum TrailQuery: Sendable, Hashable {
-    case message(sender: String, id: String)
-    case caseId(String)
 }
 
 /// What the store thread reports back after each commit.
@@ -117,26 +77,10 @@ public enum StoreCompletion: Sendable {
     /// the store and nothing was written (its receipt is dropped, its number unused).
     case settled(SettledDelivery, stored: Bool)
     case loaded([StoredMessage], missing: [Int64])
-    case trail([TrailEntry], replyTo: AdminPeer)
-    case trailFailed(reason: String, replyTo: AdminPeer)
-    case caseInfo(CaseInfo, replyTo: AdminPeer)
-    case auditVerified(AuditVerification, replyTo: AdminPeer)
-    case auditExported([AuditRecordRow], replyTo: AdminPeer)
+    /// What an admin read found (or that it failed), for the machine to answer.
+    case adminRead(AdminReadResult, replyTo: AdminPeer)
     case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)
     case dueDeadlinesFailed
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
-    case overdue([DeadlineRecord], replyTo: AdminPeer)
-}
-
-/// Where an admin reply goes: the client's routing id, and whether its request began with the empty delimiter
-/// of a REQ socket, which the reply must carry back.
-public struct AdminPeer: Sendable, Hashable {
-    public var routingId: [UInt8]
-    public var delimited: Bool
-
-    public init(routingId: [UInt8], delimited: Bool) {
-        self.routingId = routingId
-        self.delimited = delimited
-    }
 }

@@ -110,6 +110,9 @@ struct Rig {
     }
 }
 
+/// An operator's admin connection (a REQ socket: its replies carry the delimiter back).
+let operatorPeer = AdminPeer(routingId: [9, 9], delimited: true)
+
 func referral(_ id: String = "m-1", to: [String] = ["gl-child-psych"], case caseId: String? = "case-1") -> Send {
     Send(id: id, to: to, kind: "referral.request", caseId: caseId, priority: .urgent, body: Array("{}".utf8))
 }
@@ -144,6 +147,14 @@ extension Array where Element == MachineAction {
     var errors: [ErrorReply] { commands.compactMap { if case .error(let error) = $0 { error } else { nil } } }
 
     var accepted: [Accepted] { commands.compactMap { if case .accepted(let accepted) = $0 { accepted } else { nil } } }
+
+    var replies: [(response: AdminResponse, to: AdminPeer)] {
+        compactMap { if case .reply(let response, let to) = $0 { (response, to) } else { nil } }
+    }
+
+    var adminReads: [(read: AdminRead, replyTo: AdminPeer)] {
+        requests.compactMap { if case .adminRead(let read, let to) = $0 { (read, to) } else { nil } }
+    }
 
     var receipts: [Receipt] { commands.compactMap { if case .receipt(let receipt) = $0 { receipt } else { nil } } }
 }

@@ -11,13 +11,9 @@ import Testing
         var rig = try Rig()
         let school = rig.connect("gl-school-1")
         let actions = rig.handle(
-            .reload(.failure(ReloadRefusal(problems: ["directory_file: bad"])), replyTo: nil, now: rig.now))
+            .reload(.failure(ReloadRefusal(problems: ["directory_file: bad"])), replyTo: operatorPeer, now: rig.now))
         #expect(actions.audits.map(\.code) == ["BAD_DIRECTORY"])
-        guard case .reloaded(.failure(let refusal), _, _)? = actions.last else {
-            Issue.record("no refusal: \(actions)")
-            return
-        }
-        #expect(refusal.problems == ["directory_file: bad"])
+        #expect(actions.replies.map(\.response) == [.error(AdminError(.badDirectory, "directory_file: bad"))])
         #expect(rig.machine.node(onConnection: school) == "gl-school-1")
     }
 
@@ -26,13 +22,15 @@ import Testing
         let jurisdiction = Jurisdiction(
             directory: try demoDirectory(suspended: ["gl-psb"]), policy: .default, plaintext: true)
         let actions = rig.handle(
-            .reload(.success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: nil, now: rig.now)
-        )
-        guard case .reloaded(.success(let changes), _, _)? = actions.last else {
+            .reload(
+                .success(Reloadable(jurisdiction: jurisdiction, escalation: .defaults)), replyTo: operatorPeer,
+                now: rig.now))
+        guard case .ok(.reload(let changes))? = actions.replies.last?.response else {
             Issue.record("not applied: \(actions)")
             return
         }
-        #expect(changes.suspended == ["gl-psb"])
+        #expect(changes.suspended == ["gl-psb"] && changes.escalationPolicy == "default")
+        #expect(actions.replies.last?.to == operatorPeer)
         #expect(rig.machine.jurisdiction.entry("gl-psb")?.isActive == false)
     }
 
@@ -48,11 +46,9 @@ import Testing
         )
         #expect(reloaded.errors.map(\.code) == [.nodeSuspended])
         #expect(reloaded.sends.first?.to == routingId)
-        guard case .reloaded(.success(let changes), _, _)? = reloaded.last else {
-            Issue.record("not applied")
-            return
-        }
-        #expect(changes.rekeyed == ["gl-school-1"])
+        // A SIGHUP: nobody to answer.
+        #expect(reloaded.replies.isEmpty)
+        #expect(rig.machine.jurisdiction.entry("gl-school-1")?.publicKey != oldKey)
         #expect(rig.command(.hello(Hello(node: "gl-school-1")), on: routingId, key: oldKey).isEmpty)
     }
 

@@ -27,7 +27,7 @@ import Testing
             #"{"version": 1, "levels": {"routine": {"answer": "2s"}}}"#, name: "escalation.json")
         configuration.calendarFile = try temporary(#"{"holidays": ["2026-10-01"]}"#, name: "calendar.json")
         let divisions = try Jurisdiction.divisions(configuration)
-        let loaded = try PollLoop.loadReloadable(configuration, divisions: divisions).get()
+        let loaded = try StartupFiles.reloadable(configuration, divisions: divisions).get()
         #expect(loaded.jurisdiction.directory.allEntries.count == 3)
         #expect(loaded.escalation.policies.policy(for: "referral.request", level: .routine).answerMs == 2_000)
         #expect(loaded.escalation.policies.revision != "default")
@@ -38,7 +38,7 @@ import Testing
         configuration.escalationPolicyFile = try temporary(
             #"{"version": 1, "levels": {"routine": {"answer": "soon"}}}"#, name: "escalation.json")
         let divisions = try Jurisdiction.divisions(configuration)
-        guard case .failure(let refusal) = PollLoop.loadReloadable(configuration, divisions: divisions) else {
+        guard case .failure(let refusal) = StartupFiles.reloadable(configuration, divisions: divisions) else {
             Issue.record("a broken policy file was loaded")
             return
         }
@@ -49,7 +49,7 @@ import Testing
 
         configuration.directoryFile = try temporary(#"{"version": 1, "nodes": "none"}"#, name: "directory.json")
         configuration.calendarFile = try temporary(#"{"holidays": ["someday"]}"#, name: "calendar.json")
-        guard case .failure(let both) = PollLoop.loadReloadable(configuration, divisions: divisions) else {
+        guard case .failure(let both) = StartupFiles.reloadable(configuration, divisions: divisions) else {
             Issue.record("broken files were loaded")
             return
         }

@@ -27,13 +27,10 @@ extension PollLoop {
         }
     }
 
-    /// What the store thread finished: the admin reads to the admin code, everything else to the machine.
+    /// What the store thread finished.
     func takeCompletions(now: Int64) {
-        var forMachine: [StoreCompletion] = []
-        for completion in worker.takeCompletions() where !answerAdmin(completion) {
-            forMachine.append(completion)
-        }
-        if !forMachine.isEmpty { feed(.stored(forMachine, now: now), now: now) }
+        let completions = worker.takeCompletions()
+        if !completions.isEmpty { feed(.stored(completions, now: now), now: now) }
     }
 
     func feed(_ event: MachineEvent, now: Int64) {
@@ -53,8 +50,10 @@ extension PollLoop {
                 storeRequests.append(request)
             case .log(let event):
                 log(event)
-            case .reloaded(let result, let revision, let replyTo):
-                if let replyTo { replyReload(result, revision: revision, to: replyTo) }
+            case .reply(let response, let peer):
+                sendAdmin(response, to: peer)
+            case .readReloadFiles(let peer):
+                reload(now: now, replyTo: peer)
             }
         }
     }

@@ -5,30 +5,12 @@ import Logging
 import ReferralProtocol
 import ZeroMQ
 
-/// CURVE on the nodes' endpoint, always (unless the development flag says otherwise), and
-/// the ZAP handler that lets in only keys registered as active nodes in the directory.
+/// The ZAP handler that lets in only keys registered as active nodes in the directory (set up by `Endpoints`).
 extension PollLoop {
-    static let zapEndpoint = "inproc://zeromq.zap.01"
-    static let zapDomain = "referral-broker"
-
-    /// Must run before the ROUTER binds: libzmq authenticates through whatever ZAP handler is
-    /// bound at handshake time, and fails open if none is (FIELD-NOTES).
-    func configureSecurity() throws {
-        guard let zap, let secretKey else {
-            logger.warning(
-                "PLAINTEXT: CURVE is off (insecure_plaintext); nodes are who their HELLO says. Development only.")
-            return
-        }
-        try zap.setLinger(milliseconds: 0)
-        try zap.bind(Self.zapEndpoint)
-        try router.setZAPDomain(Self.zapDomain, enforce: true)
-        try router.setCurveServer(secretKey: secretKey)
-    }
-
     /// Answers ZAP requests: 200 for an active registered key, 400 (and an audit record with the key's
     /// fingerprint and the peer address) otherwise. The User-Id is the key itself (Z85), not the node id:
-    /// every message is then looked up in the directory in force when it arrives (`Jurisdiction.activeNode(key:)`), so a key
-    /// that is re-keyed away, suspended or removed after the handshake never acts for its node again.
+    /// every message is then looked up in the directory in force when it arrives (`Jurisdiction.activeNode(key:)`),
+    /// so a key that is re-keyed away, suspended or removed after the handshake never acts for its node again.
     func answerHandshakes(now: Int64) {
         guard let zap else { return }
         for _ in 0..<256 {

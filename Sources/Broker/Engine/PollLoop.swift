@@ -14,7 +14,7 @@ import ZeroMQ
 /// wake-up; decode what arrived and feed it to the machine; carry out the actions it returns (frames sent with
 /// DONTWAIT and ROUTER_MANDATORY, so a slow or vanished node can never block the loop, and a refused DELIVER is
 /// reported back and stays pending); hand all new store work to the store thread in one submission. Admin
-/// requests are answered by the admin code beside it, reading the machine's state.
+/// requests are events like the nodes' commands: decoded here, answered by the machine.
 final class PollLoop {
     let configuration: BrokerConfiguration
     let divisions: DivisionTable
@@ -34,14 +34,10 @@ final class PollLoop {
     /// The broker's CURVE secret key (read once at start, `StartupFiles`); nil in plaintext mode.
     let secretKey: CurveKey?
 
-    /// Store work decided this turn (by the machine and the admin code), submitted at its end.
+    /// Store work the machine decided this turn, submitted at its end.
     var storeRequests: [StoreRequest] = []
     let startedAt: Int64
     var boundEndpoint = ""
-
-    /// What the admin code reads (STATUS).
-    var scheduler: DeliveryScheduler { machine.scheduler }
-    var jurisdiction: Jurisdiction { machine.jurisdiction }
 
     init(
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
@@ -68,62 +64,15 @@ final class PollLoop {
         zap = secretKey == nil ? nil : try ZMQSocket(context: context, type: .rep)
     }
 
-    /// The message-size limit of 1/RBP §13.7: the most octets one frame may carry.
-    var frameSizeLimit: Int {
-        configuration.limits.maxBodyBytes + configuration.limits.maxHeaderBytes + Liveness.framingOctets
-    }
-
-    /// What CURVE adds to each frame on the wire (the MESSAGE command's name, nonce, flags and MAC), which
-    /// ZMQ_MAXMSGSIZE counts: without it, frames of the last 33 octets under the limit were dropped unanswered.
-    static let curveFrameOverhead = 33
-
     /// The most frames of one message the broker keeps: every command has at most 4, so a fifth is enough to
     /// answer BAD_FRAMES; the rest are discarded as they are read (1/RBP §13.7).
     static let framesKept = 5
 
-    /// Binds both endpoints. Errors name the endpoint so the operator knows what to fix.
+    /// Binds both endpoints (`Endpoints`).
     func bind() throws {
-        try router.setLinger(milliseconds: 0)
-        try router.setRouterMandatory(true)
-        try router.setSendHighWaterMark(100_000)
-        try router.setReceiveHighWaterMark(100_000)
-        try router.setMaxMessageSize(
-            Int64(frameSizeLimit + (configuration.insecurePlaintext ? 0 : Self.curveFrameOverhead)))
-        try router.setHandshakeInterval(milliseconds: Int32(clamping: configuration.handshakeTimeoutMs))
-        try configureSecurity()
-        // libzmq restarts these timers only when a whole frame has arrived: a large message on a slow link must
-        // not look like a dead connection (1/RBP §11.1), so they allow the same silence as a session.
-        let silence = Int32(
-            clamping: Liveness.silenceAllowanceMs(
-                heartbeatMs: Int64(configuration.heartbeatMs), liveness: Int64(configuration.liveness),
-                maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes))
-        try router.setHeartbeat(
-            interval: Int32(clamping: configuration.heartbeatMs), timeout: silence, ttl: min(silence, 6_553_500))
-        do {
-            try router.bind(configuration.endpoint)
-        } catch {
-            throw ConfigurationError(
-                field: "endpoint", reason: "cannot bind \(configuration.endpoint): \(error)")
-        }
-        boundEndpoint = (try? router.lastEndpoint) ?? configuration.endpoint
-
-        try admin.setLinger(milliseconds: 0)
-        try admin.setRouterMandatory(true)
-        let adminEndpoint = configuration.resolvedAdminEndpoint
-        let adminPath = String(adminEndpoint.dropFirst("ipc://".count))
-        try FileManager.default.createDirectory(
-            atPath: (adminPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        // A stale socket file from a killed broker would make bind fail.
-        try? FileManager.default.removeItem(atPath: adminPath)
-        let oldMask = umask(0o077)
-        defer { umask(oldMask) }
-        do {
-            try admin.bind(adminEndpoint)
-        } catch {
-            throw ConfigurationError(
-                field: "admin_endpoint", reason: "cannot bind \(adminEndpoint): \(error)")
-        }
-        chmod(adminPath, 0o600)
+        boundEndpoint = try Endpoints.bindNodes(
+            router, zap: zap, secretKey: secretKey, configuration: configuration, logger: logger)
+        try Endpoints.bindAdmin(admin, configuration: configuration)
     }
 
     /// Runs until stopped. Returns after the store thread has finished its last commit.
@@ -132,8 +81,8 @@ final class PollLoop {
             "listening",
             metadata: [
                 "endpoint": "\(boundEndpoint)", "admin": "\(configuration.resolvedAdminEndpoint)",
-                "nodes": "\(jurisdiction.directory.allEntries.count)",
-                "open_deliveries": "\(scheduler.openDeliveryCount)",
+                "nodes": "\(machine.jurisdiction.directory.allEntries.count)",
+                "open_deliveries": "\(machine.scheduler.openDeliveryCount)",
                 "security": "\(configuration.insecurePlaintext ? "PLAINTEXT (development only)" : "curve")",
             ])
         if configuration.followUpDayMs != 86_400_000 {
@@ -141,7 +90,7 @@ final class PollLoop {
                 "followup_day_ms is set: follow-up plans run in scaled time (tests only)",
                 metadata: ["followup_day_ms": "\(configuration.followUpDayMs)"])
         }
-        writeReadyFile()
+        configuration.writeReadyFile(endpoint: boundEndpoint)
         var items = [
             PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
             PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
@@ -193,15 +142,5 @@ final class PollLoop {
         guard !storeRequests.isEmpty else { return }
         worker.submit(storeRequests)
         storeRequests.removeAll(keepingCapacity: true)
-    }
-
-    private func writeReadyFile() {
-        guard let path = configuration.readyFile else { return }
-        let ready = ReadyFile(
-            endpoint: boundEndpoint, admin: configuration.resolvedAdminEndpoint,
-            pid: Int64(ProcessInfo.processInfo.processIdentifier))
-        let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: Data(ready.bytes))
-        _ = rename(temporary, path)
     }
 }

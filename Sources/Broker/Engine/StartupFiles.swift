@@ -1,5 +1,6 @@
 import AgencyDirectory
 import BrokerMachine
+import CaseCore
 import Foundation
 import ReferralProtocol
 import ZeroMQ
@@ -23,6 +24,25 @@ struct StartupFiles: Sendable {
             configuration.insecurePlaintext ? nil : try Self.readSecretKey(path: configuration.curveSecretKeyFile)
         return StartupFiles(
             divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey)
+    }
+
+    /// What a reload (SIGHUP or `referralctl directory reload`) reads again: the agency directory with the
+    /// authorization policy, the escalation policy file and the calendar file. All are tried, so one refusal names
+    /// every broken file at once; the machine swaps them in together or not at all.
+    static func reloadable(
+        _ configuration: BrokerConfiguration, divisions: DivisionTable
+    ) -> Result<Reloadable, ReloadRefusal> {
+        var problems: [String] = []
+        var jurisdiction: Jurisdiction?
+        var escalation: EscalationSettings?
+        do { jurisdiction = try Jurisdiction.load(configuration, divisions: divisions) } catch {
+            problems.append("\(error)")
+        }
+        do { escalation = try EscalationSettings.load(configuration) } catch { problems.append("\(error)") }
+        guard let jurisdiction, let escalation, problems.isEmpty else {
+            return .failure(ReloadRefusal(problems: problems))
+        }
+        return .success(Reloadable(jurisdiction: jurisdiction, escalation: escalation))
     }
 
     /// Reads the broker's secret key file, refusing one that others can read (`KeyFiles`).

@@ -38,7 +38,7 @@ struct StoreBatchPlan {
             case .audit(let event):
                 add(.audit(event), .other)
                 retried.append(request)
-            case .load, .trail, .caseInfo, .verifyAudit, .exportAudit, .dueDeadlines, .overdue:
+            case .load, .adminRead, .dueDeadlines:
                 reads.append(request)
             }
         }

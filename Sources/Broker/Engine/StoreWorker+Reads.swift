@@ -23,42 +23,46 @@ extension StoreWorker {
                 logger.error("reading due deadlines failed", metadata: ["error": "\(error)"])
                 return .dueDeadlinesFailed
             }
-        case .trail(let query, let replyTo):
-            return answer(replyTo, "the store could not be read") {
-                switch query {
-                case .message(let sender, let id):
-                    .trail(try store.trail(sender: sender, messageId: id), replyTo: replyTo)
-                case .caseId(let caseId): .trail(try store.trail(caseId: caseId), replyTo: replyTo)
-                }
-            }
-        case .caseInfo(let caseId, let replyTo):
-            return answer(replyTo, "the store could not be read") {
-                .caseInfo(try Self.readCase(caseId, from: store), replyTo: replyTo)
-            }
-        case .overdue(let now, let region, let agency, let risk, let replyTo):
-            return answer(replyTo, "the store could not be read") {
-                .overdue(
-                    try store.overdue(now: now, regionPrefix: region, agency: agency, risk: risk, limit: 1_000),
-                    replyTo: replyTo)
-            }
-        case .verifyAudit(let replyTo):
-            return answer(replyTo, "the audit trail could not be read") {
-                .auditVerified(try store.verifyAudit(), replyTo: replyTo)
-            }
-        case .exportAudit(let since, let limit, let replyTo):
-            return answer(replyTo, "the audit trail could not be read") {
-                .auditExported(try store.exportAudit(since: since, limit: limit), replyTo: replyTo)
-            }
+        case .adminRead(let read, let replyTo):
+            return .adminRead(adminRead(read), replyTo: replyTo)
         case .accept, .persist, .audit, .fire:
             return nil
         }
     }
 
-    /// An admin read's answer, or its failure.
-    private func answer(
-        _ replyTo: AdminPeer, _ failure: String, _ body: () throws -> StoreCompletion
-    ) -> StoreCompletion {
-        do { return try body() } catch { return .trailFailed(reason: failure, replyTo: replyTo) }
+    /// What an admin read found; a failure names what could not be read, never why in the store's words.
+    private func adminRead(_ read: AdminRead) -> AdminReadResult {
+        do {
+            switch read {
+            case .trail(.message(let sender, let id)): return .trail(try store.trail(sender: sender, messageId: id))
+            case .trail(.caseId(let caseId)): return .trail(try store.trail(caseId: caseId))
+            case .caseInfo(let caseId): return .caseInfo(try Self.readCase(caseId, from: store))
+            case .overdue(let now, let region, let agency, let risk):
+                return .overdue(
+                    try store.overdue(
+                        now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
+            case .verifyAudit, .exportAudit:
+                return try auditRead(read)
+            }
+        } catch {
+            logger.error("admin read failed", metadata: ["error": "\(error)"])
+            return .failed(reason: Self.failure(of: read))
+        }
+    }
+
+    private func auditRead(_ read: AdminRead) throws -> AdminReadResult {
+        if case .exportAudit(let since, let limit) = read {
+            let rows = try store.exportAudit(since: since, limit: limit)
+            return .auditExported(rows.map { ExportedAuditRecord(row: $0, line: BrokerStore.jsonLine($0)) })
+        }
+        return .auditVerified(try store.verifyAudit())
+    }
+
+    private static func failure(of read: AdminRead) -> String {
+        switch read {
+        case .verifyAudit, .exportAudit: "the audit trail could not be read"
+        case .trail, .caseInfo, .overdue: "the store could not be read"
+        }
     }
 
     /// ADMIN CASE's reads. The trail and the deadlines are read whether or not a case row exists: a case id can

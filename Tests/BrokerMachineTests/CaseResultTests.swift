@@ -1,8 +1,7 @@
-import BrokerStore
 import ReferralProtocol
+import StoreModel
 import Testing
 
-@testable import Broker
 @testable import BrokerMachine
 
 /// ADMIN-1 CASE's result built from what the store thread read (made-up rows).

@@ -1,10 +1,9 @@
-import BrokerMachine
-import BrokerStore
 import CaseCore
 import ReferralProtocol
+import StoreModel
 
-/// ADMIN-1 results (ReferralProtocol's types) from what the store thread read. Pure, so they are tested without
-/// sockets; AdminCodec writes them.
+/// ADMIN-1 results (ReferralProtocol's types) from what the store thread read and the machine holds; the shell's
+/// AdminCodec writes them.
 extension AdminTrailEvent {
     init(_ entry: TrailEntry) {
         self.init(
@@ -64,10 +63,10 @@ extension AdminAuditVerification {
 
 extension AdminAuditRecord {
     /// With `line`: the canonical JSON line (docs/AUDIT.md) whose bytes the hash chain covers.
-    init(_ row: AuditRecordRow) {
-        let entry = row.entry
+    init(_ exported: ExportedAuditRecord) {
+        let (row, entry) = (exported.row, exported.row.entry)
         self.init(
-            id: row.id, at: entry.at, event: entry.event, hash: row.hash, line: BrokerStore.jsonLine(row),
+            id: row.id, at: entry.at, event: entry.event, hash: row.hash, line: exported.line,
             node: entry.node, peer: entry.peer, keyFingerprint: entry.keyFingerprint, messageId: entry.messageId,
             seq: entry.seq, recipient: entry.recipient, kind: entry.kind, code: entry.code, detail: entry.detail)
     }

@@ -1,0 +1,107 @@
+import ReferralProtocol
+import StoreModel
+
+/// Where an admin reply goes: the client's routing id, and whether its request began with the empty delimiter
+/// of a REQ socket, which the reply must carry back.
+public struct AdminPeer: Sendable, Hashable {
+    public var routingId: [UInt8]
+    public var delimited: Bool
+
+    public init(routingId: [UInt8], delimited: Bool) {
+        (self.routingId, self.delimited) = (routingId, delimited)
+    }
+}
+
+/// One request from the admin endpoint, decoded by the shell with `AdminCodec` (or why it could not be), with
+/// what STATUS reports that only the shell knows.
+public struct AdminArrival: Sendable {
+    public var request: Result<AdminRequest, AdminError>
+    public var replyTo: AdminPeer
+    public var shell: ShellFacts
+
+    public init(request: Result<AdminRequest, AdminError>, replyTo: AdminPeer, shell: ShellFacts) {
+        (self.request, self.replyTo, self.shell) = (request, replyTo, shell)
+    }
+}
+
+/// STATUS's facts about the process: when it started, the endpoint it bound, the store thread's counters.
+public struct ShellFacts: Sendable, Hashable {
+    public var startedAt: Int64
+    public var endpoint: String
+    public var store: StoreStatistics
+
+    public init(startedAt: Int64, endpoint: String, store: StoreStatistics) {
+        (self.startedAt, self.endpoint, self.store) = (startedAt, endpoint, store)
+    }
+}
+
+/// An admin command's read of the store (ADMIN-1 TRAIL, CASE, OVERDUE, AUDIT-VERIFY, AUDIT-EXPORT).
+public enum AdminRead: Sendable, Hashable {
+    case trail(TrailQuery)
+    /// The case row, the trail of its messages and its open deadlines.
+    case caseInfo(caseId: String)
+    /// Open deadlines due before `now`, filtered (nil: no filter); `region` is a division-code prefix.
+    case overdue(now: Int64, region: String?, agency: String?, risk: String?)
+    case verifyAudit
+    case exportAudit(since: Int64, limit: Int?)
+
+    /// At most this many overdue deadlines are read.
+    public static let overdueLimit = 1_000
+}
+
+public enum TrailQuery: Sendable, Hashable {
+    case message(sender: String, id: String)
+    case caseId(String)
+}
+
+/// What an admin read found, as the store thread read it.
+public enum AdminReadResult: Sendable, Hashable {
+    case trail([TrailEntry])
+    case caseInfo(CaseInfo)
+    case overdue([DeadlineRecord])
+    case auditVerified(AuditVerification)
+    case auditExported([ExportedAuditRecord])
+    /// The read failed; `reason` names what could not be read.
+    case failed(reason: String)
+}
+
+/// An exported audit record with the canonical JSON line (docs/AUDIT.md) whose bytes its hash covers: the line
+/// is the store's to write, as the store owns the canonical form.
+public struct ExportedAuditRecord: Sendable, Hashable {
+    public var row: AuditRecordRow
+    public var line: String
+
+    public init(row: AuditRecordRow, line: String) {
+        (self.row, self.line) = (row, line)
+    }
+}
+
+/// Everything the broker has under one case id, as committed (ADMIN CASE). A case id can have messages and
+/// deadlines without a case row: only `referral.request` opens a tracked case, while e.g. a discharge notice
+/// with a follow-up plan has messages, and a crisis alert with a case deadlines, in a case of their own.
+public struct CaseInfo: Sendable, Hashable {
+    /// At most this many open deadlines are read (a case has a handful; this only bounds the reply).
+    public static let deadlineLimit = 100
+
+    public var caseId: String
+    /// Nil when no `referral.request` opened the case.
+    public var record: CaseRecord?
+    public var events: [TrailEntry]
+    /// Open deadlines, by due time then id, at most `deadlineLimit`.
+    public var deadlines: [DeadlineRecord]
+    /// More open deadlines exist than `deadlines` holds.
+    public var deadlinesTruncated: Bool
+
+    public init(
+        caseId: String, record: CaseRecord?, events: [TrailEntry], deadlines: [DeadlineRecord], deadlinesTruncated: Bool
+    ) {
+        self.caseId = caseId
+        self.record = record
+        self.events = events
+        self.deadlines = deadlines
+        self.deadlinesTruncated = deadlinesTruncated
+    }
+
+    /// The broker has nothing at all under this case id (ADMIN CASE answers NOT_FOUND).
+    public var isEmpty: Bool { record == nil && events.isEmpty && deadlines.isEmpty }
+}

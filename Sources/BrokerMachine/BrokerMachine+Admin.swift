@@ -1,0 +1,95 @@
+import AgencyDirectory
+import BrokerCore
+import ReferralProtocol
+import StoreModel
+
+/// The operators' admin endpoint (protocols/ADMIN-1.md), decided here and written by the shell's AdminCodec:
+/// STATUS from the machine's own state, RELOAD through the shell's reading of the files (`reload`), the rest
+/// as store reads whose results come back as `StoreCompletion.adminRead`. Adding an admin command: its type and
+/// codec in ReferralProtocol, then a case here (and, for a new read, `AdminRead` and the store thread's read).
+extension BrokerMachine {
+    mutating func admin(_ arrival: AdminArrival, now: Int64) {
+        let peer = arrival.replyTo
+        let request: AdminRequest
+        switch arrival.request {
+        case .failure(let error):
+            reply(.error(error), to: peer)
+            return
+        case .success(let decoded):
+            request = decoded
+        }
+        switch request {
+        case .status:
+            reply(.ok(.status(status(arrival.shell, now: now))), to: peer)
+        case .trail(.message(let sender, let id)):
+            read(.trail(.message(sender: sender, id: id)), for: peer)
+        case .trail(.caseId(let caseId)):
+            read(.trail(.caseId(caseId.lowercased())), for: peer)
+        case .caseInfo(let caseId):
+            read(.caseInfo(caseId: caseId.lowercased()), for: peer)
+        case .overdue(let filter):
+            read(.overdue(now: now, region: filter.region, agency: filter.agency, risk: filter.risk), for: peer)
+        case .reload:
+            actions.append(.readReloadFiles(replyTo: peer))
+        case .auditVerify:
+            read(.verifyAudit, for: peer)
+        case .auditExport(let since, let limit):
+            read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
+        }
+    }
+
+    /// The reply to an admin read the store has finished.
+    mutating func answer(_ result: AdminReadResult, to peer: AdminPeer) {
+        switch result {
+        case .trail(let entries) where entries.isEmpty:
+            reply(.error(AdminError(.notFound, "no such message or case")), to: peer)
+        case .trail(let entries):
+            reply(.ok(.trail(AdminTrail(events: entries.map(AdminTrailEvent.init)))), to: peer)
+        case .caseInfo(let info) where info.isEmpty:
+            reply(.error(AdminError(.notFound, "no case, message or deadline has this case id")), to: peer)
+        case .caseInfo(let info):
+            reply(.ok(.caseInfo(AdminCase(info))), to: peer)
+        case .overdue(let records):
+            reply(.ok(.overdue(records.map(AdminOverdueItem.init))), to: peer)
+        case .auditVerified(let verification):
+            reply(.ok(.auditVerify(AdminAuditVerification(verification))), to: peer)
+        case .auditExported(let records):
+            reply(.ok(.auditExport(records.map(AdminAuditRecord.init))), to: peer)
+        case .failed(let reason):
+            reply(.error(AdminError(.storeFailed, reason)), to: peer)
+        }
+    }
+
+    /// STATUS: every node of the directory in force (then nodes the scheduler still knows that are no longer in
+    /// it), held cases and dead letters, from the scheduler's memory.
+    func status(_ shell: ShellFacts, now: Int64) -> AdminStatus {
+        let statuses = Dictionary(scheduler.nodeStatuses().map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+        var ids = jurisdiction.directory.allEntries.map(\.id).sorted()
+        ids += statuses.keys.filter { jurisdiction.entry($0) == nil }.sorted()
+        let nodes = ids.map { id in
+            let status = statuses[id]
+            let entry = jurisdiction.entry(id)
+            return AdminStatus.Node(
+                node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "",
+                division: entry?.division ?? "",
+                state: entry?.state.rawValue ?? "removed", name: entry?.name ?? "(not in the directory)",
+                connected: status?.connected ?? false, pending: status?.pending ?? 0, inFlight: status?.inFlight ?? 0,
+                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0)
+        }
+        let held = scheduler.heldLanes().map {
+            AdminStatus.HeldCase(caseId: $0.caseId, recipient: $0.recipient, since: $0.since, seq: $0.seq)
+        }
+        let broker = AdminStatus.Broker(
+            version: ProductVersion.string, startedAt: shell.startedAt, uptimeMs: now - shell.startedAt,
+            endpoint: shell.endpoint, security: jurisdiction.plaintext ? "plaintext-development" : "curve",
+            storeTransactions: shell.store.transactions, storeRowsWritten: shell.store.rowsWritten)
+        return AdminStatus(
+            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters })
+    }
+
+    mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }
+
+    private mutating func read(_ read: AdminRead, for peer: AdminPeer) {
+        actions.append(.store(.adminRead(read, replyTo: peer)))
+    }
+}
