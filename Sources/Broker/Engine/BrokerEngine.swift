@@ -124,7 +124,7 @@ public final class BrokerEngine: Sendable {
     }
 
     /// The scheduler as the store left it: held lanes, open deliveries, unconfirmed receipts, dead-letter counts.
-    private func restoreScheduler(from store: BrokerStore, clock: some BrokerClock) throws -> DeliveryScheduler {
+    private func restoreScheduler(from store: some BrokerStoring, clock: some BrokerClock) throws -> DeliveryScheduler {
         var scheduler = DeliveryScheduler(config: schedulerConfig)
         let began = clock.nowMillis()
         let open = try store.loadOpenDeliveries()
@@ -140,7 +140,7 @@ public final class BrokerEngine: Sendable {
             receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
             deadLetters: try store.deadLetterCounts(), lastReceiptId: try store.lastReceiptId(), now: began)
         // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
-        // transaction (`StoreOp.acceptTracked`), so memory and start time do not grow with the cases.
+        // transaction (`AcceptUnit.caseMove`), so memory and start time do not grow with the cases.
         logger.info(
             "store opened",
             metadata: [
