@@ -11,6 +11,9 @@ public protocol BrokerStoring: AnyObject, Sendable {
     var statistics: StoreStatistics { get }
     /// Whether the backend could not record, after its last commits, how far it had got (the daemon logs it).
     var isMarkBehind: Bool { get }
+    /// Why the audit chain's tail, checked at open, does not verify (nil: it does, or the trail is empty). The daemon
+    /// records it in the chain and runs on (docs/AUDIT.md).
+    var auditTailProblem: String? { get }
 
     /// Runs the units in ONE transaction, in order, and returns one result per unit. On any error nothing of the
     /// batch is stored and the error is thrown. An empty batch does nothing.

@@ -112,7 +112,7 @@ public final class BrokerEngine: Sendable {
 
     /// A chain whose tail does not verify is recorded in the chain itself, and the broker runs on: refusing would
     /// stop the service over evidence it can only preserve; `referralctl audit verify` keeps reporting it.
-    private func recordAuditTailProblem(of store: BrokerStore, now: Int64) throws {
+    private func recordAuditTailProblem(of store: some BrokerStoring, now: Int64) throws {
         guard let problem = store.auditTailProblem else { return }
         logger.critical(
             """
