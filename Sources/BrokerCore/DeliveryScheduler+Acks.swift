@@ -6,9 +6,7 @@ extension DeliveryScheduler {
     public mutating func ack(node name: String, seq: Int64, now: Millis) -> AckResult {
         guard let node = lookup(name) else { return .unknown }
         let key = DeliveryKey(seq: seq, node: node)
-        guard let delivery = deliveries[key] else {
-            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
-        }
+        guard let delivery = deliveries[key] else { return notOpen(node, seq: seq) }
         settle(key, now: now)
         effects.append(
             .persist(
@@ -24,9 +22,7 @@ extension DeliveryScheduler {
     public mutating func nack(node name: String, seq: Int64, retry: Bool, reason: String, now: Millis) -> AckResult {
         guard let node = lookup(name) else { return .unknown }
         let key = DeliveryKey(seq: seq, node: node)
-        guard let delivery = deliveries[key] else {
-            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
-        }
+        guard let delivery = deliveries[key] else { return notOpen(node, seq: seq) }
         persistEvent(
             key, event: .nacked, attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
             now: now)
@@ -38,6 +34,13 @@ extension DeliveryScheduler {
             retryLater(key, reason: "last refusal: \(reason)", now: now)
         }
         return .applied
+    }
+
+    /// Why an ACK or NACK names no open delivery in memory: settled before, not read from the store yet (after a
+    /// restart: it is delivered again once loaded, and the node's inbox drops the duplicate), or unknown.
+    private func notOpen(_ node: NodeRef, seq: Int64) -> AckResult {
+        if nodes[Int(node)].settled.contains(seq) { return .alreadySettled }
+        return nodes[Int(node)].deliveryWindow.mayHold(seq) ? .notLoaded : .unknown
     }
 
     /// A failed attempt: back off, or dead-letter once the attempts are used up.

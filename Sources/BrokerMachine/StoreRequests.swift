@@ -65,6 +65,11 @@ public enum StoreRequest: Sendable {
     case dueDeadlines(before: Int64, limit: Int)
     /// Fire a due deadline (idempotent).
     case fire(FireRequest)
+    /// The next page of a recipient's open deliveries (seq after `afterSeq`, ascending, at most `limit`): read after
+    /// every unit submitted before it has committed.
+    case openDeliveries(recipient: String, afterSeq: Int64, limit: Int)
+    /// The next page of a sender's unconfirmed receipts (id after `afterId`, ascending, at most `limit`).
+    case unconfirmedReceipts(sender: String, afterId: Int64, limit: Int)
 }
 
 /// What the store thread reports back after each commit.
@@ -81,6 +86,10 @@ public enum StoreCompletion: Sendable {
     case adminRead(AdminReadResult, replyTo: AdminPeer)
     case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)
     case dueDeadlinesFailed
+    /// A page of open deliveries as asked by `StoreRequest.openDeliveries` (nil: the read failed).
+    case openDeliveries(recipient: String, limit: Int, [OpenDelivery]?)
+    /// A page of unconfirmed receipts as asked by `StoreRequest.unconfirmedReceipts` (nil: the read failed).
+    case unconfirmedReceipts(sender: String, limit: Int, [ReceiptRecord]?)
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
 }

@@ -6,46 +6,98 @@ extension BrokerStore {
     /// restart every open delivery is pending.
     public func loadOpenDeliveries() throws -> [OpenDelivery] {
         try read("loadOpenDeliveries") { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts,
-                           m.accepted_at
-                    FROM deliveries d JOIN messages m ON m.seq = d.seq
-                    WHERE d.state = 0
-                    ORDER BY d.seq, d.recipient
-                    """)
-            var result: [OpenDelivery] = []
-            while let row = try rows.next() {
-                result.append(
-                    OpenDelivery(
-                        seq: row[0], recipient: row[1], sender: row[2], messageId: row[3], caseId: row[4],
-                        priority: row[5], attempts: row[6], acceptedAt: row[7]))
-            }
-            return result
+            try Self.openDeliveries(db, where: "d.state = 0", orderBy: "d.seq, d.recipient", [])
+        }
+    }
+
+    /// One recipient's pending deliveries after `afterSeq`, in seq order, through the partial index
+    /// `deliveries_open` (recipient, seq): a page costs its own rows, whatever the backlog.
+    public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
+        try read("openDeliveries") { db in
+            try Self.openDeliveries(
+                db, where: "d.recipient = ? AND d.seq > ? AND d.state = 0", orderBy: "d.seq LIMIT ?",
+                [recipient, afterSeq, limit])
+        }
+    }
+
+    /// Recipient -> pending deliveries, counted from the covering index `deliveries_open`.
+    public func openDeliveryCounts() throws -> [String: Int] {
+        try read("openDeliveryCounts") { db in
+            try Self.counts(db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 0 GROUP BY recipient")
         }
     }
 
     /// Receipts not yet confirmed by their sender, ordered by id.
     public func loadUnconfirmedReceipts() throws -> [ReceiptRecord] {
         try read("loadUnconfirmedReceipts") { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
-                    FROM receipts r JOIN messages m ON m.seq = r.seq
-                    WHERE r.confirmed_at IS NULL
-                    ORDER BY r.id
-                    """)
-            var result: [ReceiptRecord] = []
-            while let row = try rows.next() {
-                result.append(
-                    ReceiptRecord(
-                        id: row[0], sender: row[1], seq: row[2], messageId: row[3], recipient: row[4],
-                        outcome: row[5], at: row[6], reason: row[7]))
-            }
-            return result
+            try Self.receipts(db, where: "r.confirmed_at IS NULL", orderBy: "r.id", [])
         }
+    }
+
+    /// One sender's unconfirmed receipts after `afterId`, in id order, through the partial index `receipts_open`.
+    public func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord] {
+        try read("unconfirmedReceipts") { db in
+            try Self.receipts(
+                db, where: "r.sender = ? AND r.id > ? AND r.confirmed_at IS NULL", orderBy: "r.id LIMIT ?",
+                [sender, afterId, limit])
+        }
+    }
+
+    /// Sender -> unconfirmed receipts, counted from the covering index `receipts_open`.
+    public func unconfirmedReceiptCounts() throws -> [String: Int] {
+        try read("unconfirmedReceiptCounts") { db in
+            try Self.counts(
+                db, sql: "SELECT sender, count(*) FROM receipts WHERE confirmed_at IS NULL GROUP BY sender")
+        }
+    }
+
+    private static func openDeliveries(
+        _ db: Database, where filter: String, orderBy order: String, _ arguments: StatementArguments
+    ) throws -> [OpenDelivery] {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
+                FROM deliveries d JOIN messages m ON m.seq = d.seq
+                WHERE \(filter) ORDER BY \(order)
+                """, arguments: arguments)
+        var result: [OpenDelivery] = []
+        while let row = try rows.next() {
+            result.append(
+                OpenDelivery(
+                    seq: row[0], recipient: row[1], sender: row[2], messageId: row[3], caseId: row[4],
+                    priority: row[5], attempts: row[6], acceptedAt: row[7]))
+        }
+        return result
+    }
+
+    private static func receipts(
+        _ db: Database, where filter: String, orderBy order: String, _ arguments: StatementArguments
+    ) throws -> [ReceiptRecord] {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
+                FROM receipts r JOIN messages m ON m.seq = r.seq
+                WHERE \(filter) ORDER BY \(order)
+                """, arguments: arguments)
+        var result: [ReceiptRecord] = []
+        while let row = try rows.next() {
+            result.append(
+                ReceiptRecord(
+                    id: row[0], sender: row[1], seq: row[2], messageId: row[3], recipient: row[4], outcome: row[5],
+                    at: row[6], reason: row[7]))
+        }
+        return result
+    }
+
+    private static func counts(_ db: Database, sql: String) throws -> [String: Int] {
+        let rows = try Row.fetchCursor(db, sql: sql)
+        var result: [String: Int] = [:]
+        while let row = try rows.next() {
+            result[row[0]] = row[1]
+        }
+        return result
     }
 
     /// The highest receipt number ever given, or reserved when an operator accepted a loss (`acceptLoss` raises
@@ -78,13 +130,7 @@ extension BrokerStore {
     /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
     public func deadLetterCounts() throws -> [String: Int] {
         try read("deadLetterCounts") { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
-            var result: [String: Int] = [:]
-            while let row = try rows.next() {
-                result[row[0]] = row[1]
-            }
-            return result
+            try Self.counts(db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
         }
     }
 

@@ -7,10 +7,10 @@ import SQLiteRaw
 // - messages: one row per accepted message; `UNIQUE(sender, message_id)` is the dedupe key forever (the body may
 //   be purged later, the digest stays). AUTOINCREMENT so a seq is never reused, even if the newest row were
 //   ever deleted. `recipients` is comma-joined (node ids never contain commas).
-// - deliveries: one row per (message, recipient); the partial index `deliveries_pending` holds only pending
-//   rows (what is loaded at start), `deliveries_dead` only dead ones (rare; feeds dead-letter counts).
+// - deliveries: one row per (message, recipient); the partial index `deliveries_open` (v7) holds only pending
+//   rows, by recipient (the pages read per node), `deliveries_dead` only dead ones (rare; feeds dead-letter counts).
 //   `receipt_id` links the delivery's receipt, so the trail needs no index on receipts.seq.
-// - receipts: one per acked/dead delivery; `receipts_unconfirmed` holds only unconfirmed ones.
+// - receipts: one per acked/dead delivery; `receipts_open` (v7) holds only unconfirmed ones, by sender.
 // - events: exceptional trail events only (rare), indexed by seq for the trail.
 // - held_cases: current holds (small).
 // - cases, deadlines: see v3-cases, v4-followup and v6-deadline-notice.
@@ -185,6 +185,18 @@ enum Schema {
                     ALTER TABLE deadlines ADD COLUMN original_due INTEGER;
                     """)
             try DeadlineNoticeColumns.split(db)
+        }
+        // The broker keeps only a window of open deliveries and unconfirmed receipts in memory, per node, and reads
+        // the rest a page at a time (docs/DESIGN.md): the open-row indexes are keyed by node first, and cover the
+        // per-node counts read at start. Each replaces an index of the same size, so writes cost what they did.
+        migrator.registerMigration("v7-per-node-windows") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX deliveries_pending;
+                    CREATE INDEX deliveries_open ON deliveries(recipient, seq) WHERE state = 0;
+                    DROP INDEX receipts_unconfirmed;
+                    CREATE INDEX receipts_open ON receipts(sender, id) WHERE confirmed_at IS NULL;
+                    """)
         }
         return migrator
     }

@@ -79,7 +79,7 @@ import Testing
         #expect(loaded.delivers.first?.deliver.priority == .urgent)
     }
 
-    @Test func anOfflineRecipientGetsItsMessageWhenItConnects() throws {
+    @Test func anOfflineRecipientGetsItsMessageFromTheStoreWhenItConnects() throws {
         var rig = try Rig()
         _ = rig.accept(referral(), on: rig.connect("gl-school-1"), seq: 7)
         #expect(rig.tick().delivers.isEmpty)
@@ -90,7 +90,18 @@ import Testing
             return
         }
         #expect(welcome.pending == 1)
-        #expect(rig.tick().delivers.map(\.to) == [routingId])
+        // Not cached for an offline recipient (a backlog does not fill the cache): read back when it comes.
+        let tick = rig.tick()
+        #expect(tick.delivers.isEmpty)
+        guard case .load(let seqs)? = tick.requests.last else {
+            Issue.record("no load: \(tick.requests)")
+            return
+        }
+        #expect(seqs == [7])
+        let stored = StoredMessage(
+            seq: 7, sender: "gl-school-1", messageId: "m-1", kind: "referral.request", caseId: "case-1", priority: 1,
+            recipients: ["gl-child-psych"], acceptedAt: rig.now, body: Array("{}".utf8))
+        #expect(rig.stored(.loaded([stored], missing: [])).delivers.map(\.to) == [routingId])
     }
 
     @Test func aLateDuplicateAckIsIgnoredSilently() throws {

@@ -25,6 +25,13 @@ extension StoreWorker {
             }
         case .adminRead(let read, let replyTo):
             return .adminRead(adminRead(read), replyTo: replyTo)
+        case .openDeliveries(let recipient, let afterSeq, let limit):
+            // Read after this batch's commit: it sees every unit submitted before it (docs/DESIGN.md).
+            let page = try? store.openDeliveries(recipient: recipient, afterSeq: afterSeq, limit: limit)
+            return .openDeliveries(recipient: recipient, limit: limit, page)
+        case .unconfirmedReceipts(let sender, let afterId, let limit):
+            let page = try? store.unconfirmedReceipts(sender: sender, afterId: afterId, limit: limit)
+            return .unconfirmedReceipts(sender: sender, limit: limit, page)
         case .accept, .persist, .audit, .fire:
             return nil
         }
