@@ -81,6 +81,7 @@ public enum StoreCompletion: Sendable {
     /// A settlement's batch committed: `stored`, its receipt is durable; false, the delivery was no longer pending in
     /// the store and nothing was written (its receipt is dropped, its number unused).
     case settled(SettledDelivery, stored: Bool)
+    /// The messages asked for by `load`, in the order asked for (the order their DELIVERs go out), and the missing.
     case loaded([StoredMessage], missing: [Int64])
     /// What an admin read found (or that it failed), for the machine to answer.
     case adminRead(AdminReadResult, replyTo: AdminPeer)

@@ -9,9 +9,10 @@ extension StoreWorker {
         switch request {
         case .load(let seqs):
             do {
-                let messages = try store.loadMessages(seqs: seqs)
-                let found = Set(messages.map(\.seq))
-                return .loaded(messages, missing: seqs.filter { !found.contains($0) })
+                // In the order asked for: the scheduler's (priority, then seq), which the DELIVERs keep.
+                let found = Dictionary(
+                    try store.loadMessages(seqs: seqs).map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+                return .loaded(seqs.compactMap { found[$0] }, missing: seqs.filter { found[$0] == nil })
             } catch {
                 logger.error("loading messages failed", metadata: ["error": "\(error)"])
                 return .loaded([], missing: seqs)
