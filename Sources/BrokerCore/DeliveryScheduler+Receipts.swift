@@ -17,7 +17,7 @@ extension DeliveryScheduler {
         guard let receipt = nodes[Int(node)].receipts.removeValue(forKey: id) else {
             if nodes[Int(node)].confirmedReceipts.contains(id) { return .alreadySettled }
             // Not read from the store yet (after a restart): it is sent again once loaded, and confirmed then.
-            return nodes[Int(node)].receiptWindow.mayHold(id) ? .notLoaded : .unknown
+            return id <= lastReceiptId && nodes[Int(node)].receiptWindow.mayHold(id) ? .notLoaded : .unknown
         }
         if let session = receipt.sentInSession, nodes[Int(node)].session?.id == session {
             nodes[Int(node)].session?.receiptsOut.remove(id)
