@@ -20,10 +20,11 @@ extension BrokerStore {
         }
     }
 
-    /// Recipient -> pending deliveries, counted from the covering index `deliveries_open`.
+    /// Recipient -> pending deliveries, one row per node of `node_backlog` (kept by triggers, schema v7): start-up
+    /// does not count the backlog.
     public func openDeliveryCounts() throws -> [String: Int] {
         try read("openDeliveryCounts") { db in
-            try Self.counts(db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 0 GROUP BY recipient")
+            try Self.counts(db, sql: "SELECT node, open_deliveries FROM node_backlog WHERE open_deliveries > 0")
         }
     }
 
@@ -43,11 +44,11 @@ extension BrokerStore {
         }
     }
 
-    /// Sender -> unconfirmed receipts, counted from the covering index `receipts_open`.
+    /// Sender -> unconfirmed receipts, from `node_backlog`.
     public func unconfirmedReceiptCounts() throws -> [String: Int] {
         try read("unconfirmedReceiptCounts") { db in
             try Self.counts(
-                db, sql: "SELECT sender, count(*) FROM receipts WHERE confirmed_at IS NULL GROUP BY sender")
+                db, sql: "SELECT node, unconfirmed_receipts FROM node_backlog WHERE unconfirmed_receipts > 0")
         }
     }
 

@@ -34,7 +34,8 @@ import Testing
     @Test func aRestartLoadsNothingUntilTheNodeConnects() {
         var h = Harness(configure: StoreWindowTests.small)
         h.stored = (1...6).map {
-            DeliveryInfo(seq: $0, sender: "school", messageId: "m-\($0)", recipient: "clinic", caseId: nil, priority: .routine)
+            DeliveryInfo(
+                seq: $0, sender: "school", messageId: "m-\($0)", recipient: "clinic", caseId: nil, priority: .routine)
         }
         h.restoreFromStore()
         #expect(h.scheduler.deliveriesInMemory == 0)
@@ -68,7 +69,8 @@ import Testing
         #expect(effects.contains(.loadDeliveries(node: "clinic", afterSeq: 4, limit: 3)))
         // The store had not committed the settlements: a stale read returns them with the rest.
         let stale = (1...6).map {
-            DeliveryInfo(seq: $0, sender: "sender", messageId: "m-\($0)", recipient: "clinic", caseId: nil, priority: .routine)
+            DeliveryInfo(
+                seq: $0, sender: "sender", messageId: "m-\($0)", recipient: "clinic", caseId: nil, priority: .routine)
         }
         h.scheduler.deliveriesLoaded(node: "clinic", limit: 6, stale, now: h.now)
         #expect(h.delivered().map(\.seq) == [5, 6])
@@ -147,7 +149,8 @@ import Testing
     @Test func anAckOfADeliveryNotReadYetIsIgnored() {
         var h = Harness(configure: StoreWindowTests.small)
         h.stored = [
-            DeliveryInfo(seq: 3, sender: "school", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine)
+            DeliveryInfo(
+                seq: 3, sender: "school", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine)
         ]
         h.restoreFromStore()
         h.answersPages = false
@@ -162,7 +165,8 @@ import Testing
             config.heartbeatMs = 4_000
         }
         h.stored = [
-            DeliveryInfo(seq: 1, sender: "school", messageId: "m-1", recipient: "clinic", caseId: nil, priority: .routine)
+            DeliveryInfo(
+                seq: 1, sender: "school", messageId: "m-1", recipient: "clinic", caseId: nil, priority: .routine)
         ]
         h.restoreFromStore()
         h.answersPages = false
