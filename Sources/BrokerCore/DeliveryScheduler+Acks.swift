@@ -65,6 +65,10 @@ extension DeliveryScheduler {
             lanes[laneKey, default: Lane()].held = true
             heldSince[laneKey] = HeldLane(
                 caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
+            let horizon = nodes[Int(key.node)].deliveryWindow.loadedThrough
+            if nodes[Int(key.node)].deliveryWindow.beyond > 0, horizon < highestSeq {
+                heldUnrecorded[laneKey] = (horizon + 1)...highestSeq
+            }
         }
         settle(key, now: now)
         nodes[Int(key.node)].deadLetters += 1
@@ -75,6 +79,7 @@ extension DeliveryScheduler {
                         receipt: receipt(for: delivery, outcome: .deadLettered, reason: reason, now: now),
                         attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, holdCase: hold))))
         if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
+            nodes[Int(key.node)].heldWaiting += lane.count
             for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
         }
     }
@@ -108,6 +113,8 @@ extension DeliveryScheduler {
         guard let caseId = delivery.caseId else { return }
         let laneKey = LaneKey(caseId: caseId, node: key.node)
         guard var lane = lanes[laneKey] else { return }
+        // A delivery settled in a held lane (not the dead letter that holds it) was waiting there.
+        if lane.held && heldSince[laneKey]?.seq != key.seq { nodes[Int(key.node)].heldWaiting -= 1 }
         lane.remove(key.seq)
         if lane.isEmpty && !lane.held {
             lanes[laneKey] = nil

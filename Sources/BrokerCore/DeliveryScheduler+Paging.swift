@@ -14,8 +14,9 @@ extension DeliveryScheduler {
     }
 
     /// A page of `node`'s open deliveries read from the store (ascending seq, at most `limit`), as asked by
-    /// `Effect.loadDeliveries`. Attempts come from the store; a delivery that lands in a held lane waits
-    /// there (its `held` trail event was recorded when it began to wait).
+    /// `Effect.loadDeliveries`. Attempts come from the store; a delivery that lands in a held lane waits there (its
+    /// `held` trail event is recorded now if it waited beyond memory when the lane was held; otherwise it was
+    /// recorded then, at its accept, or before a restart).
     public mutating func deliveriesLoaded(
         node name: String, limit: Int, _ page: [DeliveryInfo], now: Millis
     ) {
@@ -26,7 +27,13 @@ extension DeliveryScheduler {
             guard info.seq > nodes[Int(node)].deliveryWindow.loadedThrough,
                 !nodes[Int(node)].settled.contains(info.seq)
             else { continue }
-            if add(info, recordingHolds: false, now: now) { added += 1 }
+            guard add(info, recordingHolds: false, now: now) else { continue }
+            added += 1
+            if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)],
+                heldUnrecorded[LaneKey(caseId: caseId, node: node)]?.contains(info.seq) == true
+            {
+                recordHeld(DeliveryKey(seq: info.seq, node: node), behind: hold.seq, now: now)
+            }
         }
         nodes[Int(node)].deliveryWindow.loaded(keys: page.map(\.seq), added: added, limit: limit)
         dirty.insert(node)
@@ -56,7 +63,7 @@ extension DeliveryScheduler {
     /// Asks for the next pages of a node with a session whose memory has fallen to half.
     mutating func requestPages(_ node: NodeRef) {
         let name = nodes[Int(node)].name
-        let inMemory = nodes[Int(node)].open
+        let inMemory = nodes[Int(node)].movable
         if let page = nodes[Int(node)].deliveryWindow.nextPage(inMemory: inMemory, capacity: config.deliveryMemory) {
             effects.append(.loadDeliveries(node: name, afterSeq: page.after, limit: page.limit))
         }

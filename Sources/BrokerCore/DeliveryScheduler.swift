@@ -22,6 +22,11 @@ public struct DeliveryScheduler: Sendable {
     var ackDeadlines = MinHeap<TimerEntry>()
     var receiptDeadlines = MinHeap<TimerEntry>()
     var heldSince: [LaneKey: HeldLane] = [:]
+    /// Seqs of a lane that waited in the store beyond memory when it was held: their `held` trail event is recorded
+    /// when a page brings them in (the others got theirs at the hold, or at their accept).
+    var heldUnrecorded: [LaneKey: ClosedRange<Int64>] = [:]
+    /// The highest seq handed to `enqueue`.
+    var highestSeq: Int64 = 0
     var dirty: Set<NodeRef> = []
     var effects: [Effect] = []
     var nextSessionId: UInt64 = 1
@@ -59,8 +64,9 @@ public struct DeliveryScheduler: Sendable {
     /// nothing waits before them in the store, otherwise only counted (read later, in seq order).
     public mutating func enqueue(_ newDeliveries: [DeliveryInfo], now: Millis) {
         for info in newDeliveries {
+            highestSeq = max(highestSeq, info.seq)
             let node = ref(info.recipient)
-            let open = nodes[Int(node)].open
+            let open = nodes[Int(node)].movable
             if nodes[Int(node)].deliveryWindow.admits(info.seq, inMemory: open, capacity: config.deliveryMemory) {
                 add(info, recordingHolds: true, now: now)
             } else if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)] {
@@ -83,6 +89,7 @@ public struct DeliveryScheduler: Sendable {
         if let caseId = info.caseId {
             let laneKey = LaneKey(caseId: caseId, node: node)
             lanes[laneKey, default: Lane()].append(info.seq)
+            if lanes[laneKey]?.held == true { nodes[Int(node)].heldWaiting += 1 }
             if recordingHolds, let hold = heldSince[laneKey] { recordHeld(key, behind: hold.seq, now: now) }
         }
         makeEligible(key, now: now)

@@ -194,6 +194,9 @@ struct NodeState: Sendable {
     let name: String
     var ready = MinHeap<ReadyEntry>()
     var open = 0
+    /// Open deliveries in memory that wait in held lanes: they do not count against the memory's window, or a
+    /// recipient with many held deliveries would never be given the rest of its backlog.
+    var heldWaiting = 0
     var deliveryWindow = StoreWindow()
     var receiptWindow = StoreWindow()
     var deadLetters = 0
@@ -202,6 +205,9 @@ struct NodeState: Sendable {
     var unsentReceipts = MinHeap<ReceiptOrder>()
     var settled: RecentSet
     var confirmedReceipts: RecentSet
+
+    /// Open deliveries in memory that can move (not held behind a dead letter).
+    var movable: Int { open - heldWaiting }
 
     init(name: String, memory: Int) {
         self.name = name

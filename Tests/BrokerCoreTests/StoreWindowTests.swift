@@ -178,3 +178,34 @@ import Testing
         #expect(h.step().contains(.loadDeliveries(node: "clinic", afterSeq: 0, limit: 4)))
     }
 }
+
+/// Held lanes and the window: deliveries held behind a dead letter do not keep the rest of the backlog out, and one
+/// that waited beyond memory when its lane was held gets its `held` trail event when a page brings it in.
+@Suite struct HeldWindowTests {
+    static func heldSeqs(_ effects: [Effect]) -> [Int64] {
+        effects.persisted.compactMap {
+            if case .event(_, let seq, _, .held, _, _) = $0 { return seq }
+            return nil
+        }
+    }
+
+    @Test func heldDeliveriesDoNotBlockTheBacklogAndGetTheirHeldEventWhenRead() {
+        var h = Harness { $0.deliveryMemory = 2 }
+        h.accept(1, to: "clinic", case: "case-a")
+        h.accept(2, to: "clinic", case: "case-a")
+        h.accept(3, to: "clinic", case: "case-a")  // beyond memory
+        h.accept(4, to: "clinic", case: "case-b")  // beyond memory
+        h.accept(5, to: "clinic")  // beyond memory
+        h.connect("clinic", window: 1)
+        #expect(h.delivered().map(\.seq) == [1])
+        _ = h.scheduler.nack(node: "clinic", seq: 1, retry: false, reason: "schema", now: h.now)
+        let effects = h.step()
+        #expect(Self.heldSeqs(effects) == [2, 3])
+        #expect(effects.seqsDelivered == [4])
+        _ = h.scheduler.ack(node: "clinic", seq: 4, now: h.now)
+        #expect(h.delivered().map(\.seq) == [5])
+        h.accept(6, to: "clinic", case: "case-a")  // accepted into the held lane: recorded at once
+        #expect(Self.heldSeqs(h.step()) == [6])
+        #expect(h.scheduler.nodeStatuses().first?.pending == 3)
+    }
+}
