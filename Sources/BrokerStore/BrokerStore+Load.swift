@@ -2,94 +2,62 @@ import Foundation
 import GRDB
 
 extension BrokerStore {
-    /// Every pending delivery, ordered by seq then recipient. The broker does not persist "in flight": after a
-    /// restart every open delivery is pending.
-    public func loadOpenDeliveries() throws -> [OpenDelivery] {
-        try read("loadOpenDeliveries") { db in
-            try Self.openDeliveries(db, where: "d.state = 0", orderBy: "d.seq, d.recipient", [])
-        }
-    }
-
     /// One recipient's pending deliveries after `afterSeq`, in seq order, through the partial index
-    /// `deliveries_open` (recipient, seq): a page costs its own rows, whatever the backlog.
+    /// `deliveries_open` (recipient, seq): a page costs its own rows, whatever the backlog. The broker does not
+    /// persist "in flight": after a restart every open delivery is pending.
     public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
         try read("openDeliveries") { db in
-            try Self.openDeliveries(
-                db, where: "d.recipient = ? AND d.seq > ? AND d.state = 0", orderBy: "d.seq LIMIT ?",
-                [recipient, afterSeq, limit])
-        }
-    }
-
-    /// Recipient -> pending deliveries, one row per node of `node_backlog` (kept by triggers, schema v7): start-up
-    /// does not count the backlog.
-    public func openDeliveryCounts() throws -> [String: Int] {
-        try read("openDeliveryCounts") { db in
-            try Self.counts(db, sql: "SELECT node, open_deliveries FROM node_backlog WHERE open_deliveries > 0")
-        }
-    }
-
-    /// Receipts not yet confirmed by their sender, ordered by id.
-    public func loadUnconfirmedReceipts() throws -> [ReceiptRecord] {
-        try read("loadUnconfirmedReceipts") { db in
-            try Self.receipts(db, where: "r.confirmed_at IS NULL", orderBy: "r.id", [])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
+                    FROM deliveries d JOIN messages m ON m.seq = d.seq
+                    WHERE d.recipient = ? AND d.seq > ? AND d.state = 0 ORDER BY d.seq LIMIT ?
+                    """, arguments: [recipient, afterSeq, limit])
+            var result: [OpenDelivery] = []
+            while let row = try rows.next() {
+                result.append(
+                    OpenDelivery(
+                        seq: row[0], recipient: row[1], sender: row[2], messageId: row[3], caseId: row[4],
+                        priority: row[5], attempts: row[6], acceptedAt: row[7]))
+            }
+            return result
         }
     }
 
     /// One sender's unconfirmed receipts after `afterId`, in id order, through the partial index `receipts_open`.
     public func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord] {
         try read("unconfirmedReceipts") { db in
-            try Self.receipts(
-                db, where: "r.sender = ? AND r.id > ? AND r.confirmed_at IS NULL", orderBy: "r.id LIMIT ?",
-                [sender, afterId, limit])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
+                    FROM receipts r JOIN messages m ON m.seq = r.seq
+                    WHERE r.sender = ? AND r.id > ? AND r.confirmed_at IS NULL ORDER BY r.id LIMIT ?
+                    """, arguments: [sender, afterId, limit])
+            var result: [ReceiptRecord] = []
+            while let row = try rows.next() {
+                result.append(
+                    ReceiptRecord(
+                        id: row[0], sender: row[1], seq: row[2], messageId: row[3], recipient: row[4],
+                        outcome: row[5], at: row[6], reason: row[7]))
+            }
+            return result
         }
     }
 
-    /// Sender -> unconfirmed receipts, from `node_backlog`.
+    /// Recipient -> pending deliveries and sender -> unconfirmed receipts: one row per node of `node_backlog` (kept
+    /// by triggers, schema v7), so start-up does not count the backlog.
+    public func openDeliveryCounts() throws -> [String: Int] {
+        try read("openDeliveryCounts") { db in try Self.counts(db, of: "open_deliveries") }
+    }
+
     public func unconfirmedReceiptCounts() throws -> [String: Int] {
-        try read("unconfirmedReceiptCounts") { db in
-            try Self.counts(
-                db, sql: "SELECT node, unconfirmed_receipts FROM node_backlog WHERE unconfirmed_receipts > 0")
-        }
+        try read("unconfirmedReceiptCounts") { db in try Self.counts(db, of: "unconfirmed_receipts") }
     }
 
-    private static func openDeliveries(
-        _ db: Database, where filter: String, orderBy order: String, _ arguments: StatementArguments
-    ) throws -> [OpenDelivery] {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
-                FROM deliveries d JOIN messages m ON m.seq = d.seq
-                WHERE \(filter) ORDER BY \(order)
-                """, arguments: arguments)
-        var result: [OpenDelivery] = []
-        while let row = try rows.next() {
-            result.append(
-                OpenDelivery(
-                    seq: row[0], recipient: row[1], sender: row[2], messageId: row[3], caseId: row[4],
-                    priority: row[5], attempts: row[6], acceptedAt: row[7]))
-        }
-        return result
-    }
-
-    private static func receipts(
-        _ db: Database, where filter: String, orderBy order: String, _ arguments: StatementArguments
-    ) throws -> [ReceiptRecord] {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
-                FROM receipts r JOIN messages m ON m.seq = r.seq
-                WHERE \(filter) ORDER BY \(order)
-                """, arguments: arguments)
-        var result: [ReceiptRecord] = []
-        while let row = try rows.next() {
-            result.append(
-                ReceiptRecord(
-                    id: row[0], sender: row[1], seq: row[2], messageId: row[3], recipient: row[4], outcome: row[5],
-                    at: row[6], reason: row[7]))
-        }
-        return result
+    private static func counts(_ db: Database, of column: String) throws -> [String: Int] {
+        try counts(db, sql: "SELECT node, \(column) FROM node_backlog WHERE \(column) > 0")
     }
 
     private static func counts(_ db: Database, sql: String) throws -> [String: Int] {

@@ -10,6 +10,34 @@ import Testing
         config.receiptMemory = 2
     }
 
+    /// `accepted` messages for clinic (4 in memory), the first 4 delivered and `acked` of them acknowledged; page
+    /// reads are left for the test to answer.
+    static func answeringByHand(accepted: Int, acked: Int) -> Harness {
+        var h = Harness(configure: small)
+        for seq in 1...accepted { h.accept(Int64(seq), to: "clinic") }
+        h.answersPages = false
+        h.connect("clinic", window: 8)
+        #expect(h.delivered().map(\.seq) == [1, 2, 3, 4])
+        for seq in 1...acked { _ = h.scheduler.ack(node: "clinic", seq: Int64(seq), now: h.now) }
+        return h
+    }
+
+    /// A restart with clinic's deliveries `holding` in the store, clinic connected, page reads left to the test.
+    static func restartedByHand(holding seqs: ClosedRange<Int64>, heartbeatMs: Millis = 3_600_000) -> Harness {
+        var h = Harness { config in
+            small(&config)
+            config.heartbeatMs = heartbeatMs
+        }
+        h.stored = seqs.map {
+            DeliveryInfo(
+                seq: $0, sender: "school", messageId: "m-\($0)", recipient: "clinic", caseId: nil, priority: .routine)
+        }
+        h.restoreFromStore()
+        h.answersPages = false
+        h.connect("clinic")
+        return h
+    }
+
     @Test func anOfflineNodesBacklogBeyondItsMemoryIsCountedThenReadInSeqOrder() {
         var h = Harness(configure: StoreWindowTests.small)
         for seq in 1...10 { h.accept(Int64(seq), to: "clinic") }
@@ -59,12 +87,7 @@ import Testing
     /// A page read may find a delivery the machine has settled whose settlement is not committed yet: it is never
     /// delivered again (at or before the horizon, or in the node's settled memory).
     @Test func aPageNeverBringsBackASettledDelivery() {
-        var h = Harness(configure: StoreWindowTests.small)
-        for seq in 1...6 { h.accept(Int64(seq), to: "clinic") }
-        h.answersPages = false
-        h.connect("clinic", window: 8)
-        #expect(h.delivered().map(\.seq) == [1, 2, 3, 4])
-        for seq in Int64(1)...3 { _ = h.scheduler.ack(node: "clinic", seq: seq, now: h.now) }
+        var h = Self.answeringByHand(accepted: 6, acked: 3)
         let effects = h.step()
         #expect(effects.contains(.loadDeliveries(node: "clinic", afterSeq: 4, limit: 3)))
         // The store had not committed the settlements: a stale read returns them with the rest.
@@ -80,12 +103,7 @@ import Testing
 
     /// A delivery committed while a page read is on its way is counted, and the page that finds it adds it once.
     @Test func aDeliveryInBothAnAcceptAndAPageIsAddedOnce() {
-        var h = Harness(configure: StoreWindowTests.small)
-        for seq in 1...5 { h.accept(Int64(seq), to: "clinic") }
-        h.answersPages = false
-        h.connect("clinic", window: 8)
-        #expect(h.delivered().map(\.seq) == [1, 2, 3, 4])
-        for seq in Int64(1)...4 { _ = h.scheduler.ack(node: "clinic", seq: seq, now: h.now) }
+        var h = Self.answeringByHand(accepted: 5, acked: 4)
         #expect(h.step().contains(.loadDeliveries(node: "clinic", afterSeq: 4, limit: 4)))
         h.accept(6, to: "clinic")  // its commit comes before the page's read
         #expect(h.scheduler.nodeStatuses().first?.pending == 2)
@@ -147,30 +165,13 @@ import Testing
     /// An ACK for a delivery the store holds but memory does not yet (after a restart) is ignored, not UNKNOWN: the
     /// delivery comes again once read and the node's inbox drops the duplicate.
     @Test func anAckOfADeliveryNotReadYetIsIgnored() {
-        var h = Harness(configure: StoreWindowTests.small)
-        h.stored = [
-            DeliveryInfo(
-                seq: 3, sender: "school", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine)
-        ]
-        h.restoreFromStore()
-        h.answersPages = false
-        h.connect("clinic")
+        var h = Self.restartedByHand(holding: 3...3)
         #expect(h.scheduler.ack(node: "clinic", seq: 3, now: h.now) == .notLoaded)
     }
 
     /// A failed page read is asked for again at the next heartbeat check.
     @Test func aFailedPageIsAskedForAgain() {
-        var h = Harness { config in
-            StoreWindowTests.small(&config)
-            config.heartbeatMs = 4_000
-        }
-        h.stored = [
-            DeliveryInfo(
-                seq: 1, sender: "school", messageId: "m-1", recipient: "clinic", caseId: nil, priority: .routine)
-        ]
-        h.restoreFromStore()
-        h.answersPages = false
-        h.connect("clinic")
+        var h = Self.restartedByHand(holding: 1...1, heartbeatMs: 4_000)
         #expect(h.step().contains(.loadDeliveries(node: "clinic", afterSeq: 0, limit: 4)))
         h.scheduler.pageFailed(node: "clinic", receipts: false)
         #expect(h.step().isEmpty)
