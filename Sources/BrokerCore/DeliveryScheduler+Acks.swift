@@ -104,6 +104,7 @@ extension DeliveryScheduler {
     /// Removes an open delivery for good (acked or dead) and lets its lane move on.
     mutating func settle(_ key: DeliveryKey, now: Millis) {
         guard let delivery = deliveries.removeValue(forKey: key) else { return }
+        deliveries.releaseStorageIfEmpty()
         if let session = delivery.inFlightSession, nodes[Int(key.node)].session?.id == session {
             nodes[Int(key.node)].session?.answered(key.seq, octets: delivery.octets)
         }

@@ -19,6 +19,7 @@ extension DeliveryScheduler {
             // Not read from the store yet (after a restart): it is sent again once loaded, and confirmed then.
             return id <= lastReceiptId && nodes[Int(node)].receiptWindow.mayHold(id) ? .notLoaded : .unknown
         }
+        nodes[Int(node)].receipts.releaseStorageIfEmpty()
         if let session = receipt.sentInSession, nodes[Int(node)].session?.id == session {
             nodes[Int(node)].session?.receiptsOut.remove(id)
         }

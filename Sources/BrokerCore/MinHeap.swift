@@ -6,6 +6,7 @@ struct MinHeap<Element: Comparable>: Sendable where Element: Sendable {
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
+    var capacity: Int { items.capacity }
     var min: Element? { items.first }
 
     mutating func push(_ element: Element) {
@@ -24,6 +25,7 @@ struct MinHeap<Element: Comparable>: Sendable where Element: Sendable {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
+        if items.isEmpty && items.capacity > capacityKeptWhenEmpty { items = [] }
         var parent = 0
         while true {
             let left = 2 * parent + 1

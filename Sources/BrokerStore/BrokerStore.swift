@@ -101,6 +101,13 @@ public final class BrokerStore: @unchecked Sendable {
         }
     }
 
+    /// Empties SQLite's page cache and statement caches (`sqlite3_db_release_memory`): after a large drain the
+    /// cache holds its 16 MiB of pages read once. A closed store has nothing to release.
+    public func releaseMemory() {
+        guard !isClosed else { return }
+        dbQueue.releaseMemory()
+    }
+
     /// The writer connection's settings (journal mode, synchronous level, busy timeout, migrations).
     public func settings() throws -> StoreSettings {
         try read("settings") { db in

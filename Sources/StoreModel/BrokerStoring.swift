@@ -64,6 +64,9 @@ public protocol BrokerStoring: AnyObject, Sendable {
     /// The audit records with `at >= since`, in id order, at most `limit` (nil: all).
     func exportAudit(since: Int64, limit: Int?) throws -> [AuditRecordRow]
 
+    /// Gives back memory kept only for speed (caches); the broker calls it when idle after work. Never fails.
+    func releaseMemory()
+
     /// Closes the store; later calls throw.
     func close() throws
 }

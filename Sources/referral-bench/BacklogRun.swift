@@ -66,6 +66,8 @@ struct BacklogRun {
 
         // 3. The recipient drains everything; the sender stays offline.
         let drain = try await drainRecipient(daemon)
+        // As after the restart: the broker settles first (its store thread gives memory back once idle for 1 s).
+        try await Task.sleep(for: .seconds(2))
         let memoryAfterDrain = ProcessMemory.read(pid: daemon.pid)
         progress(
             "drained: \(messages) in \(String(format: "%.2f", drain.seconds)) s; broker "

@@ -27,6 +27,8 @@ final class StoreWorker: Sendable {
     private let completions = Mutex<[StoreCompletion]>([])
     private let notifier: EventNotifier
     private let finished = Mutex<Bool>(false)
+    /// Used only by the store thread (a Mutex, as `markWasBehind`, to keep the class Sendable).
+    private let idleRelease = Mutex(IdleMemoryRelease())
 
     /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
     let storeEpoch: String?
@@ -94,11 +96,12 @@ final class StoreWorker: Sendable {
                     return (taken, state.stopping)
                 }
                 if !batch.isEmpty || stopping { break }
-                condition.wait()
+                waitForWork()
             }
             condition.unlock()
             if !batch.isEmpty {
                 let results = process(batch)
+                idleRelease.withLock { $0.worked(now: Self.monotonicMillis()) }
                 noteMark()
                 let counters = store.statistics
                 statisticsSnapshot.withLock { $0 = counters }
@@ -113,6 +116,19 @@ final class StoreWorker: Sendable {
         finished.withLock { $0 = true }
         notifier.notify()
     }
+
+    /// Waits (holding `condition`) for a submission; once idle after work, gives memory back (`IdleMemoryRelease`).
+    private func waitForWork() {
+        guard let due = idleRelease.withLock({ $0.dueAt }) else { return condition.wait() }
+        let now = Self.monotonicMillis()
+        if now < due, condition.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1000)) { return }
+        let release = idleRelease.withLock { $0.takeDue(now: Self.monotonicMillis()) }
+        guard release, queue.withLock({ $0.requests.isEmpty }) else { return }
+        store.releaseMemory()
+        IdleMemoryRelease.trimMalloc()
+    }
+
+    private static func monotonicMillis() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
 
     /// Whether the high-water mark was behind after the previous batch (logged when that changes).
     private let markWasBehind = Mutex(false)
