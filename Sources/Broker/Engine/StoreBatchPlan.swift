@@ -131,9 +131,10 @@ struct StoreBatchPlan {
                 detail: "attempts=\(settled.attempts); \(reason)")
         }
         return Settlement(
-            seq: receipt.seq, recipient: receipt.recipient, at: receipt.at, attempts: settled.attempts,
-            firstAttemptAt: settled.firstAttemptAt, outcome: outcome, receiptId: receipt.id, sender: receipt.sender,
-            messageId: receipt.messageId, receiptConfirmed: settled.receiptConfirmed, audit: audit)
+            seq: receipt.seq, recipient: receipt.recipient, caseId: settled.caseId, at: receipt.at,
+            attempts: settled.attempts, firstAttemptAt: settled.firstAttemptAt, outcome: outcome, receiptId: receipt.id,
+            sender: receipt.sender, messageId: receipt.messageId, receiptConfirmed: settled.receiptConfirmed,
+            audit: audit)
     }
 
     /// A settlement; a confirmed receipt; a trail event (a nack also audited).
