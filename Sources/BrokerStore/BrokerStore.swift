@@ -17,10 +17,6 @@ public final class BrokerStore: @unchecked Sendable {
     public let path: String
     /// How long a statement waits for a lock held by another process (e.g. an operator's sqlite3 shell).
     static let busyTimeoutSeconds: Double = 5
-    /// The WAL is checkpointed into the database once it holds this many pages (SQLite's default is 1,000): the
-    /// index and audit pages that every group commit rewrites are copied once per checkpoint instead of ten times,
-    /// and the checkpoint's two fsyncs stall the store thread a tenth as often. Up to ~40 MiB of WAL on disk.
-    static let walAutocheckpointPages = 10_000
 
     let dbQueue: DatabaseQueue
     var counters = StoreStatistics()
@@ -77,9 +73,6 @@ public final class BrokerStore: @unchecked Sendable {
             // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
             let opened = try Self.refusingUnchanged(path) {
                 try DurableSQLite.prepare(dbQueue, as: Schema.durable, cacheSizeKiB: 16_384)
-            }
-            try dbQueue.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
             }
             let applied = opened.appliedBefore
             try loadPosition()
