@@ -6,9 +6,7 @@ extension DeliveryScheduler {
     public mutating func ack(node name: String, seq: Int64, now: Millis) -> AckResult {
         guard let node = lookup(name) else { return .unknown }
         let key = DeliveryKey(seq: seq, node: node)
-        guard let delivery = deliveries[key] else {
-            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
-        }
+        guard let delivery = deliveries[key] else { return notOpen(node, seq: seq) }
         settle(key, now: now)
         effects.append(
             .persist(
@@ -24,9 +22,7 @@ extension DeliveryScheduler {
     public mutating func nack(node name: String, seq: Int64, retry: Bool, reason: String, now: Millis) -> AckResult {
         guard let node = lookup(name) else { return .unknown }
         let key = DeliveryKey(seq: seq, node: node)
-        guard let delivery = deliveries[key] else {
-            return nodes[Int(node)].settled.contains(seq) ? .alreadySettled : .unknown
-        }
+        guard let delivery = deliveries[key] else { return notOpen(node, seq: seq) }
         persistEvent(
             key, event: .nacked, attempt: delivery.attempts, detail: "\(retry ? "retry" : "permanent"): \(reason)",
             now: now)
@@ -38,6 +34,13 @@ extension DeliveryScheduler {
             retryLater(key, reason: "last refusal: \(reason)", now: now)
         }
         return .applied
+    }
+
+    /// Why an ACK or NACK names no open delivery in memory: settled before, not read from the store yet (after a
+    /// restart: it is delivered again once loaded, and the node's inbox drops the duplicate), or unknown.
+    private func notOpen(_ node: NodeRef, seq: Int64) -> AckResult {
+        if nodes[Int(node)].settled.contains(seq) { return .alreadySettled }
+        return nodes[Int(node)].deliveryWindow.mayHold(seq) ? .notLoaded : .unknown
     }
 
     /// A failed attempt: back off, or dead-letter once the attempts are used up.
@@ -62,6 +65,10 @@ extension DeliveryScheduler {
             lanes[laneKey, default: Lane()].held = true
             heldSince[laneKey] = HeldLane(
                 caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
+            let horizon = nodes[Int(key.node)].deliveryWindow.loadedThrough
+            if nodes[Int(key.node)].deliveryWindow.beyond > 0, horizon < highestSeq {
+                heldUnrecorded[laneKey] = (horizon + 1)...highestSeq
+            }
         }
         settle(key, now: now)
         nodes[Int(key.node)].deadLetters += 1
@@ -73,6 +80,7 @@ extension DeliveryScheduler {
                         attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, caseId: delivery.caseId,
                         holdCase: hold))))
         if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
+            nodes[Int(key.node)].heldWaiting += lane.count
             for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
         }
     }
@@ -106,6 +114,8 @@ extension DeliveryScheduler {
         guard let caseId = delivery.caseId else { return }
         let laneKey = LaneKey(caseId: caseId, node: key.node)
         guard var lane = lanes[laneKey] else { return }
+        // A delivery settled in a held lane (not the dead letter that holds it) was waiting there.
+        if lane.held && heldSince[laneKey]?.seq != key.seq { nodes[Int(key.node)].heldWaiting -= 1 }
         lane.remove(key.seq)
         if lane.isEmpty && !lane.held {
             lanes[laneKey] = nil

@@ -10,6 +10,7 @@ extension DeliveryScheduler {
         for node in work where nodes[Int(node)].session != nil {
             dispatchDeliveries(node, now: now)
             dispatchReceipts(node, now: now)
+            requestPages(node)
         }
     }
 

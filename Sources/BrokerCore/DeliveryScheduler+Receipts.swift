@@ -1,19 +1,23 @@
 extension DeliveryScheduler {
-    /// A receipt is durable (the batch that wrote it committed, or it was loaded at a restart): queue it for its
-    /// sender's sessions. Nothing is told to a node before it is durable.
+    /// A receipt is durable (the batch that wrote it committed): queue it for its sender's sessions, or, when the
+    /// sender's memory is full or receipts wait before it in the store, only count it (read later, in id order).
+    /// Nothing is told to a node before it is durable.
     public mutating func receiptStored(_ receipt: ReceiptInfo, now: Millis) {
         let node = ref(receipt.sender)
         guard nodes[Int(node)].receipts[receipt.id] == nil else { return }
-        nodes[Int(node)].receipts[receipt.id] = PendingReceipt(info: receipt)
-        nodes[Int(node)].unsentReceipts.push(ReceiptOrder(id: receipt.id, generation: 0))
-        dirty.insert(node)
+        let inMemory = nodes[Int(node)].receipts.count
+        guard nodes[Int(node)].receiptWindow.admits(receipt.id, inMemory: inMemory, capacity: config.receiptMemory)
+        else { return }
+        _ = keepReceipt(receipt, node: node)
     }
 
     /// The sender confirmed a receipt (RECEIPT-ACK).
     public mutating func confirmReceipt(node name: String, receipt id: Int64, now: Millis) -> AckResult {
         guard let node = lookup(name) else { return .unknown }
         guard let receipt = nodes[Int(node)].receipts.removeValue(forKey: id) else {
-            return nodes[Int(node)].confirmedReceipts.contains(id) ? .alreadySettled : .unknown
+            if nodes[Int(node)].confirmedReceipts.contains(id) { return .alreadySettled }
+            // Not read from the store yet (after a restart): it is sent again once loaded, and confirmed then.
+            return id <= lastReceiptId && nodes[Int(node)].receiptWindow.mayHold(id) ? .notLoaded : .unknown
         }
         if let session = receipt.sentInSession, nodes[Int(node)].session?.id == session {
             nodes[Int(node)].session?.receiptsOut.remove(id)

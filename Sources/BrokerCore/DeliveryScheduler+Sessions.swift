@@ -19,7 +19,9 @@ extension DeliveryScheduler {
         if nextHeartbeatCheck <= now { nextHeartbeatCheck = now + heartbeatCheckInterval }
         dirty.insert(node)
         let state = nodes[Int(node)]
-        return SessionOpened(session: id, pending: state.open, receipts: state.receipts.count)
+        return SessionOpened(
+            session: id, pending: state.open + state.deliveryWindow.beyond,
+            receipts: state.receipts.count + state.receiptWindow.beyond)
     }
 
     /// The node said BYE, or the shell ended its session after a fatal protocol error.

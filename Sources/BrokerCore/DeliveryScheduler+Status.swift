@@ -4,8 +4,9 @@ extension DeliveryScheduler {
         nodes.map { state in
             let inFlight = state.session?.inFlight.count ?? 0
             return NodeStatus(
-                node: state.name, connected: state.session != nil, pending: state.open - inFlight,
-                inFlight: inFlight, deadLetters: state.deadLetters, receiptsPending: state.receipts.count)
+                node: state.name, connected: state.session != nil,
+                pending: state.open - inFlight + state.deliveryWindow.beyond, inFlight: inFlight,
+                deadLetters: state.deadLetters, receiptsPending: state.receipts.count + state.receiptWindow.beyond)
         }
     }
 
@@ -14,8 +15,11 @@ extension DeliveryScheduler {
         heldSince.values.sorted { ($0.since, $0.caseId, $0.recipient) < ($1.since, $1.caseId, $1.recipient) }
     }
 
-    /// Open deliveries (pending + in flight) across all nodes.
-    public var openDeliveryCount: Int { deliveries.count }
+    /// Open deliveries (pending + in flight) across all nodes, in memory or waiting in the store.
+    public var openDeliveryCount: Int { deliveries.count + nodes.reduce(0) { $0 + $1.deliveryWindow.beyond } }
+
+    /// Open deliveries held in memory (at most `deliveryMemory` per node).
+    public var deliveriesInMemory: Int { deliveries.count }
 
     /// Whether a delivery is open for this node (for tests and the admin trail).
     public func isOpen(node name: String, seq: Int64) -> Bool {

@@ -44,6 +44,10 @@ extension DeliveryScheduler {
         let deadAfter = config.heartbeatMs * Millis(config.liveness) + config.transferAllowanceMs
         for index in nodes.indices {
             guard let session = nodes[index].session else { continue }
+            // A page read that failed is asked for again here.
+            if nodes[index].deliveryWindow.beyond > 0 || nodes[index].receiptWindow.beyond > 0 {
+                dirty.insert(NodeRef(index))
+            }
             if now - session.lastHeard >= deadAfter {
                 endSession(NodeRef(index), reason: .heartbeatExpired, now: now)
             } else if now - session.lastPing >= config.heartbeatMs {

@@ -22,6 +22,11 @@ public struct DeliveryScheduler: Sendable {
     var ackDeadlines = MinHeap<TimerEntry>()
     var receiptDeadlines = MinHeap<TimerEntry>()
     var heldSince: [LaneKey: HeldLane] = [:]
+    /// Seqs of a lane that waited in the store beyond memory when it was held: their `held` trail event is recorded
+    /// when a page brings them in (the others got theirs at the hold, or at their accept).
+    var heldUnrecorded: [LaneKey: ClosedRange<Int64>] = [:]
+    /// The highest seq handed to `enqueue`.
+    var highestSeq: Int64 = 0
     var dirty: Set<NodeRef> = []
     var effects: [Effect] = []
     var nextSessionId: UInt64 = 1
@@ -35,50 +40,60 @@ public struct DeliveryScheduler: Sendable {
 
     // MARK: - Start-up
 
-    /// Loads what the store holds after a restart: held lanes first, then open deliveries in
-    /// seq order, then unconfirmed receipts. Nothing is in flight after a restart. `lastReceiptId`: the highest
-    /// receipt number the store ever gave or reserved; new receipts are numbered after it (1/RBP §12.4: never
-    /// twice).
+    /// Takes up what the store holds after a restart, without reading it: held lanes, dead-letter counts, and how
+    /// many open deliveries and unconfirmed receipts wait per node (read a page at a time once the node has a session,
+    /// so start-up does not grow with the backlog). `lastReceiptId`: the highest receipt number the store ever gave
+    /// or reserved; new receipts are numbered after it (1/RBP §12.4: never twice).
     public mutating func restore(
-        held: [HeldLane], openDeliveries: [DeliveryInfo], receipts: [ReceiptInfo], deadLetters: [String: Int],
-        lastReceiptId: Int64, now: Millis
+        held: [HeldLane], deadLetters: [String: Int], backlog: StoreBacklog, lastReceiptId: Int64
     ) {
-        self.lastReceiptId = max(self.lastReceiptId, lastReceiptId, receipts.map(\.id).max() ?? 0)
+        self.lastReceiptId = max(self.lastReceiptId, lastReceiptId)
         for lane in held {
             let key = LaneKey(caseId: lane.caseId, node: ref(lane.recipient))
             lanes[key, default: Lane()].held = true
             heldSince[key] = lane
         }
         for (node, count) in deadLetters { nodes[Int(ref(node))].deadLetters = count }
-        // Deliveries already behind a dead letter had their `held` event recorded when they began to wait.
-        add(openDeliveries.sorted { $0.seq < $1.seq }, recordingHolds: false, now: now)
-        for receipt in receipts { receiptStored(receipt, now: now) }
+        for (node, count) in backlog.deliveries { nodes[Int(ref(node))].deliveryWindow.beyond += count }
+        for (node, count) in backlog.receipts { nodes[Int(ref(node))].receiptWindow.beyond += count }
     }
 
     // MARK: - Accepted messages
 
-    /// Adds the deliveries of messages the store has just committed.
+    /// Adds the deliveries of messages the store has just committed: in memory while their recipient's has room and
+    /// nothing waits before them in the store, otherwise only counted (read later, in seq order).
     public mutating func enqueue(_ newDeliveries: [DeliveryInfo], now: Millis) {
-        add(newDeliveries, recordingHolds: true, now: now)
+        for info in newDeliveries {
+            highestSeq = max(highestSeq, info.seq)
+            let node = ref(info.recipient)
+            let open = nodes[Int(node)].movable
+            if nodes[Int(node)].deliveryWindow.admits(info.seq, inMemory: open, capacity: config.deliveryMemory) {
+                add(info, recordingHolds: true, now: now)
+            } else if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)] {
+                recordHeld(DeliveryKey(seq: info.seq, node: node), behind: hold.seq, now: now)
+            }
+        }
     }
 
-    /// `recordingHolds`: a delivery that lands in a held lane gets its `held` trail event.
-    private mutating func add(_ newDeliveries: [DeliveryInfo], recordingHolds: Bool, now: Millis) {
-        for info in newDeliveries {
-            let node = ref(info.recipient)
-            let key = DeliveryKey(seq: info.seq, node: node)
-            guard deliveries[key] == nil else { continue }
-            deliveries[key] = OpenDelivery(
-                seq: info.seq, node: node, sender: info.sender, messageId: info.messageId, caseId: info.caseId,
-                priority: info.priority, octets: info.octets, attempts: info.attempts)
-            nodes[Int(node)].open += 1
-            if let caseId = info.caseId {
-                let laneKey = LaneKey(caseId: caseId, node: node)
-                lanes[laneKey, default: Lane()].append(info.seq)
-                if recordingHolds, let hold = heldSince[laneKey] { recordHeld(key, behind: hold.seq, now: now) }
-            }
-            makeEligible(key, now: now)
+    /// Puts one open delivery in memory (nothing if it is there already). `recordingHolds`: a delivery that lands in
+    /// a held lane gets its `held` trail event.
+    @discardableResult
+    mutating func add(_ info: DeliveryInfo, recordingHolds: Bool, now: Millis) -> Bool {
+        let node = ref(info.recipient)
+        let key = DeliveryKey(seq: info.seq, node: node)
+        guard deliveries[key] == nil else { return false }
+        deliveries[key] = OpenDelivery(
+            seq: info.seq, node: node, sender: info.sender, messageId: info.messageId, caseId: info.caseId,
+            priority: info.priority, octets: info.octets, attempts: info.attempts)
+        nodes[Int(node)].open += 1
+        if let caseId = info.caseId {
+            let laneKey = LaneKey(caseId: caseId, node: node)
+            lanes[laneKey, default: Lane()].append(info.seq)
+            if lanes[laneKey]?.held == true { nodes[Int(node)].heldWaiting += 1 }
+            if recordingHolds, let hold = heldSince[laneKey] { recordHeld(key, behind: hold.seq, now: now) }
         }
+        makeEligible(key, now: now)
+        return true
     }
 
     // MARK: - Output

@@ -149,16 +149,65 @@ struct RecentSet: Sendable {
     }
 }
 
+/// A node's open deliveries (or unconfirmed receipts) in memory are a prefix of the store's, by seq (or receipt id):
+/// every open one up to `loadedThrough` is in memory, and `beyond` more wait only in the store after it.
+struct StoreWindow: Sendable {
+    var loadedThrough: Int64 = 0
+    /// Open rows in the store after `loadedThrough`, not in memory (counted so that STATUS and WELCOME stay exact).
+    var beyond = 0
+    /// A page read is on its way: no second one is asked for until it is answered.
+    var requested = false
+
+    /// Whether a new row (committed just now) is kept in memory: only while nothing waits before it in the store and
+    /// memory has room; otherwise it is only counted and read later, in order. A row at or before the horizon is
+    /// always kept (a page read after the horizon would never find it).
+    mutating func admits(_ key: Int64, inMemory: Int, capacity: Int) -> Bool {
+        if key <= loadedThrough { return true }
+        guard beyond == 0, inMemory < capacity else {
+            beyond += 1
+            return false
+        }
+        loadedThrough = key
+        return true
+    }
+
+    /// Whether the store may hold this key beyond memory.
+    func mayHold(_ key: Int64) -> Bool { beyond > 0 && key > loadedThrough }
+
+    /// The next page to read, if memory has fallen to half its capacity and the store holds more.
+    mutating func nextPage(inMemory: Int, capacity: Int) -> (after: Int64, limit: Int)? {
+        guard beyond > 0, !requested, inMemory <= capacity / 2 else { return nil }
+        requested = true
+        return (loadedThrough, max(capacity - inMemory, 1))
+    }
+
+    /// A page came back: its keys (ascending, all after the horizon asked for) are now in memory. A short page means
+    /// the store holds nothing more after it.
+    mutating func loaded(keys: [Int64], added: Int, limit: Int) {
+        requested = false
+        if let last = keys.last { loadedThrough = max(loadedThrough, last) }
+        beyond = keys.count < limit ? 0 : max(beyond - added, 0)
+    }
+}
+
 struct NodeState: Sendable {
     let name: String
     var ready = MinHeap<ReadyEntry>()
     var open = 0
+    /// Open deliveries in memory that wait in held lanes: they do not count against the memory's window, or a
+    /// recipient with many held deliveries would never be given the rest of its backlog.
+    var heldWaiting = 0
+    var deliveryWindow = StoreWindow()
+    var receiptWindow = StoreWindow()
     var deadLetters = 0
     var session: Session?
     var receipts: [Int64: PendingReceipt] = [:]
     var unsentReceipts = MinHeap<ReceiptOrder>()
     var settled: RecentSet
     var confirmedReceipts: RecentSet
+
+    /// Open deliveries in memory that can move (not held behind a dead letter).
+    var movable: Int { open - heldWaiting }
 
     init(name: String, memory: Int) {
         self.name = name

@@ -31,6 +31,11 @@ public struct SchedulerConfig: Sendable, Hashable {
     /// How many completed (node, seq) pairs are remembered so a late duplicate ACK is ignored
     /// instead of answered with UNKNOWN_DELIVERY.
     public var completedMemory: Int = 65_536
+    /// Open deliveries kept in memory per recipient, and unconfirmed receipts per sender; more wait in the store and
+    /// are read a page at a time (docs/DESIGN.md). A few times the largest session window, so that a refill asked
+    /// for at half keeps the window full; about 200 octets each.
+    public var deliveryMemory: Int = 8_192
+    public var receiptMemory: Int = 8_192
 
     public init() {}
 
@@ -138,6 +143,11 @@ public enum Effect: Sendable, Hashable {
     /// The node's session is over (silence, takeover or BYE); the shell forgets its routing id.
     case sessionEnded(node: String, session: UInt64, reason: SessionEndReason)
     case persist(PersistOp)
+    /// Read the next page of the node's open deliveries from the store (seq after `afterSeq`, ascending, at most
+    /// `limit`) and hand it back with `deliveriesLoaded` (or `pageFailed`).
+    case loadDeliveries(node: String, afterSeq: Int64, limit: Int)
+    /// Read the next page of the node's unconfirmed receipts (id after `afterId`), for `receiptsLoaded`.
+    case loadReceipts(node: String, afterId: Int64, limit: Int)
 }
 
 public enum SessionEndReason: String, Sendable, Hashable {
@@ -182,6 +192,9 @@ public enum AckResult: Sendable, Hashable {
     case applied
     /// It was settled before (a late duplicate): ignore silently.
     case alreadySettled
+    /// It may wait in the store beyond the node's memory (after a restart): ignore silently; it is sent again once
+    /// loaded and answered again.
+    case notLoaded
     /// This node never had this delivery: answer UNKNOWN_DELIVERY.
     case unknown
 }

@@ -37,9 +37,32 @@ extension BrokerMachine {
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
                 answer(result, to: replyTo)
+            case .openDeliveries, .unconfirmedReceipts:
+                // Accepts completed before the page are enqueued first, so that the page finds them counted.
+                if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+                newDeliveries.removeAll()
+                pageRead(completion, now: now)
             }
         }
         if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+    }
+
+    /// A page of the store's backlog for a node (docs/DESIGN.md, "a window on the store"), or that it failed.
+    private mutating func pageRead(_ completion: StoreCompletion, now: Int64) {
+        switch completion {
+        case .openDeliveries(let recipient, let limit, let rows?):
+            scheduler.deliveriesLoaded(node: recipient, limit: limit, rows.map(DeliveryInfo.init), now: now)
+        case .unconfirmedReceipts(let sender, let limit, let rows?):
+            scheduler.receiptsLoaded(node: sender, limit: limit, rows.map(ReceiptInfo.init))
+        case .openDeliveries(let recipient, _, nil):
+            log(.error, "reading open deliveries failed", ["node": recipient])
+            scheduler.pageFailed(node: recipient, receipts: false)
+        case .unconfirmedReceipts(let sender, _, nil):
+            log(.error, "reading unconfirmed receipts failed", ["node": sender])
+            scheduler.pageFailed(node: sender, receipts: true)
+        default:
+            break
+        }
     }
 
     /// A SEND (or the broker's own notice) the store has answered: its deliveries if it was stored, and the
@@ -49,7 +72,7 @@ extension BrokerMachine {
         if pending.isNotice {
             // An escalation notice the broker sent itself: only its deliveries follow.
             guard case .stored(let seq) = result else { return [] }
-            cache.insert(Deliver(pending, seq: seq))
+            cacheForDelivery(pending, seq: seq)
             return message.recipients.map {
                 DeliveryInfo(
                     seq: seq, sender: message.sender, messageId: message.messageId, recipient: $0,
@@ -60,7 +83,7 @@ extension BrokerMachine {
         switch result {
         case .stored(let seq):
             for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
-            cache.insert(Deliver(pending, seq: seq))
+            cacheForDelivery(pending, seq: seq)
             let accepted = Accepted(
                 id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
             actions.append(.send(.accepted(accepted), to: pending.routingId))
@@ -96,6 +119,13 @@ extension BrokerMachine {
         return []
     }
 
+    /// Keeps a stored message for its first DELIVER, if a recipient is connected to take it: a message for offline
+    /// recipients is read back from the store when they come (a backlog does not fill the cache).
+    private mutating func cacheForDelivery(_ pending: PendingAccept, seq: Int64) {
+        guard pending.message.recipients.contains(where: { scheduler.session(of: $0) != nil }) else { return }
+        cache.insert(Deliver(pending, seq: seq))
+    }
+
     /// A settlement's batch committed. Its receipt, decided with it, is now durable and goes to its sender (the
     /// broker's own notices' receipts were written confirmed: nobody waits for them). A delivery the store no longer
     /// had pending wrote nothing: its receipt is dropped.
@@ -125,6 +155,16 @@ extension BrokerMachine {
                     Rejected(
                         id: message.messageId, code: refusal.code, retry: false, reason: refusal.reason, field: nil,
                         recipient: nil)), to: pending.routingId))
+    }
+}
+
+extension DeliveryInfo {
+    /// An open delivery as the store holds it (after a restart nothing is in flight); the DELIVER's size is not known
+    /// until its message is read.
+    public init(_ row: OpenDelivery) {
+        self.init(
+            seq: row.seq, sender: row.sender, messageId: row.messageId, recipient: row.recipient, caseId: row.caseId,
+            priority: Priority(rank: row.priority) ?? .routine, attempts: row.attempts)
     }
 }
 

@@ -40,6 +40,10 @@ extension BrokerMachine {
                 actions.append(.store(.persist(.settled(settled))))
             case .persist(let op):
                 actions.append(.store(.persist(op)))
+            case .loadDeliveries(let node, let afterSeq, let limit):
+                actions.append(.store(.openDeliveries(recipient: node, afterSeq: afterSeq, limit: limit)))
+            case .loadReceipts(let node, let afterId, let limit):
+                actions.append(.store(.unconfirmedReceipts(sender: node, afterId: afterId, limit: limit)))
             }
         }
     }
@@ -61,11 +65,11 @@ extension BrokerMachine {
         }
     }
 
-    /// Messages read from the store for deliveries that missed the cache.
+    /// Messages read from the store for deliveries that missed the cache. They are not cached: a backlog read back
+    /// would only push out the recent messages that the connected nodes are about to take.
     mutating func loaded(_ messages: [StoredMessage], missing: [Int64]) {
         for stored in messages {
             let message = Deliver(stored)
-            cache.insert(message)
             for waiting in waitingForLoad.removeValue(forKey: stored.seq) ?? [] {
                 guard scheduler.session(of: waiting.node) == waiting.session,
                     scheduler.isOpen(node: waiting.node, seq: stored.seq),

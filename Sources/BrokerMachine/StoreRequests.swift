@@ -65,6 +65,11 @@ public enum StoreRequest: Sendable {
     case dueDeadlines(before: Int64, limit: Int)
     /// Fire a due deadline (idempotent).
     case fire(FireRequest)
+    /// The next page of a recipient's open deliveries (seq after `afterSeq`, ascending, at most `limit`): read after
+    /// every unit submitted before it has committed.
+    case openDeliveries(recipient: String, afterSeq: Int64, limit: Int)
+    /// The next page of a sender's unconfirmed receipts (id after `afterId`, ascending, at most `limit`).
+    case unconfirmedReceipts(sender: String, afterId: Int64, limit: Int)
 }
 
 /// What the store thread reports back after each commit.
@@ -76,11 +81,16 @@ public enum StoreCompletion: Sendable {
     /// A settlement's batch committed: `stored`, its receipt is durable; false, the delivery was no longer pending in
     /// the store and nothing was written (its receipt is dropped, its number unused).
     case settled(SettledDelivery, stored: Bool)
+    /// The messages asked for by `load`, in the order asked for (the order their DELIVERs go out), and the missing.
     case loaded([StoredMessage], missing: [Int64])
     /// What an admin read found (or that it failed), for the machine to answer.
     case adminRead(AdminReadResult, replyTo: AdminPeer)
     case dueDeadlines([DeadlineRecord], before: Int64, limit: Int)
     case dueDeadlinesFailed
+    /// A page of open deliveries as asked by `StoreRequest.openDeliveries` (nil: the read failed).
+    case openDeliveries(recipient: String, limit: Int, [OpenDelivery]?)
+    /// A page of unconfirmed receipts as asked by `StoreRequest.unconfirmedReceipts` (nil: the read failed).
+    case unconfirmedReceipts(sender: String, limit: Int, [ReceiptRecord]?)
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
 }

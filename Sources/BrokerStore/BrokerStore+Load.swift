@@ -2,19 +2,18 @@ import Foundation
 import GRDB
 
 extension BrokerStore {
-    /// Every pending delivery, ordered by seq then recipient. The broker does not persist "in flight": after a
-    /// restart every open delivery is pending.
-    public func loadOpenDeliveries() throws -> [OpenDelivery] {
-        try read("loadOpenDeliveries") { db in
+    /// One recipient's pending deliveries after `afterSeq`, in seq order, through the partial index
+    /// `deliveries_open` (recipient, seq): a page costs its own rows, whatever the backlog. The broker does not
+    /// persist "in flight": after a restart every open delivery is pending.
+    public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
+        try read("openDeliveries") { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts,
-                           m.accepted_at
+                    SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
                     FROM deliveries d JOIN messages m ON m.seq = d.seq
-                    WHERE d.state = 0
-                    ORDER BY d.seq, d.recipient
-                    """)
+                    WHERE d.recipient = ? AND d.seq > ? AND d.state = 0 ORDER BY d.seq LIMIT ?
+                    """, arguments: [recipient, afterSeq, limit])
             var result: [OpenDelivery] = []
             while let row = try rows.next() {
                 result.append(
@@ -26,17 +25,16 @@ extension BrokerStore {
         }
     }
 
-    /// Receipts not yet confirmed by their sender, ordered by id.
-    public func loadUnconfirmedReceipts() throws -> [ReceiptRecord] {
-        try read("loadUnconfirmedReceipts") { db in
+    /// One sender's unconfirmed receipts after `afterId`, in id order, through the partial index `receipts_open`.
+    public func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord] {
+        try read("unconfirmedReceipts") { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
                     FROM receipts r JOIN messages m ON m.seq = r.seq
-                    WHERE r.confirmed_at IS NULL
-                    ORDER BY r.id
-                    """)
+                    WHERE r.sender = ? AND r.id > ? AND r.confirmed_at IS NULL ORDER BY r.id LIMIT ?
+                    """, arguments: [sender, afterId, limit])
             var result: [ReceiptRecord] = []
             while let row = try rows.next() {
                 result.append(
@@ -46,6 +44,29 @@ extension BrokerStore {
             }
             return result
         }
+    }
+
+    /// Recipient -> pending deliveries and sender -> unconfirmed receipts: one row per node of `node_backlog` (kept
+    /// by triggers, schema v7), so start-up does not count the backlog.
+    public func openDeliveryCounts() throws -> [String: Int] {
+        try read("openDeliveryCounts") { db in try Self.counts(db, of: "open_deliveries") }
+    }
+
+    public func unconfirmedReceiptCounts() throws -> [String: Int] {
+        try read("unconfirmedReceiptCounts") { db in try Self.counts(db, of: "unconfirmed_receipts") }
+    }
+
+    private static func counts(_ db: Database, of column: String) throws -> [String: Int] {
+        try counts(db, sql: "SELECT node, \(column) FROM node_backlog WHERE \(column) > 0")
+    }
+
+    private static func counts(_ db: Database, sql: String) throws -> [String: Int] {
+        let rows = try Row.fetchCursor(db, sql: sql)
+        var result: [String: Int] = [:]
+        while let row = try rows.next() {
+            result[row[0]] = row[1]
+        }
+        return result
     }
 
     /// The highest receipt number ever given, or reserved when an operator accepted a loss (`acceptLoss` raises
@@ -78,13 +99,7 @@ extension BrokerStore {
     /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
     public func deadLetterCounts() throws -> [String: Int] {
         try read("deadLetterCounts") { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
-            var result: [String: Int] = [:]
-            while let row = try rows.next() {
-                result[row[0]] = row[1]
-            }
-            return result
+            try Self.counts(db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
         }
     }
 

@@ -7,10 +7,10 @@ import SQLiteRaw
 // - messages: one row per accepted message; `UNIQUE(sender, message_id)` is the dedupe key forever (the body may
 //   be purged later, the digest stays). AUTOINCREMENT so a seq is never reused, even if the newest row were
 //   ever deleted. `recipients` is comma-joined (node ids never contain commas).
-// - deliveries: one row per (message, recipient); the partial index `deliveries_pending` holds only pending
-//   rows (what is loaded at start), `deliveries_dead` only dead ones (rare; feeds dead-letter counts).
+// - deliveries: one row per (message, recipient); the partial index `deliveries_open` (v7) holds only pending
+//   rows, by recipient (the pages read per node), `deliveries_dead` only dead ones (rare; feeds dead-letter counts).
 //   `receipt_id` links the delivery's receipt, so the trail needs no index on receipts.seq.
-// - receipts: one per acked/dead delivery; `receipts_unconfirmed` holds only unconfirmed ones.
+// - receipts: one per acked/dead delivery; `receipts_open` (v7) holds only unconfirmed ones, by sender.
 // - events: exceptional trail events only (rare), indexed by seq for the trail.
 // - held_cases: current holds (small).
 // - cases, deadlines: see v3-cases, v4-followup and v6-deadline-notice.
@@ -186,8 +186,61 @@ enum Schema {
                     """)
             try DeadlineNoticeColumns.split(db)
         }
+        // The broker keeps only a window of open deliveries and unconfirmed receipts in memory, per node, and reads
+        // the rest a page at a time (docs/DESIGN.md): the open-row indexes are keyed by node first (each replaces
+        // an index of the same size). `node_backlog` counts each node's open deliveries and unconfirmed receipts,
+        // kept by triggers in the transaction that changes them, so start-up reads one row per node instead of
+        // counting a backlog (a million index entries take about a second here).
+        migrator.registerMigration("v7-per-node-windows") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX deliveries_pending;
+                    CREATE INDEX deliveries_open ON deliveries(recipient, seq) WHERE state = 0;
+                    DROP INDEX receipts_unconfirmed;
+                    CREATE INDEX receipts_open ON receipts(sender, id) WHERE confirmed_at IS NULL;
+
+                    CREATE TABLE node_backlog (
+                        node TEXT PRIMARY KEY,
+                        open_deliveries INTEGER NOT NULL DEFAULT 0,
+                        unconfirmed_receipts INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID, STRICT;
+                    INSERT INTO node_backlog (node, open_deliveries)
+                        SELECT recipient, count(*) FROM deliveries WHERE state = 0 GROUP BY recipient;
+                    INSERT INTO node_backlog (node, unconfirmed_receipts)
+                        SELECT sender, count(*) FROM receipts WHERE confirmed_at IS NULL GROUP BY sender
+                        ON CONFLICT (node) DO UPDATE SET unconfirmed_receipts = excluded.unconfirmed_receipts;
+                    \(Self.backlogTriggers)
+                    """)
+        }
         return migrator
     }
+
+    /// Keep `node_backlog` exact: +1 when a delivery is stored pending or a receipt unconfirmed, -1 when it leaves
+    /// that state (or its row is deleted).
+    static let backlogTriggers = """
+        CREATE TRIGGER deliveries_opened AFTER INSERT ON deliveries WHEN NEW.state = 0 BEGIN
+            INSERT INTO node_backlog (node, open_deliveries) VALUES (NEW.recipient, 1)
+            ON CONFLICT (node) DO UPDATE SET open_deliveries = open_deliveries + 1;
+        END;
+        CREATE TRIGGER deliveries_closed AFTER UPDATE OF state ON deliveries
+        WHEN OLD.state = 0 AND NEW.state != 0 BEGIN
+            UPDATE node_backlog SET open_deliveries = open_deliveries - 1 WHERE node = OLD.recipient;
+        END;
+        CREATE TRIGGER deliveries_deleted AFTER DELETE ON deliveries WHEN OLD.state = 0 BEGIN
+            UPDATE node_backlog SET open_deliveries = open_deliveries - 1 WHERE node = OLD.recipient;
+        END;
+        CREATE TRIGGER receipts_opened AFTER INSERT ON receipts WHEN NEW.confirmed_at IS NULL BEGIN
+            INSERT INTO node_backlog (node, unconfirmed_receipts) VALUES (NEW.sender, 1)
+            ON CONFLICT (node) DO UPDATE SET unconfirmed_receipts = unconfirmed_receipts + 1;
+        END;
+        CREATE TRIGGER receipts_confirmed AFTER UPDATE OF confirmed_at ON receipts
+        WHEN OLD.confirmed_at IS NULL AND NEW.confirmed_at IS NOT NULL BEGIN
+            UPDATE node_backlog SET unconfirmed_receipts = unconfirmed_receipts - 1 WHERE node = OLD.sender;
+        END;
+        CREATE TRIGGER receipts_deleted AFTER DELETE ON receipts WHEN OLD.confirmed_at IS NULL BEGIN
+            UPDATE node_backlog SET unconfirmed_receipts = unconfirmed_receipts - 1 WHERE node = OLD.sender;
+        END;
+        """
 
     /// `PRAGMA application_id` of a broker store: "RBRK".
     static let applicationId = StoreIdentity.brokerApplicationId

@@ -11,17 +11,24 @@ public protocol BrokerStoring: AnyObject, Sendable {
     var statistics: StoreStatistics { get }
     /// Whether the backend could not record, after its last commits, how far it had got (the daemon logs it).
     var isMarkBehind: Bool { get }
+    /// Why the audit chain's tail, checked at open, does not verify (nil: it does, or the trail is empty). The daemon
+    /// records it in the chain and runs on (docs/AUDIT.md).
+    var auditTailProblem: String? { get }
 
     /// Runs the units in ONE transaction, in order, and returns one result per unit. On any error nothing of the
     /// batch is stored and the error is thrown. An empty batch does nothing.
     func run(_ units: [StoreUnit]) throws -> [UnitResult]
 
-    /// Every pending delivery, by seq then recipient (after a restart nothing is in flight).
-    func loadOpenDeliveries() throws -> [OpenDelivery]
+    /// One recipient's pending deliveries with seq after `afterSeq`, by seq, at most `limit`.
+    func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery]
+    /// Recipient -> number of pending deliveries (recipients without any are absent).
+    func openDeliveryCounts() throws -> [String: Int]
     /// Every held (case, recipient), by case id then recipient.
     func loadHeldCases() throws -> [HeldCase]
-    /// Receipts their sender has not confirmed, by id.
-    func loadUnconfirmedReceipts() throws -> [ReceiptRecord]
+    /// One sender's unconfirmed receipts with id after `afterId`, by id, at most `limit`.
+    func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord]
+    /// Sender -> number of unconfirmed receipts (senders without any are absent).
+    func unconfirmedReceiptCounts() throws -> [String: Int]
     /// The highest receipt number ever written or reserved (0: none). The machine numbers new receipts after it,
     /// so a number is never given twice (1/RBP §12.4), also after an accepted loss or, for a replicated backend, a
     /// failover (read again by the node that takes over).
@@ -59,4 +66,19 @@ public protocol BrokerStoring: AnyObject, Sendable {
 
     /// Closes the store; later calls throw.
     func close() throws
+}
+
+extension BrokerStoring {
+    /// Every pending delivery, by seq then recipient (after a restart nothing is in flight), read node by node. For
+    /// tools and tests: the broker keeps a window per node and reads pages (docs/DESIGN.md).
+    public func loadOpenDeliveries() throws -> [OpenDelivery] {
+        try openDeliveryCounts().keys.flatMap { try openDeliveries(recipient: $0, afterSeq: 0, limit: .max) }
+            .sorted { ($0.seq, $0.recipient) < ($1.seq, $1.recipient) }
+    }
+
+    /// Every receipt its sender has not confirmed, by id, read sender by sender. For tools and tests.
+    public func loadUnconfirmedReceipts() throws -> [ReceiptRecord] {
+        try unconfirmedReceiptCounts().keys.flatMap { try unconfirmedReceipts(sender: $0, afterId: 0, limit: .max) }
+            .sorted { $0.id < $1.id }
+    }
 }

@@ -134,14 +134,13 @@ import Testing
         #expect(heldSeqs(h.step()) == [4])
 
         var restarted = Harness()
-        restarted.scheduler.restore(
-            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)],
-            openDeliveries: [
-                DeliveryInfo(
-                    seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a",
-                    priority: .routine)
-            ],
-            receipts: [], deadLetters: ["clinic": 1], lastReceiptId: 0, now: restarted.now)
+        restarted.stored = [
+            DeliveryInfo(
+                seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine)
+        ]
+        restarted.restoreFromStore(
+            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)], deadLetters: ["clinic": 1])
+        restarted.connect("clinic")
         #expect(restarted.step().persisted.isEmpty)
     }
 }
@@ -315,7 +314,7 @@ import Testing
     /// naming the message's sender and id; it goes to the sender only once it is stored.
     @Test func aSettlementDecidesItsReceiptNumberedAfterTheLastOne() {
         var h = Harness()
-        h.scheduler.restore(held: [], openDeliveries: [], receipts: [], deadLetters: [:], lastReceiptId: 41, now: h.now)
+        h.restoreFromStore(lastReceiptId: 41)
         h.connect("hospital")
         h.connect("sender")
         h.accept(1, to: "hospital")
@@ -353,21 +352,20 @@ import Testing
 @Suite struct RestoreTests {
     @Test func restartResumesPendingDeliveriesHeldCasesAndReceipts() {
         var h = Harness()
-        h.scheduler.restore(
-            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: 0)],
-            openDeliveries: [
-                DeliveryInfo(
-                    seq: 3, sender: "sender", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine),
-                DeliveryInfo(
-                    seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a",
-                    priority: .routine),
-            ],
-            receipts: [
-                ReceiptInfo(
-                    id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", outcome: .deadLettered, at: 1,
-                    reason: "gone")
-            ],
-            deadLetters: ["clinic": 1], lastReceiptId: 9, now: h.now)
+        h.stored = [
+            DeliveryInfo(
+                seq: 3, sender: "sender", messageId: "m-3", recipient: "clinic", caseId: nil, priority: .routine),
+            DeliveryInfo(
+                seq: 2, sender: "sender", messageId: "m-2", recipient: "clinic", caseId: "case-a", priority: .routine),
+        ]
+        h.storedReceipts = [
+            ReceiptInfo(
+                id: 9, sender: "clinic", seq: 1, messageId: "x", recipient: "school", outcome: .deadLettered, at: 1,
+                reason: "gone")
+        ]
+        h.restoreFromStore(
+            held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: 0)], deadLetters: ["clinic": 1],
+            lastReceiptId: 9)
         let opened = h.connect("clinic")
         #expect(opened.pending == 2)
         #expect(opened.receipts == 1)

@@ -45,8 +45,7 @@ import Testing
 
     @Test func receiptNumbersIncreaseAndContinueAfterARestore() throws {
         var rig = try Rig()
-        rig.machine.scheduler.restore(
-            held: [], openDeliveries: [], receipts: [], deadLetters: [:], lastReceiptId: 41, now: rig.now)
+        rig.machine.scheduler.restore(held: [], deadLetters: [:], backlog: .init(), lastReceiptId: 41)
         let school = rig.connect("gl-school-1")
         let clinic = rig.connect("gl-child-psych")
         _ = rig.accept(referral("m-1", case: "case-a"), on: school, seq: 7)

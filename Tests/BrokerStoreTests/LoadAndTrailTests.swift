@@ -155,6 +155,7 @@ import Testing
             #expect(
                 settings.migrations == [
                     "v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity", "v6-deadline-notice",
+                    "v7-per-node-windows",
                 ])
             #expect(store.path == path)
             _ = try store.run([.accept(AcceptUnit(message: message("m1")))])

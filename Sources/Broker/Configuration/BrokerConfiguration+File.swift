@@ -29,7 +29,8 @@ extension BrokerConfiguration {
         let integers: [(key: String, path: WritableKeyPath<BrokerConfiguration, Int>)] = [
             ("heartbeat_ms", \.heartbeatMs), ("liveness", \.liveness), ("ack_timeout_ms", \.ackTimeoutMs),
             ("max_pending_accepts", \.maxPendingAccepts), ("message_cache_bytes", \.messageCacheBytes),
-            ("handshake_timeout_ms", \.handshakeTimeoutMs),
+            ("handshake_timeout_ms", \.handshakeTimeoutMs), ("delivery_memory", \.deliveryMemory),
+            ("receipt_memory", \.receiptMemory),
         ]
         // Objects of integer settings, their keys named `section.key`.
         let sections: [(name: String, integers: [(key: String, path: WritableKeyPath<BrokerConfiguration, Int>)])] = [

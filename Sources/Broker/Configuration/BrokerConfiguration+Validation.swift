@@ -40,6 +40,8 @@ extension BrokerConfiguration {
         guard (1...100_000).contains(limits.maxWindow) else { throw fail("limits.max_window", "must be 1...100000") }
         guard maxPendingAccepts >= 1 else { throw fail("max_pending_accepts", "must be at least 1") }
         guard messageCacheBytes >= 0 else { throw fail("message_cache_bytes", "must not be negative") }
+        guard (1...1_000_000).contains(deliveryMemory) else { throw fail("delivery_memory", "must be 1...1000000") }
+        guard (1...1_000_000).contains(receiptMemory) else { throw fail("receipt_memory", "must be 1...1000000") }
         guard Self.logLevels.contains(logLevel) else {
             throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))")
         }

@@ -21,6 +21,10 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var maxPendingAccepts = 100_000
     /// Bytes of recently accepted messages kept in memory for fast delivery.
     public var messageCacheBytes = 64 << 20
+    /// Open deliveries kept in memory per recipient, and unconfirmed receipts per sender; the rest wait in the store
+    /// and are read a page at a time when the node is connected (docs/DESIGN.md).
+    public var deliveryMemory = 8_192
+    public var receiptMemory = 8_192
     public var logLevel = "info"
     /// "json" (one object per line) or "text".
     public var logFormat = "json"

@@ -112,7 +112,7 @@ public final class BrokerEngine: Sendable {
 
     /// A chain whose tail does not verify is recorded in the chain itself, and the broker runs on: refusing would
     /// stop the service over evidence it can only preserve; `referralctl audit verify` keeps reporting it.
-    private func recordAuditTailProblem(of store: BrokerStore, now: Int64) throws {
+    private func recordAuditTailProblem(of store: some BrokerStoring, now: Int64) throws {
         guard let problem = store.auditTailProblem else { return }
         logger.critical(
             """
@@ -123,28 +123,28 @@ public final class BrokerEngine: Sendable {
         _ = try store.run([.audit(AuditEvent(at: now, event: AuditEvent.Name.auditTailBroken, detail: problem))])
     }
 
-    /// The scheduler as the store left it: held lanes, open deliveries, unconfirmed receipts, dead-letter counts.
+    /// The scheduler as the store left it: held lanes, dead-letter counts, the last receipt number, and how many open
+    /// deliveries and unconfirmed receipts wait per node. None of them is loaded: each node's are read a page at a
+    /// time once it has a session, so start-up does not grow with the backlog (the counts come from covering
+    /// indexes).
     private func restoreScheduler(from store: some BrokerStoring, clock: some BrokerClock) throws -> DeliveryScheduler {
         var scheduler = DeliveryScheduler(config: schedulerConfig)
         let began = clock.nowMillis()
-        let open = try store.loadOpenDeliveries()
+        let backlog = DeliveryScheduler.StoreBacklog(
+            deliveries: try store.openDeliveryCounts(), receipts: try store.unconfirmedReceiptCounts())
         scheduler.restore(
             held: try store.loadHeldCases().map {
                 HeldLane(caseId: $0.caseId, recipient: $0.recipient, seq: $0.seq, since: $0.since)
             },
-            openDeliveries: open.map {
-                DeliveryInfo(
-                    seq: $0.seq, sender: $0.sender, messageId: $0.messageId, recipient: $0.recipient,
-                    caseId: $0.caseId, priority: Priority(rank: $0.priority) ?? .routine, attempts: $0.attempts)
-            },
-            receipts: try store.loadUnconfirmedReceipts().map(ReceiptInfo.init),
-            deadLetters: try store.deadLetterCounts(), lastReceiptId: try store.lastReceiptId(), now: began)
+            deadLetters: try store.deadLetterCounts(), backlog: backlog, lastReceiptId: try store.lastReceiptId())
         // Cases are not loaded: each case-moving SEND is decided against its row inside the accepting
         // transaction (`AcceptUnit.caseMove`), so memory and start time do not grow with the cases.
         logger.info(
             "store opened",
             metadata: [
-                "path": "\(configuration.storePath)", "open_deliveries": "\(open.count)",
+                "path": "\(configuration.storePath)",
+                "open_deliveries": "\(backlog.deliveries.values.reduce(0, +))",
+                "unconfirmed_receipts": "\(backlog.receipts.values.reduce(0, +))",
                 "restore_ms": "\(clock.nowMillis() - began)",
             ])
         return scheduler
@@ -176,6 +176,8 @@ public final class BrokerEngine: Sendable {
             maxHeader: configuration.limits.maxHeaderBytes, maxBody: configuration.limits.maxBodyBytes)
         config.linkOctetsPerSecond = Int64(Liveness.minimumLinkOctetsPerSecond)
         config.receiptResendMs = Int64(configuration.ackTimeoutMs)
+        config.deliveryMemory = configuration.deliveryMemory
+        config.receiptMemory = configuration.receiptMemory
         return config
     }
 }

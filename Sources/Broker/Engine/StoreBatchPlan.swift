@@ -41,7 +41,7 @@ struct StoreBatchPlan {
             case .audit(let event):
                 add(.audit(event), .other)
                 retried.append(request)
-            case .load, .adminRead, .dueDeadlines:
+            case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts:
                 reads.append(request)
             }
         }

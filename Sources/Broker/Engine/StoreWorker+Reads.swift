@@ -9,9 +9,10 @@ extension StoreWorker {
         switch request {
         case .load(let seqs):
             do {
-                let messages = try store.loadMessages(seqs: seqs)
-                let found = Set(messages.map(\.seq))
-                return .loaded(messages, missing: seqs.filter { !found.contains($0) })
+                // In the order asked for: the scheduler's (priority, then seq), which the DELIVERs keep.
+                let found = Dictionary(
+                    try store.loadMessages(seqs: seqs).map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+                return .loaded(seqs.compactMap { found[$0] }, missing: seqs.filter { found[$0] == nil })
             } catch {
                 logger.error("loading messages failed", metadata: ["error": "\(error)"])
                 return .loaded([], missing: seqs)
@@ -25,6 +26,13 @@ extension StoreWorker {
             }
         case .adminRead(let read, let replyTo):
             return .adminRead(adminRead(read), replyTo: replyTo)
+        case .openDeliveries(let recipient, let afterSeq, let limit):
+            // Read after this batch's commit: it sees every unit submitted before it (docs/DESIGN.md).
+            let page = try? store.openDeliveries(recipient: recipient, afterSeq: afterSeq, limit: limit)
+            return .openDeliveries(recipient: recipient, limit: limit, page)
+        case .unconfirmedReceipts(let sender, let afterId, let limit):
+            let page = try? store.unconfirmedReceipts(sender: sender, afterId: afterId, limit: limit)
+            return .unconfirmedReceipts(sender: sender, limit: limit, page)
         case .accept, .persist, .audit, .fire:
             return nil
         }

@@ -54,6 +54,9 @@ struct DaemonOptions: Sendable {
     var escalationPolicy: String?
     /// `followup_day_ms`: one day of a follow-up plan, in ms (nil: a real day).
     var followUpDayMs: Int?
+    /// `delivery_memory` and `receipt_memory` (per node); nil: the broker's defaults.
+    var deliveryMemory: Int?
+    var receiptMemory: Int?
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
 }
 
@@ -116,6 +119,8 @@ final class DaemonProcess: @unchecked Sendable {
             "log_level": options.logLevel,
         ]
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
+        if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
+        if let memory = options.receiptMemory { config["receipt_memory"] = memory }
         if let policy = options.escalationPolicy {
             try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
             config["escalation_policy_file"] = escalationPolicyPath

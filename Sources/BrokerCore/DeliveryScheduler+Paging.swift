@@ -1,0 +1,86 @@
+/// The bounded memory (docs/DESIGN.md, "Open deliveries and receipts: a window on the store"): per node, the open
+/// deliveries in memory are a seq prefix of the store's, and the unconfirmed receipts an id prefix. What lies beyond
+/// is only counted; a node with a session gets the next page once its memory has fallen to half.
+extension DeliveryScheduler {
+    /// Open deliveries and unconfirmed receipts the store holds per node, counted at start (nothing is loaded then).
+    public struct StoreBacklog: Sendable, Hashable {
+        public var deliveries: [String: Int]
+        public var receipts: [String: Int]
+
+        public init(deliveries: [String: Int] = [:], receipts: [String: Int] = [:]) {
+            self.deliveries = deliveries
+            self.receipts = receipts
+        }
+    }
+
+    /// A page of `node`'s open deliveries read from the store (ascending seq, at most `limit`), as asked by
+    /// `Effect.loadDeliveries`. Attempts come from the store; a delivery that lands in a held lane waits there (its
+    /// `held` trail event is recorded now if it waited beyond memory when the lane was held; otherwise it was
+    /// recorded then, at its accept, or before a restart).
+    public mutating func deliveriesLoaded(
+        node name: String, limit: Int, _ page: [DeliveryInfo], now: Millis
+    ) {
+        let node = ref(name)
+        var added = 0
+        for info in page where info.recipient == name {
+            // At or before the horizon: in memory already, or settled (its unit maybe not committed yet): never again.
+            guard info.seq > nodes[Int(node)].deliveryWindow.loadedThrough,
+                !nodes[Int(node)].settled.contains(info.seq)
+            else { continue }
+            guard add(info, recordingHolds: false, now: now) else { continue }
+            added += 1
+            if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)],
+                heldUnrecorded[LaneKey(caseId: caseId, node: node)]?.contains(info.seq) == true
+            {
+                recordHeld(DeliveryKey(seq: info.seq, node: node), behind: hold.seq, now: now)
+            }
+        }
+        nodes[Int(node)].deliveryWindow.loaded(keys: page.map(\.seq), added: added, limit: limit)
+        dirty.insert(node)
+    }
+
+    /// A page of `node`'s unconfirmed receipts (ascending id, at most `limit`), as asked by `Effect.loadReceipts`.
+    public mutating func receiptsLoaded(node name: String, limit: Int, _ page: [ReceiptInfo]) {
+        let node = ref(name)
+        var added = 0
+        for receipt in page where receipt.sender == name && receipt.id > nodes[Int(node)].receiptWindow.loadedThrough {
+            if keepReceipt(receipt, node: node) { added += 1 }
+        }
+        nodes[Int(node)].receiptWindow.loaded(keys: page.map(\.id), added: added, limit: limit)
+        dirty.insert(node)
+    }
+
+    /// A page read failed: it is asked for again at the next heartbeat check.
+    public mutating func pageFailed(node name: String, receipts: Bool) {
+        guard let node = lookup(name) else { return }
+        if receipts {
+            nodes[Int(node)].receiptWindow.requested = false
+        } else {
+            nodes[Int(node)].deliveryWindow.requested = false
+        }
+    }
+
+    /// Asks for the next pages of a node with a session whose memory has fallen to half.
+    mutating func requestPages(_ node: NodeRef) {
+        let name = nodes[Int(node)].name
+        let inMemory = nodes[Int(node)].movable
+        if let page = nodes[Int(node)].deliveryWindow.nextPage(inMemory: inMemory, capacity: config.deliveryMemory) {
+            effects.append(.loadDeliveries(node: name, afterSeq: page.after, limit: page.limit))
+        }
+        let receipts = nodes[Int(node)].receipts.count
+        if let page = nodes[Int(node)].receiptWindow.nextPage(inMemory: receipts, capacity: config.receiptMemory) {
+            effects.append(.loadReceipts(node: name, afterId: page.after, limit: page.limit))
+        }
+    }
+
+    /// Puts a durable receipt in memory for its sender; false if it was there already.
+    mutating func keepReceipt(_ receipt: ReceiptInfo, node: NodeRef) -> Bool {
+        guard nodes[Int(node)].receipts[receipt.id] == nil,
+            !nodes[Int(node)].confirmedReceipts.contains(receipt.id)
+        else { return false }
+        nodes[Int(node)].receipts[receipt.id] = PendingReceipt(info: receipt)
+        nodes[Int(node)].unsentReceipts.push(ReceiptOrder(id: receipt.id, generation: 0))
+        dirty.insert(node)
+        return true
+    }
+}
