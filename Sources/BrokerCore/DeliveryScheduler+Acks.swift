@@ -14,7 +14,7 @@ extension DeliveryScheduler {
                     SettledDelivery(
                         receipt: receipt(for: delivery, outcome: .delivered, reason: nil, now: now),
                         attempts: max(delivery.attempts, 1), firstAttemptAt: delivery.firstAttemptAt ?? now,
-                        holdCase: false))))
+                        caseId: delivery.caseId, holdCase: false))))
         return .applied
     }
 
@@ -77,7 +77,8 @@ extension DeliveryScheduler {
                 .settled(
                     SettledDelivery(
                         receipt: receipt(for: delivery, outcome: .deadLettered, reason: reason, now: now),
-                        attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, holdCase: hold))))
+                        attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, caseId: delivery.caseId,
+                        holdCase: hold))))
         if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
             nodes[Int(key.node)].heldWaiting += lane.count
             for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }

@@ -108,16 +108,19 @@ public struct SettledDelivery: Sendable, Hashable {
     public var receipt: ReceiptInfo
     public var attempts: Int
     public var firstAttemptAt: Millis?
+    /// The message's case (nil: none), so the store needs no lookup to meet the delivery's deadline or hold the case.
+    public var caseId: String?
     /// A dead letter of a message with a case: the (case, recipient) lane is held behind it.
     public var holdCase: Bool
     /// The receipt needs no RECEIPT-ACK (the broker's own notices: no session will ever confirm them), so it is
     /// written confirmed. The scheduler leaves it false; the machine sets it.
     public var receiptConfirmed = false
 
-    public init(receipt: ReceiptInfo, attempts: Int, firstAttemptAt: Millis?, holdCase: Bool) {
+    public init(receipt: ReceiptInfo, attempts: Int, firstAttemptAt: Millis?, caseId: String?, holdCase: Bool) {
         self.receipt = receipt
         self.attempts = attempts
         self.firstAttemptAt = firstAttemptAt
+        self.caseId = caseId
         self.holdCase = holdCase
     }
 }

@@ -108,17 +108,17 @@ struct AuditChain: Sendable, Equatable {
 
     /// The 12 members of the canonical object, in order, without the braces.
     static func writeMembers(id: Int64, _ event: AuditEvent, into writer: inout JSONWriter) {
-        writer.key("id")
+        writer.key(static: "id")
         writer.integer(id)
-        writer.key("at")
+        writer.key(static: "at")
         writer.integer(event.at)
-        writer.key("event")
+        writer.key(static: "event")
         writer.string(event.event)
         optional("node", event.node, &writer)
         optional("peer", event.peer, &writer)
         optional("keyFingerprint", event.keyFingerprint, &writer)
         optional("messageId", event.messageId, &writer)
-        writer.key("seq")
+        writer.key(static: "seq")
         if let seq = event.seq { writer.integer(seq) } else { writer.null() }
         optional("recipient", event.recipient, &writer)
         optional("kind", event.kind, &writer)
@@ -126,8 +126,8 @@ struct AuditChain: Sendable, Equatable {
         optional("detail", event.detail, &writer)
     }
 
-    private static func optional(_ key: String, _ value: String?, _ writer: inout JSONWriter) {
-        writer.key(key)
+    private static func optional(_ key: StaticString, _ value: String?, _ writer: inout JSONWriter) {
+        writer.key(static: key)
         if let value { writer.string(value) } else { writer.null() }
     }
 

@@ -63,24 +63,20 @@ extension Batch {
     /// Pending delivery -> acked or dead, with its receipt, then (acked) its delivery deadline met, (dead) its case
     /// held if asked, and its audit record; false (nothing written) if the delivery is not pending.
     mutating func settle(_ settlement: Settlement) throws -> Bool {
-        let select = try Self.cached(
-            db, &selectPending,
-            """
-            SELECT m.case_id FROM deliveries d JOIN messages m ON m.seq = d.seq
-            WHERE d.seq = ? AND d.recipient = ? AND d.state = 0
-            """)
-        var query = RawStatement(select)
-        try query.bind(settlement.seq)
-        try query.bind(settlement.recipient)
-        guard let found = try query.fetchRow({ handle in RawStatement.text(handle, 0) }) else { return false }
-        let caseId = found
-        try close(settlement)
+        guard try finish(settlement) else { return false }
+        try insertReceipt(settlement)
         switch settlement.outcome {
         case .delivered:
-            rows += try DeadlineWrites.meetDelivery(
-                seq: settlement.seq, recipient: settlement.recipient, caseId: caseId, at: settlement.at, db)
+            // Only a message with a case, or a case-less crisis alert, can have a delivery deadline: without a case
+            // the deadline is looked for only while some open deadline has no case.
+            let mayHaveDeadline = try settlement.caseId != nil || mayHaveOpenCaselessDeadline()
+            if mayHaveDeadline {
+                rows += try DeadlineWrites.meetDelivery(
+                    seq: settlement.seq, recipient: settlement.recipient, caseId: settlement.caseId,
+                    at: settlement.at, db)
+            }
         case .deadLettered(let reason, let holdCase):
-            if holdCase, let caseId {
+            if holdCase, let caseId = settlement.caseId {
                 let hold = try Self.cached(
                     db, &insertHeld,
                     """
@@ -95,9 +91,33 @@ extension Batch {
         return true
     }
 
+    /// The delivery row's final state, only if it is still pending; false (nothing written) otherwise.
+    private mutating func finish(_ settlement: Settlement) throws -> Bool {
+        let update = try Self.cached(
+            db, &finishDelivery,
+            """
+            UPDATE deliveries SET state = ?, attempts = ?, first_attempt_at = ?, done_at = ?, reason = ?,
+            receipt_id = ? WHERE seq = ? AND recipient = ? AND state = 0
+            """)
+        let receipt = settlement.receipt
+        var change = RawStatement(update)
+        try change.bind(receipt.outcome + 1)
+        try change.bind(settlement.attempts)
+        try change.bind(settlement.firstAttemptAt)
+        try change.bind(settlement.at)
+        try change.bind(receipt.reason)
+        try change.bind(receipt.id)
+        try change.bind(settlement.seq)
+        try change.bind(settlement.recipient)
+        try change.run()
+        guard db.changesCount == 1 else { return false }
+        rows += 1
+        return true
+    }
+
     /// The receipt row, numbered as given (AUTOINCREMENT's counter follows an explicit id, so the numbers an
-    /// accepted loss reserved stay reserved), and the delivery row's final state.
-    private mutating func close(_ settlement: Settlement) throws {
+    /// accepted loss reserved stay reserved).
+    private mutating func insertReceipt(_ settlement: Settlement) throws {
         let receipt = settlement.receipt
         let statement = try Self.cached(
             db, &insertReceipt,
@@ -116,23 +136,17 @@ extension Batch {
         try insert.bind(receipt.reason)
         try insert.bind(confirmedAt)
         try insert.run()
+        rows += 1
+    }
 
-        let update = try Self.cached(
-            db, &finishDelivery,
-            """
-            UPDATE deliveries SET state = ?, attempts = ?, first_attempt_at = ?, done_at = ?, reason = ?,
-            receipt_id = ? WHERE seq = ? AND recipient = ?
-            """)
-        var change = RawStatement(update)
-        try change.bind(receipt.outcome + 1)
-        try change.bind(settlement.attempts)
-        try change.bind(settlement.firstAttemptAt)
-        try change.bind(settlement.at)
-        try change.bind(receipt.reason)
-        try change.bind(receipt.id)
-        try change.bind(settlement.seq)
-        try change.bind(settlement.recipient)
-        try change.run()
-        rows += 2
+    /// Whether an open deadline without a case may exist: read once per batch (through `deadlines_open_case`), then
+    /// kept true by every case-less deadline the batch inserts.
+    private mutating func mayHaveOpenCaselessDeadline() throws -> Bool {
+        if let known = openCaselessDeadline { return known }
+        let found =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM deadlines WHERE state = 0 AND case_id IS NULL)") ?? true
+        openCaselessDeadline = found
+        return found
     }
 }

@@ -12,11 +12,12 @@ struct Batch {
     var audit: AuditChain
     /// The highest seq this batch gave a message (0: none).
     var highestSeq: Int64 = 0
+    /// Whether an open deadline without a case may exist (nil: not looked at yet in this batch).
+    var openCaselessDeadline: Bool?
 
     var insertMessage: Statement?
     var selectByKey: Statement?
     var insertDelivery: Statement?
-    var selectPending: Statement?
     var insertReceipt: Statement?
     var finishDelivery: Statement?
     var insertHeld: Statement?
@@ -69,14 +70,20 @@ struct Batch {
             rows += 1
             return .done
         case .setDeadline(let deadline):
-            let id = try DeadlineWrites.insert(deadline, armedBy: nil, db)
-            rows += 1
-            return .deadlineSet(id: id)
+            return .deadlineSet(id: try insertDeadline(deadline, armedBy: nil))
         case .closeDeadlines(let closing, let at):
             let count = try DeadlineWrites.close(closing, at: at, db)
             rows += count
             return .closed(count: count)
         }
+    }
+
+    /// An open deadline; one without a case makes `settle` look for case-less delivery deadlines.
+    private mutating func insertDeadline(_ deadline: NewDeadline, armedBy: Int64?) throws -> Int64 {
+        let id = try DeadlineWrites.insert(deadline, armedBy: armedBy, db)
+        rows += 1
+        if deadline.caseId == nil { openCaselessDeadline = true }
+        return id
     }
 
     mutating func append(_ event: AuditEvent) throws {
@@ -107,8 +114,7 @@ struct Batch {
             }
         }
         for deadline in unit.deadlines {
-            _ = try DeadlineWrites.insert(deadline, armedBy: seq, db)
-            rows += 1
+            _ = try insertDeadline(deadline, armedBy: seq)
         }
         for closing in unit.closes {
             rows += try DeadlineWrites.close(closing, at: at, db)
@@ -129,8 +135,7 @@ struct Batch {
         rows += 1
         var nextId: Int64?
         if let next = unit.next {
-            nextId = try DeadlineWrites.insert(next, armedBy: nil, db)
-            rows += 1
+            nextId = try insertDeadline(next, armedBy: nil)
         }
         var notice: AcceptResult?
         if let accept = unit.notice, case .accepted(let result) = try self.accept(accept) { notice = result }

@@ -40,12 +40,18 @@ public enum SHA256 {
         }
     }
 
-    /// Incremental hashing: `update` any number of times, then `finalize` once.
+    /// Incremental hashing: `update` any number of times, then `finalize` once. The state and the partial block
+    /// are inline (tuples), so a digest costs no heap allocation but its result.
     struct Stream {
-        private var state: [UInt32] = [
-            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-        ]
-        private var pending: [UInt8] = []  // fewer than 64 octets not yet compressed
+        typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+        typealias Block = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+        private var state: Words = (
+            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+        )
+        /// The first `pendingCount` octets (fewer than 64) are not yet compressed.
+        private var pending: Block = (0, 0, 0, 0, 0, 0, 0, 0)
+        private var pendingCount = 0
         private var length: UInt64 = 0  // octets hashed so far
         private let accelerated: Bool
 
@@ -58,20 +64,32 @@ public enum SHA256 {
         }
 
         mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
             length &+= UInt64(bytes.count)
             var offset = 0
-            if !pending.isEmpty {
-                let take = min(64 - pending.count, bytes.count)
-                pending.append(contentsOf: bytes[0..<take])
+            if pendingCount > 0 {
+                let take = min(64 - pendingCount, bytes.count)
+                let at = pendingCount
+                withUnsafeMutableBytes(of: &pending) {
+                    $0.baseAddress!.advanced(by: at).copyMemory(from: base, byteCount: take)
+                }
+                pendingCount += take
                 offset = take
-                guard pending.count == 64 else { return }
-                pending.withUnsafeBytes { compress(blocks: $0) }
-                pending.removeAll(keepingCapacity: true)
+                guard pendingCount == 64 else { return }
+                let block = pending
+                withUnsafeBytes(of: block) { compress(blocks: $0) }
+                pendingCount = 0
             }
             let whole = (bytes.count - offset) / 64 * 64
             if whole > 0 { compress(blocks: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + whole])) }
             offset += whole
-            if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+            let rest = bytes.count - offset
+            if rest > 0 {
+                withUnsafeMutableBytes(of: &pending) {
+                    $0.baseAddress!.copyMemory(from: base + offset, byteCount: rest)
+                }
+                pendingCount = rest
+            }
         }
 
         /// Appends `uint64-big-endian(count) || bytes`: the `item` of the content digest.
@@ -94,13 +112,17 @@ public enum SHA256 {
                 }
                 update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: tail[0..<tailCount])))
             }
-            precondition(pending.isEmpty)
+            precondition(pendingCount == 0)
+            let words = state
             return [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
-                for (k, word) in state.enumerated() {
-                    digest[4 * k] = UInt8(truncatingIfNeeded: word >> 24)
-                    digest[4 * k + 1] = UInt8(truncatingIfNeeded: word >> 16)
-                    digest[4 * k + 2] = UInt8(truncatingIfNeeded: word >> 8)
-                    digest[4 * k + 3] = UInt8(truncatingIfNeeded: word)
+                withUnsafeBytes(of: words) { raw in
+                    for k in 0..<8 {
+                        let word = raw.load(fromByteOffset: 4 * k, as: UInt32.self)
+                        digest[4 * k] = UInt8(truncatingIfNeeded: word >> 24)
+                        digest[4 * k + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                        digest[4 * k + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                        digest[4 * k + 3] = UInt8(truncatingIfNeeded: word)
+                    }
                 }
                 count = 32
             }
@@ -111,14 +133,18 @@ public enum SHA256 {
             if accelerated {
                 let count = blocks.count / 64
                 guard count > 0, let base = blocks.baseAddress else { return }
-                state.withUnsafeMutableBufferPointer { h in
-                    csha256_compress_shani(h.baseAddress!, base.assumingMemoryBound(to: UInt8.self), count)
+                withUnsafeMutableBytes(of: &state) { h in
+                    csha256_compress_shani(
+                        h.baseAddress!.assumingMemoryBound(to: UInt32.self), base.assumingMemoryBound(to: UInt8.self),
+                        count)
                 }
                 return
             }
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 SHA256.k.withUnsafeBufferPointer { k in
-                    state.withUnsafeMutableBufferPointer { h in
+                    withUnsafeMutableBytes(of: &state) { raw in
+                        let h = UnsafeMutableBufferPointer(
+                            start: raw.baseAddress!.assumingMemoryBound(to: UInt32.self), count: 8)
                         var blockStart = 0
                         while blockStart < blocks.count {
                             for t in 0..<16 {

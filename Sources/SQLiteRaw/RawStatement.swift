@@ -50,7 +50,9 @@ public struct RawStatement {
 
     public mutating func bind(_ value: String) throws {
         let i = next()
-        try check(sqlite3_bind_text(handle, i, value, -1, Self.transient))
+        // `withCString`, not the implicit String-to-pointer conversion: that one builds a `utf8CString` array (a heap
+        // allocation per bound text); this one lends the string's own storage.
+        try check(value.withCString { sqlite3_bind_text(handle, i, $0, -1, Self.transient) })
     }
 
     public mutating func bind(_ value: String?) throws {

@@ -123,6 +123,8 @@ public struct Settlement: Sendable, Hashable {
 
     public var seq: Int64
     public var recipient: String
+    /// The message's case (nil: none), as the machine knows it: the store does not look it up.
+    public var caseId: String?
     public var at: Int64
     public var attempts: Int
     public var firstAttemptAt: Int64?
@@ -138,11 +140,13 @@ public struct Settlement: Sendable, Hashable {
     public var audit: AuditEvent?
 
     public init(
-        seq: Int64, recipient: String, at: Int64, attempts: Int, firstAttemptAt: Int64?, outcome: Outcome,
-        receiptId: Int64, sender: String, messageId: String, receiptConfirmed: Bool = false, audit: AuditEvent? = nil
+        seq: Int64, recipient: String, caseId: String?, at: Int64, attempts: Int, firstAttemptAt: Int64?,
+        outcome: Outcome, receiptId: Int64, sender: String, messageId: String, receiptConfirmed: Bool = false,
+        audit: AuditEvent? = nil
     ) {
         self.seq = seq
         self.recipient = recipient
+        self.caseId = caseId
         self.at = at
         self.attempts = attempts
         self.firstAttemptAt = firstAttemptAt

@@ -88,21 +88,23 @@ func deadline(
 /// Settles `seq` for `recipient` as delivered, with receipt number `receipt` for node-a's m1.
 func delivered(
     _ seq: Int64, _ recipient: String = "node-b", at: Int64 = 2_000, first: Int64 = 1_500, receipt: Int64 = 1,
-    confirmed: Bool = false
+    confirmed: Bool = false, caseId: String? = nil
 ) -> StoreUnit {
     .settle(
         Settlement(
-            seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: first, outcome: .delivered,
+            seq: seq, recipient: recipient, caseId: caseId, at: at, attempts: 1, firstAttemptAt: first,
+            outcome: .delivered,
             receiptId: receipt, sender: "node-a", messageId: "m1", receiptConfirmed: confirmed))
 }
 
 /// Settles `seq` for `recipient` as dead-lettered, with receipt number `receipt` for node-a's m1.
 func deadLettered(
-    _ seq: Int64, _ recipient: String = "node-b", hold: Bool = false, at: Int64 = 3_000, receipt: Int64 = 2
+    _ seq: Int64, _ recipient: String = "node-b", hold: Bool = false, at: Int64 = 3_000, receipt: Int64 = 2,
+    caseId: String? = nil
 ) -> StoreUnit {
     .settle(
         Settlement(
-            seq: seq, recipient: recipient, at: at, attempts: 5, firstAttemptAt: 1_500,
+            seq: seq, recipient: recipient, caseId: caseId, at: at, attempts: 5, firstAttemptAt: 1_500,
             outcome: .deadLettered(reason: "max attempts", holdCase: hold), receiptId: receipt, sender: "node-a",
             messageId: "m1"))
 }

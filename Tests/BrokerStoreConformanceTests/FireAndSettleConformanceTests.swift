@@ -48,7 +48,7 @@ import Testing
             let seq = try #require(try session.store(message("m1", to: ["node-b", "node-c"], caseId: "c1")))
             _ = try session.run(.setDeadline(deadline("delivery:\(seq):node-b", armedBy: seq)))
             #expect(try session.store.lastReceiptId() == 0)
-            var unit = delivered(seq, receipt: 41)
+            var unit = delivered(seq, receipt: 41, caseId: "c1")
             if case .settle(var settlement) = unit {
                 settlement.audit = AuditEvent(at: 2_000, event: .acked, node: "node-b", seq: seq)
                 unit = .settle(settlement)
@@ -64,12 +64,12 @@ import Testing
             // Its delivery deadline is met.
             #expect(try session.store.openDeadlineCount() == 0)
             // Settled again (with another number), or unknown: not pending, nothing written.
-            #expect(try session.run(delivered(seq, receipt: 42)) == .notPending)
-            #expect(try session.run(delivered(seq, "nobody", receipt: 42)) == .notPending)
+            #expect(try session.run(delivered(seq, receipt: 42, caseId: "c1")) == .notPending)
+            #expect(try session.run(delivered(seq, "nobody", receipt: 42, caseId: "c1")) == .notPending)
             #expect(try session.store.loadUnconfirmedReceipts() == [receipt])
             #expect(try session.store.exportAudit(since: .min, limit: nil).count == 1)
             // A dead letter with a hold.
-            let deadUnit = deadLettered(seq, "node-c", hold: true, receipt: 43)
+            let deadUnit = deadLettered(seq, "node-c", hold: true, receipt: 43, caseId: "c1")
             #expect(try session.run(deadUnit) == .settled)
             let dead = try #require(deadUnit.receipt)
             #expect(dead.outcome == 1 && dead.reason == "max attempts")
@@ -118,7 +118,7 @@ import Testing
                 .trail(
                     TrailEventRecord(
                         at: 160, seq: seq, recipient: "node-b", event: .deliveryAttempt, attempt: 2, detail: nil)),
-                delivered(seq, at: 170, first: 140),
+                delivered(seq, at: 170, first: 140, caseId: "c1"),
             ])
             let trail = try session.store.trail(sender: "node-a", messageId: "m1")
             #expect(

@@ -47,7 +47,7 @@ import Testing
             }
             let settleOther = StoreUnit.settle(
                 Settlement(
-                    seq: other, recipient: "node-b", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                    seq: other, recipient: "node-b", caseId: nil, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
                     outcome: .delivered, receiptId: 20, sender: "node-x", messageId: "x1"))
             #expect(try session.run(settleOther) == .settled)
             _ = try session.run(.confirmReceipt(id: 11, at: 3_000))

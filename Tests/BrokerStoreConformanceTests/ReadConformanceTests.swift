@@ -96,10 +96,10 @@ import Testing
             let first = try #require(
                 try session.store(message("m1", to: ["node-b", "node-c"], caseId: "c1", priority: 2)))
             let second = try #require(try session.store(message("m2", to: ["node-b"], caseId: "c1")))
-            let settle = delivered(first, "node-c")
+            let settle = delivered(first, "node-c", caseId: "c1")
             #expect(try session.run(settle) == .settled)
             let receipt = try #require(settle.receipt)
-            _ = try session.run(deadLettered(second, "node-b", hold: true))
+            _ = try session.run(deadLettered(second, "node-b", hold: true, caseId: "c1"))
             _ = try session.run(.setDeadline(deadline("delivery:\(first):node-b", armedBy: first)))
             let transactions = session.store.statistics.transactions
             #expect(transactions >= 5)

@@ -82,21 +82,21 @@ import Testing
             let results = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq, recipient: "nodeB", caseId: nil, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_001, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq, recipient: "nodeB", caseId: nil, at: 2_001, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: 2, sender: "nodeA", messageId: "m1"
                     )),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nobody", at: 2_002, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq, recipient: "nobody", caseId: nil, at: 2_002, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: 3, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
-                        seq: seq + 100, recipient: "nodeB", at: 2_003, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq + 100, recipient: "nodeB", caseId: nil, at: 2_003, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: 4, sender: "nodeA", messageId: "m1")),
             ])
             let receipt = try #require(results[0])
@@ -126,25 +126,27 @@ import Testing
             let dead = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seqs[0], recipient: "nodeB", at: 5_000, attempts: 5, firstAttemptAt: 1_100,
+                        seq: seqs[0], recipient: "nodeB", caseId: "case-7", at: 5_000, attempts: 5,
+                        firstAttemptAt: 1_100,
                         outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 6, sender: "nodeA",
                         messageId: "m1")),
                 // A second dead letter in the same case keeps the first hold.
                 .settle(
                     Settlement(
-                        seq: seqs[1], recipient: "nodeB", at: 5_001, attempts: 1, firstAttemptAt: nil,
+                        seq: seqs[1], recipient: "nodeB", caseId: "case-7", at: 5_001, attempts: 1, firstAttemptAt: nil,
                         outcome: .deadLettered(reason: "permanent: bad schema", holdCase: true), receiptId: 7,
                         sender: "nodeA", messageId: "m1")),
                 // No case id: nothing to hold.
                 .settle(
                     Settlement(
-                        seq: seqs[2], recipient: "nodeB", at: 5_002, attempts: 1, firstAttemptAt: 1_200,
+                        seq: seqs[2], recipient: "nodeB", caseId: nil, at: 5_002, attempts: 1, firstAttemptAt: 1_200,
                         outcome: .deadLettered(reason: "permanent", holdCase: true), receiptId: 8, sender: "nodeA",
                         messageId: "m1")),
                 // Not pending any more.
                 .settle(
                     Settlement(
-                        seq: seqs[0], recipient: "nodeB", at: 5_003, attempts: 6, firstAttemptAt: 1_100,
+                        seq: seqs[0], recipient: "nodeB", caseId: "case-7", at: 5_003, attempts: 6,
+                        firstAttemptAt: 1_100,
                         outcome: .deadLettered(reason: "again", holdCase: true), receiptId: 9, sender: "nodeA",
                         messageId: "m1")),
             ])
@@ -174,7 +176,7 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 1,
+                        seq: seq, recipient: "nodeB", caseId: "case-1", at: 5, attempts: 1, firstAttemptAt: 1,
                         outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 10, sender: "nodeA",
                         messageId: "m1"))
             ])
@@ -190,11 +192,13 @@ import Testing
             let receipts = try store.runReceipts([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 10, attempts: 1, firstAttemptAt: 5, outcome: .delivered,
+                        seq: seq, recipient: "nodeB", caseId: nil, at: 10, attempts: 1, firstAttemptAt: 5,
+                        outcome: .delivered,
                         receiptId: 11, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeC", at: 11, attempts: 2, firstAttemptAt: 5, outcome: .delivered,
+                        seq: seq, recipient: "nodeC", caseId: nil, at: 11, attempts: 2, firstAttemptAt: 5,
+                        outcome: .delivered,
                         receiptId: 12, sender: "nodeA", messageId: "m1")),
             ]).compactMap { $0 }
             #expect(try store.loadUnconfirmedReceipts() == receipts)
@@ -224,7 +228,8 @@ import Testing
                     .accept(AcceptUnit(message: message("m1", body: secret))),
                     .settle(
                         Settlement(
-                            seq: kept, recipient: "nodeB", at: 5, attempts: 1, firstAttemptAt: 4, outcome: .delivered,
+                            seq: kept, recipient: "nodeB", caseId: nil, at: 5, attempts: 1, firstAttemptAt: 4,
+                            outcome: .delivered,
                             receiptId: 13, sender: "nodeA", messageId: "m1")),
                     .accept(AcceptUnit(message: message("m2", priority: 7, body: secret))),
                 ])
@@ -281,7 +286,8 @@ import Testing
                 try store.runReceipts([
                     .settle(
                         Settlement(
-                            seq: seq, recipient: "nodeB", at: 1, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                            seq: seq, recipient: "nodeB", caseId: nil, at: 1, attempts: 1, firstAttemptAt: 1,
+                            outcome: .delivered,
                             receiptId: 14, sender: "nodeA", messageId: "m1")),  // 2
                     .trail(
                         TrailEventRecord(at: 1, seq: seq, recipient: "nodeC", event: .nacked, attempt: 1, detail: nil)

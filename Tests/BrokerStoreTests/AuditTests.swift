@@ -33,12 +33,13 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeB", at: 20, attempts: 1, firstAttemptAt: 15, outcome: .delivered,
+                        seq: seq1, recipient: "nodeB", caseId: nil, at: 20, attempts: 1, firstAttemptAt: 15,
+                        outcome: .delivered,
                         receiptId: 1, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 20, event: .acked, node: "nodeB", seq: seq1, recipient: "nodeB"))),
                 .settle(
                     Settlement(
-                        seq: seq2, recipient: "nodeB", at: 21, attempts: 5, firstAttemptAt: 15,
+                        seq: seq2, recipient: "nodeB", caseId: nil, at: 21, attempts: 5, firstAttemptAt: 15,
                         outcome: .deadLettered(reason: "expired", holdCase: false), receiptId: 2, sender: "nodeA",
                         messageId: "m1",
                         audit: AuditEvent(at: 21, event: .deadLettered, seq: seq2, recipient: "nodeB", code: "EXPIRED"))
@@ -173,7 +174,7 @@ import Testing
             func settle(_ recipient: String, at: Int64, dead: Bool) -> StoreUnit {
                 .settle(
                     Settlement(
-                        seq: seq, recipient: recipient, at: at, attempts: 1, firstAttemptAt: 1,
+                        seq: seq, recipient: recipient, caseId: nil, at: at, attempts: 1, firstAttemptAt: 1,
                         outcome: dead ? .deadLettered(reason: "x", holdCase: false) : .delivered, receiptId: at,
                         sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: at, event: dead ? .deadLettered : .acked, seq: seq, recipient: recipient))
@@ -276,7 +277,8 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2, attempts: 1, firstAttemptAt: 1, outcome: .delivered,
+                        seq: seq, recipient: "nodeB", caseId: nil, at: 2, attempts: 1, firstAttemptAt: 1,
+                        outcome: .delivered,
                         receiptId: 4, sender: "nodeA", messageId: "m1",
                         audit: AuditEvent(at: 2, event: .acked, node: "nodeB", seq: seq, recipient: "nodeB")))
             ])

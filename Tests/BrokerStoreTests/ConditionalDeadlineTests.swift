@@ -41,7 +41,7 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq, recipient: "nodeB", caseId: "c1", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1"
                     ))
             ])
@@ -72,13 +72,13 @@ import Testing
                 return
             }
             #expect(try store.openDeadlineCount() == 3)
-            func delivered(_ seq: Int64, _ recipient: String, receipt: Int64) -> StoreUnit {
+            func delivered(_ seq: Int64, _ recipient: String, receipt: Int64, caseId: String? = "c1") -> StoreUnit {
                 .settle(
                     Settlement(
-                        seq: seq, recipient: recipient, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        seq: seq, recipient: recipient, caseId: caseId, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
                         outcome: .delivered, receiptId: receipt, sender: "nodeA", messageId: "m1"))
             }
-            _ = try store.run([delivered(seq1, "nodeB", receipt: 1), delivered(seq2, "nodeB", receipt: 2)])
+            _ = try store.run([delivered(seq1, "nodeB", receipt: 1), delivered(seq2, "nodeB", receipt: 2, caseId: nil)])
             #expect(try store.openDeadlines(caseId: "c1").map(\.item) == ["delivery:\(seq1):nodeC"])
             #expect(try store.openDeadlineCount() == 1)
             // Settled again (not pending any more): nothing, not even the other recipient's deadline.
@@ -88,11 +88,36 @@ import Testing
             _ = try store.run([
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeC", at: 3_000, attempts: 5, firstAttemptAt: 1_500,
+                        seq: seq1, recipient: "nodeC", caseId: "c1", at: 3_000, attempts: 5, firstAttemptAt: 1_500,
                         outcome: .deadLettered(reason: "r", holdCase: false), receiptId: 4, sender: "nodeA",
                         messageId: "m1"))
             ])
             #expect(try store.openDeadlineCount() == 1)
+        }
+    }
+
+    /// A case-less delivery deadline written earlier in the same batch (a fired deadline's next step) is met too:
+    /// the store looks for case-less deadlines once per batch and then keeps track of the ones it inserts.
+    @Test func aCaselessDeliveryDeadlineSetInTheSettlingBatchIsMet() throws {
+        try withStore { (store: BrokerStore, _: String) throws in
+            let stored = try store.run([accept(message("m1")), accept(message("m2"))])
+            guard case .accepted(.stored(let seq1)) = stored[0], case .accepted(.stored(let seq2)) = stored[1] else {
+                Issue.record("not stored: \(stored)")
+                return
+            }
+            func delivered(_ seq: Int64, receipt: Int64) -> StoreUnit {
+                .settle(
+                    Settlement(
+                        seq: seq, recipient: "nodeB", caseId: nil, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                        outcome: .delivered, receiptId: receipt, sender: "nodeA", messageId: "m1"))
+            }
+            let results = try store.run([
+                delivered(seq1, receipt: 1),
+                .setDeadline(deadline(.text("delivery:\(seq2):nodeB"), caseId: nil, armedBy: seq2)),
+                delivered(seq2, receipt: 2),
+            ])
+            #expect(results.first == .settled && results.last == .settled)
+            #expect(try store.openDeadlineCount() == 0)
         }
     }
 

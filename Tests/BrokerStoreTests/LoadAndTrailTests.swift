@@ -56,11 +56,12 @@ import Testing
                         at: 160, seq: seq1, recipient: "nodeB", event: .deliveryAttempt, attempt: 2, detail: nil)),
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeB", at: 200, attempts: 2, firstAttemptAt: 120, outcome: .delivered,
+                        seq: seq1, recipient: "nodeB", caseId: "case-1", at: 200, attempts: 2, firstAttemptAt: 120,
+                        outcome: .delivered,
                         receiptId: 1, sender: "nodeA", messageId: "m1")),
                 .settle(
                     Settlement(
-                        seq: seq1, recipient: "nodeC", at: 300, attempts: 3, firstAttemptAt: 130,
+                        seq: seq1, recipient: "nodeC", caseId: "case-1", at: 300, attempts: 3, firstAttemptAt: 130,
                         outcome: .deadLettered(reason: "max attempts", holdCase: true), receiptId: 2, sender: "nodeA",
                         messageId: "m1")),
             ])
@@ -115,7 +116,7 @@ import Testing
                 try store.runReceipts([
                     .settle(
                         Settlement(
-                            seq: seqs[0], recipient: "nodeB", at: 50, attempts: 2, firstAttemptAt: 10,
+                            seq: seqs[0], recipient: "nodeB", caseId: "case-1", at: 50, attempts: 2, firstAttemptAt: 10,
                             outcome: .deadLettered(reason: "rejected", holdCase: true), receiptId: 3, sender: "nodeA",
                             messageId: "m1"))
                 ])[0])

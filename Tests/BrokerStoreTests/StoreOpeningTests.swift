@@ -203,7 +203,7 @@ import Testing
                 try store.runReceipts([
                     .settle(
                         Settlement(
-                            seq: seq, recipient: "nodeB", at: 2_000, attempts: 1, firstAttemptAt: 1_500,
+                            seq: seq, recipient: "nodeB", caseId: nil, at: 2_000, attempts: 1, firstAttemptAt: 1_500,
                             outcome: .delivered, receiptId: 1, sender: "nodeA", messageId: "m1")),
                     .audit(auditEvent(2)),
                 ])[0])
@@ -218,7 +218,8 @@ import Testing
             #expect(last >= lost.id)
             let redelivered = StoreUnit.settle(
                 Settlement(
-                    seq: seq, recipient: "nodeC", at: 3_000, attempts: 1, firstAttemptAt: 1_500, outcome: .delivered,
+                    seq: seq, recipient: "nodeC", caseId: nil, at: 3_000, attempts: 1, firstAttemptAt: 1_500,
+                    outcome: .delivered,
                     receiptId: last + 1, sender: "nodeA", messageId: "m1"))
             #expect(try store.run([redelivered]) == [.settled])
             #expect(try store.lastReceiptId() == last + 1)

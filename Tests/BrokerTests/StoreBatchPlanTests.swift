@@ -14,7 +14,7 @@ import Testing
             receipt: ReceiptInfo(
                 id: 42, sender: "node-a", seq: 7, messageId: "m-1", recipient: "node-b", outcome: outcome, at: 2_000,
                 reason: outcome == .deadLettered ? "cannot parse" : nil),
-            attempts: 2, firstAttemptAt: 1_500, holdCase: outcome == .deadLettered)
+            attempts: 2, firstAttemptAt: 1_500, caseId: "case-1", holdCase: outcome == .deadLettered)
         settled.receiptConfirmed = confirmed
         return settled
     }
@@ -32,6 +32,7 @@ import Testing
                     reason: "cannot parse"))
         #expect(settlement.outcome == .deadLettered(reason: "cannot parse", holdCase: true))
         #expect(settlement.receiptConfirmed)
+        #expect(settlement.caseId == "case-1")
         #expect(settlement.audit?.detail == "attempts=2; cannot parse")
         // Already decided: tried again if the commit fails, and nothing to answer meanwhile.
         #expect(plan.retried.count == 1)

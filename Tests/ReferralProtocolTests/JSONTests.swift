@@ -118,6 +118,26 @@ import Testing
         #expect(text.contains(#""min":-9223372036854775808"#))
     }
 
+    /// A static member name is written exactly as `key(_:)` writes it, commas included.
+    @Test func staticKeysWriteTheSameOctetsAsKeys() {
+        var plain = JSONWriter()
+        var fixed = JSONWriter()
+        plain.beginObject()
+        fixed.beginObject()
+        plain.key("id")
+        fixed.key(static: "id")
+        plain.integer(1)
+        fixed.integer(1)
+        plain.key("keyFingerprint")
+        fixed.key(static: "keyFingerprint")
+        plain.null()
+        fixed.null()
+        plain.endObject()
+        fixed.endObject()
+        #expect(fixed.bytes == plain.bytes)
+        #expect(fixed.bytes == Array(#"{"id":1,"keyFingerprint":null}"#.utf8))
+    }
+
     @Test func writerWritesNonFiniteAsNull() {
         #expect(JSONWriter.encode(.array([.number(.infinity), .number(.nan)])) == Array("[null,null]".utf8))
     }

@@ -22,6 +22,9 @@ struct StoreBatchPlan {
     private(set) var reads: [StoreRequest] = []
 
     init(_ batch: [StoreRequest]) {
+        // One unit per request in the usual batch (a nack adds one): no regrowth, each large unit copied once.
+        units.reserveCapacity(batch.count)
+        sources.reserveCapacity(batch.count)
         for request in batch {
             switch request {
             case .accept(let pending):
@@ -53,6 +56,7 @@ struct StoreBatchPlan {
     func completions(for results: [UnitResult]) -> [StoreCompletion] {
         var fired: [StoreCompletion] = []
         var out: [StoreCompletion] = []
+        out.reserveCapacity(sources.count)
         for (source, result) in zip(sources, results) {
             switch (source, result) {
             case (.accept(let pending), .accepted(let outcome)):
@@ -73,7 +77,7 @@ struct StoreBatchPlan {
                 break
             }
         }
-        return fired + out
+        return fired.isEmpty ? out : fired + out
     }
 
     /// The completions of a batch whose commit failed (nothing of it is stored): SENDs are refused (the sender
@@ -131,9 +135,10 @@ struct StoreBatchPlan {
                 detail: "attempts=\(settled.attempts); \(reason)")
         }
         return Settlement(
-            seq: receipt.seq, recipient: receipt.recipient, at: receipt.at, attempts: settled.attempts,
-            firstAttemptAt: settled.firstAttemptAt, outcome: outcome, receiptId: receipt.id, sender: receipt.sender,
-            messageId: receipt.messageId, receiptConfirmed: settled.receiptConfirmed, audit: audit)
+            seq: receipt.seq, recipient: receipt.recipient, caseId: settled.caseId, at: receipt.at,
+            attempts: settled.attempts, firstAttemptAt: settled.firstAttemptAt, outcome: outcome, receiptId: receipt.id,
+            sender: receipt.sender, messageId: receipt.messageId, receiptConfirmed: settled.receiptConfirmed,
+            audit: audit)
     }
 
     /// A settlement; a confirmed receipt; a trail event (a nack also audited).

@@ -63,6 +63,17 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A member name fixed at compile time that needs no escaping (no `"`, `\\` or control characters): the same
+    /// octets as `key(_:)`, copied without inspecting them (records written at a high rate, e.g. the audit trail's).
+    public mutating func key(static name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        appendStatic(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     public mutating func string(_ s: String) {
         separate()
         appendQuoted(s)
