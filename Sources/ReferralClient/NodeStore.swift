@@ -84,13 +84,18 @@ final class NodeStore: Sendable {
     /// dispatch queue and the caller is resumed after the commit, so no thread of Swift's cooperative pool waits
     /// for the fsync (or for the connection thread's batch ahead of it). Once asked for, the commit is carried out
     /// even if the caller's task is cancelled meanwhile: a handled message stays completed, a sent one queued.
-    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// `committed` runs on that queue right after the commit, before any other access to the store: what it
+    /// posts is posted in commit order.
+    func write<T: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (Database) throws -> T,
+        committed: (@Sendable (T) -> Void)? = nil
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             dbQueue.asyncWriteWithoutTransaction { db in
-                continuation.resume(
-                    with: Result { try Self.inImmediateTransaction(db, body) }.mapError {
-                        Self.wrap($0, operation: operation)
-                    })
+                let result = Result { try Self.inImmediateTransaction(db, body) }
+                if case .success(let value) = result { committed?(value) }
+                continuation.resume(with: result.mapError { Self.wrap($0, operation: operation) })
             }
         }
     }
