@@ -99,13 +99,15 @@ extension NodeStore {
     /// Queued entries after `position`, in commit order.
     func queuedOutbox(after position: Int64, limit: Int) throws -> [OutboxRow] {
         try read("load outbox") { db in
-            try Row.fetchAll(
-                db.cachedStatement(
+            var select = RawStatement(
+                try db.cachedStatement(
                     sql: """
                         SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before, followup
                         FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
-                        """), arguments: [position, limit]
-            ).map(Self.outboxRow)
+                        """))
+            try select.bind(position)
+            try select.bind(limit)
+            return try select.fetchRows(Self.outboxRow)
         }
     }
 
@@ -130,6 +132,18 @@ extension NodeStore {
             caseId: row[4], priority: Priority(rawValue: row[5]) ?? .routine,
             body: (row[6] as Data?).map { [UInt8]($0) } ?? [], retries: row[7],
             notBefore: row[8], followUp: (row[9] as String?).flatMap(followUp(fromCanonical:)))
+    }
+
+    /// The same columns read straight from SQLite's current row (NOT NULL columns as such).
+    private static func outboxRow(_ handle: OpaquePointer) -> OutboxRow {
+        typealias Column = RawStatement
+        return OutboxRow(
+            position: Column.int64(handle, 0), id: Column.text(handle, 1) ?? "",
+            to: splitRecipients(Column.text(handle, 2) ?? ""), kind: Column.text(handle, 3) ?? "",
+            caseId: Column.text(handle, 4), priority: Priority(rawValue: Column.text(handle, 5) ?? "") ?? .routine,
+            body: Column.blob(handle, 6) ?? [], retries: Int(Column.int64(handle, 7)),
+            notBefore: Column.isNull(handle, 8) ? nil : Column.int64(handle, 8),
+            followUp: Column.text(handle, 9).flatMap(followUp(fromCanonical:)))
     }
 
     /// The plan as `enqueue` stored it (validated then); nil for a text this version cannot read.

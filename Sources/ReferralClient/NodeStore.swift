@@ -109,18 +109,23 @@ final class NodeStore: Sendable {
         return result!
     }
 
+    /// A read on the calling thread. Not in a transaction of its own, nor in GRDB's read-only mode: the queue
+    /// runs nothing else on the one connection meanwhile, so its statements see one state of the store; and
+    /// GRDB's read-only mode sets `PRAGMA query_only`, which makes SQLite expire every prepared statement (the
+    /// connection thread's cached INSERTs and UPDATEs would be compiled again after each read). `body` only reads.
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try dbQueue.read(body)
+            return try dbQueue.inDatabase(body)
         } catch {
             throw Self.wrap(error, operation: operation)
         }
     }
 
-    /// A read for an async caller, on the store's queue like `write(_:_:) async`.
+    /// A read for an async caller, on the store's queue like `write(_:_:) async`; as `read(_:_:)`, not in a
+    /// transaction of its own.
     func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await dbQueue.read(body)
+            return try await dbQueue.writeWithoutTransaction(body)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
