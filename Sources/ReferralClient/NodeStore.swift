@@ -11,6 +11,11 @@ import SQLiteRaw
 final class NodeStore: Sendable {
     let path: String
     let dbQueue: DatabaseQueue
+    /// The WAL is checkpointed into the database once it holds this many pages (SQLite's default is 1,000): the
+    /// table and index pages that every commit rewrites (the outbox's and inbox's last pages, their indexes, the
+    /// AUTOINCREMENT counters) are copied once per checkpoint instead of four times, and the checkpoint's fsyncs
+    /// stall the connection thread a quarter as often. Up to ~16 MiB of WAL on disk.
+    static let walAutocheckpointPages = 4_000
 
     /// Creates the parent directory if needed, then opens the file as every durable store of the project does
     /// (`DurableSQLite`: one connection, `locking_mode=EXCLUSIVE`, a file that is not a node store or is newer
@@ -25,6 +30,9 @@ final class NodeStore: Sendable {
         }
         do {
             _ = try DurableSQLite.prepare(dbQueue, as: NodeSchema.schema)
+            try dbQueue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
+            }
         } catch let refusal as DurableSQLite.Refusal {
             try? dbQueue.close()
             switch refusal {

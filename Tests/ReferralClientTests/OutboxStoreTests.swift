@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ReferralProtocol
 import Synchronization
 import Testing
@@ -14,6 +15,8 @@ import Testing
         let pragmas = try store.pragmas()
         #expect(pragmas.journalMode == "wal")
         #expect(pragmas.synchronous == 2)
+        let autocheckpoint = try await store.read("test") { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(autocheckpoint == NodeStore.walAutocheckpointPages)
     }
 
     @Test func committedMessageSurvivesReopeningWithItsId() async throws {
