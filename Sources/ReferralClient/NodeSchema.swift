@@ -105,40 +105,20 @@ enum NodeSchema {
     /// The outbox as v1–v5 left it, with `CHECK (state BETWEEN 0 AND 2)` instead of `state IN (0, 1, 2)`: the
     /// same rule, but SQLite checks an IN list of three by building a temporary B-tree for every row inserted
     /// and every state change (about a third of an outbox INSERT's cost). SQLite cannot alter a CHECK, so the
-    /// table is rebuilt (its rows, positions and AUTOINCREMENT counter kept) and its indexes made again.
+    /// table is made again from its own definition with only that changed (SQLite's documented way), its rows,
+    /// positions and AUTOINCREMENT counter copied, and its indexes made again.
     private static func rebuildOutboxWithStateRange(_ db: Database) throws {
-        let columns = """
-            position, id, recipients, kind, case_id, priority, body, digest, state, seq, duplicate, code, reason, \
-            field, recipient, retries, not_before, created_at, answered_at, followup, reported_at, recipient_count
-            """
+        let (before, after) = ("CHECK (state IN (0, 1, 2))", "CHECK (state BETWEEN 0 AND 2)")
+        let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'outbox'") ?? ""
+        guard definition.hasPrefix("CREATE TABLE outbox ("), definition.contains(before) else {
+            throw DatabaseError(message: "the outbox table is not the one v1-v5 made")
+        }
         let counter = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")
+        let create = "CREATE TABLE outbox_v6 (" + definition.dropFirst("CREATE TABLE outbox (".count)
+        try db.execute(sql: create.replacingOccurrences(of: before, with: after))
         try db.execute(
             sql: """
-                CREATE TABLE outbox_v6 (
-                    position INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    recipients TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    case_id TEXT,
-                    priority TEXT NOT NULL,
-                    body BLOB,
-                    digest BLOB NOT NULL,
-                    state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 2),
-                    seq INTEGER,
-                    duplicate INTEGER NOT NULL DEFAULT 0,
-                    code TEXT,
-                    reason TEXT,
-                    field TEXT,
-                    recipient TEXT,
-                    retries INTEGER NOT NULL DEFAULT 0,
-                    not_before INTEGER,
-                    created_at INTEGER NOT NULL,
-                    answered_at INTEGER,
-                    followup TEXT,
-                    reported_at INTEGER,
-                    recipient_count INTEGER
-                ) STRICT;
-                INSERT INTO outbox_v6 (\(columns)) SELECT \(columns) FROM outbox ORDER BY position;
+                INSERT INTO outbox_v6 SELECT * FROM outbox ORDER BY position;
                 DROP TABLE outbox;
                 ALTER TABLE outbox_v6 RENAME TO outbox;
                 CREATE INDEX outbox_queued ON outbox(position) WHERE state = 0;
