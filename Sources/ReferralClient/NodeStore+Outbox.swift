@@ -48,9 +48,10 @@ extension NodeStore {
         _ messages: [OutgoingMessage], now: Int64, committed: @escaping @Sendable ([OutboxRow]) -> Void = { _ in }
     ) async throws -> [String] {
         let prepared = try messages.map { try Validation.prepared($0) }
-        _ = try await write("enqueue") { db in
+        let insert: @Sendable (Database) throws -> [OutboxRow] = { db in
             try prepared.compactMap { try Self.insert($0, now: now, in: db) }
-        } committed: { committed($0) }
+        }
+        _ = try await write("enqueue", insert, committed: committed)
         return prepared.map(\.id)
     }
 

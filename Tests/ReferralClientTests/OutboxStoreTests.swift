@@ -60,8 +60,12 @@ import Testing
                 caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", body: [], followUp: plan, validatesBody: false),
         ]
         _ = try await store.enqueue(first, now: 1) { rows in handed.withLock { $0.append(rows) } }
-        _ = try await store.enqueue([outgoing("m-1", caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", priority: .urgent),
-            outgoing("m-2")], now: 2) { rows in handed.withLock { $0.append(rows) } }
+        _ = try await store.enqueue(
+            [
+                outgoing("m-1", caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", priority: .urgent),
+                outgoing("m-2"),
+            ], now: 2
+        ) { rows in handed.withLock { $0.append(rows) } }
         let stored = try store.queuedOutbox(after: 0, limit: 10)
         #expect(handed.withLock { $0.map { $0.map(\.id) } } == [["m-1", "d-1"], ["m-2"]])
         #expect(handed.withLock { $0.flatMap { $0 } } == stored)
