@@ -140,7 +140,7 @@ extension ConnectionLoop {
         for receipt in round.receiptAcks { _ = send(.receiptAck(ReceiptAck(receipt: receipt))) }
 
         var keys: [WaitKey] = round.settled.map { .outcome($0) }
-        keys.append(contentsOf: Set(round.batch.receipts.map(\.messageId)).map { .receipts($0) })
+        keys.append(contentsOf: result.receiptedMessages.map { .receipts($0) })
         if result.newReceipts > 0 { keys.append(.receiptLog) }
         if round.batch.answers.contains(where: \.isFinalRejection) { keys.append(.rejectionLog) }
         if result.newMessages > 0 { keys.append(.inbox) }

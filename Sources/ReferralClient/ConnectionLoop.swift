@@ -113,6 +113,7 @@ final class ConnectionLoop {
         for command in shared.takeCommands() {
             switch command {
             case .outboxChanged: scheduler.outboxChanged()
+            case .queued(let rows): scheduler.handOver(rows, limit: pageLimit, now: wallClockMillis())
             case .stop: stopping = true
             }
         }
@@ -313,7 +314,7 @@ final class ConnectionLoop {
         scheduler.tick(now: now, ackTimeout: session.ackTimeoutMs)
         while true {
             if scheduler.needsLoad(window: session.window) {
-                let limit = max(session.window, 64)
+                let limit = pageLimit
                 do {
                     let page = try store.queuedOutbox(after: scheduler.cursor, limit: limit)
                     scheduler.absorb(page: page, limit: limit, now: now)
@@ -333,6 +334,11 @@ final class ConnectionLoop {
                 return
             }
         }
+    }
+
+    /// How many queued entries the loop holds ready at most: a page of the outbox.
+    private var pageLimit: Int {
+        if case .session(let session) = phase { max(session.window, 64) } else { max(configuration.window, 64) }
     }
 
     /// The wait before resending after a retryable rejection number `retries + 1`.

@@ -4,9 +4,9 @@ import SQLiteRaw
 // Ordered, forward-only migrations of the node store. Never edit a shipped migration: append a new one.
 //
 // - outbox: every message handed to the library, in commit order (`position`). `state` 0 queued, 1 accepted,
-//   2 rejected (for good). The body is kept until every recipient's receipt is in (a resend must be identical,
-//   also after the broker lost accepted messages, 1/RBP §7.2), then dropped; `recipient_count` is ACCEPTED's
-//   count of recipients. `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is
+//   2 rejected (for good; v6 rebuilt the table to check it as a range). The body is kept until every recipient's
+//   receipt is in (a resend must be identical, also after the broker lost accepted messages, 1/RBP §7.2), then
+//   dropped; `recipient_count` is ACCEPTED's count of recipients. `digest` (the 1/RBP §12.7 content digest) stays, so a later send with the same id is
 //   recognised as the same content or a conflict.
 //   `not_before` delays the resend after a retryable rejection. Recipients are comma-joined (node ids never
 //   contain commas), in the application's order. `reported_at` marks final rejections handed to the
@@ -98,7 +98,36 @@ enum NodeSchema {
         migrator.registerMigration("v5-recipient-count") { db in
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN recipient_count INTEGER")
         }
+        migrator.registerMigration("v6-outbox-state-range", migrate: rebuildOutboxWithStateRange)
         return migrator
+    }
+
+    /// The outbox as v1–v5 left it, with `CHECK (state BETWEEN 0 AND 2)` instead of `state IN (0, 1, 2)`: the
+    /// same rule, but SQLite checks an IN list of three by building a temporary B-tree for every row inserted
+    /// and every state change (about a third of an outbox INSERT's cost). SQLite cannot alter a CHECK, so the
+    /// table is made again from its own definition with only that changed (SQLite's documented way), its rows,
+    /// positions and AUTOINCREMENT counter copied, and its indexes made again.
+    private static func rebuildOutboxWithStateRange(_ db: Database) throws {
+        let (before, after) = ("CHECK (state IN (0, 1, 2))", "CHECK (state BETWEEN 0 AND 2)")
+        let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'outbox'") ?? ""
+        guard definition.hasPrefix("CREATE TABLE outbox ("), definition.contains(before) else {
+            throw DatabaseError(message: "the outbox table is not the one v1-v5 made")
+        }
+        let counter = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")
+        let create = "CREATE TABLE outbox_v6 (" + definition.dropFirst("CREATE TABLE outbox (".count)
+        try db.execute(sql: create.replacingOccurrences(of: before, with: after))
+        try db.execute(
+            sql: """
+                INSERT INTO outbox_v6 SELECT * FROM outbox ORDER BY position;
+                DROP TABLE outbox;
+                ALTER TABLE outbox_v6 RENAME TO outbox;
+                CREATE INDEX outbox_queued ON outbox(position) WHERE state = 0;
+                CREATE INDEX outbox_rejected_unreported ON outbox(position) WHERE state = 2 AND reported_at IS NULL;
+                """)
+        if let counter {
+            try db.execute(
+                sql: "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'", arguments: [counter])
+        }
     }
 
     /// What a node store's file is: `application_id` "RBND" (set at open, with `user_version` = the number of

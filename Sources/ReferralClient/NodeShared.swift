@@ -11,6 +11,9 @@ import ZeroMQ
 enum LoopCommand: Sendable {
     /// New entries were committed to the outbox.
     case outboxChanged
+    /// These entries were just committed to the outbox (in commit order, posted in commit order): the connection
+    /// thread may send them without reading them back.
+    case queued([OutboxRow])
     /// Say BYE, close the socket and end the thread.
     case stop
 }

@@ -38,60 +38,77 @@ enum OutboxAnswer: Sendable, Hashable {
 }
 
 extension NodeStore {
-    /// Commits the messages to the outbox in one transaction (all or none) and returns their ids.
+    /// Commits the messages to the outbox in one transaction (all or none) and returns their ids; `committed`
+    /// gets the entries it added (not those already there), in commit order, right after the commit.
     ///
     /// A message whose id is already in the outbox with the same content (same 1/RBP content digest: recipients
     /// in any order, kind, case, priority, body) is left as it is (sending again is idempotent); with different
     /// content the whole call fails with `conflictingId`.
-    func enqueue(_ messages: [OutgoingMessage], now: Int64) async throws -> [String] {
+    func enqueue(
+        _ messages: [OutgoingMessage], now: Int64, committed: @escaping @Sendable ([OutboxRow]) -> Void = { _ in }
+    ) async throws -> [String] {
         let prepared = try messages.map { try Validation.prepared($0) }
-        return try await write("enqueue") { db in
-            for message in prepared {
-                let digest = Send(
-                    id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
-                    priority: message.priority, body: message.body, followUp: message.followUp
-                ).contentDigest
-                // One statement for a new id (the common case); the stored digest is read only when the id
-                // exists already: the same content is a no-op, other content a conflict (the batch rolls back).
-                var insert = RawStatement(
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at,
-                                followup)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT (id) DO NOTHING
-                            """))
-                try insert.bind(message.id)
-                try insert.bind(message.to.joined(separator: ","))
-                try insert.bind(message.kind)
-                try insert.bind(message.caseId)
-                try insert.bind(message.priority.rawValue)
-                try insert.bindBlob(message.body)
-                try insert.bindBlob(digest)
-                try insert.bind(now)
-                try insert.bind(message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) })
-                try insert.run()
-                if db.changesCount == 1 { continue }
-                guard
-                    let existing = try Data.fetchOne(
-                        db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
-                else { throw DatabaseError(message: "outbox insert ignored but no row holds id \(message.id)") }
-                guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
-            }
-            return prepared.map(\.id)
+        let insert: @Sendable (Database) throws -> [OutboxRow] = { db in
+            try prepared.compactMap { try Self.insert($0, now: now, in: db) }
         }
+        _ = try await write("enqueue", insert, committed: committed)
+        return prepared.map(\.id)
+    }
+
+    /// Inserts one new outbox entry and returns it as `queuedOutbox` would read it back; nil when the id is there
+    /// with the same content.
+    private static func insert(_ message: OutgoingMessage, now: Int64, in db: Database) throws -> OutboxRow? {
+        let digest = Send(
+            id: message.id, to: message.to, kind: message.kind, caseId: message.caseId,
+            priority: message.priority, body: message.body, followUp: message.followUp
+        ).contentDigest
+        // One statement for a new id (the common case); the stored digest is read only when the id exists
+        // already: the same content is a no-op, other content a conflict (the batch rolls back).
+        var insert = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO outbox (id, recipients, kind, case_id, priority, body, digest, created_at,
+                        followup)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
+                    """))
+        try insert.bind(message.id)
+        try insert.bind(message.to.joined(separator: ","))
+        try insert.bind(message.kind)
+        try insert.bind(message.caseId)
+        try insert.bind(message.priority.rawValue)
+        try insert.bindBlob(message.body)
+        try insert.bindBlob(digest)
+        try insert.bind(now)
+        let followUp = message.followUp.map { String(decoding: $0.canonicalJSON, as: UTF8.self) }
+        try insert.bind(followUp)
+        try insert.run()
+        if db.changesCount == 1 {
+            return OutboxRow(
+                position: db.lastInsertedRowID, id: message.id, to: message.to, kind: message.kind,
+                caseId: message.caseId, priority: message.priority, body: message.body, retries: 0, notBefore: nil,
+                followUp: followUp.flatMap(Self.followUp(fromCanonical:)))
+        }
+        guard
+            let existing = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT digest FROM outbox WHERE id = ?"), arguments: [message.id])
+        else { throw DatabaseError(message: "outbox insert ignored but no row holds id \(message.id)") }
+        guard [UInt8](existing) == digest else { throw ReferralClientError.conflictingId(message.id) }
+        return nil
     }
 
     /// Queued entries after `position`, in commit order.
     func queuedOutbox(after position: Int64, limit: Int) throws -> [OutboxRow] {
         try read("load outbox") { db in
-            try Row.fetchAll(
-                db.cachedStatement(
+            var select = RawStatement(
+                try db.cachedStatement(
                     sql: """
                         SELECT position, id, recipients, kind, case_id, priority, body, retries, not_before, followup
                         FROM outbox WHERE state = 0 AND position > ? ORDER BY position LIMIT ?
-                        """), arguments: [position, limit]
-            ).map(Self.outboxRow)
+                        """))
+            try select.bind(position)
+            try select.bind(limit)
+            return try select.fetchRows(Self.outboxRow)
         }
     }
 
@@ -118,6 +135,18 @@ extension NodeStore {
             notBefore: row[8], followUp: (row[9] as String?).flatMap(followUp(fromCanonical:)))
     }
 
+    /// The same columns read straight from SQLite's current row (NOT NULL columns as such).
+    private static func outboxRow(_ handle: OpaquePointer) -> OutboxRow {
+        typealias Column = RawStatement
+        return OutboxRow(
+            position: Column.int64(handle, 0), id: Column.text(handle, 1) ?? "",
+            to: splitRecipients(Column.text(handle, 2) ?? ""), kind: Column.text(handle, 3) ?? "",
+            caseId: Column.text(handle, 4), priority: Priority(rawValue: Column.text(handle, 5) ?? "") ?? .routine,
+            body: Column.blob(handle, 6) ?? [], retries: Int(Column.int64(handle, 7)),
+            notBefore: Column.isNull(handle, 8) ? nil : Column.int64(handle, 8),
+            followUp: Column.text(handle, 9).flatMap(followUp(fromCanonical:)))
+    }
+
     /// The plan as `enqueue` stored it (validated then); nil for a text this version cannot read.
     private static func followUp(fromCanonical text: String) -> FollowUpHeader? {
         guard let value = try? JSONReader.parse(Array(text.utf8), maxDepth: 3) else { return nil }
@@ -129,13 +158,16 @@ extension NodeStore {
     static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
         switch answer {
         case .accepted(let id, let seq, let duplicate, let recipients):
-            // The body stays until every recipient's receipt is in (`dropReceiptedBodies`): a broker that loses
-            // the message after ACCEPTED gets it again (1/RBP §7.2, store epoch).
+            // The body stays until every recipient's receipt is in (`dropBodyIfReceipted`): a broker that loses
+            // the message after ACCEPTED gets it again (1/RBP §7.2, store epoch). Receipts stored before the
+            // answer (a resend answered again) are counted here, against the count this answer gives.
             var update = RawStatement(
                 try db.cachedStatement(
                     sql: """
-                        UPDATE outbox SET state = 1, seq = ?, duplicate = ?, recipient_count = ?, not_before = NULL,
-                            answered_at = ? WHERE id = ? AND state = 0
+                        UPDATE outbox AS o SET state = 1, seq = ?1, duplicate = ?2, recipient_count = ?3,
+                            not_before = NULL, answered_at = ?4,
+                            body = CASE WHEN \(Self.acceptedReceipted) THEN NULL ELSE body END
+                        WHERE id = ?5 AND state = 0
                         """))
             try update.bind(seq)
             try update.bind(duplicate)
@@ -159,6 +191,10 @@ extension NodeStore {
             ).execute(arguments: [code, reason, notBefore, id])
         }
     }
+
+    /// Whether the entry being accepted has every receipt already, counted against ACCEPTED's `recipients` (?3).
+    private static let acceptedReceipted = receipted(
+        by: "coalesce(?3, length(o.recipients) - length(replace(o.recipients, ',', '')) + 1)")
 
     /// The outbox entry with this id, without its body.
     func outboxEntry(id: String) throws -> OutboxEntry? {

@@ -76,6 +76,8 @@ struct StoreBatch: Sendable {
 struct BatchResult: Sendable {
     var newMessages = 0
     var newReceipts = 0
+    /// The message ids the batch's receipts are for, each once.
+    var receiptedMessages: [String] = []
 }
 
 extension NodeStore {
@@ -86,13 +88,13 @@ extension NodeStore {
             for delivery in batch.deliveries where try Self.insert(delivery, now: now, in: db) {
                 result.newMessages += 1
             }
-            for receipt in batch.receipts where try Self.insert(receipt, now: now, in: db) {
-                result.newReceipts += 1
+            var seen = Set<String>(minimumCapacity: batch.receipts.count)
+            for receipt in batch.receipts {
+                if try Self.insert(receipt, now: now, in: db) { result.newReceipts += 1 }
+                if seen.insert(receipt.messageId).inserted { result.receiptedMessages.append(receipt.messageId) }
             }
-            let answered = batch.answers.compactMap { answer -> String? in
-                if case .accepted(let id, _, _, _) = answer { id } else { nil }
-            }
-            for id in Set(answered + batch.receipts.map(\.messageId)) { try Self.dropBodyIfReceipted(id: id, in: db) }
+            // After every receipt of the batch is in (an answer's own UPDATE counted those stored before it).
+            for id in result.receiptedMessages { try Self.dropBodyIfReceipted(id: id, in: db) }
             return result
         }
     }

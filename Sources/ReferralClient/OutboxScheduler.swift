@@ -44,6 +44,8 @@ struct OutboxScheduler {
     private(set) var backingOff: [String: OutboxRow] = [:]
     /// Cases with an entry ready, in flight or backing off.
     private var busyCases: Set<String> = []
+    /// Body octets of the `inFlight` entries that were sent (`sentAt` set): what is on its way (1/RBP §11.2).
+    private(set) var octetsOnTheWire = 0
 
     var readyCount: Int { ready.count - readyHead }
     var blockedCount: Int { blocked.values.reduce(0) { $0 + $1.count } }
@@ -61,7 +63,22 @@ struct OutboxScheduler {
     /// Takes in the next page of queued entries (after `cursor`, in order); `limit` is the page size asked for.
     mutating func absorb(page: [OutboxRow], limit: Int, now: Int64) {
         if page.count < limit { storeMayHaveMore = false }
-        for row in page where row.position > cursor {
+        take(page, now: now)
+    }
+
+    /// Entries the API has just committed, in commit order, handed over so that the store is not read for them.
+    /// Taken only while nothing queued in the store lies beyond `cursor` (every entry committed later is handed
+    /// over too) and while they fit in a page (`limit`) with those ready; otherwise the next load reads them.
+    mutating func handOver(_ rows: [OutboxRow], limit: Int, now: Int64) {
+        guard !storeMayHaveMore, readyCount + rows.count <= limit else {
+            storeMayHaveMore = true
+            return
+        }
+        take(rows, now: now)
+    }
+
+    private mutating func take(_ rows: [OutboxRow], now: Int64) {
+        for row in rows where row.position > cursor {
             cursor = row.position
             guard inFlight[row.id] == nil, backingOff[row.id] == nil else { continue }
             if let caseId = row.caseId {
@@ -90,9 +107,9 @@ struct OutboxScheduler {
             let resend = unsent.compactMap({ inFlight[$0] }).min(by: { $0.row.position < $1.row.position })
         {
             unsent.remove(resend.row.id)
+            octetsOnTheWire += resend.row.body.count
             inFlight[resend.row.id]?.sentAt = now
-            let transferMs = transferMsOnTheWire()
-            inFlight[resend.row.id]?.transferMs = transferMs
+            inFlight[resend.row.id]?.transferMs = Liveness.transferMs(octets: octetsOnTheWire)
             return resend.row
         }
         guard inFlight.count < window, readyHead < ready.count else { return nil }
@@ -102,21 +119,23 @@ struct OutboxScheduler {
             ready.removeAll(keepingCapacity: true)
             readyHead = 0
         }
-        inFlight[row.id] = Flight(row: row, sentAt: now)
-        let transferMs = transferMsOnTheWire()
-        inFlight[row.id]?.transferMs = transferMs
+        octetsOnTheWire += row.body.count
+        inFlight[row.id] = Flight(row: row, sentAt: now, transferMs: Liveness.transferMs(octets: octetsOnTheWire))
         return row
     }
 
-    /// The minimum-link transfer time of the bodies sent and unanswered (1/RBP §11.2).
-    private func transferMsOnTheWire() -> Int64 {
-        let octets = inFlight.values.reduce(0) { $0 + ($1.sentAt == nil ? 0 : $1.row.body.count) }
-        return Liveness.transferMs(octets: octets)
+    /// Takes an entry out of `inFlight`, and its body out of `octetsOnTheWire` if it was sent.
+    private mutating func land(_ id: String) -> Flight? {
+        guard let flight = inFlight.removeValue(forKey: id) else { return nil }
+        unsent.remove(id)
+        if flight.sentAt != nil { octetsOnTheWire -= flight.row.body.count }
+        return flight
     }
 
     /// The send could not be handed to ZeroMQ; send it again as soon as possible.
     mutating func markUnsent(_ id: String) {
-        guard inFlight[id] != nil else { return }
+        guard let flight = inFlight[id] else { return }
+        if flight.sentAt != nil { octetsOnTheWire -= flight.row.body.count }
         inFlight[id]?.sentAt = nil
         unsent.insert(id)
     }
@@ -159,8 +178,7 @@ struct OutboxScheduler {
     /// case may go. Unknown ids (late duplicate answers) are ignored.
     mutating func settle(_ id: String, now: Int64) {
         let row: OutboxRow?
-        if let flight = inFlight.removeValue(forKey: id) {
-            unsent.remove(id)
+        if let flight = land(id) {
             row = flight.row
         } else {
             row = backingOff.removeValue(forKey: id)
@@ -177,8 +195,7 @@ struct OutboxScheduler {
 
     /// A REJECTED with `retry: true`: the entry waits until `notBefore`, keeping its case's place.
     mutating func retryLater(_ id: String, notBefore: Int64) {
-        guard var flight = inFlight.removeValue(forKey: id) else { return }
-        unsent.remove(id)
+        guard var flight = land(id) else { return }
         flight.row.notBefore = notBefore
         flight.row.retries += 1
         backingOff[id] = flight.row

@@ -156,14 +156,19 @@ public final class ReferralNode: Sendable {
         try await send(batch: [message])[0]
     }
 
+    /// The most entries of one `send(batch:)` handed to the connection thread with their bodies; a larger batch
+    /// is read back from the store page by page.
+    static let maxHandedOver = 1024
+
     /// Commits several messages in one local transaction (all or none, one fsync) and returns their ids, in order.
     @discardableResult
     public func send(batch messages: [OutgoingMessage]) async throws -> [String] {
         try checkOpen()
         guard !messages.isEmpty else { return [] }
-        let ids = try await store.enqueue(messages, now: wallClockMillis())
-        shared.post(.outboxChanged)
-        return ids
+        let shared = shared
+        return try await store.enqueue(messages, now: wallClockMillis()) { rows in
+            shared.post(rows.count <= Self.maxHandedOver ? .queued(rows) : .outboxChanged)
+        }
     }
 
     /// Waits for the broker's final answer to the message with this id: ACCEPTED, or REJECTED with

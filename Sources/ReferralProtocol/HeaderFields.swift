@@ -157,9 +157,9 @@ struct HeaderFields {
     // MARK: - numbers and booleans
 
     func integer(_ name: String, _ range: ClosedRange<Int64>) throws(DecodeFailure) -> Int64 {
-        let requirement = Requirement.integer(range)
-        guard case .integer(let i) = try required(name, requirement), range.contains(i) else {
-            throw badField(name, requirement)
+        // The requirement's text only for a failure: interpolating the bounds was a tenth of a DELIVER's decoding.
+        guard case .integer(let i) = try required(name, ""), range.contains(i) else {
+            throw badField(name, Requirement.integer(range))
         }
         return i
     }

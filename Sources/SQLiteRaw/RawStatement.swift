@@ -103,9 +103,26 @@ public struct RawStatement {
         }
     }
 
+    /// Steps to the end and reads every row's columns with `read` (no GRDB `Row` per row).
+    public func fetchRows<T>(_ read: (OpaquePointer) -> T) throws -> [T] {
+        defer { sqlite3_reset(handle) }
+        var rows: [T] = []
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_DONE: return rows
+            case SQLITE_ROW: rows.append(read(handle))
+            case let code: throw error(code)
+            }
+        }
+    }
+
     // MARK: - Columns of the current row
 
     public static func int64(_ handle: OpaquePointer, _ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    public static func isNull(_ handle: OpaquePointer, _ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
 
     public static func text(_ handle: OpaquePointer, _ column: Int32) -> String? {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, column)

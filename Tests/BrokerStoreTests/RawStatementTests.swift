@@ -72,6 +72,23 @@ import Testing
         }
     }
 
+    @Test func fetchRowsReadsEveryRowInOrderAndNullsAsSuch() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, n INTEGER)")
+            try db.execute(sql: "INSERT INTO t VALUES (1, 10), (2, NULL), (3, 0)")
+            var query = RawStatement(try db.cachedStatement(sql: "SELECT k, n FROM t WHERE k >= ? ORDER BY k"))
+            try query.bind(2)
+            let rows = try query.fetchRows { handle in
+                (RawStatement.int64(handle, 0), RawStatement.isNull(handle, 1) ? nil : RawStatement.int64(handle, 1))
+            }
+            #expect(rows.map(\.0) == [2, 3] && rows.map(\.1) == [nil, 0])
+            var none = RawStatement(try db.cachedStatement(sql: "SELECT k, n FROM t WHERE k >= ? ORDER BY k"))
+            try none.bind(4)
+            #expect(try none.fetchRows { RawStatement.int64($0, 0) }.isEmpty)
+        }
+    }
+
     @Test func aFailingStepThrowsAndTheStatementCanBeReused() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in

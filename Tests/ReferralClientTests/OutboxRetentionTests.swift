@@ -43,6 +43,29 @@ import Testing
         }
     }
 
+    /// Receipts stored before the answer are counted against the count that answer gives (here 2 for one role
+    /// address), not against the addresses: the first answer's UPDATE decides with ACCEPTED's own count.
+    @Test func receiptsBeforeTheAnswerAreCountedAgainstTheAnswersRecipients() async throws {
+        try await withStore { store in
+            _ = try await store.enqueue(
+                [outgoing("m-1", to: ["role:health/*@350102"]), outgoing("m-2", to: ["role:health/*@350102"])], now: 1)
+            try apply(
+                store,
+                receipts: [
+                    receipt(1, "m-1", to: "test-b"), receipt(2, "m-1", to: "test-b"), receipt(3, "m-2", to: "test-b"),
+                    receipt(4, "m-2", to: "test-c"),
+                ])
+            try apply(
+                store,
+                answers: [
+                    .accepted(id: "m-1", seq: 7, duplicate: true, recipients: 2),
+                    .accepted(id: "m-2", seq: 8, duplicate: true, recipients: 2),
+                ])
+            #expect(try body(store, "m-1") != nil, "two receipts, one recipient: one of two")
+            #expect(try body(store, "m-2") == nil, "both recipients had a receipt before the answer")
+        }
+    }
+
     @Test func aNewBrokerStoreEpochRequeuesTheAcceptedMessagesWithoutEveryReceipt() async throws {
         try await withStore { store in
             _ = try await store.enqueue(

@@ -52,6 +52,45 @@ import Testing
         #expect(scheduler.cursor == 3)
     }
 
+    /// Entries handed over by the API are taken without a read only while the scheduler has read every queued
+    /// entry of the store and they fit in a page; otherwise the store is read again from the cursor.
+    @Test func handedOverEntriesAreTakenOnlyOnceTheStoreIsReadToItsEnd() {
+        var scheduler = OutboxScheduler()
+        scheduler.handOver([row(1)], limit: 4, now: 0)
+        #expect(scheduler.readyCount == 0 && scheduler.storeMayHaveMore, "not read yet: the store has it")
+        scheduler.absorb(page: [row(1)], limit: 4, now: 0)
+        #expect(!scheduler.storeMayHaveMore)
+        scheduler.handOver([row(1), row(2), row(3)], limit: 4, now: 0)
+        #expect(scheduler.readyCount == 3 && !scheduler.needsLoad(window: 10), "m-1 was read already, not taken twice")
+        #expect(scheduler.cursor == 3)
+        scheduler.handOver([row(4), row(5), row(6)], limit: 4, now: 0)
+        #expect(scheduler.storeMayHaveMore && scheduler.cursor == 3, "more than a page: read them from the store")
+        scheduler.handOver([row(7)], limit: 4, now: 0)
+        #expect(scheduler.cursor == 3, "until the store is read to its end, handed entries wait there")
+        #expect(drain(&scheduler, window: 10, now: 0) == ["m-1", "m-2", "m-3"])
+        #expect(scheduler.needsLoad(window: 10))
+    }
+
+    /// The octets on their way (1/RBP §11.2) count every sent, unanswered body once, whatever answered or
+    /// unsent it since.
+    @Test func theOctetsOnTheWireFollowSendsAnswersAndResends() {
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(page: [row(1, bodySize: 10), row(2, bodySize: 20), row(3, bodySize: 40)], limit: 10, now: 0)
+        #expect(drain(&scheduler, window: 10, now: 0).count == 3)
+        #expect(scheduler.octetsOnTheWire == 70)
+        scheduler.settle("m-1", now: 1)
+        scheduler.retryLater("m-2", notBefore: 100)
+        #expect(scheduler.octetsOnTheWire == 40)
+        scheduler.resendAll()
+        scheduler.markUnsent("m-3")
+        #expect(scheduler.octetsOnTheWire == 0)
+        #expect(drain(&scheduler, window: 10, now: 2) == ["m-3"])
+        #expect(scheduler.octetsOnTheWire == 40)
+        scheduler.tick(now: 100, ackTimeout: nil)
+        #expect(drain(&scheduler, window: 10, now: 100) == ["m-2"])
+        #expect(scheduler.octetsOnTheWire == 60)
+    }
+
     @Test func resendsEverythingUnansweredAfterWelcomeAndAfterTheAckTimeout() {
         var scheduler = OutboxScheduler()
         scheduler.absorb(page: [row(1), row(2)], limit: 10, now: 0)

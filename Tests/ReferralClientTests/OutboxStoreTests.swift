@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import ReferralProtocol
+import Synchronization
 import Testing
 
 @testable import ReferralClient
@@ -13,6 +15,8 @@ import Testing
         let pragmas = try store.pragmas()
         #expect(pragmas.journalMode == "wal")
         #expect(pragmas.synchronous == 2)
+        let autocheckpoint = try await store.read("test") { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(autocheckpoint == NodeStore.walAutocheckpointPages)
     }
 
     @Test func committedMessageSurvivesReopeningWithItsId() async throws {
@@ -38,6 +42,33 @@ import Testing
         let rows = try store.queuedOutbox(after: 0, limit: 10)
         #expect(rows.map(\.id) == ["test-a:000001"])
         #expect(rows[0].body == Array("{\"note\":\"made-up\"}".utf8))
+    }
+
+    /// The entries `enqueue` hands to the connection thread after its commit are those the store gives back, in
+    /// commit order; an id already there with the same content is not handed over again.
+    @Test func theEntriesHandedOverAfterTheCommitAreThoseTheStoreReadsBack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try NodeStore(path: directory.file("node.sqlite"))
+        defer { store.close() }
+        let handed = Mutex<[[OutboxRow]]>([])
+        let plan = FollowUpHeader(steps: [.within(days: 7)], visitsBy: ["test-b"], owner: "test-c")
+        let first = [
+            outgoing("m-1", caseId: "3F2A9C1E-8B4D-4E6F-9A0B-1C2D3E4F5A6B", priority: .urgent),
+            OutgoingMessage(
+                id: "d-1", to: ["test-b", "test-c"], kind: "discharge.notice",
+                caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", body: [], followUp: plan, validatesBody: false),
+        ]
+        _ = try await store.enqueue(first, now: 1) { rows in handed.withLock { $0.append(rows) } }
+        _ = try await store.enqueue(
+            [
+                outgoing("m-1", caseId: "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b", priority: .urgent),
+                outgoing("m-2"),
+            ], now: 2
+        ) { rows in handed.withLock { $0.append(rows) } }
+        let stored = try store.queuedOutbox(after: 0, limit: 10)
+        #expect(handed.withLock { $0.map { $0.map(\.id) } } == [["m-1", "d-1"], ["m-2"]])
+        #expect(handed.withLock { $0.flatMap { $0 } } == stored)
     }
 
     /// A discharge notice's follow-up plan (1/RBP §7.3.2) is kept with the outbox entry and sent again after a
