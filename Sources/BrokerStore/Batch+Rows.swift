@@ -36,6 +36,7 @@ extension Batch {
                 try raw.bind(seq)
                 try raw.bind(recipient)
                 try raw.run()
+                backlog.delivery(recipient, 1)
                 rows += 1
             }
             return .stored(seq: seq)
@@ -111,6 +112,7 @@ extension Batch {
         try change.bind(settlement.recipient)
         try change.run()
         guard db.changesCount == 1 else { return false }
+        backlog.delivery(settlement.recipient, -1)
         rows += 1
         return true
     }
@@ -136,6 +138,7 @@ extension Batch {
         try insert.bind(receipt.reason)
         try insert.bind(confirmedAt)
         try insert.run()
+        if confirmedAt == nil { backlog.receipt(receipt.sender, 1) }
         rows += 1
     }
 
@@ -143,9 +146,10 @@ extension Batch {
     /// kept true by every case-less deadline the batch inserts.
     private mutating func mayHaveOpenCaselessDeadline() throws -> Bool {
         if let known = openCaselessDeadline { return known }
-        let found =
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM deadlines WHERE state = 0 AND case_id IS NULL)") ?? true
+        // A cached statement: compiling it again for every batch cost more than running it.
+        let exists = try db.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM deadlines WHERE state = 0 AND case_id IS NULL)")
+        let found = try RawStatement(exists).fetchRow { RawStatement.int64($0, 0) != 0 } ?? true
         openCaselessDeadline = found
         return found
     }

@@ -4,7 +4,7 @@ import SQLiteRaw
 
 /// One batch of units inside its transaction. Statements come from GRDB's per-connection statement cache
 /// (`cachedStatement`), looked up at most once per batch. Nothing is carried from one unit to the next but the
-/// audit chain's tip and the highest seq.
+/// audit chain's tip, the highest seq and the per-node backlog changes.
 struct Batch {
     let db: Database
     var rows = 0
@@ -14,6 +14,8 @@ struct Batch {
     var highestSeq: Int64 = 0
     /// Whether an open deadline without a case may exist (nil: not looked at yet in this batch).
     var openCaselessDeadline: Bool?
+    /// The deliveries and receipts this batch opened and closed, per node (written by `BrokerStore.run` at its end).
+    var backlog = BacklogDeltas()
 
     var insertMessage: Statement?
     var selectByKey: Statement?
@@ -46,13 +48,17 @@ struct Batch {
         case .settle(let settlement):
             return try settle(settlement) ? .settled : .notPending
         case .confirmReceipt(let id, let at):
+            // The sender it names leaves the backlog only if the receipt was unconfirmed (a row is returned).
             let statement = try Self.cached(
-                db, &confirmReceipt, "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL")
+                db, &confirmReceipt,
+                "UPDATE receipts SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL RETURNING sender")
             var raw = RawStatement(statement)
             try raw.bind(at)
             try raw.bind(id)
-            try raw.run()
-            rows += db.changesCount
+            if let sender = try raw.fetchRow({ RawStatement.text($0, 0) }), let sender {
+                backlog.receipt(sender, -1)
+                rows += 1
+            }
             return .done
         case .audit(let event):
             try append(event)

@@ -47,7 +47,7 @@ extension BrokerStore {
     }
 
     /// Recipient -> pending deliveries and sender -> unconfirmed receipts: one row per node of `node_backlog` (kept
-    /// by triggers, schema v7), so start-up does not count the backlog.
+    /// exact by each batch, schemas v7 and v8), so start-up does not count the backlog.
     public func openDeliveryCounts() throws -> [String: Int] {
         try read("openDeliveryCounts") { db in try Self.counts(db, of: "open_deliveries") }
     }

@@ -22,6 +22,7 @@ extension BrokerStore {
                 for unit in units {
                     results.append(try batch.run(unit))
                 }
+                try batch.backlog.write(db)
                 rows = batch.rows
                 tip = batch.audit
                 seq = max(seq, batch.highestSeq)

@@ -212,11 +212,24 @@ enum Schema {
                     \(Self.backlogTriggers)
                     """)
         }
+        // The store keeps `node_backlog` itself (`BacklogDeltas`): a batch counts the deliveries and receipts it opens
+        // and closes per node and writes one upsert per node before it commits, instead of the triggers running one
+        // statement per row (four per message of the usual one-recipient traffic). The DELETE triggers stay: the
+        // store never deletes those rows, but an operator's edit still keeps the counts exact.
+        migrator.registerMigration("v8-backlog-by-batch") { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER deliveries_opened;
+                    DROP TRIGGER deliveries_closed;
+                    DROP TRIGGER receipts_opened;
+                    DROP TRIGGER receipts_confirmed;
+                    """)
+        }
         return migrator
     }
 
-    /// Keep `node_backlog` exact: +1 when a delivery is stored pending or a receipt unconfirmed, -1 when it leaves
-    /// that state (or its row is deleted).
+    /// v7 kept `node_backlog` exact with these: +1 when a delivery is stored pending or a receipt unconfirmed, -1
+    /// when it leaves that state (or its row is deleted). v8 drops all but the DELETE ones.
     static let backlogTriggers = """
         CREATE TRIGGER deliveries_opened AFTER INSERT ON deliveries WHEN NEW.state = 0 BEGIN
             INSERT INTO node_backlog (node, open_deliveries) VALUES (NEW.recipient, 1)

@@ -126,7 +126,7 @@ public final class BrokerEngine: Sendable {
     /// The scheduler as the store left it: held lanes, dead-letter counts, the last receipt number, and how many open
     /// deliveries and unconfirmed receipts wait per node. None of them is loaded: each node's are read a page at a
     /// time once it has a session, so start-up does not grow with the backlog (the counts are one row per node of
-    /// `node_backlog`, kept by triggers).
+    /// `node_backlog`, kept exact by each batch).
     private func restoreScheduler(from store: some BrokerStoring, clock: some BrokerClock) throws -> DeliveryScheduler {
         var scheduler = DeliveryScheduler(config: schedulerConfig)
         let began = clock.nowMillis()
