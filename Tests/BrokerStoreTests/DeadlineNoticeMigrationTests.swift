@@ -9,22 +9,14 @@ import Testing
 @Suite struct DeadlineNoticeMigrationTests {
     @Test func anOlderStoresDeadlinesGetTheirNoticeColumns() throws {
         try withTempDirectory { dir in
-            let path = dir + "/broker.sqlite"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            do {
-                let old = try DatabaseQueue(path: path)
-                try Schema.migrator.migrate(old, upTo: "v4-followup")
-                try old.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO deadlines (case_id, item, due_at, level, policy, state)
-                            VALUES ('c1', 'answer:clinic-1:referral.received', 5000, 1,
-                                    'v1;referral.request;42;school-1;school-1:000001;4000;steps=1440;chain=civil', 0),
-                                   ('c2', 'x', 6000, 0, 'not the old layout', 0)
-                            """)
-                }
-                try old.close()
-            }
+            let path = try olderStore(
+                in: dir, upTo: "v4-followup",
+                rows: """
+                    INSERT INTO deadlines (case_id, item, due_at, level, policy, state)
+                    VALUES ('c1', 'answer:clinic-1:referral.received', 5000, 1,
+                            'v1;referral.request;42;school-1;school-1:000001;4000;steps=1440;chain=civil', 0),
+                           ('c2', 'x', 6000, 0, 'not the old layout', 0)
+                    """)
             let store = try BrokerStore(path: path)
             defer { try? store.close() }
             #expect(try store.settings().migrations.contains("v6-deadline-notice"))

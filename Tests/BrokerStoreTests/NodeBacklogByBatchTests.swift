@@ -6,6 +6,12 @@ import Testing
 
 /// Schema v8: the store keeps `node_backlog` itself, one upsert per node per batch (`BacklogDeltas`), no trigger.
 @Suite struct NodeBacklogByBatchTests {
+    private static let v7Rows = """
+        INSERT INTO messages (seq, sender, message_id, digest, kind, priority, recipients, accepted_at, body)
+        VALUES (1, 'nodeA', 'm1', x'00', 'k', 0, 'nodeB', 1, x'00');
+        INSERT INTO deliveries (seq, recipient, state) VALUES (1, 'nodeB', 0);
+        """
+
     private func settle(_ seq: Int64, to recipient: String = "nodeB", receipt: Int64) -> StoreUnit {
         .settle(
             Settlement(
@@ -60,29 +66,15 @@ import Testing
     /// counted by its batches from then on.
     @Test func aV7StoreKeepsItsCountsAndIsCountedByBatchesAfterwards() throws {
         try withTempDirectory { dir in
-            let path = dir + "/broker.sqlite"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            do {
-                let old = try DatabaseQueue(path: path)
-                try Schema.migrator.migrate(old, upTo: "v7-per-node-windows")
-                try old.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO messages (seq, sender, message_id, digest, kind, priority, recipients,
-                                                  accepted_at, body)
-                            VALUES (1, 'nodeA', 'm1', x'00', 'k', 0, 'nodeB', 1, x'00');
-                            INSERT INTO deliveries (seq, recipient, state) VALUES (1, 'nodeB', 0);
-                            """)
-                }
-                // The mark a v7 broker would have written: the store holds what it acknowledged.
-                let epoch = try old.read { db in
-                    [UInt8](try Data.fetchOne(db, sql: "SELECT epoch FROM store_identity") ?? Data())
-                }
-                _ = try HighWaterMarkFile(
-                    path: HighWaterMarkFile.path(forStore: path),
-                    initial: HighWaterMark(epoch: epoch, auditId: 0, auditHash: AuditChain.zeroHash, seq: 1))
-                try old.close()
+            // One open delivery, counted by v7's trigger.
+            let path = try olderStore(in: dir, upTo: "v7-per-node-windows", rows: Self.v7Rows)
+            // The mark a v7 broker would have written: the store holds what it acknowledged.
+            let epoch = try DatabaseQueue(path: path).read { db in
+                [UInt8](try Data.fetchOne(db, sql: "SELECT epoch FROM store_identity") ?? Data())
             }
+            _ = try HighWaterMarkFile(
+                path: HighWaterMarkFile.path(forStore: path),
+                initial: HighWaterMark(epoch: epoch, auditId: 0, auditHash: AuditChain.zeroHash, seq: 1))
             let store = try BrokerStore(path: path)
             defer { try? store.close() }
             let triggers = try store.dbQueue.read { db in

@@ -8,22 +8,17 @@ import Testing
 @Suite struct NodeBacklogMigrationTests {
     @Test func anOlderStoresBacklogIsCountedPerNode() throws {
         try withTempDirectory { dir in
-            let path = dir + "/broker.sqlite"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let path = try olderStore(
+                in: dir, upTo: "v6-deadline-notice",
+                rows: """
+                    INSERT INTO messages (seq, sender, message_id, digest, kind, priority, recipients, accepted_at, body)
+                    VALUES (1, 'a', 'm1', x'00', 'k', 0, 'b,c', 1, x'00'), (2, 'a', 'm2', x'00', 'k', 0, 'b', 1, x'00');
+                    INSERT INTO deliveries (seq, recipient, state) VALUES (1, 'b', 1), (1, 'c', 0), (2, 'b', 0);
+                    INSERT INTO receipts (id, sender, seq, recipient, outcome, at, confirmed_at)
+                    VALUES (1, 'a', 1, 'b', 0, 2, NULL), (2, 'x', 1, 'b', 0, 2, 3);
+                    """)
             do {
                 let old = try DatabaseQueue(path: path)
-                try Schema.migrator.migrate(old, upTo: "v6-deadline-notice")
-                try old.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO messages (seq, sender, message_id, digest, kind, priority, recipients,
-                                                  accepted_at, body)
-                            VALUES (1, 'a', 'm1', x'00', 'k', 0, 'b,c', 1, x'00'), (2, 'a', 'm2', x'00', 'k', 0, 'b', 1, x'00');
-                            INSERT INTO deliveries (seq, recipient, state) VALUES (1, 'b', 1), (1, 'c', 0), (2, 'b', 0);
-                            INSERT INTO receipts (id, sender, seq, recipient, outcome, at, confirmed_at)
-                            VALUES (1, 'a', 1, 'b', 0, 2, NULL), (2, 'x', 1, 'b', 0, 2, 3);
-                            """)
-                }
                 try Schema.migrator.migrate(old)
                 let counts = try old.read { db in
                     try Row.fetchAll(
