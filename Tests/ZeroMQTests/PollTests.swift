@@ -36,6 +36,31 @@ import ZeroMQ
         notifier.drain()  // nothing pending: must not block
     }
 
+    /// One `PollSet` polled turn after turn, as the broker's loop does: each poll reports what is ready now.
+    @Test func aPollSetReusedAcrossTurnsReportsEachTurnAfresh() throws {
+        let context = try ZMQContext()
+        let a = try makeSocket(context, .pair)
+        let b = try makeSocket(context, .pair)
+        try a.bind("inproc://poll-set")
+        try b.connect("inproc://poll-set")
+        let notifier = try EventNotifier()
+        var set = PollSet([
+            PollItem(socket: a, events: .readable), PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
+        ])
+        try set.poll(timeoutMilliseconds: 0)
+        #expect((set.revents(0), set.revents(1)) == ([], []))
+        try b.send([bytes("ping")])
+        notifier.notify()
+        try set.poll(timeoutMilliseconds: 1_000)
+        #expect((set.revents(0), set.revents(1)) == (.readable, .readable))
+        _ = try a.receive()
+        notifier.drain()
+        try set.poll(timeoutMilliseconds: 0)
+        #expect((set.revents(0), set.revents(1)) == ([], []))
+        a.close()
+        #expect(throws: ZMQError.self) { try set.poll(timeoutMilliseconds: 0) }
+    }
+
     @Test func notifyFromAnotherThreadWakesABlockedPoll() throws {
         let context = try ZMQContext()
         let socket = try makeSocket(context, .pair)
