@@ -12,7 +12,8 @@ import Testing
     private func events(now: Int64) -> [MachineEvent] {
         let (school, clinic): ([UInt8], [UInt8]) = ([0, 1], [0, 2])
         func arrival(_ command: Command, on routingId: [UInt8]) -> MachineEvent {
-            .received(Arrival(routingId: routingId, userId: nil, peer: "127.0.0.1", command: .success(command)), now: now)
+            .received(
+                Arrival(routingId: routingId, userId: nil, peer: "127.0.0.1", command: .success(command)), now: now)
         }
         return [
             arrival(.hello(Hello(node: "gl-school-1")), on: school),

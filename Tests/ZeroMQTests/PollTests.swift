@@ -19,7 +19,8 @@ import ZeroMQ
         #expect(try zmqPoll(items, timeoutMilliseconds: 0) == [[]])
 
         // A connected PAIR can take a message, so it polls writable.
-        #expect(try zmqPoll([PollItem(socket: a, events: [.readable, .writable])], timeoutMilliseconds: 0) == [.writable])
+        #expect(
+            try zmqPoll([PollItem(socket: a, events: [.readable, .writable])], timeoutMilliseconds: 0) == [.writable])
         #expect(try a.fileDescriptor >= 0)
     }
 
@@ -39,13 +40,11 @@ import ZeroMQ
     /// One `PollSet` polled turn after turn, as the broker's loop does: each poll reports what is ready now.
     @Test func aPollSetReusedAcrossTurnsReportsEachTurnAfresh() throws {
         let context = try ZMQContext()
-        let a = try makeSocket(context, .pair)
-        let b = try makeSocket(context, .pair)
-        try a.bind("inproc://poll-set")
-        try b.connect("inproc://poll-set")
+        let (a, b) = try connectedPair(context, "poll-set")
         let notifier = try EventNotifier()
         var set = PollSet([
-            PollItem(socket: a, events: .readable), PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
+            PollItem(socket: a, events: .readable),
+            PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
         ])
         try set.poll(timeoutMilliseconds: 0)
         #expect((set.revents(0), set.revents(1)) == ([], []))
