@@ -100,18 +100,26 @@ public struct DeliveryScheduler: Sendable {
 
     /// The effects decided since the last call, in the order they must be carried out.
     public mutating func takeEffects() -> [Effect] {
-        defer { effects.removeAll(keepingCapacity: true) }
-        return effects
+        var taken: [Effect] = []
+        takeEffects(into: &taken)
+        return taken
+    }
+
+    /// The same, into `buffer`, which the caller keeps between calls (emptied here, capacity kept): the two arrays
+    /// are swapped, so a call costs no new array (it runs once per turn of the broker's loop).
+    public mutating func takeEffects(into buffer: inout [Effect]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &effects)
     }
 
     /// When `tick` should next be called (nil: nothing is scheduled).
     public func nextWakeup() -> Millis? {
-        var due: [Millis] = []
-        if let entry = delayed.min { due.append(entry.due) }
-        if let entry = ackDeadlines.min { due.append(entry.due) }
-        if let entry = receiptDeadlines.min { due.append(entry.due) }
-        if nodes.contains(where: { $0.session != nil }) { due.append(nextHeartbeatCheck) }
-        return due.min()
+        // Asked once per turn of the broker's loop: no array of candidates.
+        var due = delayed.min?.due
+        if let entry = ackDeadlines.min { due = min(due ?? entry.due, entry.due) }
+        if let entry = receiptDeadlines.min { due = min(due ?? entry.due, entry.due) }
+        if nodes.contains(where: { $0.session != nil }) { due = min(due ?? nextHeartbeatCheck, nextHeartbeatCheck) }
+        return due
     }
 
     // MARK: - Interning

@@ -29,7 +29,10 @@ public struct BrokerMachine: Sendable {
     var deadlineWindow = DeadlineWindow()
     public internal(set) var stopping = false
     var stopDeadline: Int64 = 0
+    /// Where the rules append their actions: during `handle(_:into:)`, the caller's buffer; empty between events.
     var actions: [MachineAction] = []
+    /// The scheduler's effects of one tick, in a buffer kept between ticks (`tick`).
+    var effects: [Effect] = []
 
     public init(
         settings: MachineSettings, jurisdiction: Jurisdiction, escalation: EscalationSettings,
@@ -46,6 +49,21 @@ public struct BrokerMachine: Sendable {
 
     /// Decides what `event` means and returns what to do, in order.
     public mutating func handle(_ event: MachineEvent) -> [MachineAction] {
+        var taken: [MachineAction] = []
+        handle(event, into: &taken)
+        return taken
+    }
+
+    /// Decides what `event` means and appends what to do, in order, to `buffer`: the shell's hot path hands in
+    /// one buffer it keeps (emptied, capacity kept), so that an event costs no new array of actions.
+    public mutating func handle(_ event: MachineEvent, into buffer: inout [MachineAction]) {
+        // The rules append to `actions`; for this event that is the caller's buffer (a swap: nothing is copied).
+        swap(&actions, &buffer)
+        defer { swap(&actions, &buffer) }
+        decide(event)
+    }
+
+    private mutating func decide(_ event: MachineEvent) {
         switch event {
         case .received(let arrival, let now): receive(arrival, now: now)
         case .delivery(let node, let deliver, let outcome, let now): delivery(node: node, deliver, outcome, now: now)
@@ -61,14 +79,15 @@ public struct BrokerMachine: Sendable {
             actions.append(.store(.load(seqs: loadRequests)))
             loadRequests.removeAll(keepingCapacity: true)
         }
-        let taken = actions
-        actions = []
-        return taken
     }
 
     /// When the shell must wake the machine with a tick at the latest (nil: nothing timed is waiting).
     public var nextWakeup: Int64? {
-        [scheduler.nextWakeup(), deadlineWindow.nextWakeup].compactMap { $0 }.min()
+        // Asked once per turn of the shell's loop: no array of candidates.
+        switch (scheduler.nextWakeup(), deadlineWindow.nextWakeup) {
+        case (let a?, let b?): min(a, b)
+        case (let a, let b): a ?? b
+        }
     }
 
     /// The node whose session a connection holds.
@@ -78,7 +97,9 @@ public struct BrokerMachine: Sendable {
     mutating func tick(now: Int64) {
         scheduler.tick(now: now)
         scheduler.pump(now: now)
-        carryOut(scheduler.takeEffects(), now: now)
+        scheduler.takeEffects(into: &effects)
+        carryOut(effects, now: now)
+        effects.removeAll(keepingCapacity: true)
         if !stopping { fireDueDeadlines(now: now) }
     }
 

@@ -101,24 +101,25 @@ extension Codec {
     }
 }
 
+/// Member names are the spec's, fixed at compile time: written without scanning them for escapes.
 extension JSONWriter {
-    mutating func member(_ name: String, _ value: String) {
-        key(name)
+    mutating func member(_ name: StaticString, _ value: String) {
+        key(static: name)
         string(value)
     }
 
-    mutating func member(_ name: String, _ value: Int64) {
-        key(name)
+    mutating func member(_ name: StaticString, _ value: Int64) {
+        key(static: name)
         integer(value)
     }
 
-    mutating func member(_ name: String, _ value: Bool) {
-        key(name)
+    mutating func member(_ name: StaticString, _ value: Bool) {
+        key(static: name)
         bool(value)
     }
 
-    mutating func member(_ name: String, _ values: [String]) {
-        key(name)
+    mutating func member(_ name: StaticString, _ values: [String]) {
+        key(static: name)
         beginArray()
         for value in values { string(value) }
         endArray()

@@ -49,22 +49,47 @@ public struct PollItem {
 /// returns early with nothing ready so the caller just recomputes its timers and polls again.
 /// A closed socket in `items` throws ENOTSOCK.
 public func zmqPoll(_ items: [PollItem], timeoutMilliseconds: Int) throws -> [PollEvents] {
-    var raw: [zmq_pollitem_t] = try items.map { item in
-        switch item.source {
-        case .socket(let socket):
-            let handle = try socket.open("zmq_poll")
-            return zmq_pollitem_t(socket: handle, fd: 0, events: item.events.rawValue, revents: 0)
-        case .fileDescriptor(let fd):
-            return zmq_pollitem_t(socket: nil, fd: zmq_fd_t(fd), events: item.events.rawValue, revents: 0)
+    var set = PollSet(items)
+    try set.poll(timeoutMilliseconds: timeoutMilliseconds)
+    return items.indices.map { set.revents($0) }
+}
+
+/// `zmqPoll` for a loop that polls the same items every turn: the array libzmq reads is made once and reused, and
+/// the revents are read in place, so a turn allocates nothing.
+public struct PollSet {
+    private let items: [PollItem]
+    private var raw: [zmq_pollitem_t]
+
+    public init(_ items: [PollItem]) {
+        self.items = items
+        raw = Array(repeating: zmq_pollitem_t(), count: items.count)
+    }
+
+    /// One zmq_poll of every item (see `zmqPoll`); afterwards `revents` tells what each has.
+    public mutating func poll(timeoutMilliseconds: Int) throws {
+        for (index, item) in items.enumerated() {
+            switch item.source {
+            case .socket(let socket):
+                // Checked every time: a closed socket throws ENOTSOCK rather than handing libzmq a stale handle.
+                let handle = try socket.open("zmq_poll")
+                raw[index] = zmq_pollitem_t(socket: handle, fd: 0, events: item.events.rawValue, revents: 0)
+            case .fileDescriptor(let fd):
+                raw[index] = zmq_pollitem_t(socket: nil, fd: zmq_fd_t(fd), events: item.events.rawValue, revents: 0)
+            }
+        }
+        let count = Int32(raw.count)
+        let rc = withExtendedLifetime(items) {
+            raw.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, count, timeoutMilliseconds) }
+        }
+        if rc == -1 {
+            let error = ZMQError.last("zmq_poll")
+            guard error.isInterrupted else { throw error }
+            for index in raw.indices { raw[index].revents = 0 }
         }
     }
-    let rc = withExtendedLifetime(items) {
-        zmq_poll(&raw, Int32(raw.count), timeoutMilliseconds)
-    }
-    if rc == -1 {
-        let error = ZMQError.last("zmq_poll")
-        if error.isInterrupted { return Array(repeating: [], count: items.count) }
-        throw error
-    }
-    return raw.map { PollEvents(rawValue: $0.revents) }
+
+    /// What the last `poll` found on item `index`.
+    public func revents(_ index: Int) -> PollEvents { PollEvents(rawValue: raw[index].revents) }
+
+    public var count: Int { raw.count }
 }

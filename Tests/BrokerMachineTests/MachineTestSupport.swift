@@ -33,6 +33,7 @@ struct Rig {
     /// 2026-03-02 09:00 China time, a Monday.
     var now: Int64 = 1_772_413_200_000
     private var nextConnection: UInt8 = 1
+    private var buffer: [MachineAction] = []
 
     init(
         plaintext: Bool = true, configure: (inout MachineSettings) -> Void = { _ in },
@@ -54,7 +55,13 @@ struct Rig {
             scheduler: DeliveryScheduler(config: config))
     }
 
-    mutating func handle(_ event: MachineEvent) -> [MachineAction] { machine.handle(event) }
+    /// Every test event goes through the shell's entry point, with one buffer reused across events as the shell
+    /// does (`handle(_:into:)`); the buffer is emptied after each event.
+    mutating func handle(_ event: MachineEvent) -> [MachineAction] {
+        machine.handle(event, into: &buffer)
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return buffer
+    }
 
     /// A new connection's routing id.
     mutating func connection() -> [UInt8] {

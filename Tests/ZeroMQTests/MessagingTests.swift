@@ -73,6 +73,31 @@ import ZeroMQ
         #expect(second.peerAddress == "127.0.0.1")
     }
 
+    /// A ROUTER's message read with `receiveRouted` and answered with `send(routedTo:)`: the routing id apart,
+    /// `keepingAtMost` counting only the message's own frames, the metadata still found.
+    @Test func routedReceiveAndSendKeepTheRoutingIdApart() throws {
+        let context = try ZMQContext()
+        let router = try makeSocket(context, .router)
+        try router.setRouterMandatory(true)
+        try router.bind("tcp://127.0.0.1:*")
+        let dealer = try makeSocket(context, .dealer)
+        try dealer.setRoutingId(bytes("dealer-2"))
+        try dealer.connect(try router.lastEndpoint)
+        #expect(try dealer.send([bytes("one"), bytes("two"), bytes("three")]))
+
+        _ = try zmqPoll([PollItem(socket: router, events: .readable)], timeoutMilliseconds: 2_000)
+        let (routingId, message) = try #require(try router.receiveRouted(keepingAtMost: 2))
+        #expect(routingId == bytes("dealer-2"))
+        #expect(message.frames == [bytes("one"), bytes("two")])
+        #expect(message.peerAddress == "127.0.0.1")
+        #expect(try router.receiveRouted() == nil)
+
+        #expect(try router.send(routedTo: routingId, [bytes("reply"), [], [7]]))
+        #expect(try receive(dealer)?.frames == [bytes("reply"), [], [7]])
+        let error = #expect(throws: ZMQError.self) { try router.send(routedTo: bytes("nobody"), [bytes("x")]) }
+        #expect(error?.isHostUnreachable == true)
+    }
+
     @Test func routerMandatoryToUnknownPeerThrowsHostUnreachable() throws {
         let context = try ZMQContext()
         let router = try makeSocket(context, .router)

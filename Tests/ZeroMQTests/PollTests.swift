@@ -19,7 +19,8 @@ import ZeroMQ
         #expect(try zmqPoll(items, timeoutMilliseconds: 0) == [[]])
 
         // A connected PAIR can take a message, so it polls writable.
-        #expect(try zmqPoll([PollItem(socket: a, events: [.readable, .writable])], timeoutMilliseconds: 0) == [.writable])
+        #expect(
+            try zmqPoll([PollItem(socket: a, events: [.readable, .writable])], timeoutMilliseconds: 0) == [.writable])
         #expect(try a.fileDescriptor >= 0)
     }
 
@@ -34,6 +35,29 @@ import ZeroMQ
         notifier.drain()
         #expect(try zmqPoll(items, timeoutMilliseconds: 0) == [[]])
         notifier.drain()  // nothing pending: must not block
+    }
+
+    /// One `PollSet` polled turn after turn, as the broker's loop does: each poll reports what is ready now.
+    @Test func aPollSetReusedAcrossTurnsReportsEachTurnAfresh() throws {
+        let context = try ZMQContext()
+        let (a, b) = try connectedPair(context, "poll-set")
+        let notifier = try EventNotifier()
+        var set = PollSet([
+            PollItem(socket: a, events: .readable),
+            PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
+        ])
+        try set.poll(timeoutMilliseconds: 0)
+        #expect((set.revents(0), set.revents(1)) == ([], []))
+        try b.send([bytes("ping")])
+        notifier.notify()
+        try set.poll(timeoutMilliseconds: 1_000)
+        #expect((set.revents(0), set.revents(1)) == (.readable, .readable))
+        _ = try a.receive()
+        notifier.drain()
+        try set.poll(timeoutMilliseconds: 0)
+        #expect((set.revents(0), set.revents(1)) == ([], []))
+        a.close()
+        #expect(throws: ZMQError.self) { try set.poll(timeoutMilliseconds: 0) }
     }
 
     @Test func notifyFromAnotherThreadWakesABlockedPoll() throws {

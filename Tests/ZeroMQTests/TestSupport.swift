@@ -19,6 +19,15 @@ func receive(_ socket: ZMQSocket, within milliseconds: Int = 2000) throws -> Mes
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+/// Two PAIR sockets connected over inproc `name`: the first bound, the second connected.
+func connectedPair(_ context: ZMQContext, _ name: String) throws -> (ZMQSocket, ZMQSocket) {
+    let a = try makeSocket(context, .pair)
+    let b = try makeSocket(context, .pair)
+    try a.bind("inproc://\(name)")
+    try b.connect("inproc://\(name)")
+    return (a, b)
+}
+
 /// A ZAP handler (RFC 27) on its own thread, as the broker will run one: a REP socket on
 /// inproc://zeromq.zap.01 answering 200 with a user id for known CURVE keys, 400 otherwise.
 /// It must be started before the CURVE server binds.

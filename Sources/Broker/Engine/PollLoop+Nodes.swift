@@ -10,17 +10,16 @@ extension PollLoop {
     /// starved.
     func receiveFromNodes(now: Int64) {
         for _ in 0..<2_048 {
-            let message: Message?
+            let received: (routingId: [UInt8], message: Message)?
             do {
                 // The routing id, then at most `framesKept` frames: one message costs a bounded copy.
-                message = try router.receive(dontWait: true, keepingAtMost: 1 + Self.framesKept)
+                received = try router.receiveRouted(dontWait: true, keepingAtMost: Self.framesKept)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
                 return
             }
-            guard let message else { return }
-            guard let routingId = message.frames.first else { continue }
-            let command = Codec.decode(Array(message.frames.dropFirst()), direction: .nodeToBroker, limits: codecLimits)
+            guard let (routingId, message) = received else { return }
+            let command = Codec.decode(message.frames, direction: .nodeToBroker, limits: codecLimits)
             let arrival = Arrival(
                 routingId: routingId, userId: message.userId, peer: message.peerAddress, command: command)
             feed(.received(arrival, now: now), now: now)
@@ -33,8 +32,16 @@ extension PollLoop {
         if !completions.isEmpty { feed(.stored(completions, now: now), now: now) }
     }
 
+    /// The machine decides `event`; its actions are carried out at once. The actions go into a buffer kept from
+    /// earlier events, not a new array per event; a DELIVER's outcome is fed back while its own event's actions
+    /// are still being carried out, so a second buffer may be in use.
     func feed(_ event: MachineEvent, now: Int64) {
-        perform(machine.handle(event), now: now)
+        var actions = spareActionBuffers.popLast() ?? []
+        machine.handle(event, into: &actions)
+        perform(actions, now: now)
+        actions.removeAll(keepingCapacity: true)
+        // A burst's large buffer is not kept: after a drain its memory goes back (docs/DESIGN.md, memory).
+        if actions.capacity <= Self.actionBufferCapacityKept { spareActionBuffers.append(actions) }
     }
 
     /// Carries out the machine's actions, in order.
@@ -61,10 +68,8 @@ extension PollLoop {
     /// One DONTWAIT send to a node. `busy`: the peer is at its high-water mark; `gone`: the routing id is not
     /// connected (ROUTER_MANDATORY). Neither loses anything durable.
     func send(_ command: Command, to routingId: [UInt8]) -> DeliveryOutcome {
-        var frames = Codec.encode(command)
-        frames.insert(routingId, at: 0)
         do {
-            return try router.send(frames, dontWait: true) ? .sent : .busy
+            return try router.send(routedTo: routingId, Codec.encode(command), dontWait: true) ? .sent : .busy
         } catch let error as ZMQError where error.isHostUnreachable {
             return .gone
         } catch {

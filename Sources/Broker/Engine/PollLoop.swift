@@ -36,6 +36,9 @@ final class PollLoop {
 
     /// Store work the machine decided this turn, submitted at its end.
     var storeRequests: [StoreRequest] = []
+    /// Emptied action buffers for `feed`, kept with their capacity (at most `actionBufferCapacityKept`).
+    var spareActionBuffers: [[MachineAction]] = []
+    static let actionBufferCapacityKept = 4_096
     let startedAt: Int64
     var boundEndpoint = ""
 
@@ -96,29 +99,29 @@ final class PollLoop {
             PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
         ]
         if let zap { items.append(PollItem(socket: zap, events: .readable)) }
+        var polled = PollSet(items)
         while true {
-            let revents: [PollEvents]
             do {
-                revents = try zmqPoll(items, timeoutMilliseconds: pollTimeout())
+                try polled.poll(timeoutMilliseconds: pollTimeout())
             } catch {
                 logger.critical("poll failed", metadata: ["error": "\(error)"])
                 break
             }
-            if turn(revents) { break }
+            if turn(polled) { break }
         }
         finish()
     }
 
     /// One turn of the loop; true when the broker may exit.
-    private func turn(_ revents: [PollEvents]) -> Bool {
+    private func turn(_ polled: PollSet) -> Bool {
         var now = clock.nowMillis()
-        if revents[2].contains(.readable) {
+        if polled.revents(2).contains(.readable) {
             notifier.drain()
             takeCompletions(now: now)
         }
-        if revents.count > 3 && revents[3].contains(.readable) { answerHandshakes(now: now) }
-        if revents[0].contains(.readable) { receiveFromNodes(now: now) }
-        if revents[1].contains(.readable) { receiveAdmin(now: now) }
+        if polled.count > 3 && polled.revents(3).contains(.readable) { answerHandshakes(now: now) }
+        if polled.revents(0).contains(.readable) { receiveFromNodes(now: now) }
+        if polled.revents(1).contains(.readable) { receiveAdmin(now: now) }
         now = clock.nowMillis()
         feed(.tick(now: now), now: now)
         flushStoreRequests()
@@ -140,7 +143,6 @@ final class PollLoop {
 
     func flushStoreRequests() {
         guard !storeRequests.isEmpty else { return }
-        worker.submit(storeRequests)
-        storeRequests.removeAll(keepingCapacity: true)
+        worker.submit(&storeRequests)
     }
 }

@@ -52,12 +52,21 @@ final class StoreWorker: Sendable {
         thread.start()
     }
 
-    func submit(_ requests: [StoreRequest]) {
+    /// Queues `requests` and leaves the array empty for the caller's next turn. When the queue is empty (the store
+    /// thread has taken the last submission) the arrays are swapped: the requests are not copied.
+    func submit(_ requests: inout [StoreRequest]) {
         guard !requests.isEmpty else { return }
         condition.lock()
-        queue.withLock { $0.requests.append(contentsOf: requests) }
+        queue.withLock { state in
+            if state.requests.isEmpty {
+                swap(&state.requests, &requests)
+            } else {
+                state.requests.append(contentsOf: requests)
+            }
+        }
         condition.signal()
         condition.unlock()
+        requests.removeAll(keepingCapacity: true)
     }
 
     /// Everything the store has finished since the last call.
