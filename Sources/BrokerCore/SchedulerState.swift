@@ -40,6 +40,9 @@ struct Lane: Sendable {
     private(set) var seqs: [Int64] = []
     private var start = 0
     var held = false
+    /// Held lanes only: how many of its open deliveries wait behind the dead letter, left in the store (none of them
+    /// is kept in memory, so a held case with a huge backlog costs no memory; read back when the case is released).
+    var waitingInStore = 0
 
     var head: Int64? { start < seqs.count ? seqs[start] : nil }
     /// The open seqs, in accept order.
@@ -194,9 +197,9 @@ struct NodeState: Sendable {
     let name: String
     var ready = MinHeap<ReadyEntry>()
     var open = 0
-    /// Open deliveries in memory that wait in held lanes: they do not count against the memory's window, or a
-    /// recipient with many held deliveries would never be given the rest of its backlog.
-    var heldWaiting = 0
+    /// Open deliveries that wait in held lanes, left in the store and only counted (the sum of those lanes'
+    /// `waitingInStore`): memory holds none of them, so they neither fill it nor keep the rest of the backlog out.
+    var heldInStore = 0
     var deliveryWindow = StoreWindow()
     var receiptWindow = StoreWindow()
     var deadLetters = 0
@@ -205,9 +208,6 @@ struct NodeState: Sendable {
     var unsentReceipts = MinHeap<ReceiptOrder>()
     var settled: RecentSet
     var confirmedReceipts: RecentSet
-
-    /// Open deliveries in memory that can move (not held behind a dead letter).
-    var movable: Int { open - heldWaiting }
 
     init(name: String, memory: Int) {
         self.name = name
