@@ -91,7 +91,6 @@ public struct DeliveryScheduler: Sendable {
 
     /// Counts one more delivery of a held lane as waiting in the store (it is not kept in memory).
     mutating func leaveInStore(_ lane: LaneKey) {
-        lanes[lane, default: Lane()].waitingInStore += 1
         nodes[Int(lane.node)].heldInStore += 1
     }
 

@@ -39,10 +39,8 @@ struct Lane: Sendable {
     /// Pending and in-flight seqs in accept order; `start` skips settled ones without shifting.
     private(set) var seqs: [Int64] = []
     private var start = 0
+    /// Behind a dead letter: none of its waiting deliveries is kept (they are counted in `NodeState.heldInStore`).
     var held = false
-    /// Held lanes only: how many of its open deliveries wait behind the dead letter, left in the store (none of them
-    /// is kept in memory, so a held case with a huge backlog costs no memory; read back when the case is released).
-    var waitingInStore = 0
 
     var head: Int64? { start < seqs.count ? seqs[start] : nil }
     /// The open seqs, in accept order.
@@ -197,8 +195,8 @@ struct NodeState: Sendable {
     let name: String
     var ready = MinHeap<ReadyEntry>()
     var open = 0
-    /// Open deliveries that wait in held lanes, left in the store and only counted (the sum of those lanes'
-    /// `waitingInStore`): memory holds none of them, so they neither fill it nor keep the rest of the backlog out.
+    /// Open deliveries that wait in held lanes, left in the store and only counted: memory holds none of them, so they
+    /// neither fill it nor keep the rest of the backlog out.
     var heldInStore = 0
     var deliveryWindow = StoreWindow()
     var receiptWindow = StoreWindow()
