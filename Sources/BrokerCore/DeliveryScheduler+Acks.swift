@@ -56,20 +56,12 @@ extension DeliveryScheduler {
         makeEligible(key, now: now)
     }
 
-    /// Moves a delivery to the dead-letter list; a case's lane is held behind it.
+    /// Moves a delivery to the dead-letter list; a case's lane is held behind it, and the deliveries waiting there
+    /// leave memory for the store (counted) until the case is released.
     mutating func deadLetter(_ key: DeliveryKey, reason: String, now: Millis) {
         guard let delivery = deliveries[key] else { return }
-        let hold = delivery.caseId != nil
-        if let caseId = delivery.caseId {
-            let laneKey = LaneKey(caseId: caseId, node: key.node)
-            lanes[laneKey, default: Lane()].held = true
-            heldSince[laneKey] = HeldLane(
-                caseId: caseId, recipient: nodes[Int(key.node)].name, seq: key.seq, since: now)
-            let horizon = nodes[Int(key.node)].deliveryWindow.loadedThrough
-            if nodes[Int(key.node)].deliveryWindow.beyond > 0, horizon < highestSeq {
-                heldUnrecorded[laneKey] = (horizon + 1)...highestSeq
-            }
-        }
+        let lane = delivery.caseId.map { LaneKey(caseId: $0, node: key.node) }
+        if let lane { hold(lane, behind: key.seq, now: now) }
         settle(key, now: now)
         nodes[Int(key.node)].deadLetters += 1
         effects.append(
@@ -78,16 +70,42 @@ extension DeliveryScheduler {
                     SettledDelivery(
                         receipt: receipt(for: delivery, outcome: .deadLettered, reason: reason, now: now),
                         attempts: delivery.attempts, firstAttemptAt: delivery.firstAttemptAt, caseId: delivery.caseId,
-                        holdCase: hold))))
-        if let caseId = delivery.caseId, let lane = lanes[LaneKey(caseId: caseId, node: key.node)] {
-            nodes[Int(key.node)].heldWaiting += lane.count
-            for seq in lane.open { recordHeld(DeliveryKey(seq: seq, node: key.node), behind: key.seq, now: now) }
-        }
+                        holdCase: lane != nil))))
+        if let lane { leaveMemory(lane, now: now) }
     }
 
-    /// The trail event of a delivery that waits behind the dead letter of `behind` (ADMIN-1 `held`).
-    mutating func recordHeld(_ key: DeliveryKey, behind: Int64, now: Millis) {
-        persistEvent(key, event: .held, attempt: nil, detail: "behind the dead letter of seq \(behind)", now: now)
+    /// Holds a lane behind the dead letter of `seq`. Its deliveries beyond memory (read later) have no `held` event
+    /// yet: the page that brings one in records it.
+    private mutating func hold(_ lane: LaneKey, behind seq: Int64, now: Millis) {
+        lanes[lane, default: Lane()].held = true
+        heldSince[lane] = HeldLane(caseId: lane.caseId, recipient: nodes[Int(lane.node)].name, seq: seq, since: now)
+        let window = nodes[Int(lane.node)].deliveryWindow
+        if window.beyond > 0 { heldUnrecorded[lane] = (window.loadedThrough + 1)...Int64.max }
+    }
+
+    /// The deliveries of a lane just held that wait in memory get their `held` event and leave memory: they stay
+    /// open in the store, counted, so a held case never fills the recipient's memory.
+    private mutating func leaveMemory(_ lane: LaneKey, now: Millis) {
+        guard let waiting = lanes[lane]?.open else { return }
+        for seq in waiting {
+            recordHeld(lane, seq: seq, now: now)
+            let key = DeliveryKey(seq: seq, node: lane.node)
+            takeOutOfFlight(key)
+            deliveries[key] = nil
+            nodes[Int(lane.node)].open -= 1
+            lanes[lane]?.remove(seq)
+            leaveInStore(lane)
+        }
+        deliveries.releaseStorageIfEmpty()
+        dirty.insert(lane.node)
+    }
+
+    /// The trail event of a delivery that waits behind the dead letter holding its lane (ADMIN-1 `held`).
+    mutating func recordHeld(_ lane: LaneKey, seq: Int64, now: Millis) {
+        let behind = heldSince[lane]?.seq ?? 0
+        persistEvent(
+            DeliveryKey(seq: seq, node: lane.node), event: .held, attempt: nil,
+            detail: "behind the dead letter of seq \(behind)", now: now)
     }
 
     /// The sender's receipt for a delivery settled now, numbered after the last one given. It is queued for the
@@ -115,8 +133,6 @@ extension DeliveryScheduler {
         guard let caseId = delivery.caseId else { return }
         let laneKey = LaneKey(caseId: caseId, node: key.node)
         guard var lane = lanes[laneKey] else { return }
-        // A delivery settled in a held lane (not the dead letter that holds it) was waiting there.
-        if lane.held && heldSince[laneKey]?.seq != key.seq { nodes[Int(key.node)].heldWaiting -= 1 }
         lane.remove(key.seq)
         if lane.isEmpty && !lane.held {
             lanes[laneKey] = nil

@@ -14,9 +14,9 @@ extension DeliveryScheduler {
     }
 
     /// A page of `node`'s open deliveries read from the store (ascending seq, at most `limit`), as asked by
-    /// `Effect.loadDeliveries`. Attempts come from the store; a delivery that lands in a held lane waits there (its
-    /// `held` trail event is recorded now if it waited beyond memory when the lane was held; otherwise it was
-    /// recorded then, at its accept, or before a restart).
+    /// `Effect.loadDeliveries`. Attempts come from the store. One of a held lane stays in the store, counted; it gets
+    /// its `held` trail event now if it may have none (it waited beyond memory when the lane was held, or the broker
+    /// restarted since: at least once, docs/DESIGN.md).
     public mutating func deliveriesLoaded(
         node name: String, limit: Int, _ page: [DeliveryInfo], now: Millis
     ) {
@@ -27,12 +27,12 @@ extension DeliveryScheduler {
             guard info.seq > nodes[Int(node)].deliveryWindow.loadedThrough,
                 !nodes[Int(node)].settled.contains(info.seq)
             else { continue }
-            guard add(info, recordingHolds: false, now: now) else { continue }
-            added += 1
-            if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)],
-                heldUnrecorded[LaneKey(caseId: caseId, node: node)]?.contains(info.seq) == true
-            {
-                recordHeld(DeliveryKey(seq: info.seq, node: node), behind: hold.seq, now: now)
+            if let lane = heldLane(of: info, node: node) {
+                if heldUnrecorded[lane]?.contains(info.seq) == true { recordHeld(lane, seq: info.seq, now: now) }
+                leaveInStore(lane)
+                added += 1
+            } else if add(info, now: now) {
+                added += 1
             }
         }
         nodes[Int(node)].deliveryWindow.loaded(keys: page.map(\.seq), added: added, limit: limit)
@@ -63,7 +63,7 @@ extension DeliveryScheduler {
     /// Asks for the next pages of a node with a session whose memory has fallen to half.
     mutating func requestPages(_ node: NodeRef) {
         let name = nodes[Int(node)].name
-        let inMemory = nodes[Int(node)].movable
+        let inMemory = nodes[Int(node)].open
         if let page = nodes[Int(node)].deliveryWindow.nextPage(inMemory: inMemory, capacity: config.deliveryMemory) {
             effects.append(.loadDeliveries(node: name, afterSeq: page.after, limit: page.limit))
         }

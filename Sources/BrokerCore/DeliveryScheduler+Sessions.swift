@@ -20,7 +20,7 @@ extension DeliveryScheduler {
         dirty.insert(node)
         let state = nodes[Int(node)]
         return SessionOpened(
-            session: id, pending: state.open + state.deliveryWindow.beyond,
+            session: id, pending: state.open + state.deliveryWindow.beyond + state.heldInStore,
             receipts: state.receipts.count + state.receiptWindow.beyond)
     }
 

@@ -5,7 +5,7 @@ extension DeliveryScheduler {
             let inFlight = state.session?.inFlight.count ?? 0
             return NodeStatus(
                 node: state.name, connected: state.session != nil,
-                pending: state.open - inFlight + state.deliveryWindow.beyond, inFlight: inFlight,
+                pending: state.open - inFlight + state.deliveryWindow.beyond + state.heldInStore, inFlight: inFlight,
                 deadLetters: state.deadLetters, receiptsPending: state.receipts.count + state.receiptWindow.beyond)
         }
     }
@@ -16,7 +16,9 @@ extension DeliveryScheduler {
     }
 
     /// Open deliveries (pending + in flight) across all nodes, in memory or waiting in the store.
-    public var openDeliveryCount: Int { deliveries.count + nodes.reduce(0) { $0 + $1.deliveryWindow.beyond } }
+    public var openDeliveryCount: Int {
+        deliveries.count + nodes.reduce(0) { $0 + $1.deliveryWindow.beyond + $1.heldInStore }
+    }
 
     /// Open deliveries held in memory (at most `deliveryMemory` per node).
     public var deliveriesInMemory: Int { deliveries.count }

@@ -22,11 +22,10 @@ public struct DeliveryScheduler: Sendable {
     var ackDeadlines = MinHeap<TimerEntry>()
     var receiptDeadlines = MinHeap<TimerEntry>()
     var heldSince: [LaneKey: HeldLane] = [:]
-    /// Seqs of a lane that waited in the store beyond memory when it was held: their `held` trail event is recorded
-    /// when a page brings them in (the others got theirs at the hold, or at their accept).
+    /// Seqs of a held lane whose `held` trail event may not be recorded: those that waited in the store beyond memory
+    /// when the lane was held, and after a restart every one the store holds (the event may have been lost with the
+    /// process). A page that brings one in records it; a delivery accepted into the lane later is recorded at once.
     var heldUnrecorded: [LaneKey: ClosedRange<Int64>] = [:]
-    /// The highest seq handed to `enqueue`.
-    var highestSeq: Int64 = 0
     var dirty: Set<NodeRef> = []
     var effects: [Effect] = []
     var nextSessionId: UInt64 = 1
@@ -52,6 +51,7 @@ public struct DeliveryScheduler: Sendable {
             let key = LaneKey(caseId: lane.caseId, node: ref(lane.recipient))
             lanes[key, default: Lane()].held = true
             heldSince[key] = lane
+            heldUnrecorded[key] = 1...Int64.max
         }
         for (node, count) in deadLetters { nodes[Int(ref(node))].deadLetters = count }
         for (node, count) in backlog.deliveries { nodes[Int(ref(node))].deliveryWindow.beyond += count }
@@ -61,24 +61,42 @@ public struct DeliveryScheduler: Sendable {
     // MARK: - Accepted messages
 
     /// Adds the deliveries of messages the store has just committed: in memory while their recipient's has room and
-    /// nothing waits before them in the store, otherwise only counted (read later, in seq order).
+    /// nothing waits before them in the store, otherwise only counted (read later, in seq order). One accepted into a
+    /// held lane gets its `held` trail event now and is left in the store, counted.
     public mutating func enqueue(_ newDeliveries: [DeliveryInfo], now: Millis) {
         for info in newDeliveries {
-            highestSeq = max(highestSeq, info.seq)
             let node = ref(info.recipient)
-            let open = nodes[Int(node)].movable
-            if nodes[Int(node)].deliveryWindow.admits(info.seq, inMemory: open, capacity: config.deliveryMemory) {
-                add(info, recordingHolds: true, now: now)
-            } else if let caseId = info.caseId, let hold = heldSince[LaneKey(caseId: caseId, node: node)] {
-                recordHeld(DeliveryKey(seq: info.seq, node: node), behind: hold.seq, now: now)
+            let open = nodes[Int(node)].open
+            let admitted = nodes[Int(node)].deliveryWindow.admits(
+                info.seq, inMemory: open, capacity: config.deliveryMemory)
+            if let lane = heldLane(of: info, node: node) {
+                recordHeld(lane, seq: info.seq, now: now)
+                // Later seqs of the lane are all accepted from now on, and recorded here: a page need not.
+                if let range = heldUnrecorded[lane] {
+                    heldUnrecorded[lane] = range.lowerBound < info.seq ? range.lowerBound...(info.seq - 1) : nil
+                }
+                if admitted { leaveInStore(lane) }
+            } else if admitted {
+                add(info, now: now)
             }
         }
     }
 
-    /// Puts one open delivery in memory (nothing if it is there already). `recordingHolds`: a delivery that lands in
-    /// a held lane gets its `held` trail event.
+    /// The held lane a delivery belongs to, if its lane is held.
+    func heldLane(of info: DeliveryInfo, node: NodeRef) -> LaneKey? {
+        guard let caseId = info.caseId else { return nil }
+        let lane = LaneKey(caseId: caseId, node: node)
+        return lanes[lane]?.held == true ? lane : nil
+    }
+
+    /// Counts one more delivery of a held lane as waiting in the store (it is not kept in memory).
+    mutating func leaveInStore(_ lane: LaneKey) {
+        nodes[Int(lane.node)].heldInStore += 1
+    }
+
+    /// Puts one open delivery of a lane that is not held in memory (nothing if it is there already).
     @discardableResult
-    mutating func add(_ info: DeliveryInfo, recordingHolds: Bool, now: Millis) -> Bool {
+    mutating func add(_ info: DeliveryInfo, now: Millis) -> Bool {
         let node = ref(info.recipient)
         let key = DeliveryKey(seq: info.seq, node: node)
         guard deliveries[key] == nil else { return false }
@@ -86,12 +104,7 @@ public struct DeliveryScheduler: Sendable {
             seq: info.seq, node: node, sender: info.sender, messageId: info.messageId, caseId: info.caseId,
             priority: info.priority, octets: info.octets, attempts: info.attempts)
         nodes[Int(node)].open += 1
-        if let caseId = info.caseId {
-            let laneKey = LaneKey(caseId: caseId, node: node)
-            lanes[laneKey, default: Lane()].append(info.seq)
-            if lanes[laneKey]?.held == true { nodes[Int(node)].heldWaiting += 1 }
-            if recordingHolds, let hold = heldSince[laneKey] { recordHeld(key, behind: hold.seq, now: now) }
-        }
+        if let caseId = info.caseId { lanes[LaneKey(caseId: caseId, node: node), default: Lane()].append(info.seq) }
         makeEligible(key, now: now)
         return true
     }

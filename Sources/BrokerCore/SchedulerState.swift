@@ -39,6 +39,7 @@ struct Lane: Sendable {
     /// Pending and in-flight seqs in accept order; `start` skips settled ones without shifting.
     private(set) var seqs: [Int64] = []
     private var start = 0
+    /// Behind a dead letter: none of its waiting deliveries is kept (they are counted in `NodeState.heldInStore`).
     var held = false
 
     var head: Int64? { start < seqs.count ? seqs[start] : nil }
@@ -194,9 +195,9 @@ struct NodeState: Sendable {
     let name: String
     var ready = MinHeap<ReadyEntry>()
     var open = 0
-    /// Open deliveries in memory that wait in held lanes: they do not count against the memory's window, or a
-    /// recipient with many held deliveries would never be given the rest of its backlog.
-    var heldWaiting = 0
+    /// Open deliveries that wait in held lanes, left in the store and only counted: memory holds none of them, so they
+    /// neither fill it nor keep the rest of the backlog out.
+    var heldInStore = 0
     var deliveryWindow = StoreWindow()
     var receiptWindow = StoreWindow()
     var deadLetters = 0
@@ -205,9 +206,6 @@ struct NodeState: Sendable {
     var unsentReceipts = MinHeap<ReceiptOrder>()
     var settled: RecentSet
     var confirmedReceipts: RecentSet
-
-    /// Open deliveries in memory that can move (not held behind a dead letter).
-    var movable: Int { open - heldWaiting }
 
     init(name: String, memory: Int) {
         self.name = name

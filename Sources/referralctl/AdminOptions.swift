@@ -59,8 +59,8 @@ struct AdminOptions: ParsableArguments {
     @Flag(help: "Print the broker's JSON reply as it is.")
     var json = false
 
-    /// Sends the request; on failure reports it and exits 2 (no answer) or 1 (an ERROR reply).
-    /// Returns the result, after printing the reply raw with --json.
+    /// Sends the request; on failure reports it and exits 2 (no answer), 6 (not an ADMIN-1 reply) or 1 (an ERROR
+    /// reply). Returns the result, after printing the reply raw with --json.
     func ask(_ request: AdminRequest) async throws -> AdminResult {
         switch try await self.request(request) {
         case .ok(let result):
@@ -72,7 +72,7 @@ struct AdminOptions: ParsableArguments {
     }
 
     /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
-    /// there is no answer.
+    /// there is no answer, 6 when the answer is not an ADMIN-1 reply.
     func request(_ request: AdminRequest) async throws -> AdminResponse {
         let endpoint = try location.endpoint()
         do {
@@ -80,19 +80,32 @@ struct AdminOptions: ParsableArguments {
             if json { Output.line(String(decoding: reply.json, as: UTF8.self)) }
             return response
         } catch {
-            Output.error("referralctl: \(error)")
-            throw Exit.unreachable
+            throw Self.failed(error)
         }
     }
 
-    /// One request to `endpoint`; reports a missing answer and exits 2.
+    /// One request to `endpoint`; reports a missing answer and exits 2, a reply that is not ADMIN-1 and exits 6.
     static func request(endpoint: String, _ request: AdminRequest) async throws -> AdminResponse {
         do {
             return try await AdminConnection(endpoint: endpoint).request(request)
         } catch {
-            Output.error("referralctl: \(error)")
-            throw Exit.unreachable
+            throw failed(error)
         }
+    }
+
+    /// Reports why a request got no usable reply; returns the exit code: 6 for a reply that is not ADMIN-1 (what
+    /// was wrong is named, the reply is never printed), 2 otherwise (no answer, endpoint unreachable).
+    static func failed(_ error: any Error) -> ExitCode {
+        Output.error("referralctl: \(error)")
+        if case AdminFailure.malformedReply = error { return Exit.malformedReply }
+        return Exit.unreachable
+    }
+
+    /// An OK reply carrying the result of another command than the one asked (the codec reads a reply as the
+    /// request's command, so only a codec fault gets here): reported as a reply that is not ADMIN-1, exit 6.
+    static func unexpectedResult(of request: AdminRequest) -> ExitCode {
+        Output.error("referralctl: the broker answered \(request.command.rawValue) with the result of another command")
+        return Exit.malformedReply
     }
 
     /// "referralctl: the broker answered CODE: reason" on stderr.

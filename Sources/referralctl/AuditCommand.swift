@@ -30,14 +30,16 @@ struct AuditVerifyCommand: AsyncParsableCommand {
               referralctl audit verify --admin ipc:///run/referrald/admin.sock --json
 
             Exit codes: 0 intact, 5 broken, 1 the broker answered ERROR,
-            2 no answer within 5 s.
+            2 no answer within 5 s, 6 a reply that is not ADMIN-1.
             """
     )
 
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        guard case .auditVerify(let verification) = try await admin.ask(.auditVerify) else { throw Exit.usage }
+        guard case .auditVerify(let verification) = try await admin.ask(.auditVerify) else {
+            throw AdminOptions.unexpectedResult(of: .auditVerify)
+        }
         let (line, intact) = Self.render(verification)
         if !admin.json { Output.line(line) }
         if !intact { throw Exit.auditBroken }
@@ -84,7 +86,8 @@ struct AuditExportCommand: AsyncParsableCommand {
             standard error and the command ends with exit code 1.
 
             Exit codes: 0 written, 1 usage error, the broker answered ERROR,
-            or records were missing, 2 no answer within 5 s.
+            or records were missing, 2 no answer within 5 s, 6 a reply that
+            is not ADMIN-1.
             """
     )
 
@@ -131,7 +134,7 @@ struct AuditExportCommand: AsyncParsableCommand {
                 endpoint: endpoint, .auditExport(since: sinceMillis, limit: Int64(ask)))
             {
             case .ok(.auditExport(let page)): records = page
-            case .ok: throw Exit.usage
+            case .ok: throw AdminOptions.unexpectedResult(of: .auditExport(since: sinceMillis, limit: Int64(ask)))
             case .error(let error):
                 AdminOptions.report(error)
                 throw Exit.usage

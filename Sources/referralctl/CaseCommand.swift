@@ -35,7 +35,7 @@ struct CaseCommand: AsyncParsableCommand {
 
             Exit codes: 0 ok, 1 usage error or the broker answered ERROR
             (e.g. NOT_FOUND: nothing at all under that case id), 2 no answer
-            within 5 s.
+            within 5 s, 6 a reply that is not ADMIN-1.
             """
     )
 
@@ -52,7 +52,9 @@ struct CaseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = Identifiers.normalizedCaseId(caseId) ?? caseId
-        guard case .caseInfo(let info) = try await admin.ask(.caseInfo(caseId: id)) else { throw Exit.usage }
+        guard case .caseInfo(let info) = try await admin.ask(.caseInfo(caseId: id)) else {
+            throw AdminOptions.unexpectedResult(of: .caseInfo(caseId: id))
+        }
         if admin.json { return }
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         for line in Self.render(info, now: now) { Output.line(line) }

@@ -32,7 +32,8 @@ struct DirectoryReloadCommand: AsyncParsableCommand {
               referralctl directory reload --admin ipc:///run/referrald/admin.sock --json
 
             Exit codes: 0 reloaded, 1 a file was refused (BAD_DIRECTORY) or
-            the broker answered another ERROR, 2 no answer within 5 s.
+            the broker answered another ERROR, 2 no answer within 5 s, 6 a
+            reply that is not ADMIN-1.
             """
     )
 
@@ -44,7 +45,7 @@ struct DirectoryReloadCommand: AsyncParsableCommand {
             if admin.json { return }
             for line in Self.render(reload) { Output.line(line) }
         case .ok:
-            throw Exit.usage
+            throw AdminOptions.unexpectedResult(of: .reload)
         case .error(let error):
             if !admin.json {
                 if error.code == .badDirectory {

@@ -17,7 +17,7 @@ struct OverdueCommand: AsyncParsableCommand {
               referralctl overdue --region 350102 --agency health --risk urgent --json
 
             Exit codes: 0 ok, 1 usage error or the broker answered ERROR,
-            2 no answer within 5 s.
+            2 no answer within 5 s, 6 a reply that is not ADMIN-1.
             """
     )
 
@@ -34,7 +34,9 @@ struct OverdueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let filter = AdminRequest.OverdueFilter(region: region, agency: agency, risk: risk)
-        guard case .overdue(let items) = try await admin.ask(.overdue(filter)) else { throw Exit.usage }
+        guard case .overdue(let items) = try await admin.ask(.overdue(filter)) else {
+            throw AdminOptions.unexpectedResult(of: .overdue(filter))
+        }
         if admin.json { return }
         for line in Self.render(items) { Output.line(line) }
     }

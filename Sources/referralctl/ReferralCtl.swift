@@ -49,12 +49,17 @@ struct ReferralCtl: AsyncParsableCommand {
               0  success
               1  usage or configuration error, or the admin endpoint
                  answered ERROR (e.g. a directory file the broker refused)
-              2  the broker's admin endpoint did not answer within 5 s
+              2  the broker's admin endpoint could not be reached or did
+                 not answer within 5 s
               3  the broker rejected the message
               4  not accepted in time: no answer, or only a refusal for
                  now such as STORE_FAILED, printed (the message stays in
                  the outbox and is sent the next time the node runs)
               5  audit verify: the audit chain is broken
+              6  the broker's admin endpoint answered something that is not
+                 an ADMIN-1 reply to the request (another version of the
+                 broker, or another program at that endpoint); what was
+                 wrong is printed, never the reply itself
             """,
         version: ProductVersion.string,
         subcommands: [
@@ -92,4 +97,5 @@ enum Exit {
     static let rejected = ExitCode(3)
     static let timedOut = ExitCode(4)
     static let auditBroken = ExitCode(5)
+    static let malformedReply = ExitCode(6)
 }

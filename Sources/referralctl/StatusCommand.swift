@@ -17,14 +17,17 @@ struct StatusCommand: AsyncParsableCommand {
               referralctl status
               referralctl status --admin ipc:///run/referrald/admin.sock --json
 
-            Exit codes: 0 ok, 1 the broker answered ERROR, 2 no answer in 5 s.
+            Exit codes: 0 ok, 1 the broker answered ERROR, 2 no answer in 5 s,
+            6 a reply that is not ADMIN-1.
             """
     )
 
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
-        guard case .status(let status) = try await admin.ask(.status) else { throw Exit.usage }
+        guard case .status(let status) = try await admin.ask(.status) else {
+            throw AdminOptions.unexpectedResult(of: .status)
+        }
         if admin.json { return }
         for line in Self.render(status) { Output.line(line) }
     }

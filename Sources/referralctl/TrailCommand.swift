@@ -23,7 +23,8 @@ struct TrailCommand: AsyncParsableCommand {
             shows it with the broker's code and reason.
 
             Exit codes: 0 ok, 1 usage error or the broker answered ERROR
-            (e.g. NOT_FOUND), 2 no answer within 5 s.
+            (e.g. NOT_FOUND), 2 no answer within 5 s, 6 a reply that is not
+            ADMIN-1.
             """
     )
 
@@ -63,7 +64,7 @@ struct TrailCommand: AsyncParsableCommand {
             if admin.json { return }
             for line in Self.render(trail.events, truncated: trail.truncated) { Output.line(line) }
         case .ok:
-            throw Exit.usage
+            throw AdminOptions.unexpectedResult(of: .trail(subject))
         case .error(let error):
             if admin.json { throw Exit.usage }
             AdminOptions.report(error)

@@ -111,7 +111,7 @@ import Testing
 
     /// ADMIN-1 `held`: the trail event goes on the deliveries that wait behind the dead letter (those already
     /// waiting when it is dead-lettered, and those accepted into the held lane later), never on the dead letter
-    /// itself; a restart does not record it again.
+    /// itself; after a restart it is recorded again when the delivery is read (at least once).
     @Test func theHeldEventIsOnTheWaitingDeliveries() {
         var h = Harness()
         h.connect("clinic", window: 10)
@@ -141,7 +141,10 @@ import Testing
         restarted.restoreFromStore(
             held: [HeldLane(caseId: "case-a", recipient: "clinic", seq: 1, since: h.now)], deadLetters: ["clinic": 1])
         restarted.connect("clinic")
-        #expect(restarted.step().persisted.isEmpty)
+        // After a restart the scheduler cannot know whether it was recorded (the process may have died before):
+        // recorded again when read, at least once (docs/DESIGN.md).
+        #expect(heldSeqs(restarted.step()) == [2])
+        #expect(restarted.scheduler.deliveriesInMemory == 0)
     }
 }
 

@@ -77,3 +77,28 @@ import Testing
         #expect(Self.pageReads(rig.tick(after: 1_000)) == ["receipts gl-school-1 after 0 limit 8192"])
     }
 }
+
+extension StoreWindowTests {
+    /// After a restart, the deliveries of a held case the page brings in get their `held` trail event (the process
+    /// may have died before writing it) and stay in the store: no DELIVER, no message load, still counted.
+    @Test func aHeldCasesDeliveriesReadAfterARestartGetTheirHeldEventAndStayInTheStore() throws {
+        var rig = try Rig(scheduler: { $0.deliveryMemory = 2 })
+        rig.machine.scheduler.restore(
+            held: [HeldLane(caseId: "case-a", recipient: "gl-child-psych", seq: 1, since: 0)],
+            deadLetters: ["gl-child-psych": 1], backlog: .init(deliveries: ["gl-child-psych": 2]), lastReceiptId: 1)
+        rig.connect("gl-child-psych")
+        #expect(Self.pageReads(rig.tick()) == ["deliveries gl-child-psych after 0 limit 2"])
+        let read = rig.stored(
+            .openDeliveries(recipient: "gl-child-psych", limit: 2, [Self.row(2, case: "case-a"), Self.row(3, case: "case-a")]))
+            + rig.tick()
+        let held: [Int64] = read.requests.compactMap {
+            if case .persist(.event(_, let seq, "gl-child-psych", .held, _, _)) = $0 { return seq }
+            return nil
+        }
+        #expect(held == [2, 3])
+        #expect(read.delivers.isEmpty)
+        #expect(!read.requests.contains { if case .load = $0 { true } else { false } })
+        #expect(rig.machine.scheduler.nodeStatuses().first { $0.node == "gl-child-psych" }?.pending == 2)
+        #expect(rig.machine.scheduler.deliveriesInMemory == 0)
+    }
+}
