@@ -46,6 +46,11 @@ struct OutboxScheduler {
     private var busyCases: Set<String> = []
     /// Body octets of the `inFlight` entries that were sent (`sentAt` set): what is on its way (1/RBP §11.2).
     private(set) var octetsOnTheWire = 0
+    /// At most the earliest `sentAt + transferMs` of the sent `inFlight` entries (nil: none was sent since the
+    /// last scan): lowered by every send, made exact only when `tick` scans. The connection loop asks for its
+    /// deadline on every turn; without this bound each turn walked every unanswered entry (up to a window of
+    /// 1,024) twice.
+    private var earliestSentBound: Int64?
 
     var readyCount: Int { ready.count - readyHead }
     var blockedCount: Int { blocked.values.reduce(0) { $0 + $1.count } }
@@ -108,8 +113,10 @@ struct OutboxScheduler {
         {
             unsent.remove(resend.row.id)
             octetsOnTheWire += resend.row.body.count
+            let transferMs = Liveness.transferMs(octets: octetsOnTheWire)
             inFlight[resend.row.id]?.sentAt = now
-            inFlight[resend.row.id]?.transferMs = Liveness.transferMs(octets: octetsOnTheWire)
+            inFlight[resend.row.id]?.transferMs = transferMs
+            lowerEarliestSent(now + transferMs)
             return resend.row
         }
         guard inFlight.count < window, readyHead < ready.count else { return nil }
@@ -120,8 +127,14 @@ struct OutboxScheduler {
             readyHead = 0
         }
         octetsOnTheWire += row.body.count
-        inFlight[row.id] = Flight(row: row, sentAt: now, transferMs: Liveness.transferMs(octets: octetsOnTheWire))
+        let transferMs = Liveness.transferMs(octets: octetsOnTheWire)
+        inFlight[row.id] = Flight(row: row, sentAt: now, transferMs: transferMs)
+        lowerEarliestSent(now + transferMs)
         return row
+    }
+
+    private mutating func lowerEarliestSent(_ time: Int64) {
+        earliestSentBound = min(earliestSentBound ?? time, time)
     }
 
     /// Takes an entry out of `inFlight`, and its body out of `octetsOnTheWire` if it was sent.
@@ -146,13 +159,17 @@ struct OutboxScheduler {
     /// After each WELCOME: everything unanswered goes again.
     mutating func resendAll() {
         for id in inFlight.keys { markUnsent(id) }
+        earliestSentBound = nil
     }
 
     /// Entries unanswered for `ackTimeout` become due for a resend; backoffs that ended become ready.
+    /// Walks the unanswered entries only once the earliest of them may be due, and makes the bound exact then.
     mutating func tick(now: Int64, ackTimeout: Int64?) {
-        if let ackTimeout {
+        if let ackTimeout, let bound = earliestSentBound, now >= bound + ackTimeout {
+            earliestSentBound = nil
             for (id, flight) in inFlight {
-                if let due = flight.resendAt(ackTimeout: ackTimeout), now >= due { markUnsent(id) }
+                guard let due = flight.resendAt(ackTimeout: ackTimeout) else { continue }
+                if now >= due { markUnsent(id) } else { lowerEarliestSent(due - ackTimeout) }
             }
         }
         let due = backingOff.values.filter { ($0.notBefore ?? 0) <= now }.sorted { $0.position < $1.position }
@@ -163,13 +180,12 @@ struct OutboxScheduler {
         }
     }
 
-    /// The earliest time `tick` has something to do (nil: nothing pending).
+    /// The earliest time `tick` may have something to do (nil: nothing pending); never later than the first
+    /// resend due, possibly earlier (an entry answered since the last scan), when `tick` only scans.
     func nextDeadline(ackTimeout: Int64?) -> Int64? {
         var deadline = backingOff.values.compactMap(\.notBefore).min()
-        if let ackTimeout {
-            for flight in inFlight.values {
-                if let due = flight.resendAt(ackTimeout: ackTimeout) { deadline = min(deadline ?? Int64.max, due) }
-            }
+        if let ackTimeout, let bound = earliestSentBound {
+            deadline = min(deadline ?? Int64.max, bound + ackTimeout)
         }
         return deadline
     }

@@ -106,6 +106,33 @@ import Testing
         #expect(drain(&scheduler, window: 10, now: 1101) == ["m-1"])
     }
 
+    /// The loop asks for the resend deadline on every turn, so the scheduler keeps a bound on it instead of
+    /// walking every unanswered entry: an answer may leave the bound early (one idle wake-up, whose `tick` makes it
+    /// exact again), a send made after a scan lowers it, and no resend is ever late.
+    @Test func theResendDeadlineIsABoundNeverLaterThanTheFirstResend() {
+        var scheduler = OutboxScheduler()
+        scheduler.absorb(page: [row(1)], limit: 10, now: 0)
+        #expect(drain(&scheduler, window: 10, now: 0) == ["m-1"])
+        scheduler.absorb(page: [row(2)], limit: 10, now: 300)
+        #expect(drain(&scheduler, window: 10, now: 300) == ["m-2"])
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == 1_000)
+        scheduler.settle("m-1", now: 400)
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == 1_000, "early, never late")
+        scheduler.tick(now: 1_000, ackTimeout: 1_000)
+        #expect(!scheduler.hasUnsent)
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == 1_300, "exact after the scan")
+        scheduler.settle("m-2", now: 1_200)
+        scheduler.tick(now: 1_300, ackTimeout: 1_000)
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == nil, "nothing unanswered")
+        scheduler.absorb(page: [row(3)], limit: 10, now: 1_400)
+        #expect(drain(&scheduler, window: 10, now: 1_400) == ["m-3"])
+        #expect(scheduler.nextDeadline(ackTimeout: 1_000) == 2_400, "a send after the scan sets the bound")
+        scheduler.tick(now: 2_399, ackTimeout: 1_000)
+        #expect(!scheduler.hasUnsent)
+        scheduler.tick(now: 2_400, ackTimeout: 1_000)
+        #expect(drain(&scheduler, window: 10, now: 2_400) == ["m-3"])
+    }
+
     @Test func oneMessagePerCaseAtATimeInCommitOrder() {
         let caseA = "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
         var scheduler = OutboxScheduler()
