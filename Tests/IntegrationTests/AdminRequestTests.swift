@@ -19,7 +19,7 @@ extension DaemonSuite {
                 defer { req.close() }
                 try req.setLinger(milliseconds: 0)
                 try req.connect(h.daemon.admin)
-                try await req.send([signature, Array("STATUS".utf8), Array("{}".utf8)], dontWait: false)
+                try req.send([signature, Array("STATUS".utf8), Array("{}".utf8)], dontWait: false)
                 let reply = try await receive(req, within: .seconds(5))
                 h.expect(
                     reply?.count == 3 && reply?[0] == signature && reply?[1] == Array("OK".utf8),
