@@ -44,6 +44,8 @@ public enum AdminRead: Sendable, Hashable {
     case overdue(now: Int64, region: String?, agency: String?, risk: String?)
     case verifyAudit
     case exportAudit(since: Int64, limit: Int?)
+    /// BACKUP: `VACUUM INTO` a new file, on the store thread (the store's only connection).
+    case backup(path: String)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
@@ -61,6 +63,9 @@ public enum AdminReadResult: Sendable, Hashable {
     case overdue([DeadlineRecord])
     case auditVerified(AuditVerification)
     case auditExported([ExportedAuditRecord])
+    case backedUp(path: String, bytes: Int64, durationMs: Int64)
+    /// The backup target could not be used; nothing was written.
+    case backupRefused(reason: String)
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

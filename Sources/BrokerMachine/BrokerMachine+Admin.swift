@@ -35,11 +35,13 @@ extension BrokerMachine {
             read(.verifyAudit, for: peer)
         case .auditExport(let since, let limit):
             read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
+        case .backup(let path):
+            read(.backup(path: path), for: peer)
         }
     }
 
     /// The reply to an admin read the store has finished.
-    mutating func answer(_ result: AdminReadResult, to peer: AdminPeer) {
+    mutating func answer(_ result: AdminReadResult, to peer: AdminPeer, now: Int64) {
         switch result {
         case .trail(let entries) where entries.isEmpty:
             reply(.error(AdminError(.notFound, "no such message or case")), to: peer)
@@ -55,6 +57,12 @@ extension BrokerMachine {
             reply(.ok(.auditVerify(AdminAuditVerification(verification))), to: peer)
         case .auditExported(let records):
             reply(.ok(.auditExport(records.map(AdminAuditRecord.init))), to: peer)
+        case .backedUp(let path, let bytes, let durationMs):
+            // The path and size only: the copy holds bodies, the audit trail never does.
+            audit(AuditEvent(at: now, event: .storeBackedUp, detail: "path=\(path) bytes=\(bytes)"))
+            reply(.ok(.backup(AdminBackup(path: path, bytes: bytes, durationMs: durationMs))), to: peer)
+        case .backupRefused(let reason):
+            reply(.error(AdminError(.backupRefused, reason)), to: peer)
         case .failed(let reason):
             reply(.error(AdminError(.storeFailed, reason)), to: peer)
         }

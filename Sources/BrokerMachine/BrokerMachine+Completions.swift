@@ -36,7 +36,7 @@ extension BrokerMachine {
                 if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
-                answer(result, to: replyTo)
+                answer(result, to: replyTo, now: now)
             case .openDeliveries, .unconfirmedReceipts:
                 // Accepts completed before the page are enqueued first, so that the page finds them counted.
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

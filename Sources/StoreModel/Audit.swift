@@ -84,6 +84,8 @@ extension AuditEvent {
         case storeRolledBack = "store-rolled-back"
         /// The audit chain's tail did not verify when the broker started.
         case auditTailBroken = "audit-tail-broken"
+        /// An operator's ADMIN-1 BACKUP wrote a copy of the store (`detail`: its path and size).
+        case storeBackedUp = "store-backed-up"
     }
 }
 

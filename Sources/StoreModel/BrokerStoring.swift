@@ -63,6 +63,9 @@ public protocol BrokerStoring: AnyObject, Sendable {
     func verifyAudit() throws -> AuditVerification
     /// The audit records with `at >= since`, in id order, at most `limit` (nil: all).
     func exportAudit(since: Int64, limit: Int?) throws -> [AuditRecordRow]
+    /// A consistent copy of the store at `path` (absolute, new), made on the store's own connection; its size.
+    /// Throws `BackupRefused` before writing anything when the target cannot be used.
+    func backup(to path: String) throws -> Int64
 
     /// Gives back memory kept only for speed (caches); the broker calls it when idle after work. Never fails.
     func releaseMemory()

@@ -61,8 +61,8 @@ struct AdminOptions: ParsableArguments {
 
     /// Sends the request; on failure reports it and exits 2 (no answer), 6 (not an ADMIN-1 reply) or 1 (an ERROR
     /// reply). Returns the result, after printing the reply raw with --json.
-    func ask(_ request: AdminRequest) async throws -> AdminResult {
-        switch try await self.request(request) {
+    func ask(_ request: AdminRequest, timeout: Duration = .seconds(5)) async throws -> AdminResult {
+        switch try await self.request(request, timeout: timeout) {
         case .ok(let result):
             return result
         case .error(let error):
@@ -73,10 +73,10 @@ struct AdminOptions: ParsableArguments {
 
     /// Sends the request and returns the reply, OK or ERROR, after printing it raw with --json; exits 2 when
     /// there is no answer, 6 when the answer is not an ADMIN-1 reply.
-    func request(_ request: AdminRequest) async throws -> AdminResponse {
+    func request(_ request: AdminRequest, timeout: Duration = .seconds(5)) async throws -> AdminResponse {
         let endpoint = try location.endpoint()
         do {
-            let (response, reply) = try await AdminConnection(endpoint: endpoint).exchange(request)
+            let (response, reply) = try await AdminConnection(endpoint: endpoint).exchange(request, timeout: timeout)
             if json { Output.line(String(decoding: reply.json, as: UTF8.self)) }
             return response
         } catch {

@@ -64,7 +64,8 @@ struct ReferralCtl: AsyncParsableCommand {
         version: ProductVersion.string,
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
-            DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, KeygenCommand.self,
+            DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
+            KeygenCommand.self,
         ]
     )
 

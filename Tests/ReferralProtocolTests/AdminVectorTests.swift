@@ -44,7 +44,9 @@ import Testing
             #expect(requests.contains { $0.command == command.rawValue }, "no request vector for \(command)")
             #expect(replies.contains { $0.command == command && $0.ok }, "no reply vector for \(command)")
         }
-        let codes: [AdminError.Code] = [.badRequest, .notFound, .unknownCommand, .badDirectory, .storeFailed]
+        let codes: [AdminError.Code] = [
+            .badRequest, .notFound, .unknownCommand, .badDirectory, .storeFailed, .backupRefused,
+        ]
         for code in codes {
             #expect(replies.contains { !$0.ok && $0.result["code"]?.stringValue == code.rawValue }, "\(code)")
         }

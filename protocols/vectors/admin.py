@@ -55,6 +55,7 @@ req("audit-verify", "AUDIT-VERIFY", {})
 req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
 req("audit-export-since-only", "AUDIT-EXPORT", {"since": 0})
 req("audit-export-defaults", "AUDIT-EXPORT", {"since": 0}, wire=b'{}')
+req("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqlite"})
 
 
 invalid = []
@@ -73,6 +74,9 @@ bad("wrong-signature", [b"RBA\x02", b"STATUS", b"{}"], "BAD_REQUEST", "expected 
 bad("two-frames", [SIG, b"STATUS"], "BAD_REQUEST", "expected RBA1, command, JSON")
 bad("four-frames", [SIG, b"STATUS", b"{}", b"{}"], "BAD_REQUEST", "expected RBA1, command, JSON")
 bad("arguments-not-json", args("STATUS", b"{"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("backup-relative-path", args("BACKUP", b'{"path":"store.sqlite"}'), "BAD_REQUEST",
+    'BACKUP needs an absolute "path"')
+bad("backup-no-path", args("BACKUP", b'{}'), "BAD_REQUEST", 'BACKUP needs "path": a non-empty string')
 bad("arguments-an-array", args("RELOAD", b"[]"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("arguments-too-deep", args("STATUS", b'{"a":{"b":{"c":{"d":{}}}}}'), "BAD_REQUEST",
     "the arguments must be a JSON object")
@@ -185,14 +189,18 @@ reply("audit-export", "AUDIT-EXPORT", {"records": [
     {"id": 2, "at": T0 + 7, "event": "accepted", "node": "test-a", "peer": "127.0.0.1", "key_fingerprint": "ab12cd34",
      "message_id": "test-a:000001", "seq": 1042, "recipient": "test-b", "kind": "referral.request", "code": "OK",
      "hash": HASH, "line": '{"id":2}'}]})
+reply("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqlite", "bytes": 1048576,
+                           "duration_ms": 42})
+reply("backup-refused", "BACKUP", {"code": "BACKUP_REFUSED",
+                                   "reason": "/var/backups/referrald/store-2026-12-04.sqlite exists"}, status="ERROR")
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
 reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
 
-COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT")
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command
-for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED"):
+for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED", "BACKUP_REFUSED"):
     assert any(x["status"] == "ERROR" and x["result"]["code"] == code for x in replies), code

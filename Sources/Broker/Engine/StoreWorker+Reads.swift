@@ -1,6 +1,7 @@
 import BrokerMachine
 import BrokerStore
 import Logging
+import StoreModel
 
 // The store thread's reads: each request read after the batch's commit and answered with one completion.
 extension StoreWorker {
@@ -51,7 +52,16 @@ extension StoreWorker {
                         now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
             case .verifyAudit, .exportAudit:
                 return try auditRead(read)
+            case .backup(let path):
+                let clock = ContinuousClock()
+                let start = clock.now
+                let bytes = try store.backup(to: path)
+                let elapsed = start.duration(to: clock.now)
+                let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                return .backedUp(path: path, bytes: bytes, durationMs: ms)
             }
+        } catch let refused as BackupRefused {
+            return .backupRefused(reason: refused.description)
         } catch {
             logger.error("admin read failed", metadata: ["error": "\(error)"])
             return .failed(reason: Self.failure(of: read))
@@ -69,6 +79,7 @@ extension StoreWorker {
     private static func failure(of read: AdminRead) -> String {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
+        case .backup: "the backup could not be written"
         case .trail, .caseInfo, .overdue: "the store could not be read"
         }
     }

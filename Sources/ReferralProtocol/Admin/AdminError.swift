@@ -22,6 +22,7 @@ public struct AdminError: Error, Sendable, Hashable {
         public static let unknownCommand = Code(rawValue: "UNKNOWN_COMMAND")
         public static let badDirectory = Code(rawValue: "BAD_DIRECTORY")
         public static let storeFailed = Code(rawValue: "STORE_FAILED")
+        public static let backupRefused = Code(rawValue: "BACKUP_REFUSED")
 
         public var description: String { rawValue }
     }

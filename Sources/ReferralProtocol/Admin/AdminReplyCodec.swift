@@ -57,6 +57,8 @@ extension AdminCodec {
         case .reload(let reload): reloadJSON(reload)
         case .auditVerify(let verification): verificationJSON(verification)
         case .auditExport(let records): object(["records": records.map(auditRecordJSON)])
+        case .backup(let backup):
+            object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
         }
     }
 

@@ -7,6 +7,7 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case reload = "RELOAD"
     case auditVerify = "AUDIT-VERIFY"
     case auditExport = "AUDIT-EXPORT"
+    case backup = "BACKUP"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -20,6 +21,8 @@ public enum AdminRequest: Sendable, Hashable {
     case auditVerify
     /// `since` is 0 when the request gave none; `limit` nil when it gave none.
     case auditExport(since: Int64, limit: Int64?)
+    /// `path` is absolute, on the broker's machine: the broker writes the copy.
+    case backup(path: String)
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -49,6 +52,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .reload: .reload
         case .auditVerify: .auditVerify
         case .auditExport: .auditExport
+        case .backup: .backup
         }
     }
 }

@@ -44,6 +44,11 @@ public enum AdminCodec {
             return .auditExport(
                 since: try arguments.integer("since", minimum: 0) ?? 0,
                 limit: try arguments.integer("limit", minimum: 1))
+        case .backup:
+            let path = try arguments.requiredText("path", command: "BACKUP")
+            // The broker resolves it, not the client's shell: a relative path would land beside the daemon's cwd.
+            guard path.hasPrefix("/") else { throw .badRequest("BACKUP needs an absolute \"path\"") }
+            return .backup(path: path)
         }
     }
 
@@ -82,6 +87,8 @@ public enum AdminCodec {
         case .auditExport(let since, let limit):
             members = [("since", .integer(since))]
             if let limit { members.append(("limit", .integer(limit))) }
+        case .backup(let path):
+            members = [("path", .string(path))]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }

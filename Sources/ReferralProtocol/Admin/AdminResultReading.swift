@@ -13,6 +13,11 @@ extension AdminCodec {
         case .reload: return .reload(try reload(object))
         case .auditVerify: return .auditVerify(try verification(object))
         case .auditExport: return .auditExport(try object.objects("records", auditRecord))
+        case .backup:
+            return .backup(
+                AdminBackup(
+                    path: try object.string("path"), bytes: try object.integer("bytes"),
+                    durationMs: try object.integer("duration_ms")))
         }
     }
 

@@ -8,6 +8,7 @@ public enum AdminResult: Sendable, Hashable {
     case reload(AdminReload)
     case auditVerify(AdminAuditVerification)
     case auditExport([AdminAuditRecord])
+    case backup(AdminBackup)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.
@@ -234,5 +235,16 @@ public struct AdminAuditRecord: Sendable, Hashable {
         self.kind = kind
         self.code = code
         self.detail = detail
+    }
+}
+
+/// BACKUP: the copy written, its size and how long the store thread spent making it.
+public struct AdminBackup: Sendable, Hashable {
+    public var path: String
+    public var bytes: Int64
+    public var durationMs: Int64
+
+    public init(path: String, bytes: Int64, durationMs: Int64) {
+        (self.path, self.bytes, self.durationMs) = (path, bytes, durationMs)
     }
 }
