@@ -74,7 +74,8 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "AgencyDirectory", "CaseCore",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "AgencyDirectory",
+                "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -111,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "referralctl",
             dependencies: [
-                "ReferralClient", "ZeroMQ", "ReferralProtocol", "StoreModel",
+                "ReferralClient", "ZeroMQ", "ReferralProtocol", "StoreModel", "BrokerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -140,7 +141,9 @@ let package = Package(
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
         .testTarget(
             name: "BrokerMachineTests",
-            dependencies: ["BrokerMachine", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore", "ReferralProtocol"],
+            dependencies: [
+                "BrokerMachine", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore", "ReferralProtocol",
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),

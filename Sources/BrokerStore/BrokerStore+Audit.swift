@@ -86,7 +86,7 @@ extension BrokerStore {
 /// equivalent to recomputing the whole chain (by induction), and it localises damage: an edited record breaks its
 /// own link only, so the next record, which still chains to the edited record's stored hash, tells "changed" from
 /// "moved". Hence one record of lookahead after the first bad link.
-private struct ChainVerifier {
+struct ChainVerifier {
     let anchor: AuditChain
     private var expectedId: Int64 = 1
     private var previousHash = AuditChain.zeroHash

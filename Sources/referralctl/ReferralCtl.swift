@@ -41,9 +41,10 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl audit verify
               referralctl audit export --since 24h > audit.jsonl
 
-            status, trail, case, overdue, directory reload and audit ask the
-            broker's admin endpoint: \(AdminEndpointOptions.help).
-            They never open the broker's database.
+            status, trail, case, overdue, directory reload, audit and backup
+            ask the broker's admin endpoint: \(AdminEndpointOptions.help).
+            They never open the broker's database; only restore does, with
+            the broker stopped.
 
             Exit codes:
               0  success
@@ -60,11 +61,14 @@ struct ReferralCtl: AsyncParsableCommand {
                  an ADMIN-1 reply to the request (another version of the
                  broker, or another program at that endpoint); what was
                  wrong is printed, never the reply itself
+              7  restore: the store is held by a running broker
+              8  restore: the backup failed its checks (nothing changed)
             """,
         version: ProductVersion.string,
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
+            RestoreCommand.self,
             KeygenCommand.self,
         ]
     )
@@ -99,4 +103,6 @@ enum Exit {
     static let timedOut = ExitCode(4)
     static let auditBroken = ExitCode(5)
     static let malformedReply = ExitCode(6)
+    static let storeInUse = ExitCode(7)
+    static let backupDamaged = ExitCode(8)
 }

@@ -7,7 +7,7 @@ extension DaemonSuite {
     struct BackupTests {
         /// test-a sends to test-b, which is offline; `referralctl backup` copies the store while the broker
         /// serves, and refuses a relative path and an existing file without writing anything. The broker then
-        /// stops, the copy becomes the store of a fresh data directory (accepted with `referrald accept-rollback`,
+        /// stops, `referralctl restore` makes the copy the store of a fresh data directory (accepted with `referrald accept-rollback`,
         /// as deploy/README.md's runbook says), and the broker started on it delivers the pending messages to
         /// test-b when it connects.
         @Test func backupServesAsTheStoreOfARestartedBroker() async throws {
@@ -48,13 +48,25 @@ extension DaemonSuite {
                             && $0["detail"] as? String == "path=\(copy) bytes=\(size)"
                     }, "no store-backed-up audit record")
 
+                let live = h.daemon.dataDirectory + "/broker.sqlite"
+                let held = try await h.referralctl(["restore", copy, "--store", live])
+                h.expect(held.status == 7, "restore over a running broker's store: exit \(held.status): \(held.stderr)")
+                let damaged = h.daemon.directory + "/damaged.sqlite"
+                try Data(try Data(contentsOf: URL(fileURLWithPath: copy)).prefix(size / 2))
+                    .write(to: URL(fileURLWithPath: damaged))
+
                 await h.stop(a)
                 let stopped = try await h.daemon.terminate()
                 try h.require(stopped == 0, "referrald did not stop cleanly")
                 let data = h.daemon.dataDirectory
                 try FileManager.default.moveItem(atPath: data, toPath: data + "-before-restore")
                 try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
-                try FileManager.default.copyItem(atPath: copy, toPath: data + "/broker.sqlite")
+                let refused = try await h.referralctl(["restore", damaged, "--store", data + "/broker.sqlite"])
+                h.expect(refused.status == 8, "restore of a truncated backup: exit \(refused.status)")
+                h.expect(
+                    !FileManager.default.fileExists(atPath: data + "/broker.sqlite"), "a damaged backup was restored")
+                let restored = try await h.referralctl(["restore", copy, "--store", data + "/broker.sqlite"])
+                try h.require(restored.status == 0, "referralctl restore exited \(restored.status): \(restored.stderr)")
                 // The high-water mark stayed with the old store: restoring a copy is accepting a rollback.
                 let accepted = try await h.daemon.runOnce(["accept-rollback", "--config", h.daemon.configPath])
                 try h.require(accepted.status == 0, "accept-rollback exited \(accepted.status):\n\(accepted.output)")
