@@ -25,21 +25,7 @@ extension DaemonSuite {
                 let size = try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0
                 h.expect(made.stdout.contains("\(size) bytes"), "the reported size is not \(size): \(made.stdout)")
 
-                let again = try await h.referralctl(["backup", copy, "--admin", h.daemon.admin])
-                h.expect(
-                    again.status == 1 && again.stderr.contains("BACKUP_REFUSED"),
-                    "an existing file: exit \(again.status): \(again.stderr)")
-                let sizeAfter = try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0
-                h.expect(sizeAfter == size, "the existing copy was changed")
-                let relative = try await h.referralctl(
-                    ["backup", "relative.sqlite", "--admin", h.daemon.admin], workingDirectory: h.daemon.directory)
-                h.expect(relative.status == 1, "a relative path: exit \(relative.status)")
-                let raw = try await h.admin("BACKUP", arguments: "{\"path\":\"relative.sqlite\"}")
-                h.expect(!raw.ok && raw.object["code"] as? String == "BAD_REQUEST", "the broker took a relative path")
-                let leftovers = try FileManager.default.contentsOfDirectory(atPath: h.daemon.directory)
-                h.expect(
-                    !leftovers.contains { $0.hasPrefix("relative") || $0.hasSuffix(".partial") },
-                    "a refused backup left \(leftovers)")
+                try await refusesWithoutWriting(h, existing: copy, size: size)
 
                 let records = try await h.auditRecords()
                 h.expect(
@@ -76,6 +62,25 @@ extension DaemonSuite {
                 let received = try await b.receive(count: ids.count)
                 h.expect(Set(received.map(\.id)) == Set(ids), "test-b received \(received.map(\.id))")
             }
+        }
+
+        /// An existing file and a relative path (from referralctl and on the wire) are refused; nothing written.
+        func refusesWithoutWriting(_ h: Harness, existing copy: String, size: Int) async throws {
+            let again = try await h.referralctl(["backup", copy, "--admin", h.daemon.admin])
+            h.expect(
+                again.status == 1 && again.stderr.contains("BACKUP_REFUSED"),
+                "an existing file: exit \(again.status): \(again.stderr)")
+            let sizeAfter = try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0
+            h.expect(sizeAfter == size, "the existing copy was changed")
+            let relative = try await h.referralctl(
+                ["backup", "relative.sqlite", "--admin", h.daemon.admin], workingDirectory: h.daemon.directory)
+            h.expect(relative.status == 1, "a relative path: exit \(relative.status)")
+            let raw = try await h.admin("BACKUP", arguments: "{\"path\":\"relative.sqlite\"}")
+            h.expect(!raw.ok && raw.object["code"] as? String == "BAD_REQUEST", "the broker took a relative path")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: h.daemon.directory)
+            h.expect(
+                !leftovers.contains { $0.hasPrefix("relative") || $0.hasSuffix(".partial") },
+                "a refused backup left \(leftovers)")
         }
     }
 }
