@@ -271,29 +271,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// Runs `referrald` with `arguments` as a process of its own (not this daemon: another command, or a second
     /// broker) and waits up to 20 s for it to exit; returns its exit status and output (stdout and stderr).
     func runOnce(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let outputPath = directory + "/referrald-\(UUID().uuidString.prefix(6)).out"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFERRALD_") }
-        let output = FileHandle(forWritingAtPath: outputPath)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output?.close()
-        let deadline = ContinuousClock.now + .seconds(20)
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw HarnessError("referrald \(arguments.joined(separator: " ")) did not exit within 20 s")
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
-        return (process.terminationStatus, text)
+        try await Tool.run(executable, arguments, seconds: 20)
     }
 
     /// Runs another program (e.g. `mount`) to completion; whether it exited 0.

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// scripts/package-deb, given the debug build's binaries: the package holds the binaries, the unit, sysusers/tmpfiles
+/// and an example configuration `referrald check-config` accepts; its control fields and maintainer scripts are right.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct DebianPackageTests {
+    /// Builds the package into a fresh folder; returns the folder and the .deb's path.
+    static func buildPackage() async throws -> (folder: String, deb: String) {
+        guard Tool.find("dpkg-deb") != nil else { throw HarnessError("dpkg-deb is not installed (scripts/setup)") }
+        let folder = try Tool.temporaryFolder("deb")
+        let binaries = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
+        for (name, variable) in [("referrald", "REFERRALD_BIN"), ("referralctl", "REFERRALCTL_BIN")] {
+            try FileManager.default.createSymbolicLink(
+                atPath: "\(binaries)/\(name)", withDestinationPath: try Locations.executable(name, variable: variable))
+        }
+        let script = Locations.packageRoot.appendingPathComponent("scripts/package-deb").path
+        // The debug build loads the toolchain's Swift runtime: allowed for this test package only.
+        let result = try await Tool.run(
+            script, ["--binaries", binaries, "--out", folder + "/out", "--allow-swift-runtime", "--fast"])
+        #expect(result.status == 0, "scripts/package-deb: \(result.output)")
+        let deb = try #require(result.output.split(separator: "\n").last.map(String.init))
+        #expect(deb.hasSuffix(".deb") && FileManager.default.fileExists(atPath: deb), "\(result.output)")
+        return (folder, deb)
+    }
+
+    @Test func thePackageHoldsTheBrokerItsUnitAndItsConfiguration() async throws {
+        let (folder, deb) = try await Self.buildPackage()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let contents = try await Tool.run("/usr/bin/dpkg-deb", ["--contents", deb])
+        let paths = Set(contents.output.split(separator: "\n").compactMap { $0.split(separator: " ").last })
+        for path in [
+            "./usr/bin/referrald", "./usr/bin/referralctl", "./lib/systemd/system/referrald.service",
+            "./usr/lib/sysusers.d/referrald.conf", "./usr/lib/tmpfiles.d/referrald.conf",
+            "./etc/referrald/referrald.json", "./etc/referrald/directory.json",
+            "./usr/share/doc/referrald/copyright", "./usr/share/doc/referrald/changelog.Debian.gz",
+            "./usr/share/doc/referrald/README.md",
+        ] {
+            #expect(paths.contains(Substring(path)), "\(path) is not in the package: \(contents.output)")
+        }
+        #expect(!paths.contains { $0.contains("/keys/") }, "no key is shipped: made at install")
+        #expect(contents.output.contains("root/root"), "files belong to root (--root-owner-group)")
+    }
+
+    @Test func theControlFieldsNameTheVersionAndTheLibraries() async throws {
+        let (folder, deb) = try await Self.buildPackage()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let referrald = try Locations.executable("referrald", variable: "REFERRALD_BIN")
+        let version = try await Tool.run(referrald, ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        var fields: [String: String] = [:]
+        for field in ["Package", "Version", "Architecture", "Depends", "Maintainer", "Description"] {
+            fields[field] = try await Tool.run("/usr/bin/dpkg-deb", ["--field", deb, field]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(fields["Package"] == "referrald")
+        #expect(fields["Version"] == version)
+        let depends = fields["Depends"] ?? ""
+        #expect(depends.contains("libzmq5") && depends.contains("libsqlite3-0"), "Depends: \(depends)")
+        #expect(fields["Maintainer"]?.isEmpty == false && fields["Description"]?.isEmpty == false)
+        let info = try await Tool.run("/usr/bin/dpkg-deb", ["--info", deb]).output
+        for script in ["postinst", "prerm", "postrm", "conffiles"] {
+            #expect(info.contains(" \(script)"), "\(script) is not in the control archive: \(info)")
+        }
+    }
+
+    /// The maintainer scripts are valid sh, call systemd's tools only when present, and list the conffiles.
+    @Test func theMaintainerScriptsRunWithOrWithoutSystemd() async throws {
+        let (folder, deb) = try await Self.buildPackage()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let control = folder + "/control"
+        let extracted = try await Tool.run("/usr/bin/dpkg-deb", ["--control", deb, control])
+        #expect(extracted.status == 0, "\(extracted.output)")
+        for script in ["postinst", "prerm", "postrm"] {
+            let syntax = try await Tool.run("/bin/sh", ["-n", "\(control)/\(script)"])
+            #expect(syntax.status == 0, "\(script): \(syntax.output)")
+            let text = try String(contentsOfFile: "\(control)/\(script)", encoding: .utf8)
+            for tool in ["systemctl", "deb-systemd-helper", "systemd-sysusers", "systemd-tmpfiles"]
+            where text.contains("\(tool) ") {
+                #expect(text.contains("command -v \(tool)"), "\(script) runs \(tool) without checking it exists")
+            }
+        }
+        let conffiles = try String(contentsOfFile: control + "/conffiles", encoding: .utf8)
+        #expect(conffiles == "/etc/referrald/referrald.json\n/etc/referrald/directory.json\n")
+    }
+
+    /// The packaged configuration, with the key pair postinst makes, is one `referrald check-config` accepts.
+    @Test func thePackagedConfigurationPassesCheckConfig() async throws {
+        let (folder, deb) = try await Self.buildPackage()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let root = folder + "/root"
+        let extracted = try await Tool.run("/usr/bin/dpkg-deb", ["-x", deb, root])
+        #expect(extracted.status == 0, "\(extracted.output)")
+        try FileManager.default.createDirectory(
+            atPath: root + "/etc/referrald/keys", withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        let keygen = try await Tool.run(
+            root + "/usr/bin/referralctl", ["keygen", "--out", root + "/etc/referrald/keys/broker"])
+        #expect(keygen.status == 0, "referralctl keygen: \(keygen.output)")
+        let check = try await Tool.run(
+            root + "/usr/bin/referrald", ["check-config", "--config", root + "/etc/referrald/referrald.json"])
+        #expect(check.status == 0, "referrald check-config: \(check.output)")
+        let configuration = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: root + "/etc/referrald/referrald.json"))) as? [String: Any]
+        #expect(configuration?["data_directory"] as? String == "/var/lib/referrald")
+    }
+
+    /// lintian, where this machine has it: no error (warnings are printed, not failed on).
+    @Test func lintianFindsNoError() async throws {
+        guard let lintian = Tool.find("lintian") else {
+            print("DebianPackageTests: lintian is not installed here; the package is not linted")
+            return
+        }
+        let (folder, deb) = try await Self.buildPackage()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try await Tool.run(lintian, ["--no-tag-display-limit", deb], seconds: 50)
+        print("lintian:\n\(result.output)")
+        let errors = result.output.split(separator: "\n").filter { $0.hasPrefix("E: ") }
+        #expect(errors.isEmpty, "lintian errors: \(errors)")
+    }
+}
