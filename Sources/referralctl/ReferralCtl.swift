@@ -40,6 +40,9 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl directory reload
               referralctl audit verify
               referralctl audit export --since 24h > audit.jsonl
+              referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
+              referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
+                  --store /var/lib/referrald/broker.sqlite
 
             status, trail, case, overdue, directory reload, audit and backup
             ask the broker's admin endpoint: \(AdminEndpointOptions.help).
