@@ -12,8 +12,8 @@ public struct RestoreRefused: Error, Sendable, Hashable, CustomStringConvertible
 extension BrokerStore {
     /// Replaces the store at `storePath` by the backup at `backup` (the broker stopped: the store's lock is taken
     /// first, so a running broker's store is refused with `.locked`). The backup is copied to a temporary name
-    /// beside the store and THAT copy is checked (integrity, then the audit chain from record 1), fsynced and
-    /// renamed over the store; a stale `-wal`/`-shm` of the old store goes. Returns the chain's verdict (intact).
+    /// beside the store and THAT copy is checked (integrity, then the audit chain from record 1) and fsynced; the
+    /// old store's `-wal`/`-shm` go, then the copy is renamed over the store. Returns the chain's verdict (intact).
     /// The old store's high-water mark stays: the broker then refuses the restored store until the operator
     /// runs `referrald accept-rollback` (the backup holds less than was acknowledged after it).
     public static func restore(from backup: String, to storePath: String) throws -> AuditVerification {
@@ -32,11 +32,15 @@ extension BrokerStore {
         }
         let verdict = try checkBackup(temporary, named: backup)
         try syncFile(temporary)
+        // The old store's -wal and -shm go BEFORE the rename: a WAL left beside the restored file would be
+        // replayed into it at the next open (a WAL does not say which database it belongs to). A crash in
+        // between leaves the old store without its WAL, which this restore is replacing anyway: run it again.
+        for suffix in ["-wal", "-shm"] { unlink(storePath + suffix) }
+        try syncFile(directory)
         guard rename(temporary, storePath) == 0 else {
             throw BrokerStoreError(
                 path: storePath, operation: "restore", cause: "rename: \(String(cString: strerror(errno)))")
         }
-        for suffix in ["-wal", "-shm"] { unlink(storePath + suffix) }
         try syncFile(directory)
         return verdict
     }
