@@ -78,6 +78,8 @@ extension DeliveryScheduler {
     /// yet: the page that brings one in records it.
     private mutating func hold(_ lane: LaneKey, behind seq: Int64, now: Millis) {
         lanes[lane, default: Lane()].held = true
+        // A lane held again while it was read back: what the store still holds of it is counted in `heldInStore`.
+        drains[lane] = nil
         heldSince[lane] = HeldLane(caseId: lane.caseId, recipient: nodes[Int(lane.node)].name, seq: seq, since: now)
         let window = nodes[Int(lane.node)].deliveryWindow
         if window.beyond > 0 { heldUnrecorded[lane] = (window.loadedThrough + 1)...Int64.max }
@@ -134,11 +136,12 @@ extension DeliveryScheduler {
         let laneKey = LaneKey(caseId: caseId, node: key.node)
         guard var lane = lanes[laneKey] else { return }
         lane.remove(key.seq)
-        if lane.isEmpty && !lane.held {
+        if lane.isEmpty && !lane.held && drains[laneKey] == nil {
             lanes[laneKey] = nil
             return
         }
         lanes[laneKey] = lane
+        if lane.isEmpty, drains[laneKey] != nil { requestLanePage(laneKey) }
         if let head = lane.head, !lane.held {
             // The next of the case: it may have been waiting since accept, without a heap entry.
             makeEligible(DeliveryKey(seq: head, node: key.node), now: now)

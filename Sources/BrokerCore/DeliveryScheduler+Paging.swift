@@ -27,7 +27,10 @@ extension DeliveryScheduler {
             guard info.seq > nodes[Int(node)].deliveryWindow.loadedThrough,
                 !nodes[Int(node)].settled.contains(info.seq)
             else { continue }
-            if let lane = heldLane(of: info, node: node) {
+            if let lane = drainingLane(of: info, node: node) {
+                leaveInStore(lane)
+                added += 1
+            } else if let lane = heldLane(of: info, node: node) {
                 if heldUnrecorded[lane]?.contains(info.seq) == true { recordHeld(lane, seq: info.seq, now: now) }
                 leaveInStore(lane)
                 added += 1
@@ -67,6 +70,7 @@ extension DeliveryScheduler {
         if let page = nodes[Int(node)].deliveryWindow.nextPage(inMemory: inMemory, capacity: config.deliveryMemory) {
             effects.append(.loadDeliveries(node: name, afterSeq: page.after, limit: page.limit))
         }
+        retryLanePages(node)
         let receipts = nodes[Int(node)].receipts.count
         if let page = nodes[Int(node)].receiptWindow.nextPage(inMemory: receipts, capacity: config.receiptMemory) {
             effects.append(.loadReceipts(node: name, afterId: page.after, limit: page.limit))

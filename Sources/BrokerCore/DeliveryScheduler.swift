@@ -26,6 +26,8 @@ public struct DeliveryScheduler: Sendable {
     /// when the lane was held, and after a restart every one the store holds (the event may have been lost with the
     /// process). A page that brings one in records it; a delivery accepted into the lane later is recorded at once.
     var heldUnrecorded: [LaneKey: ClosedRange<Int64>] = [:]
+    /// Lanes an operator released that are being read back from the store a page at a time (`LaneDrain`).
+    var drains: [LaneKey: LaneDrain] = [:]
     var dirty: Set<NodeRef> = []
     var effects: [Effect] = []
     var nextSessionId: UInt64 = 1
@@ -69,7 +71,10 @@ public struct DeliveryScheduler: Sendable {
             let open = nodes[Int(node)].open
             let admitted = nodes[Int(node)].deliveryWindow.admits(
                 info.seq, inMemory: open, capacity: config.deliveryMemory)
-            if let lane = heldLane(of: info, node: node) {
+            if let lane = drainingLane(of: info, node: node) {
+                // Released, still being read back: it follows the lane's earlier rows from the store.
+                if admitted { leaveInStore(lane) }
+            } else if let lane = heldLane(of: info, node: node) {
                 recordHeld(lane, seq: info.seq, now: now)
                 // Later seqs of the lane are all accepted from now on, and recorded here: a page need not.
                 if let range = heldUnrecorded[lane] {

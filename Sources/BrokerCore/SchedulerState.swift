@@ -219,3 +219,14 @@ struct ReceiptOrder: Comparable, Sendable {
     var generation: UInt32
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.id < rhs.id }
 }
+
+/// A released lane being read back from the store (docs/DESIGN.md, held lanes): its rows up to the node's horizon wait
+/// in the store, counted in `heldInStore`, and are read a page at a time in seq order, each page once the lane's part
+/// in memory has drained, so that they go out in order and a long held case does not fill memory. Deliveries of the
+/// lane accepted or paged in meanwhile wait in the store too (counted), behind them.
+struct LaneDrain: Sendable {
+    /// The last seq read back (or the dead letter's).
+    var after: Int64
+    /// A page is on its way, read through this seq.
+    var requested: Int64?
+}

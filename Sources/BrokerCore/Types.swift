@@ -148,6 +148,9 @@ public enum Effect: Sendable, Hashable {
     case loadDeliveries(node: String, afterSeq: Int64, limit: Int)
     /// Read the next page of the node's unconfirmed receipts (id after `afterId`), for `receiptsLoaded`.
     case loadReceipts(node: String, afterId: Int64, limit: Int)
+    /// Read the next page of a released (case, recipient) lane: its open deliveries with seq in (`afterSeq`,
+    /// `throughSeq`], ascending, at most `limit`, for `laneLoaded` (or `lanePageFailed`).
+    case loadLane(node: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int)
 }
 
 public enum SessionEndReason: String, Sendable, Hashable {

@@ -46,9 +46,17 @@ public enum AdminRead: Sendable, Hashable {
     case exportAudit(since: Int64, limit: Int?)
     /// BACKUP: `VACUUM INTO` a new file, on the store thread (the store's only connection).
     case backup(path: String)
+    /// DEAD-LETTERS: open dead letters (asked for one more than shown, to know whether more follow).
+    case deadLetters(DeadLetterFilter)
+    /// DEAD-LETTER.
+    case deadLetter(seq: Int64, recipient: String)
+    /// HELD.
+    case held(recipient: String?)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
+    /// At most this many held lanes are listed.
+    public static let heldLimit = 10_000
 }
 
 public enum TrailQuery: Sendable, Hashable {
@@ -66,6 +74,11 @@ public enum AdminReadResult: Sendable, Hashable {
     case backedUp(path: String, bytes: Int64, durationMs: Int64)
     /// The backup target could not be used; nothing was written.
     case backupRefused(reason: String)
+    /// DEAD-LETTERS' rows (one more than `limit` when more follow).
+    case deadLetters([DeadLetterRecord], limit: Int)
+    /// DEAD-LETTER (nil: no such open dead letter).
+    case deadLetter(DeadLetterDetail?)
+    case held([HeldLaneRecord])
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

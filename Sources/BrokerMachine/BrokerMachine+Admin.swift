@@ -37,6 +37,8 @@ extension BrokerMachine {
             read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
         case .backup(let path):
             read(.backup(path: path), for: peer)
+        case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
+            repair(request, for: peer, now: now)
         }
     }
 
@@ -63,6 +65,8 @@ extension BrokerMachine {
             reply(.ok(.backup(AdminBackup(path: path, bytes: bytes, durationMs: durationMs))), to: peer)
         case .backupRefused(let reason):
             reply(.error(AdminError(.backupRefused, reason)), to: peer)
+        case .deadLetters, .deadLetter, .held:
+            answerRepairRead(result, to: peer)
         case .failed(let reason):
             reply(.error(AdminError(.storeFailed, reason)), to: peer)
         }
@@ -97,7 +101,7 @@ extension BrokerMachine {
 
     mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }
 
-    private mutating func read(_ read: AdminRead, for peer: AdminPeer) {
+    mutating func read(_ read: AdminRead, for peer: AdminPeer) {
         actions.append(.store(.adminRead(read, replyTo: peer)))
     }
 }

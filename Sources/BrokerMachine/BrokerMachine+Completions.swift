@@ -37,7 +37,12 @@ extension BrokerMachine {
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
                 answer(result, to: replyTo, now: now)
-            case .openDeliveries, .unconfirmedReceipts:
+            case .repaired(let action, let result, let replyTo):
+                // Accepts completed before it are enqueued first (a redrive may release a lane they belong to).
+                if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+                newDeliveries.removeAll()
+                repaired(action, result, to: replyTo, now: now)
+            case .openDeliveries, .unconfirmedReceipts, .lanePage:
                 // Accepts completed before the page are enqueued first, so that the page finds them counted.
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
                 newDeliveries.removeAll()
@@ -60,6 +65,11 @@ extension BrokerMachine {
         case .unconfirmedReceipts(let sender, _, nil):
             log(.error, "reading unconfirmed receipts failed", ["node": sender])
             scheduler.pageFailed(node: sender, receipts: true)
+        case .lanePage(let recipient, let caseId, let limit, let rows?):
+            scheduler.laneLoaded(node: recipient, caseId: caseId, limit: limit, rows.map(DeliveryInfo.init), now: now)
+        case .lanePage(let recipient, let caseId, _, nil):
+            log(.error, "reading a released lane failed", ["node": recipient, "case": caseId])
+            scheduler.lanePageFailed(node: recipient, caseId: caseId)
         default:
             break
         }

@@ -44,6 +44,11 @@ extension BrokerMachine {
                 actions.append(.store(.openDeliveries(recipient: node, afterSeq: afterSeq, limit: limit)))
             case .loadReceipts(let node, let afterId, let limit):
                 actions.append(.store(.unconfirmedReceipts(sender: node, afterId: afterId, limit: limit)))
+            case .loadLane(let node, let caseId, let afterSeq, let throughSeq, let limit):
+                actions.append(
+                    .store(
+                        .lanePage(
+                            recipient: node, caseId: caseId, afterSeq: afterSeq, throughSeq: throughSeq, limit: limit)))
             }
         }
     }

@@ -70,6 +70,10 @@ public enum StoreRequest: Sendable {
     case openDeliveries(recipient: String, afterSeq: Int64, limit: Int)
     /// The next page of a sender's unconfirmed receipts (id after `afterId`, ascending, at most `limit`).
     case unconfirmedReceipts(sender: String, afterId: Int64, limit: Int)
+    /// An operator's repair (REDRIVE, DISCARD, RELEASE) with its audit record, in one transaction.
+    case repair(RepairUnit, replyTo: AdminPeer)
+    /// The next page of a released lane (seq in (`afterSeq`, `throughSeq`], ascending, at most `limit`).
+    case lanePage(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int)
 }
 
 /// What the store thread reports back after each commit.
@@ -93,4 +97,8 @@ public enum StoreCompletion: Sendable {
     case unconfirmedReceipts(sender: String, limit: Int, [ReceiptRecord]?)
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
+    /// A repair's batch committed (`result`), or failed (nil: nothing changed).
+    case repaired(RepairUnit.Action, RepairResult?, replyTo: AdminPeer)
+    /// A page of a released lane as asked by `StoreRequest.lanePage` (nil: the read failed).
+    case lanePage(recipient: String, caseId: String, limit: Int, [OpenDelivery]?)
 }

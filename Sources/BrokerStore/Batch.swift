@@ -81,6 +81,8 @@ struct Batch {
             let count = try DeadlineWrites.close(closing, at: at, db)
             rows += count
             return .closed(count: count)
+        case .repair(let repair):
+            return .repaired(try self.repair(repair))
         }
     }
 

@@ -99,7 +99,12 @@ extension BrokerStore {
     /// Recipient -> number of dead-lettered deliveries (recipients without any are absent).
     public func deadLetterCounts() throws -> [String: Int] {
         try read("deadLetterCounts") { db in
-            try Self.counts(db, sql: "SELECT recipient, count(*) FROM deliveries WHERE state = 2 GROUP BY recipient")
+            try Self.counts(
+                db,
+                sql: """
+                    SELECT recipient, count(*) FROM deliveries WHERE state = 2 AND discarded_at IS NULL
+                    GROUP BY recipient
+                    """)
         }
     }
 

@@ -225,6 +225,18 @@ enum Schema {
                     DROP TRIGGER receipts_confirmed;
                     """)
         }
+        // Operators repair dead letters (issue 10, ADMIN-1 REDRIVE and DISCARD): `discarded_at` closes a dead letter for
+        // good (a redrive to a corrected recipient closes the old one the same way) while its row, reason and receipt
+        // stay for the trail. `deliveries_dead` holds only the open dead letters, by recipient then seq (the list's
+        // filter and order); a released lane is read back through `messages_case`, so no index by case is needed.
+        migrator.registerMigration("v9-repair") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN discarded_at INTEGER;
+                    DROP INDEX deliveries_dead;
+                    CREATE INDEX deliveries_dead ON deliveries(recipient, seq) WHERE state = 2 AND discarded_at IS NULL;
+                    """)
+        }
         return migrator
     }
 

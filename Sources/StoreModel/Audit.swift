@@ -86,6 +86,12 @@ extension AuditEvent {
         case auditTailBroken = "audit-tail-broken"
         /// An operator's ADMIN-1 BACKUP wrote a copy of the store (`detail`: its path and size).
         case storeBackedUp = "store-backed-up"
+        /// An operator's REDRIVE put a dead letter back as a pending delivery (`detail`: operator, corrected recipient).
+        case deadLetterRedriven = "dead-letter-redriven"
+        /// An operator's DISCARD closed a dead letter for good (`detail`: operator).
+        case deadLetterDiscarded = "dead-letter-discarded"
+        /// An operator released a held (case, recipient) lane (`detail`: operator, case).
+        case caseReleased = "case-released"
     }
 }
 

@@ -67,6 +67,16 @@ public protocol BrokerStoring: AnyObject, Sendable {
     /// Throws `BackupRefused` before writing anything when the target cannot be used.
     func backup(to path: String) throws -> Int64
 
+    /// Open dead letters matching the filter, by (seq, recipient), at most `filter.limit` (ADMIN-1 DEAD-LETTERS).
+    func deadLetters(_ filter: DeadLetterFilter) throws -> [DeadLetterRecord]
+    /// One open dead letter with its headers, body size and digest and trail; nil when there is none.
+    func deadLetter(seq: Int64, recipient: String) throws -> DeadLetterDetail?
+    /// Held lanes (of one recipient, or all), by case id then recipient, with their open deliveries counted.
+    func heldLanes(recipient: String?, limit: Int) throws -> [HeldLaneRecord]
+    /// A released lane read back: its open deliveries with seq in (`afterSeq`, `throughSeq`], by seq, at most `limit`.
+    func laneDeliveries(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int) throws
+        -> [OpenDelivery]
+
     /// Gives back memory kept only for speed (caches); the broker calls it when idle after work. Never fails.
     func releaseMemory()
 

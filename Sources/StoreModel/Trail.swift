@@ -25,6 +25,14 @@ public enum TrailEventName: String, Sendable, Hashable, CaseIterable {
     case deadLettered = "dead-lettered"
     /// Stored: waits behind a dead letter of its case.
     case held = "held"
+    /// Stored: an operator put the dead letter back as a pending delivery (REDRIVE; `detail`: operator, and the
+    /// corrected recipient).
+    case redriven = "redriven"
+    /// Stored: an operator closed the dead letter for good (DISCARD).
+    case discarded = "discarded"
+    /// Stored, on the dead letter's trail: an operator released the case's lane behind it (RELEASE, or the dead
+    /// letter redriven or discarded).
+    case released = "released"
     /// Derived from the receipt row.
     case receiptCreated = "receipt-created"
     /// Derived from the receipt row.

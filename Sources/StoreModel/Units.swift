@@ -26,6 +26,8 @@ public enum StoreUnit: Sendable {
     case setDeadline(NewDeadline)
     /// Close open deadlines. Result: `.closed(count:)`.
     case closeDeadlines(DeadlineClosing, at: Int64)
+    /// An operator's repair of a dead letter or held lane, audited. Result: `.repaired(_)`.
+    case repair(RepairUnit)
 }
 
 /// What one unit did, in unit order.
@@ -47,6 +49,8 @@ public enum UnitResult: Sendable, Hashable {
     case deadlineSet(id: Int64)
     /// Of `.closeDeadlines`: how many open deadlines were closed.
     case closed(count: Int)
+    /// Of `.repair`.
+    case repaired(RepairResult)
     case done
 }
 

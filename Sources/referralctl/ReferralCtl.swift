@@ -40,12 +40,15 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl directory reload
               referralctl audit verify
               referralctl audit export --since 24h > audit.jsonl
+              referralctl dead-letters list --node test-b --older-than 2h
+              referralctl dead-letters redrive 1042 --recipient test-b
+              referralctl held release 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --recipient test-b
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
 
-            status, trail, case, overdue, directory reload, audit and backup
-            ask the broker's admin endpoint: \(AdminEndpointOptions.help).
+            status, trail, case, overdue, directory reload, audit, dead-letters,
+            held and backup ask the broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
 
@@ -66,12 +69,15 @@ struct ReferralCtl: AsyncParsableCommand {
                  wrong is printed, never the reply itself
               7  restore: the store is held by a running broker
               8  restore: the backup failed its checks (nothing changed)
+              9  dead-letters redrive/discard, held release: not confirmed
+                 (no terminal and no --yes, or not answered yes); nothing
+                 was changed
             """,
         version: ProductVersion.string,
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self,
+            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self,
             KeygenCommand.self,
         ]
     )
@@ -108,4 +114,5 @@ enum Exit {
     static let malformedReply = ExitCode(6)
     static let storeInUse = ExitCode(7)
     static let backupDamaged = ExitCode(8)
+    static let notConfirmed = ExitCode(9)
 }

@@ -93,6 +93,12 @@ struct Harness {
                 let page = stored.filter { $0.recipient == node && $0.seq > after }.sorted { $0.seq < $1.seq }
                 scheduler.deliveriesLoaded(node: node, limit: limit, Array(page.prefix(limit)), now: now)
                 answered = true
+            case .loadLane(let node, let caseId, let after, let through, let limit):
+                let page = stored.filter {
+                    $0.recipient == node && $0.caseId == caseId && $0.seq > after && $0.seq <= through
+                }.sorted { $0.seq < $1.seq }
+                scheduler.laneLoaded(node: node, caseId: caseId, limit: limit, Array(page.prefix(limit)), now: now)
+                answered = true
             case .loadReceipts(let node, let after, let limit):
                 let page = storedReceipts.filter { $0.sender == node && $0.id > after }.sorted { $0.id < $1.id }
                 scheduler.receiptsLoaded(node: node, limit: limit, Array(page.prefix(limit)))

@@ -56,6 +56,19 @@ req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
 req("audit-export-since-only", "AUDIT-EXPORT", {"since": 0})
 req("audit-export-defaults", "AUDIT-EXPORT", {"since": 0}, wire=b'{}')
 req("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqlite"})
+req("dead-letters-unfiltered", "DEAD-LETTERS", {})
+req("dead-letters-filtered", "DEAD-LETTERS", {"node": "test-b", "sender": "test-a", "kind": "referral.request",
+                                              "reason": "unknown student", "older_than_ms": 7200000, "since": T0,
+                                              "limit": 50, "cursor": "1042:test-b"})
+req("dead-letters-empty-and-null-are-no-filter", "DEAD-LETTERS", {"node": "test-b"},
+    wire=b'{"sender":"","node":"test-b","kind":null,"cursor":""}')
+req("dead-letter", "DEAD-LETTER", {"seq": 1042, "recipient": "test-b"})
+req("redrive", "REDRIVE", {"seq": 1042, "recipient": "test-b", "operator": "op-zhang"})
+req("redrive-to", "REDRIVE", {"seq": 1042, "recipient": "test-b", "to": "test-f", "operator": "op-zhang"})
+req("discard", "DISCARD", {"seq": 1042, "recipient": "test-b", "operator": "op-zhang"})
+req("held", "HELD", {})
+req("held-recipient", "HELD", {"recipient": "test-b"})
+req("release", "RELEASE", {"case": CASE, "recipient": "test-b", "operator": "op-zhang"})
 
 
 invalid = []
@@ -77,6 +90,20 @@ bad("arguments-not-json", args("STATUS", b"{"), "BAD_REQUEST", "the arguments mu
 bad("backup-relative-path", args("BACKUP", b'{"path":"store.sqlite"}'), "BAD_REQUEST",
     'BACKUP needs an absolute "path"')
 bad("backup-no-path", args("BACKUP", b'{}'), "BAD_REQUEST", 'BACKUP needs "path": a non-empty string')
+bad("dead-letters-limit-too-large", args("DEAD-LETTERS", b'{"limit":1001}'), "BAD_REQUEST",
+    '"limit" must be an integer of at most 1000')
+bad("dead-letters-bad-cursor", args("DEAD-LETTERS", b'{"cursor":"test-b"}'), "BAD_REQUEST",
+    '"cursor" must be a next_cursor of an earlier DEAD-LETTERS reply')
+bad("dead-letters-older-than-negative", args("DEAD-LETTERS", b'{"older_than_ms":-1}'), "BAD_REQUEST",
+    '"older_than_ms" must be an integer of at least 0')
+bad("dead-letter-no-seq", args("DEAD-LETTER", b'{"recipient":"test-b"}'), "BAD_REQUEST",
+    'DEAD-LETTER needs "seq": an integer of at least 1')
+bad("redrive-no-operator", args("REDRIVE", b'{"seq":1042,"recipient":"test-b"}'), "BAD_REQUEST",
+    'REDRIVE needs "operator": a non-empty string')
+bad("discard-seq-string", args("DISCARD", b'{"seq":"1042","recipient":"test-b","operator":"op-zhang"}'),
+    "BAD_REQUEST", '"seq" must be an integer of at least 1')
+bad("release-no-recipient", args("RELEASE", ('{"case":"%s","operator":"op-zhang"}' % CASE).encode()), "BAD_REQUEST",
+    'RELEASE needs "recipient": a non-empty string')
 bad("arguments-an-array", args("RELOAD", b"[]"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("arguments-too-deep", args("STATUS", b'{"a":{"b":{"c":{"d":{}}}}}'), "BAD_REQUEST",
     "the arguments must be a JSON object")
@@ -193,14 +220,45 @@ reply("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqli
                            "duration_ms": 42})
 reply("backup-refused", "BACKUP", {"code": "BACKUP_REFUSED",
                                    "reason": "/var/backups/referrald/store-2026-12-04.sqlite exists"}, status="ERROR")
+DEAD_LETTER = {"seq": 1042, "message_id": "test-a:000001", "sender": "test-a", "recipient": "test-b",
+               "kind": "referral.request", "case": CASE, "priority": "urgent", "dead_lettered_at": T0 + 5000,
+               "reason": "unknown student", "attempts": 1}
+reply("dead-letters", "DEAD-LETTERS", {"dead_letters": [DEAD_LETTER], "next_cursor": "1042:test-b"})
+reply("dead-letters-last-page", "DEAD-LETTERS", {"dead_letters": []})
+reply("dead-letter", "DEAD-LETTER", dict(DEAD_LETTER, recipients=["test-b", "test-f"], accepted_at=T0,
+                                         body_octets=812, body_sha256=HASH, body_purged=False, events=[
+    {"at": T0, "event": "accepted", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
+     "detail": "kind=referral.request priority=urgent case=%s recipients=test-b,test-f" % CASE},
+    {"at": T0 + 5000, "event": "dead-lettered", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
+     "recipient": "test-b", "attempt": 1, "detail": "unknown student"}]))
+reply("dead-letter-body-purged", "DEAD-LETTER", dict(DEAD_LETTER, recipients=["test-b"], accepted_at=T0,
+                                                     body_purged=True, events=[]))
+reply("dead-letter-not-found", "DEAD-LETTER", {"code": "NOT_FOUND",
+                                               "reason": "no open dead letter of this seq to this recipient"},
+      status="ERROR")
+reply("redrive", "REDRIVE", {"seq": 1042, "recipient": "test-b", "to": "test-b", "released": True})
+reply("redrive-to", "REDRIVE", {"seq": 1042, "recipient": "test-b", "to": "test-f", "released": True})
+reply("redrive-body-purged", "REDRIVE", {"code": "BODY_PURGED", "reason":
+      "the message's body is no longer stored (retention purged it): discard it instead"}, status="ERROR")
+reply("redrive-refused", "REDRIVE", {"code": "REDRIVE_REFUSED",
+                                     "reason": "test-suspended is not an active node of the directory"}, status="ERROR")
+reply("discard", "DISCARD", {"seq": 1042, "recipient": "test-b", "released": False})
+reply("held", "HELD", {"held": [{"case": CASE, "recipient": "test-b", "seq": 1042, "since": T0 + 5000,
+                                 "waiting": 3, "reason": "unknown student"}]})
+reply("release", "RELEASE", {"case": CASE, "recipient": "test-b", "seq": 1042, "since": T0 + 5000,
+                             "reason": "unknown student"})
+reply("release-not-found", "RELEASE", {"code": "NOT_FOUND", "reason": "this case is not held for this recipient"},
+      status="ERROR")
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
 reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
 
-COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP")
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP",
+            "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command
-for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED", "BACKUP_REFUSED"):
+for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED", "BACKUP_REFUSED",
+             "BODY_PURGED", "REDRIVE_REFUSED"):
     assert any(x["status"] == "ERROR" and x["result"]["code"] == code for x in replies), code

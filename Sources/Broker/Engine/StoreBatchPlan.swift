@@ -11,6 +11,7 @@ struct StoreBatchPlan {
         case accept(PendingAccept)
         case fire(FireRequest)
         case settlement(SettledDelivery)
+        case repair(RepairUnit.Action, replyTo: AdminPeer)
         case other
     }
 
@@ -41,7 +42,9 @@ struct StoreBatchPlan {
             case .audit(let event):
                 add(.audit(event), .other)
                 retried.append(request)
-            case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts:
+            case .repair(let unit, let replyTo):
+                add(.repair(unit), .repair(unit.action, replyTo: replyTo))
+            case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts, .lanePage:
                 reads.append(request)
             }
         }
@@ -73,6 +76,8 @@ struct StoreBatchPlan {
                 out.append(.settled(settled, stored: true))
             case (.settlement(let settled), .notPending):
                 out.append(.settled(settled, stored: false))
+            case (.repair(let action, let replyTo), .repaired(let result)):
+                out.append(.repaired(action, result, replyTo: replyTo))
             default:
                 break
             }
@@ -89,6 +94,8 @@ struct StoreBatchPlan {
                 .acceptFailed(pending, reason: "the broker could not write to its store")
             case .fire(let fire):
                 .fired(deadlineId: fire.deadlineId, fired: false, nextDue: nil)
+            case .repair(let action, let replyTo):
+                .repaired(action, nil, replyTo: replyTo)
             default:
                 nil
             }

@@ -34,7 +34,11 @@ extension StoreWorker {
         case .unconfirmedReceipts(let sender, let afterId, let limit):
             let page = try? store.unconfirmedReceipts(sender: sender, afterId: afterId, limit: limit)
             return .unconfirmedReceipts(sender: sender, limit: limit, page)
-        case .accept, .persist, .audit, .fire:
+        case .lanePage(let recipient, let caseId, let afterSeq, let throughSeq, let limit):
+            let page = try? store.laneDeliveries(
+                recipient: recipient, caseId: caseId, afterSeq: afterSeq, throughSeq: throughSeq, limit: limit)
+            return .lanePage(recipient: recipient, caseId: caseId, limit: limit, page)
+        case .accept, .persist, .audit, .fire, .repair:
             return nil
         }
     }
@@ -59,6 +63,12 @@ extension StoreWorker {
                 let elapsed = start.duration(to: clock.now)
                 let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
                 return .backedUp(path: path, bytes: bytes, durationMs: ms)
+            case .deadLetters(let filter):
+                return .deadLetters(try store.deadLetters(filter), limit: filter.limit - 1)
+            case .deadLetter(let seq, let recipient):
+                return .deadLetter(try store.deadLetter(seq: seq, recipient: recipient))
+            case .held(let recipient):
+                return .held(try store.heldLanes(recipient: recipient, limit: AdminRead.heldLimit))
             }
         } catch let refused as BackupRefused {
             return .backupRefused(reason: refused.description)
@@ -80,7 +90,7 @@ extension StoreWorker {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
         case .backup: "the backup could not be written"
-        case .trail, .caseInfo, .overdue: "the store could not be read"
+        case .trail, .caseInfo, .overdue, .deadLetters, .deadLetter, .held: "the store could not be read"
         }
     }
 

@@ -23,6 +23,10 @@ public struct AdminError: Error, Sendable, Hashable {
         public static let badDirectory = Code(rawValue: "BAD_DIRECTORY")
         public static let storeFailed = Code(rawValue: "STORE_FAILED")
         public static let backupRefused = Code(rawValue: "BACKUP_REFUSED")
+        /// REDRIVE: the dead letter's body is no longer stored (retention purged it).
+        public static let bodyPurged = Code(rawValue: "BODY_PURGED")
+        /// REDRIVE with `to`: the corrected recipient cannot take the message.
+        public static let redriveRefused = Code(rawValue: "REDRIVE_REFUSED")
 
         public var description: String { rawValue }
     }

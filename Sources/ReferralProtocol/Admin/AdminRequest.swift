@@ -8,6 +8,12 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case auditVerify = "AUDIT-VERIFY"
     case auditExport = "AUDIT-EXPORT"
     case backup = "BACKUP"
+    case deadLetters = "DEAD-LETTERS"
+    case deadLetter = "DEAD-LETTER"
+    case redrive = "REDRIVE"
+    case discard = "DISCARD"
+    case held = "HELD"
+    case release = "RELEASE"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -23,6 +29,14 @@ public enum AdminRequest: Sendable, Hashable {
     case auditExport(since: Int64, limit: Int64?)
     /// `path` is absolute, on the broker's machine: the broker writes the copy.
     case backup(path: String)
+    case deadLetters(AdminRepair.Query)
+    case deadLetter(seq: Int64, recipient: String)
+    /// `to`: a corrected recipient; `operatorName`: who asks (audited).
+    case redrive(seq: Int64, recipient: String, to: String?, operatorName: String)
+    case discard(seq: Int64, recipient: String, operatorName: String)
+    /// `recipient`: only this node's held lanes.
+    case held(recipient: String?)
+    case release(caseId: String, recipient: String, operatorName: String)
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -53,6 +67,12 @@ public enum AdminRequest: Sendable, Hashable {
         case .auditVerify: .auditVerify
         case .auditExport: .auditExport
         case .backup: .backup
+        case .deadLetters: .deadLetters
+        case .deadLetter: .deadLetter
+        case .redrive: .redrive
+        case .discard: .discard
+        case .held: .held
+        case .release: .release
         }
     }
 }

@@ -49,6 +49,53 @@ public enum AdminCodec {
             // The broker resolves it, not the client's shell: a relative path would land beside the daemon's cwd.
             guard path.hasPrefix("/") else { throw .badRequest("BACKUP needs an absolute \"path\"") }
             return .backup(path: path)
+        case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
+            return try repairRequest(command, arguments)
+        }
+    }
+
+    /// The repair commands' arguments (ADMIN-1 DEAD-LETTERS ... RELEASE).
+    private static func repairRequest(
+        _ command: AdminCommand, _ arguments: AdminArguments
+    ) throws(AdminError) -> AdminRequest {
+        let name = command.rawValue
+        switch command {
+        case .deadLetters:
+            let limit = try arguments.integer("limit", minimum: 1)
+            if let limit, limit > AdminRepair.Query.maxLimit {
+                throw .badRequest("\"limit\" must be an integer of at most \(AdminRepair.Query.maxLimit)")
+            }
+            let cursor = try arguments.text("cursor")
+            if let cursor, AdminRepair.Cursor(cursor) == nil {
+                throw .badRequest("\"cursor\" must be a next_cursor of an earlier DEAD-LETTERS reply")
+            }
+            return .deadLetters(
+                AdminRepair.Query(
+                    node: try arguments.text("node"), sender: try arguments.text("sender"),
+                    kind: try arguments.text("kind"), reason: try arguments.text("reason"),
+                    olderThanMs: try arguments.integer("older_than_ms", minimum: 0),
+                    since: try arguments.integer("since", minimum: 0), limit: limit, cursor: cursor))
+        case .deadLetter:
+            return .deadLetter(
+                seq: try arguments.requiredInteger("seq", command: name),
+                recipient: try arguments.requiredText("recipient", command: name))
+        case .redrive:
+            return .redrive(
+                seq: try arguments.requiredInteger("seq", command: name),
+                recipient: try arguments.requiredText("recipient", command: name), to: try arguments.text("to"),
+                operatorName: try arguments.operatorName(command: name))
+        case .discard:
+            return .discard(
+                seq: try arguments.requiredInteger("seq", command: name),
+                recipient: try arguments.requiredText("recipient", command: name),
+                operatorName: try arguments.operatorName(command: name))
+        case .held:
+            return .held(recipient: try arguments.text("recipient"))
+        default:
+            return .release(
+                caseId: try arguments.requiredText("case", command: name),
+                recipient: try arguments.requiredText("recipient", command: name),
+                operatorName: try arguments.operatorName(command: name))
         }
     }
 
@@ -89,6 +136,30 @@ public enum AdminCodec {
             if let limit { members.append(("limit", .integer(limit))) }
         case .backup(let path):
             members = [("path", .string(path))]
+        case .deadLetters(let query):
+            for case (let key, let value?) in [
+                ("node", query.node), ("sender", query.sender), ("kind", query.kind), ("reason", query.reason),
+            ] {
+                members.append((key, .string(value)))
+            }
+            for case (let key, let value?) in [
+                ("older_than_ms", query.olderThanMs), ("since", query.since), ("limit", query.limit),
+            ] {
+                members.append((key, .integer(value)))
+            }
+            if let cursor = query.cursor { members.append(("cursor", .string(cursor))) }
+        case .deadLetter(let seq, let recipient):
+            members = [("seq", .integer(seq)), ("recipient", .string(recipient))]
+        case .redrive(let seq, let recipient, let to, let operatorName):
+            members = [("seq", .integer(seq)), ("recipient", .string(recipient))]
+            if let to { members.append(("to", .string(to))) }
+            members.append(("operator", .string(operatorName)))
+        case .discard(let seq, let recipient, let operatorName):
+            members = [("seq", .integer(seq)), ("recipient", .string(recipient)), ("operator", .string(operatorName))]
+        case .held(let recipient):
+            if let recipient { members = [("recipient", .string(recipient))] }
+        case .release(let caseId, let recipient, let operatorName):
+            members = [("case", .string(caseId)), ("recipient", .string(recipient)), ("operator", .string(operatorName))]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }
@@ -124,6 +195,21 @@ private struct AdminArguments {
     func requiredText(_ key: String, command: String) throws(AdminError) -> String {
         guard let text = try text(key) else { throw .badRequest("\(command) needs \"\(key)\": a non-empty string") }
         return text
+    }
+
+    /// An integer member that must be there, at least 1 (a seq).
+    func requiredInteger(_ key: String, command: String) throws(AdminError) -> Int64 {
+        guard let number = try integer(key, minimum: 1) else {
+            throw .badRequest("\(command) needs \"\(key)\": an integer of at least 1")
+        }
+        return number
+    }
+
+    /// The operator who asks for a change (audited): a non-empty string of at most 64 characters.
+    func operatorName(command: String) throws(AdminError) -> String {
+        let name = try requiredText("operator", command: command)
+        guard name.count <= 64 else { throw .badRequest("\"operator\" must be at most 64 characters") }
+        return name
     }
 
     /// An optional object member.

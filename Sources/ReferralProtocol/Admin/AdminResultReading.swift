@@ -18,6 +18,8 @@ extension AdminCodec {
                 AdminBackup(
                     path: try object.string("path"), bytes: try object.integer("bytes"),
                     durationMs: try object.integer("duration_ms")))
+        case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
+            return try repairResult(object, command)
         }
     }
 

@@ -9,6 +9,12 @@ public enum AdminResult: Sendable, Hashable {
     case auditVerify(AdminAuditVerification)
     case auditExport([AdminAuditRecord])
     case backup(AdminBackup)
+    case deadLetters(AdminRepair.List)
+    case deadLetter(AdminRepair.Detail)
+    case redrive(AdminRepair.Redriven)
+    case discard(AdminRepair.Discarded)
+    case held([AdminRepair.HeldLane])
+    case release(AdminRepair.HeldLane)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.
