@@ -154,6 +154,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
+            // Refused without a terminal (and --yes) before anything else: a script learns what it must add.
+            try change.refuseWithoutTerminal()
             let operatorName = try change.name()
             try await change.confirm(
                 try await DeadLettersCommand.describe(seq: seq, recipient: recipient, admin: admin)
@@ -186,6 +188,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
+            // Refused without a terminal (and --yes) before anything else: a script learns what it must add.
+            try change.refuseWithoutTerminal()
             let operatorName = try change.name()
             try await change.confirm(
                 try await DeadLettersCommand.describe(seq: seq, recipient: recipient, admin: admin)

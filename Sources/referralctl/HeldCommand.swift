@@ -64,6 +64,8 @@ struct HeldCommand: AsyncParsableCommand {
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
+            // Refused without a terminal (and --yes) before anything else: a script learns what it must add.
+            try change.refuseWithoutTerminal()
             let operatorName = try change.name()
             try await change.confirm("Release case \(caseId) for \(recipient): its waiting messages flow on?")
             let request = AdminRequest.release(caseId: caseId, recipient: recipient, operatorName: operatorName)

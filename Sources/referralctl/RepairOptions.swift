@@ -32,12 +32,7 @@ struct ChangeOptions: ParsableArguments {
     /// does when the answer is not yes. Nothing has been changed when it throws.
     func confirm(_ question: @autoclosure () async throws -> String) async throws {
         if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            Output.error(
-                "referralctl: this changes the broker's state and needs a confirmation: run it on a terminal, "
-                    + "or pass --yes; nothing was changed")
-            throw Exit.notConfirmed
-        }
+        try refuseWithoutTerminal()
         let prompt = try await question() + " [y/N] "
         FileHandle.standardError.write(Data(prompt.utf8))
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
@@ -45,5 +40,14 @@ struct ChangeOptions: ParsableArguments {
             Output.error("referralctl: not confirmed; nothing was changed")
             throw Exit.notConfirmed
         }
+    }
+
+    /// Without --yes, standard input must be a terminal (someone to ask); otherwise exit 9.
+    func refuseWithoutTerminal() throws {
+        guard !yes, isatty(STDIN_FILENO) != 1 else { return }
+        Output.error(
+            "referralctl: this changes the broker's state and needs a confirmation: run it on a terminal, "
+                + "or pass --yes; nothing was changed")
+        throw Exit.notConfirmed
     }
 }

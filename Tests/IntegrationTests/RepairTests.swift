@@ -97,16 +97,16 @@ extension DaemonSuite {
                         && show.object["reason"] as? String == "made-up: refused", "DEAD-LETTER: \(show.object)")
 
                 let discard = try await h.referralctl([
-                    "dead-letters", "discard", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--admin",
-                    h.daemon.admin,
+                    "dead-letters", "discard", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--operator",
+                    "made-up-operator", "--admin", h.daemon.admin,
                 ])
                 h.expect(discard.status == 0 && !discard.stdout.contains("case released"), "discard: \(discard)")
                 let after = try await h.admin("DEAD-LETTERS")
                 h.expect((after.object["dead_letters"] as? [Any])?.isEmpty == true, "after discard: \(after.object)")
                 h.expect(try await h.nodeStatus("test-b")["dead_letters"] as? Int == 0, "STATUS dead letters")
                 let again = try await h.referralctl([
-                    "dead-letters", "discard", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--admin",
-                    h.daemon.admin,
+                    "dead-letters", "discard", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--operator",
+                    "made-up-operator", "--admin", h.daemon.admin,
                 ])
                 h.expect(again.status == 1 && again.stderr.contains("NOT_FOUND"), "a second discard: \(again)")
                 let events = try await h.auditRecords().compactMap { $0["event"] as? String }
@@ -132,7 +132,7 @@ extension DaemonSuite {
                     !unknown.ok && (unknown.object["code"] as? String) == "REDRIVE_REFUSED", "to a suspended node: \(unknown.object)")
                 let run = try await h.referralctl([
                     "dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--to", "test-c", "--yes",
-                    "--admin", h.daemon.admin,
+                    "--operator", "made-up-operator", "--admin", h.daemon.admin,
                 ])
                 h.expect(run.status == 0 && run.stdout.contains("to test-c"), "redrive --to: \(run)")
                 let c = try h.node("test-c")
@@ -160,12 +160,13 @@ extension DaemonSuite {
                 try await raw.hello("test-b", window: 4)
                 try await Self.refuseFirst(raw, ids[0], h)
                 try await h.eventually("held") { try await h.nodeStatus("test-b")["pending"] as? Int == 2 }
+                try await raw.send(.bye)
                 raw.close()
                 try await h.eventually("test-b gone") { try await h.nodeStatus("test-b")["connected"] as? Bool == false }
 
                 let run = try await h.referralctl([
-                    "dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--admin",
-                    h.daemon.admin,
+                    "dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--operator",
+                    "made-up-operator", "--admin", h.daemon.admin,
                 ])
                 h.expect(run.status == 0, "redrive: \(run)")
                 h.expect(try await h.nodeStatus("test-b")["pending"] as? Int == 3, "STATUS after the redrive")
