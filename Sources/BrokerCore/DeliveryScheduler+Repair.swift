@@ -16,7 +16,8 @@ extension DeliveryScheduler {
     /// same node, or the corrected one). When it held its lane (`releasedLane`), the lane is released behind it: the
     /// redriven delivery heads it and the waiting ones follow in order. Otherwise (a corrected recipient, or a lane a
     /// later dead letter holds now) it goes on its own, outside any lane: it is older than anything the lane holds.
-    public mutating func redriven(_ info: DeliveryInfo, deadLetterOf recipient: String, releasedLane: Bool, now: Millis) {
+    public mutating func redriven(_ info: DeliveryInfo, deadLetterOf recipient: String, releasedLane: Bool, now: Millis)
+    {
         deadLetterClosed(recipient)
         if releasedLane, let caseId = info.caseId {
             release(caseId: caseId, recipient: recipient, after: info.seq, now: now)
@@ -83,7 +84,8 @@ extension DeliveryScheduler {
     /// A page of a released lane (ascending seq, at most `limit`) as asked by `Effect.loadLane`: each row leaves the
     /// store's count for memory, behind the lane's earlier ones. A short page means the lane has nothing more up to
     /// the horizon it was read through; if the horizon has moved on since, the rest is asked for at once.
-    public mutating func laneLoaded(node name: String, caseId: String, limit: Int, _ page: [DeliveryInfo], now: Millis) {
+    public mutating func laneLoaded(node name: String, caseId: String, limit: Int, _ page: [DeliveryInfo], now: Millis)
+    {
         let node = ref(name)
         let key = LaneKey(caseId: caseId, node: node)
         // A lane held again meanwhile (or an answer to an earlier release) is ignored: its rows stay counted.

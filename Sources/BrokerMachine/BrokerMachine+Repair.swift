@@ -83,7 +83,8 @@ extension BrokerMachine {
         switch result {
         case .deadLetters(let rows, let limit):
             let shown = rows.prefix(limit)
-            let next = rows.count > limit ? shown.last.map { AdminRepair.Cursor(seq: $0.seq, recipient: $0.recipient) } : nil
+            let next =
+                rows.count > limit ? shown.last.map { AdminRepair.Cursor(seq: $0.seq, recipient: $0.recipient) } : nil
             reply(
                 .ok(.deadLetters(AdminRepair.List(deadLetters: shown.map(Self.adminLetter), nextCursor: next?.text))),
                 to: peer)
@@ -138,7 +139,9 @@ extension BrokerMachine {
             scheduler.discarded(
                 seq: seq, recipient: recipient, caseId: record.caseId, releasedLane: released != nil, now: now)
             log(.notice, "dead letter discarded", ["seq": "\(seq)", "recipient": recipient])
-            reply(.ok(.discard(AdminRepair.Discarded(seq: seq, recipient: recipient, released: released != nil))), to: peer)
+            reply(
+                .ok(.discard(AdminRepair.Discarded(seq: seq, recipient: recipient, released: released != nil))),
+                to: peer)
         case (.release, .released(let held)):
             scheduler.released(caseId: held.caseId, recipient: held.recipient, seq: held.seq, now: now)
             log(.notice, "held case released", ["case": held.caseId, "recipient": held.recipient])
@@ -156,7 +159,8 @@ extension BrokerMachine {
             reply(
                 .error(
                     AdminError(
-                        .bodyPurged, "the message's body is no longer stored (retention purged it): discard it instead")),
+                        .bodyPurged, "the message's body is no longer stored (retention purged it): discard it instead")
+                ),
                 to: peer)
         case (_, .refused(let why)):
             reply(.error(AdminError(.redriveRefused, why)), to: peer)

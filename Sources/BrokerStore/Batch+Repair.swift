@@ -64,19 +64,25 @@ extension Batch {
         var detail = "operator=\(unit.operatorName)"
         let target = to ?? recipient
         if let to {
-            if to == recipient { return .refused("\(to) is the dead letter's own recipient: redrive it without \"to\"") }
+            if to == recipient {
+                return .refused("\(to) is the dead letter's own recipient: redrive it without \"to\"")
+            }
             if let why = check(record.sender, record.kind) { return .refused(why) }
             let exists = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE seq = ? AND recipient = ?)", arguments: [seq, to])
+                db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE seq = ? AND recipient = ?)",
+                arguments: [seq, to])
             if exists == true { return .refused("\(to) is already a recipient of message seq \(seq)") }
             // The dead letter is closed for good (its dead-lettered line and receipt stay on the trail); the message
             // goes to the corrected node as a new delivery.
-            try execute("UPDATE deliveries SET discarded_at = ? WHERE seq = ? AND recipient = ?", [unit.at, seq, recipient])
+            try execute(
+                "UPDATE deliveries SET discarded_at = ? WHERE seq = ? AND recipient = ?", [unit.at, seq, recipient])
             try execute("INSERT INTO deliveries (seq, recipient) VALUES (?, ?)", [seq, to])
             detail += "; to=\(to)"
         } else {
             // The row is reused: what the trail derived from it (dead-lettered, its receipt) is kept as events first.
-            try trailEvent(at: record.deadLetteredAt, seq: seq, recipient: recipient, .deadLettered, record.attempts, record.reason)
+            try trailEvent(
+                at: record.deadLetteredAt, seq: seq, recipient: recipient, .deadLettered, record.attempts, record.reason
+            )
             if let receiptId = letter.receiptId {
                 try execute(
                     """

@@ -46,7 +46,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(help: "Only dead letters whose reason contains TEXT.") var reason: String?
         @Option(
             name: .customLong("older-than"),
-            help: ArgumentHelp("Only those dead-lettered at least this long ago: 90s, 30m, 2h, 7d, 2w.", valueName: "AGE"))
+            help: ArgumentHelp(
+                "Only those dead-lettered at least this long ago: 90s, 30m, 2h, 7d, 2w.", valueName: "AGE"))
         var olderThan: String?
         @Option(help: "Dead letters asked for per request (1-1000).") var limit: Int = 100
         @OptionGroup var admin: AdminOptions
@@ -71,7 +72,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
             repeat {
                 let request = AdminRequest.deadLetters(
                     AdminRepair.Query(
-                        node: node, sender: sender, kind: kind, reason: reason, olderThanMs: olderThan.flatMap(Self.age),
+                        node: node, sender: sender, kind: kind, reason: reason,
+                        olderThanMs: olderThan.flatMap(Self.age),
                         limit: Int64(limit), cursor: cursor))
                 guard case .deadLetters(let page) = try await admin.ask(request) else {
                     throw AdminOptions.unexpectedResult(of: request)
@@ -81,7 +83,12 @@ struct DeadLettersCommand: AsyncParsableCommand {
             } while cursor != nil
             if admin.json { return }
             guard !letters.isEmpty else { return Output.line("dead letters: none") }
-            var rows = [["SEQ", "RECIPIENT", "SENDER", "MESSAGE", "KIND", "PRIORITY", "CASE", "DEAD SINCE", "ATTEMPTS", "REASON"]]
+            var rows = [
+                [
+                    "SEQ", "RECIPIENT", "SENDER", "MESSAGE", "KIND", "PRIORITY", "CASE", "DEAD SINCE", "ATTEMPTS",
+                    "REASON",
+                ]
+            ]
             for letter in letters {
                 rows.append([
                     String(letter.seq), letter.recipient, letter.sender, letter.messageId, letter.kind, letter.priority,

@@ -49,18 +49,24 @@ import Testing
             seq: 7, recipient: "gl-child-psych", sender: "gl-school-1", messageId: "m-1", caseId: "case-1",
             priority: 1, attempts: 0, acceptedAt: rig.now)
         let held = HeldCase(caseId: "case-1", recipient: "gl-child-psych", seq: 7, since: rig.now, reason: "x")
-        let done = rig.stored(.repaired(unit.action, .redriven(delivery: delivery, released: held), replyTo: operatorPeer))
+        let done = rig.stored(
+            .repaired(unit.action, .redriven(delivery: delivery, released: held), replyTo: operatorPeer))
         #expect(
             done.replies.first?.response
-                == .ok(.redrive(AdminRepair.Redriven(seq: 7, recipient: "gl-child-psych", to: "gl-child-psych", released: true))))
+                == .ok(
+                    .redrive(
+                        AdminRepair.Redriven(seq: 7, recipient: "gl-child-psych", to: "gl-child-psych", released: true))
+                ))
         let status = rig.machine.status(shell, now: rig.now)
         #expect(status.deadLetters == 0 && status.heldCases.isEmpty)
         #expect(status.nodes.first { $0.node == "gl-child-psych" }?.pending == 2)
         // The redriven one goes first (the held one waits for the lane's page, read from the store).
         let first = rig.tick()
-        #expect(first.delivers.map(\.deliver.seq) + first.requests.compactMap { request -> Int64? in
-            if case .load(let seqs) = request { return seqs.first } else { return nil }
-        } == [7])
+        #expect(
+            first.delivers.map(\.deliver.seq)
+                + first.requests.compactMap { request -> Int64? in
+                    if case .load(let seqs) = request { return seqs.first } else { return nil }
+                } == [7])
     }
 
     @Test func aFailedCommitChangesNothing() throws {

@@ -21,7 +21,7 @@ import Testing
         return seqs
     }
 
-    private func unit(_ action: RepairUnit.Action, _ event: AuditEvent.Name) -> StoreUnit {
+    func unit(_ action: RepairUnit.Action, _ event: AuditEvent.Name) -> StoreUnit {
         .repair(
             RepairUnit(
                 action: action, at: 3_000, operatorName: "op-made-up",
@@ -47,7 +47,9 @@ import Testing
             let before = try store.exportAudit(since: 0, limit: nil).count
             let result = repaired(
                 try store.run([
-                    unit(.redrive(seq: seqs[0], recipient: "nodeB", to: nil, check: { _, _ in nil }), .deadLetterRedriven)
+                    unit(
+                        .redrive(seq: seqs[0], recipient: "nodeB", to: nil, check: { _, _ in nil }), .deadLetterRedriven
+                    )
                 ]))
             guard case .redriven(let delivery, let released)? = result else {
                 Issue.record("redrive: \(String(describing: result))")
@@ -64,8 +66,9 @@ import Testing
             let events = try store.trail(sender: "nodeA", messageId: "m1").map(\.event.rawValue)
             #expect(events.contains("dead-lettered") && events.contains("redriven") && events.contains("released"))
             #expect(events.contains("receipt-created"))
-            #expect(try store.laneDeliveries(recipient: "nodeB", caseId: "case-x", afterSeq: 0, throughSeq: .max, limit: 10)
-                .map(\.seq) == seqs)
+            #expect(
+                try store.laneDeliveries(recipient: "nodeB", caseId: "case-x", afterSeq: 0, throughSeq: .max, limit: 10)
+                    .map(\.seq) == seqs)
             #expect(try store.verifyAudit() == .intact(records: audit.count, lastHash: audit.last!.hash))
         }
     }
@@ -77,7 +80,8 @@ import Testing
             let results = try store.run([
                 unit(.discard(seq: seqs[1], recipient: "nodeB"), .deadLetterDiscarded),
                 unit(.release(caseId: "case-y", recipient: "nodeB"), .caseReleased),
-                unit(.redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in "made-up refusal" }),
+                unit(
+                    .redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in "made-up refusal" }),
                     .deadLetterRedriven),
             ])
             #expect(results == [.repaired(.notFound), .repaired(.notFound), .repaired(.refused("made-up refusal"))])
@@ -90,14 +94,17 @@ import Testing
         try withStore { store, path in
             let seqs = try deadLetter(store)
             // Retention (another issue) purges bodies by setting them NULL.
-            try store.write("purge") { db in try db.execute(sql: "UPDATE messages SET body = NULL WHERE seq = ?", arguments: [seqs[0]]) }
+            try store.write("purge") { db in
+                try db.execute(sql: "UPDATE messages SET body = NULL WHERE seq = ?", arguments: [seqs[0]])
+            }
             let purged = try store.run([
                 unit(.redrive(seq: seqs[0], recipient: "nodeB", to: nil, check: { _, _ in nil }), .deadLetterRedriven)
             ])
             #expect(purged == [.repaired(.bodyPurged)])
             let detail = try #require(try store.deadLetter(seq: seqs[0], recipient: "nodeB"))
             #expect(detail.bodyOctets == nil && detail.bodySHA256 == nil)
-            let discarded = repaired(try store.run([unit(.discard(seq: seqs[0], recipient: "nodeB"), .deadLetterDiscarded)]))
+            let discarded = repaired(
+                try store.run([unit(.discard(seq: seqs[0], recipient: "nodeB"), .deadLetterDiscarded)]))
             guard case .discarded(_, let released)? = discarded else {
                 Issue.record("discard: \(String(describing: discarded))")
                 return
@@ -115,7 +122,8 @@ import Testing
             let seqs = try deadLetter(store)
             let result = repaired(
                 try store.run([
-                    unit(.redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in nil }),
+                    unit(
+                        .redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in nil }),
                         .deadLetterRedriven)
                 ]))
             guard case .redriven(let delivery, let released)? = result else {
@@ -126,9 +134,49 @@ import Testing
             #expect(try store.openDeliveryCounts() == ["nodeB": 2, "nodeC": 1])
             #expect(try store.deadLetterCounts().isEmpty)
             let again = try store.run([
-                unit(.redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in nil }), .deadLetterRedriven)
+                unit(
+                    .redrive(seq: seqs[0], recipient: "nodeB", to: "nodeC", check: { _, _ in nil }), .deadLetterRedriven
+                )
             ])
             #expect(again == [.repaired(.notFound)])
+        }
+    }
+}
+
+extension RepairStoreTests {
+    /// Migration `v9-repair`: a dead letter written before it stays an open dead letter, counted and listed, and can
+    /// be discarded.
+    @Test func aDeadLetterOfAnOlderStoreStaysOpenAfterTheMigration() throws {
+        try withTempDirectory { dir in
+            let path = try olderStore(
+                in: dir, upTo: "v8-backlog-by-batch",
+                rows: """
+                    INSERT INTO messages (seq, sender, message_id, digest, kind, case_id, priority, recipients,
+                        accepted_at, body)
+                    VALUES (1, 'nodeA', 'm1', x'00', 'k', 'case-x', 0, 'nodeB', 1, x'00');
+                    INSERT INTO deliveries (seq, recipient, state, attempts, done_at, reason) VALUES
+                        (1, 'nodeB', 2, 3, 2, 'made-up reason');
+                    INSERT INTO held_cases (case_id, recipient, seq, since, reason)
+                    VALUES ('case-x', 'nodeB', 1, 2, 'made-up reason');
+                    """)
+            // The mark a v8 broker would have written: the store holds what it acknowledged.
+            let epoch = try DatabaseQueue(path: path).read { db in
+                [UInt8](try Data.fetchOne(db, sql: "SELECT epoch FROM store_identity") ?? Data())
+            }
+            _ = try HighWaterMarkFile(
+                path: HighWaterMarkFile.path(forStore: path),
+                initial: HighWaterMark(epoch: epoch, auditId: 0, auditHash: AuditChain.zeroHash, seq: 1))
+            let store = try BrokerStore(path: path)
+            defer { try? store.close() }
+            #expect(try store.deadLetterCounts() == ["nodeB": 1])
+            #expect(try store.deadLetters(DeadLetterFilter(recipient: "nodeB")).map(\.attempts) == [3])
+            let result = try store.run([unit(.discard(seq: 1, recipient: "nodeB"), .deadLetterDiscarded)])
+            guard case .repaired(.discarded(_, let released?)) = result.first else {
+                Issue.record("discard: \(result)")
+                return
+            }
+            #expect(released.caseId == "case-x")
+            #expect(try store.deadLetterCounts().isEmpty && store.loadHeldCases().isEmpty)
         }
     }
 }

@@ -21,7 +21,9 @@ extension DaemonSuite {
                     return status["pending"] as? Int == 2 && status["dead_letters"] as? Int == 1
                 }
 
-                let list = try await h.referralctl(["dead-letters", "list", "--node", "test-b", "--admin", h.daemon.admin])
+                let list = try await h.referralctl([
+                    "dead-letters", "list", "--node", "test-b", "--admin", h.daemon.admin,
+                ])
                 h.expect(list.status == 0 && list.stdout.contains(ids[0]), "list: \(list)")
                 let refused = try await h.referralctl(
                     ["dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--admin", h.daemon.admin])
@@ -71,7 +73,8 @@ extension DaemonSuite {
                 let held = try await h.admin("HELD")
                 let lanes = held.object["held"] as? [[String: Any]] ?? []
                 h.expect(
-                    lanes.count == 1 && lanes.first?["waiting"] as? Int == 2 && lanes.first?["case"] as? String == caseX,
+                    lanes.count == 1 && lanes.first?["waiting"] as? Int == 2
+                        && lanes.first?["case"] as? String == caseX,
                     "HELD: \(held.object)")
                 let release = try await h.referralctl([
                     "held", "release", caseX, "--recipient", "test-b", "--yes", "--operator", "made-up-operator",
@@ -127,9 +130,12 @@ extension DaemonSuite {
 
                 let unknown = try await h.admin(
                     "REDRIVE",
-                    arguments: "{\"seq\":\(seqs[ids[0]]!),\"recipient\":\"test-b\",\"to\":\"test-suspended\",\"operator\":\"x\"}")
+                    arguments:
+                        "{\"seq\":\(seqs[ids[0]]!),\"recipient\":\"test-b\",\"to\":\"test-suspended\",\"operator\":\"x\"}"
+                )
                 h.expect(
-                    !unknown.ok && (unknown.object["code"] as? String) == "REDRIVE_REFUSED", "to a suspended node: \(unknown.object)")
+                    !unknown.ok && (unknown.object["code"] as? String) == "REDRIVE_REFUSED",
+                    "to a suspended node: \(unknown.object)")
                 let run = try await h.referralctl([
                     "dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--to", "test-c", "--yes",
                     "--operator", "made-up-operator", "--admin", h.daemon.admin,
@@ -146,7 +152,9 @@ extension DaemonSuite {
                     "receipts: \(receipts)")
                 let trail = try await h.trail(sender: "test-a", id: ids[0])
                 h.expect(
-                    trail.contains { $0["event"] as? String == "redriven" && ($0["detail"] as? String)?.contains("to=test-c") == true },
+                    trail.contains {
+                        $0["event"] as? String == "redriven" && ($0["detail"] as? String)?.contains("to=test-c") == true
+                    },
                     "trail: \(trail)")
             }
         }
@@ -162,7 +170,9 @@ extension DaemonSuite {
                 try await h.eventually("held") { try await h.nodeStatus("test-b")["pending"] as? Int == 2 }
                 try await raw.send(.bye)
                 raw.close()
-                try await h.eventually("test-b gone") { try await h.nodeStatus("test-b")["connected"] as? Bool == false }
+                try await h.eventually("test-b gone") {
+                    try await h.nodeStatus("test-b")["connected"] as? Bool == false
+                }
 
                 let run = try await h.referralctl([
                     "dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--operator",

@@ -61,7 +61,8 @@ extension AdminCodec {
             return .deadLetter(
                 AdminRepair.Detail(
                     letter: try deadLetter(object), recipients: try object.strings("recipients"),
-                    acceptedAt: try object.integer("accepted_at"), bodyOctets: try object.optionalInteger("body_octets"),
+                    acceptedAt: try object.integer("accepted_at"),
+                    bodyOctets: try object.optionalInteger("body_octets"),
                     bodySHA256: try object.optionalString("body_sha256"), bodyPurged: try object.flag("body_purged"),
                     events: try object.objects("events", trailEvent)))
         case .redrive:

@@ -159,7 +159,9 @@ public enum AdminCodec {
         case .held(let recipient):
             if let recipient { members = [("recipient", .string(recipient))] }
         case .release(let caseId, let recipient, let operatorName):
-            members = [("case", .string(caseId)), ("recipient", .string(recipient)), ("operator", .string(operatorName))]
+            members = [
+                ("case", .string(caseId)), ("recipient", .string(recipient)), ("operator", .string(operatorName)),
+            ]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }
