@@ -210,7 +210,9 @@ public final class ReferralNode: Sendable {
 
     // MARK: - Receipts
 
-    /// The receipts stored so far for one of this node's messages, by receipt number.
+    /// The receipts stored so far for one of this node's messages, by receipt number. A recipient can have more than
+    /// one: after an operator re-drives a dead letter (1/RBP §12.5) its new outcome comes as a new receipt, after the
+    /// `dead-lettered` one; the last of a recipient's receipts is its latest outcome.
     public func receipts(for id: String) throws -> [DeliveryReceipt] {
         try checkOpen()
         return try store.receipts(forMessage: id)

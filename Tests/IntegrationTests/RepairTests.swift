@@ -25,6 +25,10 @@ extension DaemonSuite {
                     "dead-letters", "list", "--node", "test-b", "--admin", h.daemon.admin,
                 ])
                 h.expect(list.status == 0 && list.stdout.contains(ids[0]), "list: \(list)")
+                let heldList = try await h.referralctl(["held", "list", "--admin", h.daemon.admin])
+                h.expect(
+                    heldList.status == 0 && heldList.stdout.contains(caseX)
+                        && heldList.stdout.contains("seq \(seqs[ids[0]]!)"), "held list: \(heldList)")
                 let refused = try await h.referralctl(
                     ["dead-letters", "redrive", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--admin", h.daemon.admin])
                 h.expect(refused.status == 9 && refused.stderr.contains("--yes"), "without a terminal: \(refused)")
@@ -56,7 +60,6 @@ extension DaemonSuite {
                 h.expect(
                     trail.contains("dead-lettered") && trail.contains("redriven") && trail.contains("released")
                         && trail.last(where: { $0 == "acked" }) != nil, "trail: \(trail)")
-                _ = caseX
             }
         }
 
@@ -99,6 +102,19 @@ extension DaemonSuite {
                     show.object["body_octets"] as? Int == Made.body(ids[0]).count
                         && show.object["reason"] as? String == "made-up: refused", "DEAD-LETTER: \(show.object)")
 
+                let shown = try await h.referralctl([
+                    "dead-letters", "show", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--admin", h.daemon.admin,
+                ])
+                h.expect(
+                    shown.status == 0 && shown.stdout.contains("sha256 ") && shown.stdout.contains("made-up: refused")
+                        && !shown.stdout.contains(String(decoding: Made.body(ids[0]), as: UTF8.self)),
+                    "show: \(shown)")
+                let old = try await h.referralctl([
+                    "dead-letters", "list", "--older-than", "1h", "--admin", h.daemon.admin,
+                ])
+                h.expect(old.status == 0 && old.stdout.contains("dead letters: none"), "list --older-than 1h: \(old)")
+                let heldNow = try await h.referralctl(["held", "list", "--admin", h.daemon.admin])
+                h.expect(heldNow.stdout.contains("held cases: none"), "held list after the release: \(heldNow)")
                 let discard = try await h.referralctl([
                     "dead-letters", "discard", "\(seqs[ids[0]]!)", "--recipient", "test-b", "--yes", "--operator",
                     "made-up-operator", "--admin", h.daemon.admin,
