@@ -9,7 +9,8 @@ extension BrokerStore {
         d.seq, d.recipient, m.sender, m.message_id, m.kind, m.case_id, m.priority, d.done_at, d.reason, d.attempts
         """
 
-    /// Open dead letters matching the filter, by (seq, recipient), at most `filter.limit`.
+    /// Open dead letters matching the filter, by (seq, recipient), at most `filter.limit`. Only the open dead letters
+    /// index is read (`INDEXED BY`: without statistics SQLite would rather scan every delivery for the ORDER BY).
     public func deadLetters(_ filter: DeadLetterFilter) throws -> [DeadLetterRecord] {
         try read("deadLetters") { db in
             var conditions = ["d.state = 2", "d.discarded_at IS NULL"]
@@ -32,7 +33,8 @@ extension BrokerStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT \(Self.deadLetterColumns) FROM deliveries d JOIN messages m ON m.seq = d.seq
+                    SELECT \(Self.deadLetterColumns) FROM deliveries d INDEXED BY deliveries_dead
+                    JOIN messages m ON m.seq = d.seq
                     WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.seq, d.recipient LIMIT ?
                     """, arguments: StatementArguments(arguments))
             var result: [DeadLetterRecord] = []
