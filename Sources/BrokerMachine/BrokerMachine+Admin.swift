@@ -37,6 +37,8 @@ extension BrokerMachine {
             read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
         case .backup(let path):
             read(.backup(path: path), for: peer)
+        case .purge(let name):
+            if let step = purges.request(operator: name, peer: peer, now: now) { actions.append(.store(.purge(step))) }
         }
     }
 
@@ -92,7 +94,8 @@ extension BrokerMachine {
             endpoint: shell.endpoint, security: jurisdiction.plaintext ? "plaintext-development" : "curve",
             storeTransactions: shell.store.transactions, storeRowsWritten: shell.store.rowsWritten)
         return AdminStatus(
-            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters })
+            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters },
+            lastPurge: purges.last?.admin)
     }
 
     mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }

@@ -37,6 +37,8 @@ extension BrokerMachine {
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
                 answer(result, to: replyTo, now: now)
+            case .purged(let result):
+                purgeStepDone(result, now: now)
             case .openDeliveries, .unconfirmedReceipts:
                 // Accepts completed before the page are enqueued first, so that the page finds them counted.
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

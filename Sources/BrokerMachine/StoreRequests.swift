@@ -70,6 +70,8 @@ public enum StoreRequest: Sendable {
     case openDeliveries(recipient: String, afterSeq: Int64, limit: Int)
     /// The next page of a sender's unconfirmed receipts (id after `afterId`, ascending, at most `limit`).
     case unconfirmedReceipts(sender: String, afterId: Int64, limit: Int)
+    /// One step of a purge run (retention), in a transaction of its own after the batch it came with.
+    case purge(PurgeStep)
 }
 
 /// What the store thread reports back after each commit.
@@ -93,4 +95,6 @@ public enum StoreCompletion: Sendable {
     case unconfirmedReceipts(sender: String, limit: Int, [ReceiptRecord]?)
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
+    /// A purge step's result (nil: it failed, nothing of it was written).
+    case purged(PurgeStepResult?)
 }

@@ -86,6 +86,8 @@ extension AuditEvent {
         case auditTailBroken = "audit-tail-broken"
         /// An operator's ADMIN-1 BACKUP wrote a copy of the store (`detail`: its path and size).
         case storeBackedUp = "store-backed-up"
+        /// A purge run removed old message bodies (retention; `detail`: counts by rule, and the operator who asked).
+        case bodiesPurged = "bodies-purged"
     }
 }
 

@@ -67,6 +67,11 @@ public protocol BrokerStoring: AnyObject, Sendable {
     /// Throws `BackupRefused` before writing anything when the target cannot be used.
     func backup(to path: String) throws -> Int64
 
+    /// One step of a purge run (retention, issue 10): in a transaction of its own, purges the bodies `step.periods`
+    /// allow among the next `step.limit` messages whose body is still stored, keeping every row, trail and audit
+    /// record, and gives freed pages back to the file system.
+    func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult
+
     /// Gives back memory kept only for speed (caches); the broker calls it when idle after work. Never fails.
     func releaseMemory()
 

@@ -43,8 +43,9 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
+              referralctl purge --yes
 
-            status, trail, case, overdue, directory reload, audit and backup
+            status, trail, case, overdue, directory reload, audit, backup and purge
             ask the broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
@@ -71,7 +72,7 @@ struct ReferralCtl: AsyncParsableCommand {
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self,
+            RestoreCommand.self, PurgeCommand.self,
             KeygenCommand.self,
         ]
     )

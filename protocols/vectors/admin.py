@@ -56,6 +56,7 @@ req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
 req("audit-export-since-only", "AUDIT-EXPORT", {"since": 0})
 req("audit-export-defaults", "AUDIT-EXPORT", {"since": 0}, wire=b'{}')
 req("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqlite"})
+req("purge", "PURGE", {"operator": "ops-oncall"})
 
 
 invalid = []
@@ -77,14 +78,15 @@ bad("arguments-not-json", args("STATUS", b"{"), "BAD_REQUEST", "the arguments mu
 bad("backup-relative-path", args("BACKUP", b'{"path":"store.sqlite"}'), "BAD_REQUEST",
     'BACKUP needs an absolute "path"')
 bad("backup-no-path", args("BACKUP", b'{}'), "BAD_REQUEST", 'BACKUP needs "path": a non-empty string')
+bad("purge-no-operator", args("PURGE", b'{}'), "BAD_REQUEST", 'PURGE needs "operator": a non-empty string')
 bad("arguments-an-array", args("RELOAD", b"[]"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("arguments-too-deep", args("STATUS", b'{"a":{"b":{"c":{"d":{}}}}}'), "BAD_REQUEST",
     "the arguments must be a JSON object")
 bad("arguments-too-large", args("STATUS", b'{"pad":"' + b"x" * 16377 + b'"}'), "BAD_REQUEST",
     "the arguments are larger than 16384 octets")
-bad("unknown-command", args("PURGE", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
+bad("unknown-command", args("FLUSH", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
 bad("lowercase-command", args("status", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
-bad("unknown-command-bad-arguments", args("PURGE", b"x"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("unknown-command-bad-arguments", args("FLUSH", b"x"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("trail-neither", args("TRAIL", b"{}"), "BAD_REQUEST", TRAIL_USAGE)
 bad("trail-both", args("TRAIL", ('{"case":"%s","message":{"sender":"test-a","id":"test-a:1"}}' % CASE).encode()),
     "BAD_REQUEST", TRAIL_USAGE)
@@ -141,6 +143,8 @@ reply("status", "STATUS", STATUS)
 reply("status-empty", "STATUS", dict(STATUS, nodes=[], held_cases=[], dead_letters=0,
                                      broker=dict(STATUS["broker"], security="plaintext-development")))
 reply("status-later-members-ignored", "STATUS", STATUS, extra={"queues": {"depth": 3}})
+PURGE = {"at": T0 + 3600000, "closed_case": 120, "caseless": 3400, "dead_letters": 2, "duration_ms": 850}
+reply("status-last-purge", "STATUS", dict(STATUS, last_purge=PURGE))
 
 EVENTS = [
     {"at": T0, "event": "accepted", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
@@ -193,12 +197,14 @@ reply("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqli
                            "duration_ms": 42})
 reply("backup-refused", "BACKUP", {"code": "BACKUP_REFUSED",
                                    "reason": "/var/backups/referrald/store-2026-12-04.sqlite exists"}, status="ERROR")
+reply("purge", "PURGE", PURGE)
+reply("purge-nothing", "PURGE", dict(PURGE, closed_case=0, caseless=0, dead_letters=0, duration_ms=1))
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
 reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
 
-COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP")
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP", "PURGE")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command

@@ -20,6 +20,8 @@ struct StoreBatchPlan {
     /// Settlements and audit records: already decided, so tried again when the commit fails.
     private(set) var retried: [StoreRequest] = []
     private(set) var reads: [StoreRequest] = []
+    /// Purge steps (retention): each its own transaction, run after the batch's completions have been handed back.
+    private(set) var purges: [PurgeStep] = []
 
     init(_ batch: [StoreRequest]) {
         // One unit per request in the usual batch (a nack adds one): no regrowth, each large unit copied once.
@@ -43,6 +45,8 @@ struct StoreBatchPlan {
                 retried.append(request)
             case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts:
                 reads.append(request)
+            case .purge(let step):
+                purges.append(step)
             }
         }
     }

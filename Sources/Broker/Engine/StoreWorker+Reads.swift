@@ -34,7 +34,7 @@ extension StoreWorker {
         case .unconfirmedReceipts(let sender, let afterId, let limit):
             let page = try? store.unconfirmedReceipts(sender: sender, afterId: afterId, limit: limit)
             return .unconfirmedReceipts(sender: sender, limit: limit, page)
-        case .accept, .persist, .audit, .fire:
+        case .accept, .persist, .audit, .fire, .purge:
             return nil
         }
     }

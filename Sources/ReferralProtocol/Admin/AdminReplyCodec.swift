@@ -59,6 +59,7 @@ extension AdminCodec {
         case .auditExport(let records): object(["records": records.map(auditRecordJSON)])
         case .backup(let backup):
             object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
+        case .purge(let purge): purgeJSON(purge)
         }
     }
 
@@ -81,6 +82,14 @@ extension AdminCodec {
                 "store_transactions": broker.storeTransactions, "store_rows_written": broker.storeRowsWritten,
             ]),
             "nodes": nodes, "held_cases": held, "dead_letters": status.deadLetters,
+            "last_purge": status.lastPurge.map(purgeJSON),
+        ])
+    }
+
+    static func purgeJSON(_ purge: AdminPurge) -> JSONValue {
+        object([
+            "at": purge.at, "closed_case": purge.closedCase, "caseless": purge.caseless,
+            "dead_letters": purge.deadLetters, "duration_ms": purge.durationMs,
         ])
     }
 

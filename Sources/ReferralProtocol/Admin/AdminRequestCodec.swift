@@ -49,6 +49,8 @@ public enum AdminCodec {
             // The broker resolves it, not the client's shell: a relative path would land beside the daemon's cwd.
             guard path.hasPrefix("/") else { throw .badRequest("BACKUP needs an absolute \"path\"") }
             return .backup(path: path)
+        case .purge:
+            return .purge(operator: try arguments.requiredText("operator", command: "PURGE"))
         }
     }
 
@@ -89,6 +91,8 @@ public enum AdminCodec {
             if let limit { members.append(("limit", .integer(limit))) }
         case .backup(let path):
             members = [("path", .string(path))]
+        case .purge(let name):
+            members = [("operator", .string(name))]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }
