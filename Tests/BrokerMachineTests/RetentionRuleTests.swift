@@ -1,0 +1,167 @@
+import BrokerCore
+import ReferralProtocol
+import StoreModel
+import Testing
+
+@testable import BrokerMachine
+
+/// Retention through the machine: the purge timer (pure, injected time), one step at a time, the run's audit record
+/// and reply, the message cache, STATUS. The store's part is in BrokerStoreTests/RetentionTests.
+@Suite struct RetentionRuleTests {
+    static let periods = RetentionPeriods(closedCase: 90_000, caseless: 30_000, deadLetter: 60_000)
+    static let settings = RetentionSettings(periods: periods, intervalMs: 3_600_000, batch: 500)
+
+    func rig() throws -> Rig { try Rig(configure: { $0.retention = Self.settings }) }
+
+    func step(_ counts: PurgeCounts, seqs: [Int64] = [], last: Int64, finished: Bool) -> StoreCompletion {
+        .purged(PurgeStepResult(counts: counts, purgedSeqs: seqs, lastSeq: last, finished: finished, pagesFreed: 0))
+    }
+
+    var purges: (([MachineAction]) -> [PurgeStep]) {
+        { actions in actions.requests.compactMap { if case .purge(let step) = $0 { step } else { nil } } }
+    }
+
+    // MARK: - the timer, pure
+
+    @Test func theTimerArmsAtTheFirstTickAndStartsARunOneIntervalLater() {
+        var schedule = PurgeSchedule(settings: Self.settings)
+        #expect(schedule.nextWakeup == nil)
+        #expect(schedule.tick(now: 1_000) == nil)
+        #expect(schedule.nextWakeup == 3_601_000)
+        #expect(schedule.tick(now: 3_600_999) == nil)
+        let first = schedule.tick(now: 3_601_000)
+        #expect(first == PurgeStep(now: 3_601_000, periods: Self.periods, afterSeq: 0, limit: 500))
+        // While a run goes, the timer neither wakes nor starts another.
+        #expect(schedule.nextWakeup == nil)
+        #expect(schedule.tick(now: 9_000_000) == nil)
+    }
+
+    @Test func aRunGoesOnFromTheLastSeqWithItsOwnTimeAndEndsWithTheSummedCounts() {
+        var schedule = PurgeSchedule(settings: Self.settings)
+        _ = schedule.tick(now: 0)
+        _ = schedule.tick(now: 3_600_000)
+        let first = PurgeStepResult(
+            counts: PurgeCounts(closedCase: 2, caseless: 1), purgedSeqs: [4, 5, 9], lastSeq: 500, finished: false,
+            pagesFreed: 3)
+        let next = schedule.stepDone(first, now: 3_600_050, stopping: false)
+        #expect(next == .step(PurgeStep(now: 3_600_000, periods: Self.periods, afterSeq: 500, limit: 500)))
+        let last = PurgeStepResult(
+            counts: PurgeCounts(deadLetters: 1), purgedSeqs: [600], lastSeq: 700, finished: true, pagesFreed: 0)
+        guard case .finished(let run)? = schedule.stepDone(last, now: 3_600_100, stopping: false) else {
+            Issue.record("the run did not end")
+            return
+        }
+        #expect(run.counts == PurgeCounts(closedCase: 2, caseless: 1, deadLetters: 1))
+        #expect(run.startedAt == 3_600_000 && run.endedAt == 3_600_100 && !run.failed)
+        #expect(schedule.last == run)
+        // The next run is one interval after this one ended.
+        #expect(schedule.nextWakeup == 7_200_100)
+    }
+
+    @Test func keepingEverythingForeverNeverStartsTheTimer() {
+        var schedule = PurgeSchedule(settings: .keepForever)
+        #expect(schedule.tick(now: 0) == nil)
+        #expect(schedule.tick(now: 1 << 50) == nil)
+        #expect(schedule.nextWakeup == nil)
+    }
+
+    @Test func aStoppingBrokerOrAFailedStepEndsTheRun() {
+        var schedule = PurgeSchedule(settings: Self.settings)
+        _ = schedule.request(operator: "ops-a", peer: operatorPeer, now: 10)
+        let partial = PurgeStepResult(
+            counts: PurgeCounts(caseless: 3), purgedSeqs: [1, 2, 3], lastSeq: 500, finished: false, pagesFreed: 0)
+        guard case .finished(let stopped)? = schedule.stepDone(partial, now: 20, stopping: true) else {
+            Issue.record("a stopping broker goes on purging")
+            return
+        }
+        #expect(stopped.counts.caseless == 3 && !stopped.failed)
+        _ = schedule.request(operator: "ops-a", peer: operatorPeer, now: 30)
+        guard case .finished(let failed)? = schedule.stepDone(nil, now: 40, stopping: false) else {
+            Issue.record("a failed step does not end the run")
+            return
+        }
+        #expect(failed.failed && failed.counts == PurgeCounts())
+    }
+
+    // MARK: - the machine
+
+    @Test func theTickSendsTheFirstStepAndEachStepsResultTheNext() throws {
+        var rig = try rig()
+        #expect(purges(rig.tick()).isEmpty)
+        #expect(rig.machine.nextWakeup == rig.now + 3_600_000)
+        let steps = purges(rig.tick(after: 3_600_000))
+        #expect(steps.map(\.afterSeq) == [0])
+        let next = rig.stored(step(PurgeCounts(caseless: 500), last: 800, finished: false))
+        #expect(purges(next).map(\.afterSeq) == [800])
+        #expect(next.audits.isEmpty)
+        let end = rig.stored(step(PurgeCounts(closedCase: 3, caseless: 1), last: 900, finished: true))
+        #expect(purges(end).isEmpty)
+        #expect(
+            end.audits == [
+                AuditEvent(at: rig.now, event: .bodiesPurged, detail: "closed_case=3 caseless=501 dead_letters=0")
+            ])
+    }
+
+    @Test func aTimersRunThatPurgedNothingIsNotAudited() throws {
+        var rig = try rig()
+        _ = rig.tick()
+        _ = rig.tick(after: 3_600_000)
+        let end = rig.stored(step(PurgeCounts(), last: 0, finished: true))
+        #expect(end.audits.isEmpty && end.replies.isEmpty)
+    }
+
+    @Test func purgeIsAnsweredWhenItsRunEndsAuditedWithTheOperatorAndShownInStatus() throws {
+        var rig = try rig()
+        let shell = ShellFacts(startedAt: rig.now, endpoint: "tcp://127.0.0.1:5555", store: StoreStatistics())
+        let asked = rig.handle(
+            .admin(
+                AdminArrival(request: .success(.purge(operator: "ops-a")), replyTo: operatorPeer, shell: shell),
+                now: rig.now))
+        #expect(purges(asked).count == 1 && asked.replies.isEmpty)
+        // A second PURGE while the run goes joins it: no second run.
+        let other = AdminPeer(routingId: [7, 7], delimited: false)
+        let joined = rig.handle(
+            .admin(AdminArrival(request: .success(.purge(operator: "ops-b")), replyTo: other, shell: shell), now: rig.now))
+        #expect(purges(joined).isEmpty)
+        rig.now += 25
+        let end = rig.stored(step(PurgeCounts(closedCase: 1, deadLetters: 2), last: 10, finished: true))
+        let expected = AdminPurge(at: rig.now, closedCase: 1, caseless: 0, deadLetters: 2, durationMs: 25)
+        #expect(end.replies.map(\.response) == [.ok(.purge(expected)), .ok(.purge(expected))])
+        #expect(end.replies.map(\.to) == [operatorPeer, other])
+        #expect(
+            end.audits == [
+                AuditEvent(
+                    at: rig.now, event: .bodiesPurged,
+                    detail: "closed_case=1 caseless=0 dead_letters=2 operator=ops-a,ops-b")
+            ])
+        let status = rig.handle(
+            .admin(AdminArrival(request: .success(.status), replyTo: operatorPeer, shell: shell), now: rig.now))
+        guard case .ok(.status(let shown))? = status.replies.first?.response else {
+            Issue.record("no STATUS")
+            return
+        }
+        #expect(shown.lastPurge == expected)
+    }
+
+    @Test func aFailedStepIsStoreFailedForTheOperator() throws {
+        var rig = try rig()
+        let shell = ShellFacts(startedAt: rig.now, endpoint: "tcp://127.0.0.1:5555", store: StoreStatistics())
+        _ = rig.handle(
+            .admin(
+                AdminArrival(request: .success(.purge(operator: "ops-a")), replyTo: operatorPeer, shell: shell),
+                now: rig.now))
+        let end = rig.stored(.purged(nil))
+        #expect(end.replies.map(\.response) == [.error(AdminError(.storeFailed, "the purge could not be written"))])
+        #expect(end.audits.map(\.detail) == ["closed_case=0 caseless=0 dead_letters=0 operator=ops-a ended=store-failed"])
+    }
+
+    @Test func aPurgedBodyIsNeverDeliveredFromTheMessageCache() throws {
+        var rig = try rig()
+        _ = rig.referralInFlight()
+        #expect(rig.machine.cache[7] != nil)
+        _ = rig.tick()
+        _ = rig.tick(after: 3_600_000)
+        _ = rig.stored(step(PurgeCounts(closedCase: 1), seqs: [7], last: 7, finished: true))
+        #expect(rig.machine.cache[7] == nil)
+    }
+}
