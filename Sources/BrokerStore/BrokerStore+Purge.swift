@@ -30,6 +30,9 @@ extension BrokerStore {
     }
 
     private static func purgeStep(_ db: Database, _ step: PurgeStep, horizon: Int64) throws -> PurgeStepResult {
+        // Purged bytes are overwritten with zeros, not left in the page's free space or on free pages where a copy of
+        // the file would still hold them (Debian's SQLite is built with it on; other builds may not be).
+        try db.execute(sql: "PRAGMA secure_delete = ON")
         let select = try db.cachedStatement(
             sql: """
                 SELECT m.seq, m.accepted_at,
