@@ -161,6 +161,26 @@ import Testing
         }
     }
 
+    /// A store made before v11 keeps auto_vacuum NONE (only a VACUUM changes it); its backup is INCREMENTAL, so
+    /// restoring the copy converts it (deploy/README.md, "Retention").
+    @Test func aBackupOfAnOlderStoreIsIncremental() throws {
+        try withTempDirectory { dir in
+            let path = try olderStore(in: dir + "/old", upTo: "v8-backlog-by-batch", rows: "SELECT 1;")
+            let store = try BrokerStore.acceptRollback(path: path)
+            defer { try? store.close() }
+            let copy = dir + "/copy.sqlite"
+            _ = try store.backup(to: copy)
+            func autoVacuum(_ file: String) throws -> Int? {
+                let db = try DatabaseQueue(path: file)
+                defer { try? db.close() }
+                return try db.read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") }
+            }
+            try store.close()
+            #expect(try autoVacuum(path) == 0)
+            #expect(try autoVacuum(copy) == 2)
+        }
+    }
+
     @Test func aStoreOfAnOlderVersionGetsTheRetentionColumnsAndKeepsItsBodies() throws {
         try withTempDirectory { dir in
             let path = try olderStore(
