@@ -21,6 +21,44 @@ import Testing
         { actions in actions.requests.compactMap { if case .purge(let step) = $0 { step } else { nil } } }
     }
 
+    // MARK: - the rule, pure
+
+    func candidate(
+        open: Int = 0, dead: Int64? = nil, settled: Int64? = 1_000, status: String? = nil, updated: Int64? = nil
+    ) -> PurgeCandidate {
+        PurgeCandidate(
+            seq: 1, acceptedAt: 500, openDeliveries: open, lastDeadLetterAt: dead, lastSettledAt: settled,
+            caseStatus: status, caseUpdatedAt: updated)
+    }
+
+    @Test func whichRulePurgesABody() {
+        let periods = Self.periods
+        let late: Int64 = 1_000_000
+        #expect(periods.purgeClass(of: candidate(), now: late) == .caseless)
+        #expect(periods.purgeClass(of: candidate(), now: 30_999) == nil)
+        #expect(periods.purgeClass(of: candidate(), now: 31_000) == .caseless)
+        // A pending delivery keeps every body, whatever else holds.
+        #expect(periods.purgeClass(of: candidate(open: 1, status: "completed", updated: 1), now: late) == nil)
+        #expect(periods.purgeClass(of: candidate(settled: nil), now: late) == nil)
+        // A tracked case: only once closed, counted from its closing.
+        for status in ["completed", "failed", "cancelled"] {
+            #expect(periods.purgeClass(of: candidate(status: status, updated: 2_000), now: 92_000) == .closedCase)
+            #expect(periods.purgeClass(of: candidate(status: status, updated: 2_000), now: 91_999) == nil)
+        }
+        for status in ["requested", "accepted", "in-progress", "on-hold", "rejected"] {
+            #expect(periods.purgeClass(of: candidate(status: status, updated: 2_000), now: late) == nil, "\(status)")
+        }
+        // A dead letter follows its own period only, in a closed case too.
+        let dead = candidate(dead: 5_000, settled: 5_000, status: "completed", updated: 1)
+        #expect(periods.purgeClass(of: dead, now: 64_999) == nil)
+        #expect(periods.purgeClass(of: dead, now: 65_000) == .deadLetter)
+        // A period of nil keeps the class forever.
+        let noCaseless = RetentionPeriods(closedCase: 1, caseless: nil, deadLetter: 1)
+        #expect(noCaseless.purgeClass(of: candidate(), now: late) == nil)
+        #expect(noCaseless.horizon(now: late) == late - 1)
+        #expect(RetentionPeriods.forever.horizon(now: late) == nil)
+    }
+
     // MARK: - the timer, pure
 
     @Test func theTimerArmsAtTheFirstTickAndStartsARunOneIntervalLater() {
