@@ -56,9 +56,10 @@ struct BenchCommand: AsyncParsableCommand {
             """)
 
     @Option(
-        help:
-            "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog or retention."
-    )
+        help: """
+            Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog or \
+            retention.
+            """)
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")

@@ -159,7 +159,8 @@ import Testing
         // A second PURGE while the run goes joins it: no second run.
         let other = AdminPeer(routingId: [7, 7], delimited: false)
         let joined = rig.handle(
-            .admin(AdminArrival(request: .success(.purge(operator: "ops-b")), replyTo: other, shell: shell), now: rig.now))
+            .admin(
+                AdminArrival(request: .success(.purge(operator: "ops-b")), replyTo: other, shell: shell), now: rig.now))
         #expect(purges(joined).isEmpty)
         rig.now += 25
         let end = rig.stored(step(PurgeCounts(closedCase: 1, deadLetters: 2), last: 10, finished: true))
@@ -190,7 +191,8 @@ import Testing
                 now: rig.now))
         let end = rig.stored(.purged(nil))
         #expect(end.replies.map(\.response) == [.error(AdminError(.storeFailed, "the purge could not be written"))])
-        #expect(end.audits.map(\.detail) == ["closed_case=0 caseless=0 dead_letters=0 operator=ops-a ended=store-failed"])
+        #expect(
+            end.audits.map(\.detail) == ["closed_case=0 caseless=0 dead_letters=0 operator=ops-a ended=store-failed"])
     }
 
     @Test func aPurgedBodyIsNeverDeliveredFromTheMessageCache() throws {

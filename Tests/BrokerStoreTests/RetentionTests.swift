@@ -116,7 +116,9 @@ import Testing
             let row = try #require(
                 try db.read {
                     try Row.fetchOne(
-                        $0, sql: "SELECT kind, case_id, digest, body, body_size, body_purged_at FROM messages WHERE seq = ?",
+                        $0,
+                        sql:
+                            "SELECT kind, case_id, digest, body, body_size, body_purged_at FROM messages WHERE seq = ?",
                         arguments: [seqs["closed"]!])
                 })
             #expect(row["kind"] as String == "referral")

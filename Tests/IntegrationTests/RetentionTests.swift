@@ -56,10 +56,13 @@ extension DaemonSuite {
                     "the open case's body was purged")
 
                 let verified = try await h.referralctl(["audit", "verify", "--admin", h.daemon.admin])
-                h.expect(verified.status == 0, "audit verify after the purge: exit \(verified.status) \(verified.stdout)")
+                h.expect(
+                    verified.status == 0, "audit verify after the purge: exit \(verified.status) \(verified.stdout)")
                 let records = try await h.auditRecords().filter { $0["event"] as? String == "bodies-purged" }
                 h.expect(
-                    records.map { $0["detail"] as? String } == ["closed_case=2 caseless=0 dead_letters=0 operator=test-op"],
+                    records.map { $0["detail"] as? String } == [
+                        "closed_case=2 caseless=0 dead_letters=0 operator=test-op"
+                    ],
                     "bodies-purged records: \(records)")
                 let lastPurge = try await h.status()["last_purge"] as? [String: Any]
                 h.expect(lastPurge?["closed_case"] as? Int == 2, "STATUS last_purge: \(String(describing: lastPurge))")
@@ -82,7 +85,9 @@ extension DaemonSuite {
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
                 let trail = try await h.admin("TRAIL", arguments: "{\"case\":\"\(caseId)\"}")
-                let acked = (trail.object["events"] as? [[String: Any]] ?? []).filter { $0["event"] as? String == "acked" }
+                let acked = (trail.object["events"] as? [[String: Any]] ?? []).filter {
+                    $0["event"] as? String == "acked"
+                }
                 if acked.count >= count { return }
                 try await Task.sleep(for: .milliseconds(50))
             }

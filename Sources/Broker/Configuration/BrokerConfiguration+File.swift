@@ -44,8 +44,8 @@ extension BrokerConfiguration {
             ]),
             ("rate_limit", [("messages_per_second", \.rateLimit.messagesPerSecond), ("burst", \.rateLimit.burst)]),
             ("retention", [
-                ("closed_case_body_ms", \.retention.closedCaseBodyMs), ("caseless_body_ms", \.retention.caselessBodyMs),
-                ("dead_letter_body_ms", \.retention.deadLetterBodyMs),
+                ("closed_case_body_ms", \.retention.closedCaseBodyMs),
+                ("caseless_body_ms", \.retention.caselessBodyMs), ("dead_letter_body_ms", \.retention.deadLetterBodyMs),
                 ("purge_interval_ms", \.retention.purgeIntervalMs), ("purge_batch", \.retention.purgeBatch),
             ]),
         ]
