@@ -39,6 +39,13 @@ extension DaemonSuite {
                 try h.require(try await b.receive(count: 4).count == 4, "test-b did not receive all four")
                 try await waitUntilAcked(h, caseId: closed, count: 2)
 
+                // Without --yes and without a terminal to confirm on, nothing is asked of the broker.
+                let unconfirmed = try await h.referralctl(["purge", "--operator", "test-op", "--admin", h.daemon.admin])
+                h.expect(
+                    unconfirmed.status == 1 && unconfirmed.stderr.contains("confirm with --yes"),
+                    "purge without --yes: exit \(unconfirmed.status): \(unconfirmed.stderr)")
+                h.expect(try await h.status()["last_purge"] == nil, "purge without --yes purged")
+
                 let purged = try await h.referralctl(
                     ["purge", "--yes", "--operator", "test-op", "--admin", h.daemon.admin])
                 try h.require(purged.status == 0, "referralctl purge exited \(purged.status): \(purged.stderr)")
@@ -77,6 +84,51 @@ extension DaemonSuite {
                     let found = bytes.range(of: Data(marker.utf8)) != nil
                     h.expect(found == !marker.contains("CLOSED"), "\(id)'s body in the store file: \(found)")
                 }
+            }
+        }
+
+        /// The timer alone: closed-case bodies are kept 1 ms and a purge runs every 200 ms. A referral withdrawn
+        /// at once has both bodies purged without anyone asking: its trail shows them purged, STATUS shows the run,
+        /// and the audit trail has its record (no operator), with the chain intact.
+        @Test func theTimerPurgesWithoutBeingAsked() async throws {
+            var options = DaemonOptions()
+            options.retention = ["closed_case_body_ms": 1, "purge_interval_ms": 200]
+            try await withDaemon(options) { h in
+                let a = try h.node("test-a")
+                let b = try h.node("test-b")
+                let caseId = Made.caseId()
+                for (id, kind) in [("test-a:timer-1", "referral.request"), ("test-a:timer-2", "referral.cancelled")] {
+                    try await a.send(
+                        OutgoingMessage(
+                            id: id, to: ["test-b"], kind: kind, caseId: caseId, body: Array("made-up \(id)".utf8),
+                            validatesBody: false))
+                }
+                try h.require(
+                    try await a.acceptedSeqs(["test-a:timer-1", "test-a:timer-2"]).count == 2, "not accepted")
+                try h.require(try await b.receive(count: 2).count == 2, "test-b did not receive both")
+                let deadline = ContinuousClock.now + .seconds(10)
+                var purged = 0
+                while purged < 2, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let trail = try await h.admin("TRAIL", arguments: "{\"case\":\"\(caseId)\"}")
+                    purged =
+                        (trail.object["events"] as? [[String: Any]] ?? []).filter {
+                            $0["event"] as? String == "body-purged"
+                        }.count
+                }
+                h.expect(purged == 2, "the timer purged \(purged) of the case's 2 bodies in 10 s")
+                let lastPurge = try await h.status()["last_purge"] as? [String: Any]
+                h.expect(lastPurge != nil, "STATUS shows no purge run")
+                let records = try await h.auditRecords().compactMap { record in
+                    record["event"] as? String == "bodies-purged" ? record["detail"] as? String : nil
+                }
+                h.expect(
+                    records.contains { $0.hasPrefix("closed_case=") && !$0.contains("operator=") },
+                    "no bodies-purged record of the timer: \(records)")
+                let verified = try await h.referralctl(["audit", "verify", "--admin", h.daemon.admin])
+                h.expect(verified.status == 0, "audit verify: exit \(verified.status)")
+                await h.stop(a)
+                await h.stop(b)
             }
         }
 
