@@ -3,7 +3,8 @@ import StoreModel
 
 // Retention (issue 10): what the machine does when a purge step comes back. The timer and PURGE start runs
 // (`PurgeSchedule`); the store thread carries out each step; here the next step goes out, or the run ends: audited
-// with its counts, answered to the operators who asked, remembered for STATUS.
+// with its counts (by the store with the last step; here when it ended on a failure or a stop), answered to the
+// operators who asked, remembered for STATUS.
 extension BrokerMachine {
     mutating func purgeStepDone(_ result: PurgeStepResult?, now: Int64) {
         // A purged body must never be delivered from memory (a re-driven dead letter is refused instead).
@@ -13,7 +14,7 @@ extension BrokerMachine {
             return
         case .step(let step)?:
             actions.append(.store(.purge(step)))
-        case .finished(let run)?:
+        case .finished(let run, let next)?:
             if let event = run.auditEvent() { audit(event) }
             if run.counts.total > 0 || run.failed {
                 log(
@@ -30,6 +31,7 @@ extension BrokerMachine {
                     reply(.ok(.purge(run.admin)), to: peer)
                 }
             }
+            if let next { actions.append(.store(.purge(next))) }
         }
     }
 }

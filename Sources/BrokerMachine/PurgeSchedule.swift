@@ -24,12 +24,16 @@ public struct RetentionSettings: Sendable, Hashable {
 /// When purge runs start and where the current one is: pure, time comes in. A run is a walk over the stored bodies
 /// in seq order, one step at a time; the machine sends each step to the store thread and the next one only when
 /// the previous one has come back, so the store runs the broker's group commits between steps. A run's `now` is
-/// fixed when it starts: every step judges by the same time.
+/// fixed when it starts (every step judges by the same time), and so are the operators who asked for it: each step
+/// carries them and the counts so far, so that the step that ends the walk writes the run's audit record in its own
+/// transaction. A PURGE that arrives while a run goes is queued for a run of its own right after it.
 public struct PurgeSchedule: Sendable {
     public let settings: RetentionSettings
     /// When the timer starts the next run (nil: not armed yet, before the first tick, or a run is going).
     public private(set) var nextRunAt: Int64?
     public private(set) var current: Run?
+    /// Operators' PURGEs waiting for the next run (one run answers them all).
+    public private(set) var queued: [(name: String, peer: AdminPeer)] = []
     /// The last finished run.
     public private(set) var last: FinishedRun?
 
@@ -50,6 +54,9 @@ public struct PurgeSchedule: Sendable {
         public var peers: [AdminPeer]
         /// A step failed: the run ended early (what it purged before stays purged).
         public var failed: Bool
+        /// The store wrote the run's audit record with its last step (nil: the run ended otherwise, or purged
+        /// nothing unasked).
+        public var audited: AuditEvent?
     }
 
     public init(settings: RetentionSettings) { self.settings = settings }
@@ -69,37 +76,36 @@ public struct PurgeSchedule: Sendable {
             return nil
         }
         guard now >= due else { return nil }
-        return start(now: now)
+        return start(now: now, asked: [])
     }
 
-    /// An operator's PURGE: joins the run that is going (answered when it ends, with its counts), or starts one now
-    /// and returns its first step.
+    /// An operator's PURGE: starts a run now and returns its first step, or, while a run goes, waits for a run of
+    /// its own right after it (answered when that one ends, with its counts).
     public mutating func request(operator name: String, peer: AdminPeer, now: Int64) -> PurgeStep? {
-        if current != nil {
-            current?.operators.append(name)
-            current?.peers.append(peer)
+        guard current == nil else {
+            queued.append((name, peer))
             return nil
         }
-        let step = start(now: now)
-        current?.operators.append(name)
-        current?.peers.append(peer)
-        return step
+        return start(now: now, asked: [(name, peer)])
     }
 
-    private mutating func start(now: Int64) -> PurgeStep {
-        current = Run(startedAt: now)
+    private mutating func start(now: Int64, asked: [(name: String, peer: AdminPeer)]) -> PurgeStep {
+        let run = Run(startedAt: now, operators: asked.map(\.name), peers: asked.map(\.peer))
+        current = run
         nextRunAt = nil
-        return step(after: 0, run: current!)
+        return step(after: 0, run: run, now: now)
     }
 
-    private func step(after seq: Int64, run: Run) -> PurgeStep {
-        PurgeStep(now: run.startedAt, periods: settings.periods, afterSeq: seq, limit: settings.batch)
+    private func step(after seq: Int64, run: Run, now: Int64) -> PurgeStep {
+        PurgeStep(
+            now: run.startedAt, periods: settings.periods, afterSeq: seq, limit: settings.batch,
+            runCounts: run.counts, operators: run.operators, issuedAt: now)
     }
 
-    /// What comes after a step: the next step, or the run's end.
+    /// What comes after a step: the next step, or the run's end (and the first step of a queued run, if any).
     public enum Next: Sendable, Hashable {
         case step(PurgeStep)
-        case finished(FinishedRun)
+        case finished(FinishedRun, next: PurgeStep?)
     }
 
     /// A step came back (`result` nil: it failed). `stopping`: the broker is stopping, so the run ends here.
@@ -110,29 +116,27 @@ public struct PurgeSchedule: Sendable {
             run.afterSeq = result.lastSeq
             if !result.finished && !stopping {
                 current = run
-                return .step(step(after: result.lastSeq, run: run))
+                return .step(step(after: result.lastSeq, run: run, now: now))
             }
         }
         let finished = FinishedRun(
             startedAt: run.startedAt, endedAt: now, counts: run.counts, operators: run.operators, peers: run.peers,
-            failed: result == nil)
+            failed: result == nil, audited: result?.audit)
         current = nil
         last = finished
         nextRunAt = now + settings.intervalMs
-        return .finished(finished)
+        guard !queued.isEmpty, !stopping else { return .finished(finished, next: nil) }
+        let asked = queued
+        queued.removeAll()
+        return .finished(finished, next: start(now: now, asked: asked))
     }
 }
 
 extension PurgeSchedule.FinishedRun {
-    /// The run's audit record (`bodies-purged`): counts by rule, and who asked when an operator did. Nil for a
-    /// timer's run that purged nothing (an hourly record of nothing would only bury the others).
+    /// The run's audit record when the store did not write it with the last step (a failed step, a stop).
     func auditEvent() -> AuditEvent? {
-        guard counts.total > 0 || !operators.isEmpty else { return nil }
-        var detail = counts.auditDetail
-        let names = Set(operators).sorted()
-        if !names.isEmpty { detail += " operator=\(names.joined(separator: ","))" }
-        if failed { detail += " ended=store-failed" }
-        return AuditEvent(at: endedAt, event: .bodiesPurged, detail: detail)
+        guard audited == nil else { return nil }
+        return counts.auditEvent(at: endedAt, operators: operators, failed: failed)
     }
 
     /// PURGE's reply and STATUS's `last_purge`.

@@ -11,21 +11,31 @@ extension BrokerStore {
     /// `messages_unpurged` index), purges those the periods allow, then runs `PRAGMA incremental_vacuum`. The walk is
     /// finished when it meets a message accepted after the periods' horizon or runs out of messages.
     public func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult {
-        guard let horizon = step.periods.horizon(now: step.now), step.limit > 0 else {
-            return PurgeStepResult(
-                counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: true, pagesFreed: 0)
-        }
+        let horizon = step.periods.horizon(now: step.now)
+        let start = auditTip
+        var tip = start
         let result: PurgeStepResult = try write("purge") { db in
             var result = PurgeStepResult(
-                counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: false, pagesFreed: 0)
+                counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: true, pagesFreed: 0)
             try db.inTransaction(.immediate) {
-                result = try Self.purgeStep(db, step, horizon: horizon)
+                if let horizon, step.limit > 0 { result = try Self.purgeStep(db, step, horizon: horizon) }
+                // The run's record goes with the purges of its last step (those of earlier steps were committed
+                // before it: a crash in between leaves them recorded only on each message's trail).
+                let total = step.runCounts + result.counts
+                if result.finished, let event = total.auditEvent(at: step.issuedAt, operators: step.operators) {
+                    var batch = Batch(db: db, audit: start)
+                    try batch.append(event)
+                    tip = batch.audit
+                    result.audit = event
+                }
                 return .commit
             }
             return result
         }
         counters.transactions += 1
-        counters.rowsWritten += result.purgedSeqs.count
+        counters.rowsWritten += result.purgedSeqs.count + (result.audit == nil ? 0 : 1)
+        auditTip = tip  // committed: the chain goes on from here
+        if tip != start || markBehind { advanceMark() }
         return result
     }
 

@@ -118,6 +118,17 @@ public struct PurgeCounts: Sendable, Hashable {
 
     /// The audit record's detail of a purge run (`bodies-purged`).
     public var auditDetail: String { "closed_case=\(closedCase) caseless=\(caseless) dead_letters=\(deadLetters)" }
+
+    /// A purge run's audit record: its counts, the operators who asked (none: the timer's run), whether it ended on
+    /// a failed step. Nil for a timer's run that purged nothing (an hourly record of nothing would bury the others).
+    public func auditEvent(at: Int64, operators: [String], failed: Bool = false) -> AuditEvent? {
+        guard total > 0 || !operators.isEmpty else { return nil }
+        var detail = auditDetail
+        let names = Set(operators).sorted()
+        if !names.isEmpty { detail += " operator=\(names.joined(separator: ","))" }
+        if failed { detail += " ended=store-failed" }
+        return AuditEvent(at: at, event: .bodiesPurged, detail: detail)
+    }
 }
 
 /// One step of a purge run: one transaction that looks at up to `limit` messages whose body is still stored, with
@@ -129,13 +140,25 @@ public struct PurgeStep: Sendable, Hashable {
     public var limit: Int
     /// Pages given back to the file system at most, after the step's purges (`PRAGMA incremental_vacuum`).
     public var vacuumPages: Int
+    /// What the run purged in its earlier steps, and who asked for it: when this step ends the walk, its transaction
+    /// appends the run's audit record (`PurgeCounts.auditEvent`, at `issuedAt`) with the purges it records.
+    public var runCounts: PurgeCounts
+    public var operators: [String]
+    /// When the machine handed this step to the store.
+    public var issuedAt: Int64
 
-    public init(now: Int64, periods: RetentionPeriods, afterSeq: Int64, limit: Int, vacuumPages: Int = 4_096) {
+    public init(
+        now: Int64, periods: RetentionPeriods, afterSeq: Int64, limit: Int, vacuumPages: Int = 4_096,
+        runCounts: PurgeCounts = PurgeCounts(), operators: [String] = [], issuedAt: Int64? = nil
+    ) {
         self.now = now
         self.periods = periods
         self.afterSeq = afterSeq
         self.limit = limit
         self.vacuumPages = vacuumPages
+        self.runCounts = runCounts
+        self.operators = operators
+        self.issuedAt = issuedAt ?? now
     }
 }
 
@@ -150,12 +173,18 @@ public struct PurgeStepResult: Sendable, Hashable {
     public var finished: Bool
     /// Pages the incremental vacuum gave back to the file system.
     public var pagesFreed: Int
+    /// The run's audit record, written with this step (a finished walk that purged something or was asked for).
+    public var audit: AuditEvent?
 
-    public init(counts: PurgeCounts, purgedSeqs: [Int64], lastSeq: Int64, finished: Bool, pagesFreed: Int) {
+    public init(
+        counts: PurgeCounts, purgedSeqs: [Int64], lastSeq: Int64, finished: Bool, pagesFreed: Int,
+        audit: AuditEvent? = nil
+    ) {
         self.counts = counts
         self.purgedSeqs = purgedSeqs
         self.lastSeq = lastSeq
         self.finished = finished
         self.pagesFreed = pagesFreed
+        self.audit = audit
     }
 }

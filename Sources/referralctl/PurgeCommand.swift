@@ -16,7 +16,8 @@ struct PurgeCommand: AsyncParsableCommand {
             periods allow are deleted from the store for good (a message's
             headers, digest, size, trail and the audit trail stay; a purged
             dead letter can no longer be re-driven). If a run is already
-            going, this one waits for it and prints its counts. The run is
+            going, this one runs right after it and prints its own counts.
+            The run is
             recorded in the audit trail (bodies-purged) with its counts and
             the operator's name. Prints
               purged: closed cases N, without a case M, dead letters K (D ms)

@@ -82,10 +82,15 @@ import Testing
             counts: PurgeCounts(closedCase: 2, caseless: 1), purgedSeqs: [4, 5, 9], lastSeq: 500, finished: false,
             pagesFreed: 3)
         let next = schedule.stepDone(first, now: 3_600_050, stopping: false)
-        #expect(next == .step(PurgeStep(now: 3_600_000, periods: Self.periods, afterSeq: 500, limit: 500)))
+        #expect(
+            next
+                == .step(
+                    PurgeStep(
+                        now: 3_600_000, periods: Self.periods, afterSeq: 500, limit: 500,
+                        runCounts: PurgeCounts(closedCase: 2, caseless: 1), issuedAt: 3_600_050)))
         let last = PurgeStepResult(
             counts: PurgeCounts(deadLetters: 1), purgedSeqs: [600], lastSeq: 700, finished: true, pagesFreed: 0)
-        guard case .finished(let run)? = schedule.stepDone(last, now: 3_600_100, stopping: false) else {
+        guard case .finished(let run, nil)? = schedule.stepDone(last, now: 3_600_100, stopping: false) else {
             Issue.record("the run did not end")
             return
         }
@@ -108,13 +113,13 @@ import Testing
         _ = schedule.request(operator: "ops-a", peer: operatorPeer, now: 10)
         let partial = PurgeStepResult(
             counts: PurgeCounts(caseless: 3), purgedSeqs: [1, 2, 3], lastSeq: 500, finished: false, pagesFreed: 0)
-        guard case .finished(let stopped)? = schedule.stepDone(partial, now: 20, stopping: true) else {
+        guard case .finished(let stopped, nil)? = schedule.stepDone(partial, now: 20, stopping: true) else {
             Issue.record("a stopping broker goes on purging")
             return
         }
         #expect(stopped.counts.caseless == 3 && !stopped.failed)
         _ = schedule.request(operator: "ops-a", peer: operatorPeer, now: 30)
-        guard case .finished(let failed)? = schedule.stepDone(nil, now: 40, stopping: false) else {
+        guard case .finished(let failed, nil)? = schedule.stepDone(nil, now: 40, stopping: false) else {
             Issue.record("a failed step does not end the run")
             return
         }
@@ -130,13 +135,29 @@ import Testing
         let steps = purges(rig.tick(after: 3_600_000))
         #expect(steps.map(\.afterSeq) == [0])
         let next = rig.stored(step(PurgeCounts(caseless: 500), last: 800, finished: false))
+        // The next step carries the run's counts so far: the store writes the run's record with the last step.
         #expect(purges(next).map(\.afterSeq) == [800])
+        #expect(purges(next).map(\.runCounts) == [PurgeCounts(caseless: 500)])
         #expect(next.audits.isEmpty)
-        let end = rig.stored(step(PurgeCounts(closedCase: 3, caseless: 1), last: 900, finished: true))
+        let record = AuditEvent(at: rig.now, event: .bodiesPurged, detail: "closed_case=3 caseless=501 dead_letters=0")
+        let end = rig.stored(
+            .purged(
+                PurgeStepResult(
+                    counts: PurgeCounts(closedCase: 3, caseless: 1), purgedSeqs: [], lastSeq: 900, finished: true,
+                    pagesFreed: 0, audit: record)))
         #expect(purges(end).isEmpty)
+        #expect(end.audits.isEmpty)
+        #expect(rig.machine.purges.last?.counts == PurgeCounts(closedCase: 3, caseless: 501))
+    }
+
+    @Test func aRunTheStoreDidNotRecordIsRecordedByTheMachine() throws {
+        var rig = try rig()
+        _ = rig.tick()
+        _ = rig.tick(after: 3_600_000)
+        let end = rig.stored(step(PurgeCounts(closedCase: 3, caseless: 1), last: 900, finished: true))
         #expect(
             end.audits == [
-                AuditEvent(at: rig.now, event: .bodiesPurged, detail: "closed_case=3 caseless=501 dead_letters=0")
+                AuditEvent(at: rig.now, event: .bodiesPurged, detail: "closed_case=3 caseless=1 dead_letters=0")
             ])
     }
 
@@ -155,8 +176,8 @@ import Testing
             .admin(
                 AdminArrival(request: .success(.purge(operator: "ops-a")), replyTo: operatorPeer, shell: shell),
                 now: rig.now))
-        #expect(purges(asked).count == 1 && asked.replies.isEmpty)
-        // A second PURGE while the run goes joins it: no second run.
+        #expect(purges(asked).map(\.operators) == [["ops-a"]] && asked.replies.isEmpty)
+        // A second PURGE while the run goes waits for a run of its own, right after.
         let other = AdminPeer(routingId: [7, 7], delimited: false)
         let joined = rig.handle(
             .admin(
@@ -165,14 +186,15 @@ import Testing
         rig.now += 25
         let end = rig.stored(step(PurgeCounts(closedCase: 1, deadLetters: 2), last: 10, finished: true))
         let expected = AdminPurge(at: rig.now, closedCase: 1, caseless: 0, deadLetters: 2, durationMs: 25)
-        #expect(end.replies.map(\.response) == [.ok(.purge(expected)), .ok(.purge(expected))])
-        #expect(end.replies.map(\.to) == [operatorPeer, other])
+        #expect(end.replies.map(\.response) == [.ok(.purge(expected))])
+        #expect(end.replies.map(\.to) == [operatorPeer])
         #expect(
             end.audits == [
                 AuditEvent(
-                    at: rig.now, event: .bodiesPurged,
-                    detail: "closed_case=1 caseless=0 dead_letters=2 operator=ops-a,ops-b")
+                    at: rig.now, event: .bodiesPurged, detail: "closed_case=1 caseless=0 dead_letters=2 operator=ops-a")
             ])
+        #expect(purges(end).map(\.operators) == [["ops-b"]])
+        #expect(purges(end).map(\.afterSeq) == [0])
         let status = rig.handle(
             .admin(AdminArrival(request: .success(.status), replyTo: operatorPeer, shell: shell), now: rig.now))
         guard case .ok(.status(let shown))? = status.replies.first?.response else {
@@ -180,6 +202,8 @@ import Testing
             return
         }
         #expect(shown.lastPurge == expected)
+        let second = rig.stored(step(PurgeCounts(), last: 10, finished: true))
+        #expect(second.replies.map(\.to) == [other])
     }
 
     @Test func aFailedStepIsStoreFailedForTheOperator() throws {
