@@ -39,6 +39,8 @@ extension BrokerMachine {
             read(.backup(path: path), for: peer)
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
             repair(request, for: peer, now: now)
+        case .purge(let name):
+            if let step = purges.request(operator: name, peer: peer, now: now) { actions.append(.store(.purge(step))) }
         }
     }
 
@@ -96,7 +98,8 @@ extension BrokerMachine {
             endpoint: shell.endpoint, security: jurisdiction.plaintext ? "plaintext-development" : "curve",
             storeTransactions: shell.store.transactions, storeRowsWritten: shell.store.rowsWritten)
         return AdminStatus(
-            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters })
+            broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters },
+            lastPurge: purges.last?.admin)
     }
 
     mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }

@@ -42,6 +42,8 @@ extension BrokerMachine {
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
                 newDeliveries.removeAll()
                 repaired(action, result, to: replyTo, now: now)
+            case .purged(let result):
+                purgeStepDone(result, now: now)
             case .openDeliveries, .unconfirmedReceipts, .lanePage:
                 // Accepts completed before the page are enqueued first, so that the page finds them counted.
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

@@ -27,6 +27,8 @@ public struct BrokerMachine: Sendable {
     var waitingForLoad: [Int64: [(node: String, session: UInt64, attempt: Int)]] = [:]
     var loadRequests: [Int64] = []
     var deadlineWindow = DeadlineWindow()
+    /// Retention: when purge runs start and where the current one is.
+    public internal(set) var purges: PurgeSchedule
     public internal(set) var stopping = false
     var stopDeadline: Int64 = 0
     /// Where the rules append their actions: during `handle(_:into:)`, the caller's buffer; empty between events.
@@ -45,6 +47,7 @@ public struct BrokerMachine: Sendable {
         self.scheduler = scheduler
         self.rateLimiter = RateLimiter(perSecond: settings.ratePerSecond, burst: settings.rateBurst)
         self.cache = MessageCache(capacityBytes: settings.messageCacheBytes)
+        self.purges = PurgeSchedule(settings: settings.retention)
     }
 
     /// Decides what `event` means and returns what to do, in order.
@@ -84,7 +87,12 @@ public struct BrokerMachine: Sendable {
     /// When the shell must wake the machine with a tick at the latest (nil: nothing timed is waiting).
     public var nextWakeup: Int64? {
         // Asked once per turn of the shell's loop: no array of candidates.
-        switch (scheduler.nextWakeup(), deadlineWindow.nextWakeup) {
+        let timers: Int64? =
+            switch (scheduler.nextWakeup(), deadlineWindow.nextWakeup) {
+            case (let a?, let b?): min(a, b)
+            case (let a, let b): a ?? b
+            }
+        return switch (timers, purges.nextWakeup) {
         case (let a?, let b?): min(a, b)
         case (let a, let b): a ?? b
         }
@@ -101,6 +109,7 @@ public struct BrokerMachine: Sendable {
         carryOut(effects, now: now)
         effects.removeAll(keepingCapacity: true)
         if !stopping { fireDueDeadlines(now: now) }
+        if !stopping, let step = purges.tick(now: now) { actions.append(.store(.purge(step))) }
     }
 
     mutating func audit(_ event: AuditEvent) { actions.append(.store(.audit(event))) }

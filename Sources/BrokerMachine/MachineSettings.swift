@@ -20,6 +20,8 @@ public struct MachineSettings: Sendable {
     public var storeEpoch: String?
     /// How long a stopping broker waits for the store to drain.
     public var stopGraceMs: Int64
+    /// Retention of message bodies: the periods and the purge timer (default: nothing is purged).
+    public var retention: RetentionSettings
     /// The audit fingerprint of a Z85 CURVE key (the shell knows the key format; nil for a key it cannot read).
     public var keyFingerprint: @Sendable (String) -> String?
 
@@ -27,7 +29,8 @@ public struct MachineSettings: Sendable {
         limits: ReferralProtocol.Limits = .default, heartbeatMs: Int = 5_000, liveness: Int = 3,
         ackTimeoutMs: Int = 30_000, maxPendingAccepts: Int = 100_000, ratePerSecond: Int = 200, rateBurst: Int = 400,
         messageCacheBytes: Int = 64 << 20, followUpDayMs: Int64 = 86_400_000, storeEpoch: String? = nil,
-        stopGraceMs: Int64 = 10_000, keyFingerprint: @escaping @Sendable (String) -> String? = { _ in nil }
+        stopGraceMs: Int64 = 10_000, retention: RetentionSettings = .keepForever,
+        keyFingerprint: @escaping @Sendable (String) -> String? = { _ in nil }
     ) {
         self.limits = limits
         self.heartbeatMs = heartbeatMs
@@ -40,6 +43,7 @@ public struct MachineSettings: Sendable {
         self.followUpDayMs = followUpDayMs
         self.storeEpoch = storeEpoch
         self.stopGraceMs = stopGraceMs
+        self.retention = retention
         self.keyFingerprint = keyFingerprint
     }
 }

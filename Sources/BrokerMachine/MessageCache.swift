@@ -43,6 +43,12 @@ struct MessageCache {
 
     subscript(seq: Int64) -> Deliver? { entries[seq] }
 
+    /// Forgets a message (its body was purged: a later delivery of it must not get the body from here).
+    mutating func remove(_ seq: Int64) {
+        guard let removed = entries.removeValue(forKey: seq) else { return }
+        bytes -= Self.cost(of: removed)
+    }
+
     mutating func insert(_ message: Deliver) {
         guard capacityBytes > 0, entries[message.seq] == nil else { return }
         entries[message.seq] = message

@@ -74,6 +74,8 @@ public enum StoreRequest: Sendable {
     case repair(RepairUnit, replyTo: AdminPeer)
     /// The next page of a released lane (seq in (`afterSeq`, `throughSeq`], ascending, at most `limit`).
     case lanePage(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int)
+    /// One step of a purge run (retention), in a transaction of its own after the batch it came with.
+    case purge(PurgeStep)
 }
 
 /// What the store thread reports back after each commit.
@@ -101,4 +103,6 @@ public enum StoreCompletion: Sendable {
     case repaired(RepairUnit.Action, RepairResult?, replyTo: AdminPeer)
     /// A page of a released lane as asked by `StoreRequest.lanePage` (nil: the read failed).
     case lanePage(recipient: String, caseId: String, limit: Int, [OpenDelivery]?)
+    /// A purge step's result (nil: it failed, nothing of it was written).
+    case purged(PurgeStepResult?)
 }

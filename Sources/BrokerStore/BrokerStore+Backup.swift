@@ -13,7 +13,13 @@ extension BrokerStore {
         let name = (path as NSString).lastPathComponent
         let temporary = "\(directory)/.\(name).\(UUID().uuidString).partial"
         defer { unlink(temporary) }
-        try write("backup") { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary]) }
+        // VACUUM INTO gives the copy the auto_vacuum mode asked for last: INCREMENTAL, so a store made before v11
+        // becomes one whose purged pages are given back (restore the copy). The live store keeps its mode (only
+        // VACUUM changes it).
+        try write("backup") { db in
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM INTO ?", arguments: [temporary])
+        }
         try Self.syncFile(temporary)
         guard link(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -46,7 +46,7 @@ extension BrokerStore {
     /// go out: one small write and one `fdatasync` per such group commit. The batch IS committed, so a failure
     /// does not fail it; the mark stays behind (a later batch writes it) and `run` goes on: a mark that lags
     /// only weakens the roll-back check, it never refuses a store that is whole.
-    private func advanceMark() {
+    func advanceMark() {
         do {
             try mark?.write(position)
             markBehind = false

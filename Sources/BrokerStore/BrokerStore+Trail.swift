@@ -10,6 +10,7 @@ import GRDB
 //   "dead-lettered"       deliveries.done_at, attempt = attempts, detail = reason
 //   "receipt-created"     receipts.at, detail = receipt id and outcome
 //   "receipt-confirmed"   receipts.confirmed_at
+//   "body-purged"         messages.body_purged_at, detail = the body's size (retention: the body is gone)
 // Sorted by time, then seq, then the order above, then recipient, then insertion order. Bodies never appear.
 
 extension BrokerStore {
@@ -35,7 +36,8 @@ extension BrokerStore {
 }
 
 private enum TrailBuilder {
-    static let headColumns = "seq, sender, message_id, kind, priority, case_id, recipients, accepted_at"
+    static let headColumns =
+        "seq, sender, message_id, kind, priority, case_id, recipients, accepted_at, body_purged_at, body_size"
 
     static func build(_ db: Database, heads: [Row]) throws -> [TrailEntry] {
         let deliveries = try db.cachedStatement(
@@ -93,6 +95,10 @@ private enum TrailBuilder {
             if let caseId { accepted += " case=\(caseId)" }
             accepted += " recipients=\(recipients)"
             add(0, 0, at: head[7], .accepted, nil, nil, accepted)
+            if let purgedAt: Int64 = head[8] {
+                let size: Int64? = head[9]
+                add(7, 0, at: purgedAt, .bodyPurged, nil, nil, size.map { "bytes=\($0)" })
+            }
         }
 
         /// A delivery row: its first attempt, its end, its receipt and the receipt's confirmation.

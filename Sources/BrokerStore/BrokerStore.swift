@@ -72,7 +72,7 @@ public final class BrokerStore: @unchecked Sendable {
         do {
             // 16 MiB page cache: keeps the hot index pages (dedupe key, pending deliveries) in memory.
             let opened = try Self.refusingUnchanged(path) {
-                try DurableSQLite.prepare(dbQueue, as: Schema.durable, cacheSizeKiB: 16_384)
+                try DurableSQLite.prepare(dbQueue, as: Schema.durable, cacheSizeKiB: 16_384, incrementalVacuum: true)
             }
             let applied = opened.appliedBefore
             try loadPosition()

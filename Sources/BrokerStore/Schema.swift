@@ -14,6 +14,7 @@ import SQLiteRaw
 // - events: exceptional trail events only (rare), indexed by seq for the trail.
 // - held_cases: current holds (small).
 // - cases, deadlines: see v3-cases, v4-followup and v6-deadline-notice.
+// - retention: see v11-retention.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -235,6 +236,19 @@ enum Schema {
                     ALTER TABLE deliveries ADD COLUMN discarded_at INTEGER;
                     DROP INDEX deliveries_dead;
                     CREATE INDEX deliveries_dead ON deliveries(recipient, seq) WHERE state = 2 AND discarded_at IS NULL;
+                    """)
+        }
+        // Retention (issue 10): a message's body is purged (set NULL) a configured time after its case closed, after
+        // its deliveries settled, or after its dead letter; the row, its digest and size stay. `body_purged_at` says
+        // when (the trail shows it), `body_size` keeps the body's length, and `messages_unpurged` holds only
+        // messages whose body is still there, in seq order: a purge walks it from the oldest and stops at the
+        // first message too young to be purged by any rule.
+        migrator.registerMigration("v11-retention") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN body_purged_at INTEGER;
+                    ALTER TABLE messages ADD COLUMN body_size INTEGER;
+                    CREATE INDEX messages_unpurged ON messages(seq) WHERE body_purged_at IS NULL;
                     """)
         }
         return migrator

@@ -51,8 +51,13 @@ public enum DurableSQLite {
     }
 
     /// Checks the file (throws `Refusal` before writing anything), switches it to WAL + `synchronous=FULL`
-    /// (with a page cache of `cacheSizeKiB` when given), migrates and marks it.
-    public static func prepare(_ dbQueue: DatabaseQueue, as schema: Schema, cacheSizeKiB: Int? = nil) throws -> Opened {
+    /// (with a page cache of `cacheSizeKiB` when given), migrates and marks it. `incrementalVacuum`: a new file is
+    /// made with `auto_vacuum = INCREMENTAL`, so that pages freed later (purged bodies) can be given back to the file
+    /// system with `PRAGMA incremental_vacuum`; SQLite takes it only before the first table and before the switch
+    /// to WAL (an existing file keeps its mode: only a VACUUM changes it).
+    public static func prepare(
+        _ dbQueue: DatabaseQueue, as schema: Schema, cacheSizeKiB: Int? = nil, incrementalVacuum: Bool = false
+    ) throws -> Opened {
         let identity = try dbQueue.writeWithoutTransaction {
             try StoreIdentity.inspect($0, applicationId: schema.applicationId, firstMigration: schema.firstMigration)
         }
@@ -66,6 +71,7 @@ public enum DurableSQLite {
         }
         // Not GRDB's `journalMode = .wal`: its WAL setup lowers `synchronous` to NORMAL.
         try dbQueue.writeWithoutTransaction { db in
+            if incrementalVacuum, case .new = identity { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             guard mode?.lowercased() == "wal" else {
                 throw DatabaseError(message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")

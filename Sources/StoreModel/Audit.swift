@@ -92,6 +92,8 @@ extension AuditEvent {
         case deadLetterDiscarded = "dead-letter-discarded"
         /// An operator released a held (case, recipient) lane (`detail`: operator, case).
         case caseReleased = "case-released"
+        /// A purge run removed old message bodies (retention; `detail`: counts by rule, and the operator who asked).
+        case bodiesPurged = "bodies-purged"
     }
 }
 

@@ -76,6 +76,10 @@ public protocol BrokerStoring: AnyObject, Sendable {
     /// A released lane read back: its open deliveries with seq in (`afterSeq`, `throughSeq`], by seq, at most `limit`.
     func laneDeliveries(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int) throws
         -> [OpenDelivery]
+    /// One step of a purge run (retention, issue 10): in a transaction of its own, purges the bodies `step.periods`
+    /// allow among the next `step.limit` messages whose body is still stored, keeping every row, trail and audit
+    /// record, and gives freed pages back to the file system.
+    func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult
 
     /// Gives back memory kept only for speed (caches); the broker calls it when idle after work. Never fails.
     func releaseMemory()

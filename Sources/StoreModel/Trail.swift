@@ -37,6 +37,8 @@ public enum TrailEventName: String, Sendable, Hashable, CaseIterable {
     case receiptCreated = "receipt-created"
     /// Derived from the receipt row.
     case receiptConfirmed = "receipt-confirmed"
+    /// Derived from the message row: its body was purged (retention); its headers, digest and trail stay.
+    case bodyPurged = "body-purged"
 }
 
 /// An exceptional trail event (nack, ack timeout, session lost, attempt >= 2, duplicate send).

@@ -3,6 +3,7 @@ import Foundation
 // swift-log comes with ReferralClient; used only to keep the nodes' info and warning logs (40 nodes connecting
 // in plain text) off the terminal.
 import Logging
+import ReferralProtocol
 
 enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case accept1x1 = "accept-1x1"
@@ -15,6 +16,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case inboxDrain = "inbox-drain"
     /// Not part of `all`: fill, restart, drain of a backlog for an offline node (see BENCHMARKS.md).
     case backlog
+    /// Not part of `all`: steady load with short retention periods; the store file's size over time.
+    case retention
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -46,9 +49,17 @@ struct BenchCommand: AsyncParsableCommand {
             messages at a time (as referralctl listen); rates into the inbox and into the application.
             backlog (not in all): --messages sent to an offline recipient, the sender offline too, a restart, then \
             the recipient drains them all; broker memory after each step, restart to ready, drain msg/s.
+            retention (not in all): 1 -> 1 at --rate msg/s for --duration s, each message a case opened \
+            (referral.request) or closed (referral.cancelled), with every retention period set to --retention-ms \
+            and a purge every --purge-interval-ms; the store file's size every --sample-every s, and the bodies \
+            purged (from the audit trail).
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain or backlog.")
+    @Option(
+        help: """
+            Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog or \
+            retention.
+            """)
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -81,6 +92,15 @@ struct BenchCommand: AsyncParsableCommand {
         help: "deadlines: write the deadlines without their case rows (by default each has its case, as in the daemon)."
     )
     var noCases = false
+
+    @Option(help: "retention: every retention period of the broker, in ms.")
+    var retentionMs = 30_000
+
+    @Option(help: "retention: the broker's purge_interval_ms.")
+    var purgeIntervalMs = 5_000
+
+    @Option(help: "retention: seconds between two samples of the store's size.")
+    var sampleEvery: Double = 10
 
     @Option(help: "Body size in bytes.")
     var bodySize = 1_024
@@ -170,6 +190,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.inboxDrain = try await runInboxDrain(in: workspace)
                 case .backlog:
                     report.backlog = try await runBacklog(in: workspace)
+                case .retention:
+                    report.retention = try await runRetention(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }
@@ -222,16 +244,35 @@ struct BenchCommand: AsyncParsableCommand {
         ).run()
     }
 
+    private func runRetention(in workspace: Workspace) async throws -> RetentionResult {
+        progress(
+            "referral-bench: retention: 1 -> 1 at \(Int(rate)) msg/s for \(duration) s, bodies of \(bodySize) B kept "
+                + "\(retentionMs) ms, a purge every \(purgeIntervalMs) ms")
+        let retention: JSONValue = .object([
+            ("closed_case_body_ms", .integer(Int64(retentionMs))), ("caseless_body_ms", .integer(Int64(retentionMs))),
+            ("dead_letter_body_ms", .integer(Int64(retentionMs))),
+            ("purge_interval_ms", .integer(Int64(purgeIntervalMs))),
+        ])
+        return try await withBroker(
+            "retention", pairs: 1, recipientsOnline: true, in: workspace, extraConfig: [("retention", retention)]
+        ) { fleet, daemon in
+            try await RetentionRun(
+                fleet: fleet, bodySize: bodySize, rate: rate, duration: duration, sampleEvery: sampleEvery,
+                retentionMs: retentionMs, purgeIntervalMs: purgeIntervalMs, daemon: daemon
+            ).run()
+        }
+    }
+
     /// A fresh broker and fleet for one scenario; both are stopped and the scenario's data removed afterwards.
     func withBroker<T: Sendable>(
         _ name: String, pairs: Int, recipientsOnline: Bool, in workspace: Workspace,
-        _ body: (Fleet, Daemon) async throws -> T
+        extraConfig: [(key: String, value: JSONValue)] = [], _ body: (Fleet, Daemon) async throws -> T
     ) async throws -> T {
         let directory = try workspace.subdirectory(name)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let daemon = try await Daemon.start(
             executable: referrald ?? Daemon.defaultExecutable(), directory: directory,
-            nodes: Fleet.directory(pairs: pairs), logLevel: "warning", curve: curve)
+            nodes: Fleet.directory(pairs: pairs), logLevel: "warning", curve: curve, extraConfig: extraConfig)
         progress(
             "referral-bench: referrald pid \(daemon.pid) at \(daemon.endpoint), configuration format: "
                 + "\(daemon.format.rawValue), \(curve ? "CURVE" : "plaintext")")

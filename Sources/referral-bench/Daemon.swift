@@ -39,7 +39,7 @@ final class Daemon: @unchecked Sendable {
     /// With `curve`, the broker and every node get a key pair (`BenchKeys`) and the broker serves CURVE only.
     static func start(
         executable: String, directory: String, nodes: [DaemonConfig.Node], logLevel: String, curve: Bool,
-        readyTimeoutSeconds: Int = 30
+        readyTimeoutSeconds: Int = 30, extraConfig: [(key: String, value: JSONValue)] = []
     ) async throws -> Daemon {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw BenchError(
@@ -51,7 +51,8 @@ final class Daemon: @unchecked Sendable {
         let logPath = (directory as NSString).appendingPathComponent("referrald.log")
         let keys = curve ? try BenchKeys.prepare(folder: directory, nodes: nodes.map(\.id)) : nil
         let (configPath, format) = try DaemonConfig.write(
-            executable: executable, folder: directory, nodes: nodes, logLevel: logLevel, keys: keys)
+            executable: executable, folder: directory, nodes: nodes, logLevel: logLevel, keys: keys,
+            extra: extraConfig)
         // A ready file of an earlier daemon in this directory (a restart) must not be taken for this one's.
         try? FileManager.default.removeItem(atPath: readyPath)
         if !FileManager.default.fileExists(atPath: logPath) {

@@ -31,7 +31,8 @@ enum DaemonConfig {
     /// Writes `referrald.json` (and, for the directory format, `directory.json`) into `folder`; returns the
     /// configuration path and the format used.
     static func write(
-        executable: String, folder: String, nodes: [Node], logLevel: String, keys: BenchKeys?
+        executable: String, folder: String, nodes: [Node], logLevel: String, keys: BenchKeys?,
+        extra: [(key: String, value: JSONValue)] = []
     ) throws -> (path: String, format: Format) {
         let path = (folder as NSString).appendingPathComponent("referrald.json")
         let common: [(key: String, value: JSONValue)] = [
@@ -51,7 +52,8 @@ enum DaemonConfig {
                 ("insecure_plaintext", .bool(true))
             }
         try write(
-            .object(common + [("directory_file", .string("directory.json")), security, ("rate_limit", rateLimit)]),
+            .object(
+                common + [("directory_file", .string("directory.json")), security, ("rate_limit", rateLimit)] + extra),
             to: path)
         // Written before the check: check-config loads every file the configuration names, as `run` does.
         let entries: [JSONValue] = try nodes.map { node in

@@ -10,6 +10,7 @@ struct BenchReport: Codable, Sendable {
     var deadlines: DeadlineResult?
     var inboxDrain: InboxDrainResult?
     var backlog: BacklogResult?
+    var retention: RetentionResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -85,6 +86,7 @@ struct BenchReport: Codable, Sendable {
         }
         if let deadlines { out += (throughput.isEmpty && latency == nil ? "" : "\n") + deadlines.text() }
         if let backlog { out += (out.hasSuffix("\n\n") ? "" : "\n") + backlog.text() }
+        if let retention { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + retention.text() }
         return out
     }
 

@@ -46,9 +46,10 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
+              referralctl purge --yes
 
             status, trail, case, overdue, directory reload, audit, dead-letters,
-            held and backup ask the broker's admin endpoint: \(AdminEndpointOptions.help).
+            held, backup and purge ask the broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
 
@@ -77,7 +78,7 @@ struct ReferralCtl: AsyncParsableCommand {
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self,
+            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self, PurgeCommand.self,
             KeygenCommand.self,
         ]
     )

@@ -67,6 +67,12 @@ struct StatusCommand: AsyncParsableCommand {
             }
             lines.append(contentsOf: Output.table(rows))
         }
+        lines.append("")
+        if let purge = status.lastPurge {
+            lines.append("last purge: \(Output.time(purge.at)), \(PurgeCommand.render(purge))")
+        } else {
+            lines.append("last purge: none since the broker started")
+        }
         return lines
     }
 }

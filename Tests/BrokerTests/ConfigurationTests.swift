@@ -59,6 +59,28 @@ import Testing
         #expect(problem("not json")?.hasSuffix("referrald.json: not valid JSON (line 1, column 1: invalid literal)") == true)
     }
 
+    /// Retention: production periods by default (days, in ms), 0 keeps a class forever, each error names its field.
+    @Test func retentionHasProductionDefaultsZeroKeepsForeverAndErrorsNameTheField() throws {
+        let curve = #""curve": {"secret_key_file": "k"}"#
+        let defaults = try BrokerConfiguration.load(file: write("{\(curve)}"))
+        #expect(defaults.retention.closedCaseBodyMs == 90 * 86_400_000)
+        #expect(defaults.retention.caselessBodyMs == 30 * 86_400_000)
+        #expect(defaults.retention.deadLetterBodyMs == 30 * 86_400_000)
+        #expect(defaults.retention.purgeIntervalMs == 3_600_000 && defaults.retention.purgeBatch == 500)
+        let path = write(
+            #"{"retention": {"closed_case_body_ms": 0, "caseless_body_ms": 500, "purge_interval_ms": 200}, \#(curve)}"#)
+        let configured = try BrokerConfiguration.load(file: path)
+        try configured.validate(source: path)
+        #expect(configured.retention.closedCaseBodyMs == 0 && configured.retention.caselessBodyMs == 500)
+        #expect(problem(#"{"retention": {"caseless_body_ms": -1}, \#(curve)}"#)?.contains(
+            "retention.caseless_body_ms: must be 0 (keep forever)") == true)
+        #expect(problem(#"{"retention": {"purge_batch": 0}, \#(curve)}"#)?.contains("retention.purge_batch") == true)
+        #expect(problem(#"{"retention": {"purge_interval_ms": 10}, \#(curve)}"#)?.contains(
+            "retention.purge_interval_ms: must be 100...86400000") == true)
+        #expect(problem(#"{"retention": {"closed_case_days": 90}, \#(curve)}"#)?.contains(
+            "retention.closed_case_days: unknown key") == true)
+    }
+
     /// referrald.json is read by the strict reader, like every configuration file (issue 9): a key given twice,
     /// a null or a fraction where an integer belongs are refused, each naming the file, the key and the problem.
     @Test(arguments: [

@@ -69,6 +69,7 @@ req("discard", "DISCARD", {"seq": 1042, "recipient": "test-b", "operator": "op-z
 req("held", "HELD", {})
 req("held-recipient", "HELD", {"recipient": "test-b"})
 req("release", "RELEASE", {"case": CASE, "recipient": "test-b", "operator": "op-zhang"})
+req("purge", "PURGE", {"operator": "ops-oncall"})
 
 
 invalid = []
@@ -104,14 +105,15 @@ bad("discard-seq-string", args("DISCARD", b'{"seq":"1042","recipient":"test-b","
     "BAD_REQUEST", '"seq" must be an integer of at least 1')
 bad("release-no-recipient", args("RELEASE", ('{"case":"%s","operator":"op-zhang"}' % CASE).encode()), "BAD_REQUEST",
     'RELEASE needs "recipient": a non-empty string')
+bad("purge-no-operator", args("PURGE", b'{}'), "BAD_REQUEST", 'PURGE needs "operator": a non-empty string')
 bad("arguments-an-array", args("RELOAD", b"[]"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("arguments-too-deep", args("STATUS", b'{"a":{"b":{"c":{"d":{}}}}}'), "BAD_REQUEST",
     "the arguments must be a JSON object")
 bad("arguments-too-large", args("STATUS", b'{"pad":"' + b"x" * 16377 + b'"}'), "BAD_REQUEST",
     "the arguments are larger than 16384 octets")
-bad("unknown-command", args("PURGE", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
+bad("unknown-command", args("FLUSH", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
 bad("lowercase-command", args("status", b"{}"), "UNKNOWN_COMMAND", "unknown admin command")
-bad("unknown-command-bad-arguments", args("PURGE", b"x"), "BAD_REQUEST", "the arguments must be a JSON object")
+bad("unknown-command-bad-arguments", args("FLUSH", b"x"), "BAD_REQUEST", "the arguments must be a JSON object")
 bad("trail-neither", args("TRAIL", b"{}"), "BAD_REQUEST", TRAIL_USAGE)
 bad("trail-both", args("TRAIL", ('{"case":"%s","message":{"sender":"test-a","id":"test-a:1"}}' % CASE).encode()),
     "BAD_REQUEST", TRAIL_USAGE)
@@ -168,6 +170,8 @@ reply("status", "STATUS", STATUS)
 reply("status-empty", "STATUS", dict(STATUS, nodes=[], held_cases=[], dead_letters=0,
                                      broker=dict(STATUS["broker"], security="plaintext-development")))
 reply("status-later-members-ignored", "STATUS", STATUS, extra={"queues": {"depth": 3}})
+PURGE = {"at": T0 + 3600000, "closed_case": 120, "caseless": 3400, "dead_letters": 2, "duration_ms": 850}
+reply("status-last-purge", "STATUS", dict(STATUS, last_purge=PURGE))
 
 EVENTS = [
     {"at": T0, "event": "accepted", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",
@@ -249,6 +253,8 @@ reply("release", "RELEASE", {"case": CASE, "recipient": "test-b", "seq": 1042, "
                              "reason": "unknown student"})
 reply("release-not-found", "RELEASE", {"code": "NOT_FOUND", "reason": "this case is not held for this recipient"},
       status="ERROR")
+reply("purge", "PURGE", PURGE)
+reply("purge-nothing", "PURGE", dict(PURGE, closed_case=0, caseless=0, dead_letters=0, duration_ms=1))
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
@@ -256,6 +262,7 @@ reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "databa
 
 COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP",
             "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE")
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP", "PURGE")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command

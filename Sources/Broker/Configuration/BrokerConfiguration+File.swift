@@ -43,6 +43,11 @@ extension BrokerConfiguration {
                 ("max_recipients", \.limits.maxRecipients), ("max_window", \.limits.maxWindow),
             ]),
             ("rate_limit", [("messages_per_second", \.rateLimit.messagesPerSecond), ("burst", \.rateLimit.burst)]),
+            ("retention", [
+                ("closed_case_body_ms", \.retention.closedCaseBodyMs),
+                ("caseless_body_ms", \.retention.caselessBodyMs), ("dead_letter_body_ms", \.retention.deadLetterBodyMs),
+                ("purge_interval_ms", \.retention.purgeIntervalMs), ("purge_batch", \.retention.purgeBatch),
+            ]),
         ]
         for (key, path) in strings { if let value = try reader.optionalString(key) { self[keyPath: path] = value } }
         for (key, path) in integers { if let value = try reader.optionalInteger(key) { self[keyPath: path] = value } }

@@ -63,6 +63,19 @@ extension BrokerConfiguration {
             throw fail("rate_limit.messages_per_second", "must be 1...1000000")
         }
         guard rateLimit.burst >= 1 else { throw fail("rate_limit.burst", "must be at least 1") }
+        for (field, value) in [
+            ("retention.closed_case_body_ms", retention.closedCaseBodyMs),
+            ("retention.caseless_body_ms", retention.caselessBodyMs),
+            ("retention.dead_letter_body_ms", retention.deadLetterBodyMs),
+        ] where !(0...Retention.maxPeriodMs).contains(value) {
+            throw fail(field, "must be 0 (keep forever) or a period in ms up to \(Retention.maxPeriodMs) (100 years)")
+        }
+        guard (100...86_400_000).contains(retention.purgeIntervalMs) else {
+            throw fail("retention.purge_interval_ms", "must be 100...86400000")
+        }
+        guard (1...100_000).contains(retention.purgeBatch) else {
+            throw fail("retention.purge_batch", "must be 1...100000")
+        }
     }
 
     /// What the delivery scheduler needs from this configuration.

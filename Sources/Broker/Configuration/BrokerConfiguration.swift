@@ -56,6 +56,25 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// run in scaled continuous time (a month = 30 such days) and is logged as a warning at start.
     public var followUpDayMs: Int64 = 86_400_000
 
+    /// How long message bodies are kept (docs: deploy/README.md "Retention"): each period in ms, 0 keeps that class
+    /// forever. Headers, trail and audit records are always kept.
+    public var retention = Retention()
+
+    public struct Retention: Sendable, Hashable {
+        static let day = 86_400_000
+        static let maxPeriodMs = 36_500 * day
+        /// After the message's case closed (completed, failed or cancelled): 90 days.
+        public var closedCaseBodyMs = 90 * day
+        /// After every delivery of a message without a tracked case settled: 30 days.
+        public var caselessBodyMs = 30 * day
+        /// After a message's last dead letter: 30 days (an operator may re-drive it until then).
+        public var deadLetterBodyMs = 30 * day
+        /// How often a purge run starts: hourly.
+        public var purgeIntervalMs = 3_600_000
+        /// Messages one purge step (one transaction) looks at.
+        public var purgeBatch = 500
+    }
+
     public struct RateLimit: Sendable, Hashable {
         /// SENDs per second a node may sustain, and the burst above it.
         public var messagesPerSecond = 200

@@ -189,8 +189,20 @@ extension BrokerConfiguration {
             limits: limitsForCodec, heartbeatMs: heartbeatMs, liveness: liveness, ackTimeoutMs: ackTimeoutMs,
             maxPendingAccepts: maxPendingAccepts, ratePerSecond: rateLimit.messagesPerSecond,
             rateBurst: rateLimit.burst, messageCacheBytes: messageCacheBytes, followUpDayMs: followUpDayMs,
-            storeEpoch: storeEpoch,
+            storeEpoch: storeEpoch, retention: retentionSettings,
             keyFingerprint: { z85 in CurveKey(z85: z85).map { AuditEvent.keyFingerprint(of: $0.bytes) } })
+    }
+}
+
+extension BrokerConfiguration {
+    /// The retention periods as the machine takes them: 0 in the file keeps that class forever (nil).
+    var retentionSettings: RetentionSettings {
+        func period(_ ms: Int) -> Int64? { ms > 0 ? Int64(ms) : nil }
+        return RetentionSettings(
+            periods: RetentionPeriods(
+                closedCase: period(retention.closedCaseBodyMs), caseless: period(retention.caselessBodyMs),
+                deadLetter: period(retention.deadLetterBodyMs)),
+            intervalMs: Int64(retention.purgeIntervalMs), batch: retention.purgeBatch)
     }
 }
 

@@ -21,6 +21,8 @@ struct StoreBatchPlan {
     /// Settlements and audit records: already decided, so tried again when the commit fails.
     private(set) var retried: [StoreRequest] = []
     private(set) var reads: [StoreRequest] = []
+    /// Purge steps (retention): each its own transaction, run after the batch's completions have been handed back.
+    private(set) var purges: [PurgeStep] = []
 
     init(_ batch: [StoreRequest]) {
         // One unit per request in the usual batch (a nack adds one): no regrowth, each large unit copied once.
@@ -46,6 +48,8 @@ struct StoreBatchPlan {
                 add(.repair(unit), .repair(unit.action, replyTo: replyTo))
             case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts, .lanePage:
                 reads.append(request)
+            case .purge(let step):
+                purges.append(step)
             }
         }
     }

@@ -38,7 +38,7 @@ extension StoreWorker {
             let page = try? store.laneDeliveries(
                 recipient: recipient, caseId: caseId, afterSeq: afterSeq, throughSeq: throughSeq, limit: limit)
             return .lanePage(recipient: recipient, caseId: caseId, limit: limit, page)
-        case .accept, .persist, .audit, .fire, .repair:
+        case .accept, .persist, .audit, .fire, .repair, .purge:
             return nil
         }
     }

@@ -109,14 +109,15 @@ final class StoreWorker: Sendable {
             }
             condition.unlock()
             if !batch.isEmpty {
-                let results = process(batch)
-                idleRelease.withLock { $0.worked(now: Self.monotonicMillis()) }
-                noteMark()
-                let counters = store.statistics
-                statisticsSnapshot.withLock { $0 = counters }
-                completions.withLock { $0.append(contentsOf: results) }
+                let plan = StoreBatchPlan(batch)
+                var results = process(plan)
+                // A purge step waits until the batch's ACCEPTEDs are out; the next batch waits for one step only.
+                for step in plan.purges {
+                    hand(results)
+                    results = [purge(step)]
+                }
                 queue.withLock { $0.busy = false }
-                notifier.notify()
+                hand(results)
             } else if stopping {
                 break
             }
@@ -161,9 +162,28 @@ final class StoreWorker: Sendable {
         }
     }
 
+    /// Hands completions to the poll thread and wakes it.
+    private func hand(_ results: [StoreCompletion]) {
+        idleRelease.withLock { $0.worked(now: Self.monotonicMillis()) }
+        noteMark()
+        let counters = store.statistics
+        statisticsSnapshot.withLock { $0 = counters }
+        completions.withLock { $0.append(contentsOf: results) }
+        notifier.notify()
+    }
+
+    /// One step of a purge run, in its own transaction; nil result when it failed (nothing of it was written).
+    private func purge(_ step: PurgeStep) -> StoreCompletion {
+        do {
+            return .purged(try store.purgeBodies(step))
+        } catch {
+            logger.error("purging message bodies failed", metadata: ["error": "\(error)"])
+            return .purged(nil)
+        }
+    }
+
     /// One batch: its writes as units in one transaction, then its reads.
-    private func process(_ batch: [StoreRequest]) -> [StoreCompletion] {
-        let plan = StoreBatchPlan(batch)
+    private func process(_ plan: StoreBatchPlan) -> [StoreCompletion] {
         var out: [StoreCompletion] = []
         if !plan.units.isEmpty {
             do {

@@ -88,6 +88,15 @@ struct AdminObjectReader {
         try AdminObjectReader(try required(key, "an object") { $0 }, path: name(key))
     }
 
+    /// An object member a broker of this version may leave out (absent or null: nil).
+    func optionalObject(_ key: String) throws(Malformed) -> AdminObjectReader? {
+        let member = try optional(key, "an object") { value -> JSONValue? in
+            if case .object = value { value } else { nil }
+        }
+        guard let member else { return nil }
+        return try AdminObjectReader(member, path: name(key))
+    }
+
     /// An array of objects, each read by `read`.
     func objects<T>(_ key: String, _ read: (AdminObjectReader) throws(Malformed) -> T) throws(Malformed) -> [T] {
         let elements = try required(key, "an array", \.arrayValue)

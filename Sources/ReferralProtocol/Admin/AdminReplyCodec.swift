@@ -60,6 +60,7 @@ extension AdminCodec {
         case .backup(let backup):
             object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release: repairJSON(result)
+        case .purge(let purge): purgeJSON(purge)
         }
     }
 
@@ -82,6 +83,14 @@ extension AdminCodec {
                 "store_transactions": broker.storeTransactions, "store_rows_written": broker.storeRowsWritten,
             ]),
             "nodes": nodes, "held_cases": held, "dead_letters": status.deadLetters,
+            "last_purge": status.lastPurge.map(purgeJSON),
+        ])
+    }
+
+    static func purgeJSON(_ purge: AdminPurge) -> JSONValue {
+        object([
+            "at": purge.at, "closed_case": purge.closedCase, "caseless": purge.caseless,
+            "dead_letters": purge.deadLetters, "duration_ms": purge.durationMs,
         ])
     }
 

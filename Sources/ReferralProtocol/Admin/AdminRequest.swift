@@ -14,6 +14,7 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case discard = "DISCARD"
     case held = "HELD"
     case release = "RELEASE"
+    case purge = "PURGE"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -37,6 +38,8 @@ public enum AdminRequest: Sendable, Hashable {
     /// `recipient`: only this node's held lanes.
     case held(recipient: String?)
     case release(caseId: String, recipient: String, operatorName: String)
+    /// Run one purge of old message bodies now (retention); `operator` is who asked, for the audit trail.
+    case purge(operator: String)
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -73,6 +76,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .discard: .discard
         case .held: .held
         case .release: .release
+        case .purge: .purge
         }
     }
 }

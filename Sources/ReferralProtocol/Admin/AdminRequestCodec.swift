@@ -49,6 +49,8 @@ public enum AdminCodec {
             // The broker resolves it, not the client's shell: a relative path would land beside the daemon's cwd.
             guard path.hasPrefix("/") else { throw .badRequest("BACKUP needs an absolute \"path\"") }
             return .backup(path: path)
+        case .purge:
+            return .purge(operator: try arguments.requiredText("operator", command: "PURGE"))
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
             return try repairRequest(command, arguments)
         }
@@ -162,6 +164,8 @@ public enum AdminCodec {
             members = [
                 ("case", .string(caseId)), ("recipient", .string(recipient)), ("operator", .string(operatorName)),
             ]
+        case .purge(let name):
+            members = [("operator", .string(name))]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }

@@ -20,11 +20,13 @@ extension AdminCodec {
                     durationMs: try object.integer("duration_ms")))
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
             return try repairResult(object, command)
+        case .purge: return .purge(try purge(object))
         }
     }
 
     static func status(_ object: AdminObjectReader) throws(Malformed) -> AdminStatus {
         let broker = try object.object("broker")
+        let lastPurge = try object.optionalObject("last_purge")
         return AdminStatus(
             broker: AdminStatus.Broker(
                 version: try broker.string("version"), startedAt: try broker.integer("started_at"),
@@ -37,7 +39,15 @@ extension AdminCodec {
                     caseId: try held.string("case"), recipient: try held.string("recipient"),
                     since: try held.integer("since"), seq: try held.integer("seq"))
             },
-            deadLetters: try object.count("dead_letters"))
+            deadLetters: try object.count("dead_letters"),
+            lastPurge: try lastPurge.map { (purge) throws(Malformed) in try Self.purge(purge) })
+    }
+
+    static func purge(_ object: AdminObjectReader) throws(Malformed) -> AdminPurge {
+        AdminPurge(
+            at: try object.integer("at"), closedCase: try object.integer("closed_case"),
+            caseless: try object.integer("caseless"), deadLetters: try object.integer("dead_letters"),
+            durationMs: try object.integer("duration_ms"))
     }
 
     static func statusNode(_ node: AdminObjectReader) throws(Malformed) -> AdminStatus.Node {

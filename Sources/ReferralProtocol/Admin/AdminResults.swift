@@ -15,6 +15,7 @@ public enum AdminResult: Sendable, Hashable {
     case discard(AdminRepair.Discarded)
     case held([AdminRepair.HeldLane])
     case release(AdminRepair.HeldLane)
+    case purge(AdminPurge)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.
@@ -100,12 +101,15 @@ public struct AdminStatus: Sendable, Hashable {
     public var nodes: [Node]
     public var heldCases: [HeldCase]
     public var deadLetters: Int
+    /// The last purge run since the broker started (retention); nil: none yet.
+    public var lastPurge: AdminPurge?
 
-    public init(broker: Broker, nodes: [Node], heldCases: [HeldCase], deadLetters: Int) {
+    public init(broker: Broker, nodes: [Node], heldCases: [HeldCase], deadLetters: Int, lastPurge: AdminPurge? = nil) {
         self.broker = broker
         self.nodes = nodes
         self.heldCases = heldCases
         self.deadLetters = deadLetters
+        self.lastPurge = lastPurge
     }
 }
 
@@ -252,5 +256,20 @@ public struct AdminBackup: Sendable, Hashable {
 
     public init(path: String, bytes: Int64, durationMs: Int64) {
         (self.path, self.bytes, self.durationMs) = (path, bytes, durationMs)
+    }
+}
+
+/// PURGE, and STATUS's `last_purge`: one purge run of old message bodies (retention), when it ended, what it purged
+/// by rule and how long it took.
+public struct AdminPurge: Sendable, Hashable {
+    public var at: Int64
+    public var closedCase: Int64
+    public var caseless: Int64
+    public var deadLetters: Int64
+    public var durationMs: Int64
+
+    public init(at: Int64, closedCase: Int64, caseless: Int64, deadLetters: Int64, durationMs: Int64) {
+        (self.at, self.closedCase, self.caseless, self.deadLetters) = (at, closedCase, caseless, deadLetters)
+        self.durationMs = durationMs
     }
 }

@@ -57,6 +57,8 @@ struct DaemonOptions: Sendable {
     /// `delivery_memory` and `receipt_memory` (per node); nil: the broker's defaults.
     var deliveryMemory: Int?
     var receiptMemory: Int?
+    /// The `retention` object of referrald.json (periods and purge timer, in ms); nil: the production defaults.
+    var retention: [String: Int]?
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
 }
 
@@ -121,6 +123,7 @@ final class DaemonProcess: @unchecked Sendable {
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
         if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
         if let memory = options.receiptMemory { config["receipt_memory"] = memory }
+        if let retention = options.retention { config["retention"] = retention }
         if let policy = options.escalationPolicy {
             try Data(policy.utf8).write(to: URL(fileURLWithPath: escalationPolicyPath))
             config["escalation_policy_file"] = escalationPolicyPath

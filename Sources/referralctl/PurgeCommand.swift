@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ReferralProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct PurgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Have the running broker purge old message bodies now (ADMIN-1 PURGE).",
+        discussion: """
+            Runs one purge now, as the broker's timer does every
+            retention.purge_interval_ms: the bodies the configured retention
+            periods allow are deleted from the store for good (a message's
+            headers, digest, size, trail and the audit trail stay; a purged
+            dead letter can no longer be re-driven). If a run is already
+            going, this one runs right after it and prints its own counts.
+            The run is
+            recorded in the audit trail (bodies-purged) with its counts and
+            the operator's name. Prints
+              purged: closed cases N, without a case M, dead letters K (D ms)
+
+            On a terminal it asks for confirmation first; --yes skips it (for
+            scripts, and required when stdin is not a terminal).
+
+            Examples:
+              referralctl purge
+              referralctl purge --yes --operator ops-oncall
+
+            Exit codes: 0 done, 1 refused (not confirmed) or the store
+            failed, 2 no answer within --timeout, 6 a reply that is not ADMIN-1.
+            """
+    )
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    @Option(help: "Who asks, for the audit trail (default: $SUDO_USER, else $USER).")
+    var `operator`: String?
+
+    @Option(help: "Seconds to wait for the run to finish.")
+    var timeout: Int = 600
+
+    @OptionGroup var admin: AdminOptions
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be at least 1") }
+        guard operatorName != nil else {
+            throw ValidationError("who is asking? Give --operator NAME (neither $SUDO_USER nor $USER is set)")
+        }
+    }
+
+    /// `--operator`, else the user behind sudo, else the user.
+    var operatorName: String? {
+        let environment = ProcessInfo.processInfo.environment
+        return [`operator`, environment["SUDO_USER"], environment["USER"]].compactMap { $0 }.first { !$0.isEmpty }
+    }
+
+    func run() async throws {
+        if !yes {
+            guard isatty(STDIN_FILENO) == 1 else {
+                Output.error("referralctl: purge deletes message bodies for good: confirm with --yes")
+                throw Exit.usage
+            }
+            FileHandle.standardError.write(
+                Data("Delete the message bodies the retention periods allow, for good? [y/N] ".utf8))
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard answer == "y" || answer == "yes" else {
+                Output.error("referralctl: nothing purged")
+                throw Exit.usage
+            }
+        }
+        let request = AdminRequest.purge(operator: operatorName ?? "")
+        guard case .purge(let purge) = try await admin.ask(request, timeout: .seconds(timeout)) else {
+            throw AdminOptions.unexpectedResult(of: request)
+        }
+        if !admin.json { Output.line(Self.render(purge)) }
+    }
+
+    static func render(_ purge: AdminPurge) -> String {
+        "purged: closed cases \(purge.closedCase), without a case \(purge.caseless), "
+            + "dead letters \(purge.deadLetters) (\(purge.durationMs) ms)"
+    }
+}
