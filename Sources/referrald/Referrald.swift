@@ -13,6 +13,9 @@ struct Referrald: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         version: ProductVersion.string,
-        subcommands: [RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, AcceptRollbackCommand.self],
+        subcommands: [
+            RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, PrintConfigCommand.self,
+            AcceptRollbackCommand.self,
+        ],
         defaultSubcommand: RunCommand.self)
 }

@@ -177,3 +177,28 @@ struct AcceptRollbackCommand: ParsableCommand {
         }
     }
 }
+
+struct PrintConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-config",
+        abstract: "Print the configuration in force (file, environment, flags, defaults) as JSON, secrets redacted.",
+        discussion: """
+            Takes the flags of `referrald run` and resolves them as `run` would: the flags over the environment \
+            over the file over the defaults, relative paths made absolute. The output is itself a valid \
+            referrald.json (every member, defaults included). It never holds a secret: key and token files are \
+            named by their paths, never read into it, and a member named like a secret is printed as \
+            "<redacted>". The files the configuration names are not loaded: `referrald check-config` checks them.
+
+            Examples:
+              referrald print-config --config /etc/referrald/referrald.json
+              REFERRALD_LOG_LEVEL=debug referrald print-config --config cfg.json --endpoint tcp://0.0.0.0:5570
+            """)
+
+    /// The flags of `referrald run`, resolved by the same code.
+    @OptionGroup var options: RunCommand
+
+    func run() throws {
+        let configuration = try exitingOnConfigurationError(options.resolve)
+        print(PrettyJSON.text(configuration.effectiveJSON))
+    }
+}

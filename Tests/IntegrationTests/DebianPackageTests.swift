@@ -3,7 +3,7 @@ import Testing
 
 /// scripts/package-deb, given the debug build's binaries: the package holds the binaries, the unit, sysusers/tmpfiles
 /// and an example configuration `referrald check-config` accepts; its control fields and maintainer scripts are right.
-@Suite(.serialized, .timeLimit(.minutes(1))) struct DebianPackageTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct DebianPackageTests {
     /// Builds the package into a fresh folder; returns the folder and the .deb's path.
     static func buildPackage() async throws -> (folder: String, deb: String) {
         guard Tool.find("dpkg-deb") != nil else { throw HarnessError("dpkg-deb is not installed (scripts/setup)") }
@@ -33,8 +33,12 @@ import Testing
             "./usr/bin/referrald", "./usr/bin/referralctl", "./lib/systemd/system/referrald.service",
             "./usr/lib/sysusers.d/referrald.conf", "./usr/lib/tmpfiles.d/referrald.conf",
             "./etc/referrald/referrald.json", "./etc/referrald/directory.json",
-            "./usr/share/doc/referrald/copyright", "./usr/share/doc/referrald/changelog.Debian.gz",
-            "./usr/share/doc/referrald/README.md",
+            "./usr/share/doc/referrald/copyright", "./usr/share/doc/referrald/changelog.gz",
+            "./usr/share/doc/referrald/README.md", "./usr/share/doc/referrald/RUNBOOK.md",
+            "./usr/share/man/man8/referrald.8.gz", "./usr/share/man/man1/referralctl.1.gz",
+            "./usr/share/doc/referrald/examples/fujian/directory.json",
+            "./usr/share/doc/referrald/examples/prometheus/referrald-alerts.yml",
+            "./usr/share/doc/referrald/examples/grafana/referrald.json",
         ] {
             #expect(paths.contains(Substring(path)), "\(path) is not in the package: \(contents.output)")
         }
@@ -74,7 +78,7 @@ import Testing
             let syntax = try await Tool.run("/bin/sh", ["-n", "\(control)/\(script)"])
             #expect(syntax.status == 0, "\(script): \(syntax.output)")
             let text = try String(contentsOfFile: "\(control)/\(script)", encoding: .utf8)
-            for tool in ["systemctl", "deb-systemd-helper", "systemd-sysusers", "systemd-tmpfiles"]
+            for tool in ["systemctl", "deb-systemd-helper", "deb-systemd-invoke", "systemd-sysusers", "systemd-tmpfiles"]
             where text.contains("\(tool) ") {
                 #expect(text.contains("command -v \(tool)"), "\(script) runs \(tool) without checking it exists")
             }
@@ -104,17 +108,20 @@ import Testing
         #expect(configuration?["data_directory"] as? String == "/var/lib/referrald")
     }
 
-    /// lintian, where this machine has it: no error (warnings are printed, not failed on).
-    @Test func lintianFindsNoError() async throws {
+    /// lintian (scripts/setup installs it; skipped where missing): no error and no warning. The test package holds
+    /// the debug build, whose RUNPATH names the toolchain (custom-library-search-path): a release package built by
+    /// scripts/package-deb links the Swift runtime in and has none, so that tag alone is suppressed here.
+    @Test func lintianFindsNoErrorOrWarning() async throws {
         guard let lintian = Tool.find("lintian") else {
             print("DebianPackageTests: lintian is not installed here; the package is not linted")
             return
         }
         let (folder, deb) = try await Self.buildPackage()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try await Tool.run(lintian, ["--no-tag-display-limit", deb], seconds: 50)
+        let result = try await Tool.run(
+            lintian, ["--tag-display-limit", "0", "--suppress-tags", "custom-library-search-path", deb], seconds: 100)
         print("lintian:\n\(result.output)")
-        let errors = result.output.split(separator: "\n").filter { $0.hasPrefix("E: ") }
-        #expect(errors.isEmpty, "lintian errors: \(errors)")
+        let findings = result.output.split(separator: "\n").filter { $0.hasPrefix("E: ") || $0.hasPrefix("W: ") }
+        #expect(findings.isEmpty, "lintian: \(findings)")
     }
 }
