@@ -58,6 +58,16 @@ extension BrokerConfiguration {
                     ("burst", .integer(Int64(rateLimit.burst))),
                 ])
             ),
+            (
+                "retention",
+                .object([
+                    ("closed_case_body_ms", .integer(Int64(retention.closedCaseBodyMs))),
+                    ("caseless_body_ms", .integer(Int64(retention.caselessBodyMs))),
+                    ("dead_letter_body_ms", .integer(Int64(retention.deadLetterBodyMs))),
+                    ("purge_interval_ms", .integer(Int64(retention.purgeIntervalMs))),
+                    ("purge_batch", .integer(Int64(retention.purgeBatch))),
+                ])
+            ),
         ]
         return Self.redacted(.object(members))
     }
@@ -69,7 +79,7 @@ extension BrokerConfiguration {
         "limits", "maxPendingAccepts", "messageCacheBytes", "deliveryMemory", "receiptMemory", "logLevel",
         "logFormat", "readyFile", "directoryFile", "policyFile", "escalationPolicyFile", "calendarFile",
         "followUpDayMs", "divisionsFolder", "curveSecretKeyFile", "insecurePlaintext", "handshakeTimeoutMs",
-        "rateLimit",
+        "rateLimit", "retention",
     ]
 
     /// `value` with every string member whose name says it is a secret (and not the path of a file holding
