@@ -46,6 +46,8 @@ public enum AdminRead: Sendable, Hashable {
     case exportAudit(since: Int64, limit: Int?)
     /// BACKUP: `VACUUM INTO` a new file, on the store thread (the store's only connection).
     case backup(path: String)
+    /// NODE-BACKLOG: a page of the node's open deliveries (headers only) and its oldest waiting.
+    case nodeBacklog(node: String, afterSeq: Int64, limit: Int)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
@@ -66,6 +68,7 @@ public enum AdminReadResult: Sendable, Hashable {
     case backedUp(path: String, bytes: Int64, durationMs: Int64)
     /// The backup target could not be used; nothing was written.
     case backupRefused(reason: String)
+    case nodeBacklog(node: String, BacklogPage)
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

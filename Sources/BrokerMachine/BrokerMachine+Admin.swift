@@ -37,6 +37,8 @@ extension BrokerMachine {
             read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
         case .backup(let path):
             read(.backup(path: path), for: peer)
+        case .nodeSuspend, .nodeResume, .nodeBacklog, .nodeMoveBacklog, .nodeRotateKey:
+            nodeAdmin(request, peer: peer, now: now)
         }
     }
 
@@ -63,6 +65,8 @@ extension BrokerMachine {
             reply(.ok(.backup(AdminBackup(path: path, bytes: bytes, durationMs: durationMs))), to: peer)
         case .backupRefused(let reason):
             reply(.error(AdminError(.backupRefused, reason)), to: peer)
+        case .nodeBacklog(let node, let page):
+            reply(.ok(.nodeBacklog(nodeBacklogResult(node, page))), to: peer)
         case .failed(let reason):
             reply(.error(AdminError(.storeFailed, reason)), to: peer)
         }
@@ -77,12 +81,16 @@ extension BrokerMachine {
         let nodes = ids.map { id in
             let status = statuses[id]
             let entry = jurisdiction.entry(id)
+            let suspension = overrides[id]?.suspension
+            let grace = jurisdiction.graceKeys.first { $0.value.node == id }
             return AdminStatus.Node(
                 node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "",
                 division: entry?.division ?? "",
                 state: entry?.state.rawValue ?? "removed", name: entry?.name ?? "(not in the directory)",
                 connected: status?.connected ?? false, pending: status?.pending ?? 0, inFlight: status?.inFlight ?? 0,
-                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0)
+                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0,
+                suspendedBy: suspension?.by, suspendedReason: suspension?.reason, suspendedAt: suspension?.at,
+                previousKey: grace?.key, previousKeyUntil: grace?.value.until)
         }
         let held = scheduler.heldLanes().map {
             AdminStatus.HeldCase(caseId: $0.caseId, recipient: $0.recipient, since: $0.since, seq: $0.seq)

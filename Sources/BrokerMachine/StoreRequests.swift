@@ -70,6 +70,31 @@ public enum StoreRequest: Sendable {
     case openDeliveries(recipient: String, afterSeq: Int64, limit: Int)
     /// The next page of a sender's unconfirmed receipts (id after `afterId`, ascending, at most `limit`).
     case unconfirmedReceipts(sender: String, afterId: Int64, limit: Int)
+    /// An operator's node override written with its audit record (`BrokerMachine+NodeAdmin`).
+    case nodeOverride(NodeOverrideWrite)
+    /// NODE-MOVE-BACKLOG's one transaction, answered to `replyTo`.
+    case moveBacklog(BacklogMove, replyTo: AdminPeer)
+}
+
+/// A node's override row to write (nil: delete it) with its audit record; once committed, `reply` goes to its peer.
+/// `previous` is what the machine had before, put back if the commit fails.
+public struct NodeOverrideWrite: Sendable {
+    public var node: String
+    public var override: NodeOverride?
+    public var previous: NodeOverride?
+    public var audit: AuditEvent?
+    public var reply: (peer: AdminPeer, result: AdminResult)?
+
+    public init(
+        node: String, override: NodeOverride?, previous: NodeOverride?, audit: AuditEvent?,
+        reply: (peer: AdminPeer, result: AdminResult)?
+    ) {
+        self.node = node
+        self.override = override
+        self.previous = previous
+        self.audit = audit
+        self.reply = reply
+    }
 }
 
 /// What the store thread reports back after each commit.
@@ -93,4 +118,8 @@ public enum StoreCompletion: Sendable {
     case unconfirmedReceipts(sender: String, limit: Int, [ReceiptRecord]?)
     /// A fire request was committed (`fired` false: the deadline was no longer open, or the commit failed).
     case fired(deadlineId: Int64, fired: Bool, nextDue: Int64?)
+    /// A node override's batch committed (`stored`) or failed.
+    case nodeOverride(NodeOverrideWrite, stored: Bool)
+    /// A backlog move committed (nil: its batch failed; nothing moved).
+    case backlogMoved(BacklogMove, BacklogMoved?, replyTo: AdminPeer)
 }

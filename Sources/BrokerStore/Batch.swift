@@ -81,6 +81,12 @@ struct Batch {
             let count = try DeadlineWrites.close(closing, at: at, db)
             rows += count
             return .closed(count: count)
+        case .nodeOverride(let node, let override, let audit):
+            try writeOverride(node: node, override)
+            if let audit { try append(audit) }
+            return .done
+        case .moveBacklog(let move):
+            return .moved(try moveBacklog(move))
         }
     }
 

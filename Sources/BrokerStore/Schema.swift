@@ -225,6 +225,25 @@ enum Schema {
                     DROP TRIGGER receipts_confirmed;
                     """)
         }
+        // Operators' node overrides (ADMIN-1 NODE-SUSPEND / NODE-RESUME / NODE-ROTATE-KEY): one row per node that
+        // has one, applied on top of the directory file at start and after every reload (docs/DESIGN.md).
+        migrator.registerMigration("v10-node-overrides") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE node_overrides (
+                        node TEXT PRIMARY KEY,
+                        suspended_reason TEXT,
+                        suspended_by TEXT,
+                        suspended_at INTEGER,
+                        public_key TEXT,
+                        directory_key TEXT,
+                        previous_key TEXT,
+                        previous_until INTEGER,
+                        rotated_by TEXT,
+                        rotated_at INTEGER
+                    ) WITHOUT ROWID, STRICT;
+                    """)
+        }
         return migrator
     }
 

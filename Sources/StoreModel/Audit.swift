@@ -86,6 +86,15 @@ extension AuditEvent {
         case auditTailBroken = "audit-tail-broken"
         /// An operator's ADMIN-1 BACKUP wrote a copy of the store (`detail`: its path and size).
         case storeBackedUp = "store-backed-up"
+        /// An operator suspended a node from referralctl (`node`; `detail`: the operator and the reason).
+        case nodeSuspended = "node-suspended"
+        /// An operator lifted their suspension of a node (`node`; `detail`: the operator, the state now).
+        case nodeResumed = "node-resumed"
+        /// An operator gave a node a new key (`node`, the new key's fingerprint; `detail`: operator, grace, old key).
+        case nodeKeyRotated = "node-key-rotated"
+        /// An operator moved a node's waiting deliveries to another node (`node`: from, `recipient`: to;
+        /// `detail`: the operator and the count).
+        case backlogMoved = "backlog-moved"
     }
 }
 

@@ -25,6 +25,8 @@ public enum TrailEventName: String, Sendable, Hashable, CaseIterable {
     case deadLettered = "dead-lettered"
     /// Stored: waits behind a dead letter of its case.
     case held = "held"
+    /// Stored: an operator moved the delivery to a replacement node (`recipient`: the new one; detail names both).
+    case moved = "moved"
     /// Derived from the receipt row.
     case receiptCreated = "receipt-created"
     /// Derived from the receipt row.

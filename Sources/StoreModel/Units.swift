@@ -26,6 +26,11 @@ public enum StoreUnit: Sendable {
     case setDeadline(NewDeadline)
     /// Close open deadlines. Result: `.closed(count:)`.
     case closeDeadlines(DeadlineClosing, at: Int64)
+    /// An operator's override of one node, written as given (nil or empty: the node's row is deleted), with its
+    /// audit record. Result: `.done`.
+    case nodeOverride(node: String, NodeOverride?, audit: AuditEvent?)
+    /// NODE-MOVE-BACKLOG (`BacklogMove`). Result: `.moved(_)`.
+    case moveBacklog(BacklogMove)
 }
 
 /// What one unit did, in unit order.
@@ -47,6 +52,8 @@ public enum UnitResult: Sendable, Hashable {
     case deadlineSet(id: Int64)
     /// Of `.closeDeadlines`: how many open deadlines were closed.
     case closed(count: Int)
+    /// Of `.moveBacklog`.
+    case moved(BacklogMoved)
     case done
 }
 

@@ -41,10 +41,14 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl audit verify
               referralctl audit export --since 24h > audit.jsonl
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
+              referralctl node suspend test-b --reason "replaced by test-b2"
+              referralctl node show test-b
+              referralctl node move-backlog test-b --to test-b2
+              referralctl node rotate-key test-a --public-key-file keys/test-a-new.pub --grace 7d
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
 
-            status, trail, case, overdue, directory reload, audit and backup
+            status, trail, case, overdue, directory reload, audit, backup and node
             ask the broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
@@ -66,12 +70,15 @@ struct ReferralCtl: AsyncParsableCommand {
                  wrong is printed, never the reply itself
               7  restore: the store is held by a running broker
               8  restore: the backup failed its checks (nothing changed)
+              9  node suspend / move-backlog: not confirmed (no terminal
+                 to ask on and no --yes, or the answer was not yes);
+                 nothing was done
             """,
         version: ProductVersion.string,
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self,
+            RestoreCommand.self, NodeCommand.self,
             KeygenCommand.self,
         ]
     )
@@ -108,4 +115,5 @@ enum Exit {
     static let malformedReply = ExitCode(6)
     static let storeInUse = ExitCode(7)
     static let backupDamaged = ExitCode(8)
+    static let notConfirmed = ExitCode(9)
 }

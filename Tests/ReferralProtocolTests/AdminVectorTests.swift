@@ -45,7 +45,8 @@ import Testing
             #expect(replies.contains { $0.command == command && $0.ok }, "no reply vector for \(command)")
         }
         let codes: [AdminError.Code] = [
-            .badRequest, .notFound, .unknownCommand, .badDirectory, .storeFailed, .backupRefused,
+            .badRequest, .notFound, .unknownCommand, .badDirectory, .storeFailed, .backupRefused, .keyInUse,
+            .moveRefused,
         ]
         for code in codes {
             #expect(replies.contains { !$0.ok && $0.result["code"]?.stringValue == code.rawValue }, "\(code)")

@@ -11,6 +11,8 @@ struct StoreBatchPlan {
         case accept(PendingAccept)
         case fire(FireRequest)
         case settlement(SettledDelivery)
+        case nodeOverride(NodeOverrideWrite)
+        case move(BacklogMove, AdminPeer)
         case other
     }
 
@@ -41,6 +43,10 @@ struct StoreBatchPlan {
             case .audit(let event):
                 add(.audit(event), .other)
                 retried.append(request)
+            case .nodeOverride(let write):
+                add(.nodeOverride(node: write.node, write.override, audit: write.audit), .nodeOverride(write))
+            case .moveBacklog(let move, let peer):
+                add(.moveBacklog(move), .move(move, peer))
             case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts:
                 reads.append(request)
             }
@@ -73,6 +79,10 @@ struct StoreBatchPlan {
                 out.append(.settled(settled, stored: true))
             case (.settlement(let settled), .notPending):
                 out.append(.settled(settled, stored: false))
+            case (.nodeOverride(let write), _):
+                out.append(.nodeOverride(write, stored: true))
+            case (.move(let move, let peer), .moved(let moved)):
+                out.append(.backlogMoved(move, moved, replyTo: peer))
             default:
                 break
             }
@@ -89,6 +99,10 @@ struct StoreBatchPlan {
                 .acceptFailed(pending, reason: "the broker could not write to its store")
             case .fire(let fire):
                 .fired(deadlineId: fire.deadlineId, fired: false, nextDue: nil)
+            case .nodeOverride(let write):
+                .nodeOverride(write, stored: false)
+            case .move(let move, let peer):
+                .backlogMoved(move, nil, replyTo: peer)
             default:
                 nil
             }

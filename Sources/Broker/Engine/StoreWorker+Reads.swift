@@ -34,7 +34,7 @@ extension StoreWorker {
         case .unconfirmedReceipts(let sender, let afterId, let limit):
             let page = try? store.unconfirmedReceipts(sender: sender, afterId: afterId, limit: limit)
             return .unconfirmedReceipts(sender: sender, limit: limit, page)
-        case .accept, .persist, .audit, .fire:
+        case .accept, .persist, .audit, .fire, .nodeOverride, .moveBacklog:
             return nil
         }
     }
@@ -52,6 +52,9 @@ extension StoreWorker {
                         now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
             case .verifyAudit, .exportAudit:
                 return try auditRead(read)
+            case .nodeBacklog(let node, let afterSeq, let limit):
+                return .nodeBacklog(
+                    node: node, try store.backlogPage(recipient: node, afterSeq: afterSeq, limit: limit))
             case .backup(let path):
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -80,7 +83,7 @@ extension StoreWorker {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
         case .backup: "the backup could not be written"
-        case .trail, .caseInfo, .overdue: "the store could not be read"
+        case .trail, .caseInfo, .overdue, .nodeBacklog: "the store could not be read"
         }
     }
 

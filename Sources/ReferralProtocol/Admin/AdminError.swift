@@ -23,6 +23,10 @@ public struct AdminError: Error, Sendable, Hashable {
         public static let badDirectory = Code(rawValue: "BAD_DIRECTORY")
         public static let storeFailed = Code(rawValue: "STORE_FAILED")
         public static let backupRefused = Code(rawValue: "BACKUP_REFUSED")
+        /// NODE-ROTATE-KEY: the key is another node's (or already this node's).
+        public static let keyInUse = Code(rawValue: "KEY_IN_USE")
+        /// NODE-MOVE-BACKLOG: `from` is not suspended, `to` is not an active node of `from`'s agency, or a move runs.
+        public static let moveRefused = Code(rawValue: "MOVE_REFUSED")
 
         public var description: String { rawValue }
     }

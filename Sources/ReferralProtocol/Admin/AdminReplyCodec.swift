@@ -59,6 +59,9 @@ extension AdminCodec {
         case .auditExport(let records): object(["records": records.map(auditRecordJSON)])
         case .backup(let backup):
             object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
+        case .node(let state): nodeStateJSON(state)
+        case .nodeBacklog(let backlog): nodeBacklogJSON(backlog)
+        case .backlogMoved(let move): backlogMoveJSON(move)
         }
     }
 
@@ -69,6 +72,9 @@ extension AdminCodec {
                 "node": node.node, "agency": node.agency, "kind": node.kind, "division": node.division,
                 "state": node.state, "name": node.name, "connected": node.connected, "pending": node.pending,
                 "in_flight": node.inFlight, "dead_letters": node.deadLetters, "receipts_pending": node.receiptsPending,
+                "suspended_by": node.suspendedBy, "suspended_reason": node.suspendedReason,
+                "suspended_at": node.suspendedAt, "previous_key": node.previousKey,
+                "previous_key_until": node.previousKeyUntil,
             ])
         }
         let held = status.heldCases.map { held in

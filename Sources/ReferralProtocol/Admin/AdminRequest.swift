@@ -8,6 +8,11 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case auditVerify = "AUDIT-VERIFY"
     case auditExport = "AUDIT-EXPORT"
     case backup = "BACKUP"
+    case nodeSuspend = "NODE-SUSPEND"
+    case nodeResume = "NODE-RESUME"
+    case nodeBacklog = "NODE-BACKLOG"
+    case nodeMoveBacklog = "NODE-MOVE-BACKLOG"
+    case nodeRotateKey = "NODE-ROTATE-KEY"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -23,6 +28,16 @@ public enum AdminRequest: Sendable, Hashable {
     case auditExport(since: Int64, limit: Int64?)
     /// `path` is absolute, on the broker's machine: the broker writes the copy.
     case backup(path: String)
+    /// An operator suspends a node (`operator`: who, for the audit trail).
+    case nodeSuspend(node: String, reason: String, operator: String)
+    /// An operator lifts their suspension of a node.
+    case nodeResume(node: String, operator: String)
+    /// One node's counts and a page of its open deliveries (seq after `after`, at most `limit`; nil: defaults).
+    case nodeBacklog(node: String, limit: Int64?, after: Int64?)
+    /// The open deliveries of suspended node `from` go to `to`.
+    case nodeMoveBacklog(from: String, to: String, operator: String)
+    /// `publicKey` (Z85) becomes the node's key; its key until now is still let in for `graceMs`.
+    case nodeRotateKey(node: String, publicKey: String, graceMs: Int64, operator: String)
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -53,6 +68,11 @@ public enum AdminRequest: Sendable, Hashable {
         case .auditVerify: .auditVerify
         case .auditExport: .auditExport
         case .backup: .backup
+        case .nodeSuspend: .nodeSuspend
+        case .nodeResume: .nodeResume
+        case .nodeBacklog: .nodeBacklog
+        case .nodeMoveBacklog: .nodeMoveBacklog
+        case .nodeRotateKey: .nodeRotateKey
         }
     }
 }
