@@ -245,6 +245,8 @@ extension BrokerMachine {
         actions.append(
             .store(
                 .nodeOverride(
-                    NodeOverrideWrite(node: node, override: override, previous: previous, audit: audit, reply: reply))))
+                    NodeOverrideWrite(
+                        node: node, override: override?.isEmpty == false ? override : nil, previous: previous,
+                        audit: audit, reply: reply))))
     }
 }
