@@ -73,15 +73,30 @@ extension DaemonSuite {
             }
         }
 
-        /// An operator's suspension is kept in the store: after a restart, and after a reload of a file that says
-        /// the node is active, it still holds.
-        @Test func aSuspensionSurvivesARestartAndAReload() async throws {
+        /// An operator's suspension and key rotation are kept in the store: after a restart, and after a reload of
+        /// a file that says the node is active with its old key, they still hold.
+        @Test func aSuspensionAndAKeyRotationSurviveARestartAndAReload() async throws {
             try await withDaemon { h in
                 let reply = try await h.admin(
                     "NODE-SUSPEND", arguments: #"{"node":"test-c","reason":"audit","operator":"wang.li"}"#)
                 h.expect(reply.ok, "NODE-SUSPEND answered \(reply.object)")
+                let fresh = try Curve.generateKeyPair()
+                let rotate = try await h.admin(
+                    "NODE-ROTATE-KEY",
+                    arguments: #"{"node":"test-a","public_key":"\#(fresh.publicKey.z85)","grace_ms":0,"operator":"wang.li"}"#)
+                h.expect(rotate.ok, "NODE-ROTATE-KEY answered \(rotate.object)")
                 _ = try await h.daemon.terminate()
                 try await h.daemon.start()
+                let oldKey = try h.raw("test-a")
+                let refusedOld = try await oldKey.tryHello("test-a", timeout: silence)
+                oldKey.close()
+                h.expect(refusedOld == nil, "test-a's replaced key got \(refusedOld?.name ?? "") after the restart")
+                let newKey = try RawNode(
+                    endpoint: h.daemon.endpoint,
+                    curve: RawNode.Curve(
+                        publicKey: fresh.publicKey, secretKey: fresh.secretKey, serverKey: h.daemon.serverKeys.publicKey))
+                defer { newKey.close() }
+                try await newKey.hello("test-a")
                 let refused = try h.raw("test-c")
                 let answer = try await refused.tryHello("test-c", timeout: silence)
                 refused.close()
