@@ -234,7 +234,8 @@ extension BrokerMachine {
     mutating func expireKeys(now: Int64) {
         guard let expiry = jurisdiction.nextKeyExpiry, expiry <= now else { return }
         layOverrides(now: now)
-        let cut = endSessionsNoLongerAdmitted(reason: "the key of this session was replaced and its grace ended", now: now)
+        let cut = endSessionsNoLongerAdmitted(
+            reason: "the key of this session was replaced and its grace ended", now: now)
         log(.notice, "a replaced key's grace period ended", ["sessions_cut": "\(cut.count)"])
     }
 

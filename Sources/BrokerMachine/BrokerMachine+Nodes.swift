@@ -32,7 +32,8 @@ extension BrokerMachine {
         }
         switch command {
         case .hello(let hello):
-            handleHello(hello, routingId: routingId, keyNode: keyNode, key: arrival.userId, peer: arrival.peer, now: now)
+            handleHello(
+                hello, routingId: routingId, keyNode: keyNode, key: arrival.userId, peer: arrival.peer, now: now)
         case .ping where node != nil:
             actions.append(.send(.pong, to: routingId))
         case .pong:

@@ -9,7 +9,8 @@ enum Confirmation {
     static func require(_ question: String, yes: Bool) throws {
         if yes { return }
         guard isatty(STDIN_FILENO) == 1 else {
-            Output.error("referralctl: \(question) — refused: no terminal to ask on; add --yes to confirm from a script")
+            Output.error(
+                "referralctl: \(question) — refused: no terminal to ask on; add --yes to confirm from a script")
             throw Exit.notConfirmed
         }
         FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))

@@ -29,7 +29,8 @@ struct NodeCommand: AsyncParsableCommand {
         subcommands: [Suspend.self, Resume.self, Show.self, MoveBacklog.self, RotateKey.self])
 
     struct Actor: ParsableArguments {
-        @Option(help: ArgumentHelp("Who acts, for the audit trail (default: $SUDO_USER, else $USER).", valueName: "NAME"))
+        @Option(
+            help: ArgumentHelp("Who acts, for the audit trail (default: $SUDO_USER, else $USER).", valueName: "NAME"))
         var `operator`: String?
 
         func name() throws -> String { try Confirmation.operatorName(`operator`) }

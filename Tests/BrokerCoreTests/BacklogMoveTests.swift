@@ -66,9 +66,11 @@ import Testing
         h.stored.removeAll { (4...7).contains($0.seq) }
         // A page after seq 7 is on its way when the move commits.
         let asked = h.step()
-        guard case .loadDeliveries(_, let after, let limit)? = asked.first(where: {
-            if case .loadDeliveries = $0 { true } else { false }
-        }) else {
+        guard
+            case .loadDeliveries(_, let after, let limit)? = asked.first(where: {
+                if case .loadDeliveries = $0 { true } else { false }
+            })
+        else {
             Issue.record("no page asked for: \(asked)")
             return
         }

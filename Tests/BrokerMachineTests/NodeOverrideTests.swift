@@ -117,7 +117,10 @@ import Testing
             .admin(Self.arrival(.nodeSuspend(node: "gl-psb", reason: "x", operator: "wang.li")), now: rig.now))
         let write = try #require(actions.nodeWrites.first)
         let failed = rig.stored(.nodeOverride(write, stored: false))
-        #expect(failed.replies.map(\.response) == [.error(AdminError(.storeFailed, "the store could not be written; nothing changed"))])
+        #expect(
+            failed.replies.map(\.response) == [
+                .error(AdminError(.storeFailed, "the store could not be written; nothing changed"))
+            ])
         #expect(rig.machine.jurisdiction.entry("gl-psb")?.isActive == true)
     }
 
@@ -128,7 +131,8 @@ import Testing
         _ = rig.stored(.nodeOverride(try #require(suspend.nodeWrites.first), stored: true))
         // A reload of a file that says active keeps the operator's suspension.
         let reload = Jurisdiction(directory: try demoDirectory(), policy: .default, plaintext: true)
-        _ = rig.handle(.reload(.success(Reloadable(jurisdiction: reload, escalation: .defaults)), replyTo: nil, now: rig.now))
+        _ = rig.handle(
+            .reload(.success(Reloadable(jurisdiction: reload, escalation: .defaults)), replyTo: nil, now: rig.now))
         #expect(rig.machine.jurisdiction.entry("gl-psb")?.isActive == false)
         let resume = rig.handle(.admin(Self.arrival(.nodeResume(node: "gl-psb", operator: "li.na")), now: rig.now))
         let write = try #require(resume.nodeWrites.first)
@@ -155,7 +159,8 @@ import Testing
         let expired = rig.tick(after: 2_000)
         #expect(expired.errors.map(\.code) == [.nodeSuspended])
         #expect(expired.sends.first?.to == oldConnection)
-        #expect(!rig.machine.handshake(key: old, fingerprint: nil, mechanism: "CURVE", peer: "p", now: rig.now).admitted)
+        #expect(
+            !rig.machine.handshake(key: old, fingerprint: nil, mechanism: "CURVE", peer: "p", now: rig.now).admitted)
         let fresh = rig.connection()
         let welcomed = rig.command(.hello(Hello(node: "gl-school-1")), on: fresh, key: new)
         #expect(welcomed.errors.isEmpty && rig.machine.node(onConnection: fresh) == "gl-school-1")
@@ -185,10 +190,17 @@ import Testing
         #expect(otherAgency.errorCodes == [.moveRefused])
         let moving = rig.handle(
             .admin(Self.arrival(.nodeMoveBacklog(from: "gl-school-1", to: "gl-school-2", operator: "o")), now: rig.now))
-        let move = try #require(moving.requests.compactMap { if case .moveBacklog(let m, _) = $0 { m } else { nil } }.first)
+        let move = try #require(
+            moving.requests.compactMap { if case .moveBacklog(let m, _) = $0 { m } else { nil } }.first)
         #expect(move.audit.event == "backlog-moved" && move.audit.recipient == "gl-school-2")
-        let done = rig.stored(.backlogMoved(move, BacklogMoved(seqs: [3, 5], fromOpen: 1, toOpen: 2), replyTo: operatorPeer))
-        #expect(done.replies.map(\.response) == [.ok(.backlogMoved(AdminBacklogMove(from: "gl-school-1", to: "gl-school-2", moved: 2, fromOpen: 1, toOpen: 2)))])
+        let done = rig.stored(
+            .backlogMoved(move, BacklogMoved(seqs: [3, 5], fromOpen: 1, toOpen: 2), replyTo: operatorPeer))
+        #expect(
+            done.replies.map(\.response) == [
+                .ok(
+                    .backlogMoved(
+                        AdminBacklogMove(from: "gl-school-1", to: "gl-school-2", moved: 2, fromOpen: 1, toOpen: 2)))
+            ])
         #expect(rig.machine.scheduler.nodeStatus("gl-school-2")?.pending == 2)
     }
 

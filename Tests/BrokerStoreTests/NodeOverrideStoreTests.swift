@@ -64,7 +64,8 @@ import Testing
                 caseId: "case-ok", item: .text("delivery:\(seqs[2]):nodeB"), dueAt: 9_000, notice: testNotice(seqs[2]),
                 policy: "p")
             _ = try store.run([.setDeadline(deadline)])
-            let audit = AuditEvent(at: 3_000, event: .backlogMoved, node: "nodeB", recipient: "nodeB2", detail: "operator=o")
+            let audit = AuditEvent(
+                at: 3_000, event: .backlogMoved, node: "nodeB", recipient: "nodeB2", detail: "operator=o")
             let results = try store.run([
                 .moveBacklog(BacklogMove(from: "nodeB", to: "nodeB2", toRegion: "350102", at: 3_000, audit: audit))
             ])
@@ -76,13 +77,22 @@ import Testing
             #expect(moved.seqs == [seqs[2], seqs[3]])
             #expect(moved.fromOpen == 2 && moved.toOpen == 3)
             #expect(try store.openDeliveryCounts() == ["nodeB": 2, "nodeB2": 3])
-            #expect(try store.openDeliveries(recipient: "nodeB2", afterSeq: 0, limit: 10).map(\.seq) == [seqs[2], seqs[3], seqs[4]])
+            #expect(
+                try store.openDeliveries(recipient: "nodeB2", afterSeq: 0, limit: 10).map(\.seq) == [
+                    seqs[2], seqs[3], seqs[4],
+                ])
             let trail = try store.trail(sender: "nodeA", messageId: "m3")
-            #expect(trail.contains { $0.event == .moved && $0.recipient == "nodeB2" && $0.detail == "from nodeB to nodeB2" })
+            #expect(
+                trail.contains { $0.event == .moved && $0.recipient == "nodeB2" && $0.detail == "from nodeB to nodeB2" }
+            )
             let records = try store.exportAudit(since: 0, limit: nil).map(\.entry)
             #expect(records.last?.event == "backlog-moved" && records.last?.detail == "operator=o moved=2")
             #expect(try store.openDeadlines(caseId: "case-ok", limit: 10).map(\.item) == ["delivery:\(seqs[2]):nodeB2"])
-            #expect(try store.verifyAudit() == .intact(records: records.count, lastHash: try #require(try store.exportAudit(since: 0, limit: nil).last?.hash)))
+            #expect(
+                try store.verifyAudit()
+                    == .intact(
+                        records: records.count,
+                        lastHash: try #require(try store.exportAudit(since: 0, limit: nil).last?.hash)))
         }
     }
 }

@@ -11,7 +11,9 @@ extension DaemonSuite {
     @Suite("Node administration")
     struct NodeAdminTests {
         /// Runs `referralctl node ...` against the daemon; returns its status and output.
-        static func node(_ h: Harness, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        static func node(_ h: Harness, _ arguments: [String]) async throws -> (
+            status: Int32, stdout: String, stderr: String
+        ) {
             try await h.referralctl(["node"] + arguments + ["--admin", h.daemon.admin])
         }
 
@@ -30,7 +32,8 @@ extension DaemonSuite {
                 // test-b has them in flight and does not answer.
                 _ = try await b.expect("a DELIVER") { if case .deliver(let d) = $0 { d } else { nil } }
 
-                let unconfirmed = try await Self.node(h, ["suspend", "test-b", "--reason", "system replaced", "--operator", "wang.li"])
+                let unconfirmed = try await Self.node(
+                    h, ["suspend", "test-b", "--reason", "system replaced", "--operator", "wang.li"])
                 h.expect(unconfirmed.status == 9, "suspend without a terminal or --yes exited \(unconfirmed.status)")
                 h.expect(try await h.nodeStatus("test-b")["state"] as? String == "active", "suspended unconfirmed")
 
@@ -83,7 +86,8 @@ extension DaemonSuite {
                 let fresh = try Curve.generateKeyPair()
                 let rotate = try await h.admin(
                     "NODE-ROTATE-KEY",
-                    arguments: #"{"node":"test-a","public_key":"\#(fresh.publicKey.z85)","grace_ms":0,"operator":"wang.li"}"#)
+                    arguments:
+                        #"{"node":"test-a","public_key":"\#(fresh.publicKey.z85)","grace_ms":0,"operator":"wang.li"}"#)
                 h.expect(rotate.ok, "NODE-ROTATE-KEY answered \(rotate.object)")
                 _ = try await h.daemon.terminate()
                 try await h.daemon.start()
@@ -94,7 +98,8 @@ extension DaemonSuite {
                 let newKey = try RawNode(
                     endpoint: h.daemon.endpoint,
                     curve: RawNode.Curve(
-                        publicKey: fresh.publicKey, secretKey: fresh.secretKey, serverKey: h.daemon.serverKeys.publicKey))
+                        publicKey: fresh.publicKey, secretKey: fresh.secretKey, serverKey: h.daemon.serverKeys.publicKey
+                    ))
                 defer { newKey.close() }
                 try await newKey.hello("test-a")
                 let refused = try h.raw("test-c")
@@ -127,7 +132,8 @@ extension DaemonSuite {
                 let seqs = try await a.acceptedSeqs(ids)
                 try h.require(seqs.count == ids.count, "accepted \(seqs.count) of \(ids.count)")
 
-                let early = try await Self.node(h, ["move-backlog", "test-b", "--to", "test-b2", "--yes", "--operator", "o"])
+                let early = try await Self.node(
+                    h, ["move-backlog", "test-b", "--to", "test-b2", "--yes", "--operator", "o"])
                 h.expect(early.status == 1 && early.stderr.contains("MOVE_REFUSED"), "move of an active node: \(early)")
                 _ = try await Self.node(h, ["suspend", "test-b", "--reason", "replaced", "--yes", "--operator", "o"])
                 let moved = try await Self.node(
@@ -135,7 +141,8 @@ extension DaemonSuite {
                 h.expect(moved.status == 0, "move-backlog exited \(moved.status): \(moved.stderr)")
                 h.expect(moved.stdout.contains("moved 6 deliveries"), "move-backlog printed \(moved.stdout)")
                 let shown = try await Self.node(h, ["show", "test-b2", "--json"])
-                let backlog = (try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8))) as? [String: Any] ?? [:]
+                let backlog =
+                    (try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8))) as? [String: Any] ?? [:]
                 h.expect(
                     backlog["pending"] as? Int == 6 && (backlog["deliveries"] as? [Any])?.count == 6,
                     "node show test-b2: \(shown.stdout)")
@@ -177,7 +184,10 @@ extension DaemonSuite {
                 let fresh = try Curve.generateKeyPair()
                 let rotated = try await Self.node(
                     h,
-                    ["rotate-key", "test-a", "--public-key", fresh.publicKey.z85, "--grace", "3s", "--operator", "wang.li"])
+                    [
+                        "rotate-key", "test-a", "--public-key", fresh.publicKey.z85, "--grace", "3s", "--operator",
+                        "wang.li",
+                    ])
                 h.expect(rotated.status == 0, "rotate-key exited \(rotated.status): \(rotated.stderr)")
                 // The old key's session is still served during the grace (a PING answered; on a slow machine the
                 // grace may already be over, and the cut comes first), then cut once it ends.
@@ -205,7 +215,8 @@ extension DaemonSuite {
                 let later = try RawNode(
                     endpoint: h.daemon.endpoint,
                     curve: RawNode.Curve(
-                        publicKey: fresh.publicKey, secretKey: fresh.secretKey, serverKey: h.daemon.serverKeys.publicKey))
+                        publicKey: fresh.publicKey, secretKey: fresh.secretKey, serverKey: h.daemon.serverKeys.publicKey
+                    ))
                 defer { later.close() }
                 try await later.hello("test-a")
                 let records = try await h.auditRecords()
