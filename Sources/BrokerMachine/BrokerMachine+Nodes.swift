@@ -201,7 +201,9 @@ extension BrokerMachine {
     ) -> (admitted: Bool, text: String, userId: String, actions: [MachineAction]) {
         var answer: (Bool, String, String) = (false, "CURVE required", "")
         if let key {
-            switch jurisdiction.keyOwner(key) {
+            // A replaced key whose grace ended this very turn (the tick that drops it comes after the handshakes).
+            let expired = jurisdiction.graceKeys[key].map { $0.until <= now } ?? false
+            switch expired ? nil : jurisdiction.keyOwner(key) {
             case let entry? where entry.isActive:
                 answer = (true, "OK", key)
             case let entry?:

@@ -96,3 +96,28 @@ import Testing
         }
     }
 }
+
+/// What a move of a large backlog costs: one transaction, whatever the count (printed, not asserted).
+@Suite struct BacklogMoveScaleTests {
+    @Test func aLargeBacklogMovesInOneTransaction() throws {
+        try withStore { store, _ in
+            let count = 20_000
+            _ = try store.run(
+                (1...count).map { .accept(AcceptUnit(message: message("m\($0)", caseId: "c\($0 % 50)"))) })
+            let audit = AuditEvent(at: 3_000, event: .backlogMoved, node: "nodeB", recipient: "nodeB2")
+            let clock = ContinuousClock()
+            let start = clock.now
+            let results = try store.run([
+                .moveBacklog(BacklogMove(from: "nodeB", to: "nodeB2", toRegion: nil, at: 3_000, audit: audit))
+            ])
+            let elapsed = start.duration(to: clock.now)
+            guard case .moved(let moved) = results.first else {
+                Issue.record("not moved: \(results)")
+                return
+            }
+            #expect(moved.seqs.count == count && moved.fromOpen == 0 && moved.toOpen == count)
+            #expect(try store.openDeliveryCounts() == ["nodeB2": count])
+            print("backlog move: \(count) open deliveries moved in one transaction in \(elapsed)")
+        }
+    }
+}
