@@ -166,6 +166,27 @@ import Testing
         #expect(welcomed.errors.isEmpty && rig.machine.node(onConnection: fresh) == "gl-school-1")
     }
 
+    @Test func aRotationTheFileCaughtUpWithIsDeletedOnceItsGraceEnds() throws {
+        var rig = try Rig(plaintext: false)
+        let edited = try demoDirectory(rekeyed: ["gl-school-1"])
+        let new = try #require(edited.entry(id: "gl-school-1")?.publicKey)
+        let rotate = rig.handle(
+            .admin(
+                Self.arrival(.nodeRotateKey(node: "gl-school-1", publicKey: new, graceMs: 1_000, operator: "wang.li")),
+                now: rig.now))
+        _ = rig.stored(.nodeOverride(try #require(rotate.nodeWrites.first), stored: true))
+        let file = Jurisdiction(directory: edited, policy: .default, plaintext: false)
+        let reloaded = rig.handle(
+            .reload(.success(Reloadable(jurisdiction: file, escalation: .defaults)), replyTo: nil, now: rig.now))
+        // Still in its grace: kept (the old key still lets the node in).
+        #expect(reloaded.nodeWrites.isEmpty)
+        let expired = rig.tick(after: 1_000)
+        let cleanup = try #require(expired.nodeWrites.first)
+        #expect(cleanup.override == nil && cleanup.audit == nil && cleanup.reply == nil)
+        #expect(rig.machine.overrides.isEmpty)
+        #expect(rig.machine.jurisdiction.entry("gl-school-1")?.publicKey == new)
+    }
+
     @Test func aKeyOfAnotherNodeIsRefused() throws {
         var rig = try Rig(plaintext: false)
         let taken = try #require(rig.machine.jurisdiction.entry("gl-psb")?.publicKey)

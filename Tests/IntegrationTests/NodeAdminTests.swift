@@ -118,6 +118,8 @@ extension DaemonSuite {
         /// move; test-b2 receives each once, each case in order; the trail and the audit say so.
         @Test func aStoppedNodesBacklogGoesToItsReplacementInCaseOrderOnce() async throws {
             var options = DaemonOptions()
+            // A memory of 4 deliveries per node: the replacement reads the moved backlog back a page at a time.
+            options.deliveryMemory = 4
             options.nodes.append(
                 TestNode(id: "test-b2", agency: "health", kind: "child-psychology-clinic", division: "350102"))
             try await withDaemon(options) { h in
