@@ -76,6 +76,30 @@ extension DaemonSuite {
             }
         }
 
+        /// On a terminal, suspend asks first: an answer other than yes does nothing (exit 9), yes suspends. The
+        /// terminal is a real pseudo-terminal (util-linux `script`), the answer typed into it.
+        @Test func onATerminalSuspendAsksFirst() async throws {
+            try await withDaemon { h in
+                guard let script = Tool.find("script") else {
+                    throw HarnessError("script (util-linux) is not installed")
+                }
+                let referralctl = try Locations.executable("referralctl", variable: "REFERRALCTL_BIN")
+                let command = [
+                    referralctl, "node", "suspend", "test-b", "--reason", "replaced", "--operator", "wang.li",
+                    "--admin", h.daemon.admin,
+                ].map { "'\($0)'" }.joined(separator: " ")
+                let declined = try await Tool.run(
+                    "/bin/sh", ["-c", "printf 'n\\n' | \(script) -qec \"\(command)\" /dev/null"])
+                h.expect(declined.status == 9, "answered n: exit \(declined.status): \(declined.output)")
+                h.expect(declined.output.contains("suspend node test-b? [y/N]"), "no question: \(declined.output)")
+                h.expect(try await h.nodeStatus("test-b")["state"] as? String == "active", "suspended though declined")
+                let confirmed = try await Tool.run(
+                    "/bin/sh", ["-c", "printf 'y\\n' | \(script) -qec \"\(command)\" /dev/null"])
+                h.expect(confirmed.status == 0, "answered y: exit \(confirmed.status): \(confirmed.output)")
+                h.expect(try await h.nodeStatus("test-b")["state"] as? String == "suspended", "not suspended")
+            }
+        }
+
         /// An operator's suspension and key rotation are kept in the store: after a restart, and after a reload of
         /// a file that says the node is active with its old key, they still hold.
         @Test func aSuspensionAndAKeyRotationSurviveARestartAndAReload() async throws {
