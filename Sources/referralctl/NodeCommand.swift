@@ -20,7 +20,8 @@ struct NodeCommand: AsyncParsableCommand {
               referralctl node show test-b --limit 20
               referralctl node move-backlog test-b --to test-b2 --yes
               referralctl node resume test-b
-              referralctl node rotate-key test-a --public-key-file keys/test-a-new.pub --grace 7d
+              referralctl node rotate-key test-a --grace 7d \\
+                  --public-key-file keys/test-a-new.pub
 
             suspend and move-backlog ask for confirmation on a terminal;
             --yes confirms from a script. Without a terminal and without

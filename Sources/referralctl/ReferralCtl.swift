@@ -44,7 +44,8 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl node suspend test-b --reason "replaced by test-b2"
               referralctl node show test-b
               referralctl node move-backlog test-b --to test-b2
-              referralctl node rotate-key test-a --public-key-file keys/test-a-new.pub --grace 7d
+              referralctl node rotate-key test-a --grace 7d \\
+                  --public-key-file keys/test-a-new.pub
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
 
