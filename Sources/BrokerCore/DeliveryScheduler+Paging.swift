@@ -21,6 +21,12 @@ extension DeliveryScheduler {
         node name: String, limit: Int, _ page: [DeliveryInfo], now: Millis
     ) {
         let node = ref(name)
+        if nodes[Int(node)].deliveryWindow.discardPages > 0 {
+            // Read before a backlog move: the window starts again from seq 0.
+            nodes[Int(node)].deliveryWindow.discardPages -= 1
+            dirty.insert(node)
+            return
+        }
         var added = 0
         for info in page where info.recipient == name {
             // At or before the horizon: in memory already, or settled (its unit maybe not committed yet): never again.
@@ -58,6 +64,8 @@ extension DeliveryScheduler {
         guard let node = lookup(name) else { return }
         if receipts {
             nodes[Int(node)].receiptWindow.requested = false
+        } else if nodes[Int(node)].deliveryWindow.discardPages > 0 {
+            nodes[Int(node)].deliveryWindow.discardPages -= 1
         } else {
             nodes[Int(node)].deliveryWindow.requested = false
         }

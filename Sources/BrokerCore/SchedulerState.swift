@@ -158,6 +158,8 @@ struct StoreWindow: Sendable {
     var beyond = 0
     /// A page read is on its way: no second one is asked for until it is answered.
     var requested = false
+    /// Pages asked for before the window was read again from the start (a backlog move): dropped when they come.
+    var discardPages = 0
 
     /// Whether a new row (committed just now) is kept in memory: only while nothing waits before it in the store and
     /// memory has room; otherwise it is only counted and read later, in order. A row at or before the horizon is

@@ -52,6 +52,8 @@ public enum AdminRead: Sendable, Hashable {
     case deadLetter(seq: Int64, recipient: String)
     /// HELD.
     case held(recipient: String?)
+    /// NODE-BACKLOG: a page of the node's open deliveries (headers only) and its oldest waiting.
+    case nodeBacklog(node: String, afterSeq: Int64, limit: Int)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
@@ -79,6 +81,7 @@ public enum AdminReadResult: Sendable, Hashable {
     /// DEAD-LETTER (nil: no such open dead letter).
     case deadLetter(DeadLetterDetail?)
     case held([HeldLaneRecord])
+    case nodeBacklog(node: String, BacklogPage)
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

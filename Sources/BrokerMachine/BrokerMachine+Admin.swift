@@ -41,6 +41,8 @@ extension BrokerMachine {
             repair(request, for: peer, now: now)
         case .purge(let name):
             if let step = purges.request(operator: name, peer: peer, now: now) { actions.append(.store(.purge(step))) }
+        case .nodeSuspend, .nodeResume, .nodeBacklog, .nodeMoveBacklog, .nodeRotateKey:
+            nodeAdmin(request, peer: peer, now: now)
         }
     }
 
@@ -69,6 +71,8 @@ extension BrokerMachine {
             reply(.error(AdminError(.backupRefused, reason)), to: peer)
         case .deadLetters, .deadLetter, .held:
             answerRepairRead(result, to: peer)
+        case .nodeBacklog(let node, let page):
+            reply(.ok(.nodeBacklog(nodeBacklogResult(node, page))), to: peer)
         case .failed(let reason):
             reply(.error(AdminError(.storeFailed, reason)), to: peer)
         }
@@ -83,12 +87,16 @@ extension BrokerMachine {
         let nodes = ids.map { id in
             let status = statuses[id]
             let entry = jurisdiction.entry(id)
+            let suspension = overrides[id]?.suspension
+            let grace = jurisdiction.graceKeys.first { $0.value.node == id }
             return AdminStatus.Node(
                 node: id, agency: entry?.agency.rawValue ?? "", kind: entry?.kind ?? "",
                 division: entry?.division ?? "",
                 state: entry?.state.rawValue ?? "removed", name: entry?.name ?? "(not in the directory)",
                 connected: status?.connected ?? false, pending: status?.pending ?? 0, inFlight: status?.inFlight ?? 0,
-                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0)
+                deadLetters: status?.deadLetters ?? 0, receiptsPending: status?.receiptsPending ?? 0,
+                suspendedBy: suspension?.by, suspendedReason: suspension?.reason, suspendedAt: suspension?.at,
+                previousKey: grace?.key, previousKeyUntil: grace?.value.until)
         }
         let held = scheduler.heldLanes().map {
             AdminStatus.HeldCase(caseId: $0.caseId, recipient: $0.recipient, since: $0.since, seq: $0.seq)

@@ -44,6 +44,13 @@ extension BrokerMachine {
                 repaired(action, result, to: replyTo, now: now)
             case .purged(let result):
                 purgeStepDone(result, now: now)
+            case .nodeOverride(let write, let stored):
+                nodeOverrideStored(write, stored: stored, now: now)
+            case .backlogMoved(let move, let moved, let replyTo):
+                // What was accepted before the move is counted by it: enqueued first, then forgotten with the rest.
+                if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }
+                newDeliveries.removeAll()
+                backlogMoved(move, moved, replyTo: replyTo, now: now)
             case .openDeliveries, .unconfirmedReceipts, .lanePage:
                 // Accepts completed before the page are enqueued first, so that the page finds them counted.
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

@@ -32,7 +32,8 @@ extension BrokerMachine {
         }
         switch command {
         case .hello(let hello):
-            handleHello(hello, routingId: routingId, keyNode: keyNode, peer: arrival.peer, now: now)
+            handleHello(
+                hello, routingId: routingId, keyNode: keyNode, key: arrival.userId, peer: arrival.peer, now: now)
         case .ping where node != nil:
             actions.append(.send(.pong, to: routingId))
         case .pong:
@@ -119,7 +120,7 @@ extension BrokerMachine {
     }
 
     private mutating func handleHello(
-        _ hello: Hello, routingId: [UInt8], keyNode: DirectoryEntry?, peer: String?, now: Int64
+        _ hello: Hello, routingId: [UInt8], keyNode: DirectoryEntry?, key: String?, peer: String?, now: Int64
     ) {
         // Every failed HELLO ends the connection's session (1/RBP §7.1).
         let entry: DirectoryEntry
@@ -138,23 +139,25 @@ extension BrokerMachine {
                 claimed: hello.node, keyNode: keyNode, routingId: routingId, command: "HELLO", peer: peer, now: now)
             return endSession(onConnection: routingId, now: now)
         case .suspended(let suspended):
-            let reason = "node '\(suspended.id)' is suspended in the directory"
+            let reason = "node '\(suspended.id)' is suspended"
             answer(
                 .error(ErrorReply(code: .nodeSuspended, reason: reason, fatal: true, command: "HELLO", field: nil)),
                 node: suspended.id, to: routingId, now: now)
             return endSession(onConnection: routingId, now: now)
         }
-        openSession(entry.id, window: hello.window, routingId: routingId, now: now)
+        openSession(entry.id, window: hello.window, routingId: routingId, key: key, now: now)
     }
 
-    private mutating func openSession(_ node: String, window asked: Int, routingId: [UInt8], now: Int64) {
+    private mutating func openSession(
+        _ node: String, window asked: Int, routingId: [UInt8], key: String?, now: Int64
+    ) {
         if let previous = sessions.node(routingId), previous != node {
             scheduler.closeSession(node: previous, reason: .takenOver, now: now)
         }
         let limits = settings.limits
         let window = min(max(asked, 1), limits.maxWindow)
         let opened = scheduler.openSession(node: node, window: window, now: now)
-        sessions.open(node, session: opened.session, on: routingId)
+        sessions.open(node, session: opened.session, on: routingId, key: key)
         audit(
             AuditEvent(at: now, event: AuditEvent.Name.sessionOpened, node: node, detail: "session=\(opened.session)"))
         log(
@@ -198,7 +201,9 @@ extension BrokerMachine {
     ) -> (admitted: Bool, text: String, userId: String, actions: [MachineAction]) {
         var answer: (Bool, String, String) = (false, "CURVE required", "")
         if let key {
-            switch jurisdiction.directory.entry(publicKey: key) {
+            // A replaced key whose grace ended this very turn (the tick that drops it comes after the handshakes).
+            let expired = jurisdiction.graceKeys[key].map { $0.until <= now } ?? false
+            switch expired ? nil : jurisdiction.keyOwner(key) {
             case let entry? where entry.isActive:
                 answer = (true, "OK", key)
             case let entry?:

@@ -44,11 +44,16 @@ extension BrokerMachine {
         case .success(let reloadable):
             next = reloadable
         }
-        let changes = DirectoryChanges(before: jurisdiction.directory, after: next.jurisdiction.directory)
-        jurisdiction = next.jurisdiction
+        // The operators' overrides are laid over the new file too: the changes are those of the directory in force.
+        let before = jurisdiction.directory
+        fileJurisdiction = next.jurisdiction
+        layOverrides(now: now)
+        let changes = DirectoryChanges(before: before, after: jurisdiction.directory)
         escalation = next.escalation
         planner = EscalationPlanner(calendar: next.escalation.calendar)
         endSessions(of: changes.removed + changes.suspended + changes.rekeyed, now: now)
+        // A session on a key the new file no longer lets in (a replaced key whose grace the file ended).
+        endSessionsNoLongerAdmitted(reason: "this node was suspended, removed or re-keyed in the directory", now: now)
         let revision = next.escalation.policies.revision
         log(
             .notice, "reloaded: directory, escalation policy and calendar",

@@ -14,7 +14,14 @@ import StoreModel
 /// `DeliveryScheduler` that decides deliveries and receipts.
 public struct BrokerMachine: Sendable {
     public let settings: MachineSettings
+    /// The directory in force: the file's (`fileJurisdiction`) with the operators' overrides laid over it.
     public internal(set) var jurisdiction: Jurisdiction
+    /// The directory and policy as the files say (loaded at start and by each reload).
+    public internal(set) var fileJurisdiction: Jurisdiction
+    /// The operators' node overrides, by node, as the store keeps them (`BrokerMachine+NodeAdmin`).
+    public internal(set) var overrides: [String: NodeOverride] = [:]
+    /// A NODE-MOVE-BACKLOG is being written: a second one waits for it (MOVE_REFUSED).
+    var backlogMoveRunning = false
     public internal(set) var escalation: EscalationSettings
     var planner: EscalationPlanner
     public internal(set) var scheduler: DeliveryScheduler
@@ -36,12 +43,15 @@ public struct BrokerMachine: Sendable {
     /// The scheduler's effects of one tick, in a buffer kept between ticks (`tick`).
     var effects: [Effect] = []
 
+    /// `overrides`: the operators' node overrides from the store, laid over `jurisdiction` (the files') as of `now`.
     public init(
         settings: MachineSettings, jurisdiction: Jurisdiction, escalation: EscalationSettings,
-        scheduler: DeliveryScheduler
+        scheduler: DeliveryScheduler, overrides: [NodeOverride] = [], now: Int64 = 0
     ) {
         self.settings = settings
-        self.jurisdiction = jurisdiction
+        self.fileJurisdiction = jurisdiction
+        self.overrides = Dictionary(overrides.map { ($0.node, $0) }, uniquingKeysWith: { _, last in last })
+        self.jurisdiction = NodeOverrideLayer.apply(self.overrides, to: jurisdiction, now: now).jurisdiction
         self.escalation = escalation
         self.planner = EscalationPlanner(calendar: escalation.calendar)
         self.scheduler = scheduler
@@ -92,10 +102,13 @@ public struct BrokerMachine: Sendable {
             case (let a?, let b?): min(a, b)
             case (let a, let b): a ?? b
             }
-        return switch (timers, purges.nextWakeup) {
-        case (let a?, let b?): min(a, b)
-        case (let a, let b): a ?? b
-        }
+        let due: Int64? =
+            switch (timers, purges.nextWakeup) {
+            case (let a?, let b?): min(a, b)
+            case (let a, let b): a ?? b
+            }
+        guard !jurisdiction.graceKeys.isEmpty, let expiry = jurisdiction.nextKeyExpiry else { return due }
+        return min(due ?? expiry, expiry)
     }
 
     /// The node whose session a connection holds.
@@ -103,6 +116,7 @@ public struct BrokerMachine: Sendable {
 
     /// The scheduler's timers, then due deadlines.
     mutating func tick(now: Int64) {
+        if !jurisdiction.graceKeys.isEmpty { expireKeys(now: now) }
         scheduler.tick(now: now)
         scheduler.pump(now: now)
         scheduler.takeEffects(into: &effects)
@@ -121,17 +135,22 @@ public struct BrokerMachine: Sendable {
 
 /// Which connection holds each node's session, both ways.
 struct Sessions: Sendable {
-    private var byNode: [String: (session: UInt64, routingId: [UInt8])] = [:]
+    private var byNode: [String: (session: UInt64, routingId: [UInt8], key: String?)] = [:]
     private var byRoutingId: [[UInt8]: String] = [:]
 
     func node(_ routingId: [UInt8]) -> String? { byRoutingId[routingId] }
-    func connection(_ node: String) -> (session: UInt64, routingId: [UInt8])? { byNode[node] }
+    func connection(_ node: String) -> (session: UInt64, routingId: [UInt8])? {
+        byNode[node].map { ($0.session, $0.routingId) }
+    }
     var routingIds: [[UInt8]] { byNode.values.map(\.routingId) }
+    /// Every session's node and the key it authenticated with (nil in plaintext mode), by node.
+    var keys: [(node: String, key: String?)] { byNode.map { ($0.key, $0.value.key) }.sorted { $0.node < $1.node } }
 
-    /// `node`'s new session on `routingId`; its former connection, if another, no longer speaks for it.
-    mutating func open(_ node: String, session: UInt64, on routingId: [UInt8]) {
+    /// `node`'s new session on `routingId`, authenticated with `key`; its former connection, if another, no longer
+    /// speaks for it.
+    mutating func open(_ node: String, session: UInt64, on routingId: [UInt8], key: String? = nil) {
         if let old = byNode[node], old.routingId != routingId { byRoutingId[old.routingId] = nil }
-        byNode[node] = (session, routingId)
+        byNode[node] = (session, routingId, key)
         byRoutingId[routingId] = node
     }
 

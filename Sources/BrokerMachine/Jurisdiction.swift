@@ -8,6 +8,9 @@ public struct Jurisdiction: Sendable {
     public let policy: Policy
     /// Development only: identity is the HELLO's word, not a CURVE key.
     public let plaintext: Bool
+    /// Keys replaced by an operator's rotation that still let their node in, by key (Z85), until their grace ends
+    /// (`NodeOverrideLayer`; the machine drops each when it expires).
+    public internal(set) var graceKeys: [String: GraceKey] = [:]
 
     public init(directory: Directory, policy: Policy, plaintext: Bool) {
         (self.directory, self.policy, self.plaintext) = (directory, policy, plaintext)
@@ -36,9 +39,18 @@ public struct Jurisdiction: Sendable {
     /// The active node whose current key is `userId` (the ZAP User-Id: the Z85 key the connection authenticated
     /// with), or nil when the key is unknown, replaced or belongs to a suspended node.
     public func activeNode(key userId: String?) -> DirectoryEntry? {
-        guard let userId, let entry = directory.entry(publicKey: userId), entry.isActive else { return nil }
+        guard let userId, let entry = keyOwner(userId), entry.isActive else { return nil }
         return entry
     }
+
+    /// The node holding this key (Z85): its key in force, or a replaced key still in its grace period.
+    public func keyOwner(_ key: String) -> DirectoryEntry? {
+        if let entry = directory.entry(publicKey: key) { return entry }
+        return graceKeys[key].flatMap { directory.entry(id: $0.node) }
+    }
+
+    /// When the first grace key expires (nil: none).
+    public var nextKeyExpiry: Int64? { graceKeys.values.map(\.until).min() }
 
     public func entry(_ id: String) -> DirectoryEntry? { directory.entry(id: id) }
 }

@@ -76,6 +76,31 @@ public enum StoreRequest: Sendable {
     case lanePage(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int)
     /// One step of a purge run (retention), in a transaction of its own after the batch it came with.
     case purge(PurgeStep)
+    /// An operator's node override written with its audit record (`BrokerMachine+NodeAdmin`).
+    case nodeOverride(NodeOverrideWrite)
+    /// NODE-MOVE-BACKLOG's one transaction, answered to `replyTo`.
+    case moveBacklog(BacklogMove, replyTo: AdminPeer)
+}
+
+/// A node's override row to write (nil: delete it) with its audit record; once committed, `reply` goes to its peer.
+/// `previous` is what the machine had before, put back if the commit fails.
+public struct NodeOverrideWrite: Sendable {
+    public var node: String
+    public var override: NodeOverride?
+    public var previous: NodeOverride?
+    public var audit: AuditEvent?
+    public var reply: (peer: AdminPeer, result: AdminResult)?
+
+    public init(
+        node: String, override: NodeOverride?, previous: NodeOverride?, audit: AuditEvent?,
+        reply: (peer: AdminPeer, result: AdminResult)?
+    ) {
+        self.node = node
+        self.override = override
+        self.previous = previous
+        self.audit = audit
+        self.reply = reply
+    }
 }
 
 /// What the store thread reports back after each commit.
@@ -105,4 +130,8 @@ public enum StoreCompletion: Sendable {
     case lanePage(recipient: String, caseId: String, limit: Int, [OpenDelivery]?)
     /// A purge step's result (nil: it failed, nothing of it was written).
     case purged(PurgeStepResult?)
+    /// A node override's batch committed (`stored`) or failed.
+    case nodeOverride(NodeOverrideWrite, stored: Bool)
+    /// A backlog move committed (nil: its batch failed; nothing moved).
+    case backlogMoved(BacklogMove, BacklogMoved?, replyTo: AdminPeer)
 }

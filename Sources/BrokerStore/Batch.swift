@@ -83,6 +83,12 @@ struct Batch {
             return .closed(count: count)
         case .repair(let repair):
             return .repaired(try self.repair(repair))
+        case .nodeOverride(let node, let override, let audit):
+            try writeOverride(node: node, override)
+            if let audit { try append(audit) }
+            return .done
+        case .moveBacklog(let move):
+            return .moved(try moveBacklog(move))
         }
     }
 

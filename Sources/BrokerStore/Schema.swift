@@ -238,6 +238,25 @@ enum Schema {
                     CREATE INDEX deliveries_dead ON deliveries(recipient, seq) WHERE state = 2 AND discarded_at IS NULL;
                     """)
         }
+        // Operators' node overrides (ADMIN-1 NODE-SUSPEND / NODE-RESUME / NODE-ROTATE-KEY): one row per node that
+        // has one, applied on top of the directory file at start and after every reload (docs/DESIGN.md).
+        migrator.registerMigration("v10-node-overrides") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE node_overrides (
+                        node TEXT PRIMARY KEY,
+                        suspended_reason TEXT,
+                        suspended_by TEXT,
+                        suspended_at INTEGER,
+                        public_key TEXT,
+                        directory_key TEXT,
+                        previous_key TEXT,
+                        previous_until INTEGER,
+                        rotated_by TEXT,
+                        rotated_at INTEGER
+                    ) WITHOUT ROWID, STRICT;
+                    """)
+        }
         // Retention (issue 10): a message's body is purged (set NULL) a configured time after its case closed, after
         // its deliveries settled, or after its dead letter; the row, its digest and size stay. `body_purged_at` says
         // when (the trail shows it), `body_size` keeps the body's length, and `messages_unpurged` holds only

@@ -94,6 +94,15 @@ extension AuditEvent {
         case caseReleased = "case-released"
         /// A purge run removed old message bodies (retention; `detail`: counts by rule, and the operator who asked).
         case bodiesPurged = "bodies-purged"
+        /// An operator suspended a node from referralctl (`node`; `detail`: the operator and the reason).
+        case nodeSuspended = "node-suspended"
+        /// An operator lifted their suspension of a node (`node`; `detail`: the operator, the state now).
+        case nodeResumed = "node-resumed"
+        /// An operator gave a node a new key (`node`, the new key's fingerprint; `detail`: operator, grace, old key).
+        case nodeKeyRotated = "node-key-rotated"
+        /// An operator moved a node's waiting deliveries to another node (`node`: from, `recipient`: to;
+        /// `detail`: the operator and the count).
+        case backlogMoved = "backlog-moved"
     }
 }
 

@@ -25,6 +25,11 @@ public protocol BrokerStoring: AnyObject, Sendable {
     func openDeliveryCounts() throws -> [String: Int]
     /// Every held (case, recipient), by case id then recipient.
     func loadHeldCases() throws -> [HeldCase]
+    /// Every operator's node override (`node_overrides`), by node.
+    func nodeOverrides() throws -> [NodeOverride]
+    /// NODE-BACKLOG: a page of one recipient's open deliveries after `afterSeq` (at most `limit`), and when its oldest
+    /// open one was accepted.
+    func backlogPage(recipient: String, afterSeq: Int64, limit: Int) throws -> BacklogPage
     /// One sender's unconfirmed receipts with id after `afterId`, by id, at most `limit`.
     func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord]
     /// Sender -> number of unconfirmed receipts (senders without any are absent).

@@ -33,6 +33,8 @@ public enum TrailEventName: String, Sendable, Hashable, CaseIterable {
     /// Stored, on the dead letter's trail: an operator released the case's lane behind it (RELEASE, or the dead
     /// letter redriven or discarded).
     case released = "released"
+    /// Stored: an operator moved the delivery to a replacement node (`recipient`: the new one; detail names both).
+    case moved = "moved"
     /// Derived from the receipt row.
     case receiptCreated = "receipt-created"
     /// Derived from the receipt row.

@@ -28,6 +28,11 @@ public enum StoreUnit: Sendable {
     case closeDeadlines(DeadlineClosing, at: Int64)
     /// An operator's repair of a dead letter or held lane, audited. Result: `.repaired(_)`.
     case repair(RepairUnit)
+    /// An operator's override of one node, written as given (nil or empty: the node's row is deleted), with its
+    /// audit record. Result: `.done`.
+    case nodeOverride(node: String, NodeOverride?, audit: AuditEvent?)
+    /// NODE-MOVE-BACKLOG (`BacklogMove`). Result: `.moved(_)`.
+    case moveBacklog(BacklogMove)
 }
 
 /// What one unit did, in unit order.
@@ -51,6 +56,8 @@ public enum UnitResult: Sendable, Hashable {
     case closed(count: Int)
     /// Of `.repair`.
     case repaired(RepairResult)
+    /// Of `.moveBacklog`.
+    case moved(BacklogMoved)
     case done
 }
 

@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import ReferralProtocol
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 struct PurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
@@ -29,8 +25,9 @@ struct PurgeCommand: AsyncParsableCommand {
               referralctl purge
               referralctl purge --yes --operator ops-oncall
 
-            Exit codes: 0 done, 1 refused (not confirmed) or the store
-            failed, 2 no answer within --timeout, 6 a reply that is not ADMIN-1.
+            Exit codes: 0 done, 1 the store failed, 2 no answer within
+            --timeout, 6 a reply that is not ADMIN-1, 9 not confirmed
+            (nothing purged).
             """
     )
 
@@ -47,32 +44,12 @@ struct PurgeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be at least 1") }
-        guard operatorName != nil else {
-            throw ValidationError("who is asking? Give --operator NAME (neither $SUDO_USER nor $USER is set)")
-        }
-    }
-
-    /// `--operator`, else the user behind sudo, else the user.
-    var operatorName: String? {
-        let environment = ProcessInfo.processInfo.environment
-        return [`operator`, environment["SUDO_USER"], environment["USER"]].compactMap { $0 }.first { !$0.isEmpty }
     }
 
     func run() async throws {
-        if !yes {
-            guard isatty(STDIN_FILENO) == 1 else {
-                Output.error("referralctl: purge deletes message bodies for good: confirm with --yes")
-                throw Exit.usage
-            }
-            FileHandle.standardError.write(
-                Data("Delete the message bodies the retention periods allow, for good? [y/N] ".utf8))
-            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
-            guard answer == "y" || answer == "yes" else {
-                Output.error("referralctl: nothing purged")
-                throw Exit.usage
-            }
-        }
-        let request = AdminRequest.purge(operator: operatorName ?? "")
+        let name = try Confirmation.operatorName(`operator`)
+        try Confirmation.require("Delete the message bodies the retention periods allow, for good?", yes: yes)
+        let request = AdminRequest.purge(operator: name)
         guard case .purge(let purge) = try await admin.ask(request, timeout: .seconds(timeout)) else {
             throw AdminOptions.unexpectedResult(of: request)
         }

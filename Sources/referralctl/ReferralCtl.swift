@@ -44,12 +44,18 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl dead-letters redrive 1042 --recipient test-b
               referralctl held release 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b --recipient test-b
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
+              referralctl node suspend test-b --reason "replaced by test-b2"
+              referralctl node show test-b
+              referralctl node move-backlog test-b --to test-b2
+              referralctl node rotate-key test-a --grace 7d \\
+                  --public-key-file keys/test-a-new.pub
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
               referralctl purge --yes
 
             status, trail, case, overdue, directory reload, audit, dead-letters,
-            held, backup and purge ask the broker's admin endpoint: \(AdminEndpointOptions.help).
+            held, backup, purge and node ask the broker's admin endpoint:
+            \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
 
@@ -70,15 +76,15 @@ struct ReferralCtl: AsyncParsableCommand {
                  wrong is printed, never the reply itself
               7  restore: the store is held by a running broker
               8  restore: the backup failed its checks (nothing changed)
-              9  dead-letters redrive/discard, held release: not confirmed
-                 (no terminal and no --yes, or not answered yes); nothing
-                 was changed
+              9  dead-letters redrive/discard, held release, purge, node suspend /
+                 move-backlog: not confirmed (no terminal to ask on and no
+                 --yes, or the answer was not yes); nothing was changed
             """,
         version: ProductVersion.string,
         subcommands: [
             SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
             DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self, PurgeCommand.self,
+            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self, PurgeCommand.self, NodeCommand.self,
             KeygenCommand.self,
         ]
     )

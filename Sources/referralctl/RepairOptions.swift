@@ -15,39 +15,16 @@ struct ChangeOptions: ParsableArguments {
     var yes = false
 
     /// The operator's name: --operator, else $SUDO_USER, else $USER.
-    func name() throws -> String {
-        let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
-        guard let name = operatorName ?? environment["SUDO_USER"] ?? environment["USER"], !name.isEmpty else {
-            Output.error("referralctl: who is asking? Give --operator NAME (no $SUDO_USER or $USER is set)")
-            throw Exit.usage
-        }
-        guard name.count <= 64 else {
-            Output.error("referralctl: --operator must be at most 64 characters")
-            throw Exit.usage
-        }
-        return name
-    }
+    func name() throws -> String { try Confirmation.operatorName(operatorName) }
 
     /// Asks `question` on the terminal unless --yes; without a terminal and without --yes, refuses (exit 9), as it
     /// does when the answer is not yes. Nothing has been changed when it throws.
     func confirm(_ question: @autoclosure () async throws -> String) async throws {
         if yes { return }
         try refuseWithoutTerminal()
-        let prompt = try await question() + " [y/N] "
-        FileHandle.standardError.write(Data(prompt.utf8))
-        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard answer == "y" || answer == "yes" else {
-            Output.error("referralctl: not confirmed; nothing was changed")
-            throw Exit.notConfirmed
-        }
+        try Confirmation.require(try await question(), yes: false)
     }
 
     /// Without --yes, standard input must be a terminal (someone to ask); otherwise exit 9.
-    func refuseWithoutTerminal() throws {
-        guard !yes, isatty(STDIN_FILENO) != 1 else { return }
-        Output.error(
-            "referralctl: this changes the broker's state and needs a confirmation: run it on a terminal, "
-                + "or pass --yes; nothing was changed")
-        throw Exit.notConfirmed
-    }
+    func refuseWithoutTerminal() throws { try Confirmation.refuseWithoutTerminal(yes: yes) }
 }

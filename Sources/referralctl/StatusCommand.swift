@@ -54,6 +54,16 @@ struct StatusCommand: AsyncParsableCommand {
                 ])
             }
             lines.append(contentsOf: Output.table(rows))
+            for node in status.nodes {
+                if let by = node.suspendedBy {
+                    lines.append("node \(node.node): suspended by \(by): \(node.suspendedReason ?? "")")
+                } else if node.state == "suspended" {
+                    lines.append("node \(node.node): suspended in the directory")
+                }
+                if let until = node.previousKeyUntil {
+                    lines.append("node \(node.node): previous key accepted until \(Output.time(until))")
+                }
+            }
         }
         lines.append("")
 

@@ -42,7 +42,7 @@ extension DaemonSuite {
                 // Without --yes and without a terminal to confirm on, nothing is asked of the broker.
                 let unconfirmed = try await h.referralctl(["purge", "--operator", "test-op", "--admin", h.daemon.admin])
                 h.expect(
-                    unconfirmed.status == 1 && unconfirmed.stderr.contains("confirm with --yes"),
+                    unconfirmed.status == 9 && unconfirmed.stderr.contains("pass --yes"),
                     "purge without --yes: exit \(unconfirmed.status): \(unconfirmed.stderr)")
                 h.expect(try await h.status()["last_purge"] == nil, "purge without --yes purged")
 

@@ -70,6 +70,15 @@ req("held", "HELD", {})
 req("held-recipient", "HELD", {"recipient": "test-b"})
 req("release", "RELEASE", {"case": CASE, "recipient": "test-b", "operator": "op-zhang"})
 req("purge", "PURGE", {"operator": "ops-oncall"})
+KEY_NEW = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+KEY_OLD = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
+req("node-suspend", "NODE-SUSPEND", {"node": "test-b", "reason": "school system replaced", "operator": "wang.li"})
+req("node-resume", "NODE-RESUME", {"node": "test-b", "operator": "wang.li"})
+req("node-backlog", "NODE-BACKLOG", {"node": "test-b", "limit": 20, "after": 1042})
+req("node-backlog-defaults", "NODE-BACKLOG", {"node": "test-b"})
+req("node-move-backlog", "NODE-MOVE-BACKLOG", {"from": "test-b", "to": "test-b2", "operator": "wang.li"})
+req("node-rotate-key", "NODE-ROTATE-KEY", {"node": "test-a", "public_key": KEY_NEW, "grace_ms": 604800000,
+                                           "operator": "wang.li"})
 
 
 invalid = []
@@ -135,6 +144,20 @@ bad("audit-export-since-string", args("AUDIT-EXPORT", b'{"since":"24h"}'), "BAD_
     '"since" must be an integer of at least 0')
 bad("audit-export-limit-zero", args("AUDIT-EXPORT", b'{"since":0,"limit":0}'), "BAD_REQUEST",
     '"limit" must be an integer of at least 1')
+bad("node-suspend-no-reason", args("NODE-SUSPEND", b'{"node":"test-b","operator":"wang.li"}'), "BAD_REQUEST",
+    'NODE-SUSPEND needs "reason": a non-empty string')
+bad("node-resume-no-operator", args("NODE-RESUME", b'{"node":"test-b"}'), "BAD_REQUEST",
+    'NODE-RESUME needs "operator": a non-empty string')
+bad("node-backlog-limit-zero", args("NODE-BACKLOG", b'{"node":"test-b","limit":0}'), "BAD_REQUEST",
+    '"limit" must be an integer of at least 1')
+bad("node-move-backlog-no-to", args("NODE-MOVE-BACKLOG", b'{"from":"test-b","operator":"wang.li"}'), "BAD_REQUEST",
+    'NODE-MOVE-BACKLOG needs "to": a non-empty string')
+bad("node-rotate-key-short-key",
+    args("NODE-ROTATE-KEY", b'{"node":"test-a","public_key":"abc","grace_ms":0,"operator":"wang.li"}'),
+    "BAD_REQUEST", '"public_key" must be a CURVE public key in Z85 (40 characters)')
+bad("node-rotate-key-no-grace",
+    args("NODE-ROTATE-KEY", ('{"node":"test-a","public_key":"%s","operator":"wang.li"}' % KEY_NEW).encode()),
+    "BAD_REQUEST", 'NODE-ROTATE-KEY needs "grace_ms": an integer of at least 0')
 bad("audit-export-limit-fraction", args("AUDIT-EXPORT", b'{"limit":1.5}'), "BAD_REQUEST",
     '"limit" must be an integer of at least 1')
 
@@ -260,12 +283,48 @@ reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments 
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
 reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
 
+NODE_STATE = {"node": "test-b", "state": "suspended", "directory_state": "active", "suspended_by": "wang.li",
+              "suspended_reason": "school system replaced", "suspended_at": T0 + 60000, "public_key": KEY_OLD,
+              "session_ended": True}
+reply("node-suspend", "NODE-SUSPEND", NODE_STATE)
+reply("node-suspend-unknown", "NODE-SUSPEND", {"code": "NOT_FOUND", "reason": "no node 'test-q' in the directory"},
+      status="ERROR")
+reply("node-resume", "NODE-RESUME", {"node": "test-b", "state": "active", "directory_state": "active",
+                                     "public_key": KEY_OLD, "session_ended": False})
+reply("node-backlog", "NODE-BACKLOG", {
+    "node": "test-b", "state": "suspended", "connected": False, "pending": 3, "in_flight": 0, "held": 1,
+    "dead_letters": 1, "receipts_pending": 0, "oldest_waiting": T0,
+    "deliveries": [
+        {"seq": 1042, "sender": "test-a", "message_id": "test-a:000001", "kind": "referral.request", "case": CASE,
+         "priority": "urgent", "since": T0, "attempts": 2},
+        {"seq": 1043, "sender": "test-c", "message_id": "test-c:000007", "kind": "crisis.alert",
+         "priority": "crisis", "since": T0 + 5, "attempts": 0}],
+    "next_after": 1043})
+reply("node-backlog-empty", "NODE-BACKLOG", {
+    "node": "test-b2", "state": "active", "connected": True, "pending": 0, "in_flight": 0, "held": 0,
+    "dead_letters": 0, "receipts_pending": 0, "deliveries": []})
+reply("node-move-backlog", "NODE-MOVE-BACKLOG", {"from": "test-b", "to": "test-b2", "moved": 2, "from_open": 1,
+                                                 "to_open": 2})
+reply("node-move-backlog-refused", "NODE-MOVE-BACKLOG", {
+    "code": "MOVE_REFUSED", "reason": "node 'test-b' is active: suspend it first (referralctl node suspend test-b)"},
+    status="ERROR")
+reply("node-rotate-key", "NODE-ROTATE-KEY", {"node": "test-a", "state": "active", "directory_state": "active",
+                                             "public_key": KEY_NEW, "previous_key": KEY_OLD,
+                                             "previous_key_until": T0 + 604800000, "session_ended": False})
+reply("node-rotate-key-in-use", "NODE-ROTATE-KEY", {"code": "KEY_IN_USE", "reason": "the key belongs to node 'test-c'"},
+      status="ERROR")
+reply("status-with-overrides", "STATUS", dict(STATUS, nodes=[dict(STATUS["nodes"][0], state="suspended",
+                                                                  suspended_by="wang.li",
+                                                                  suspended_reason="school system replaced",
+                                                                  suspended_at=T0 + 60000, previous_key=KEY_OLD,
+                                                                  previous_key_until=T0 + 604800000)]))
+
 COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP",
-            "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE")
-COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP", "PURGE")
+            "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE", "PURGE", "NODE-SUSPEND",
+            "NODE-RESUME", "NODE-BACKLOG", "NODE-MOVE-BACKLOG", "NODE-ROTATE-KEY")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command
 for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED", "BACKUP_REFUSED",
-             "BODY_PURGED", "REDRIVE_REFUSED"):
+             "BODY_PURGED", "REDRIVE_REFUSED", "KEY_IN_USE", "MOVE_REFUSED"):
     assert any(x["status"] == "ERROR" and x["result"]["code"] == code for x in replies), code

@@ -76,19 +76,22 @@ public final class BrokerEngine: Sendable {
         let store = try BrokerStore(path: configuration.storePath)
         try recordAuditTailProblem(of: store, now: clock.nowMillis())
         let restored = try restoreScheduler(from: store, clock: clock)
+        // The operators' node overrides (NODE-SUSPEND, NODE-ROTATE-KEY) are laid over the directory before any
+        // handshake is answered.
+        let overrides = try store.nodeOverrides()
         let (escalation, divisions, jurisdiction, secretKey) =
             (files.escalation, files.divisions, files.jurisdiction, files.secretKey)
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [configuration, logger, notifier, control] in
+        let thread = Thread { [configuration, logger, notifier, control, overrides] in
             let loop: PollLoop
             do {
                 loop = try PollLoop(
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    escalation: escalation, secretKey: secretKey)
+                    escalation: escalation, secretKey: secretKey, overrides: overrides)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

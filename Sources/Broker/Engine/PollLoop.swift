@@ -46,7 +46,7 @@ final class PollLoop {
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
-        escalation: EscalationSettings = .defaults, secretKey: CurveKey?
+        escalation: EscalationSettings = .defaults, secretKey: CurveKey?, overrides: [NodeOverride] = []
     ) throws {
         self.secretKey = secretKey
         self.configuration = configuration
@@ -59,7 +59,7 @@ final class PollLoop {
         self.codecLimits = configuration.limitsForCodec
         self.machine = BrokerMachine(
             settings: configuration.machineSettings(storeEpoch: worker.storeEpoch), jurisdiction: jurisdiction,
-            escalation: escalation, scheduler: scheduler)
+            escalation: escalation, scheduler: scheduler, overrides: overrides, now: clock.nowMillis())
         self.startedAt = clock.nowMillis()
         context = try ZMQContext()
         router = try ZMQSocket(context: context, type: .router)

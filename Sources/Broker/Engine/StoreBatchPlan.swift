@@ -12,6 +12,8 @@ struct StoreBatchPlan {
         case fire(FireRequest)
         case settlement(SettledDelivery)
         case repair(RepairUnit.Action, replyTo: AdminPeer)
+        case nodeOverride(NodeOverrideWrite)
+        case move(BacklogMove, AdminPeer)
         case other
     }
 
@@ -46,6 +48,10 @@ struct StoreBatchPlan {
                 retried.append(request)
             case .repair(let unit, let replyTo):
                 add(.repair(unit), .repair(unit.action, replyTo: replyTo))
+            case .nodeOverride(let write):
+                add(.nodeOverride(node: write.node, write.override, audit: write.audit), .nodeOverride(write))
+            case .moveBacklog(let move, let peer):
+                add(.moveBacklog(move), .move(move, peer))
             case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts, .lanePage:
                 reads.append(request)
             case .purge(let step):
@@ -82,6 +88,10 @@ struct StoreBatchPlan {
                 out.append(.settled(settled, stored: false))
             case (.repair(let action, let replyTo), .repaired(let result)):
                 out.append(.repaired(action, result, replyTo: replyTo))
+            case (.nodeOverride(let write), _):
+                out.append(.nodeOverride(write, stored: true))
+            case (.move(let move, let peer), .moved(let moved)):
+                out.append(.backlogMoved(move, moved, replyTo: peer))
             default:
                 break
             }
@@ -100,6 +110,10 @@ struct StoreBatchPlan {
                 .fired(deadlineId: fire.deadlineId, fired: false, nextDue: nil)
             case .repair(let action, let replyTo):
                 .repaired(action, nil, replyTo: replyTo)
+            case .nodeOverride(let write):
+                .nodeOverride(write, stored: false)
+            case .move(let move, let peer):
+                .backlogMoved(move, nil, replyTo: peer)
             default:
                 nil
             }

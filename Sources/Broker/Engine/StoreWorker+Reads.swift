@@ -38,7 +38,7 @@ extension StoreWorker {
             let page = try? store.laneDeliveries(
                 recipient: recipient, caseId: caseId, afterSeq: afterSeq, throughSeq: throughSeq, limit: limit)
             return .lanePage(recipient: recipient, caseId: caseId, limit: limit, page)
-        case .accept, .persist, .audit, .fire, .repair, .purge:
+        case .accept, .persist, .audit, .fire, .repair, .purge, .nodeOverride, .moveBacklog:
             return nil
         }
     }
@@ -56,6 +56,9 @@ extension StoreWorker {
                         now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
             case .verifyAudit, .exportAudit:
                 return try auditRead(read)
+            case .nodeBacklog(let node, let afterSeq, let limit):
+                return .nodeBacklog(
+                    node: node, try store.backlogPage(recipient: node, afterSeq: afterSeq, limit: limit))
             case .backup(let path):
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -90,7 +93,7 @@ extension StoreWorker {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
         case .backup: "the backup could not be written"
-        case .trail, .caseInfo, .overdue, .deadLetters, .deadLetter, .held: "the store could not be read"
+        case .trail, .caseInfo, .overdue, .deadLetters, .deadLetter, .held, .nodeBacklog: "the store could not be read"
         }
     }
 

@@ -27,6 +27,10 @@ public struct AdminError: Error, Sendable, Hashable {
         public static let bodyPurged = Code(rawValue: "BODY_PURGED")
         /// REDRIVE with `to`: the corrected recipient cannot take the message.
         public static let redriveRefused = Code(rawValue: "REDRIVE_REFUSED")
+        /// NODE-ROTATE-KEY: the key is another node's (or already this node's).
+        public static let keyInUse = Code(rawValue: "KEY_IN_USE")
+        /// NODE-MOVE-BACKLOG: `from` is not suspended, `to` is not an active node of `from`'s agency, or a move runs.
+        public static let moveRefused = Code(rawValue: "MOVE_REFUSED")
 
         public var description: String { rawValue }
     }

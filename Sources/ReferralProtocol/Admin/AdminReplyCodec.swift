@@ -61,6 +61,9 @@ extension AdminCodec {
             object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release: repairJSON(result)
         case .purge(let purge): purgeJSON(purge)
+        case .node(let state): nodeStateJSON(state)
+        case .nodeBacklog(let backlog): nodeBacklogJSON(backlog)
+        case .backlogMoved(let move): backlogMoveJSON(move)
         }
     }
 
@@ -71,6 +74,9 @@ extension AdminCodec {
                 "node": node.node, "agency": node.agency, "kind": node.kind, "division": node.division,
                 "state": node.state, "name": node.name, "connected": node.connected, "pending": node.pending,
                 "in_flight": node.inFlight, "dead_letters": node.deadLetters, "receipts_pending": node.receiptsPending,
+                "suspended_by": node.suspendedBy, "suspended_reason": node.suspendedReason,
+                "suspended_at": node.suspendedAt, "previous_key": node.previousKey,
+                "previous_key_until": node.previousKeyUntil,
             ])
         }
         let held = status.heldCases.map { held in

@@ -15,6 +15,11 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case held = "HELD"
     case release = "RELEASE"
     case purge = "PURGE"
+    case nodeSuspend = "NODE-SUSPEND"
+    case nodeResume = "NODE-RESUME"
+    case nodeBacklog = "NODE-BACKLOG"
+    case nodeMoveBacklog = "NODE-MOVE-BACKLOG"
+    case nodeRotateKey = "NODE-ROTATE-KEY"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -40,6 +45,16 @@ public enum AdminRequest: Sendable, Hashable {
     case release(caseId: String, recipient: String, operatorName: String)
     /// Run one purge of old message bodies now (retention); `operator` is who asked, for the audit trail.
     case purge(operator: String)
+    /// An operator suspends a node (`operator`: who, for the audit trail).
+    case nodeSuspend(node: String, reason: String, operator: String)
+    /// An operator lifts their suspension of a node.
+    case nodeResume(node: String, operator: String)
+    /// One node's counts and a page of its open deliveries (seq after `after`, at most `limit`; nil: defaults).
+    case nodeBacklog(node: String, limit: Int64?, after: Int64?)
+    /// The open deliveries of suspended node `from` go to `to`.
+    case nodeMoveBacklog(from: String, to: String, operator: String)
+    /// `publicKey` (Z85) becomes the node's key; its key until now is still let in for `graceMs`.
+    case nodeRotateKey(node: String, publicKey: String, graceMs: Int64, operator: String)
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -77,6 +92,11 @@ public enum AdminRequest: Sendable, Hashable {
         case .held: .held
         case .release: .release
         case .purge: .purge
+        case .nodeSuspend: .nodeSuspend
+        case .nodeResume: .nodeResume
+        case .nodeBacklog: .nodeBacklog
+        case .nodeMoveBacklog: .nodeMoveBacklog
+        case .nodeRotateKey: .nodeRotateKey
         }
     }
 }

@@ -53,6 +53,8 @@ public enum AdminCodec {
             return .purge(operator: try arguments.requiredText("operator", command: "PURGE"))
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
             return try repairRequest(command, arguments)
+        case .nodeSuspend, .nodeResume, .nodeBacklog, .nodeMoveBacklog, .nodeRotateKey:
+            return try nodeRequest(command, arguments)
         }
     }
 
@@ -99,6 +101,52 @@ public enum AdminCodec {
                 recipient: try arguments.requiredText("recipient", command: name),
                 operatorName: try arguments.operatorName(command: name))
         }
+    }
+
+    /// The node commands (ADMIN-1 NODE-*): every one that changes something names its `operator`.
+    private static func nodeRequest(
+        _ command: AdminCommand, _ arguments: AdminArguments
+    ) throws(AdminError) -> AdminRequest {
+        let name = command.rawValue
+        switch command {
+        case .nodeSuspend:
+            return .nodeSuspend(
+                node: try arguments.requiredText("node", command: name),
+                reason: try arguments.requiredText("reason", command: name),
+                operator: try arguments.requiredText("operator", command: name))
+        case .nodeResume:
+            return .nodeResume(
+                node: try arguments.requiredText("node", command: name),
+                operator: try arguments.requiredText("operator", command: name))
+        case .nodeBacklog:
+            return .nodeBacklog(
+                node: try arguments.requiredText("node", command: name),
+                limit: try arguments.integer("limit", minimum: 1), after: try arguments.integer("after", minimum: 0))
+        case .nodeMoveBacklog:
+            return .nodeMoveBacklog(
+                from: try arguments.requiredText("from", command: name),
+                to: try arguments.requiredText("to", command: name),
+                operator: try arguments.requiredText("operator", command: name))
+        default:
+            let node = try arguments.requiredText("node", command: name)
+            let key = try arguments.requiredText("public_key", command: name)
+            guard isZ85Key(key) else {
+                throw .badRequest("\"public_key\" must be a CURVE public key in Z85 (40 characters)")
+            }
+            guard let grace = try arguments.integer("grace_ms", minimum: 0) else {
+                throw .badRequest("\(name) needs \"grace_ms\": an integer of at least 0")
+            }
+            return .nodeRotateKey(
+                node: node, publicKey: key, graceMs: grace,
+                operator: try arguments.requiredText("operator", command: name))
+        }
+    }
+
+    /// 40 characters of the Z85 alphabet (ZeroMQ RFC 32): a CURVE public key as the directory holds it.
+    static func isZ85Key(_ text: String) -> Bool {
+        let alphabet = Set(
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8)
+        return text.utf8.count == 40 && text.utf8.allSatisfy(alphabet.contains)
     }
 
     private static func trailSubject(_ arguments: AdminArguments) throws(AdminError) -> AdminRequest.TrailSubject {
@@ -166,6 +214,21 @@ public enum AdminCodec {
             ]
         case .purge(let name):
             members = [("operator", .string(name))]
+        case .nodeSuspend(let node, let reason, let op):
+            members = [("node", .string(node)), ("reason", .string(reason)), ("operator", .string(op))]
+        case .nodeResume(let node, let op):
+            members = [("node", .string(node)), ("operator", .string(op))]
+        case .nodeBacklog(let node, let limit, let after):
+            members = [("node", .string(node))]
+            if let limit { members.append(("limit", .integer(limit))) }
+            if let after { members.append(("after", .integer(after))) }
+        case .nodeMoveBacklog(let from, let to, let op):
+            members = [("from", .string(from)), ("to", .string(to)), ("operator", .string(op))]
+        case .nodeRotateKey(let node, let key, let grace, let op):
+            members = [
+                ("node", .string(node)), ("public_key", .string(key)), ("grace_ms", .integer(grace)),
+                ("operator", .string(op)),
+            ]
         }
         return [signature, Array(request.command.rawValue.utf8), JSONWriter.encode(.object(members))]
     }

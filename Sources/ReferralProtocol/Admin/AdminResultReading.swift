@@ -21,6 +21,9 @@ extension AdminCodec {
         case .deadLetters, .deadLetter, .redrive, .discard, .held, .release:
             return try repairResult(object, command)
         case .purge: return .purge(try purge(object))
+        case .nodeSuspend, .nodeResume, .nodeRotateKey: return .node(try nodeState(object))
+        case .nodeBacklog: return .nodeBacklog(try nodeBacklog(object))
+        case .nodeMoveBacklog: return .backlogMoved(try backlogMove(object))
         }
     }
 
@@ -56,7 +59,10 @@ extension AdminCodec {
             division: try node.string("division"), state: try node.string("state"), name: try node.string("name"),
             connected: try node.bool("connected"), pending: try node.count("pending"),
             inFlight: try node.count("in_flight"), deadLetters: try node.count("dead_letters"),
-            receiptsPending: try node.count("receipts_pending"))
+            receiptsPending: try node.count("receipts_pending"), suspendedBy: try node.optionalString("suspended_by"),
+            suspendedReason: try node.optionalString("suspended_reason"),
+            suspendedAt: try node.optionalInteger("suspended_at"), previousKey: try node.optionalString("previous_key"),
+            previousKeyUntil: try node.optionalInteger("previous_key_until"))
     }
 
     static func trailEvent(_ event: AdminObjectReader) throws(Malformed) -> AdminTrailEvent {

@@ -16,6 +16,10 @@ public enum AdminResult: Sendable, Hashable {
     case held([AdminRepair.HeldLane])
     case release(AdminRepair.HeldLane)
     case purge(AdminPurge)
+    /// NODE-SUSPEND, NODE-RESUME, NODE-ROTATE-KEY.
+    case node(AdminNodeState)
+    case nodeBacklog(AdminNodeBacklog)
+    case backlogMoved(AdminBacklogMove)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.
@@ -63,11 +67,25 @@ public struct AdminStatus: Sendable, Hashable {
         public var inFlight: Int
         public var deadLetters: Int
         public var receiptsPending: Int
+        /// An operator's suspension (NODE-SUSPEND): who, why, when; absent when none.
+        public var suspendedBy: String?
+        public var suspendedReason: String?
+        public var suspendedAt: Int64?
+        /// A replaced key still let in (NODE-ROTATE-KEY) and until when; absent when none.
+        public var previousKey: String?
+        public var previousKeyUntil: Int64?
 
         public init(
             node: String, agency: String, kind: String, division: String, state: String, name: String,
-            connected: Bool, pending: Int, inFlight: Int, deadLetters: Int, receiptsPending: Int
+            connected: Bool, pending: Int, inFlight: Int, deadLetters: Int, receiptsPending: Int,
+            suspendedBy: String? = nil, suspendedReason: String? = nil, suspendedAt: Int64? = nil,
+            previousKey: String? = nil, previousKeyUntil: Int64? = nil
         ) {
+            self.suspendedBy = suspendedBy
+            self.suspendedReason = suspendedReason
+            self.suspendedAt = suspendedAt
+            self.previousKey = previousKey
+            self.previousKeyUntil = previousKeyUntil
             self.node = node
             self.agency = agency
             self.kind = kind
