@@ -32,7 +32,7 @@ public struct BrokerService: Service {
                 try await beforeStart()
                 do {
                     try await engine.startOnThread()
-                } catch where engine.stopWasRequested {
+                } catch  where engine.stopWasRequested {
                     return
                 }
             }

@@ -20,7 +20,8 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware, CustomS
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Bearer realm=\"referrald\""
             headers[.contentType] = "text/plain; charset=utf-8"
-            return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: .init(string: "unauthorized\n")))
+            return Response(
+                status: .unauthorized, headers: headers, body: .init(byteBuffer: .init(string: "unauthorized\n")))
         }
         return try await next(request, context)
     }

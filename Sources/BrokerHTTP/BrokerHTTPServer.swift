@@ -10,6 +10,7 @@ import NIOPosix
 import NIOSSL
 import ReferralProtocol
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon's HTTP listener (issue 10, METRICS-CONTRACT.md): hummingbird on an event loop of its own (never the
 /// poll or store thread, never blocking Swift's cooperative pool). Its handlers read `Readiness` and ask the poll
@@ -145,8 +146,6 @@ public final class BoundAddress: Sendable {
         }
     }
 }
-
-import Synchronization
 
 /// Runs the hummingbird application, then shuts its event loop down. A listener that cannot bind ends the
 /// daemon with an error naming `http.listen`.

@@ -1,5 +1,5 @@
-import StoreModel
 import ReferralProtocol
+import StoreModel
 
 extension BrokerMachine {
     /// STATS: the machine's tallies and the store's aggregates, every list sorted (a stable reply, stable
@@ -19,7 +19,9 @@ extension BrokerMachine {
             authFailures: labels(tallies.authFailures))
         return AdminStats(
             startedAt: startedAt, counters: counters,
-            lastSeen: tallies.lastSeen.map { AdminStats.LastSeen(node: $0.key, at: $0.value) }.sorted { $0.node < $1.node },
+            lastSeen: tallies.lastSeen.map { AdminStats.LastSeen(node: $0.key, at: $0.value) }.sorted {
+                $0.node < $1.node
+            },
             casesOpen: labels(aggregates.casesOpen),
             deadlines: aggregates.deadlines.map {
                 AdminStats.Deadlines(county: $0.county, risk: $0.risk, open: $0.open, overdue: $0.overdue)

@@ -68,7 +68,8 @@ extension BrokerMachine {
     }
 
     mutating func countSettled(node: String, seq: Int64, dead: Bool) {
-        let key = MachineTallies.KindAgency(kind: deliveredKinds.settled(node: node, seq: seq), agency: agency(of: node))
+        let key = MachineTallies.KindAgency(
+            kind: deliveredKinds.settled(node: node, seq: seq), agency: agency(of: node))
         if dead {
             tallies.deadLettered[key, default: 0] += 1
         } else {

@@ -108,7 +108,9 @@ struct RunCommand: AsyncParsableCommand {
             configuration: .init(
                 // Named: the group logs a service's name, and a listener's description must never show the token.
                 services: services.map {
-                    .init(service: $0.service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+                    .init(
+                        service: $0.service, successTerminationBehavior: .gracefullyShutdownGroup,
+                        serviceName: $0.name)
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

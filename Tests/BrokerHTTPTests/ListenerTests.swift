@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Logging
 import ServiceLifecycle
 import Testing
@@ -87,12 +88,13 @@ import ZeroMQ
     @Test func theBearerComparisonNeedsTheWholeTokenExactly() {
         let token = Array("abcdefghijklmnop".utf8)
         #expect(BearerTokenMiddleware<BasicRequestContextAlias>.matches("Bearer abcdefghijklmnop", token: token))
-        for header in ["Bearer abcdefghijklmno", "Bearer abcdefghijklmnopq", "bearer abcdefghijklmnop", "abcdefghijklmnop", "Bearer "] {
+        for header in [
+            "Bearer abcdefghijklmno", "Bearer abcdefghijklmnopq", "bearer abcdefghijklmnop", "abcdefghijklmnop",
+            "Bearer ",
+        ] {
             #expect(!BearerTokenMiddleware<BasicRequestContextAlias>.matches(header, token: token), "\(header)")
         }
     }
 }
-
-import Hummingbird
 
 typealias BasicRequestContextAlias = BasicRequestContext

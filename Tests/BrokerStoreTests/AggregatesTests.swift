@@ -57,7 +57,8 @@ import Testing
             for start in stride(from: 0, to: 100_000, by: 10_000) {
                 var units: [StoreUnit] = []
                 for i in start..<(start + 10_000) {
-                    units.append(.putCase(CaseRecord(caseId: "case-\(i)", status: i % 3 == 0 ? "accepted" : "requested")))
+                    units.append(
+                        .putCase(CaseRecord(caseId: "case-\(i)", status: i % 3 == 0 ? "accepted" : "requested")))
                     units.append(
                         deadline(
                             "case-\(i)", region: counties[i % 5] + "001", risk: risks[i % 4],

@@ -155,7 +155,7 @@ import Testing
             #expect(
                 settings.migrations == [
                     "v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity", "v6-deadline-notice",
-                    "v7-per-node-windows", "v8-backlog-by-batch",
+                    "v7-per-node-windows", "v8-backlog-by-batch", "v12-metrics-indexes",
                 ])
             #expect(store.path == path)
             _ = try store.run([.accept(AcceptUnit(message: message("m1")))])

@@ -28,7 +28,8 @@ extension DaemonSuite {
                 h.expect(health.status == 200 && health.body == "ok\n", "/health: \(health)")
                 h.expect(try await HTTPGet.get(address, "/ready").status == 200, "/ready is not 200")
                 let before = try await HTTPGet.get(address, "/metrics")
-                h.expect(before.contentType?.hasPrefix("text/plain; version=0.0.4") == true, "\(before.contentType ?? "")")
+                h.expect(
+                    before.contentType?.hasPrefix("text/plain; version=0.0.4") == true, "\(before.contentType ?? "")")
                 h.expect(HTTPGet.sample(before.body, "referral_ready") == 1, "referral_ready is not 1")
                 h.expect(
                     HTTPGet.sample(before.body, "referral_messages_accepted_total") == nil,
@@ -57,10 +58,13 @@ extension DaemonSuite {
                 h.expect(
                     HTTPGet.sample(text, "referral_messages_rejected_total", ["code": "UNKNOWN_RECIPIENT"]) == 1,
                     "rejected by code: \(text)")
-                h.expect(HTTPGet.sample(text, "referral_node_connected", ["node": "test-b", "agency": "health"]) == 1, text)
+                h.expect(
+                    HTTPGet.sample(text, "referral_node_connected", ["node": "test-b", "agency": "health"]) == 1, text)
                 h.expect(HTTPGet.sample(text, "referral_node_connected", ["node": "test-c"]) == 0, text)
                 h.expect((HTTPGet.sample(text, "referral_nodes_connected") ?? 0) >= 2, text)
-                h.expect((HTTPGet.sample(text, "referral_node_last_seen_timestamp_seconds", ["node": "test-a"]) ?? 0) > 0, text)
+                h.expect(
+                    (HTTPGet.sample(text, "referral_node_last_seen_timestamp_seconds", ["node": "test-a"]) ?? 0) > 0,
+                    text)
                 h.expect(HTTPGet.sample(text, "referral_node_backlog", ["node": "test-b"]) == 0, text)
                 h.expect((HTTPGet.sample(text, "referral_store_commit_seconds_count") ?? 0) >= 1, text)
                 h.expect((HTTPGet.sample(text, "referral_store_batch_size_count") ?? 0) >= 1, text)
@@ -85,7 +89,8 @@ extension DaemonSuite {
             var options = Self.listening
             options.storeLockWaitMs = 60_000
             try await withDaemon(options, start: false) { h in
-                try FileManager.default.createDirectory(atPath: h.daemon.dataDirectory, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: h.daemon.dataDirectory, withIntermediateDirectories: true)
                 let lockPath = h.daemon.dataDirectory + "/broker.sqlite.lock"
                 let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
                 try h.require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "cannot lock \(lockPath)")
@@ -158,7 +163,8 @@ extension DaemonSuite {
             try DaemonProcess.writeKeyFile(token, to: tokenFile, mode: 0o644)
             var options = DaemonOptions()
             options.http = [
-                "listen": "127.0.0.1:0", "tls_certificate_file": certificate, "tls_key_file": key, "token_file": tokenFile,
+                "listen": "127.0.0.1:0", "tls_certificate_file": certificate, "tls_key_file": key,
+                "token_file": tokenFile,
             ]
             try await withDaemon(options, start: false) { h in
                 let refused = try await h.daemon.startExpectingRefusal()
@@ -171,7 +177,8 @@ extension DaemonSuite {
                 func curl(_ path: String, _ extra: [String] = []) async throws -> String {
                     let curl = try h.unwrap(Tool.find("curl"), "curl is not installed")
                     let result = try await Tool.run(
-                        curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", certificate]
+                        curl,
+                        ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", certificate]
                             + extra + ["https://\(address)\(path)"], seconds: 20)
                     return result.output
                 }
@@ -185,11 +192,13 @@ extension DaemonSuite {
                     try await curl("/metrics", ["-H", "Authorization: Bearer \(token)"]) == "200",
                     "/metrics with the token")
                 h.expect(
-                    try await curl("/ready", ["-H", "Authorization: Bearer \(token)"]) == "200", "/ready with the token")
+                    try await curl("/ready", ["-H", "Authorization: Bearer \(token)"]) == "200", "/ready with the token"
+                )
                 let plain = try? await HTTPGet.get(address, "/health")
                 h.expect(plain?.status != 200, "plain HTTP answered on the TLS listener")
                 _ = try await h.daemon.terminate()
-                let log = String(decoding: FileManager.default.contents(atPath: h.daemon.stderrPath) ?? Data(), as: UTF8.self)
+                let log = String(
+                    decoding: FileManager.default.contents(atPath: h.daemon.stderrPath) ?? Data(), as: UTF8.self)
                 h.expect(!log.contains(token), "the token appears in the daemon's log")
                 h.expect(log.contains("http listening"), "no http listening line")
             }

@@ -61,7 +61,9 @@ extension BrokerConfiguration {
                 ("listen", \.listen), ("tls_certificate_file", \.tlsCertificateFile), ("tls_key_file", \.tlsKeyFile),
                 ("token_file", \.tokenFile),
             ]
-            for (key, path) in members { if let value = try http.optionalString(key) { self.http[keyPath: path] = value } }
+            for (key, path) in members {
+                if let value = try http.optionalString(key) { self.http[keyPath: path] = value }
+            }
             try http.refuseUnknownKeys()
         }
         if var curve = try reader.optionalReader("curve") {

@@ -68,7 +68,8 @@ public struct HTTPSettings: Sendable, Hashable {
                 "is required with \(tlsCertificateFile.isEmpty ? "http.tls_key_file" : "http.tls_certificate_file")")
         }
         guard !Self.isLoopback(host) else { return }
-        let why = "is required when http.listen is not a loopback address (\(listen)): a listener other machines reach "
+        let why =
+            "is required when http.listen is not a loopback address (\(listen)): a listener other machines reach "
             + "needs TLS and an operator token (or listen on 127.0.0.1)"
         if tlsCertificateFile.isEmpty { throw fail("http.tls_certificate_file", why) }
         if tlsKeyFile.isEmpty { throw fail("http.tls_key_file", why) }

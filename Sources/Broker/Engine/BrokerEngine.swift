@@ -159,8 +159,11 @@ public final class BrokerEngine: Sendable {
                 guard clock.nowMillis() < giveUpAt, !control.stopRequested else { throw error }
                 if !logged {
                     logger.notice(
-                        "waiting for the store's lock", metadata: ["path": "\(configuration.storePath)",
-                        "store_lock_wait_ms": "\(configuration.storeLockWaitMs)"])
+                        "waiting for the store's lock",
+                        metadata: [
+                            "path": "\(configuration.storePath)",
+                            "store_lock_wait_ms": "\(configuration.storeLockWaitMs)",
+                        ])
                     logged = true
                 }
                 Thread.sleep(forTimeInterval: 0.1)

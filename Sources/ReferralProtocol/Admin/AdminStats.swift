@@ -132,7 +132,8 @@ extension AdminCodec {
         func kinds(_ reader: AdminObjectReader, _ key: String) throws(Malformed) -> [AdminStats.KindCount] {
             try reader.objects(key) { (entry) throws(Malformed) in
                 AdminStats.KindCount(
-                    kind: try entry.string("kind"), agency: try entry.string("agency"), count: try entry.integer("count"))
+                    kind: try entry.string("kind"), agency: try entry.string("agency"),
+                    count: try entry.integer("count"))
             }
         }
         func labels(_ reader: AdminObjectReader, _ key: String, _ name: String) throws(Malformed)
