@@ -56,10 +56,11 @@ extension BrokerMachine {
         case .overdue(let records):
             reply(.ok(.overdue(records.map(AdminOverdueItem.init))), to: peer)
         case .auditVerified(let verification):
-            if case .intact = verification {
-                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: true)
-            } else {
+            if case .broken(let atId, let problem) = verification {
                 lastAuditCheck = AdminStats.AuditCheck(at: now, intact: false)
+                log(.critical, "the audit chain does not verify", ["at_id": "\(atId)", "problem": problem])
+            } else {
+                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: true)
             }
             reply(.ok(.auditVerify(AdminAuditVerification(verification))), to: peer)
         case .auditExported(let records):
@@ -103,6 +104,23 @@ extension BrokerMachine {
         return AdminStatus(
             broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters })
     }
+
+    /// The broker's own periodic AUDIT-VERIFY (`audit_verify_interval_ms`): the first one interval after the start.
+    /// Its answer goes to a ticket nobody waits for; what counts is `lastAuditCheck`, and a broken chain is logged.
+    mutating func verifyAuditWhenDue(now: Int64) {
+        let interval = settings.auditVerifyIntervalMs
+        guard interval > 0 else { return }
+        guard let due = nextAuditVerifyAt else {
+            nextAuditVerifyAt = now + interval
+            return
+        }
+        guard now >= due else { return }
+        nextAuditVerifyAt = now + interval
+        read(.verifyAudit, for: Self.periodicVerification)
+    }
+
+    /// The peer of the periodic verification: an in-process ticket `BrokerQueries` never gives out.
+    static let periodicVerification = AdminPeer.inProcess(ticket: 0)
 
     mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }
 

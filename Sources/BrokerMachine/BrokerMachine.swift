@@ -40,6 +40,8 @@ public struct BrokerMachine: Sendable {
     var firingNotices: [Int64: String?] = [:]
     /// The last AUDIT-VERIFY's outcome (nil before the first since start).
     public internal(set) var lastAuditCheck: AdminStats.AuditCheck?
+    /// When the periodic audit verification runs next (`MachineSettings.auditVerifyIntervalMs`).
+    var nextAuditVerifyAt: Int64?
 
     public init(
         settings: MachineSettings, jurisdiction: Jurisdiction, escalation: EscalationSettings,
@@ -107,7 +109,10 @@ public struct BrokerMachine: Sendable {
         scheduler.takeEffects(into: &effects)
         carryOut(effects, now: now)
         effects.removeAll(keepingCapacity: true)
-        if !stopping { fireDueDeadlines(now: now) }
+        if !stopping {
+            fireDueDeadlines(now: now)
+            verifyAuditWhenDue(now: now)
+        }
     }
 
     mutating func audit(_ event: AuditEvent) { actions.append(.store(.audit(event))) }

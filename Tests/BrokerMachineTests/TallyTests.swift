@@ -90,4 +90,22 @@ import Testing
         #expect(stats.audit == AdminStats.AuditCheck(at: rig.now, intact: true))
         #expect(stats.lastSeen.map(\.node) == ["gl-child-psych", "gl-school-1"])
     }
+
+    @Test func thePeriodicAuditVerificationRunsEveryIntervalAndItsOutcomeIsKept() throws {
+        var rig = try Rig(configure: { $0.auditVerifyIntervalMs = 60_000 })
+        #expect(rig.tick().adminReads.isEmpty, "not at the start")
+        #expect(rig.tick(after: 59_000).adminReads.isEmpty)
+        let due = rig.tick(after: 1_000).adminReads
+        #expect(due.map(\.read) == [.verifyAudit])
+        #expect(due.map(\.replyTo) == [AdminPeer.inProcess(ticket: 0)])
+        let broken = rig.stored(
+            .adminRead(.auditVerified(.broken(atId: 4, problem: "record changed")), replyTo: .inProcess(ticket: 0)))
+        #expect(rig.machine.lastAuditCheck == AdminStats.AuditCheck(at: rig.now, intact: false))
+        #expect(broken.contains { if case .log(let line) = $0 { line.level == .critical } else { false } })
+        #expect(rig.tick(after: 30_000).adminReads.isEmpty)
+        #expect(rig.tick(after: 30_000).adminReads.map(\.read) == [.verifyAudit])
+
+        var off = try Rig()
+        #expect(off.tick(after: 86_400_000).adminReads.isEmpty && off.tick(after: 86_400_000).adminReads.isEmpty)
+    }
 }

@@ -31,6 +31,7 @@ extension BrokerConfiguration {
             ("max_pending_accepts", \.maxPendingAccepts), ("message_cache_bytes", \.messageCacheBytes),
             ("handshake_timeout_ms", \.handshakeTimeoutMs), ("delivery_memory", \.deliveryMemory),
             ("receipt_memory", \.receiptMemory), ("store_lock_wait_ms", \.storeLockWaitMs),
+            ("audit_verify_interval_ms", \.auditVerifyIntervalMs),
         ]
         // Objects of integer settings, their keys named `section.key`.
         let sections: [(name: String, integers: [(key: String, path: WritableKeyPath<BrokerConfiguration, Int>)])] = [

@@ -59,6 +59,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var http = HTTPSettings()
     /// How long to wait for the store's lock when another process holds it (0: refuse at once).
     public var storeLockWaitMs = 0
+    /// Verify the audit chain by itself every this many ms (0: off; `referralctl audit verify` always works).
+    public var auditVerifyIntervalMs = 0
 
     public struct RateLimit: Sendable, Hashable {
         /// SENDs per second a node may sustain, and the burst above it.

@@ -254,7 +254,7 @@ extension BrokerConfiguration {
             limits: limitsForCodec, heartbeatMs: heartbeatMs, liveness: liveness, ackTimeoutMs: ackTimeoutMs,
             maxPendingAccepts: maxPendingAccepts, ratePerSecond: rateLimit.messagesPerSecond,
             rateBurst: rateLimit.burst, messageCacheBytes: messageCacheBytes, followUpDayMs: followUpDayMs,
-            storeEpoch: storeEpoch,
+            storeEpoch: storeEpoch, auditVerifyIntervalMs: Int64(auditVerifyIntervalMs),
             keyFingerprint: { z85 in CurveKey(z85: z85).map { AuditEvent.keyFingerprint(of: $0.bytes) } })
     }
 }
