@@ -75,6 +75,12 @@ extension DaemonSuite {
                 h.expect(HTTPGet.sample(text, "referral_audit_chain_intact") == nil, "audit gauge before any verify")
                 h.expect(!text.contains(id), "a message id appears in the metrics")
 
+                // The same numbers without Prometheus.
+                let stats = try await h.referralctl(["stats", "--admin", h.daemon.admin])
+                h.expect(stats.status == 0, "referralctl stats: \(stats.stderr)")
+                h.expect(stats.stdout.contains("accepted: 1\n  \(Made.kind) education: 1\n"), stats.stdout)
+                h.expect(stats.stdout.contains("rejected: 1\n  UNKNOWN_RECIPIENT: 1\n"), stats.stdout)
+
                 // An operator's audit verify sets the audit gauges.
                 _ = try await h.referralctl(["audit", "verify", "--admin", h.daemon.admin])
                 let verified = try await HTTPGet.get(address, "/metrics").body
