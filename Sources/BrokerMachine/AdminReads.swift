@@ -6,9 +6,19 @@ import StoreModel
 public struct AdminPeer: Sendable, Hashable {
     public var routingId: [UInt8]
     public var delimited: Bool
+    /// Set for a request asked inside the process (the HTTP listener's `BrokerQueries`), whose answer goes back
+    /// to that ticket instead of the admin socket; nil for the socket's peers.
+    public var inProcess: UInt64?
 
     public init(routingId: [UInt8], delimited: Bool) {
         (self.routingId, self.delimited) = (routingId, delimited)
+    }
+
+    /// The peer of an in-process request.
+    public static func inProcess(ticket: UInt64) -> AdminPeer {
+        var peer = AdminPeer(routingId: [], delimited: false)
+        peer.inProcess = ticket
+        return peer
     }
 }
 
@@ -54,6 +64,8 @@ public enum AdminRead: Sendable, Hashable {
     case held(recipient: String?)
     /// NODE-BACKLOG: a page of the node's open deliveries (headers only) and its oldest waiting.
     case nodeBacklog(node: String, afterSeq: Int64, limit: Int)
+    /// STATS: the store's aggregates at `now` (`startedAt` is handed back with them for the reply).
+    case stats(now: Int64, startedAt: Int64)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
@@ -82,6 +94,7 @@ public enum AdminReadResult: Sendable, Hashable {
     case deadLetter(DeadLetterDetail?)
     case held([HeldLaneRecord])
     case nodeBacklog(node: String, BacklogPage)
+    case stats(StoreAggregates, startedAt: Int64)
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

@@ -43,6 +43,8 @@ extension BrokerMachine {
             if let step = purges.request(operator: name, peer: peer, now: now) { actions.append(.store(.purge(step))) }
         case .nodeSuspend, .nodeResume, .nodeBacklog, .nodeMoveBacklog, .nodeRotateKey:
             nodeAdmin(request, peer: peer, now: now)
+        case .stats:
+            read(.stats(now: now, startedAt: arrival.shell.startedAt), for: peer)
         }
     }
 
@@ -60,6 +62,12 @@ extension BrokerMachine {
         case .overdue(let records):
             reply(.ok(.overdue(records.map(AdminOverdueItem.init))), to: peer)
         case .auditVerified(let verification):
+            if case .broken(let atId, let problem) = verification {
+                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: false)
+                log(.critical, "the audit chain does not verify", ["at_id": "\(atId)", "problem": problem])
+            } else {
+                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: true)
+            }
             reply(.ok(.auditVerify(AdminAuditVerification(verification))), to: peer)
         case .auditExported(let records):
             reply(.ok(.auditExport(records.map(AdminAuditRecord.init))), to: peer)
@@ -67,6 +75,8 @@ extension BrokerMachine {
             // The path and size only: the copy holds bodies, the audit trail never does.
             audit(AuditEvent(at: now, event: .storeBackedUp, detail: "path=\(path) bytes=\(bytes)"))
             reply(.ok(.backup(AdminBackup(path: path, bytes: bytes, durationMs: durationMs))), to: peer)
+        case .stats(let aggregates, let startedAt):
+            reply(.ok(.stats(stats(aggregates, startedAt: startedAt))), to: peer)
         case .backupRefused(let reason):
             reply(.error(AdminError(.backupRefused, reason)), to: peer)
         case .deadLetters, .deadLetter, .held:
@@ -109,6 +119,23 @@ extension BrokerMachine {
             broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters },
             lastPurge: purges.last?.admin)
     }
+
+    /// The broker's own periodic AUDIT-VERIFY (`audit_verify_interval_ms`): the first one interval after the start.
+    /// Its answer goes to a ticket nobody waits for; what counts is `lastAuditCheck`, and a broken chain is logged.
+    mutating func verifyAuditWhenDue(now: Int64) {
+        let interval = settings.auditVerifyIntervalMs
+        guard interval > 0 else { return }
+        guard let due = nextAuditVerifyAt else {
+            nextAuditVerifyAt = now + interval
+            return
+        }
+        guard now >= due else { return }
+        nextAuditVerifyAt = now + interval
+        read(.verifyAudit, for: Self.periodicVerification)
+    }
+
+    /// The peer of the periodic verification: an in-process ticket `BrokerQueries` never gives out.
+    static let periodicVerification = AdminPeer.inProcess(ticket: 0)
 
     mutating func reply(_ response: AdminResponse, to peer: AdminPeer) { actions.append(.reply(response, to: peer)) }
 

@@ -42,6 +42,15 @@ public struct BrokerMachine: Sendable {
     var actions: [MachineAction] = []
     /// The scheduler's effects of one tick, in a buffer kept between ticks (`tick`).
     var effects: [Effect] = []
+    /// What the broker has done since it started (the metrics' counters; STATS).
+    public internal(set) var tallies = MachineTallies()
+    var deliveredKinds = DeliveredKinds()
+    /// Deadlines being fired with a notice, and their risk: counted as escalations once the fire commits.
+    var firingNotices: [Int64: String?] = [:]
+    /// The last AUDIT-VERIFY's outcome (nil before the first since start).
+    public internal(set) var lastAuditCheck: AdminStats.AuditCheck?
+    /// When the periodic audit verification runs next (`MachineSettings.auditVerifyIntervalMs`).
+    var nextAuditVerifyAt: Int64?
 
     /// `overrides`: the operators' node overrides from the store, laid over `jurisdiction` (the files') as of `now`.
     public init(
@@ -122,7 +131,10 @@ public struct BrokerMachine: Sendable {
         scheduler.takeEffects(into: &effects)
         carryOut(effects, now: now)
         effects.removeAll(keepingCapacity: true)
-        if !stopping { fireDueDeadlines(now: now) }
+        if !stopping {
+            fireDueDeadlines(now: now)
+            verifyAuditWhenDue(now: now)
+        }
         if !stopping, let step = purges.tick(now: now) { actions.append(.store(.purge(step))) }
     }
 

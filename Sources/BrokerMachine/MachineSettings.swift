@@ -22,6 +22,9 @@ public struct MachineSettings: Sendable {
     public var stopGraceMs: Int64
     /// Retention of message bodies: the periods and the purge timer (default: nothing is purged).
     public var retention: RetentionSettings
+    /// Verify the audit chain every this many ms (0: never by itself; an operator's AUDIT-VERIFY still does), so
+    /// that `referral_audit_chain_intact` stays current.
+    public var auditVerifyIntervalMs: Int64
     /// The audit fingerprint of a Z85 CURVE key (the shell knows the key format; nil for a key it cannot read).
     public var keyFingerprint: @Sendable (String) -> String?
 
@@ -29,9 +32,10 @@ public struct MachineSettings: Sendable {
         limits: ReferralProtocol.Limits = .default, heartbeatMs: Int = 5_000, liveness: Int = 3,
         ackTimeoutMs: Int = 30_000, maxPendingAccepts: Int = 100_000, ratePerSecond: Int = 200, rateBurst: Int = 400,
         messageCacheBytes: Int = 64 << 20, followUpDayMs: Int64 = 86_400_000, storeEpoch: String? = nil,
-        stopGraceMs: Int64 = 10_000, retention: RetentionSettings = .keepForever,
+        stopGraceMs: Int64 = 10_000, retention: RetentionSettings = .keepForever, auditVerifyIntervalMs: Int64 = 0,
         keyFingerprint: @escaping @Sendable (String) -> String? = { _ in nil }
     ) {
+        self.auditVerifyIntervalMs = auditVerifyIntervalMs
         self.limits = limits
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness

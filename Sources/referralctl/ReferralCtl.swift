@@ -39,6 +39,7 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl overdue
               referralctl directory reload
               referralctl audit verify
+              referralctl stats
               referralctl audit export --since 24h > audit.jsonl
               referralctl dead-letters list --node test-b --older-than 2h
               referralctl dead-letters redrive 1042 --recipient test-b
@@ -53,9 +54,9 @@ struct ReferralCtl: AsyncParsableCommand {
                   --store /var/lib/referrald/broker.sqlite
               referralctl purge --yes
 
-            status, trail, case, overdue, directory reload, audit, dead-letters,
-            held, backup, purge and node ask the broker's admin endpoint:
-            \(AdminEndpointOptions.help).
+            status, stats, trail, case, overdue, directory reload, audit,
+            dead-letters, held, backup, purge and node ask the broker's admin
+            endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
 
@@ -82,9 +83,10 @@ struct ReferralCtl: AsyncParsableCommand {
             """,
         version: ProductVersion.string,
         subcommands: [
-            SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
-            DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self, PurgeCommand.self, NodeCommand.self,
+            SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, StatsCommand.self,
+            TrailCommand.self, DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self,
+            BackupCommand.self, RestoreCommand.self, DeadLettersCommand.self, HeldCommand.self, PurgeCommand.self,
+            NodeCommand.self,
             KeygenCommand.self,
         ]
     )

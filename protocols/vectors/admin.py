@@ -79,6 +79,7 @@ req("node-backlog-defaults", "NODE-BACKLOG", {"node": "test-b"})
 req("node-move-backlog", "NODE-MOVE-BACKLOG", {"from": "test-b", "to": "test-b2", "operator": "wang.li"})
 req("node-rotate-key", "NODE-ROTATE-KEY", {"node": "test-a", "public_key": KEY_NEW, "grace_ms": 604800000,
                                            "operator": "wang.li"})
+req("stats", "STATS", {})
 
 
 invalid = []
@@ -278,6 +279,26 @@ reply("release-not-found", "RELEASE", {"code": "NOT_FOUND", "reason": "this case
       status="ERROR")
 reply("purge", "PURGE", PURGE)
 reply("purge-nothing", "PURGE", dict(PURGE, closed_case=0, caseless=0, dead_letters=0, duration_ms=1))
+reply("stats", "STATS", {
+    "started_at": T0,
+    "counters": {
+        "accepted": [{"kind": "referral.request", "agency": "education", "count": 12}],
+        "delivered": [{"kind": "referral.request", "agency": "health", "count": 13}],
+        "acknowledged": [{"kind": "referral.request", "agency": "health", "count": 11}],
+        "dead_lettered": [{"kind": "referral.request", "agency": "health", "count": 1}],
+        "rejected": [{"code": "FORBIDDEN", "count": 2}],
+        "escalations_sent": [{"risk": "crisis", "count": 1}],
+        "auth_failures": [{"reason": "unknown-key", "count": 3}]},
+    "last_seen": [{"node": "test-a", "at": T0 + 5000}, {"node": "test-b", "at": T0 + 4000}],
+    "cases_open": [{"status": "accepted", "count": 4}, {"status": "requested", "count": 7}],
+    "deadlines": [{"county": "350102", "risk": "crisis", "open": 2, "overdue": 1},
+                  {"county": "350102", "risk": "routine", "open": 9, "overdue": 0}],
+    "audit": {"verified_at": T0 + 6000, "intact": True}})
+reply("stats-before-any-verify", "STATS", {
+    "started_at": T0,
+    "counters": {"accepted": [], "delivered": [], "acknowledged": [], "dead_lettered": [], "rejected": [],
+                 "escalations_sent": [], "auth_failures": []},
+    "last_seen": [], "cases_open": [], "deadlines": []})
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
@@ -321,7 +342,7 @@ reply("status-with-overrides", "STATUS", dict(STATUS, nodes=[dict(STATUS["nodes"
 
 COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP",
             "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE", "PURGE", "NODE-SUSPEND",
-            "NODE-RESUME", "NODE-BACKLOG", "NODE-MOVE-BACKLOG", "NODE-ROTATE-KEY")
+            "NODE-RESUME", "NODE-BACKLOG", "NODE-MOVE-BACKLOG", "NODE-ROTATE-KEY", "STATS")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command

@@ -76,6 +76,13 @@ extension BrokerConfiguration {
         guard (1...100_000).contains(retention.purgeBatch) else {
             throw fail("retention.purge_batch", "must be 1...100000")
         }
+        guard (0...3_600_000).contains(storeLockWaitMs) else {
+            throw fail("store_lock_wait_ms", "must be 0...3600000")
+        }
+        guard auditVerifyIntervalMs == 0 || (60_000...604_800_000).contains(auditVerifyIntervalMs) else {
+            throw fail("audit_verify_interval_ms", "must be 0 (off) or 60000...604800000 (a minute to a week)")
+        }
+        try http.validate(source: source)
     }
 
     /// What the delivery scheduler needs from this configuration.

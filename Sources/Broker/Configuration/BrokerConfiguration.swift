@@ -55,6 +55,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Length of one day of a follow-up plan, in ms. Tests only: anything but 86,400,000 makes plans
     /// run in scaled continuous time (a month = 30 such days) and is logged as a warning at start.
     public var followUpDayMs: Int64 = 86_400_000
+    /// The HTTP listener (/health, /ready, /metrics).
+    public var http = HTTPSettings()
+    /// How long to wait for the store's lock when another process holds it (0: refuse at once).
+    public var storeLockWaitMs = 0
+    /// Verify the audit chain by itself every this many ms (0: off; `referralctl audit verify` always works).
+    public var auditVerifyIntervalMs = 0
 
     /// How long message bodies are kept (docs: deploy/README.md "Retention"): each period in ms, 0 keeps that class
     /// forever. Headers, trail and audit records are always kept.

@@ -13,6 +13,10 @@ final class EngineControl: Sendable {
     private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     private let reload = Mutex(false)
+    private let startedFlag = Mutex(false)
+
+    var started: Bool { startedFlag.withLock { $0 } }
+    func markStarted() { startedFlag.withLock { $0 = true } }
 
     var stopRequested: Bool { stop.withLock { $0 } }
 
@@ -62,18 +66,47 @@ public final class BrokerEngine: Sendable {
     let logger: Logger
     let control = EngineControl()
     let notifier: EventNotifier
+    let storeMetrics: StoreMetrics
+    /// The in-process admin door (the HTTP listener asks through it).
+    public let queries: BrokerQueries
+    /// What /ready answers.
+    public let readiness = Readiness()
 
-    public init(configuration: BrokerConfiguration, logger: Logger) throws {
+    public init(configuration: BrokerConfiguration, logger: Logger, storeMetrics: StoreMetrics = .init(factory: nil))
+        throws
+    {
         self.configuration = configuration
         self.logger = logger
+        self.storeMetrics = storeMetrics
         self.notifier = try EventNotifier()
+        self.queries = BrokerQueries(notifier: notifier)
+    }
+
+    /// Whether `start()` succeeded.
+    public var isStarted: Bool { control.started }
+    public var stopWasRequested: Bool { control.stopRequested }
+
+    /// `start()` on a thread of its own, awaited without holding a thread of the cooperative pool.
+    public func startOnThread() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread { [self] in
+                do {
+                    try start()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "referrald-start"
+            thread.start()
+        }
     }
 
     public func start() throws {
         let clock = SystemClock()
         // Every file first: a configuration that is not valid creates nothing (no folder, no store).
         let files = try StartupFiles.load(configuration)
-        let store = try BrokerStore(path: configuration.storePath)
+        let store = try openStore(clock: clock)
         try recordAuditTailProblem(of: store, now: clock.nowMillis())
         let restored = try restoreScheduler(from: store, clock: clock)
         // The operators' node overrides (NODE-SUSPEND, NODE-ROTATE-KEY) are laid over the directory before any
@@ -81,17 +114,18 @@ public final class BrokerEngine: Sendable {
         let overrides = try store.nodeOverrides()
         let (escalation, divisions, jurisdiction, secretKey) =
             (files.escalation, files.divisions, files.jurisdiction, files.secretKey)
-        let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
+        let worker = StoreWorker(store: store, notifier: notifier, logger: logger, metrics: storeMetrics)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [configuration, logger, notifier, control, overrides] in
+        let thread = Thread { [configuration, logger, notifier, control, overrides, queries, readiness] in
             let loop: PollLoop
             do {
                 loop = try PollLoop(
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    escalation: escalation, secretKey: secretKey, overrides: overrides)
+                    escalation: escalation, secretKey: secretKey, overrides: overrides, queries: queries,
+                    readiness: readiness)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))
@@ -103,6 +137,8 @@ public final class BrokerEngine: Sendable {
             started.set(.success(()))
             ready.signal()
             loop.run()
+            queries.close()
+            readiness.markStopping()
             control.markStopped()
         }
         thread.name = "referrald-poll"
@@ -111,6 +147,32 @@ public final class BrokerEngine: Sendable {
         thread.start()
         ready.wait()
         if case .failure(let error) = started.get() { throw error }
+        control.markStarted()
+    }
+
+    /// Opens the store; while another process holds its lock, tries again every 100 ms for `store_lock_wait_ms`
+    /// (0, the default: refused at once, as one process per store wants). Waiting lets a broker restarted while
+    /// the old one still drains come up as soon as it is gone; /health answers meanwhile, /ready does not.
+    private func openStore(clock: some BrokerClock) throws -> BrokerStore {
+        let giveUpAt = clock.nowMillis() + Int64(configuration.storeLockWaitMs)
+        var logged = false
+        while true {
+            do {
+                return try BrokerStore(path: configuration.storePath)
+            } catch let error as BrokerStoreError where error.kind == .locked && error.operation == "lock" {
+                guard clock.nowMillis() < giveUpAt, !control.stopRequested else { throw error }
+                if !logged {
+                    logger.notice(
+                        "waiting for the store's lock",
+                        metadata: [
+                            "path": "\(configuration.storePath)",
+                            "store_lock_wait_ms": "\(configuration.storeLockWaitMs)",
+                        ])
+                    logged = true
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     /// A chain whose tail does not verify is recorded in the chain itself, and the broker runs on: refusing would
@@ -155,13 +217,17 @@ public final class BrokerEngine: Sendable {
 
     /// Graceful stop: returns when the last commit is done and the sockets are closed.
     public func stop() async {
+        readiness.markStopping()
         control.requestStop(notifier: notifier)
         await control.waitUntilStopped()
     }
 
     public func waitUntilStopped() async { await control.waitUntilStopped() }
 
-    public func requestStop() { control.requestStop(notifier: notifier) }
+    public func requestStop() {
+        readiness.markStopping()
+        control.requestStop(notifier: notifier)
+    }
 
     /// SIGHUP: reload the directory, the authorization and escalation policies and the calendar on the poll
     /// thread (all or nothing).
@@ -192,7 +258,7 @@ extension BrokerConfiguration {
             limits: limitsForCodec, heartbeatMs: heartbeatMs, liveness: liveness, ackTimeoutMs: ackTimeoutMs,
             maxPendingAccepts: maxPendingAccepts, ratePerSecond: rateLimit.messagesPerSecond,
             rateBurst: rateLimit.burst, messageCacheBytes: messageCacheBytes, followUpDayMs: followUpDayMs,
-            storeEpoch: storeEpoch, retention: retentionSettings,
+            storeEpoch: storeEpoch, retention: retentionSettings, auditVerifyIntervalMs: Int64(auditVerifyIntervalMs),
             keyFingerprint: { z85 in CurveKey(z85: z85).map { AuditEvent.keyFingerprint(of: $0.bytes) } })
     }
 }

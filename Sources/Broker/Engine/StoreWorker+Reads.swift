@@ -59,6 +59,8 @@ extension StoreWorker {
             case .nodeBacklog(let node, let afterSeq, let limit):
                 return .nodeBacklog(
                     node: node, try store.backlogPage(recipient: node, afterSeq: afterSeq, limit: limit))
+            case .stats(let now, let startedAt):
+                return .stats(try store.aggregates(now: now), startedAt: startedAt)
             case .backup(let path):
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -93,7 +95,8 @@ extension StoreWorker {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
         case .backup: "the backup could not be written"
-        case .trail, .caseInfo, .overdue, .deadLetters, .deadLetter, .held, .nodeBacklog: "the store could not be read"
+        case .trail, .caseInfo, .overdue, .deadLetters, .deadLetter, .held, .nodeBacklog, .stats:
+            "the store could not be read"
         }
     }
 

@@ -64,6 +64,7 @@ extension AdminCodec {
         case .node(let state): nodeStateJSON(state)
         case .nodeBacklog(let backlog): nodeBacklogJSON(backlog)
         case .backlogMoved(let move): backlogMoveJSON(move)
+        case .stats(let stats): statsJSON(stats)
         }
     }
 

@@ -20,6 +20,7 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case nodeBacklog = "NODE-BACKLOG"
     case nodeMoveBacklog = "NODE-MOVE-BACKLOG"
     case nodeRotateKey = "NODE-ROTATE-KEY"
+    case stats = "STATS"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -55,6 +56,8 @@ public enum AdminRequest: Sendable, Hashable {
     case nodeMoveBacklog(from: String, to: String, operator: String)
     /// `publicKey` (Z85) becomes the node's key; its key until now is still let in for `graceMs`.
     case nodeRotateKey(node: String, publicKey: String, graceMs: Int64, operator: String)
+    /// The counters and aggregates behind /metrics.
+    case stats
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -97,6 +100,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .nodeBacklog: .nodeBacklog
         case .nodeMoveBacklog: .nodeMoveBacklog
         case .nodeRotateKey: .nodeRotateKey
+        case .stats: .stats
         }
     }
 }

@@ -20,6 +20,7 @@ public enum AdminResult: Sendable, Hashable {
     case node(AdminNodeState)
     case nodeBacklog(AdminNodeBacklog)
     case backlogMoved(AdminBacklogMove)
+    case stats(AdminStats)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.
