@@ -70,6 +70,9 @@ let package = Package(
             dependencies: ["ReferralProtocol", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore"],
             swiftSettings: strict
         ),
+        // The read-only web dashboard: pages rendered from ADMIN-1 results, for whichever HTTP server carries them.
+        .target(
+            name: "BrokerDashboard", dependencies: ["ReferralProtocol", "AgencyDirectory"], swiftSettings: strict),
         // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
         .target(
             name: "Broker",
@@ -146,6 +149,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "BrokerDashboardTests", dependencies: ["BrokerDashboard", "ReferralProtocol", "AgencyDirectory"],
+            swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(
