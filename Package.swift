@@ -125,6 +125,8 @@ let package = Package(
             dependencies: [
                 // BrokerStore and CaseCore: the deadlines scenario writes the broker's store before starting it.
                 "ReferralClient", "ReferralProtocol", "ZeroMQ", "BrokerStore", "CaseCore",
+                // AgencyDirectory: the dashboard scenario spreads its cases over Fujian's counties.
+                "AgencyDirectory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

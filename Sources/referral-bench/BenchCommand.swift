@@ -15,6 +15,7 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case inboxDrain = "inbox-drain"
     /// Not part of `all`: fill, restart, drain of a backlog for an offline node (see BENCHMARKS.md).
     case backlog
+    case dashboard
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -46,9 +47,14 @@ struct BenchCommand: AsyncParsableCommand {
             messages at a time (as referralctl listen); rates into the inbox and into the application.
             backlog (not in all): --messages sent to an offline recipient, the sender offline too, a restart, then \
             the recipient drains them all; broker memory after each step, restart to ready, drain msg/s.
+            dashboard (not in all): --open-cases open cases (one in 5 overdue, over Fujian's counties) written \
+            into the broker's store before it starts; each dashboard page on the HTTP listener timed with curl.
             """)
 
-    @Option(help: "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain or backlog.")
+    @Option(
+        help:
+            "Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog or dashboard."
+    )
     var scenario: ScenarioChoice = .all
 
     @Option(help: "Messages per throughput scenario (in total; split evenly over the senders).")
@@ -81,6 +87,9 @@ struct BenchCommand: AsyncParsableCommand {
         help: "deadlines: write the deadlines without their case rows (by default each has its case, as in the daemon)."
     )
     var noCases = false
+
+    @Option(help: "dashboard: open cases written into the broker's store before it starts (one in 5 overdue).")
+    var openCases = 100_000
 
     @Option(help: "Body size in bytes.")
     var bodySize = 1_024
@@ -170,6 +179,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.inboxDrain = try await runInboxDrain(in: workspace)
                 case .backlog:
                     report.backlog = try await runBacklog(in: workspace)
+                case .dashboard:
+                    report.dashboard = try await runDashboard(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }
@@ -219,6 +230,16 @@ struct BenchCommand: AsyncParsableCommand {
             directory: directory, executable: referrald ?? Daemon.defaultExecutable(), openDeadlines: openDeadlines,
             openDueDays: 30, firingDeadlines: firingDeadlines, lead: firingLead, spread: firingSpread,
             catchUpDeadlines: catchUpDeadlines, withCases: !noCases, window: window, timeout: timeout, curve: curve
+        ).run()
+    }
+
+    private func runDashboard(in workspace: Workspace) async throws -> DashboardResult {
+        progress("referral-bench: dashboard: \(openCases) open cases, each dashboard page loaded 5 times")
+        let directory = try workspace.subdirectory("dashboard")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await DashboardRun(
+            directory: directory, executable: referrald ?? Daemon.defaultExecutable(), openCases: openCases,
+            timeout: timeout
         ).run()
     }
 
