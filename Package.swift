@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // The HTTP listener (/health, /ready, /metrics): only BrokerHTTP links these. No default traits: the
+        // broker reads its own configuration file (swift-configuration not needed).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; imported only by the ZeroMQ wrapper.
@@ -82,13 +87,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                // The store thread's commit histograms; the factory is injected (Prometheus in referrald).
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The daemon's HTTP listener (hummingbird on its own NIO event loop): /health, /ready, /metrics. It asks
+        // the poll thread through `BrokerQueries`, never the machine or the store; the rest of the daemon does
+        // not compile against hummingbird.
+        .target(
+            name: "BrokerHTTP",
+            dependencies: [
+                "Broker", "ReferralProtocol", "StoreModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "referrald",
             dependencies: [
-                "Broker", "ReferralProtocol",
+                "Broker", "BrokerHTTP", "ReferralProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,6 +166,10 @@ let package = Package(
         .testTarget(
             name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore"], swiftSettings: strict),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
+        .testTarget(
+            name: "BrokerHTTPTests",
+            dependencies: ["BrokerHTTP", "Broker", "BrokerMachine", "ReferralProtocol", "ZeroMQ"],
+            swiftSettings: strict),
         .testTarget(
             name: "BrokerMachineTests",
             dependencies: [

@@ -6,9 +6,19 @@ import StoreModel
 public struct AdminPeer: Sendable, Hashable {
     public var routingId: [UInt8]
     public var delimited: Bool
+    /// Set for a request asked inside the process (the HTTP listener's `BrokerQueries`), whose answer goes back
+    /// to that ticket instead of the admin socket; nil for the socket's peers.
+    public var inProcess: UInt64?
 
     public init(routingId: [UInt8], delimited: Bool) {
         (self.routingId, self.delimited) = (routingId, delimited)
+    }
+
+    /// The peer of an in-process request.
+    public static func inProcess(ticket: UInt64) -> AdminPeer {
+        var peer = AdminPeer(routingId: [], delimited: false)
+        peer.inProcess = ticket
+        return peer
     }
 }
 
@@ -46,6 +56,8 @@ public enum AdminRead: Sendable, Hashable {
     case exportAudit(since: Int64, limit: Int?)
     /// BACKUP: `VACUUM INTO` a new file, on the store thread (the store's only connection).
     case backup(path: String)
+    /// STATS: the store's aggregates at `now` (`startedAt` is handed back with them for the reply).
+    case stats(now: Int64, startedAt: Int64)
 
     /// At most this many overdue deadlines are read.
     public static let overdueLimit = 1_000
@@ -66,6 +78,7 @@ public enum AdminReadResult: Sendable, Hashable {
     case backedUp(path: String, bytes: Int64, durationMs: Int64)
     /// The backup target could not be used; nothing was written.
     case backupRefused(reason: String)
+    case stats(StoreAggregates, startedAt: Int64)
     /// The read failed; `reason` names what could not be read.
     case failed(reason: String)
 }

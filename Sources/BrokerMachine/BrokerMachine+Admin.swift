@@ -37,6 +37,8 @@ extension BrokerMachine {
             read(.exportAudit(since: since, limit: limit.map { Int(clamping: $0) }), for: peer)
         case .backup(let path):
             read(.backup(path: path), for: peer)
+        case .stats:
+            read(.stats(now: now, startedAt: arrival.shell.startedAt), for: peer)
         }
     }
 
@@ -54,6 +56,11 @@ extension BrokerMachine {
         case .overdue(let records):
             reply(.ok(.overdue(records.map(AdminOverdueItem.init))), to: peer)
         case .auditVerified(let verification):
+            if case .intact = verification {
+                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: true)
+            } else {
+                lastAuditCheck = AdminStats.AuditCheck(at: now, intact: false)
+            }
             reply(.ok(.auditVerify(AdminAuditVerification(verification))), to: peer)
         case .auditExported(let records):
             reply(.ok(.auditExport(records.map(AdminAuditRecord.init))), to: peer)
@@ -61,6 +68,8 @@ extension BrokerMachine {
             // The path and size only: the copy holds bodies, the audit trail never does.
             audit(AuditEvent(at: now, event: .storeBackedUp, detail: "path=\(path) bytes=\(bytes)"))
             reply(.ok(.backup(AdminBackup(path: path, bytes: bytes, durationMs: durationMs))), to: peer)
+        case .stats(let aggregates, let startedAt):
+            reply(.ok(.stats(stats(aggregates, startedAt: startedAt))), to: peer)
         case .backupRefused(let reason):
             reply(.error(AdminError(.backupRefused, reason)), to: peer)
         case .failed(let reason):

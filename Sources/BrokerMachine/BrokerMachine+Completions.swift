@@ -32,7 +32,8 @@ extension BrokerMachine {
             case .dueDeadlinesFailed:
                 deadlineWindow.requested = false
                 deadlineWindow.stale = true
-            case .fired(_, let fired, let nextDue):
+            case .fired(let deadlineId, let fired, let nextDue):
+                if let risk = firingNotices.removeValue(forKey: deadlineId), fired { countEscalation(risk: risk) }
                 if fired, let nextDue { deadlineWindow.noteSet(due: nextDue) }
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
@@ -84,6 +85,7 @@ extension BrokerMachine {
         case .stored(let seq):
             for deadline in pending.deadlines { deadlineWindow.noteSet(due: deadline.dueAt) }
             cacheForDelivery(pending, seq: seq)
+            countAccepted(kind: message.kind, sender: message.sender)
             let accepted = Accepted(
                 id: message.messageId, seq: seq, duplicate: false, recipients: message.recipients.count)
             actions.append(.send(.accepted(accepted), to: pending.routingId))
@@ -103,6 +105,7 @@ extension BrokerMachine {
             actions.append(.send(.accepted(accepted), to: pending.routingId))
         case .conflict:
             log(.notice, "conflicting resend refused", ["node": message.sender])
+            countRejected(.conflict)
             audit(
                 AuditEvent(
                     at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,
@@ -145,6 +148,7 @@ extension BrokerMachine {
         let message = pending.message
         let refusal = pending.caseRefusal ?? CaseRefusal(code: .illegalTransition, reason: "case move refused")
         log(.notice, "case move refused", ["node": message.sender, "kind": message.kind, "code": "\(refusal.code)"])
+        countRejected(refusal.code)
         audit(
             AuditEvent(
                 at: now, event: AuditEvent.Name.rejected, node: message.sender, messageId: message.messageId,

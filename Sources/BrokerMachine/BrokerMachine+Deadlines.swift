@@ -14,7 +14,9 @@ extension BrokerMachine {
             actions.append(.store(.dueDeadlines(before: now + DeadlineWindow.horizonMs, limit: DeadlineWindow.limit)))
         }
         while let record = deadlineWindow.takeDue(now: now) {
-            if let fire = fire(record, now: now) { actions.append(.store(.fire(fire))) }
+            guard let request = fire(record, now: now) else { continue }
+            if request.notice != nil { firingNotices[record.id] = record.risk }
+            actions.append(.store(.fire(request)))
         }
     }
 

@@ -34,6 +34,9 @@ extension BrokerMachine {
                         at: now, event: AuditEvent.Name.sessionEnded, node: node,
                         detail: "session=\(session); \(reason.rawValue)"))
             case .persist(.settled(var settled)):
+                countSettled(
+                    node: settled.receipt.recipient, seq: settled.receipt.seq,
+                    dead: settled.receipt.outcome == .deadLettered)
                 // The broker's own notices: no session will ever confirm their receipts, so they are written
                 // confirmed, in the settlement's own batch.
                 settled.receiptConfirmed = settled.receipt.sender == EscalationSettings.brokerSender
@@ -53,6 +56,7 @@ extension BrokerMachine {
         let seq = deliver.seq
         switch outcome {
         case .sent:
+            countDelivered(deliver, node: node)
             audit(
                 AuditEvent(
                     at: now, event: AuditEvent.Name.delivered, node: node, messageId: deliver.id, seq: seq,

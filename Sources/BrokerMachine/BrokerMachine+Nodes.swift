@@ -23,6 +23,8 @@ extension BrokerMachine {
         }
         let node = sessions.node(routingId)
         if let node { scheduler.heard(from: node, now: now) }
+        // Last traffic (metrics): the session's node, or the key's; a HELLO counts once it opened the session.
+        defer { if let seen = sessions.node(routingId) ?? keyNode?.id { noteSeen(seen, now: now) } }
         let command: Command
         switch arrival.command {
         case .failure(let failure):
@@ -64,11 +66,13 @@ extension BrokerMachine {
     mutating func answer(_ reply: Command, node: String?, kind: String? = nil, to routingId: [UInt8], now: Int64) {
         switch reply {
         case .rejected(let rejected):
+            countRejected(rejected.code)
             audit(
                 AuditEvent(
                     at: now, event: AuditEvent.Name.rejected, node: node, messageId: rejected.id,
                     recipient: rejected.recipient, kind: kind, code: rejected.code.rawValue, detail: rejected.reason))
         case .error(let error):
+            if error.command == "SEND" { countRejected(error.code) }
             audit(
                 AuditEvent(
                     at: now, event: AuditEvent.Name.rejected, node: node, code: error.code.rawValue,
@@ -177,6 +181,7 @@ extension BrokerMachine {
         claimed: String, keyNode: String, routingId: [UInt8], command: String, peer: String?, now: Int64
     ) {
         log(.warning, "identity mismatch refused", ["claimed": claimed, "key_node": keyNode])
+        countAuthFailure("identity-mismatch")
         let fingerprint = jurisdiction.entry(keyNode).flatMap { settings.keyFingerprint($0.publicKey) }
         audit(
             AuditEvent(
@@ -203,12 +208,15 @@ extension BrokerMachine {
                 answer = (true, "OK", key)
             case let entry?:
                 answer.1 = "node suspended"
+                countAuthFailure("node-suspended")
                 refuseHandshake(node: entry.id, fingerprint: fingerprint, peer: peer, why: answer.1, now: now)
             case nil:
                 answer.1 = "unknown key"
+                countAuthFailure("unknown-key")
                 refuseHandshake(node: nil, fingerprint: fingerprint, peer: peer, why: answer.1, now: now)
             }
         } else {
+            countAuthFailure("not-curve")
             refuseHandshake(node: nil, fingerprint: nil, peer: peer, why: "mechanism \(mechanism)", now: now)
         }
         let taken = actions

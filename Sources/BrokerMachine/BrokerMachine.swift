@@ -33,6 +33,13 @@ public struct BrokerMachine: Sendable {
     var actions: [MachineAction] = []
     /// The scheduler's effects of one tick, in a buffer kept between ticks (`tick`).
     var effects: [Effect] = []
+    /// What the broker has done since it started (the metrics' counters; STATS).
+    public internal(set) var tallies = MachineTallies()
+    var deliveredKinds = DeliveredKinds()
+    /// Deadlines being fired with a notice, and their risk: counted as escalations once the fire commits.
+    var firingNotices: [Int64: String?] = [:]
+    /// The last AUDIT-VERIFY's outcome (nil before the first since start).
+    public internal(set) var lastAuditCheck: AdminStats.AuditCheck?
 
     public init(
         settings: MachineSettings, jurisdiction: Jurisdiction, escalation: EscalationSettings,

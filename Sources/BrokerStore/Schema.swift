@@ -225,6 +225,17 @@ enum Schema {
                     DROP TRIGGER receipts_confirmed;
                     """)
         }
+        // STATS and /metrics (issue 10) count what is open at every scrape: `cases_status` lets the count of open
+        // cases by status seek the open statuses instead of scanning every case ever opened, and
+        // `deadlines_open_stats` covers the open deadlines' grouping (county, risk, overdue) so that it reads only
+        // the open rows' index entries, never the table (`state` is in it only so that SQLite sees it covering). Both are written only when a case or deadline changes.
+        migrator.registerMigration("v12-metrics-indexes") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX cases_status ON cases(status);
+                    CREATE INDEX deadlines_open_stats ON deadlines(region, risk, due_at, level, state) WHERE state = 0;
+                    """)
+        }
         return migrator
     }
 

@@ -59,6 +59,10 @@ public protocol BrokerStoring: AnyObject, Sendable {
     func overdue(now: Int64, regionPrefix: String?, agency: String?, risk: String?, limit: Int) throws
         -> [DeadlineRecord]
 
+    /// Open cases by status and open deadlines by county and risk, with how many are overdue at `now` (STATS,
+    /// /metrics): must stay fast with 100,000 open cases (an index range, no table scan).
+    func aggregates(now: Int64) throws -> StoreAggregates
+
     /// Recomputes the audit hash chain (docs/AUDIT.md) and reports the first bad record.
     func verifyAudit() throws -> AuditVerification
     /// The audit records with `at >= since`, in id order, at most `limit` (nil: all).

@@ -186,3 +186,30 @@ public enum CaseDecision: Sendable, Hashable {
     /// Refused with this error code and reason.
     case refuse(code: String, reason: String)
 }
+
+/// What STATS and /metrics read of the store at each scrape: counts only, never an id.
+public struct StoreAggregates: Sendable, Hashable {
+    /// Open deadlines of one county (the first 6 digits of the late party's division code) and risk level.
+    public struct DeadlineGroup: Sendable, Hashable {
+        public var county: String
+        public var risk: String
+        public var open: Int64
+        /// Due by now, or escalated (level 1 or above), as OVERDUE counts them.
+        public var overdue: Int64
+
+        public init(county: String, risk: String, open: Int64, overdue: Int64) {
+            (self.county, self.risk, self.open, self.overdue) = (county, risk, open, overdue)
+        }
+    }
+
+    /// Tracked cases that are not completed, failed or cancelled, by status (statuses with none left out).
+    public var casesOpen: [String: Int64]
+    public var deadlines: [DeadlineGroup]
+
+    public init(casesOpen: [String: Int64], deadlines: [DeadlineGroup]) {
+        (self.casesOpen, self.deadlines) = (casesOpen, deadlines)
+    }
+
+    /// The FHIR Task statuses of a case that is still open (the others: completed, failed, cancelled).
+    public static let openStatuses = ["requested", "received", "accepted", "rejected", "in-progress", "on-hold"]
+}

@@ -64,6 +64,8 @@ final class Daemon: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "run", "--config", configPath, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", readyPath,
+            // Port 0: brokers of parallel runs never share the HTTP listener's port (ready.json says which).
+            "--http-listen", "127.0.0.1:0",
         ]
         process.standardOutput = log
         process.standardError = log

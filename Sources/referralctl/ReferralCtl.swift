@@ -39,13 +39,14 @@ struct ReferralCtl: AsyncParsableCommand {
               referralctl overdue
               referralctl directory reload
               referralctl audit verify
+              referralctl stats
               referralctl audit export --since 24h > audit.jsonl
               referralctl backup /var/backups/referrald/store-2026-12-04.sqlite
               referralctl restore /var/backups/referrald/store-2026-12-04.sqlite \\
                   --store /var/lib/referrald/broker.sqlite
 
-            status, trail, case, overdue, directory reload, audit and backup
-            ask the broker's admin endpoint: \(AdminEndpointOptions.help).
+            status, stats, trail, case, overdue, directory reload, audit and
+            backup ask the broker's admin endpoint: \(AdminEndpointOptions.help).
             They never open the broker's database; only restore does, with
             the broker stopped.
 
@@ -69,8 +70,8 @@ struct ReferralCtl: AsyncParsableCommand {
             """,
         version: ProductVersion.string,
         subcommands: [
-            SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, TrailCommand.self,
-            DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
+            SendCommand.self, ListenCommand.self, OutboxCommand.self, StatusCommand.self, StatsCommand.self,
+            TrailCommand.self, DirectoryCommand.self, CaseCommand.self, OverdueCommand.self, AuditCommand.self, BackupCommand.self,
             RestoreCommand.self,
             KeygenCommand.self,
         ]

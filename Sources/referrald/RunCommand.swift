@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import BrokerHTTP
 import Foundation
 import Logging
 import ReferralProtocol
@@ -18,6 +19,12 @@ struct RunCommand: AsyncParsableCommand {
               referrald run --config data/dev/referrald.json
               REFERRALD_LOG_LEVEL=debug referrald run --config /etc/referrald/referrald.json
               referrald run --config cfg.json --endpoint tcp://127.0.0.1:0 --ready-file /tmp/ready.json
+
+            HTTP (http.listen, default 127.0.0.1:9470; --http-listen off for none): GET /health (200 while
+            serving), GET /ready (200 once the store is open and the sockets bound, 503 while starting
+            and from SIGTERM on), GET /metrics (Prometheus text, docs/METRICS.md). Any address but
+            loopback needs http.tls_certificate_file, http.tls_key_file and http.token_file (then every
+            path but /health needs "Authorization: Bearer <token>").
 
             On SIGTERM the commit in progress finishes, every node gets BYE, and the exit code is 0.
             Nothing is created before the configuration and every file it names are valid.
@@ -53,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write {endpoint, admin, pid} as JSON to this file once listening.")
     var readyFile: String?
 
+    @Option(help: "HTTP listener for /health, /ready, /metrics: host:port (port 0 picks one), or off.")
+    var httpListen: String?
+
     @Flag(help: "DEVELOPMENT ONLY: no CURVE; a node is who its HELLO says. Never in production.")
     var insecurePlaintextDev = false
 
@@ -62,15 +72,45 @@ struct RunCommand: AsyncParsableCommand {
         let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, json: json) }
         let logger = Logger(label: "referrald")
-        let service: BrokerService
         do {
-            service = try BrokerService(configuration: configuration, logger: logger)
+            try await serve(configuration, logger: logger)
         } catch {
             let status = ExitStatus(startFailure: error)
             logger.critical("cannot start", metadata: ["error": "\(error)", "exit_code": "\(status.rawValue)"])
             throw ExitCode(status.rawValue)
         }
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    }
+
+    /// The HTTP listener first (so /health answers and /ready says no while the store opens), then the broker. On
+    /// SIGTERM the group stops the broker first (/ready answers 503 from the first moment of the drain) and the
+    /// listener last.
+    private func serve(_ configuration: BrokerConfiguration, logger: Logger) async throws {
+        let metrics = BrokerMetrics(storePath: configuration.storePath, dataDirectory: configuration.dataDirectory)
+        let engine = try BrokerEngine(
+            configuration: configuration, logger: logger,
+            storeMetrics: StoreMetrics(factory: configuration.http.isEnabled ? metrics.factory : nil))
+        var services: [(name: String, service: any Service)] = []
+        var beforeStart: @Sendable () async throws -> Void = {}
+        if configuration.http.isEnabled {
+            let http = try BrokerHTTPServer(
+                settings: configuration.http, queries: engine.queries, readiness: engine.readiness, metrics: metrics,
+                logger: logger)
+            services.append(("http-listener", try http.makeService()))
+            let readiness = engine.readiness
+            beforeStart = {
+                // The store is not opened before the listener is bound (or failed: then the group stops anyway).
+                guard let address = await http.boundAddress.wait() else { throw CancellationError() }
+                readiness.httpAddress = address
+            }
+        }
+        services.append(("broker", BrokerService(engine: engine, beforeStart: beforeStart)))
+        let group = ServiceGroup(
+            configuration: .init(
+                // Named: the group logs a service's name, and a listener's description must never show the token.
+                services: services.map {
+                    .init(service: $0.service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -81,7 +121,7 @@ struct RunCommand: AsyncParsableCommand {
             ("endpoint", endpoint), ("admin_endpoint", adminEndpoint), ("data_directory", dataDirectory),
             ("log_level", logLevel), ("log_format", logFormat), ("heartbeat_ms", heartbeatMs.map(String.init)),
             ("ack_timeout_ms", ackTimeoutMs.map(String.init)), ("ready_file", readyFile),
-            ("insecure_plaintext", insecurePlaintextDev ? "true" : nil),
+            ("insecure_plaintext", insecurePlaintextDev ? "true" : nil), ("http_listen", httpListen),
         ]
         for (key, value) in flags {
             if let value { try configuration.set(key, to: value, source: "command line --\(key.replacingOccurrences(of: "_", with: "-"))") }

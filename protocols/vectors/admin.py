@@ -56,6 +56,7 @@ req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
 req("audit-export-since-only", "AUDIT-EXPORT", {"since": 0})
 req("audit-export-defaults", "AUDIT-EXPORT", {"since": 0}, wire=b'{}')
 req("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqlite"})
+req("stats", "STATS", {})
 
 
 invalid = []
@@ -193,12 +194,32 @@ reply("backup", "BACKUP", {"path": "/var/backups/referrald/store-2026-12-04.sqli
                            "duration_ms": 42})
 reply("backup-refused", "BACKUP", {"code": "BACKUP_REFUSED",
                                    "reason": "/var/backups/referrald/store-2026-12-04.sqlite exists"}, status="ERROR")
+reply("stats", "STATS", {
+    "started_at": T0,
+    "counters": {
+        "accepted": [{"kind": "referral.request", "agency": "education", "count": 12}],
+        "delivered": [{"kind": "referral.request", "agency": "health", "count": 13}],
+        "acknowledged": [{"kind": "referral.request", "agency": "health", "count": 11}],
+        "dead_lettered": [{"kind": "referral.request", "agency": "health", "count": 1}],
+        "rejected": [{"code": "FORBIDDEN", "count": 2}],
+        "escalations_sent": [{"risk": "crisis", "count": 1}],
+        "auth_failures": [{"reason": "unknown-key", "count": 3}]},
+    "last_seen": [{"node": "test-a", "at": T0 + 5000}, {"node": "test-b", "at": T0 + 4000}],
+    "cases_open": [{"status": "accepted", "count": 4}, {"status": "requested", "count": 7}],
+    "deadlines": [{"county": "350102", "risk": "crisis", "open": 2, "overdue": 1},
+                  {"county": "350102", "risk": "routine", "open": 9, "overdue": 0}],
+    "audit": {"verified_at": T0 + 6000, "intact": True}})
+reply("stats-before-any-verify", "STATS", {
+    "started_at": T0,
+    "counters": {"accepted": [], "delivered": [], "acknowledged": [], "dead_lettered": [], "rejected": [],
+                 "escalations_sent": [], "auth_failures": []},
+    "last_seen": [], "cases_open": [], "deadlines": []})
 reply("bad-request", "STATUS", {"code": "BAD_REQUEST", "reason": "the arguments must be a JSON object"},
       status="ERROR")
 reply("unknown-command", "STATUS", {"code": "UNKNOWN_COMMAND", "reason": "unknown admin command"}, status="ERROR")
 reply("store-failed", "AUDIT-EXPORT", {"code": "STORE_FAILED", "reason": "database is locked"}, status="ERROR")
 
-COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP")
+COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP", "STATS")
 for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command

@@ -30,7 +30,7 @@ extension BrokerConfiguration {
             ("heartbeat_ms", \.heartbeatMs), ("liveness", \.liveness), ("ack_timeout_ms", \.ackTimeoutMs),
             ("max_pending_accepts", \.maxPendingAccepts), ("message_cache_bytes", \.messageCacheBytes),
             ("handshake_timeout_ms", \.handshakeTimeoutMs), ("delivery_memory", \.deliveryMemory),
-            ("receipt_memory", \.receiptMemory),
+            ("receipt_memory", \.receiptMemory), ("store_lock_wait_ms", \.storeLockWaitMs),
         ]
         // Objects of integer settings, their keys named `section.key`.
         let sections: [(name: String, integers: [(key: String, path: WritableKeyPath<BrokerConfiguration, Int>)])] = [
@@ -56,6 +56,14 @@ extension BrokerConfiguration {
         readyFile = try reader.optionalString("ready_file") ?? readyFile
         insecurePlaintext = try reader.optionalBool("insecure_plaintext") ?? insecurePlaintext
         followUpDayMs = try reader.optionalInteger("followup_day_ms").map(Int64.init) ?? followUpDayMs
+        if var http = try reader.optionalReader("http") {
+            let members: [(key: String, path: WritableKeyPath<HTTPSettings, String>)] = [
+                ("listen", \.listen), ("tls_certificate_file", \.tlsCertificateFile), ("tls_key_file", \.tlsKeyFile),
+                ("token_file", \.tokenFile),
+            ]
+            for (key, path) in members { if let value = try http.optionalString(key) { self.http[keyPath: path] = value } }
+            try http.refuseUnknownKeys()
+        }
         if var curve = try reader.optionalReader("curve") {
             curveSecretKeyFile = try curve.optionalString("secret_key_file") ?? curveSecretKeyFile
             try curve.refuseUnknownKeys()
@@ -81,5 +89,8 @@ extension BrokerConfiguration {
         if !escalationPolicyFile.isEmpty { escalationPolicyFile = absolute(escalationPolicyFile) }
         if !calendarFile.isEmpty { calendarFile = absolute(calendarFile) }
         if !curveSecretKeyFile.isEmpty { curveSecretKeyFile = absolute(curveSecretKeyFile) }
+        if !http.tlsCertificateFile.isEmpty { http.tlsCertificateFile = absolute(http.tlsCertificateFile) }
+        if !http.tlsKeyFile.isEmpty { http.tlsKeyFile = absolute(http.tlsKeyFile) }
+        if !http.tokenFile.isEmpty { http.tokenFile = absolute(http.tokenFile) }
     }
 }

@@ -15,6 +15,7 @@ extension BrokerConfiguration {
         ("REFERRALD_READY_FILE", "ready_file"),
         ("REFERRALD_DIRECTORY_FILE", "directory_file"),
         ("REFERRALD_POLICY_FILE", "policy_file"),
+        ("REFERRALD_HTTP_LISTEN", "http_listen"),
     ]
 
     /// Applies `REFERRALD_*` variables over the file.
@@ -43,6 +44,7 @@ extension BrokerConfiguration {
         case "ready_file": readyFile = value
         case "directory_file": directoryFile = value
         case "policy_file": policyFile = value
+        case "http_listen": http.listen = value
         case "insecure_plaintext":
             guard let flag = Bool(value) else {
                 throw ConfigurationError(file: source, field: key, reason: "must be true or false")

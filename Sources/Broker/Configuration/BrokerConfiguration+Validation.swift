@@ -63,6 +63,10 @@ extension BrokerConfiguration {
             throw fail("rate_limit.messages_per_second", "must be 1...1000000")
         }
         guard rateLimit.burst >= 1 else { throw fail("rate_limit.burst", "must be at least 1") }
+        guard (0...3_600_000).contains(storeLockWaitMs) else {
+            throw fail("store_lock_wait_ms", "must be 0...3600000")
+        }
+        try http.validate(source: source)
     }
 
     /// What the delivery scheduler needs from this configuration.

@@ -55,6 +55,10 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Length of one day of a follow-up plan, in ms. Tests only: anything but 86,400,000 makes plans
     /// run in scaled continuous time (a month = 30 such days) and is logged as a warning at start.
     public var followUpDayMs: Int64 = 86_400_000
+    /// The HTTP listener (/health, /ready, /metrics).
+    public var http = HTTPSettings()
+    /// How long to wait for the store's lock when another process holds it (0: refuse at once).
+    public var storeLockWaitMs = 0
 
     public struct RateLimit: Sendable, Hashable {
         /// SENDs per second a node may sustain, and the burst above it.

@@ -40,6 +40,8 @@ public enum DevSetup {
             ("ack_timeout_ms", .integer(30_000)),
             ("log_level", .string("info")),
             ("log_format", .string("text")),
+            // /health, /ready and /metrics on loopback (README, "Monitoring").
+            ("http", .object([("listen", .string("127.0.0.1:9470"))])),
         ])
         try writeJSON(broker, to: folder + "/referrald.json")
         for entry in entries {

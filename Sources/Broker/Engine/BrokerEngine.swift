@@ -13,6 +13,10 @@ final class EngineControl: Sendable {
     private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     private let reload = Mutex(false)
+    private let startedFlag = Mutex(false)
+
+    var started: Bool { startedFlag.withLock { $0 } }
+    func markStarted() { startedFlag.withLock { $0 = true } }
 
     var stopRequested: Bool { stop.withLock { $0 } }
 
@@ -62,33 +66,62 @@ public final class BrokerEngine: Sendable {
     let logger: Logger
     let control = EngineControl()
     let notifier: EventNotifier
+    let storeMetrics: StoreMetrics
+    /// The in-process admin door (the HTTP listener asks through it).
+    public let queries: BrokerQueries
+    /// What /ready answers.
+    public let readiness = Readiness()
 
-    public init(configuration: BrokerConfiguration, logger: Logger) throws {
+    public init(configuration: BrokerConfiguration, logger: Logger, storeMetrics: StoreMetrics = .init(factory: nil))
+        throws
+    {
         self.configuration = configuration
         self.logger = logger
+        self.storeMetrics = storeMetrics
         self.notifier = try EventNotifier()
+        self.queries = BrokerQueries(notifier: notifier)
+    }
+
+    /// Whether `start()` succeeded.
+    public var isStarted: Bool { control.started }
+    public var stopWasRequested: Bool { control.stopRequested }
+
+    /// `start()` on a thread of its own, awaited without holding a thread of the cooperative pool.
+    public func startOnThread() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread { [self] in
+                do {
+                    try start()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "referrald-start"
+            thread.start()
+        }
     }
 
     public func start() throws {
         let clock = SystemClock()
         // Every file first: a configuration that is not valid creates nothing (no folder, no store).
         let files = try StartupFiles.load(configuration)
-        let store = try BrokerStore(path: configuration.storePath)
+        let store = try openStore(clock: clock)
         try recordAuditTailProblem(of: store, now: clock.nowMillis())
         let restored = try restoreScheduler(from: store, clock: clock)
         let (escalation, divisions, jurisdiction, secretKey) =
             (files.escalation, files.divisions, files.jurisdiction, files.secretKey)
-        let worker = StoreWorker(store: store, notifier: notifier, logger: logger)
+        let worker = StoreWorker(store: store, notifier: notifier, logger: logger, metrics: storeMetrics)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [configuration, logger, notifier, control] in
+        let thread = Thread { [configuration, logger, notifier, control, queries, readiness] in
             let loop: PollLoop
             do {
                 loop = try PollLoop(
                     configuration: configuration, jurisdiction: jurisdiction, divisions: divisions,
                     scheduler: restored,
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
-                    escalation: escalation, secretKey: secretKey)
+                    escalation: escalation, secretKey: secretKey, queries: queries, readiness: readiness)
                 try loop.bind()
             } catch {
                 started.set(.failure(error))
@@ -100,6 +133,8 @@ public final class BrokerEngine: Sendable {
             started.set(.success(()))
             ready.signal()
             loop.run()
+            queries.close()
+            readiness.markStopping()
             control.markStopped()
         }
         thread.name = "referrald-poll"
@@ -108,6 +143,29 @@ public final class BrokerEngine: Sendable {
         thread.start()
         ready.wait()
         if case .failure(let error) = started.get() { throw error }
+        control.markStarted()
+    }
+
+    /// Opens the store; while another process holds its lock, tries again every 100 ms for `store_lock_wait_ms`
+    /// (0, the default: refused at once, as one process per store wants). Waiting lets a broker restarted while
+    /// the old one still drains come up as soon as it is gone; /health answers meanwhile, /ready does not.
+    private func openStore(clock: some BrokerClock) throws -> BrokerStore {
+        let giveUpAt = clock.nowMillis() + Int64(configuration.storeLockWaitMs)
+        var logged = false
+        while true {
+            do {
+                return try BrokerStore(path: configuration.storePath)
+            } catch let error as BrokerStoreError where error.kind == .locked && error.operation == "lock" {
+                guard clock.nowMillis() < giveUpAt, !control.stopRequested else { throw error }
+                if !logged {
+                    logger.notice(
+                        "waiting for the store's lock", metadata: ["path": "\(configuration.storePath)",
+                        "store_lock_wait_ms": "\(configuration.storeLockWaitMs)"])
+                    logged = true
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     /// A chain whose tail does not verify is recorded in the chain itself, and the broker runs on: refusing would
@@ -152,13 +210,17 @@ public final class BrokerEngine: Sendable {
 
     /// Graceful stop: returns when the last commit is done and the sockets are closed.
     public func stop() async {
+        readiness.markStopping()
         control.requestStop(notifier: notifier)
         await control.waitUntilStopped()
     }
 
     public func waitUntilStopped() async { await control.waitUntilStopped() }
 
-    public func requestStop() { control.requestStop(notifier: notifier) }
+    public func requestStop() {
+        readiness.markStopping()
+        control.requestStop(notifier: notifier)
+    }
 
     /// SIGHUP: reload the directory, the authorization and escalation policies and the calendar on the poll
     /// thread (all or nothing).

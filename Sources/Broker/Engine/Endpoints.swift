@@ -89,10 +89,11 @@ extension BrokerConfiguration {
 
     /// Tells whoever waits for the broker (a service manager, the tests) that it listens, and where: written
     /// whole under a temporary name, then renamed.
-    func writeReadyFile(endpoint: String) {
+    func writeReadyFile(endpoint: String, http: String?) {
         guard let path = readyFile else { return }
         let ready = ReadyFile(
-            endpoint: endpoint, admin: resolvedAdminEndpoint, pid: Int64(ProcessInfo.processInfo.processIdentifier))
+            endpoint: endpoint, admin: resolvedAdminEndpoint, pid: Int64(ProcessInfo.processInfo.processIdentifier),
+            http: http)
         let temporary = path + ".tmp"
         FileManager.default.createFile(atPath: temporary, contents: Data(ready.bytes))
         _ = rename(temporary, path)

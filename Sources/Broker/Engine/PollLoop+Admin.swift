@@ -22,7 +22,19 @@ extension PollLoop {
         }
     }
 
+    /// The in-process requests (`BrokerQueries`), fed to the machine as admin arrivals with a ticket for a peer.
+    func takeQueries(now: Int64) {
+        let asked = queries.take()
+        guard !asked.isEmpty else { return }
+        let shell = ShellFacts(startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics)
+        for (ticket, request) in asked {
+            let arrival = AdminArrival(request: .success(request), replyTo: .inProcess(ticket: ticket), shell: shell)
+            feed(.admin(arrival, now: now), now: now)
+        }
+    }
+
     func sendAdmin(_ response: AdminResponse, to peer: AdminPeer) {
+        if let ticket = peer.inProcess { return queries.answer(ticket, response) }
         var frames = [peer.routingId] + AdminCodec.encode(response)
         if peer.delimited { frames.insert([], at: 1) }
         do {

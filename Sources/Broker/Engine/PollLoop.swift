@@ -24,6 +24,9 @@ final class PollLoop {
     let notifier: EventNotifier
     let control: EngineControl
     let codecLimits: ReferralProtocol.Limits
+    /// In-process admin requests (the HTTP listener's), answered like the admin socket's.
+    let queries: BrokerQueries
+    let readiness: Readiness
 
     var machine: BrokerMachine
     let context: ZMQContext
@@ -46,9 +49,12 @@ final class PollLoop {
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,
         scheduler: DeliveryScheduler,
         worker: StoreWorker, notifier: EventNotifier, control: EngineControl, clock: any BrokerClock, logger: Logger,
-        escalation: EscalationSettings = .defaults, secretKey: CurveKey?
+        escalation: EscalationSettings = .defaults, secretKey: CurveKey?, queries: BrokerQueries,
+        readiness: Readiness
     ) throws {
         self.secretKey = secretKey
+        self.queries = queries
+        self.readiness = readiness
         self.configuration = configuration
         self.divisions = divisions
         self.worker = worker
@@ -93,7 +99,9 @@ final class PollLoop {
                 "followup_day_ms is set: follow-up plans run in scaled time (tests only)",
                 metadata: ["followup_day_ms": "\(configuration.followUpDayMs)"])
         }
-        configuration.writeReadyFile(endpoint: boundEndpoint)
+        queries.open()
+        readiness.markReady()
+        configuration.writeReadyFile(endpoint: boundEndpoint, http: readiness.httpAddress)
         var items = [
             PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
             PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
@@ -118,6 +126,7 @@ final class PollLoop {
         if polled.revents(2).contains(.readable) {
             notifier.drain()
             takeCompletions(now: now)
+            takeQueries(now: now)
         }
         if polled.count > 3 && polled.revents(3).contains(.readable) { answerHandshakes(now: now) }
         if polled.revents(0).contains(.readable) { receiveFromNodes(now: now) }

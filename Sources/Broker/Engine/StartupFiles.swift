@@ -66,6 +66,10 @@ extension BrokerConfiguration {
     /// Returns a one-line summary of what was loaded.
     public func checkFiles() throws -> String {
         let files = try StartupFiles.load(self)
+        if http.isEnabled {
+            _ = try http.readToken()
+            try http.checkTLSFiles()
+        }
         return "\(files.jurisdiction.directory.allEntries.count) nodes, escalation policy "
             + "\(files.escalation.policies.revision)"
     }

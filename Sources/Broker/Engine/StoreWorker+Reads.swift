@@ -52,6 +52,8 @@ extension StoreWorker {
                         now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
             case .verifyAudit, .exportAudit:
                 return try auditRead(read)
+            case .stats(let now, let startedAt):
+                return .stats(try store.aggregates(now: now), startedAt: startedAt)
             case .backup(let path):
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -80,7 +82,7 @@ extension StoreWorker {
         switch read {
         case .verifyAudit, .exportAudit: "the audit trail could not be read"
         case .backup: "the backup could not be written"
-        case .trail, .caseInfo, .overdue: "the store could not be read"
+        case .trail, .caseInfo, .overdue, .stats: "the store could not be read"
         }
     }
 

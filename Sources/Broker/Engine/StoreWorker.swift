@@ -22,6 +22,7 @@ final class StoreWorker: Sendable {
 
     let store: any BrokerStoring
     let logger: Logger
+    let metrics: StoreMetrics
     private let queue = Mutex(Queue())
     private let condition = NSCondition()
     private let completions = Mutex<[StoreCompletion]>([])
@@ -33,8 +34,9 @@ final class StoreWorker: Sendable {
     /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
     let storeEpoch: String?
 
-    init(store: any BrokerStoring, notifier: EventNotifier, logger: Logger) {
+    init(store: any BrokerStoring, notifier: EventNotifier, logger: Logger, metrics: StoreMetrics = .init(factory: nil)) {
         self.store = store
+        self.metrics = metrics
         self.storeEpoch = store.epoch.count == 16 ? SHA256.hex(store.epoch) : nil
         self.notifier = notifier
         self.logger = logger
@@ -167,7 +169,11 @@ final class StoreWorker: Sendable {
         var out: [StoreCompletion] = []
         if !plan.units.isEmpty {
             do {
-                out = plan.completions(for: try store.run(plan.units))
+                let began = DispatchTime.now().uptimeNanoseconds
+                let results = try store.run(plan.units)
+                metrics.recordCommit(
+                    nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - began), units: plan.units.count)
+                out = plan.completions(for: results)
             } catch {
                 logger.error("group commit failed", metadata: ["error": "\(error)", "units": "\(plan.units.count)"])
                 out = plan.failedCompletions()

@@ -59,6 +59,7 @@ extension AdminCodec {
         case .auditExport(let records): object(["records": records.map(auditRecordJSON)])
         case .backup(let backup):
             object(["path": backup.path, "bytes": backup.bytes, "duration_ms": backup.durationMs])
+        case .stats(let stats): statsJSON(stats)
         }
     }
 

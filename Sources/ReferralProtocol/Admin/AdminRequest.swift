@@ -8,6 +8,7 @@ public enum AdminCommand: String, Sendable, Hashable, CaseIterable {
     case auditVerify = "AUDIT-VERIFY"
     case auditExport = "AUDIT-EXPORT"
     case backup = "BACKUP"
+    case stats = "STATS"
 }
 
 /// One ADMIN-1 request, with its arguments checked (protocols/ADMIN-1.md). Strings hold what was sent;
@@ -23,6 +24,8 @@ public enum AdminRequest: Sendable, Hashable {
     case auditExport(since: Int64, limit: Int64?)
     /// `path` is absolute, on the broker's machine: the broker writes the copy.
     case backup(path: String)
+    /// The counters and aggregates behind /metrics.
+    case stats
 
     /// TRAIL's one subject: a message, or every message of a case.
     public enum TrailSubject: Sendable, Hashable {
@@ -53,6 +56,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .auditVerify: .auditVerify
         case .auditExport: .auditExport
         case .backup: .backup
+        case .stats: .stats
         }
     }
 }

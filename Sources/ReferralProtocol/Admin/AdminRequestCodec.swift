@@ -29,6 +29,7 @@ public enum AdminCodec {
     {
         switch command {
         case .status: return .status
+        case .stats: return .stats
         case .reload: return .reload
         case .auditVerify: return .auditVerify
         case .overdue:
@@ -72,7 +73,7 @@ public enum AdminCodec {
     public static func encode(_ request: AdminRequest) -> [[UInt8]] {
         var members: [(key: String, value: JSONValue)] = []
         switch request {
-        case .status, .reload, .auditVerify:
+        case .status, .reload, .auditVerify, .stats:
             break
         case .trail(.message(let sender, let id)):
             members = [("message", .object([("sender", .string(sender)), ("id", .string(id))]))]

@@ -13,6 +13,7 @@ extension AdminCodec {
         case .reload: return .reload(try reload(object))
         case .auditVerify: return .auditVerify(try verification(object))
         case .auditExport: return .auditExport(try object.objects("records", auditRecord))
+        case .stats: return .stats(try stats(object))
         case .backup:
             return .backup(
                 AdminBackup(

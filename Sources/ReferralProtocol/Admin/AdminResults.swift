@@ -9,6 +9,7 @@ public enum AdminResult: Sendable, Hashable {
     case auditVerify(AdminAuditVerification)
     case auditExport([AdminAuditRecord])
     case backup(AdminBackup)
+    case stats(AdminStats)
 }
 
 /// An ADMIN-1 reply: OK with the command's result, or ERROR.

@@ -7,15 +7,18 @@ public struct ReadyFile: Sendable, Hashable {
     /// Its ADMIN-1 endpoint.
     public var admin: String
     public var pid: Int64
+    /// The HTTP listener's address (`host:port`, port 0 resolved); nil when it is off.
+    public var http: String?
 
-    public init(endpoint: String, admin: String, pid: Int64) {
+    public init(endpoint: String, admin: String, pid: Int64, http: String? = nil) {
         self.endpoint = endpoint
         self.admin = admin
         self.pid = pid
+        self.http = http
     }
 
     public var bytes: [UInt8] {
-        JSONWriter.encode(AdminCodec.object(["endpoint": endpoint, "admin": admin, "pid": pid]))
+        JSONWriter.encode(AdminCodec.object(["endpoint": endpoint, "admin": admin, "pid": pid, "http": http]))
     }
 
     /// Nil when `bytes` are not a complete ready file (e.g. not yet written).
@@ -24,6 +27,6 @@ public struct ReadyFile: Sendable, Hashable {
             let endpoint = try? object.string("endpoint"), let admin = try? object.string("admin"),
             let pid = try? object.integer("pid")
         else { return nil }
-        self.init(endpoint: endpoint, admin: admin, pid: pid)
+        self.init(endpoint: endpoint, admin: admin, pid: pid, http: try? object.optionalString("http"))
     }
 }

@@ -58,6 +58,11 @@ struct DaemonOptions: Sendable {
     var deliveryMemory: Int?
     var receiptMemory: Int?
     var logLevel = ProcessInfo.processInfo.environment["RBIT_LOG_LEVEL"] ?? "info"
+    /// The `http` object of the configuration. Off unless a test turns it on: daemons of parallel suites must not
+    /// share a port (an HTTP test listens on 127.0.0.1:0 and learns the port from the log or the ready file).
+    var http: [String: String] = ["listen": "off"]
+    /// `store_lock_wait_ms`; nil: the broker's default (refused at once).
+    var storeLockWaitMs: Int?
 }
 
 /// The real `referrald` executable, run as a child process on a temporary data directory, with CURVE on.
@@ -119,6 +124,8 @@ final class DaemonProcess: @unchecked Sendable {
             "log_level": options.logLevel,
         ]
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
+        config["http"] = options.http
+        if let wait = options.storeLockWaitMs { config["store_lock_wait_ms"] = wait }
         if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
         if let memory = options.receiptMemory { config["receipt_memory"] = memory }
         if let policy = options.escalationPolicy {
@@ -213,6 +220,31 @@ final class DaemonProcess: @unchecked Sendable {
     var admin: String {
         lock.withLock { readyAdmin ?? adminEndpoint }
     }
+
+    /// The HTTP listener's address from ready.json (host:port); nil before the first start or when it is off.
+    var httpAddress: String? {
+        guard let data = FileManager.default.contents(atPath: readyPath),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["http"] as? String
+    }
+
+    /// The address of the last `http listening` line of this run's log (the listener binds before the store opens,
+    /// so it is known before the ready file).
+    func loggedHTTPAddress(after offset: Int = 0) -> String? {
+        let data = FileManager.default.contents(atPath: stderrPath) ?? Data()
+        let text = String(decoding: data.dropFirst(offset), as: UTF8.self)
+        guard let line = text.split(separator: "\n").last(where: { $0.contains("http listening") }),
+            let range = line.range(of: "address=")
+        else { return nil }
+        return String(line[range.upperBound...].prefix { !$0.isWhitespace })
+    }
+
+    /// The log's size now (to read only what a later run writes).
+    var logSize: Int { (FileManager.default.contents(atPath: stderrPath) ?? Data()).count }
+
+    /// Launches the daemon without waiting for it to be ready.
+    func launchOnly() throws { _ = try launch() }
 
     var pid: Int32? {
         lock.withLock { process.map(\.processIdentifier) }
