@@ -92,13 +92,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The daemon's HTTP listener (hummingbird on its own NIO event loop): /health, /ready, /metrics. It asks
+        // The daemon's HTTP listener (hummingbird on its own NIO event loop): /health, /ready, /metrics, the
+        // dashboard's pages (BrokerDashboard renders them). It asks
         // the poll thread through `BrokerQueries`, never the machine or the store; the rest of the daemon does
         // not compile against hummingbird.
         .target(
             name: "BrokerHTTP",
             dependencies: [
-                "Broker", "ReferralProtocol", "StoreModel",
+                "Broker", "ReferralProtocol", "StoreModel", "BrokerDashboard", "AgencyDirectory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
