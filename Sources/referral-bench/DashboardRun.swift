@@ -86,8 +86,8 @@ struct DashboardRun {
                 path: path, status: last.status, bytes: last.bytes, loads: loads, medianMillis: times[times.count / 2],
                 maxMillis: times.last ?? 0)
             progress(
-                "\(path): HTTP \(page.status), \(page.bytes) B, median \(page.medianMillis) ms, max \(page.maxMillis) ms"
-            )
+                "\(path): HTTP \(page.status), \(page.bytes) B, median "
+                    + String(format: "%.1f ms, max %.1f ms", page.medianMillis, page.maxMillis))
             guard page.status == 200 else { throw BenchError("\(path) answered HTTP \(page.status)") }
             pages.append(page)
         }
