@@ -75,6 +75,9 @@ let package = Package(
             dependencies: ["ReferralProtocol", "BrokerCore", "StoreModel", "AgencyDirectory", "CaseCore"],
             swiftSettings: strict
         ),
+        // The read-only web dashboard: pages rendered from ADMIN-1 results, for whichever HTTP server carries them.
+        .target(
+            name: "BrokerDashboard", dependencies: ["ReferralProtocol", "AgencyDirectory"], swiftSettings: strict),
         // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
         .target(
             name: "Broker",
@@ -89,13 +92,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The daemon's HTTP listener (hummingbird on its own NIO event loop): /health, /ready, /metrics. It asks
+        // The daemon's HTTP listener (hummingbird on its own NIO event loop): /health, /ready, /metrics, the
+        // dashboard's pages (BrokerDashboard renders them). It asks
         // the poll thread through `BrokerQueries`, never the machine or the store; the rest of the daemon does
         // not compile against hummingbird.
         .target(
             name: "BrokerHTTP",
             dependencies: [
-                "Broker", "ReferralProtocol", "StoreModel",
+                "Broker", "ReferralProtocol", "StoreModel", "BrokerDashboard", "AgencyDirectory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -144,6 +148,8 @@ let package = Package(
             dependencies: [
                 // BrokerStore and CaseCore: the deadlines scenario writes the broker's store before starting it.
                 "ReferralClient", "ReferralProtocol", "ZeroMQ", "BrokerStore", "CaseCore",
+                // AgencyDirectory: the dashboard scenario spreads its cases over Fujian's counties.
+                "AgencyDirectory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -172,6 +178,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "BrokerDashboardTests", dependencies: ["BrokerDashboard", "ReferralProtocol", "AgencyDirectory"],
+            swiftSettings: strict),
         .testTarget(name: "AgencyDirectoryTests", dependencies: ["AgencyDirectory"], swiftSettings: strict),
         .testTarget(name: "CaseCoreTests", dependencies: ["CaseCore", "ReferralProtocol"], swiftSettings: strict),
         .testTarget(

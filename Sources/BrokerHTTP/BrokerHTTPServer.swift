@@ -43,8 +43,8 @@ public struct BrokerHTTPServer: Sendable, CustomStringConvertible {
         self.boundAddress = BoundAddress()
     }
 
-    /// The routes. A later dashboard adds its pages here (e.g. `router.get("/dashboard/...")`), asking
-    /// `queries.ask(.overdue(...))`, `.caseInfo(caseId:)`, `.trail(...)` like /metrics does.
+    /// The routes; the dashboard's pages are mounted by `dashboardRoutes` (DashboardRoutes.swift), asking
+    /// `queries.ask(...)` like /metrics does.
     func routes(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in Self.text(.ok, "ok\n") }
         router.get("/ready") { [readiness] _, _ in
@@ -57,6 +57,7 @@ public struct BrokerHTTPServer: Sendable, CustomStringConvertible {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+        dashboardRoutes(router)
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -18,6 +18,7 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     case backlog
     /// Not part of `all`: steady load with short retention periods; the store file's size over time.
     case retention
+    case dashboard
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -53,12 +54,14 @@ struct BenchCommand: AsyncParsableCommand {
             (referral.request) or closed (referral.cancelled), with every retention period set to --retention-ms \
             and a purge every --purge-interval-ms; the store file's size every --sample-every s, and the bodies \
             purged (from the audit trail).
+            dashboard (not in all): --open-cases open cases (one in 5 overdue, over Fujian's counties) written \
+            into the broker's store before it starts; each dashboard page on the HTTP listener timed with curl.
             """)
 
     @Option(
         help: """
-            Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog or \
-            retention.
+            Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog, \
+            retention or dashboard.
             """)
     var scenario: ScenarioChoice = .all
 
@@ -101,6 +104,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "retention: seconds between two samples of the store's size.")
     var sampleEvery: Double = 10
+
+    @Option(help: "dashboard: open cases written into the broker's store before it starts (one in 5 overdue).")
+    var openCases = 100_000
 
     @Option(help: "Body size in bytes.")
     var bodySize = 1_024
@@ -192,6 +198,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.backlog = try await runBacklog(in: workspace)
                 case .retention:
                     report.retention = try await runRetention(in: workspace)
+                case .dashboard:
+                    report.dashboard = try await runDashboard(in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }
@@ -261,6 +269,16 @@ struct BenchCommand: AsyncParsableCommand {
                 retentionMs: retentionMs, purgeIntervalMs: purgeIntervalMs, daemon: daemon
             ).run()
         }
+    }
+
+    private func runDashboard(in workspace: Workspace) async throws -> DashboardResult {
+        progress("referral-bench: dashboard: \(openCases) open cases, each dashboard page loaded 5 times")
+        let directory = try workspace.subdirectory("dashboard")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await DashboardRun(
+            directory: directory, executable: referrald ?? Daemon.defaultExecutable(), openCases: openCases,
+            timeout: timeout
+        ).run()
     }
 
     /// A fresh broker and fleet for one scenario; both are stopped and the scenario's data removed afterwards.

@@ -11,6 +11,7 @@ struct BenchReport: Codable, Sendable {
     var inboxDrain: InboxDrainResult?
     var backlog: BacklogResult?
     var retention: RetentionResult?
+    var dashboard: DashboardResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -87,6 +88,7 @@ struct BenchReport: Codable, Sendable {
         if let deadlines { out += (throughput.isEmpty && latency == nil ? "" : "\n") + deadlines.text() }
         if let backlog { out += (out.hasSuffix("\n\n") ? "" : "\n") + backlog.text() }
         if let retention { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + retention.text() }
+        if let dashboard { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + dashboard.text() }
         return out
     }
 
@@ -166,7 +168,8 @@ extension DeadlineResult {
             }
         ).render()
         out += "fired \(fired) of \(firingDeadlines) (\(missing) missing, \(duplicates) twice, "
-        out += "\(unexpected) unexpected); open deadlines after: \(openAfter) (expected \(openDeadlines + firingDeadlines): "
+        out +=
+            "\(unexpected) unexpected); open deadlines after: \(openAfter) (expected \(openDeadlines + firingDeadlines): "
         out += "each fired item stays open for its next reminder); "
         out += "cores during the firing window: broker \(cores(brokerCores)), other processes \(cores(otherCores)); "
         out += "broker \(brokerTransactions) store transactions (\(perNotice) per notice), \(brokerRows) rows written; "
@@ -181,6 +184,22 @@ extension DeadlineResult {
             out += "(\(BenchReport.rate(catchUp.firedPerSecond)) fired/s since the spawn); "
             out += "memory after: \(catchUp.memoryAfter?.text ?? "n/a"); \(catchUp.missing) missing, "
             out += "\(catchUp.duplicates) twice, \(catchUp.unexpected) unexpected, open after \(catchUp.openAfter)\n"
+        }
+        return out
+    }
+}
+
+extension DashboardResult {
+    func text() -> String {
+        var out = "dashboard: \(openCases) open cases (\(overdue) overdue) over \(counties) counties; store "
+        out += String(
+            format: "%.1f MiB written in %.1f s; ready after %.0f ms\n", Double(storeBytes) / 1_048_576,
+            seedSeconds, readyAfterMillis)
+        out += "page                                        status    bytes   median ms   max ms\n"
+        for page in pages {
+            let path = page.path.count > 42 ? String(page.path.prefix(39)) + "..." : page.path
+            out += path.padding(toLength: 44, withPad: " ", startingAt: 0)
+            out += String(format: "%6d %8d %11.1f %8.1f\n", page.status, page.bytes, page.medianMillis, page.maxMillis)
         }
         return out
     }
