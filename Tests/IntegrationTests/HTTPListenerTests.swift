@@ -73,6 +73,13 @@ extension DaemonSuite {
                 h.expect(HTTPGet.sample(text, "referral_build_info", ["version": ProductVersion.string]) == 1, text)
                 h.expect(HTTPGet.sample(text, "referral_cases_open", ["status": "requested"]) == 0, text)
                 h.expect(HTTPGet.sample(text, "referral_audit_chain_intact") == nil, "audit gauge before any verify")
+                // Every metric served is one the alert rules and the Grafana dashboard may be written against.
+                let served = Set(
+                    text.split(separator: "\n").compactMap { line -> String? in
+                        line.hasPrefix("# TYPE ") ? String(line.split(separator: " ")[2]) : nil
+                    })
+                let contract = MetricNames.counters.union(MetricNames.gauges).union(MetricNames.histograms)
+                h.expect(!served.isEmpty && served.isSubset(of: contract), "not in MetricNames: \(served.subtracting(contract))")
                 h.expect(!text.contains(id), "a message id appears in the metrics")
 
                 // The same numbers without Prometheus.

@@ -68,6 +68,17 @@ extension BrokerConfiguration {
                     ("purge_batch", .integer(Int64(retention.purgeBatch))),
                 ])
             ),
+            (
+                "http",
+                .object([
+                    ("listen", .string(http.listen)),
+                    ("tls_certificate_file", .string(http.tlsCertificateFile)),
+                    ("tls_key_file", .string(http.tlsKeyFile)),
+                    ("token_file", .string(http.tokenFile)),
+                ])
+            ),
+            ("store_lock_wait_ms", .integer(Int64(storeLockWaitMs))),
+            ("audit_verify_interval_ms", .integer(Int64(auditVerifyIntervalMs))),
         ]
         return Self.redacted(.object(members))
     }
@@ -79,7 +90,7 @@ extension BrokerConfiguration {
         "limits", "maxPendingAccepts", "messageCacheBytes", "deliveryMemory", "receiptMemory", "logLevel",
         "logFormat", "readyFile", "directoryFile", "policyFile", "escalationPolicyFile", "calendarFile",
         "followUpDayMs", "divisionsFolder", "curveSecretKeyFile", "insecurePlaintext", "handshakeTimeoutMs",
-        "rateLimit", "retention",
+        "rateLimit", "retention", "http", "storeLockWaitMs", "auditVerifyIntervalMs",
     ]
 
     /// `value` with every string member whose name says it is a secret (and not the path of a file holding

@@ -84,14 +84,6 @@ struct AdminObjectReader {
         }
     }
 
-    /// Whether an optional object member is there (absent or null: false).
-    func optionalObject(_ key: String) throws(Malformed) -> Bool { 
-        try optional(key, "an object") { value -> JSONValue? in
-            if case .object = value { return value }
-            return nil
-        } != nil
-    }
-
     func object(_ key: String) throws(Malformed) -> AdminObjectReader {
         try AdminObjectReader(try required(key, "an object") { $0 }, path: name(key))
     }

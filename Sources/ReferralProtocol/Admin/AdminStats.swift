@@ -144,13 +144,12 @@ extension AdminCodec {
             }
         }
         let counters = try object.object("counters")
-        let audit: AdminStats.AuditCheck?
-        if try object.optionalObject("audit") {
-            let check = try object.object("audit")
-            audit = AdminStats.AuditCheck(at: try check.integer("verified_at"), intact: try check.bool("intact"))
-        } else {
-            audit = nil
-        }
+        let audit: AdminStats.AuditCheck? =
+            if let check = try object.optionalObject("audit") {
+                AdminStats.AuditCheck(at: try check.integer("verified_at"), intact: try check.bool("intact"))
+            } else {
+                nil
+            }
         return AdminStats(
             startedAt: try object.integer("started_at"),
             counters: AdminStats.Counters(
