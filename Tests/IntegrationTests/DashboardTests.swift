@@ -64,8 +64,29 @@ extension DaemonSuite {
                 h.expect(
                     casePage.dom.contains("OVERDUE") && casePage.dom.contains("kind=crisis.alert"),
                     "\(casePage.dom.suffix(1500))")
+                // test-b refuses another message for good: a dead letter, listed on the repair page without its
+                // reason (a node's free text).
+                let refusedId = "test-a:dash-000002"
+                guard case .accepted = try await a.send(Made.send(refusedId, to: ["test-b"])) else {
+                    return h.fail("\(refusedId) was not accepted")
+                }
+                let refused: Deliver = try await b.expect("DELIVER of \(refusedId)", timeout: .seconds(20)) {
+                    if case .deliver(let deliver) = $0, deliver.id == refusedId { return deliver }
+                    return nil
+                }
+                try await b.send(
+                    .nack(Nack(seq: refused.seq, retry: false, reason: "made-up: Li Ming not on our roll")))
+                try await h.eventually("\(refusedId) is a dead letter", timeout: .seconds(20)) {
+                    let run = try await h.referralctl(["dead-letters", "list", "--json", "--admin", h.daemon.admin])
+                    return run.status == 0 && run.stdout.contains(refusedId)
+                }
                 let repair = try await browser.load(base + "/dashboard/repair")
                 h.expect(repair.dom.contains("Held cases"), "\(repair.dom.suffix(800))")
+                h.expect(
+                    repair.dom.contains(
+                        "<td class=\"n\">\(refused.seq)</td><td>\(refusedId)</td><td>\(Made.kind)</td>"),
+                    "the repair page does not list the dead letter: \(repair.dom.suffix(1500))")
+                h.expect(!repair.dom.contains("Li Ming"), "the repair page shows a dead letter's reason")
 
                 for (name, page) in [
                     ("overview", overview), ("county", county), ("case", casePage), ("repair", repair),
