@@ -8,7 +8,7 @@ import Testing
 @Suite struct DashboardPageTests {
     static let crisisItem = AdminOverdueItem(
         id: 12, caseId: crisisCase, item: "answer:test-b:crisis.acknowledged", dueAt: testNow - 1_800_000, level: 1,
-        region: "350102001", agency: "civil-affairs", risk: "crisis")
+        region: "350102001", agency: "civil-affairs", risk: "crisis", escalatedAt: testNow - 1_800_000)
 
     static func seeded() -> FakeSource {
         let node = AdminStatus.Node(
@@ -44,6 +44,33 @@ import Testing
         #expect(html.contains("<td>test-b</td>") && html.contains("online"))
         #expect(html.contains("<td class=\"n\">3</td><td class=\"n\">2</td>"))
         #expect(html.contains("(5s ago)") || html.contains("(now)"))
+    }
+
+    /// Recent escalations: OVERDUE's items of level 1 or above, the latest escalation first, with when; an item of
+    /// level 0 is overdue but not escalated.
+    @Test func overviewListsRecentEscalationsLatestFirst() async throws {
+        func item(_ id: Int64, _ caseId: String, level: Int64, escalatedAt: Int64?) -> AdminOverdueItem {
+            AdminOverdueItem(
+                id: id, caseId: caseId, item: "answer:test-b:referral.accepted", dueAt: testNow - 3_000_000,
+                level: level, region: "350203001", agency: "health", risk: "routine", escalatedAt: escalatedAt)
+        }
+        let items = [
+            item(1, "case-not-escalated", level: 0, escalatedAt: nil),
+            item(2, "case-escalated-earlier", level: 2, escalatedAt: testNow - 600_000),
+            item(3, "case-escalated-latest", level: 1, escalatedAt: testNow - 120_000),
+        ]
+        let html = try await dashboard().respond(path: "/dashboard", query: nil, source: FakeSource(overdue: items))
+            .body
+        let start = try #require(html.range(of: "<h2 id=\"escalations\">Recent escalations</h2>")).upperBound
+        let end = try #require(html.range(of: "<h2>Nodes</h2>")).lowerBound
+        let section = String(html[start..<end])
+        let latest = try #require(section.range(of: "case-escalated-latest"))
+        let earlier = try #require(section.range(of: "case-escalated-earlier"))
+        #expect(latest.lowerBound < earlier.lowerBound)
+        #expect(!section.contains("case-not-escalated"))
+        #expect(section.contains("<td>2026-01-01 00:58:00Z <span class=\"muted\">(2m ago)</span></td>"))
+        #expect(section.contains("<td>2026-01-01 00:50:00Z <span class=\"muted\">(10m ago)</span></td>"))
+        #expect(html.contains("case-not-escalated"))  // among the most overdue
     }
 
     @Test func chartHasARowForEveryCountyOfFujian() async throws {

@@ -34,10 +34,10 @@ extension DaemonSuite {
                     Made.send(
                         "test-a:dash-000001", to: ["test-b"], kind: "crisis.alert", caseId: caseId, priority: .crisis))
                 guard case .accepted = alert else { return h.fail("crisis.alert answered \(alert.name)") }
-                // test-b never acknowledges: its acknowledgment deadline passes and is overdue.
-                try await h.eventually("the crisis case is overdue", timeout: .seconds(20)) {
+                // test-b never acknowledges: its acknowledgment deadline passes, is overdue and escalates.
+                try await h.eventually("the crisis case is overdue and escalated", timeout: .seconds(20)) {
                     let run = try await h.referralctl(["overdue", "--json", "--admin", h.daemon.admin])
-                    return run.status == 0 && run.stdout.contains(caseId)
+                    return run.status == 0 && run.stdout.contains(caseId) && run.stdout.contains("escalated_at")
                 }
                 let http = try h.unwrap(h.daemon.httpAddress, "no HTTP address in the ready file")
                 let base = "http://\(http)"
@@ -55,6 +55,11 @@ extension DaemonSuite {
                 h.expect(
                     overview.dom.contains("350102</a></td><td>鼓楼区</td>"), "no county table row for 鼓楼区 (350102)")
                 h.expect(overview.dom.contains("test-b"), "the nodes table does not list test-b")
+                let escalations =
+                    overview.dom.range(of: "id=\"escalations\"").map {
+                        String(overview.dom[$0.upperBound...]).components(separatedBy: "<h2>Nodes").first ?? ""
+                    } ?? ""
+                h.expect(escalations.contains(caseId), "recent escalations do not list the case: \(escalations)")
 
                 let county = try await browser.load(base + "/dashboard/overdue?county=350102&risk=crisis")
                 h.expect(

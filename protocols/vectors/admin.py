@@ -228,7 +228,8 @@ reply("case-not-found", "CASE", {"code": "NOT_FOUND", "reason": "no case, messag
       status="ERROR")
 reply("overdue", "OVERDUE", {"overdue": [
     {"id": 12, "case": CASE, "item": "answer:test-b:referral.accepted,referral.declined,referral.received",
-     "due_at": T0 + 2000, "level": 1, "region": "350102", "agency": "health", "risk": "routine"},
+     "due_at": T0 + 2000, "level": 1, "region": "350102", "agency": "health", "risk": "routine",
+     "escalated_at": T0 + 1000},
     {"id": 20, "item": "answer:test-c:crisis.acknowledged", "due_at": T0 + 3000, "level": 0}]})
 reply("overdue-empty", "OVERDUE", {"overdue": []})
 reply("reload", "RELOAD", {"nodes": 7, "added": ["test-g"], "removed": ["test-z"], "suspended": [],
