@@ -2,13 +2,17 @@ import ReferralProtocol
 
 extension Dashboard {
     /// The overview: nodes, what is overdue by risk and by county (table and chart), the most overdue items, the
-    /// recent escalations, and dead letters and held cases in short. Three reads: STATUS, the aggregates and one
-    /// OVERDUE (at most 1000 items), whatever the number of open cases.
+    /// recent escalations, and dead letters and held cases in short. Four reads: STATUS, the aggregates and two
+    /// OVERDUE (by due time, and the escalated items by escalation time; at most 1000 items each), whatever the
+    /// number of open cases.
     func overview(_ source: some DashboardSource, now: Int64) async throws -> String {
         async let statusRead = source.status()
         async let aggregatesRead = source.aggregates()
         async let overdueRead = source.overdue(AdminRequest.OverdueFilter())
-        let (status, aggregates, overdue) = try await (statusRead, aggregatesRead, overdueRead)
+        async let escalatedRead = source.overdue(AdminRequest.OverdueFilter(escalated: true))
+        let (status, aggregates, overdue, escalated) = try await (
+            statusRead, aggregatesRead, overdueRead, escalatedRead
+        )
         let tally = CountyTally(aggregates.deadlines, divisions: divisions)
 
         var html = cards(status, tally)
@@ -28,7 +32,7 @@ extension Dashboard {
         html +=
             "<p class=\"muted\">Items still open that escalated (level ≥ 1), the latest escalation first; an item "
             + "answered since, or past its last step, leaves the list (the audit trail keeps every escalation).</p>"
-        html += escalationTable(Array(Self.recentEscalations(overdue).prefix(50)), now: now)
+        html += escalationTable(Array(Self.recentEscalations(escalated).prefix(50)), now: now)
         html += "<h2>Nodes</h2>" + nodesTable(status.nodes, lastSeen: aggregates.lastSeen, now: now)
         html += "<h2>Dead letters and held cases</h2>"
         html +=
@@ -95,8 +99,8 @@ extension Dashboard {
         return HTML.table(["case", "awaiting", "county", "agency", "risk", "level", "due"], rows, numeric: [5])
     }
 
-    /// OVERDUE's escalated items (level ≥ 1), by when they last escalated, latest first (then by level); an item
-    /// without that time (a broker before `escalated_at`) comes last.
+    /// OVERDUE's escalated items (level ≥ 1), by when they last escalated, latest first (then by level), as the
+    /// broker orders them; sorted again so the page does not depend on it (an item without the time comes last).
     static func recentEscalations(_ items: [AdminOverdueItem]) -> [AdminOverdueItem] {
         items.filter { $0.level > 0 }.sorted {
             ($0.escalatedAt ?? .min, $0.level, -$0.id) > ($1.escalatedAt ?? .min, $1.level, -$1.id)

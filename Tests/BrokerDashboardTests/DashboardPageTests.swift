@@ -59,8 +59,13 @@ import Testing
             item(2, "case-escalated-earlier", level: 2, escalatedAt: testNow - 600_000),
             item(3, "case-escalated-latest", level: 1, escalatedAt: testNow - 120_000),
         ]
-        let html = try await dashboard().respond(path: "/dashboard", query: nil, source: FakeSource(overdue: items))
-            .body
+        let source = FakeSource(overdue: items)
+        let html = try await dashboard().respond(path: "/dashboard", query: nil, source: source).body
+        // Two OVERDUE: by due time, and the escalated items (the fake answers both with all three).
+        #expect(
+            Set(source.asked.withLock { $0 }) == [
+                AdminRequest.OverdueFilter(), AdminRequest.OverdueFilter(escalated: true),
+            ])
         let start = try #require(html.range(of: "<h2 id=\"escalations\">Recent escalations</h2>")).upperBound
         let end = try #require(html.range(of: "<h2>Nodes</h2>")).lowerBound
         let section = String(html[start..<end])

@@ -111,6 +111,11 @@ import Testing
             ])
         let all = admin(&rig, .overdue(AdminRequest.OverdueFilter()))
         #expect(all.adminReads.map(\.read) == [.overdue(now: rig.now, region: nil, agency: nil, risk: nil)])
+        let escalated = admin(&rig, .overdue(AdminRequest.OverdueFilter(risk: "crisis", escalated: true)))
+        #expect(
+            escalated.adminReads.map(\.read) == [
+                .overdue(now: rig.now, region: nil, agency: nil, risk: "crisis", escalated: true)
+            ])
 
         let record = DeadlineRecord(
             id: 4, caseId: "case-1", item: "answer:gl-child-psych:referral.accepted", dueAt: 10, level: 1, notice: nil,

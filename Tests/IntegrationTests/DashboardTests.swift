@@ -36,7 +36,7 @@ extension DaemonSuite {
                 guard case .accepted = alert else { return h.fail("crisis.alert answered \(alert.name)") }
                 // test-b never acknowledges: its acknowledgment deadline passes, is overdue and escalates.
                 try await h.eventually("the crisis case is overdue and escalated", timeout: .seconds(20)) {
-                    let run = try await h.referralctl(["overdue", "--json", "--admin", h.daemon.admin])
+                    let run = try await h.referralctl(["overdue", "--escalated", "--json", "--admin", h.daemon.admin])
                     return run.status == 0 && run.stdout.contains(caseId) && run.stdout.contains("escalated_at")
                 }
                 let http = try h.unwrap(h.daemon.httpAddress, "no HTTP address in the ready file")

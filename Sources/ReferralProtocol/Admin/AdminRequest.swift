@@ -70,11 +70,15 @@ public enum AdminRequest: Sendable, Hashable {
         public var region: String?
         public var agency: String?
         public var risk: String?
+        /// Only the items that escalated (level 1 or above), the latest escalation first, instead of every
+        /// overdue item by due time.
+        public var escalated: Bool
 
-        public init(region: String? = nil, agency: String? = nil, risk: String? = nil) {
+        public init(region: String? = nil, agency: String? = nil, risk: String? = nil, escalated: Bool = false) {
             self.region = region
             self.agency = agency
             self.risk = risk
+            self.escalated = escalated
         }
     }
 
