@@ -3,13 +3,13 @@ import ReferralProtocol
 extension Dashboard {
     /// The overview: nodes, what is overdue by risk and by county (table and chart), the most overdue items, the
     /// recent escalations, and dead letters and held cases in short. Four reads: STATUS, the aggregates and two
-    /// OVERDUE (by due time, and the escalated items by escalation time; at most 1000 items each), whatever the
-    /// number of open cases.
+    /// OVERDUE (at most 1000 items by due time, and the 50 latest escalated items), whatever the number of open
+    /// cases.
     func overview(_ source: some DashboardSource, now: Int64) async throws -> String {
         async let statusRead = source.status()
         async let aggregatesRead = source.aggregates()
         async let overdueRead = source.overdue(AdminRequest.OverdueFilter())
-        async let escalatedRead = source.overdue(AdminRequest.OverdueFilter(escalated: true))
+        async let escalatedRead = source.overdue(AdminRequest.OverdueFilter(escalated: true, limit: 50))
         let (status, aggregates, overdue, escalated) = try await (
             statusRead, aggregatesRead, overdueRead, escalatedRead
         )

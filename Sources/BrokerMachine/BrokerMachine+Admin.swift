@@ -31,7 +31,9 @@ extension BrokerMachine {
             read(
                 .overdue(
                     now: now, region: filter.region, agency: filter.agency, risk: filter.risk,
-                    escalated: filter.escalated), for: peer)
+                    escalated: filter.escalated,
+                    limit: Int(min(filter.limit ?? AdminRequest.OverdueFilter.maxLimit, Int64(AdminRead.overdueLimit)))),
+                for: peer)
         case .reload:
             actions.append(.readReloadFiles(replyTo: peer))
         case .auditVerify:

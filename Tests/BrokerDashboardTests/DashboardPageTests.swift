@@ -64,7 +64,7 @@ import Testing
         // Two OVERDUE: by due time, and the escalated items (the fake answers both with all three).
         #expect(
             Set(source.asked.withLock { $0 }) == [
-                AdminRequest.OverdueFilter(), AdminRequest.OverdueFilter(escalated: true),
+                AdminRequest.OverdueFilter(), AdminRequest.OverdueFilter(escalated: true, limit: 50),
             ])
         let start = try #require(html.range(of: "<h2 id=\"escalations\">Recent escalations</h2>")).upperBound
         let end = try #require(html.range(of: "<h2>Nodes</h2>")).lowerBound

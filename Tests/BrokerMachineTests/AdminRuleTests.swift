@@ -111,10 +111,10 @@ import Testing
             ])
         let all = admin(&rig, .overdue(AdminRequest.OverdueFilter()))
         #expect(all.adminReads.map(\.read) == [.overdue(now: rig.now, region: nil, agency: nil, risk: nil)])
-        let escalated = admin(&rig, .overdue(AdminRequest.OverdueFilter(risk: "crisis", escalated: true)))
+        let escalated = admin(&rig, .overdue(AdminRequest.OverdueFilter(risk: "crisis", escalated: true, limit: 50)))
         #expect(
             escalated.adminReads.map(\.read) == [
-                .overdue(now: rig.now, region: nil, agency: nil, risk: "crisis", escalated: true)
+                .overdue(now: rig.now, region: nil, agency: nil, risk: "crisis", escalated: true, limit: 50)
             ])
 
         let record = DeadlineRecord(

@@ -50,7 +50,7 @@ req("overdue-unfiltered", "OVERDUE", {})
 req("overdue-filtered", "OVERDUE", {"region": "3501", "agency": "health", "risk": "urgent"})
 req("overdue-empty-and-null-are-no-filter", "OVERDUE", {"agency": "health"},
     wire=b'{"region":"","agency":"health","risk":null}')
-req("overdue-escalated", "OVERDUE", {"risk": "crisis", "escalated": True})
+req("overdue-escalated", "OVERDUE", {"risk": "crisis", "escalated": True, "limit": 50})
 req("overdue-escalated-false-is-no-filter", "OVERDUE", {}, wire=b'{"escalated":false}')
 req("overdue-escalated-null", "OVERDUE", {}, wire=b'{"escalated":null}')
 req("reload", "RELOAD", {})
@@ -142,6 +142,9 @@ bad("case-empty", args("CASE", b'{"case":""}'), "BAD_REQUEST", 'CASE needs "case
 bad("case-object", args("CASE", b'{"case":{}}'), "BAD_REQUEST", '"case" must be a string')
 bad("overdue-region-number", args("OVERDUE", b'{"region":3501}'), "BAD_REQUEST", '"region" must be a string')
 bad("overdue-risk-array", args("OVERDUE", b'{"risk":["crisis"]}'), "BAD_REQUEST", '"risk" must be a string')
+bad("overdue-limit-too-large", args("OVERDUE", b'{"limit":1001}'), "BAD_REQUEST",
+    '"limit" must be an integer of at most 1000')
+bad("overdue-limit-zero", args("OVERDUE", b'{"limit":0}'), "BAD_REQUEST", '"limit" must be an integer of at least 1')
 bad("overdue-escalated-string", args("OVERDUE", b'{"escalated":"yes"}'), "BAD_REQUEST",
     '"escalated" must be true or false')
 bad("audit-export-since-negative", args("AUDIT-EXPORT", b'{"since":-1}'), "BAD_REQUEST",

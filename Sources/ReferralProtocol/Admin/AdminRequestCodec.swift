@@ -33,10 +33,14 @@ public enum AdminCodec {
         case .reload: return .reload
         case .auditVerify: return .auditVerify
         case .overdue:
+            let limit = try arguments.integer("limit", minimum: 1)
+            if let limit, limit > AdminRequest.OverdueFilter.maxLimit {
+                throw .badRequest("\"limit\" must be an integer of at most \(AdminRequest.OverdueFilter.maxLimit)")
+            }
             return .overdue(
                 AdminRequest.OverdueFilter(
                     region: try arguments.text("region"), agency: try arguments.text("agency"),
-                    risk: try arguments.text("risk"), escalated: try arguments.flag("escalated")))
+                    risk: try arguments.text("risk"), escalated: try arguments.flag("escalated"), limit: limit))
         case .trail:
             return .trail(try trailSubject(arguments))
         case .caseInfo:
@@ -183,6 +187,7 @@ public enum AdminCodec {
                 members.append((key, .string(value)))
             }
             if filter.escalated { members.append(("escalated", .bool(true))) }
+            if let limit = filter.limit { members.append(("limit", .integer(limit))) }
         case .auditExport(let since, let limit):
             members = [("since", .integer(since))]
             if let limit { members.append(("limit", .integer(limit))) }
