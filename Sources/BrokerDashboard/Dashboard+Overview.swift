@@ -99,12 +99,10 @@ extension Dashboard {
         return HTML.table(["case", "awaiting", "county", "agency", "risk", "level", "due"], rows, numeric: [5])
     }
 
-    /// OVERDUE's escalated items (level ≥ 1), by when they last escalated, latest first (then by level), as the
-    /// broker orders them; sorted again so the page does not depend on it (an item without the time comes last).
+    /// OVERDUE's escalated items (level ≥ 1), by when they last escalated, latest first, then by id, as the broker
+    /// orders them; sorted again so the page does not depend on it (an item without the time comes last).
     static func recentEscalations(_ items: [AdminOverdueItem]) -> [AdminOverdueItem] {
-        items.filter { $0.level > 0 }.sorted {
-            ($0.escalatedAt ?? .min, $0.level, -$0.id) > ($1.escalatedAt ?? .min, $1.level, -$1.id)
-        }
+        items.filter { $0.level > 0 }.sorted { ($0.escalatedAt ?? .min, $0.id) > ($1.escalatedAt ?? .min, $1.id) }
     }
 
     /// Escalated items: when, case, what is awaited, county, agency, risk, level, when the next step falls due.
