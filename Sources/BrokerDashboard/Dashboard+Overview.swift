@@ -1,14 +1,18 @@
 import ReferralProtocol
 
 extension Dashboard {
-    /// The overview: nodes, what is overdue by risk and by county (table and chart), the most overdue items,
-    /// escalated items, and dead letters and held cases in short. Three reads: STATUS, the aggregates and one
-    /// OVERDUE (at most 1000 items), whatever the number of open cases.
+    /// The overview: nodes, what is overdue by risk and by county (table and chart), the most overdue items, the
+    /// recent escalations, and dead letters and held cases in short. Four reads: STATUS, the aggregates and two
+    /// OVERDUE (at most 1000 items by due time, and the 50 latest escalated items), whatever the number of open
+    /// cases.
     func overview(_ source: some DashboardSource, now: Int64) async throws -> String {
         async let statusRead = source.status()
         async let aggregatesRead = source.aggregates()
         async let overdueRead = source.overdue(AdminRequest.OverdueFilter())
-        let (status, aggregates, overdue) = try await (statusRead, aggregatesRead, overdueRead)
+        async let escalatedRead = source.overdue(AdminRequest.OverdueFilter(escalated: true, limit: 50))
+        let (status, aggregates, overdue, escalated) = try await (
+            statusRead, aggregatesRead, overdueRead, escalatedRead
+        )
         let tally = CountyTally(aggregates.deadlines, divisions: divisions)
 
         var html = cards(status, tally)
@@ -24,11 +28,11 @@ extension Dashboard {
                     "\(Self.base)/overdue", "All overdue items (\(overdue.count)\(overdue.count >= 1000 ? "+" : ""))")
                 + "</p>"
         }
-        let escalated = overdue.filter { $0.level > 0 }.sorted { ($0.level, $0.dueAt) > ($1.level, $1.dueAt) }
-        html += "<h2>Escalated, still open</h2>"
+        html += "<h2 id=\"escalations\">Recent escalations</h2>"
         html +=
-            "<p class=\"muted\">Items whose deadline has passed and escalated at least once (level ≥ 1), highest level first.</p>"
-        html += overdueTable(Array(escalated.prefix(50)), now: now)
+            "<p class=\"muted\">Items still open that escalated (level ≥ 1), the latest escalation first; an item "
+            + "answered since, or past its last step, leaves the list (the audit trail keeps every escalation).</p>"
+        html += escalationTable(Array(Self.recentEscalations(escalated).prefix(50)), now: now)
         html += "<h2>Nodes</h2>" + nodesTable(status.nodes, lastSeen: aggregates.lastSeen, now: now)
         html += "<h2>Dead letters and held cases</h2>"
         html +=
@@ -93,6 +97,29 @@ extension Dashboard {
             ]
         }
         return HTML.table(["case", "awaiting", "county", "agency", "risk", "level", "due"], rows, numeric: [5])
+    }
+
+    /// OVERDUE's escalated items (level ≥ 1), by when they last escalated, latest first, then by id, as the broker
+    /// orders them; sorted again so the page does not depend on it (an item without the time comes last).
+    static func recentEscalations(_ items: [AdminOverdueItem]) -> [AdminOverdueItem] {
+        items.filter { $0.level > 0 }.sorted { ($0.escalatedAt ?? .min, $0.id) > ($1.escalatedAt ?? .min, $1.id) }
+    }
+
+    /// Escalated items: when, case, what is awaited, county, agency, risk, level, when the next step falls due.
+    func escalationTable(_ items: [AdminOverdueItem], now: Int64) -> String {
+        guard !items.isEmpty else { return "<p class=\"muted\">Nothing.</p>" }
+        let rows = items.map { item -> [String] in
+            let county = item.region.flatMap { divisions.county(of: $0) }
+            return [
+                item.escalatedAt.map { Format.time($0, now: now) } ?? "<span class=\"muted\">-</span>",
+                Items.caseCell(item.caseId), HTML.escape(Items.describe(item.item)),
+                county.map { HTML.escape(divisions.label($0)) } ?? HTML.escape(item.region ?? "-"),
+                HTML.escape(item.agency ?? "-"), Risk.cell(item.risk), "\(item.level)",
+                Format.time(item.dueAt, now: now),
+            ]
+        }
+        return HTML.table(
+            ["escalated", "case", "awaiting", "county", "agency", "risk", "level", "next step due"], rows, numeric: [6])
     }
 
     func nodesTable(_ nodes: [AdminStatus.Node], lastSeen: [String: Int64], now: Int64) -> String {

@@ -28,10 +28,13 @@ extension Dashboard {
         return out
     }
 
-    /// Held cases and dead letters by node (STATUS). Listing, redriving and discarding dead letters and releasing
-    /// held cases are operator actions of `referralctl`: this page only shows.
+    /// Held cases (STATUS) and the open dead letters (DEAD-LETTERS' first page, by seq then recipient), with their
+    /// count per node (STATUS). Listing, redriving and discarding dead letters and releasing held cases are operator
+    /// actions of `referralctl`: this page only shows. A dead letter's `reason` is a node's free text: not shown.
     func repairPage(_ source: some DashboardSource, now: Int64) async throws -> String {
-        let status = try await source.status()
+        async let statusRead = source.status()
+        async let listRead = source.deadLetters(AdminRepair.Query(limit: Self.deadLetterLimit))
+        let (status, list) = try await (statusRead, listRead)
         var html = "<h2>Held cases</h2>"
         html +=
             "<p class=\"muted\">A case's later messages to a recipient wait behind its dead letter until an "
@@ -52,7 +55,35 @@ extension Dashboard {
             [HTML.escape(node.node), HTML.escape(node.agency), HTML.escape(node.kind), "\(node.deadLetters)"]
         }
         if !rows.isEmpty { html += HTML.table(["recipient", "agency", "kind", "dead letters"], rows, numeric: [3]) }
+        html += "<h2 id=\"dead-letters\">Open dead letters</h2>"
+        html += deadLetterTable(list.deadLetters, now: now)
+        // How many more from STATUS's total (a count kept in memory: no second read of the store).
+        let more = status.deadLetters - list.deadLetters.count
+        if more > 0 {
+            html +=
+                "<p>The first \(list.deadLetters.count), by message; \(more) more: "
+                + "<code>referralctl dead-letters list</code> shows them all.</p>"
+        }
         return HTML.page(title: "Dead letters and held cases", generatedAt: Format.utc(now), html)
+    }
+
+    /// How many open dead letters the repair page lists (DEAD-LETTERS' default page).
+    static let deadLetterLimit: Int64 = AdminRepair.Query.defaultLimit
+
+    /// Open dead letters: message, kind, case, sender, recipient, when, attempts. Never the reason (a node's free
+    /// text, which may name a person) and never a body (DEAD-LETTERS returns none).
+    func deadLetterTable(_ letters: [AdminRepair.DeadLetter], now: Int64) -> String {
+        guard !letters.isEmpty else { return "<p class=\"muted\">None.</p>" }
+        let rows = letters.map { letter -> [String] in
+            [
+                "\(letter.seq)", HTML.escape(letter.messageId), HTML.escape(letter.kind), Items.caseCell(letter.caseId),
+                HTML.escape(letter.sender), HTML.escape(letter.recipient), Format.time(letter.deadLetteredAt, now: now),
+                "\(letter.attempts)",
+            ]
+        }
+        return HTML.table(
+            ["message", "message id", "kind", "case", "sender", "recipient", "dead-lettered", "attempts"], rows,
+            numeric: [0, 7])
     }
 
     /// CASE: where the case stands, its open deadlines and its timeline. Event details are reduced to the kind

@@ -1,7 +1,7 @@
 import ReferralProtocol
 
 /// What the dashboard reads, in ADMIN-1's vocabulary. The HTTP layer implements it by asking the broker's poll
-/// thread ADMIN-1 requests (STATUS, STATS, OVERDUE, CASE); the tests implement it with made-up values. Nothing
+/// thread ADMIN-1 requests (STATUS, STATS, OVERDUE, CASE, DEAD-LETTERS); the tests implement it with made-up values. Nothing
 /// it returns carries a message body, and the pages never ask for one.
 public protocol DashboardSource: Sendable {
     /// STATUS: nodes, held cases, dead letters.
@@ -10,6 +10,9 @@ public protocol DashboardSource: Sendable {
     func aggregates() async throws -> DashboardAggregates
     /// OVERDUE with its filters (at most 1000 items, by due time).
     func overdue(_ filter: AdminRequest.OverdueFilter) async throws -> [AdminOverdueItem]
+    /// DEAD-LETTERS with its filters and page (at most 1000, by seq then recipient). Each item carries the node's
+    /// free-text `reason`: the pages never show it.
+    func deadLetters(_ query: AdminRepair.Query) async throws -> AdminRepair.List
     /// CASE; throws the broker's `AdminError` (NOT_FOUND, BAD_REQUEST) as it answers.
     func caseInfo(_ caseId: String) async throws -> AdminCase
 }

@@ -8,7 +8,7 @@ import NIOCore
 import ReferralProtocol
 
 /// The dashboard's reads as ADMIN-1 requests to the poll thread (`BrokerQueries`), exactly as `referralctl`'s
-/// arrive on the admin socket: STATUS, STATS, OVERDUE, CASE.
+/// arrive on the admin socket: STATUS, STATS, OVERDUE, CASE, DEAD-LETTERS.
 struct QueriesDashboardSource: DashboardSource {
     let queries: BrokerQueries
 
@@ -39,6 +39,11 @@ struct QueriesDashboardSource: DashboardSource {
     func overdue(_ filter: AdminRequest.OverdueFilter) async throws -> [AdminOverdueItem] {
         guard case .overdue(let items) = try await ask(.overdue(filter)) else { throw UnexpectedReply() }
         return items
+    }
+
+    func deadLetters(_ query: AdminRepair.Query) async throws -> AdminRepair.List {
+        guard case .deadLetters(let list) = try await ask(.deadLetters(query)) else { throw UnexpectedReply() }
+        return list
     }
 
     func caseInfo(_ caseId: String) async throws -> AdminCase {

@@ -50,8 +50,11 @@ public enum AdminRead: Sendable, Hashable {
     case trail(TrailQuery)
     /// The case row, the trail of its messages and its open deadlines.
     case caseInfo(caseId: String)
-    /// Open deadlines due before `now`, filtered (nil: no filter); `region` is a division-code prefix.
-    case overdue(now: Int64, region: String?, agency: String?, risk: String?)
+    /// Open deadlines due before `now`, filtered (nil: no filter); `region` is a division-code prefix; `escalated`:
+    /// only those of level 1 or above, the latest escalation first; at most `limit` (at most `overdueLimit`).
+    case overdue(
+        now: Int64, region: String?, agency: String?, risk: String?, escalated: Bool = false,
+        limit: Int = AdminRead.overdueLimit)
     case verifyAudit
     case exportAudit(since: Int64, limit: Int?)
     /// BACKUP: `VACUUM INTO` a new file, on the store thread (the store's only connection).

@@ -48,7 +48,9 @@ extension AdminOverdueItem {
     init(_ record: DeadlineRecord) {
         self.init(
             id: record.id, caseId: record.caseId, item: record.item, dueAt: record.dueAt, level: Int64(record.level),
-            region: record.region, agency: record.agency, risk: record.risk)
+            region: record.region, agency: record.agency, risk: record.risk,
+            // A row of level 1 or above is the step an escalation set: it was created when the item escalated.
+            escalatedAt: record.level > 0 ? record.createdAt : nil)
     }
 }
 

@@ -28,7 +28,12 @@ extension BrokerMachine {
         case .caseInfo(let caseId):
             read(.caseInfo(caseId: caseId.lowercased()), for: peer)
         case .overdue(let filter):
-            read(.overdue(now: now, region: filter.region, agency: filter.agency, risk: filter.risk), for: peer)
+            read(
+                .overdue(
+                    now: now, region: filter.region, agency: filter.agency, risk: filter.risk,
+                    escalated: filter.escalated,
+                    limit: Int(min(filter.limit ?? AdminRequest.OverdueFilter.maxLimit, Int64(AdminRead.overdueLimit)))),
+                for: peer)
         case .reload:
             actions.append(.readReloadFiles(replyTo: peer))
         case .auditVerify:

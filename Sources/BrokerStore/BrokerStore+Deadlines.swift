@@ -44,20 +44,41 @@ extension BrokerStore {
     /// - `regionPrefix`: literal prefix of the deadline's division code ("3501" = Fuzhou and everything under it,
     ///   "350102" = one county); deadlines without a region never match a region filter;
     /// - `agency`, `risk`: exact match.
+    ///
+    /// `escalatedOnly`: only the open rows of a later level, by their creation time (when the escalation that set
+    /// them happened), latest first, then id. They are read on `deadlines_open_escalated` (the open escalated rows
+    /// only, never the others) and the newest `limit` kept.
     public func overdue(
-        now: Int64, regionPrefix: String? = nil, agency: String? = nil, risk: String? = nil, limit: Int = 1_000
+        now: Int64, regionPrefix: String? = nil, agency: String? = nil, risk: String? = nil,
+        escalatedOnly: Bool = false, limit: Int = 1_000
     ) throws -> [DeadlineRecord] {
         guard limit > 0 else { return [] }
+        if escalatedOnly {
+            return try overdue(
+                "SELECT \(DeadlineRows.columns) FROM deadlines INDEXED BY deadlines_open_escalated "
+                    + "WHERE state = 0 AND level > 0", arguments: [], regionPrefix: regionPrefix, agency: agency,
+                risk: risk, order: "created_at DESC, id DESC", limit: limit)
+        }
         // An open row at level 1 or above is the next step of an item whose first deadline has passed:
         // late now, whatever the due time of that next step.
         // Two index ranges (due now, on `deadlines_open_due`; a later level, on `deadlines_open_escalated`) in
         // one subquery, so that neither scans every open row.
-        var sql = """
+        let sql = """
             SELECT \(DeadlineRows.columns) FROM deadlines WHERE id IN (
                 SELECT id FROM deadlines WHERE state = 0 AND due_at <= ?
                 UNION SELECT id FROM deadlines WHERE state = 0 AND level > 0)
             """
-        var arguments: StatementArguments = [now]
+        return try overdue(
+            sql, arguments: [now], regionPrefix: regionPrefix, agency: agency, risk: risk, order: "due_at, id",
+            limit: limit)
+    }
+
+    /// `sql` (a SELECT of deadline rows with its WHERE) with the filters, the order and the limit.
+    private func overdue(
+        _ sql: String, arguments: StatementArguments, regionPrefix: String?, agency: String?, risk: String?,
+        order: String, limit: Int
+    ) throws -> [DeadlineRecord] {
+        var (sql, arguments) = (sql, arguments)
         if let regionPrefix, !regionPrefix.isEmpty {
             // Not LIKE: that is case-insensitive and gives '%' and '_' a meaning.
             sql += " AND substr(region, 1, ?) = ?"
@@ -71,7 +92,7 @@ extension BrokerStore {
             sql += " AND risk = ?"
             arguments += [risk]
         }
-        sql += " ORDER BY due_at, id LIMIT ?"
+        sql += " ORDER BY \(order) LIMIT ?"
         arguments += [limit]
         return try read("overdue") { db in
             try DeadlineRows.fetch(try db.cachedStatement(sql: sql), arguments: arguments)

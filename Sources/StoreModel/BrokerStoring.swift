@@ -60,9 +60,11 @@ public protocol BrokerStoring: AnyObject, Sendable {
     /// Number of open deadlines.
     func openDeadlineCount() throws -> Int
     /// Open deadlines due by `now` or of a later escalation level, filtered by a division code prefix, an agency
-    /// and a risk level (nil or empty: no filter), by due time then id, at most `limit`.
-    func overdue(now: Int64, regionPrefix: String?, agency: String?, risk: String?, limit: Int) throws
-        -> [DeadlineRecord]
+    /// and a risk level (nil or empty: no filter), by due time then id, at most `limit`. `escalatedOnly`: only those
+    /// of a later escalation level, the latest escalation first (by the row's creation: the step an escalation set).
+    func overdue(
+        now: Int64, regionPrefix: String?, agency: String?, risk: String?, escalatedOnly: Bool, limit: Int
+    ) throws -> [DeadlineRecord]
 
     /// Open cases by status and open deadlines by county and risk, with how many are overdue at `now` (STATS,
     /// /metrics): must stay fast with 100,000 open cases (an index range, no table scan).

@@ -8,7 +8,7 @@ import Testing
 @Suite struct DashboardPageTests {
     static let crisisItem = AdminOverdueItem(
         id: 12, caseId: crisisCase, item: "answer:test-b:crisis.acknowledged", dueAt: testNow - 1_800_000, level: 1,
-        region: "350102001", agency: "civil-affairs", risk: "crisis")
+        region: "350102001", agency: "civil-affairs", risk: "crisis", escalatedAt: testNow - 1_800_000)
 
     static func seeded() -> FakeSource {
         let node = AdminStatus.Node(
@@ -46,6 +46,38 @@ import Testing
         #expect(html.contains("(5s ago)") || html.contains("(now)"))
     }
 
+    /// Recent escalations: OVERDUE's items of level 1 or above, the latest escalation first, with when; an item of
+    /// level 0 is overdue but not escalated.
+    @Test func overviewListsRecentEscalationsLatestFirst() async throws {
+        func item(_ id: Int64, _ caseId: String, level: Int64, escalatedAt: Int64?) -> AdminOverdueItem {
+            AdminOverdueItem(
+                id: id, caseId: caseId, item: "answer:test-b:referral.accepted", dueAt: testNow - 3_000_000,
+                level: level, region: "350203001", agency: "health", risk: "routine", escalatedAt: escalatedAt)
+        }
+        let items = [
+            item(1, "case-not-escalated", level: 0, escalatedAt: nil),
+            item(2, "case-escalated-earlier", level: 2, escalatedAt: testNow - 600_000),
+            item(3, "case-escalated-latest", level: 1, escalatedAt: testNow - 120_000),
+        ]
+        let source = FakeSource(overdue: items)
+        let html = try await dashboard().respond(path: "/dashboard", query: nil, source: source).body
+        // Two OVERDUE: by due time, and the escalated items (the fake answers both with all three).
+        #expect(
+            Set(source.asked.withLock { $0 }) == [
+                AdminRequest.OverdueFilter(), AdminRequest.OverdueFilter(escalated: true, limit: 50),
+            ])
+        let start = try #require(html.range(of: "<h2 id=\"escalations\">Recent escalations</h2>")).upperBound
+        let end = try #require(html.range(of: "<h2>Nodes</h2>")).lowerBound
+        let section = String(html[start..<end])
+        let latest = try #require(section.range(of: "case-escalated-latest"))
+        let earlier = try #require(section.range(of: "case-escalated-earlier"))
+        #expect(latest.lowerBound < earlier.lowerBound)
+        #expect(!section.contains("case-not-escalated"))
+        #expect(section.contains("<td>2026-01-01 00:58:00Z <span class=\"muted\">(2m ago)</span></td>"))
+        #expect(section.contains("<td>2026-01-01 00:50:00Z <span class=\"muted\">(10m ago)</span></td>"))
+        #expect(html.contains("case-not-escalated"))  // among the most overdue
+    }
+
     @Test func chartHasARowForEveryCountyOfFujian() async throws {
         let html = try await dashboard().respond(path: "/dashboard", query: nil, source: Self.seeded()).body
         let counties = try DivisionTable.fujian().codes(at: .county)
@@ -60,16 +92,19 @@ import Testing
             pending: 0, inFlight: 0, deadLetters: 1, receiptsPending: 0)
         let item = AdminOverdueItem(
             id: 1, caseId: evil, item: evil, dueAt: testNow - 1000, level: 0, region: evil, agency: evil, risk: evil)
+        let letter = AdminRepair.DeadLetter(
+            seq: 7, messageId: evil, sender: evil, recipient: evil, kind: evil, caseId: evil, priority: "routine",
+            deadLetteredAt: testNow, reason: evil, attempts: 1)
         let source = FakeSource(
             status: AdminStatus(broker: FakeSource.broker, nodes: [node], heldCases: [], deadLetters: 1),
             aggregates: .init(deadlines: [.init(county: evil, risk: evil, open: 1, overdue: 1)], lastSeen: [:]),
-            overdue: [item])
+            overdue: [item], deadLetters: .init(deadLetters: [letter], nextCursor: nil))
         let board = try dashboard()
         for path in ["/dashboard", "/dashboard/overdue", "/dashboard/repair"] {
             let html = await board.respond(path: path, query: "county=%3Cscript%3E", source: source).body
             #expect(!html.contains("<script"), "\(path)")
             #expect(!html.contains("'x'"), "\(path)")
-            #expect(html.contains("&lt;script&gt;") || path == "/dashboard/repair", "\(path)")
+            #expect(html.contains("&lt;script&gt;"), "\(path)")
         }
     }
 
@@ -103,6 +138,44 @@ import Testing
         #expect(html.contains("<td>nacked</td>") && html.contains("permanent"))
         #expect(!html.contains("Li Ming"))
         #expect(html.contains("2025-12-31 23:00:00Z"))
+    }
+
+    /// The repair page lists DEAD-LETTERS' first page (asked with its default limit): message, id, kind, case linked,
+    /// sender, recipient, time and attempts, and how many more STATUS counts; never a dead letter's reason.
+    @Test func repairPageListsOpenDeadLettersWithoutTheirReason() async throws {
+        let letters = [
+            AdminRepair.DeadLetter(
+                seq: 1042, messageId: "test-a:000001", sender: "test-a", recipient: "test-b", kind: "crisis.alert",
+                caseId: crisisCase, priority: "crisis", deadLetteredAt: testNow - 600_000,
+                reason: "made-up child Li Ming not on our roll", attempts: 1),
+            AdminRepair.DeadLetter(
+                seq: 1043, messageId: "test-a:000002", sender: "test-a", recipient: "test-c", kind: "referral.request",
+                caseId: nil, priority: "routine", deadLetteredAt: testNow - 7_200_000,
+                reason: "unknown student Wang Fang", attempts: 8),
+        ]
+        let status = AdminStatus(broker: FakeSource.broker, nodes: [], heldCases: [], deadLetters: 5)
+        let source = FakeSource(status: status, deadLetters: .init(deadLetters: letters, nextCursor: "1043:test-c"))
+        let response = try await dashboard().respond(path: "/dashboard/repair", query: nil, source: source)
+        #expect(response.status == 200)
+        #expect(source.askedDeadLetters.withLock { $0 } == [AdminRepair.Query(limit: 100)])
+        let html = response.body
+        #expect(
+            html.contains(
+                "<td class=\"n\">1042</td><td>test-a:000001</td><td>crisis.alert</td>"
+                    + "<td><a href=\"/dashboard/case/\(crisisCase)\">\(crisisCase)</a></td><td>test-a</td>"
+                    + "<td>test-b</td><td>2026-01-01 00:50:00Z <span class=\"muted\">(10m ago)</span></td>"
+                    + "<td class=\"n\">1</td>"))
+        #expect(
+            html.contains(
+                "<td class=\"n\">1043</td><td>test-a:000002</td><td>referral.request</td>"
+                    + "<td><span class=\"muted\">-</span></td><td>test-a</td><td>test-c</td>"))
+        #expect(html.contains("<td class=\"n\">8</td>"))
+        #expect(html.contains("The first 2, by message; 3 more"))
+        #expect(!html.contains("Li Ming") && !html.contains("Wang Fang") && !html.contains("roll"))
+
+        let none = try await dashboard().respond(path: "/dashboard/repair", query: nil, source: FakeSource()).body
+        #expect(none.contains("Open dead letters</h2><p class=\"muted\">None.</p>"))
+        #expect(!none.contains("more:"))
     }
 
     @Test func overduePagePassesItsFiltersToOverdue() async throws {

@@ -3,24 +3,28 @@ import BrokerDashboard
 import ReferralProtocol
 import Synchronization
 
-/// Made-up broker answers for the renderers; records the OVERDUE filters it was asked.
+/// Made-up broker answers for the renderers; records the OVERDUE filters and DEAD-LETTERS queries it was asked.
 final class FakeSource: DashboardSource {
     let statusValue: AdminStatus
     let aggregatesValue: DashboardAggregates
     let overdueItems: [AdminOverdueItem]
     let cases: [String: AdminCase]
+    let deadLetterList: AdminRepair.List
     let failure: (any Error)?
     let asked = Mutex<[AdminRequest.OverdueFilter]>([])
+    let askedDeadLetters = Mutex<[AdminRepair.Query]>([])
 
     init(
         status: AdminStatus = FakeSource.emptyStatus,
         aggregates: DashboardAggregates = .init(deadlines: [], lastSeen: [:]),
-        overdue: [AdminOverdueItem] = [], cases: [String: AdminCase] = [:], failure: (any Error)? = nil
+        overdue: [AdminOverdueItem] = [], cases: [String: AdminCase] = [:],
+        deadLetters: AdminRepair.List = .init(deadLetters: [], nextCursor: nil), failure: (any Error)? = nil
     ) {
         self.statusValue = status
         self.aggregatesValue = aggregates
         self.overdueItems = overdue
         self.cases = cases
+        self.deadLetterList = deadLetters
         self.failure = failure
     }
 
@@ -38,6 +42,12 @@ final class FakeSource: DashboardSource {
         if let failure { throw failure }
         asked.withLock { $0.append(filter) }
         return overdueItems
+    }
+
+    func deadLetters(_ query: AdminRepair.Query) async throws -> AdminRepair.List {
+        if let failure { throw failure }
+        askedDeadLetters.withLock { $0.append(query) }
+        return deadLetterList
     }
 
     func caseInfo(_ caseId: String) async throws -> AdminCase {

@@ -111,14 +111,25 @@ import Testing
             ])
         let all = admin(&rig, .overdue(AdminRequest.OverdueFilter()))
         #expect(all.adminReads.map(\.read) == [.overdue(now: rig.now, region: nil, agency: nil, risk: nil)])
+        let escalated = admin(&rig, .overdue(AdminRequest.OverdueFilter(risk: "crisis", escalated: true, limit: 50)))
+        #expect(
+            escalated.adminReads.map(\.read) == [
+                .overdue(now: rig.now, region: nil, agency: nil, risk: "crisis", escalated: true, limit: 50)
+            ])
 
         let record = DeadlineRecord(
             id: 4, caseId: "case-1", item: "answer:gl-child-psych:referral.accepted", dueAt: 10, level: 1, notice: nil,
             policy: "p", state: .open, createdAt: 1, closedAt: nil, region: "350102", agency: "health", risk: "urgent")
         let item = AdminOverdueItem(
             id: 4, caseId: "case-1", item: "answer:gl-child-psych:referral.accepted", dueAt: 10, level: 1,
-            region: "350102", agency: "health", risk: "urgent")
+            region: "350102", agency: "health", risk: "urgent", escalatedAt: 1)
         #expect(answer(&rig, .overdue([record])).replies.map(\.response) == [.ok(.overdue([item]))])
+        // At level 0 a row's creation is when its message set it, not an escalation.
+        var first = record
+        first.level = 0
+        var unescalated = item
+        (unescalated.level, unescalated.escalatedAt) = (0, nil)
+        #expect(answer(&rig, .overdue([first])).replies.map(\.response) == [.ok(.overdue([unescalated]))])
         #expect(answer(&rig, .overdue([])).replies.map(\.response) == [.ok(.overdue([]))])
     }
 

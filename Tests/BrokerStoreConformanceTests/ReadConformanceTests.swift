@@ -37,11 +37,13 @@ import Testing
                 .setDeadline(deadline("d", caseId: "c4", due: 5_000, region: "350102", agency: "health")),
                 .setDeadline(deadline("e", caseId: "c5", due: 150)),
             ]).compactMap(\.deadlineId)
-            func overdue(_ region: String? = nil, _ agency: String? = nil, _ risk: String? = nil, limit: Int = 100)
-                throws -> [Int64]
-            {
-                try session.store.overdue(now: 1_000, regionPrefix: region, agency: agency, risk: risk, limit: limit)
-                    .map(\.id)
+            func overdue(
+                _ region: String? = nil, _ agency: String? = nil, _ risk: String? = nil, escalated: Bool = false,
+                limit: Int = 100
+            ) throws -> [Int64] {
+                try session.store.overdue(
+                    now: 1_000, regionPrefix: region, agency: agency, risk: risk, escalatedOnly: escalated, limit: limit
+                ).map(\.id)
             }
             // Due by now, or of a later level; not a level-0 deadline due later.
             #expect(try overdue() == [ids[0], ids[4], ids[1], ids[2]])
@@ -50,6 +52,9 @@ import Testing
             #expect(try overdue("", "police") == [ids[1]])
             #expect(try overdue(nil, nil, "urgent") == [ids[0]])
             #expect(try overdue(limit: 2) == [ids[0], ids[4]])
+            // Only the later levels.
+            #expect(try overdue(escalated: true) == [ids[2]])
+            #expect(try overdue("350103", escalated: true).isEmpty)
         }
     }
 

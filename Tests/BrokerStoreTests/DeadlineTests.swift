@@ -305,6 +305,42 @@ import Testing
         }
     }
 
+    /// `escalatedOnly`: the open rows of level 1 or above, the latest escalation (the row's creation) first, filtered
+    /// like the rest; a row of level 0 (overdue or not) and a closed escalated row are left out.
+    @Test func overdueEscalatedOnlyListsTheLatestEscalationFirst() throws {
+        try withStore { store, _ in
+            func add(_ caseId: String, level: Int, createdAt: Int64, risk: String) -> StoreUnit {
+                .setDeadline(
+                    NewDeadline(
+                        caseId: caseId, item: .text("answer:test-b:referral.accepted"), dueAt: 9_000 - createdAt,
+                        level: level, notice: testNotice(), policy: "p", createdAt: createdAt, region: "350102",
+                        agency: "health", risk: risk))
+            }
+            _ = try store.run([
+                add("first-escalated", level: 1, createdAt: 100, risk: "routine"),
+                add("escalated-twice", level: 2, createdAt: 300, risk: "crisis"),
+                add("latest", level: 1, createdAt: 500, risk: "routine"),
+                add("overdue-not-escalated", level: 0, createdAt: 50, risk: "routine"),
+                add("answered", level: 1, createdAt: 400, risk: "routine"),
+            ])
+            _ = try store.run([
+                .closeDeadlines(.inCase("answered", item: "answer:test-b:referral.accepted", state: .met), at: 450)
+            ])
+            let now: Int64 = 10_000
+            #expect(
+                try store.overdue(now: now, escalatedOnly: true).map(\.caseId) == [
+                    "latest", "escalated-twice", "first-escalated",
+                ])
+            #expect(
+                try store.overdue(now: now, risk: "crisis", escalatedOnly: true).map(\.caseId) == ["escalated-twice"])
+            #expect(try store.overdue(now: now, escalatedOnly: true, limit: 1).map(\.caseId) == ["latest"])
+            #expect(try store.overdue(now: now, regionPrefix: "3502", escalatedOnly: true).isEmpty)
+            // By due time without it, level 0 included (the later created, the earlier due here).
+            #expect(try store.overdue(now: now).map(\.caseId).first == "latest")
+            #expect(try store.overdue(now: now).count == 4)
+        }
+    }
+
     @Test func migrationsListTheCaseTables() throws {
         try withStore { (store: BrokerStore, _: String) throws in
             #expect(try store.settings().migrations.contains("v4-followup"))

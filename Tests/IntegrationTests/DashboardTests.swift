@@ -34,10 +34,10 @@ extension DaemonSuite {
                     Made.send(
                         "test-a:dash-000001", to: ["test-b"], kind: "crisis.alert", caseId: caseId, priority: .crisis))
                 guard case .accepted = alert else { return h.fail("crisis.alert answered \(alert.name)") }
-                // test-b never acknowledges: its acknowledgment deadline passes and is overdue.
-                try await h.eventually("the crisis case is overdue", timeout: .seconds(20)) {
-                    let run = try await h.referralctl(["overdue", "--json", "--admin", h.daemon.admin])
-                    return run.status == 0 && run.stdout.contains(caseId)
+                // test-b never acknowledges: its acknowledgment deadline passes, is overdue and escalates.
+                try await h.eventually("the crisis case is overdue and escalated", timeout: .seconds(20)) {
+                    let run = try await h.referralctl(["overdue", "--escalated", "--json", "--admin", h.daemon.admin])
+                    return run.status == 0 && run.stdout.contains(caseId) && run.stdout.contains("escalated_at")
                 }
                 let http = try h.unwrap(h.daemon.httpAddress, "no HTTP address in the ready file")
                 let base = "http://\(http)"
@@ -55,6 +55,11 @@ extension DaemonSuite {
                 h.expect(
                     overview.dom.contains("350102</a></td><td>鼓楼区</td>"), "no county table row for 鼓楼区 (350102)")
                 h.expect(overview.dom.contains("test-b"), "the nodes table does not list test-b")
+                let escalations =
+                    overview.dom.range(of: "id=\"escalations\"").map {
+                        String(overview.dom[$0.upperBound...]).components(separatedBy: "<h2>Nodes").first ?? ""
+                    } ?? ""
+                h.expect(escalations.contains(caseId), "recent escalations do not list the case: \(escalations)")
 
                 let county = try await browser.load(base + "/dashboard/overdue?county=350102&risk=crisis")
                 h.expect(
@@ -64,8 +69,29 @@ extension DaemonSuite {
                 h.expect(
                     casePage.dom.contains("OVERDUE") && casePage.dom.contains("kind=crisis.alert"),
                     "\(casePage.dom.suffix(1500))")
+                // test-b refuses another message for good: a dead letter, listed on the repair page without its
+                // reason (a node's free text).
+                let refusedId = "test-a:dash-000002"
+                guard case .accepted = try await a.send(Made.send(refusedId, to: ["test-b"])) else {
+                    return h.fail("\(refusedId) was not accepted")
+                }
+                let refused: Deliver = try await b.expect("DELIVER of \(refusedId)", timeout: .seconds(20)) {
+                    if case .deliver(let deliver) = $0, deliver.id == refusedId { return deliver }
+                    return nil
+                }
+                try await b.send(
+                    .nack(Nack(seq: refused.seq, retry: false, reason: "made-up: Li Ming not on our roll")))
+                try await h.eventually("\(refusedId) is a dead letter", timeout: .seconds(20)) {
+                    let run = try await h.referralctl(["dead-letters", "list", "--json", "--admin", h.daemon.admin])
+                    return run.status == 0 && run.stdout.contains(refusedId)
+                }
                 let repair = try await browser.load(base + "/dashboard/repair")
                 h.expect(repair.dom.contains("Held cases"), "\(repair.dom.suffix(800))")
+                h.expect(
+                    repair.dom.contains(
+                        "<td class=\"n\">\(refused.seq)</td><td>\(refusedId)</td><td>\(Made.kind)</td>"),
+                    "the repair page does not list the dead letter: \(repair.dom.suffix(1500))")
+                h.expect(!repair.dom.contains("Li Ming"), "the repair page shows a dead letter's reason")
 
                 for (name, page) in [
                     ("overview", overview), ("county", county), ("case", casePage), ("repair", repair),

@@ -50,6 +50,9 @@ req("overdue-unfiltered", "OVERDUE", {})
 req("overdue-filtered", "OVERDUE", {"region": "3501", "agency": "health", "risk": "urgent"})
 req("overdue-empty-and-null-are-no-filter", "OVERDUE", {"agency": "health"},
     wire=b'{"region":"","agency":"health","risk":null}')
+req("overdue-escalated", "OVERDUE", {"risk": "crisis", "escalated": True, "limit": 50})
+req("overdue-escalated-false-is-no-filter", "OVERDUE", {}, wire=b'{"escalated":false}')
+req("overdue-escalated-null", "OVERDUE", {}, wire=b'{"escalated":null}')
 req("reload", "RELOAD", {})
 req("audit-verify", "AUDIT-VERIFY", {})
 req("audit-export", "AUDIT-EXPORT", {"since": T0, "limit": 1000})
@@ -139,6 +142,11 @@ bad("case-empty", args("CASE", b'{"case":""}'), "BAD_REQUEST", 'CASE needs "case
 bad("case-object", args("CASE", b'{"case":{}}'), "BAD_REQUEST", '"case" must be a string')
 bad("overdue-region-number", args("OVERDUE", b'{"region":3501}'), "BAD_REQUEST", '"region" must be a string')
 bad("overdue-risk-array", args("OVERDUE", b'{"risk":["crisis"]}'), "BAD_REQUEST", '"risk" must be a string')
+bad("overdue-limit-too-large", args("OVERDUE", b'{"limit":1001}'), "BAD_REQUEST",
+    '"limit" must be an integer of at most 1000')
+bad("overdue-limit-zero", args("OVERDUE", b'{"limit":0}'), "BAD_REQUEST", '"limit" must be an integer of at least 1')
+bad("overdue-escalated-string", args("OVERDUE", b'{"escalated":"yes"}'), "BAD_REQUEST",
+    '"escalated" must be true or false')
 bad("audit-export-since-negative", args("AUDIT-EXPORT", b'{"since":-1}'), "BAD_REQUEST",
     '"since" must be an integer of at least 0')
 bad("audit-export-since-string", args("AUDIT-EXPORT", b'{"since":"24h"}'), "BAD_REQUEST",
@@ -228,7 +236,8 @@ reply("case-not-found", "CASE", {"code": "NOT_FOUND", "reason": "no case, messag
       status="ERROR")
 reply("overdue", "OVERDUE", {"overdue": [
     {"id": 12, "case": CASE, "item": "answer:test-b:referral.accepted,referral.declined,referral.received",
-     "due_at": T0 + 2000, "level": 1, "region": "350102", "agency": "health", "risk": "routine"},
+     "due_at": T0 + 2000, "level": 1, "region": "350102", "agency": "health", "risk": "routine",
+     "escalated_at": T0 + 1000},
     {"id": 20, "item": "answer:test-c:crisis.acknowledged", "due_at": T0 + 3000, "level": 0}]})
 reply("overdue-empty", "OVERDUE", {"overdue": []})
 reply("reload", "RELOAD", {"nodes": 7, "added": ["test-g"], "removed": ["test-z"], "suspended": [],

@@ -50,10 +50,11 @@ extension StoreWorker {
             case .trail(.message(let sender, let id)): return .trail(try store.trail(sender: sender, messageId: id))
             case .trail(.caseId(let caseId)): return .trail(try store.trail(caseId: caseId))
             case .caseInfo(let caseId): return .caseInfo(try Self.readCase(caseId, from: store))
-            case .overdue(let now, let region, let agency, let risk):
+            case .overdue(let now, let region, let agency, let risk, let escalated, let limit):
                 return .overdue(
                     try store.overdue(
-                        now: now, regionPrefix: region, agency: agency, risk: risk, limit: AdminRead.overdueLimit))
+                        now: now, regionPrefix: region, agency: agency, risk: risk, escalatedOnly: escalated,
+                        limit: min(limit, AdminRead.overdueLimit)))
             case .verifyAudit, .exportAudit:
                 return try auditRead(read)
             case .nodeBacklog(let node, let afterSeq, let limit):

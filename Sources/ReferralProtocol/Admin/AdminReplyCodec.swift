@@ -111,7 +111,7 @@ extension AdminCodec {
     static func overdueJSON(_ item: AdminOverdueItem) -> JSONValue {
         object([
             "id": item.id, "case": item.caseId, "item": item.item, "due_at": item.dueAt, "level": item.level,
-            "region": item.region, "agency": item.agency, "risk": item.risk,
+            "region": item.region, "agency": item.agency, "risk": item.risk, "escalated_at": item.escalatedAt,
         ])
     }
 

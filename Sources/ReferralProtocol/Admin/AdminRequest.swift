@@ -70,11 +70,23 @@ public enum AdminRequest: Sendable, Hashable {
         public var region: String?
         public var agency: String?
         public var risk: String?
+        /// Only the items that escalated (level 1 or above), the latest escalation first, instead of every
+        /// overdue item by due time.
+        public var escalated: Bool
+        /// At most this many (nil: 1000, the most).
+        public var limit: Int64?
 
-        public init(region: String? = nil, agency: String? = nil, risk: String? = nil) {
+        public static let maxLimit: Int64 = 1000
+
+        public init(
+            region: String? = nil, agency: String? = nil, risk: String? = nil, escalated: Bool = false,
+            limit: Int64? = nil
+        ) {
             self.region = region
             self.agency = agency
             self.risk = risk
+            self.escalated = escalated
+            self.limit = limit
         }
     }
 

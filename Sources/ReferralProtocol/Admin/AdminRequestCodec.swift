@@ -33,10 +33,14 @@ public enum AdminCodec {
         case .reload: return .reload
         case .auditVerify: return .auditVerify
         case .overdue:
+            let limit = try arguments.integer("limit", minimum: 1)
+            if let limit, limit > AdminRequest.OverdueFilter.maxLimit {
+                throw .badRequest("\"limit\" must be an integer of at most \(AdminRequest.OverdueFilter.maxLimit)")
+            }
             return .overdue(
                 AdminRequest.OverdueFilter(
                     region: try arguments.text("region"), agency: try arguments.text("agency"),
-                    risk: try arguments.text("risk")))
+                    risk: try arguments.text("risk"), escalated: try arguments.flag("escalated"), limit: limit))
         case .trail:
             return .trail(try trailSubject(arguments))
         case .caseInfo:
@@ -182,6 +186,8 @@ public enum AdminCodec {
             ] {
                 members.append((key, .string(value)))
             }
+            if filter.escalated { members.append(("escalated", .bool(true))) }
+            if let limit = filter.limit { members.append(("limit", .integer(limit))) }
         case .auditExport(let since, let limit):
             members = [("since", .integer(since))]
             if let limit { members.append(("limit", .integer(limit))) }
@@ -280,6 +286,15 @@ private struct AdminArguments {
         let name = try requiredText("operator", command: command)
         guard name.count <= 64 else { throw .badRequest("\"operator\" must be at most 64 characters") }
         return name
+    }
+
+    /// An optional boolean member; absent or null is false.
+    func flag(_ key: String) throws(AdminError) -> Bool {
+        switch value[key] {
+        case nil, .null?: return false
+        case .bool(let flag)?: return flag
+        default: throw .badRequest("\"\(key)\" must be true or false")
+        }
     }
 
     /// An optional object member.

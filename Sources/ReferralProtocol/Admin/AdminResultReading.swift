@@ -79,7 +79,7 @@ extension AdminCodec {
             id: try item.integer("id"), caseId: try item.optionalString("case"), item: try item.string("item"),
             dueAt: try item.integer("due_at"), level: try item.integer("level"),
             region: try item.optionalString("region"), agency: try item.optionalString("agency"),
-            risk: try item.optionalString("risk"))
+            risk: try item.optionalString("risk"), escalatedAt: try item.optionalInteger("escalated_at"))
     }
 
     static func reload(_ object: AdminObjectReader) throws(Malformed) -> AdminReload {

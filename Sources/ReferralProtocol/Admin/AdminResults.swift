@@ -180,10 +180,12 @@ public struct AdminOverdueItem: Sendable, Hashable {
     public var region: String?
     public var agency: String?
     public var risk: String?
+    /// At level 1 or above: when the item's latest escalation step was taken (this step was set); nil at level 0.
+    public var escalatedAt: Int64?
 
     public init(
         id: Int64, caseId: String?, item: String, dueAt: Int64, level: Int64, region: String?, agency: String?,
-        risk: String?
+        risk: String?, escalatedAt: Int64? = nil
     ) {
         self.id = id
         self.caseId = caseId
@@ -193,6 +195,7 @@ public struct AdminOverdueItem: Sendable, Hashable {
         self.region = region
         self.agency = agency
         self.risk = risk
+        self.escalatedAt = escalatedAt
     }
 }
 
