@@ -214,6 +214,7 @@ public struct GatewayServer: Sendable {
             throw ConfigurationError(field: "listen", reason: "must be host:port, got '\(configuration.listen)'")
         }
         let router = Router()
+        router.add(middleware: ProblemMiddleware())
         if !tokens.isEmpty { router.add(middleware: GatewayTokenMiddleware(tokens: tokens, open: Self.openPaths)) }
         routes(router)
         let server: HTTPServerBuilder
@@ -278,5 +279,25 @@ struct GatewayTokenMiddleware<Context: RequestContext>: RouterMiddleware, Custom
             found = found || difference == 0
         }
         return found
+    }
+}
+
+/// Hummingbird's own refusals (no such route, a method the route lacks) as problem details too, so that every
+/// error of the gateway has one shape.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            let status = error.status
+            let slug = status == .notFound ? "not-found" : status == .methodNotAllowed ? "method-not-allowed" : "http"
+            return GatewayServer.problemResponse(
+                Problem(
+                    status: status.code, slug: slug, title: status.reasonPhrase,
+                    detail: "\(request.method.rawValue) \(request.uri.path): \(status.reasonPhrase) "
+                        + "(the API is described at /openapi.json)"))
+        }
     }
 }

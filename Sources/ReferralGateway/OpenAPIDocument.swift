@@ -1009,7 +1009,7 @@ enum OpenAPIDocument {
           "type": {
             "type": "string",
             "format": "uri",
-            "description": "urn:referral-gateway:problem:<slug>: malformed-json, bad-parameter, invalid-message, conflicting-id, rejected, unknown-node, unknown-message, unknown-delivery, unauthorized, too-large, unavailable, internal"
+            "description": "urn:referral-gateway:problem:<slug>: malformed-json, bad-parameter, invalid-message, conflicting-id, rejected, unknown-node, unknown-message, unknown-delivery, unauthorized, too-large, unavailable, internal; not-found and method-not-allowed for a path or method the API does not have"
           },
           "title": {
             "type": "string"

@@ -14,6 +14,8 @@ extension DaemonSuite {
     struct GatewayTests {
         static let caseId = "0b7e6a52-3c1d-4f8e-9a2b-5d6c7e8f9a01"
         static let token = "made-up-token-0123456789abcdef"
+        /// Gateway B's inbox lease: long enough for the "handed out once" poll, short enough to see it run out.
+        static let leaseMs = 5_000
 
         /// The made-up body of protocols/business/examples/referral.request.valid.json (risk orange: urgent).
         static func referralBody(summary: String? = nil) throws -> [String: Any] {
@@ -40,7 +42,8 @@ extension DaemonSuite {
             chmod(tokens, 0o600)
             let a = try await GatewayProcess.launch(
                 h, name: "gateway-a", nodes: ["test-a"], extra: ["token_file": tokens, "max_body_bytes": 4096])
-            let b = try await GatewayProcess.launch(h, name: "gateway-b", nodes: ["test-b"])
+            let b = try await GatewayProcess.launch(
+                h, name: "gateway-b", nodes: ["test-b"], extra: ["inbox_lease_ms": Self.leaseMs])
             for (gateway, token) in [(a, Optional(token)), (b, nil)] {
                 try await h.eventually("\(gateway.url)/ready answers 200 (its node has a session)") {
                     try await GatewayHTTP.call("GET", gateway.url + "/ready", token: token).status == 200
@@ -79,6 +82,12 @@ extension DaemonSuite {
                 let again = try await GatewayHTTP.call("GET", inbox + "?wait=0.5")
                 h.expect((again.json["messages"] as? [Any])?.isEmpty == true, "handed out twice: \(again)")
 
+                // Not completed: once its lease runs out it is handed out again, same handle (at least once).
+                try await h.eventually("the uncompleted message is handed out again", timeout: .seconds(30)) {
+                    let poll = try await GatewayHTTP.call("GET", inbox + "?wait=1")
+                    return (poll.json["messages"] as? [[String: Any]])?.first?["handle"] as? String == handle
+                }
+
                 let complete = "\(inbox)/\(handle)/complete"
                 let done = try await GatewayHTTP.call("POST", complete)
                 h.expect(done.status == 204, "complete: \(done)")
@@ -97,7 +106,8 @@ extension DaemonSuite {
                 let repeated = try await GatewayHTTP.call("POST", send, body: request, token: Self.token)
                 h.expect(repeated.status == 201, "repeat: \(repeated)")
                 h.expect(repeated.json["seq"] as? Int == seq && repeated.json["id"] as? String == id, "\(repeated)")
-                let nothing = try await GatewayHTTP.call("GET", inbox + "?wait=1")
+                // Nothing is left in B's inbox either (the completed message is not handed out after its lease).
+                let nothing = try await GatewayHTTP.call("GET", inbox + "?wait=\(Self.leaseMs / 1000 + 1)")
                 h.expect((nothing.json["messages"] as? [Any])?.isEmpty == true, "a second copy reached B: \(nothing)")
 
                 let other = try Self.request(id: id, body: try Self.referralBody(summary: "Made-up: other content."))
@@ -176,6 +186,7 @@ extension DaemonSuite {
                 expectProblem(
                     try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-x/inbox", token: Self.token), 404,
                     "unknown-node")
+                expectProblem(try await GatewayHTTP.call("GET", "\(a.url)/v1/nowhere", token: Self.token), 404, "not-found")
                 // The document is served without a token; its routes are checked against the server by a unit test.
                 let document = try await GatewayHTTP.call("GET", a.url + "/openapi.json")
                 h.expect(document.status == 200 && document.json["openapi"] as? String == "3.1.0", "/openapi.json")
