@@ -104,7 +104,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
         guard let address = address() else {
             throw fail("listen", "must be host:port (e.g. 127.0.0.1:9480, [::1]:9480), got '\(listen)'")
         }
-        guard !nodes.isEmpty else { throw fail("nodes", "must name at least one node ({\"id\": ..., \"config\": ...})") }
+        guard !nodes.isEmpty else {
+            throw fail("nodes", "must name at least one node ({\"id\": ..., \"config\": ...})")
+        }
         guard (1_024...67_108_864).contains(maxBodyBytes) else {
             throw fail("max_body_bytes", "must be between 1024 and 67108864, got \(maxBodyBytes)")
         }

@@ -228,7 +228,8 @@ public struct GatewayServer: Sendable {
             } catch {
                 throw ConfigurationError(
                     field: "tls_certificate_file",
-                    reason: "\(configuration.tlsCertificateFile) / \(configuration.tlsKeyFile): cannot be used: \(error)")
+                    reason:
+                        "\(configuration.tlsCertificateFile) / \(configuration.tlsKeyFile): cannot be used: \(error)")
             }
         } else {
             server = .http1()

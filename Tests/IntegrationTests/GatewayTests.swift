@@ -97,9 +97,10 @@ extension DaemonSuite {
                 try await h.eventually("A's status shows B's receipt") {
                     let answer = try await GatewayHTTP.call("GET", status, token: Self.token)
                     let receipts = answer.json["receipts"] as? [[String: Any]] ?? []
-                    return answer.status == 200 && receipts.contains {
-                        $0["recipient"] as? String == "test-b" && $0["outcome"] as? String == "delivered"
-                    }
+                    return answer.status == 200
+                        && receipts.contains {
+                            $0["recipient"] as? String == "test-b" && $0["outcome"] as? String == "delivered"
+                        }
                 }
 
                 // Idempotency: the same POST answers the same; the broker has one message (B gets nothing new).
@@ -114,7 +115,8 @@ extension DaemonSuite {
                 let conflict = try await GatewayHTTP.call("POST", send, body: other, token: Self.token)
                 h.expect(conflict.status == 409, "other content, same id: \(conflict)")
                 h.expect(conflict.contentType == "application/problem+json", "\(conflict)")
-                h.expect(conflict.json["type"] as? String == "urn:referral-gateway:problem:conflicting-id", "\(conflict)")
+                h.expect(
+                    conflict.json["type"] as? String == "urn:referral-gateway:problem:conflicting-id", "\(conflict)")
 
                 h.expect(try await a.terminate() == 0, "gateway A did not stop cleanly: \(a.log)")
                 h.expect(try await b.terminate() == 0, "gateway B did not stop cleanly: \(b.log)")
@@ -135,7 +137,8 @@ extension DaemonSuite {
                     sourceLocation: SourceLocation = #_sourceLocation
                 ) {
                     h.expect(answer.status == code, "expected \(code): \(answer)", sourceLocation: sourceLocation)
-                    h.expect(answer.contentType == "application/problem+json", "\(answer)", sourceLocation: sourceLocation)
+                    h.expect(
+                        answer.contentType == "application/problem+json", "\(answer)", sourceLocation: sourceLocation)
                     h.expect(
                         answer.json["type"] as? String == "urn:referral-gateway:problem:\(slug)", "\(answer)",
                         sourceLocation: sourceLocation)
@@ -145,7 +148,8 @@ extension DaemonSuite {
                 }
 
                 let malformed = Array(#"{"id":"test-a:bad-1","kind":"referral.request","to":["test-b"]"#.utf8)
-                expectProblem(try await GatewayHTTP.call("POST", send, body: malformed, token: Self.token), 400, "malformed-json")
+                expectProblem(
+                    try await GatewayHTTP.call("POST", send, body: malformed, token: Self.token), 400, "malformed-json")
                 h.expect(try await status("test-a:bad-1") == 404, "a malformed request was stored")
 
                 let unknownKind = try Self.request(id: "test-a:bad-2", kind: "referral.unheard-of", body: [:])
@@ -171,7 +175,8 @@ extension DaemonSuite {
 
                 let oversized = try Self.request(
                     id: "test-a:bad-5", body: try Self.referralBody(summary: String(repeating: "x", count: 8_000)))
-                expectProblem(try await GatewayHTTP.call("POST", send, body: oversized, token: Self.token), 413, "too-large")
+                expectProblem(
+                    try await GatewayHTTP.call("POST", send, body: oversized, token: Self.token), 413, "too-large")
                 h.expect(try await status("test-a:bad-5") == 404, "an oversized request was stored")
 
                 // Valid for the gateway, refused by the broker: its code and the recipient, as a problem.
@@ -186,7 +191,8 @@ extension DaemonSuite {
                 expectProblem(
                     try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-x/inbox", token: Self.token), 404,
                     "unknown-node")
-                expectProblem(try await GatewayHTTP.call("GET", "\(a.url)/v1/nowhere", token: Self.token), 404, "not-found")
+                expectProblem(
+                    try await GatewayHTTP.call("GET", "\(a.url)/v1/nowhere", token: Self.token), 404, "not-found")
                 // The document is served without a token; its routes are checked against the server by a unit test.
                 let document = try await GatewayHTTP.call("GET", a.url + "/openapi.json")
                 h.expect(document.status == 200 && document.json["openapi"] as? String == "3.1.0", "/openapi.json")

@@ -35,7 +35,8 @@ struct GatewayOpenAPIDocumentTests {
                 documented.insert("\(method.uppercased()) \(path)")
             }
         }
-        let only = "server only: \(registered.subtracting(documented)); document only: \(documented.subtracting(registered))"
+        let only =
+            "server only: \(registered.subtracting(documented)); document only: \(documented.subtracting(registered))"
         #expect(registered == documented, Comment(rawValue: only))
         #expect(registered.count >= 7)
     }
@@ -51,8 +52,9 @@ struct GatewayOpenAPIDocumentTests {
         let document = try Self.document()
         #expect(document["openapi"]?.stringValue == "3.1.0")
         let send = document["paths"]?["/v1/nodes/{node}/messages"]?["post"]
-        #expect(send?["requestBody"]?["content"]?["application/json"]?["example"]?["kind"]?.stringValue
-            == "referral.request")
+        #expect(
+            send?["requestBody"]?["content"]?["application/json"]?["example"]?["kind"]?.stringValue
+                == "referral.request")
         // The example body is a valid referral.request: the document teaches what works.
         if let example = send?["requestBody"]?["content"]?["application/json"]?["example"] {
             #expect(throws: Never.self) { try SendRequest.decode(JSONWriter.encode(example)) }
@@ -79,7 +81,10 @@ struct GatewayConfigurationTests {
     @Test func defaultsAndRelativePaths() throws {
         let configuration = try Self.parse(#"{"nodes":[{"id":"test-a","config":"nodes/test-a.json"}]}"#)
         #expect(configuration.listen == "127.0.0.1:9480")
-        #expect(configuration.nodes == [GatewayConfiguration.HostedNode(id: "test-a", config: "/etc/referral/nodes/test-a.json")])
+        #expect(
+            configuration.nodes == [
+                GatewayConfiguration.HostedNode(id: "test-a", config: "/etc/referral/nodes/test-a.json")
+            ])
         #expect(configuration.maxBodyBytes == 1_048_576)
     }
 
@@ -92,6 +97,15 @@ struct GatewayConfigurationTests {
         #expect(Self.error(#"{"nodes":[]}"#)?.field == "nodes")
         #expect(Self.error(#"{"listen":"nowhere","nodes":[{"id":"a","config":"a.json"}]}"#)?.field == "listen")
         #expect(Self.error(#"{"nodez":[]}"#)?.field == "nodes")
+    }
+
+    /// deploy/referral-gateway.example.json loads (its node files are the operator's).
+    @Test func theDeployExampleLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/referral-gateway.example.json").path
+        let configuration = try GatewayConfiguration.load(path: path)
+        #expect(configuration.nodes.map(\.id) == ["example-school-001", "example-school-002"])
+        #expect(configuration.tokenFile.hasSuffix("deploy/gateway.tokens"))
     }
 
     @Test func offLoopbackNeedsTLSAndTokens() {

@@ -4,7 +4,6 @@ import ReferralProtocol
 import Testing
 
 @testable import ReferralClient
-
 @testable import ReferralGateway
 
 /// The decoding and checking of a send request (GATEWAY-1 SendRequest), without a node: every refusal names
@@ -16,7 +15,8 @@ struct GatewaySendRequestTests {
     /// The made-up body of protocols/business/examples/referral.request.valid.json (risk orange: urgent).
     static var referralBody: String {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("protocols/business/examples/referral.request.valid.json")
+            .deletingLastPathComponent().appendingPathComponent(
+                "protocols/business/examples/referral.request.valid.json")
         return String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self)
     }
 
@@ -52,7 +52,8 @@ struct GatewaySendRequestTests {
 
     @Test func theSameRequestGivesTheSameOctetsWhateverItsSpacing() throws {
         let compact = try SendRequest.decode(Self.request()).message
-        let spaced = Array(String(decoding: Self.request(), as: UTF8.self).replacingOccurrences(of: ",", with: " ,\n ").utf8)
+        let spaced = Array(
+            String(decoding: Self.request(), as: UTF8.self).replacingOccurrences(of: ",", with: " ,\n ").utf8)
         #expect(try SendRequest.decode(spaced).message == compact)
     }
 
@@ -111,7 +112,9 @@ struct GatewayAnswerTests {
         let retrying = try Answers.sendAnswer(Self.entry(.queued, code: "STORE_FAILED"), receipts: []).get()
         #expect(retrying.status == 202)
         #expect(try JSONReader.parse(retrying.document, maxDepth: 8)["rejection"]?["final"]?.boolValue == false)
-        guard case .failure(let problem) = Answers.sendAnswer(Self.entry(.rejected, code: "UNKNOWN_RECIPIENT"), receipts: [])
+        guard
+            case .failure(let problem) = Answers.sendAnswer(
+                Self.entry(.rejected, code: "UNKNOWN_RECIPIENT"), receipts: [])
         else {
             Issue.record("a rejected entry answered success")
             return
