@@ -8,11 +8,29 @@ public final class GatewayNode: Sendable {
     public let id: String
     public let node: ReferralNode
     let leases: Mutex<InboxLeases>
+    /// Where the library's synchronous reads (`outboxEntry`, `receipts(for:)`: short SQLite reads on the caller's
+    /// thread) run, so that no thread of Swift's cooperative pool waits on the disk.
+    private let reads: DispatchQueue
 
     public init(id: String, node: ReferralNode, leaseMs: Int) {
         self.id = id
         self.node = node
         self.leases = Mutex(InboxLeases(leaseMs: Int64(leaseMs)))
+        self.reads = DispatchQueue(label: "referral-gateway reads \(id)")
+    }
+
+    /// The outbox entry with this id and its receipts (nil: no such entry), read off the cooperative pool.
+    func status(of id: String) async throws -> (entry: OutboxEntry, receipts: [DeliveryReceipt])? {
+        let node = node
+        return try await withCheckedThrowingContinuation { continuation in
+            reads.async {
+                continuation.resume(
+                    with: Result {
+                        guard let entry = try node.outboxEntry(id: id) else { return nil }
+                        return (entry, try node.receipts(for: id))
+                    })
+            }
+        }
     }
 
     /// Up to `max` inbox messages for an HTTP client: those whose lease ran out first, else new ones, waiting up

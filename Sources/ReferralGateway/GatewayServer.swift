@@ -12,8 +12,8 @@ import ReferralProtocol
 import ServiceLifecycle
 
 /// The gateway's HTTP API (protocols/GATEWAY-1.openapi.json) on hummingbird, on an event loop of its own. The
-/// handlers call the nodes' async methods (whose commits run on each store's own queue) and a few short reads;
-/// request bodies are never logged.
+/// handlers call the nodes' async methods (whose commits run on each store's own queue) and read outbox entries
+/// on a queue of each node's own (`GatewayNode.status`); request bodies are never logged.
 public struct GatewayServer: Sendable {
     public let configuration: GatewayConfiguration
     public let nodes: [String: GatewayNode]
@@ -48,7 +48,7 @@ public struct GatewayServer: Sendable {
             await answer { try await send(request, context) }
         }
         router.get("/v1/nodes/{node}/messages/{id}") { _, context in
-            await answer { try status(context) }
+            await answer { try await status(context) }
         }
         router.get("/v1/nodes/{node}/inbox") { request, context in
             await answer { try await inbox(request, context) }
@@ -86,10 +86,10 @@ public struct GatewayServer: Sendable {
                 // Still only in the outbox: answered 202 below.
             }
         }
-        guard let entry = try host.node.outboxEntry(id: message.id) else {
+        guard let (entry, receipts) = try await host.status(of: message.id) else {
             throw Problem.internalError("the message is not in the outbox after its commit")
         }
-        switch Answers.sendAnswer(entry, receipts: try host.node.receipts(for: message.id)) {
+        switch Answers.sendAnswer(entry, receipts: receipts) {
         case .success(let (status, document)):
             var response = Self.bytes(.init(code: status), document)
             response.headers[.location] = "/v1/nodes/\(host.id)/messages/\(message.id)"
@@ -98,11 +98,11 @@ public struct GatewayServer: Sendable {
         }
     }
 
-    func status(_ context: BasicRequestContext) throws -> Response {
+    func status(_ context: BasicRequestContext) async throws -> Response {
         let host = try node(context)
         let id = context.parameters.get("id") ?? ""
-        guard let entry = try host.node.outboxEntry(id: id) else { throw Problem.unknownMessage(id) }
-        return Self.bytes(.ok, Answers.status(entry, receipts: try host.node.receipts(for: id)))
+        guard let (entry, receipts) = try await host.status(of: id) else { throw Problem.unknownMessage(id) }
+        return Self.bytes(.ok, Answers.status(entry, receipts: receipts))
     }
 
     func inbox(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -201,3 +201,47 @@ extension DaemonSuite {
         }
     }
 }
+
+/// The `referral-gateway` command itself: `--help` teaches the configuration and the API; a configuration error
+/// exits 78 naming the file, the entry and the field.
+@Suite("Gateway: the command") struct GatewayCommandTests {
+    static func gateway(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Tool.run(try Locations.executable("referral-gateway", variable: "REFERRAL_GATEWAY_BIN"), arguments)
+    }
+
+    @Test func helpTeachesTheConfigurationAndTheAPI() async throws {
+        let (status, help) = try await Self.gateway(["--help"])
+        #expect(status == 0)
+        for needle in [
+            "referral-gateway.json", "listen", "token_file", "max_body_bytes", "inbox_lease_ms", "nodes",
+            "POST /v1/nodes/{node}/messages", "/openapi.json", "78",
+        ] {
+            #expect(help.contains(needle), "--help does not mention \(needle)")
+        }
+    }
+
+    @Test func configurationErrorsNameFileEntryAndField() async throws {
+        let folder = try Tool.temporaryFolder("gateway-config")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let node = """
+            {"node":"test-b","broker":"tcp://127.0.0.1:1","store":"test-b.sqlite"}
+            """
+        try Data(node.utf8).write(to: URL(fileURLWithPath: folder + "/test-b.json"))
+        // The URL name and the node file disagree.
+        let mismatched = #"{"listen":"127.0.0.1:0","nodes":[{"id":"test-a","config":"test-b.json"}]}"#
+        try Data(mismatched.utf8).write(to: URL(fileURLWithPath: folder + "/gateway.json"))
+        let first = try await Self.gateway(["--config", folder + "/gateway.json", "--check-config"])
+        #expect(first.status == 78, "\(first.output)")
+        #expect(first.output.contains("\(folder)/gateway.json: nodes[0]: id:"), "\(first.output)")
+        // Off loopback without TLS.
+        let open = #"{"listen":"0.0.0.0:9480","nodes":[{"id":"test-b","config":"test-b.json"}]}"#
+        try Data(open.utf8).write(to: URL(fileURLWithPath: folder + "/gateway.json"))
+        let second = try await Self.gateway(["--config", folder + "/gateway.json", "--check-config"])
+        #expect(second.status == 78 && second.output.contains("tls_certificate_file"), "\(second.output)")
+        // A good one checks out.
+        let good = #"{"listen":"127.0.0.1:0","nodes":[{"id":"test-b","config":"test-b.json"}]}"#
+        try Data(good.utf8).write(to: URL(fileURLWithPath: folder + "/gateway.json"))
+        let third = try await Self.gateway(["--config", folder + "/gateway.json", "--check-config"])
+        #expect(third.status == 0 && third.output.contains("nodes test-b"), "\(third.output)")
+    }
+}
