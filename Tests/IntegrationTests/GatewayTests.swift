@@ -123,6 +123,29 @@ extension DaemonSuite {
             }
         }
 
+        /// While the broker is down a send is committed to the gateway's outbox only: 202, the same again for the
+        /// same request; once the broker is back the gateway sends it by itself and the status turns accepted.
+        @Test func aSendWhileTheBrokerIsDownIs202ThenAccepted() async throws {
+            try await withDaemon { h in
+                let (a, _) = try await Self.gateways(h)
+                _ = try await h.daemon.terminate()
+                let send = "\(a.url)/v1/nodes/test-a/messages?wait=0.5"
+                let id = "test-a:gw-down-000001"
+                let request = try Self.request(id: id, body: try Self.referralBody())
+                let queued = try await GatewayHTTP.call("POST", send, body: request, token: Self.token)
+                h.expect(queued.status == 202 && queued.json["status"] as? String == "queued", "\(queued)")
+                let again = try await GatewayHTTP.call("POST", send, body: request, token: Self.token)
+                h.expect(again.status == 202 && again.text == queued.text, "repeat: \(again) after \(queued)")
+
+                try await h.daemon.start()
+                try await h.eventually("the queued message is accepted once the broker is back") {
+                    let status = try await GatewayHTTP.call(
+                        "GET", "\(a.url)/v1/nodes/test-a/messages/\(id)", token: Self.token)
+                    return status.json["status"] as? String == "accepted"
+                }
+            }
+        }
+
         /// Each bad request is a clear 4xx problem and stores nothing; a broker REJECTED is the broker's code.
         @Test func badInputIsAClear4xxAndStoresNothing() async throws {
             try await withDaemon { h in
@@ -178,6 +201,19 @@ extension DaemonSuite {
                 expectProblem(
                     try await GatewayHTTP.call("POST", send, body: oversized, token: Self.token), 413, "too-large")
                 h.expect(try await status("test-a:bad-5") == 404, "an oversized request was stored")
+
+                // Without a Content-Length (chunked), the limit holds while reading.
+                if let curl = Tool.find("curl") {
+                    let file = "\(h.directory)/oversized.json"
+                    try Data(oversized).write(to: URL(fileURLWithPath: file))
+                    let chunked = try await Tool.run(
+                        curl, [
+                            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H",
+                            "Authorization: Bearer \(Self.token)", "-H", "Content-Type: application/json", "-H",
+                            "Transfer-Encoding: chunked", "--data-binary", "@\(file)", send,
+                        ])
+                    h.expect(chunked.output == "413", "chunked oversized body: \(chunked.output)")
+                }
 
                 // Valid for the gateway, refused by the broker: its code and the recipient, as a problem.
                 let nowhere = try Self.request(id: "test-a:bad-6", to: ["no-such-node"], body: try Self.referralBody())
