@@ -103,12 +103,6 @@ public struct Problem: Error, Sendable, Hashable {
         status: 401, slug: "unauthorized", title: "A valid bearer token is required",
         detail: "send Authorization: Bearer <token> with a token from the gateway's token file")
 
-    static func unsupportedMediaType() -> Problem {
-        Problem(
-            status: 415, slug: "unsupported-media-type", title: "The request body must be JSON",
-            detail: "send Content-Type: application/json")
-    }
-
     static func unavailable(_ detail: String) -> Problem {
         Problem(status: 503, slug: "unavailable", title: "The gateway cannot do this now", detail: detail)
     }

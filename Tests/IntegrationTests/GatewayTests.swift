@@ -207,7 +207,8 @@ extension DaemonSuite {
                     let file = "\(h.directory)/oversized.json"
                     try Data(oversized).write(to: URL(fileURLWithPath: file))
                     let chunked = try await Tool.run(
-                        curl, [
+                        curl,
+                        [
                             "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H",
                             "Authorization: Bearer \(Self.token)", "-H", "Content-Type: application/json", "-H",
                             "Transfer-Encoding: chunked", "--data-binary", "@\(file)", send,
