@@ -246,6 +246,21 @@ extension DaemonSuite {
         try await Tool.run(try Locations.executable("referral-gateway", variable: "REFERRAL_GATEWAY_BIN"), arguments)
     }
 
+    /// protocols/GATEWAY-1.openapi.json is a valid OpenAPI 3.1 document (openapi-spec-validator, scripts/setup,
+    /// with the python3 of PATH, as scripts/setup installs it).
+    @Test func theDocumentIsValidOpenAPI() async throws {
+        let script = """
+            from openapi_spec_validator import validate
+            from openapi_spec_validator.readers import read_from_filename
+            validate(read_from_filename('protocols/GATEWAY-1.openapi.json')[0])
+            print('valid')
+            """
+        let path = Locations.packageRoot.path
+        let (status, output) = try await Tool.run(
+            "/usr/bin/env", ["python3", "-c", "import os; os.chdir('\(path)')\n" + script])
+        #expect(status == 0 && output.contains("valid"), "\(output)")
+    }
+
     @Test func helpTeachesTheConfigurationAndTheAPI() async throws {
         let (status, help) = try await Self.gateway(["--help"])
         #expect(status == 0)
