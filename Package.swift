@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "referrald", targets: ["referrald"]),
         .executable(name: "referralctl", targets: ["referralctl"]),
         .executable(name: "referral-bench", targets: ["referral-bench"]),
+        .executable(name: "referral-gateway", targets: ["referral-gateway"]),
         .library(name: "ReferralClient", targets: ["ReferralClient"]),
         .library(name: "ReferralBusiness", targets: ["ReferralBusiness"]),
         .library(name: "ReferralClientTestKit", targets: ["ReferralClientTestKit"]),
@@ -152,6 +153,37 @@ let package = Package(
                 "AgencyDirectory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // The node gateway (issue 11): one or more ReferralNodes behind an HTTP/JSON API (GATEWAY-1). The pure parts
+        // (request decoding, answers, problem details, inbox leases) and the hummingbird server; the executable only
+        // parses its arguments and runs it.
+        .target(
+            name: "ReferralGateway",
+            dependencies: [
+                "ReferralClient", "ReferralBusiness", "ReferralProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "referral-gateway",
+            dependencies: [
+                "ReferralGateway", "ReferralProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReferralGatewayTests",
+            dependencies: [
+                "ReferralGateway", "ReferralClient", "ReferralProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

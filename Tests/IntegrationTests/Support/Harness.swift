@@ -127,6 +127,11 @@ final class Harness: @unchecked Sendable {
         return (process, stdoutPath)
     }
 
+    /// Takes `process` among the children killed at the end of the test (a gateway the test started).
+    func adopt(_ process: Process) {
+        lock.withLock { children.append(process) }
+    }
+
     /// Runs `referralctl` to completion (at most `timeout`); returns its exit status, stdout and stderr.
     func referralctl(
         _ arguments: [String], timeout: Duration = .seconds(20), workingDirectory: String? = nil,

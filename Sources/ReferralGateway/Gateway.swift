@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import ReferralClient
+import ReferralProtocol
+import ServiceLifecycle
+
+/// The gateway process: opens every hosted node (its own store and keys), starts their connections, serves
+/// HTTP until SIGTERM or SIGINT, then shuts the nodes down (each says BYE and closes its store).
+public enum Gateway {
+    /// Loads `referral-gateway.json` and every node configuration it names; throws `ConfigurationError` naming
+    /// the file, entry and field.
+    public static func load(path: String) throws -> (GatewayConfiguration, [(id: String, NodeConfiguration)]) {
+        let configuration = try GatewayConfiguration.load(path: path)
+        var nodes: [(id: String, NodeConfiguration)] = []
+        for (index, hosted) in configuration.nodes.enumerated() {
+            let node: NodeConfiguration
+            do {
+                node = try NodeConfiguration.load(path: hosted.config)
+            } catch let error as ConfigurationError {
+                // The node file's own error, and which entry of the gateway's file named it.
+                var error = error
+                error.setting = "nodes[\(index)].config"
+                throw error
+            }
+            guard node.node == hosted.id else {
+                throw ConfigurationError(
+                    file: path, entry: "nodes[\(index)]", field: "id",
+                    reason: "is '\(hosted.id)' but \(hosted.config) configures node '\(node.node)': they must agree")
+            }
+            nodes.append((hosted.id, node))
+        }
+        return (configuration, nodes)
+    }
+
+    /// Runs the gateway until a signal stops it. `onBound` is told the listening URL.
+    public static func run(
+        configuration: GatewayConfiguration, nodes configurations: [(id: String, NodeConfiguration)],
+        logger: Logger, onBound: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let tokens = try configuration.readTokens()
+        var nodes: [GatewayNode] = []
+        do {
+            for (id, nodeConfiguration) in configurations {
+                var nodeLogger = logger
+                nodeLogger[metadataKey: "component"] = "node"
+                let node = try ReferralNode(configuration: nodeConfiguration, logger: nodeLogger)
+                nodes.append(GatewayNode(id: id, node: node, leaseMs: configuration.inboxLeaseMs))
+            }
+        } catch {
+            for node in nodes { await node.node.shutdown() }
+            throw error
+        }
+        for node in nodes { node.node.start() }
+        let server = GatewayServer(configuration: configuration, nodes: nodes, tokens: tokens, logger: logger)
+        do {
+            let app = try server.makeApplication(onBound: onBound)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            for node in nodes { await node.node.shutdown() }
+            throw error
+        }
+        for node in nodes { await node.node.shutdown() }
+    }
+}
