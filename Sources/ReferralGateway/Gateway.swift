@@ -38,6 +38,7 @@ public enum Gateway {
         logger: Logger, onBound: @escaping @Sendable (String) -> Void
     ) async throws {
         let tokens = try configuration.readTokens()
+        let secrets = try configuration.readWebhookSecrets()
         var nodes: [GatewayNode] = []
         do {
             for (id, nodeConfiguration) in configurations {
@@ -51,7 +52,17 @@ public enum Gateway {
             throw error
         }
         for node in nodes { node.node.start() }
-        let server = GatewayServer(configuration: configuration, nodes: nodes, tokens: tokens, logger: logger)
+        var webhookLogger = logger
+        webhookLogger[metadataKey: "component"] = "webhook"
+        let webhooks = nodes.compactMap { node -> WebhookDelivery? in
+            guard let hosted = configuration.nodes.first(where: { $0.id == node.id }), let webhook = hosted.webhook,
+                let secret = secrets[node.id]
+            else { return nil }
+            return WebhookDelivery(host: node, webhook: webhook, secret: secret, logger: webhookLogger)
+        }
+        let deliveries = webhooks.map { webhook in Task { await webhook.run() } }
+        let server = GatewayServer(
+            configuration: configuration, nodes: nodes, tokens: tokens, logger: logger, webhooks: webhooks)
         do {
             let app = try server.makeApplication(onBound: onBound)
             let group = ServiceGroup(
@@ -60,9 +71,17 @@ public enum Gateway {
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
+            await stop(deliveries)
             for node in nodes { await node.node.shutdown() }
             throw error
         }
+        await stop(deliveries)
         for node in nodes { await node.node.shutdown() }
+    }
+
+    /// Stops the webhook deliveries before their nodes shut down, so that none completes a message afterwards.
+    static func stop(_ deliveries: [Task<Void, Never>]) async {
+        for delivery in deliveries { delivery.cancel() }
+        for delivery in deliveries { await delivery.value }
     }
 }

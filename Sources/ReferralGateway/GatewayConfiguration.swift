@@ -31,9 +31,57 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public struct HostedNode: Sendable, Hashable {
         public var id: String
         public var config: String
-        public init(id: String, config: String) {
+        /// Where the gateway POSTs this node's inbox messages and receipts instead of handing them to the inbox
+        /// long-poll; nil: none (the agency polls).
+        public var webhook: Webhook?
+        public init(id: String, config: String, webhook: Webhook? = nil) {
             self.id = id
             self.config = config
+            self.webhook = webhook
+        }
+    }
+
+    /// A node's `webhook` block: `{"url": ..., "secret_file": ..., "timeout_ms": 10000, "backoff_initial_ms": 1000,
+    /// "backoff_max_ms": 300000}`. The secret is read at start (`readSecret`), never logged.
+    public struct Webhook: Sendable, Hashable {
+        public var url: String
+        public var secretFile: String
+        /// How long one POST may take (connect, send, answer) before it counts as failed.
+        public var timeoutMs = 10_000
+        public var backoffInitialMs = 1_000
+        public var backoffMaxMs = 300_000
+
+        public init(url: String, secretFile: String) {
+            self.url = url
+            self.secretFile = secretFile
+        }
+
+        public var backoff: WebhookBackoff {
+            WebhookBackoff(initialMs: Int64(backoffInitialMs), maxMs: Int64(backoffMaxMs))
+        }
+
+        /// The HMAC key of `secret_file` (its first line, at least 16 octets). Refuses a file its group or others
+        /// can read: mode 0600 (or 0400). The secret is never logged or printed.
+        public func readSecret(entry: String) throws(ConfigurationError) -> [UInt8] {
+            func fail(_ problem: String) -> ConfigurationError {
+                ConfigurationError(file: secretFile, setting: "\(entry).webhook.secret_file", reason: problem)
+            }
+            var info = stat()
+            guard stat(secretFile, &info) == 0 else {
+                throw fail("cannot be opened (\(String(cString: strerror(errno))))")
+            }
+            guard info.st_mode & S_IFMT == S_IFREG else { throw fail("is not a regular file") }
+            let mode = Int(info.st_mode) & 0o777
+            guard mode & 0o077 == 0 else {
+                throw fail("can be read by others (mode \(String(mode, radix: 8))): chmod 600 \(secretFile)")
+            }
+            guard let data = FileManager.default.contents(atPath: secretFile) else { throw fail("cannot be read") }
+            let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first ?? ""
+            let secret = line.trimmingCharacters(in: .whitespaces)
+            guard secret.utf8.count >= 16, !secret.contains(where: \.isWhitespace) else {
+                throw fail("must hold a secret of at least 16 characters without spaces on its first line")
+            }
+            return Array(secret.utf8)
         }
     }
 
@@ -42,7 +90,11 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var usesTLS: Bool { !tlsCertificateFile.isEmpty }
 
     enum Key: String {
-        case listen, nodes, id, config
+        case listen, nodes, id, config, webhook, url
+        case secretFile = "secret_file"
+        case timeoutMs = "timeout_ms"
+        case backoffInitialMs = "backoff_initial_ms"
+        case backoffMaxMs = "backoff_max_ms"
         case tlsCertificateFile = "tls_certificate_file"
         case tlsKeyFile = "tls_key_file"
         case tokenFile = "token_file"
@@ -85,8 +137,14 @@ public struct GatewayConfiguration: Sendable, Hashable {
                 throw node.error(Key.id.rawValue, "'\(id)' is hosted twice")
             }
             let config = try node.string(Key.config.rawValue)
+            var webhook: Webhook?
+            if var block = try node.optionalReader(Key.webhook.rawValue) {
+                var parsed = try parseWebhook(&block)
+                parsed.secretFile = resolve(parsed.secretFile)
+                webhook = parsed
+            }
             try node.refuseUnknownKeys()
-            configuration.nodes.append(HostedNode(id: id, config: resolve(config)))
+            configuration.nodes.append(HostedNode(id: id, config: resolve(config), webhook: webhook))
         }
         try reader.refuseUnknownKeys()
         configuration.tlsCertificateFile = resolve(configuration.tlsCertificateFile)
@@ -94,6 +152,37 @@ public struct GatewayConfiguration: Sendable, Hashable {
         configuration.tokenFile = resolve(configuration.tokenFile)
         try configuration.validate(file: file)
         return configuration
+    }
+
+    /// A node's `webhook` block; errors name the entry and `webhook.KEY`.
+    static func parseWebhook(_ block: inout JSONObjectReader) throws(ConfigurationError) -> Webhook {
+        let url = try block.string(Key.url.rawValue)
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), url.utf8.count > 8,
+            !url.contains(where: \.isWhitespace), URL(string: url)?.host != nil
+        else {
+            throw block.error(Key.url.rawValue, "must be an http:// or https:// URL with a host, got '\(url)'")
+        }
+        var webhook = Webhook(url: url, secretFile: try block.string(Key.secretFile.rawValue))
+        guard !webhook.secretFile.isEmpty else { throw block.error(Key.secretFile.rawValue, "must name a file") }
+        func milliseconds(_ key: Key, _ value: Int, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+            let value = try block.optionalInteger(key.rawValue) ?? value
+            guard range.contains(value) else {
+                throw block.error(
+                    key.rawValue, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
+            return value
+        }
+        webhook.timeoutMs = try milliseconds(.timeoutMs, webhook.timeoutMs, 100...600_000)
+        webhook.backoffInitialMs = try milliseconds(.backoffInitialMs, webhook.backoffInitialMs, 10...3_600_000)
+        webhook.backoffMaxMs = try milliseconds(.backoffMaxMs, webhook.backoffMaxMs, 10...86_400_000)
+        guard webhook.backoffMaxMs >= webhook.backoffInitialMs else {
+            throw block.error(
+                Key.backoffMaxMs.rawValue,
+                "must be at least backoff_initial_ms (\(webhook.backoffInitialMs)), got \(webhook.backoffMaxMs)")
+        }
+        try block.refuseUnknownKeys()
+        return webhook
     }
 
     /// The checks across keys: an address, at least one node, sane limits, and TLS plus tokens off loopback.
@@ -152,6 +241,16 @@ public struct GatewayConfiguration: Sendable, Hashable {
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The secret of every node's webhook, by node id (`Webhook.readSecret`).
+    public func readWebhookSecrets() throws(ConfigurationError) -> [String: [UInt8]] {
+        var secrets: [String: [UInt8]] = [:]
+        for (index, node) in nodes.enumerated() {
+            guard let webhook = node.webhook else { continue }
+            secrets[node.id] = try webhook.readSecret(entry: "nodes[\(index)]")
+        }
+        return secrets
     }
 
     /// The tokens of `token_file` (none without one). Refuses a file others can read, or one without a token of

@@ -19,6 +19,8 @@ public struct GatewayServer: Sendable {
     public let nodes: [String: GatewayNode]
     let tokens: [[UInt8]]
     let logger: Logger
+    /// The webhook of each node that has one (its inbox is then not polled: refused with `webhook-configured`).
+    let webhooks: [String: WebhookDelivery]
 
     /// The longest `wait` of a send or a long poll, in seconds.
     static let maxWaitSeconds = 30.0
@@ -26,8 +28,10 @@ public struct GatewayServer: Sendable {
     static let maxBatch = 100
 
     public init(
-        configuration: GatewayConfiguration, nodes: [GatewayNode], tokens: [[UInt8]], logger: Logger
+        configuration: GatewayConfiguration, nodes: [GatewayNode], tokens: [[UInt8]], logger: Logger,
+        webhooks: [WebhookDelivery] = []
     ) {
+        self.webhooks = Dictionary(uniqueKeysWithValues: webhooks.map { ($0.host.id, $0) })
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
         self.tokens = tokens
@@ -62,10 +66,29 @@ public struct GatewayServer: Sendable {
 
     func ready() -> Response {
         let states = nodes.keys.sorted().map { id in (id, nodes[id]!.node.isConnected) }
-        let document = JSONValue.object([
+        var members: [(key: String, value: JSONValue)] = [
             ("ready", .bool(states.allSatisfy(\.1))),
             ("nodes", .object(states.map { ($0.0, .string($0.1 ? "connected" : "not-connected")) })),
-        ])
+        ]
+        if !webhooks.isEmpty {
+            // A failing webhook does not make the gateway unready (its events wait in the node's store), but shows.
+            members.append(
+                (
+                    "webhooks",
+                    .object(
+                        webhooks.keys.sorted().map { id in
+                            let state = webhooks[id]!.state.withLock { $0 }
+                            var value: [(key: String, value: JSONValue)] = [
+                                ("state", .string(state.health)),
+                                ("failures_in_a_row", .integer(Int64(state.failuresInARow))),
+                                ("delivered", .integer(state.delivered)),
+                            ]
+                            if let error = state.lastError { value.append(("last_error", .string(error))) }
+                            return (id, .object(value))
+                        })
+                ))
+        }
+        let document = JSONValue.object(members)
         return Self.bytes(states.allSatisfy(\.1) ? .ok : .serviceUnavailable, JSONWriter.encode(document))
     }
 
@@ -107,6 +130,7 @@ public struct GatewayServer: Sendable {
 
     func inbox(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let host = try node(context)
+        guard webhooks[host.id] == nil else { throw Problem.webhookConfigured(host.id) }
         let wait = try Self.seconds(request, "wait")
         var max = 10
         if let text = request.uri.queryParameters["max"] {

@@ -430,7 +430,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "takeInbox",
         "summary": "Long-poll the node's inbox for the next messages.",
-        "description": "Answers at once with the messages waiting (oldest first), or waits up to `wait` seconds for the first one; an empty list when none came. Each message handed out is leased to the caller for inbox_lease_ms: complete it with POST .../inbox/{handle}/complete once the agency system has stored it; until then it is handed out again when the lease ends (at least once: handle it idempotently by its handle).",
+        "description": "Answers at once with the messages waiting (oldest first), or waits up to `wait` seconds for the first one; an empty list when none came. Each message handed out is leased to the caller for inbox_lease_ms: complete it with POST .../inbox/{handle}/complete once the agency system has stored it; until then it is handed out again when the lease ends (at least once: handle it idempotently by its handle). A node that has a webhook (referral-gateway.json) gets its messages POSTed there instead: its inbox is not polled (409 webhook-configured), so that no message is handed out twice.",
         "parameters": [
           {
             "$ref": "#/components/parameters/Node"
@@ -541,6 +541,23 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/UnknownNode"
+          },
+          "409": {
+            "description": "the node has a webhook: its messages are POSTed there, not polled",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                },
+                "example": {
+                  "type": "urn:referral-gateway:problem:webhook-configured",
+                  "title": "This node's inbox is delivered by its webhook",
+                  "status": 409,
+                  "detail": "node 'test-b' has a webhook in the gateway's configuration: its messages are POSTed there, not handed to the inbox poll",
+                  "field": "node"
+                }
+              }
+            }
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -994,6 +1011,13 @@ enum OpenAPIDocument {
                 "not-connected"
               ]
             }
+          },
+          "webhooks": {
+            "type": "object",
+            "description": "present when a node has a webhook: how its deliveries fare. A failing webhook does not make the gateway unready (the events wait in the node's store) but shows here.",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/WebhookStatus"
+            }
           }
         }
       },
@@ -1034,6 +1058,302 @@ enum OpenAPIDocument {
           },
           "message_id": {
             "type": "string"
+          }
+        }
+      },
+      "WebhookStatus": {
+        "type": "object",
+        "required": [
+          "state",
+          "failures_in_a_row",
+          "delivered"
+        ],
+        "properties": {
+          "state": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "failing"
+            ],
+            "description": "failing: the last POST was not answered 2xx; it is being retried"
+          },
+          "failures_in_a_row": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "delivered": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "POSTs answered 2xx since the gateway started"
+          },
+          "last_error": {
+            "type": "string",
+            "description": "the last failure: a status (answered 500) or a transport error"
+          }
+        }
+      },
+      "WebhookReceipt": {
+        "type": "object",
+        "required": [
+          "message_id",
+          "seq",
+          "recipient",
+          "outcome",
+          "receipt",
+          "at"
+        ],
+        "properties": {
+          "message_id": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "seq": {
+            "type": "integer",
+            "description": "the message's broker sequence number"
+          },
+          "recipient": {
+            "type": "string"
+          },
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "delivered",
+              "dead-lettered"
+            ]
+          },
+          "receipt": {
+            "type": "integer",
+            "description": "the broker's receipt number (unique)"
+          },
+          "at": {
+            "type": "integer",
+            "description": "ms since the epoch, at the broker"
+          },
+          "reason": {
+            "type": "string"
+          }
+        }
+      },
+      "WebhookMessageEvent": {
+        "type": "object",
+        "required": [
+          "event",
+          "message"
+        ],
+        "properties": {
+          "event": {
+            "const": "message"
+          },
+          "message": {
+            "$ref": "#/components/schemas/InboxMessage"
+          }
+        }
+      },
+      "WebhookReceiptEvent": {
+        "type": "object",
+        "required": [
+          "event",
+          "receipt"
+        ],
+        "properties": {
+          "event": {
+            "const": "receipt"
+          },
+          "receipt": {
+            "$ref": "#/components/schemas/WebhookReceipt"
+          }
+        }
+      }
+    }
+  },
+  "webhooks": {
+    "message": {
+      "post": {
+        "operationId": "webhookMessage",
+        "summary": "An inbox message of a node with a webhook, POSTed by the gateway to the configured url.",
+        "description": "The gateway POSTs each message of the node's inbox, oldest first and one at a time, as an InboxMessage (the representation of the inbox poll). Only a 2xx completes the message; until then it is POSTed again with backoff (at least once: deduplicate on Referral-Webhook-Delivery). After a restart of the gateway a message not yet completed is POSTed again.",
+        "parameters": [
+          {
+            "name": "Referral-Webhook-Timestamp",
+            "in": "header",
+            "required": true,
+            "description": "Unix time in seconds when this try was signed",
+            "schema": {
+              "type": "string"
+            },
+            "example": "1767225600"
+          },
+          {
+            "name": "Referral-Webhook-Signature",
+            "in": "header",
+            "required": true,
+            "description": "v1= and the lowercase hex of HMAC-SHA256(secret, timestamp + \".\" + body), over the body's exact octets. Verify it in constant time and refuse a timestamp more than 300 s from your clock (replay window).",
+            "schema": {
+              "type": "string"
+            },
+            "example": "v1=20174d61b13f882e6c2ddaef79a8f1bb115ed1037a13578c009234137c763610"
+          },
+          {
+            "name": "Referral-Webhook-Event",
+            "in": "header",
+            "required": true,
+            "description": "message or receipt",
+            "schema": {
+              "type": "string"
+            },
+            "example": "message"
+          },
+          {
+            "name": "Referral-Webhook-Delivery",
+            "in": "header",
+            "required": true,
+            "description": "the same for every try of one event (an inbox handle FROM:ID, or receipt-N): deduplicate on it",
+            "schema": {
+              "type": "string"
+            },
+            "example": "test-a:000001"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookMessageEvent"
+              },
+              "example": {
+                "event": "message",
+                "message": {
+                  "handle": "test-a:000001",
+                  "id": "test-a:000001",
+                  "from": "test-a",
+                  "to": [
+                    "test-b"
+                  ],
+                  "kind": "referral.request",
+                  "case": "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b",
+                  "priority": "urgent",
+                  "seq": 1042,
+                  "accepted_at": 1764851000012,
+                  "received_at": 1764851000200,
+                  "body": {
+                    "child_ref": "PX-0001",
+                    "age_band": "12-13",
+                    "risk": "orange",
+                    "reasons": [
+                      "screening-positive",
+                      "low-mood",
+                      "school-refusal"
+                    ],
+                    "needed_by": "2026-03-13",
+                    "lawful_basis": {
+                      "type": "consent",
+                      "given_by": "guardian",
+                      "consent_ref": "CONSENT-PX-0001-01",
+                      "consent_date": "2026-03-02"
+                    },
+                    "referrer_contact": {
+                      "unit": "School psychology office (placeholder)",
+                      "phone": "0591-00000000",
+                      "hours": "Mon-Fri 08:00-17:00"
+                    },
+                    "requested_service": "assessment",
+                    "residence_division": "350102100201",
+                    "screening": {
+                      "instrument": "SCREEN-A",
+                      "score": 17,
+                      "screened_on": "2026-02-27"
+                    },
+                    "summary": "Made-up example: pupil reference PX-0001 scored high on the term screening and has missed several school days."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "2XX": {
+            "description": "received and stored: the gateway completes the event (a message leaves the node's inbox) and sends the next one"
+          },
+          "default": {
+            "description": "any other answer, or none within timeout_ms: the gateway tries again after backoff_initial_ms, doubling up to backoff_max_ms, forever, and holds the events after it (in order)"
+          }
+        }
+      }
+    },
+    "receipt": {
+      "post": {
+        "operationId": "webhookReceipt",
+        "summary": "A delivery receipt of one of the node's messages, POSTed by the gateway to the configured url.",
+        "description": "One per recipient of each message the node sent: delivered (the recipient stored it) or dead-lettered. Receipts are POSTed in order, independently of messages, until a 2xx.",
+        "parameters": [
+          {
+            "name": "Referral-Webhook-Timestamp",
+            "in": "header",
+            "required": true,
+            "description": "Unix time in seconds when this try was signed",
+            "schema": {
+              "type": "string"
+            },
+            "example": "1767225600"
+          },
+          {
+            "name": "Referral-Webhook-Signature",
+            "in": "header",
+            "required": true,
+            "description": "v1= and the lowercase hex of HMAC-SHA256(secret, timestamp + \".\" + body), over the body's exact octets. Verify it in constant time and refuse a timestamp more than 300 s from your clock (replay window).",
+            "schema": {
+              "type": "string"
+            },
+            "example": "v1=20174d61b13f882e6c2ddaef79a8f1bb115ed1037a13578c009234137c763610"
+          },
+          {
+            "name": "Referral-Webhook-Event",
+            "in": "header",
+            "required": true,
+            "description": "message or receipt",
+            "schema": {
+              "type": "string"
+            },
+            "example": "message"
+          },
+          {
+            "name": "Referral-Webhook-Delivery",
+            "in": "header",
+            "required": true,
+            "description": "the same for every try of one event (an inbox handle FROM:ID, or receipt-N): deduplicate on it",
+            "schema": {
+              "type": "string"
+            },
+            "example": "test-a:000001"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookReceiptEvent"
+              },
+              "example": {
+                "event": "receipt",
+                "receipt": {
+                  "message_id": "test-a:000001",
+                  "seq": 1043,
+                  "recipient": "test-b",
+                  "outcome": "delivered",
+                  "receipt": 512,
+                  "at": 1764851000300
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "2XX": {
+            "description": "received and stored: the gateway completes the event (a message leaves the node's inbox) and sends the next one"
+          },
+          "default": {
+            "description": "any other answer, or none within timeout_ms: the gateway tries again after backoff_initial_ms, doubling up to backoff_max_ms, forever, and holds the events after it (in order)"
           }
         }
       }

@@ -93,6 +93,15 @@ public struct Problem: Error, Sendable, Hashable {
                 + "after a restart it is handed out again)")
     }
 
+    /// The node's messages go to its webhook: handing them to a poll as well would deliver them twice.
+    static func webhookConfigured(_ node: String) -> Problem {
+        Problem(
+            status: 409, slug: "webhook-configured", title: "This node's inbox is delivered by its webhook",
+            detail:
+                "node '\(node)' has a webhook in the gateway's configuration: its messages are POSTed there, not "
+                + "handed to the inbox poll", field: "node")
+    }
+
     static func tooLarge(limit: Int) -> Problem {
         Problem(
             status: 413, slug: "too-large", title: "The request body is too large",

@@ -45,7 +45,12 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
                                  again (default 60000).
             nodes                the node identities hosted: "id" (the {node} of
                                  the URLs, equal to the node file's "node") and
-                                 "config", a node configuration file.
+                                 "config", a node configuration file; optional
+                                 "webhook": {"url", "secret_file" (mode 0600),
+                                 "timeout_ms", "backoff_initial_ms",
+                                 "backoff_max_ms"}: the node's inbox messages
+                                 and receipts are POSTed there, signed
+                                 (HMAC-SHA256), until a 2xx (docs/GATEWAY.md).
             Relative paths are resolved against the configuration file's folder.
 
             Example, with a broker and a node file made by `referrald init-dev`:
@@ -85,6 +90,7 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
         do {
             let (configuration, nodes) = try Gateway.load(path: config)
             _ = try configuration.readTokens()
+            _ = try configuration.readWebhookSecrets()
             if checkConfig {
                 print("\(config): ok: listen \(configuration.listen), nodes \(nodes.map(\.id).joined(separator: ", "))")
                 return

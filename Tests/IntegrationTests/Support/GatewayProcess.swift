@@ -16,12 +16,17 @@ struct GatewayProcess {
     let url: String
     let logPath: String
 
-    /// Writes the gateway's configuration (`extra` members added), starts it, and waits for its "listening on" line.
+    /// Writes the gateway's configuration (`extra` members added, a `webhook` block for the nodes in `webhooks`), starts it, and waits for its "listening on" line.
     static func launch(
-        _ h: Harness, name: String, nodes: [String], extra: [String: Any] = [:]
+        _ h: Harness, name: String, nodes: [String], extra: [String: Any] = [:],
+        webhooks: [String: [String: Any]] = [:]
     ) async throws -> GatewayProcess {
         var config: [String: Any] = ["listen": "127.0.0.1:0"]
-        config["nodes"] = try nodes.map { ["id": $0, "config": try h.configurationFile($0)] }
+        config["nodes"] = try nodes.map { id in
+            var node: [String: Any] = ["id": id, "config": try h.configurationFile(id)]
+            if let webhook = webhooks[id] { node["webhook"] = webhook }
+            return node
+        }
         config.merge(extra) { $1 }
         let configPath = "\(h.directory)/\(name).json"
         try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
