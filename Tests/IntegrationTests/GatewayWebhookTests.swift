@@ -47,6 +47,15 @@ extension DaemonSuite {
             server.serve_forever()
             """#
 
+        /// A new referral (its own case: a case takes one referral.request) from test-a to test-b.
+        static func request(id: String, caseId: String) throws -> [UInt8] {
+            let object: [String: Any] = [
+                "id": id, "kind": "referral.request", "to": ["test-b"], "case": caseId, "priority": "urgent",
+                "body": try GatewayTests.referralBody(),
+            ]
+            return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        }
+
         /// The requests the receiver has logged so far.
         static func received(_ path: String) -> [[String: Any]] {
             let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
@@ -140,7 +149,7 @@ extension DaemonSuite {
                 let second = "test-a:wh-000002"
                 let again = try await GatewayHTTP.call(
                     "POST", "\(a.url)/v1/nodes/test-a/messages?wait=15",
-                    body: try GatewayTests.request(id: second, body: try GatewayTests.referralBody()))
+                    body: try Self.request(id: second, caseId: "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"))
                 h.expect(again.status == 201, "send: \(again)")
                 try await h.eventually("B's webhook answers 204 to the second message", timeout: .seconds(30)) {
                     Self.received(log).contains {
