@@ -56,6 +56,23 @@ extension DaemonSuite {
             }
         }
 
+        /// A client asking to upgrade to HTTP/2 (curl --http2 here, the JDK's HttpClient by default) is answered
+        /// over HTTP/1.1 with `Connection: close`, and its next request (on a new connection) is answered too:
+        /// without it NIO's decoder reads nothing more from the first connection and the client waits for ever.
+        @Test func aClientAskingToUpgradeIsNotLeftWaiting() async throws {
+            guard let curl = Tool.find("curl") else { return }
+            try await withDaemon { h in
+                let gateway = try await Self.gateway(h)
+                let (status, output) = try await Tool.run(
+                    curl,
+                    [
+                        "-s", "--http2", "--max-time", "10", "-o", "/dev/null", "-o", "/dev/null", "-w",
+                        "%{http_code} %{http_version}\n", gateway.url + "/health", gateway.url + "/openapi.json",
+                    ])
+                h.expect(status == 0 && output == "200 1.1\n200 1.1\n", "exit \(status): \(output)")
+            }
+        }
+
         /// docs/examples/gateway_client.py (Python requests) and docs/examples/GatewayClient.java (the JDK's
         /// HttpClient, run from source when a JDK is installed) each send a referral from test-a to test-b, take
         /// it from test-b's inbox, complete it, and read its status.

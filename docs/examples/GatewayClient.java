@@ -25,10 +25,7 @@ import java.util.UUID;
  * system uses its own (Jackson, Gson) where this file uses the small {@link Json} reader at its end.
  */
 public final class GatewayClient {
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1) // the gateway speaks HTTP/1.1 (no h2c upgrade)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String token;
 
