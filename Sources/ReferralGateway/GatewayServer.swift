@@ -238,6 +238,7 @@ public struct GatewayServer: Sendable {
             throw ConfigurationError(field: "listen", reason: "must be host:port, got '\(configuration.listen)'")
         }
         let router = Router()
+        router.add(middleware: UpgradeCloseMiddleware())
         router.add(middleware: ProblemMiddleware())
         if !tokens.isEmpty { router.add(middleware: GatewayTokenMiddleware(tokens: tokens, open: Self.openPaths)) }
         routes(router)
@@ -304,6 +305,20 @@ struct GatewayTokenMiddleware<Context: RequestContext>: RouterMiddleware, Custom
             found = found || difference == 0
         }
         return found
+    }
+}
+
+/// A request asking to switch protocols (the JDK's HttpClient sends `Upgrade: h2c` by default) is answered over
+/// HTTP/1.1, but NIO's HTTP/1 decoder then reads nothing more from that connection: the answer says
+/// `Connection: close`, so the client opens a new connection for its next request instead of waiting on this one.
+struct UpgradeCloseMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.headers[.upgrade] != nil else { return try await next(request, context) }
+        var response = try await next(request, context)
+        response.headers[.connection] = "close"
+        return response
     }
 }
 

@@ -580,7 +580,8 @@ enum OpenAPIDocument {
             "required": true,
             "description": "the message's handle from the inbox: FROM:ID",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[a-z0-9][a-z0-9._-]{0,63}:[A-Za-z0-9._:@-]{1,128}$"
             },
             "example": "test-a:000001"
           }
