@@ -29,14 +29,6 @@ struct NodeCommand: AsyncParsableCommand {
             """,
         subcommands: [Suspend.self, Resume.self, Show.self, MoveBacklog.self, RotateKey.self])
 
-    struct Actor: ParsableArguments {
-        @Option(
-            help: ArgumentHelp("Who acts, for the audit trail (default: $SUDO_USER, else $USER).", valueName: "NAME"))
-        var `operator`: String?
-
-        func name() throws -> String { try Confirmation.operatorName(`operator`) }
-    }
-
     struct Suspend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Suspend a node: its session is cut, its handshakes refused, deliveries to it wait.",
@@ -47,13 +39,12 @@ struct NodeCommand: AsyncParsableCommand {
 
         @Argument(help: "The node id.") var node: String
         @Option(help: "Why, for the audit trail and STATUS.") var reason: String
-        @Flag(help: "Do not ask for confirmation (scripts).") var yes = false
-        @OptionGroup var actor: Actor
+        @OptionGroup var change: ChangeOptions
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            let op = try actor.name()
-            try Confirmation.require("suspend node \(node)?", yes: yes)
+            let op = try change.name()
+            try await change.confirm("suspend node \(node)?")
             let request = AdminRequest.nodeSuspend(node: node, reason: reason, operator: op)
             guard case .node(let state) = try await admin.ask(request) else {
                 throw AdminOptions.unexpectedResult(of: request)
@@ -67,7 +58,7 @@ struct NodeCommand: AsyncParsableCommand {
             abstract: "Lift an operator's suspension of a node (a suspension in the directory file stays).")
 
         @Argument(help: "The node id.") var node: String
-        @OptionGroup var actor: Actor
+        @OptionGroup var actor: OperatorOption
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
@@ -130,13 +121,12 @@ struct NodeCommand: AsyncParsableCommand {
 
         @Argument(help: "The node whose backlog moves.") var from: String
         @Option(help: "The replacement node.") var to: String
-        @Flag(help: "Do not ask for confirmation (scripts).") var yes = false
-        @OptionGroup var actor: Actor
+        @OptionGroup var change: ChangeOptions
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            let op = try actor.name()
-            try Confirmation.require("move every waiting delivery of node \(from) to node \(to)?", yes: yes)
+            let op = try change.name()
+            try await change.confirm("move every waiting delivery of node \(from) to node \(to)?")
             let request = AdminRequest.nodeMoveBacklog(from: from, to: to, operator: op)
             guard case .backlogMoved(let move) = try await admin.ask(request, timeout: .seconds(60)) else {
                 throw AdminOptions.unexpectedResult(of: request)
@@ -168,7 +158,7 @@ struct NodeCommand: AsyncParsableCommand {
             help: ArgumentHelp("A public key file (referralctl keygen's PREFIX.pub).", valueName: "FILE"))
         var publicKeyFile: String?
         @Option(help: "How long the old key still works, e.g. 7d.") var grace: String
-        @OptionGroup var actor: Actor
+        @OptionGroup var actor: OperatorOption
         @OptionGroup var admin: AdminOptions
 
         func validate() throws {

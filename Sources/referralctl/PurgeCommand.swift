@@ -31,11 +31,7 @@ struct PurgeCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Do not ask for confirmation.")
-    var yes = false
-
-    @Option(help: "Who asks, for the audit trail (default: $SUDO_USER, else $USER).")
-    var `operator`: String?
+    @OptionGroup var change: ChangeOptions
 
     @Option(help: "Seconds to wait for the run to finish.")
     var timeout: Int = 600
@@ -47,8 +43,8 @@ struct PurgeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = try Confirmation.operatorName(`operator`)
-        try Confirmation.require("Delete the message bodies the retention periods allow, for good?", yes: yes)
+        let name = try change.name()
+        try await change.confirm("Delete the message bodies the retention periods allow, for good?")
         let request = AdminRequest.purge(operator: name)
         guard case .purge(let purge) = try await admin.ask(request, timeout: .seconds(timeout)) else {
             throw AdminOptions.unexpectedResult(of: request)
