@@ -46,8 +46,8 @@ extension BrokerStore {
     /// - `agency`, `risk`: exact match.
     ///
     /// `escalatedOnly`: only the open rows of a later level, by their creation time (when the escalation that set
-    /// them happened), latest first, then id. They are read on `deadlines_open_escalated` (the open escalated rows
-    /// only, never the others) and the newest `limit` kept.
+    /// them happened), latest first, then id. They are read on `deadlines_open_escalated_recent` (the open escalated
+    /// rows only, in that order) up to `limit`, so no sort runs however many are open.
     public func overdue(
         now: Int64, regionPrefix: String? = nil, agency: String? = nil, risk: String? = nil,
         escalatedOnly: Bool = false, limit: Int = 1_000
@@ -55,7 +55,7 @@ extension BrokerStore {
         guard limit > 0 else { return [] }
         if escalatedOnly {
             return try overdue(
-                "SELECT \(DeadlineRows.columns) FROM deadlines INDEXED BY deadlines_open_escalated "
+                "SELECT \(DeadlineRows.columns) FROM deadlines INDEXED BY deadlines_open_escalated_recent "
                     + "WHERE state = 0 AND level > 0", arguments: [], regionPrefix: regionPrefix, agency: agency,
                 risk: risk, order: "created_at DESC, id DESC", limit: limit)
         }

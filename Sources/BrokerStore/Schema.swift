@@ -281,6 +281,15 @@ enum Schema {
                     CREATE INDEX deadlines_open_stats ON deadlines(region, risk, due_at, level, state) WHERE state = 0;
                     """)
         }
+        // The dashboard's recent escalations (OVERDUE `escalated`, latest first) read the open escalated rows in
+        // the order they are shown, stopping at the limit, instead of sorting every one of them at every load.
+        migrator.registerMigration("v13-recent-escalations") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX deadlines_open_escalated_recent ON deadlines(created_at DESC, id DESC)
+                    WHERE state = 0 AND level > 0;
+                    """)
+        }
         return migrator
     }
 

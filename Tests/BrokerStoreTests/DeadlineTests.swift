@@ -1,5 +1,6 @@
 import BrokerStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct DeadlineTests {
@@ -302,6 +303,25 @@ import Testing
             #expect(try store.overdue(now: 150).map(\.caseId) == ["fz-school", "no-region", "xm-school"])
             #expect(try store.overdue(now: 99).isEmpty)
             #expect(try store.overdue(now: 10_000).count == 5)
+        }
+    }
+
+    /// The recent-escalations read walks `deadlines_open_escalated_recent` in the order it returns rows and stops at
+    /// the limit: no temporary B-tree sorts every open escalated row (the dashboard reads it at every load).
+    @Test func overdueEscalatedOnlyReadsItsIndexInOrderWithoutSorting() throws {
+        try withStore { store, path in
+            try store.close()
+            let plan = try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        EXPLAIN QUERY PLAN SELECT id FROM deadlines INDEXED BY deadlines_open_escalated_recent
+                        WHERE state = 0 AND level > 0 AND risk = ? ORDER BY created_at DESC, id DESC LIMIT 50
+                        """, arguments: ["crisis"]
+                ).map { "\($0["detail"] ?? "")" }.joined(separator: "; ")
+            }
+            #expect(plan.contains("deadlines_open_escalated_recent"), "\(plan)")
+            #expect(!plan.contains("TEMP B-TREE"), "\(plan)")
         }
     }
 

@@ -156,7 +156,7 @@ import Testing
                 settings.migrations == [
                     "v1-core", "v2-audit", "v3-cases", "v4-followup", "v5-identity", "v6-deadline-notice",
                     "v7-per-node-windows", "v8-backlog-by-batch", "v9-repair", "v10-node-overrides", "v11-retention",
-                    "v12-metrics-indexes",
+                    "v12-metrics-indexes", "v13-recent-escalations",
                 ])
             #expect(store.path == path)
             _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
