@@ -796,7 +796,7 @@ enum OpenAPIDocument {
               "type": "urn:referral-gateway:problem:rate-limited",
               "title": "Too many requests",
               "status": 429,
-              "detail": "application 'school-sis' is over its rate limit (200 requests a second, burst 400): retry in 1 s (Retry-After)"
+              "detail": "application 'school-sis' is over its rate limit (rate_limit: 200 per second, burst 400): retry in 1 s (Retry-After)"
             }
           }
         }

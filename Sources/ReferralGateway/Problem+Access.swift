@@ -24,8 +24,8 @@ extension Problem {
         return Problem(
             status: 429, slug: "rate-limited", title: "Too many requests",
             detail:
-                "\(whose) is over its rate limit (\(Self.format(limit.requestsPerSecond)) requests a second, burst "
-                + "\(limit.burst)): retry in \(retryAfterSeconds) s (Retry-After)")
+                "\(whose) is over its rate limit (rate_limit: \(Self.format(limit.requestsPerSecond)) per second, "
+                + "burst \(limit.burst)): retry in \(retryAfterSeconds) s (Retry-After)")
     }
 
     static func format(_ rate: Double) -> String {
