@@ -178,8 +178,8 @@ extension DaemonSuite {
         }
 
         /// SIGHUP reads the applications again without a restart: an added application's token works, a removed
-        /// one's is 401; a bad file keeps the running applications and the log names the file and the field; a
-        /// changed listen address is logged as waiting for a restart.
+        /// one's is 401, and a new max_body_bytes holds at once; a bad file keeps the running applications and the
+        /// log names the file and the field; a changed listen address is logged as waiting for a restart.
         @Test func sighupAddsAndRemovesApplications() async throws {
             try await withDaemon { h in
                 let (gateway, file) = try await Self.gateway(h, [Self.reader, Self.sender])
@@ -199,6 +199,7 @@ extension DaemonSuite {
                     try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))
                     as? [String: Any] ?? [:]
                 config["listen"] = "127.0.0.1:1"
+                config["max_body_bytes"] = 1024
                 try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
                 kill(gateway.process.processIdentifier, SIGHUP)
                 try await h.eventually("the added application is let in, the removed one is not") {
@@ -207,6 +208,14 @@ extension DaemonSuite {
                     return added == 404 && removed == 401
                 }
                 h.expect(try await answer(Self.sender.token) == 404, "the sender (kept) is let in")
+                let large = try GatewayTests.request(
+                    id: "test-a:sec-large",
+                    body: try GatewayTests.referralBody(summary: String(repeating: "x", count: 1_500)))
+                Self.expectProblem(
+                    h,
+                    try await Self.call(
+                        "POST", "\(gateway.url)/v1/nodes/test-a/messages", body: large, token: Self.sender.token
+                    ).answer, 413, "too-large")
                 try await h.eventually("the log says listen waits for a restart") {
                     gateway.log.contains("ignored until restart") && gateway.log.contains("listen")
                 }
@@ -291,7 +300,8 @@ struct GatewayApplicationsCommandTests {
         #expect(good.status == 0 && good.output.contains("applications 1"), "\(good.output)")
 
         let old = try await check(#"{"listen":"127.0.0.1:0","token_file":"t",\#(nodes)}"#)
-        #expect(old.status == 78 && old.output.contains("token_file") && old.output.contains("new-token"), "\(old.output)")
+        #expect(
+            old.status == 78 && old.output.contains("token_file") && old.output.contains("new-token"), "\(old.output)")
         let open = try await check(
             #"{"listen":"0.0.0.0:0","tls_certificate_file":"c.pem","tls_key_file":"k.pem",\#(nodes)}"#)
         #expect(open.status == 78 && open.output.contains("applications_file"), "\(open.output)")
