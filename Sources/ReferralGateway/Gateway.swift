@@ -32,12 +32,13 @@ public enum Gateway {
         return (configuration, nodes)
     }
 
-    /// Runs the gateway until a signal stops it. `onBound` is told the listening URL.
+    /// Runs the gateway until a signal stops it. `onBound` is told the listening URL. With `configurationFile`,
+    /// SIGHUP reads it again (`GatewayReloader`).
     public static func run(
         configuration: GatewayConfiguration, nodes configurations: [(id: String, NodeConfiguration)],
-        logger: Logger, onBound: @escaping @Sendable (String) -> Void
+        configurationFile: String? = nil, logger: Logger, onBound: @escaping @Sendable (String) -> Void
     ) async throws {
-        let tokens = try configuration.readTokens()
+        let live = LiveSettings(configuration, applications: try configuration.readApplications())
         let secrets = try configuration.readWebhookSecrets()
         var nodes: [GatewayNode] = []
         do {
@@ -62,7 +63,14 @@ public enum Gateway {
         }
         let deliveries = webhooks.map { webhook in Task { await webhook.run() } }
         let server = GatewayServer(
-            configuration: configuration, nodes: nodes, tokens: tokens, logger: logger, webhooks: webhooks)
+            configuration: configuration, nodes: nodes, live: live, logger: logger, webhooks: webhooks)
+        var reloads: Task<Void, Never>?
+        if let configurationFile {
+            reloads = await GatewayReloader(
+                path: configurationFile, running: configuration, live: live, logger: logger
+            ).handleHangups()
+        }
+        defer { reloads?.cancel() }
         do {
             let app = try server.makeApplication(onBound: onBound)
             let group = ServiceGroup(

@@ -6,7 +6,7 @@ import ReferralProtocol
 /// ```json
 /// {
 ///   "listen": "127.0.0.1:9480",
-///   "token_file": "gateway.tokens",
+///   "applications_file": "gateway-applications.json",
 ///   "nodes": [ { "id": "test-a", "config": "nodes/test-a.json" } ]
 /// }
 /// ```
@@ -18,9 +18,11 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var listen = "127.0.0.1:9480"
     public var tlsCertificateFile = ""
     public var tlsKeyFile = ""
-    /// A file of bearer tokens, one a line (`#` comments); every request but /health and /openapi.json must carry
-    /// one when it is set. Required off loopback.
-    public var tokenFile = ""
+    /// The applications file (`GatewayApplications`): each application's token (hashed), nodes and scopes; every
+    /// request but /health and /openapi.json must carry such a token when it is set. Required off loopback.
+    public var applicationsFile = ""
+    /// The request rate of each application (unless it has its own), or of the whole gateway without applications.
+    public var rateLimit = RateLimit.default
     /// The largest request body accepted; a larger one is answered 413 and never read further.
     public var maxBodyBytes = 1_048_576
     /// How long an inbox message handed out stays with its taker before it is handed out again.
@@ -98,6 +100,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
         case tlsCertificateFile = "tls_certificate_file"
         case tlsKeyFile = "tls_key_file"
         case tokenFile = "token_file"
+        case applicationsFile = "applications_file"
+        case rateLimit = "rate_limit"
         case maxBodyBytes = "max_body_bytes"
         case inboxLeaseMs = "inbox_lease_ms"
     }
@@ -119,7 +123,16 @@ public struct GatewayConfiguration: Sendable, Hashable {
         configuration.listen = try reader.optionalString(Key.listen.rawValue) ?? configuration.listen
         configuration.tlsCertificateFile = try reader.optionalString(Key.tlsCertificateFile.rawValue) ?? ""
         configuration.tlsKeyFile = try reader.optionalString(Key.tlsKeyFile.rawValue) ?? ""
-        configuration.tokenFile = try reader.optionalString(Key.tokenFile.rawValue) ?? ""
+        if reader.value(Key.tokenFile.rawValue) != nil {
+            throw reader.error(
+                Key.tokenFile.rawValue,
+                "is no longer read: tokens are now per application, hashed, in applications_file (make one with "
+                    + "`referral-gateway new-token --name NAME --node NODE --scope send`; docs/GATEWAY.md, Security)")
+        }
+        configuration.applicationsFile = try reader.optionalString(Key.applicationsFile.rawValue) ?? ""
+        if var block = try reader.optionalReader(Key.rateLimit.rawValue) {
+            configuration.rateLimit = try RateLimit.parse(&block)
+        }
         configuration.maxBodyBytes = try reader.optionalInteger(Key.maxBodyBytes.rawValue) ?? configuration.maxBodyBytes
         configuration.inboxLeaseMs = try reader.optionalInteger(Key.inboxLeaseMs.rawValue) ?? configuration.inboxLeaseMs
         let items = try reader.array(Key.nodes.rawValue)
@@ -149,7 +162,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         try reader.refuseUnknownKeys()
         configuration.tlsCertificateFile = resolve(configuration.tlsCertificateFile)
         configuration.tlsKeyFile = resolve(configuration.tlsKeyFile)
-        configuration.tokenFile = resolve(configuration.tokenFile)
+        configuration.applicationsFile = resolve(configuration.applicationsFile)
         try configuration.validate(file: file)
         return configuration
     }
@@ -185,7 +198,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         return webhook
     }
 
-    /// The checks across keys: an address, at least one node, sane limits, and TLS plus tokens off loopback.
+    /// The checks across keys: an address, at least one node, sane limits, and TLS plus applications off loopback.
     func validate(file: String) throws(ConfigurationError) {
         func fail(_ field: String, _ reason: String) -> ConfigurationError {
             ConfigurationError(file: file, field: field, reason: reason)
@@ -210,9 +223,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
         guard !Self.isLoopback(address.host) else { return }
         let why =
             "is required when listen is not a loopback address (\(listen)): a gateway other machines reach needs TLS "
-            + "and bearer tokens (or listen on 127.0.0.1)"
+            + "and per-application bearer tokens (or listen on 127.0.0.1)"
         if tlsCertificateFile.isEmpty { throw fail("tls_certificate_file", why) }
-        if tokenFile.isEmpty { throw fail("token_file", why) }
+        if applicationsFile.isEmpty { throw fail("applications_file", why) }
     }
 
     /// The host and port of `listen`; nil when it is not `host:port`.
@@ -251,33 +264,5 @@ public struct GatewayConfiguration: Sendable, Hashable {
             secrets[node.id] = try webhook.readSecret(entry: "nodes[\(index)]")
         }
         return secrets
-    }
-
-    /// The tokens of `token_file` (none without one). Refuses a file others can read, or one without a token of
-    /// at least 16 characters. Tokens are never logged or printed.
-    public func readTokens() throws(ConfigurationError) -> [[UInt8]] {
-        guard !tokenFile.isEmpty else { return [] }
-        func fail(_ problem: String) -> ConfigurationError {
-            ConfigurationError(file: tokenFile, setting: "token_file", reason: problem)
-        }
-        var info = stat()
-        guard stat(tokenFile, &info) == 0 else { throw fail("cannot be opened (\(String(cString: strerror(errno))))") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw fail("is not a regular file") }
-        let mode = Int(info.st_mode) & 0o777
-        guard mode & 0o007 == 0 else {
-            throw fail("can be read by others (mode \(String(mode, radix: 8))): chmod 600 \(tokenFile)")
-        }
-        guard let data = FileManager.default.contents(atPath: tokenFile) else { throw fail("cannot be read") }
-        var tokens: [[UInt8]] = []
-        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            if text.isEmpty || text.hasPrefix("#") { continue }
-            guard text.utf8.count >= 16, !text.contains(where: \.isWhitespace) else {
-                throw fail("line \(index + 1): a token must be at least 16 characters without spaces")
-            }
-            tokens.append(Array(text.utf8))
-        }
-        guard !tokens.isEmpty else { throw fail("holds no token") }
-        return tokens
     }
 }

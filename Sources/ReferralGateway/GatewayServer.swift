@@ -17,7 +17,8 @@ import ServiceLifecycle
 public struct GatewayServer: Sendable {
     public let configuration: GatewayConfiguration
     public let nodes: [String: GatewayNode]
-    let tokens: [[UInt8]]
+    /// The applications, rate limit and body limit, swapped by a SIGHUP while requests run.
+    public let live: LiveSettings
     let logger: Logger
     /// The webhook of each node that has one (its inbox is then not polled: refused with `webhook-configured`).
     let webhooks: [String: WebhookDelivery]
@@ -28,18 +29,15 @@ public struct GatewayServer: Sendable {
     static let maxBatch = 100
 
     public init(
-        configuration: GatewayConfiguration, nodes: [GatewayNode], tokens: [[UInt8]], logger: Logger,
+        configuration: GatewayConfiguration, nodes: [GatewayNode], live: LiveSettings? = nil, logger: Logger,
         webhooks: [WebhookDelivery] = []
     ) {
         self.webhooks = Dictionary(uniqueKeysWithValues: webhooks.map { ($0.host.id, $0) })
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
-        self.tokens = tokens
+        self.live = live ?? LiveSettings(configuration, applications: nil)
         self.logger = logger
     }
-
-    /// Paths answered without a token: liveness and the API's description.
-    static let openPaths: Set<String> = ["/health", "/openapi.json"]
 
     /// Every route of GATEWAY-1; a test compares them with the OpenAPI document's paths and methods.
     public func routes(_ router: Router<BasicRequestContext>) {
@@ -163,7 +161,7 @@ public struct GatewayServer: Sendable {
 
     /// The request body, at most `max_body_bytes` (413 beyond, said by Content-Length or found while reading).
     func body(_ request: Request) async throws -> [UInt8] {
-        let limit = configuration.maxBodyBytes
+        let limit = live.currentMaxBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw Problem.tooLarge(limit: limit)
         }
@@ -240,7 +238,7 @@ public struct GatewayServer: Sendable {
         let router = Router()
         router.add(middleware: UpgradeCloseMiddleware())
         router.add(middleware: ProblemMiddleware())
-        if !tokens.isEmpty { router.add(middleware: GatewayTokenMiddleware(tokens: tokens, open: Self.openPaths)) }
+        router.add(middleware: GatewayAccessMiddleware(live: live, logger: logger))
         routes(router)
         let server: HTTPServerBuilder
         if configuration.usesTLS {
@@ -271,40 +269,6 @@ public struct GatewayServer: Sendable {
                 onBound("\(scheme)://\(host):\(port)")
             },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: 1)), logger: quiet)
-    }
-}
-
-/// Every request but the open paths must carry `Authorization: Bearer <token>` with one of the configured
-/// tokens; otherwise 401 as a problem. Compared in constant time per token; tokens are never logged.
-struct GatewayTokenMiddleware<Context: RequestContext>: RouterMiddleware, CustomStringConvertible {
-    let tokens: [[UInt8]]
-    let open: Set<String>
-
-    var description: String { "GatewayTokenMiddleware(tokens: <redacted>)" }
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        if open.contains(request.uri.path) { return try await next(request, context) }
-        guard let header = request.headers[.authorization], Self.matches(header, tokens: tokens) else {
-            return GatewayServer.problemResponse(.unauthorized)
-        }
-        return try await next(request, context)
-    }
-
-    /// Whether `header` is `Bearer <one of tokens>`; each comparison takes the same time whatever the first
-    /// differing octet.
-    static func matches(_ header: String, tokens: [[UInt8]]) -> Bool {
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix) else { return false }
-        let given = Array(header.utf8.dropFirst(prefix.utf8.count))
-        var found = false
-        for token in tokens {
-            var difference = UInt8(given.count == token.count ? 0 : 1)
-            for index in token.indices { difference |= token[index] ^ (index < given.count ? given[index] : 0) }
-            found = found || difference == 0
-        }
-        return found
     }
 }
 

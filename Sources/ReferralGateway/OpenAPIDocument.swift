@@ -13,7 +13,7 @@ enum OpenAPIDocument {
     "title": "referral-gateway HTTP API (GATEWAY-1)",
     "version": "1.0.0",
     "summary": "Join the referral broker over HTTP/JSON: send, watch status and receipts, long-poll and complete the inbox.",
-    "description": "The gateway runs next to an agency system and is one or more nodes toward the broker (1/RBP): it keeps each hosted node's durable outbox, inbox and receipts in the node's own SQLite store and speaks CURVE-secured 1/RBP to the broker. This document is the contract; the gateway serves it at /openapi.json. Version 1 of the API lives under /v1. Errors are RFC 9457 problem details (application/problem+json) with the broker's 1/RBP error code in `code` where one applies. All examples are made up.",
+    "description": "The gateway runs next to an agency system and is one or more nodes toward the broker (1/RBP): it keeps each hosted node's durable outbox, inbox and receipts in the node's own SQLite store and speaks CURVE-secured 1/RBP to the broker. This document is the contract; the gateway serves it at /openapi.json. Version 1 of the API lives under /v1. Errors are RFC 9457 problem details (application/problem+json) with the broker's 1/RBP error code in `code` where one applies. All examples are made up. Access: with an applications file (required off loopback) every request but /health and /openapi.json carries `Authorization: Bearer TOKEN` of an application; each application acts for its nodes with its scopes (send, receive, read; see the bearer security scheme and each operation's security), within its request rate.",
     "license": {
       "name": "Apache-2.0",
       "identifier": "Apache-2.0"
@@ -72,6 +72,12 @@ enum OpenAPIDocument {
               }
             }
           },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
           "503": {
             "description": "a node is not connected (its sends wait in its outbox)",
             "content": {
@@ -87,9 +93,6 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -117,7 +120,7 @@ enum OpenAPIDocument {
       "post": {
         "operationId": "sendMessage",
         "summary": "Send a message as the node: committed to its outbox, then handed to the broker.",
-        "description": "The caller's `id` makes the request idempotent: the same id with the same content answers as the first time did (or with the message's newer state); the same id with other content is 409. The body is checked against its business schema (protocols/business/) with the case and priority it needs before anything is stored. `wait` (seconds, up to 30) waits for the broker's answer: 201 once the broker has the message on disk (ACCEPTED), 202 while it is only in the gateway's outbox (it is sent until the broker answers, across reconnects and restarts), a problem with the broker's code when the broker REJECTED it for good.",
+        "description": "The caller's `id` makes the request idempotent: the same id with the same content answers as the first time did (or with the message's newer state); the same id with other content is 409. The body is checked against its business schema (protocols/business/) with the case and priority it needs before anything is stored. `wait` (seconds, up to 30) waits for the broker's answer: 201 once the broker has the message on disk (ACCEPTED), 202 while it is only in the gateway's outbox (it is sent until the broker answers, across reconnects and restarts), a problem with the broker's code when the broker REJECTED it for good. Scope: `send` for the node.",
         "parameters": [
           {
             "$ref": "#/components/parameters/Node"
@@ -184,6 +187,13 @@ enum OpenAPIDocument {
             }
           }
         },
+        "security": [
+          {
+            "bearer": [
+              "send"
+            ]
+          }
+        ],
         "responses": {
           "201": {
             "description": "ACCEPTED: the broker has it on disk",
@@ -273,19 +283,34 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "the broker REJECTED it: the policy does not let this node send this kind (FORBIDDEN)",
+            "description": "the broker REJECTED it: the policy does not let this node send this kind (FORBIDDEN, `rejected`); or the token's application may not send for this node (`forbidden`)",
             "content": {
               "application/problem+json": {
                 "schema": {
                   "$ref": "#/components/schemas/Problem"
                 },
-                "example": {
-                  "type": "urn:referral-gateway:problem:rejected",
-                  "title": "The broker rejected the message",
-                  "status": 403,
-                  "detail": "kind referral.request is not allowed from this node",
-                  "code": "FORBIDDEN",
-                  "message_id": "test-a:000001"
+                "examples": {
+                  "rejected": {
+                    "summary": "the broker's policy",
+                    "value": {
+                      "type": "urn:referral-gateway:problem:rejected",
+                      "title": "The broker rejected the message",
+                      "status": 403,
+                      "detail": "kind referral.request is not allowed from this node",
+                      "code": "FORBIDDEN",
+                      "message_id": "test-a:000001"
+                    }
+                  },
+                  "forbidden": {
+                    "summary": "the application lacks the send scope for the node",
+                    "value": {
+                      "type": "urn:referral-gateway:problem:forbidden",
+                      "title": "This application may not do this",
+                      "status": 403,
+                      "detail": "application 'school-dashboard' needs the send scope for node 'test-a' (its entry in the gateway's applications file: \"nodes\" and \"scopes\")",
+                      "field": "node"
+                    }
+                  }
                 }
               }
             }
@@ -346,6 +371,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
           "503": {
             "$ref": "#/components/responses/Unavailable"
           }
@@ -368,6 +396,18 @@ enum OpenAPIDocument {
             "schema": {
               "$ref": "#/components/schemas/MessageId"
             }
+          }
+        ],
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          },
+          {
+            "bearer": [
+              "send"
+            ]
           }
         ],
         "responses": {
@@ -406,6 +446,9 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "description": "no such node, or no message with this id",
             "content": {
@@ -422,15 +465,19 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
           }
-        }
+        },
+        "description": "Scope: `read` or `send` for the node."
       }
     },
     "/v1/nodes/{node}/inbox": {
       "get": {
         "operationId": "takeInbox",
         "summary": "Long-poll the node's inbox for the next messages.",
-        "description": "Answers at once with the messages waiting (oldest first), or waits up to `wait` seconds for the first one; an empty list when none came. Each message handed out is leased to the caller for inbox_lease_ms: complete it with POST .../inbox/{handle}/complete once the agency system has stored it; until then it is handed out again when the lease ends (at least once: handle it idempotently by its handle). A node that has a webhook (referral-gateway.json) gets its messages POSTed there instead: its inbox is not polled (409 webhook-configured), so that no message is handed out twice.",
+        "description": "Answers at once with the messages waiting (oldest first), or waits up to `wait` seconds for the first one; an empty list when none came. Each message handed out is leased to the caller for inbox_lease_ms: complete it with POST .../inbox/{handle}/complete once the agency system has stored it; until then it is handed out again when the lease ends (at least once: handle it idempotently by its handle). A node that has a webhook (referral-gateway.json) gets its messages POSTed there instead: its inbox is not polled (409 webhook-configured), so that no message is handed out twice. Scope: `receive` for the node.",
         "parameters": [
           {
             "$ref": "#/components/parameters/Node"
@@ -458,6 +505,13 @@ enum OpenAPIDocument {
               "maximum": 100
             },
             "example": 10
+          }
+        ],
+        "security": [
+          {
+            "bearer": [
+              "receive"
+            ]
           }
         ],
         "responses": {
@@ -539,6 +593,9 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/UnknownNode"
           },
@@ -559,6 +616,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
           "503": {
             "$ref": "#/components/responses/Unavailable"
           }
@@ -569,7 +629,7 @@ enum OpenAPIDocument {
       "post": {
         "operationId": "completeInboxMessage",
         "summary": "The agency system has stored the message: it leaves the inbox for good.",
-        "description": "Idempotent: completing a message again answers 204 as long as the gateway remembers it.",
+        "description": "Idempotent: completing a message again answers 204 as long as the gateway remembers it. Scope: `receive` for the node.",
         "parameters": [
           {
             "$ref": "#/components/parameters/Node"
@@ -584,6 +644,13 @@ enum OpenAPIDocument {
               "pattern": "^[a-z0-9][a-z0-9._-]{0,63}:[A-Za-z0-9._:@-]{1,128}$"
             },
             "example": "test-a:000001"
+          }
+        ],
+        "security": [
+          {
+            "bearer": [
+              "receive"
+            ]
           }
         ],
         "responses": {
@@ -610,6 +677,9 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "description": "no such node, or no message handed out under this handle",
             "content": {
@@ -626,6 +696,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
           "503": {
             "$ref": "#/components/responses/Unavailable"
           }
@@ -638,7 +711,7 @@ enum OpenAPIDocument {
       "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "A token of the gateway's token_file (required when one is configured, and always off loopback)."
+        "description": "A token made by `referral-gateway new-token` for an application of the gateway's applications_file (the file keeps only its SHA-256). Required when the gateway has an applications file, which it must have off loopback. Without a valid token: 401 `unauthorized`. Each application may act for its nodes (a list, or every node) with its scopes; a valid token for another node or without the scope: 403 `forbidden`, naming the scope needed and the node. Scopes: `send`: POST /v1/nodes/{node}/messages and GET /v1/nodes/{node}/messages/{id} (the status of what it sends); `receive`: GET /v1/nodes/{node}/inbox and POST /v1/nodes/{node}/inbox/{handle}/complete; `read`: every other GET under /v1/nodes/{node}/ (message status and the read-only views). /ready (and /metrics) need any valid token; /health and /openapi.json none. A route no scope covers is refused to every application (403). Each application has a request rate (rate_limit; by default 200 a second, bursts of 400): beyond it 429 `rate-limited` with Retry-After. The operations' security requirements list the scopes (role names, OpenAPI 3.1); any one of them is enough."
       }
     },
     "parameters": {
@@ -655,7 +728,15 @@ enum OpenAPIDocument {
     },
     "responses": {
       "Unauthorized": {
-        "description": "no token, or not one of the gateway's",
+        "description": "no token, or not one of an application of the gateway's applications file",
+        "headers": {
+          "WWW-Authenticate": {
+            "description": "`Bearer realm=\"referral-gateway\"`",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
         "content": {
           "application/problem+json": {
             "schema": {
@@ -665,7 +746,57 @@ enum OpenAPIDocument {
               "type": "urn:referral-gateway:problem:unauthorized",
               "title": "A valid bearer token is required",
               "status": 401,
-              "detail": "send Authorization: Bearer <token> with a token from the gateway's token file"
+              "detail": "send Authorization: Bearer <token> with a token of an application in the gateway's applications file"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "the token's application may not act for this node with the scope this operation needs",
+        "headers": {
+          "WWW-Authenticate": {
+            "description": "`Bearer realm=\"referral-gateway\", error=\"insufficient_scope\"`",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            },
+            "example": {
+              "type": "urn:referral-gateway:problem:forbidden",
+              "title": "This application may not do this",
+              "status": 403,
+              "detail": "application 'school-dashboard' needs the send scope for node 'test-a' (its entry in the gateway's applications file: \"nodes\" and \"scopes\")",
+              "field": "node"
+            }
+          }
+        }
+      },
+      "RateLimited": {
+        "description": "the token's application (or, without applications, the gateway) is over its request rate (rate_limit)",
+        "headers": {
+          "Retry-After": {
+            "description": "seconds until a request is let in again (rounded up)",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          }
+        },
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            },
+            "example": {
+              "type": "urn:referral-gateway:problem:rate-limited",
+              "title": "Too many requests",
+              "status": 429,
+              "detail": "application 'school-sis' is over its rate limit (rate_limit: 200 per second, burst 400): retry in 1 s (Retry-After)"
             }
           }
         }
@@ -1035,7 +1166,7 @@ enum OpenAPIDocument {
           "type": {
             "type": "string",
             "format": "uri",
-            "description": "urn:referral-gateway:problem:<slug>: malformed-json, bad-parameter, invalid-message, conflicting-id, rejected, unknown-node, unknown-message, unknown-delivery, unauthorized, too-large, unavailable, internal; not-found and method-not-allowed for a path or method the API does not have"
+            "description": "urn:referral-gateway:problem:<slug>: malformed-json, bad-parameter, invalid-message, conflicting-id, rejected, unknown-node, unknown-message, unknown-delivery, unauthorized, forbidden, rate-limited, too-large, unavailable, internal; not-found and method-not-allowed for a path or method the API does not have"
           },
           "title": {
             "type": "string"

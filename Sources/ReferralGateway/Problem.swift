@@ -110,7 +110,7 @@ public struct Problem: Error, Sendable, Hashable {
 
     static let unauthorized = Problem(
         status: 401, slug: "unauthorized", title: "A valid bearer token is required",
-        detail: "send Authorization: Bearer <token> with a token from the gateway's token file")
+        detail: "send Authorization: Bearer <token> with a token of an application in the gateway's applications file")
 
     static func unavailable(_ detail: String) -> Problem {
         Problem(status: 503, slug: "unavailable", title: "The gateway cannot do this now", detail: detail)

@@ -29,16 +29,26 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
 
               {
                 "listen": "127.0.0.1:9480",
-                "token_file": "gateway.tokens",
+                "applications_file": "gateway-applications.json",
                 "nodes": [ { "id": "test-a", "config": "nodes/test-a.json" } ]
               }
 
             listen               host:port (default 127.0.0.1:9480; port 0: any).
-                                 Any address but loopback requires TLS and tokens.
+                                 Any address but loopback requires TLS and an
+                                 applications file.
             tls_certificate_file, tls_key_file   PEM files: serve HTTPS.
-            token_file           bearer tokens, one a line, mode 0600; with it,
-                                 every request but /health and /openapi.json
-                                 needs "Authorization: Bearer TOKEN".
+            applications_file    the applications allowed in: {"applications":
+                                 [{"name", "token_sha256", "nodes": [...] or
+                                 "*", "scopes": ["send", "receive", "read"],
+                                 "rate_limit"?}]}. With it, every request but
+                                 /health and /openapi.json needs
+                                 "Authorization: Bearer TOKEN" of an application
+                                 (401), acting for one of its nodes with a scope
+                                 it has (403). Make a token and its entry with
+                                 `referral-gateway new-token`.
+            rate_limit           {"requests_per_second": 200, "burst": 400}: per
+                                 application (or for the whole gateway without
+                                 applications); over it: 429 with Retry-After.
             max_body_bytes       largest request body (default 1048576): 413.
             inbox_lease_ms       how long a message handed out by the inbox waits
                                  for its completion before it is handed out
@@ -52,6 +62,9 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
                                  and receipts are POSTed there, signed
                                  (HMAC-SHA256), until a 2xx (docs/GATEWAY.md).
             Relative paths are resolved against the configuration file's folder.
+            SIGHUP reads the file and its applications file again (applications,
+            rate_limit, max_body_bytes; the rest waits for a restart); a bad file
+            keeps the running settings and logs why.
 
             Example, with a broker and a node file made by `referrald init-dev`:
               referral-gateway --config referral-gateway.json
@@ -62,7 +75,8 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
             message names the file, entry and field), 1 any other failure.
             See docs/GATEWAY.md.
             """,
-        version: ProductVersion.string)
+        version: ProductVersion.string,
+        subcommands: [NewTokenCommand.self])
 
     @Option(help: ArgumentHelp("The gateway's configuration file.", valueName: "FILE"))
     var config = "referral-gateway.json"
@@ -89,13 +103,17 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
         let logger = Logger(label: "referral-gateway")
         do {
             let (configuration, nodes) = try Gateway.load(path: config)
-            _ = try configuration.readTokens()
+            let applications = try configuration.readApplications()
             _ = try configuration.readWebhookSecrets()
             if checkConfig {
-                print("\(config): ok: listen \(configuration.listen), nodes \(nodes.map(\.id).joined(separator: ", "))")
+                print(
+                    "\(config): ok: listen \(configuration.listen), nodes \(nodes.map(\.id).joined(separator: ", ")), "
+                        + "applications \(applications.map { "\($0.applications.count)" } ?? "none")")
                 return
             }
-            try await Gateway.run(configuration: configuration, nodes: nodes, logger: logger) { url in
+            try await Gateway.run(
+                configuration: configuration, nodes: nodes, configurationFile: config, logger: logger
+            ) { url in
                 // One line a supervisor or a test can read: where the API is.
                 FileHandle.standardError.write(Data("referral-gateway: listening on \(url)\n".utf8))
             }

@@ -14,6 +14,7 @@ import Testing
         ("directory.example.json", "DeployExamplesTests (the directory loader); check-config here"),
         ("node.example.json", "JSON here (its keys are placeholders a node refuses until replaced)"),
         ("referral-gateway.example.json", "GatewayConfigurationTests (the gateway's loader)"),
+        ("referral-gateway-applications.example.json", "GatewayConfigurationTests (the applications loader)"),
         ("fujian/referrald.json", "referrald check-config here; FujianDeploymentTests"),
         ("fujian/directory.json", "FujianDeploymentTests (directory loader, chains); check-config here"),
         ("fujian/policy.json", "FujianDeploymentTests (policy loader and decisions); check-config here"),

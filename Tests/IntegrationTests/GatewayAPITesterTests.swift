@@ -14,13 +14,12 @@ extension DaemonSuite {
     struct GatewayAPITesterTests {
         static let token = "made-up-token-apitest-0123456789"
 
-        /// One gateway hosting test-a and test-b (with a token file), ready (both nodes have a session).
+        /// One gateway hosting test-a and test-b (with an application whose token may do anything), ready (both nodes have a session).
         static func gateway(_ h: Harness) async throws -> GatewayProcess {
-            let tokens = "\(h.directory)/gateway.tokens"
-            try Data("# made-up tokens\n\(token)\n".utf8).write(to: URL(fileURLWithPath: tokens))
-            chmod(tokens, 0o600)
+            let applications = "\(h.directory)/gateway.applications.json"
+            try GatewayApplication.write([GatewayApplication(name: "apitest", token: token)], to: applications)
             let gateway = try await GatewayProcess.launch(
-                h, name: "gateway", nodes: ["test-a", "test-b"], extra: ["token_file": tokens])
+                h, name: "gateway", nodes: ["test-a", "test-b"], extra: ["applications_file": applications])
             try await h.eventually("\(gateway.url)/ready answers 200 (both nodes have a session)") {
                 try await GatewayHTTP.call("GET", gateway.url + "/ready", token: Self.token).status == 200
             }

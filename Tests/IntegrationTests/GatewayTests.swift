@@ -35,13 +35,13 @@ extension DaemonSuite {
             return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         }
 
-        /// Gateway A (test-a, with a token and a small body limit) and gateway B (test-b, loopback without a token).
+        /// Gateway A (test-a, with an application whose token may do anything, and a small body limit) and gateway B (test-b, loopback without a token).
         static func gateways(_ h: Harness) async throws -> (a: GatewayProcess, b: GatewayProcess) {
-            let tokens = "\(h.directory)/gateway-a.tokens"
-            try Data("# made-up tokens\n\(token)\n".utf8).write(to: URL(fileURLWithPath: tokens))
-            chmod(tokens, 0o600)
+            let applications = "\(h.directory)/gateway-a.applications.json"
+            try GatewayApplication.write([GatewayApplication(name: "test-a-system", token: token)], to: applications)
             let a = try await GatewayProcess.launch(
-                h, name: "gateway-a", nodes: ["test-a"], extra: ["token_file": tokens, "max_body_bytes": 4096])
+                h, name: "gateway-a", nodes: ["test-a"],
+                extra: ["applications_file": applications, "max_body_bytes": 4096])
             let b = try await GatewayProcess.launch(
                 h, name: "gateway-b", nodes: ["test-b"], extra: ["inbox_lease_ms": Self.leaseMs])
             for (gateway, token) in [(a, Optional(token)), (b, nil)] {
@@ -149,7 +149,7 @@ extension DaemonSuite {
         /// Each bad request is a clear 4xx problem and stores nothing; a broker REJECTED is the broker's code.
         @Test func badInputIsAClear4xxAndStoresNothing() async throws {
             try await withDaemon { h in
-                let (a, _) = try await Self.gateways(h)
+                let (a, b) = try await Self.gateways(h)
                 let send = "\(a.url)/v1/nodes/test-a/messages?wait=15"
                 func status(_ id: String) async throws -> Int {
                     try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-a/messages/\(id)", token: Self.token)
@@ -228,8 +228,11 @@ extension DaemonSuite {
                 expectProblem(
                     try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-x/inbox", token: Self.token), 404,
                     "unknown-node")
+                // A path the API does not have: 404 where every request is let in (B, loopback without
+                // applications); refused to every application where there are applications (A: no scope grants it).
+                expectProblem(try await GatewayHTTP.call("GET", "\(b.url)/v1/nowhere"), 404, "not-found")
                 expectProblem(
-                    try await GatewayHTTP.call("GET", "\(a.url)/v1/nowhere", token: Self.token), 404, "not-found")
+                    try await GatewayHTTP.call("GET", "\(a.url)/v1/nowhere", token: Self.token), 403, "forbidden")
                 // The document is served without a token; its routes are checked against the server by a unit test.
                 let document = try await GatewayHTTP.call("GET", a.url + "/openapi.json")
                 h.expect(document.status == 200 && document.json["openapi"] as? String == "3.1.0", "/openapi.json")
@@ -265,7 +268,8 @@ extension DaemonSuite {
         let (status, help) = try await Self.gateway(["--help"])
         #expect(status == 0)
         for needle in [
-            "referral-gateway.json", "listen", "token_file", "max_body_bytes", "inbox_lease_ms", "nodes",
+            "referral-gateway.json", "listen", "applications_file", "rate_limit", "new-token", "SIGHUP",
+            "max_body_bytes", "inbox_lease_ms", "nodes",
             "POST /v1/nodes/{node}/messages", "/openapi.json", "78",
         ] {
             #expect(help.contains(needle), "--help does not mention \(needle)")

@@ -19,7 +19,7 @@ struct GatewayOpenAPIDocumentTests {
 
     @Test func theServersRoutesAreTheDocumentsOperations() throws {
         let server = GatewayServer(
-            configuration: GatewayConfiguration(), nodes: [], tokens: [], logger: Logger(label: "test"))
+            configuration: GatewayConfiguration(), nodes: [], logger: Logger(label: "test"))
         let router = Router()
         server.routes(router)
         let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
@@ -99,13 +99,23 @@ struct GatewayConfigurationTests {
         #expect(Self.error(#"{"nodez":[]}"#)?.field == "nodes")
     }
 
-    /// deploy/referral-gateway.example.json loads (its node files are the operator's).
+    /// deploy/referral-gateway.example.json loads, and its applications file too (its node files are the
+    /// operator's).
     @Test func theDeployExampleLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/referral-gateway.example.json").path
         let configuration = try GatewayConfiguration.load(path: path)
         #expect(configuration.nodes.map(\.id) == ["example-school-001", "example-school-002"])
-        #expect(configuration.tokenFile.hasSuffix("deploy/gateway.tokens"))
+        #expect(configuration.applicationsFile.hasSuffix("deploy/referral-gateway-applications.example.json"))
+        let applications = try #require(try configuration.readApplications())
+        #expect(applications.applications.map(\.name) == ["school-sis", "case-dashboard"])
+    }
+
+    /// The plain token file of the first slice is refused with what replaced it.
+    @Test func theTokenFileIsReplaced() {
+        let error = Self.error(#"{"token_file":"gateway.tokens","nodes":[{"id":"a","config":"a.json"}]}"#)
+        #expect(error?.field == "token_file")
+        #expect(error?.reason.contains("applications_file") == true && error?.reason.contains("new-token") == true)
     }
 
     @Test func offLoopbackNeedsTLSAndTokens() {
@@ -113,7 +123,7 @@ struct GatewayConfigurationTests {
         #expect(Self.error(open)?.field == "tls_certificate_file")
         let tlsOnly =
             #"{"listen":"0.0.0.0:9480","tls_certificate_file":"c.pem","tls_key_file":"k.pem","nodes":[{"id":"a","config":"a.json"}]}"#
-        #expect(Self.error(tlsOnly)?.field == "token_file")
+        #expect(Self.error(tlsOnly)?.field == "applications_file")
         #expect(Self.error(#"{"listen":"127.0.0.1:0","nodes":[{"id":"a","config":"a.json"}]}"#) == nil)
     }
 }

@@ -21,8 +21,9 @@ import java.util.UUID;
  *
  * <pre>java GatewayClient.java http://127.0.0.1:9480 TOKEN test-a test-b</pre>
  *
- * <p>TOKEN is a line of the gateway's token_file ("-" when the gateway has none). The JDK has no JSON parser: a real
- * system uses its own (Jackson, Gson) where this file uses the small {@link Json} reader at its end.
+ * <p>TOKEN is an application's token (referral-gateway new-token) with the send, receive and read scopes for both
+ * nodes ("-" when the gateway has no applications file). The JDK has no JSON parser: a real system uses its own
+ * (Jackson, Gson) where this file uses the small {@link Json} reader at its end.
  */
 public final class GatewayClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -7,7 +7,8 @@ Made-up data only.
 
     python3 gateway_client.py http://127.0.0.1:9480 TOKEN test-a test-b
 
-TOKEN is a line of the gateway's token_file ("-" when the gateway has none). The two nodes may be hosted by
+TOKEN is an application's token (referral-gateway new-token) with the send, receive and read scopes for both
+nodes ("-" when the gateway has no applications file). The two nodes may be hosted by
 one gateway or, in real life, by two (the receiver's base URL would then be the other gateway's).
 """
 
