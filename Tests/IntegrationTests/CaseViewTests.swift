@@ -117,6 +117,20 @@ extension DaemonSuite {
                     otherLate.status == 200 && !otherLate.text.contains(caseId), "test-c's overdue list: \(otherLate)")
                 let badLimit = try await GatewayHTTP.call("GET", "\(gateway.url)/v1/nodes/test-c/overdue?limit=0")
                 h.expect(badLimit.status == 400, "limit=0: \(badLimit)")
+
+                // Without a session with the broker the views are unavailable, never stale.
+                try await h.daemon.kill9()
+                try await h.eventually("test-a's case view answers 503 without a broker") {
+                    let answer = try await GatewayHTTP.call("GET", "\(gateway.url)/v1/nodes/test-a/cases/\(caseId)")
+                    return answer.status == 503
+                        && answer.json["type"] as? String == "urn:referral-gateway:problem:unavailable"
+                }
+                try await h.eventually("test-b notices the broker is gone") { !b.isConnected }
+                do {
+                    let stale = try await b.overdue()
+                    h.fail("test-b's overdue answered without a broker: \(stale)")
+                } catch ReferralQueryError.notConnected {
+                }
                 _ = try await gateway.terminate()
             }
         }
