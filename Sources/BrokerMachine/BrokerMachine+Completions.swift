@@ -38,6 +38,8 @@ extension BrokerMachine {
                 if !fired { deadlineWindow.stale = true }
             case .adminRead(let result, let replyTo):
                 answer(result, to: replyTo, now: now)
+            case .nodeQuery(let result, let ticket):
+                answerQuery(result, ticket, now: now)
             case .repaired(let action, let result, let replyTo):
                 // Accepts completed before it are enqueued first (a redrive may release a lane they belong to).
                 if !newDeliveries.isEmpty { scheduler.enqueue(newDeliveries, now: now) }

@@ -45,11 +45,10 @@ extension BrokerMachine {
         default:
             guard let node else {
                 let reason = "send HELLO first: this connection has no session"
-                return answer(
-                    .error(
-                        ErrorReply(code: .notConnected, reason: reason, fatal: false, command: command.name, field: nil)
-                    ),
-                    node: keyNode?.id, to: routingId, now: now)
+                // A QUERY's ERROR carries its ref (1/RBP §7.14).
+                var refused = ErrorReply(code: .notConnected, reason: reason, fatal: false, command: command.name)
+                if case .query(let query) = command { refused.ref = query.ref }
+                return answer(.error(refused), node: keyNode?.id, to: routingId, now: now)
             }
             handleSessionCommand(command, node: node, routingId: routingId, now: now)
         }
@@ -89,6 +88,8 @@ extension BrokerMachine {
         switch command {
         case .send(let message):
             return admit(message, node: node, routingId: routingId, now: now)
+        case .query(let query):
+            return self.query(query, node: node, routingId: routingId, now: now)
         case .ack(let ack):
             let known = scheduler.ack(node: node, seq: ack.seq, now: now) != .unknown
             unknown = known ? nil : (.unknownDelivery, "no delivery \(ack.seq) was made to this node")

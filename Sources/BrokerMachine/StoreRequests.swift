@@ -80,6 +80,8 @@ public enum StoreRequest: Sendable {
     case nodeOverride(NodeOverrideWrite)
     /// NODE-MOVE-BACKLOG's one transaction, answered to `replyTo`.
     case moveBacklog(BacklogMove, replyTo: AdminPeer)
+    /// A node's QUERY's read (`BrokerMachine+Queries`), answered to the node of the ticket.
+    case nodeQuery(NodeQueryRead, NodeQueryTicket)
 }
 
 /// A node's override row to write (nil: delete it) with its audit record; once committed, `reply` goes to its peer.
@@ -134,4 +136,6 @@ public enum StoreCompletion: Sendable {
     case nodeOverride(NodeOverrideWrite, stored: Bool)
     /// A backlog move committed (nil: its batch failed; nothing moved).
     case backlogMoved(BacklogMove, BacklogMoved?, replyTo: AdminPeer)
+    /// What a node's query read.
+    case nodeQuery(NodeQueryReadResult, NodeQueryTicket)
 }

@@ -69,9 +69,13 @@ extension ConnectionLoop {
         case .bye:
             shared.problem.withLock { $0 = "the broker is stopping" }
             reconnectNow("the broker said BYE")
+        case .error(let error) where error.ref != nil || isOldBrokerRefusingQuery(error):
+            answered(error)
         case .error(let error):
             handle(error)
-        case .hello, .send, .ack, .nack, .receiptAck:
+        case .answer(let answer):
+            shared.queries.complete(answer.ref, with: .success(answer))
+        case .hello, .send, .ack, .nack, .receiptAck, .query:
             break  // node-to-broker commands do not decode in this direction
         }
     }
@@ -98,7 +102,7 @@ extension ConnectionLoop {
         }
     }
 
-    private func handle(_ error: ErrorReply) {
+    func handle(_ error: ErrorReply) {
         let text = "\(error.code): \(error.reason)"
         if error.fatal {
             shared.problem.withLock { $0 = "the broker refused the session: \(text)" }

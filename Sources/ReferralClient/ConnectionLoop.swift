@@ -104,6 +104,7 @@ final class ConnectionLoop {
         }
         if case .session = phase { _ = send(.bye) }
         closeSocket()
+        shared.queries.failAll(ReferralClientError.shutDown)
         context.terminate()
         logger.info("disconnected")
         shared.finished.signal()
@@ -114,6 +115,7 @@ final class ConnectionLoop {
             switch command {
             case .outboxChanged: scheduler.outboxChanged()
             case .queued(let rows): scheduler.handOver(rows, limit: pageLimit, now: wallClockMillis())
+            case .query(let query): sendQuery(query)
             case .stop: stopping = true
             }
         }
@@ -285,6 +287,8 @@ final class ConnectionLoop {
     }
 
     func closeSocket() {
+        // An answer never outlives its connection: the queries sent on it will not be answered.
+        shared.queries.failAll(ReferralQueryError.notConnected)
         // The socket first: closing it stops its monitor.
         socket?.close()
         socket = nil

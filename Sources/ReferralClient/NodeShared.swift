@@ -1,3 +1,4 @@
+import ReferralProtocol
 import Synchronization
 import ZeroMQ
 
@@ -14,6 +15,8 @@ enum LoopCommand: Sendable {
     /// These entries were just committed to the outbox (in commit order, posted in commit order): the connection
     /// thread may send them without reading them back.
     case queued([OutboxRow])
+    /// Send this QUERY on the session (answered through `NodeShared.queries`).
+    case query(Query)
     /// Say BYE, close the socket and end the thread.
     case stop
 }
@@ -23,6 +26,8 @@ enum LoopCommand: Sendable {
 final class NodeShared: Sendable {
     let notifier: EventNotifier
     let waiters = WaiterRegistry()
+    /// QUERYs waiting for their ANSWER.
+    let queries = PendingQueries()
     /// Set by the connection thread while a session is open.
     let connected = Atomic<Bool>(false)
     /// The last reason the broker refused or ended the session, or why it is unreachable; nil once welcomed.

@@ -58,6 +58,10 @@ public struct GatewayServer: Sendable {
         router.post("/v1/nodes/{node}/inbox/{handle}/complete") { _, context in
             await answer { try await complete(context) }
         }
+        router.get("/v1/nodes/{node}/cases/{case}") { _, context in await answer { try await caseView(context) } }
+        router.get("/v1/nodes/{node}/overdue") { request, context in
+            await answer { try await overdueView(request, context) }
+        }
     }
 
     // MARK: - Handlers

@@ -704,6 +704,221 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/nodes/{node}/cases/{case}": {
+      "get": {
+        "operationId": "caseView",
+        "summary": "A case as the broker lets this node see it: status, its deadlines, the events of its messages.",
+        "description": "Asked of the broker over the node's own session (1/RBP QUERY), nothing cached. The answer is 404 unknown-case both for a case that does not exist and for one this node may not see.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Node"
+          },
+          {
+            "name": "case",
+            "in": "path",
+            "required": true,
+            "description": "the case id (a UUID)",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+            },
+            "example": "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "the case as this node may see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CaseView"
+                },
+                "example": {
+                  "case": "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b",
+                  "status": "requested",
+                  "attempt": 1,
+                  "referrer": "test-a",
+                  "service": "test-b",
+                  "opened_at": 1764851000000,
+                  "updated_at": 1764851000000,
+                  "deadlines": [
+                    {
+                      "id": 8,
+                      "awaiting": "answer",
+                      "party": "test-b",
+                      "due_at": 1764937400000,
+                      "level": 0,
+                      "risk": "urgent"
+                    }
+                  ],
+                  "events": [
+                    {
+                      "at": 1764851000000,
+                      "event": "accepted",
+                      "seq": 1042,
+                      "id": "test-a:000001",
+                      "from": "test-a"
+                    },
+                    {
+                      "at": 1764851000300,
+                      "event": "acked",
+                      "seq": 1042,
+                      "id": "test-a:000001",
+                      "from": "test-a",
+                      "recipient": "test-b",
+                      "attempt": 1
+                    }
+                  ],
+                  "truncated": false
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "the case id is not a UUID",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                },
+                "example": {
+                  "type": "urn:referral-gateway:problem:bad-parameter",
+                  "title": "A query parameter is not valid",
+                  "status": 400,
+                  "detail": "a case id is a UUID (8-4-4-4-12 hexadecimal digits)",
+                  "field": "case"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "no such node, or no case with this id that this node may see",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                },
+                "example": {
+                  "type": "urn:referral-gateway:problem:unknown-case",
+                  "title": "No such case for this node",
+                  "status": 404,
+                  "detail": "the broker has no case 3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b that node 'test-c' may see",
+                  "field": "case"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "503": {
+            "$ref": "#/components/responses/NoSession"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ]
+      }
+    },
+    "/v1/nodes/{node}/overdue": {
+      "get": {
+        "operationId": "overdueView",
+        "summary": "This node's overdue items: owed by it, set by a message it sent, or of a case it refers.",
+        "description": "Asked of the broker over the node's own session (1/RBP QUERY); oldest due first.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Node"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "the most items (1-100, default 20)",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100
+            },
+            "example": 20
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "the node's overdue items",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OverdueView"
+                },
+                "example": {
+                  "items": [
+                    {
+                      "id": 8,
+                      "case": "3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b",
+                      "awaiting": "answer",
+                      "party": "test-b",
+                      "due_at": 1764937400000,
+                      "level": 1,
+                      "risk": "urgent"
+                    }
+                  ],
+                  "truncated": false
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "limit is not an integer from 1 to 100",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                },
+                "example": {
+                  "type": "urn:referral-gateway:problem:bad-parameter",
+                  "title": "A query parameter is not valid",
+                  "status": 400,
+                  "detail": "limit must be an integer from 1 to 100",
+                  "field": "limit"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/UnknownNode"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "503": {
+            "$ref": "#/components/responses/NoSession"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ]
+      }
     }
   },
   "components": {
@@ -830,6 +1045,22 @@ enum OpenAPIDocument {
               "title": "The gateway cannot do this now",
               "status": 503,
               "detail": "the gateway is shutting down"
+            }
+          }
+        }
+      },
+      "NoSession": {
+        "description": "the node has no session with the broker now (or the broker did not answer, or refused the query for now): ask again later",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            },
+            "example": {
+              "type": "urn:referral-gateway:problem:unavailable",
+              "title": "The gateway cannot do this now",
+              "status": 503,
+              "detail": "node 'test-a' has no session with the broker now; ask again once it is connected"
             }
           }
         }
@@ -1292,6 +1523,173 @@ enum OpenAPIDocument {
           },
           "receipt": {
             "$ref": "#/components/schemas/WebhookReceipt"
+          }
+        }
+      },
+      "DeadlineView": {
+        "type": "object",
+        "required": [
+          "id",
+          "awaiting",
+          "party",
+          "due_at",
+          "level"
+        ],
+        "description": "One open deadline the node may see: what is awaited, from whom, by when (1/RBP §7.15).",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "description": "the broker's number for the deadline"
+          },
+          "case": {
+            "type": "string",
+            "description": "the case (in overdue lists only)"
+          },
+          "awaiting": {
+            "type": "string",
+            "enum": [
+              "delivery",
+              "answer",
+              "visit"
+            ],
+            "description": "delivery: the party's system acknowledging message seq; answer: the party's business answer (received, accepted or declined; for a crisis alert its acknowledgment); visit: follow-up visit number"
+          },
+          "party": {
+            "type": "string",
+            "description": "the node whose action is awaited"
+          },
+          "seq": {
+            "type": "integer",
+            "description": "with awaiting delivery: the message's seq"
+          },
+          "number": {
+            "type": "integer",
+            "description": "with awaiting visit: the visit's number (1-based)"
+          },
+          "due_at": {
+            "type": "integer",
+            "description": "ms since the epoch, at the broker"
+          },
+          "level": {
+            "type": "integer",
+            "description": "0 before the first escalation, one more per escalation step"
+          },
+          "risk": {
+            "type": "string",
+            "description": "the risk level (routine, urgent, crisis, ...)"
+          }
+        }
+      },
+      "EventView": {
+        "type": "object",
+        "required": [
+          "at",
+          "event",
+          "seq",
+          "id",
+          "from"
+        ],
+        "description": "One event of a message of the case that the node sent or received; never a body.",
+        "properties": {
+          "at": {
+            "type": "integer",
+            "description": "ms since the epoch, at the broker"
+          },
+          "event": {
+            "type": "string",
+            "description": "accepted, routed, delivery-attempt, acked, nacked, ack-timeout, dead-lettered, receipt-created, ... (the broker's trail events)"
+          },
+          "seq": {
+            "type": "integer"
+          },
+          "id": {
+            "type": "string",
+            "description": "the message's id, as its sender chose it"
+          },
+          "from": {
+            "type": "string",
+            "description": "the message's sender"
+          },
+          "recipient": {
+            "type": "string",
+            "description": "the delivery the event is about"
+          },
+          "attempt": {
+            "type": "integer"
+          }
+        }
+      },
+      "CaseView": {
+        "type": "object",
+        "required": [
+          "case",
+          "deadlines",
+          "events",
+          "truncated"
+        ],
+        "description": "A case as the broker lets this node see it (1/RBP §7.14): the node is its referrer or service, sent or received one of its messages, or owes one of its deadlines. The status members are present only for a tracked referral case.",
+        "properties": {
+          "case": {
+            "type": "string",
+            "description": "the case id, lowercase"
+          },
+          "status": {
+            "type": "string",
+            "description": "FHIR Task status: requested, received, accepted, rejected, in-progress, completed, cancelled, failed, ..."
+          },
+          "attempt": {
+            "type": "integer",
+            "description": "1, plus one per re-route after a decline"
+          },
+          "referrer": {
+            "type": "string"
+          },
+          "service": {
+            "type": "string"
+          },
+          "opened_at": {
+            "type": "integer"
+          },
+          "updated_at": {
+            "type": "integer"
+          },
+          "deadlines": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeadlineView"
+            },
+            "description": "open deadlines owed by this node or awaiting something of a message it sent, by due time"
+          },
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventView"
+            },
+            "description": "events of the messages this node sent or received, by time"
+          },
+          "truncated": {
+            "type": "boolean",
+            "description": "the broker left something out (the oldest events first)"
+          }
+        }
+      },
+      "OverdueView": {
+        "type": "object",
+        "required": [
+          "items",
+          "truncated"
+        ],
+        "description": "The node's overdue items: owed by it, set by a message it sent, or of a case it refers; oldest due first.",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeadlineView"
+            }
+          },
+          "truncated": {
+            "type": "boolean",
+            "description": "more items matched than limit"
           }
         }
       }

@@ -3,8 +3,8 @@ extension Codec {
     static func decodeHeader(
         _ kind: CommandKind, _ f: inout HeaderFields, body: [UInt8], limits: Limits
     ) throws(DecodeFailure) -> Command {
-        // The member limit (§8 step 9); a SEND checks it after its id, so that it is REJECTED.
-        if kind != .send { try f.checkMemberCount() }
+        // The member limit (§8 step 9); a SEND checks it after its id, so that it is REJECTED, a QUERY after its ref.
+        if kind != .send && kind != .query { try f.checkMemberCount() }
         switch kind {
         case .hello:
             let node = try f.nodeId("node")
@@ -113,7 +113,14 @@ extension Codec {
                     reason: try f.text("reason", maxLength: Limits.maxReasonLength),
                     fatal: try f.bool("fatal"),
                     command: try f.optionalString("command", Requirement.commandName, HeaderFields.isCommandName),
-                    field: try f.optionalText("field", maxLength: Limits.maxFieldNameLength)))
+                    field: try f.optionalText("field", maxLength: Limits.maxFieldNameLength),
+                    ref: try f.optionalString("ref", Requirement.messageId, Identifiers.isValidMessageId)))
+
+        case .query:
+            return .query(try decodeQuery(&f))
+
+        case .answer:
+            return .answer(try decodeAnswer(&f))
         }
     }
 

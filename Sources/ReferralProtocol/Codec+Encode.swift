@@ -94,6 +94,13 @@ extension Codec {
             w.member("fatal", m.fatal)
             if let name = m.command { w.member("command", name) }
             if let field = m.field { w.member("field", Text.sanitized(field, maxLength: Limits.maxFieldNameLength)) }
+            if let ref = m.ref { w.member("ref", ref) }
+
+        case .query(let m):
+            encodeQuery(m, into: &w)
+
+        case .answer(let m):
+            encodeAnswer(m, into: &w)
         }
         w.endObject()
         if body.isEmpty { return [signature, command.kind.nameBytes, w.bytes] }

@@ -14,14 +14,17 @@ public enum Command: Sendable, Hashable {
     case pong
     case bye
     case error(ErrorReply)
+    /// 1.6: a node's read-only question, answered by ANSWER or an ERROR carrying its `ref`.
+    case query(Query)
+    case answer(Answer)
 
     /// The wire name (frame 2).
     public var name: String { kind.name }
 
-    /// HELLO, SEND, ACK, NACK, RECEIPT-ACK, PING, PONG, BYE.
+    /// HELLO, SEND, ACK, NACK, RECEIPT-ACK, QUERY, PING, PONG, BYE.
     public var isNodeToBroker: Bool { kind.isNodeToBroker }
 
-    /// WELCOME, ACCEPTED, REJECTED, DELIVER, RECEIPT, ERROR, PING, PONG, BYE.
+    /// WELCOME, ACCEPTED, REJECTED, DELIVER, RECEIPT, ANSWER, ERROR, PING, PONG, BYE.
     public var isBrokerToNode: Bool { kind.isBrokerToNode }
 
     var kind: CommandKind {
@@ -40,6 +43,8 @@ public enum Command: Sendable, Hashable {
         case .pong: .pong
         case .bye: .bye
         case .error: .error
+        case .query: .query
+        case .answer: .answer
         }
     }
 }
@@ -50,9 +55,10 @@ public enum Direction: Sendable, Hashable {
     case brokerToNode
 }
 
-/// The 14 commands without their headers: wire names and directions.
+/// The 16 commands without their headers: wire names and directions.
 enum CommandKind: Int, CaseIterable {
     case hello, welcome, send, accepted, rejected, deliver, ack, nack, receipt, receiptAck, ping, pong, bye, error
+    case query, answer
 
     var name: String {
         switch self {
@@ -70,6 +76,8 @@ enum CommandKind: Int, CaseIterable {
         case .pong: "PONG"
         case .bye: "BYE"
         case .error: "ERROR"
+        case .query: "QUERY"
+        case .answer: "ANSWER"
         }
     }
 
@@ -78,15 +86,15 @@ enum CommandKind: Int, CaseIterable {
 
     var isNodeToBroker: Bool {
         switch self {
-        case .hello, .send, .ack, .nack, .receiptAck, .ping, .pong, .bye: true
-        case .welcome, .accepted, .rejected, .deliver, .receipt, .error: false
+        case .hello, .send, .ack, .nack, .receiptAck, .query, .ping, .pong, .bye: true
+        case .welcome, .accepted, .rejected, .deliver, .receipt, .error, .answer: false
         }
     }
 
     var isBrokerToNode: Bool {
         switch self {
-        case .welcome, .accepted, .rejected, .deliver, .receipt, .error, .ping, .pong, .bye: true
-        case .hello, .send, .ack, .nack, .receiptAck: false
+        case .welcome, .accepted, .rejected, .deliver, .receipt, .error, .answer, .ping, .pong, .bye: true
+        case .hello, .send, .ack, .nack, .receiptAck, .query: false
         }
     }
 

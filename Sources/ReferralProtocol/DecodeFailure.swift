@@ -10,6 +10,8 @@ public struct DecodeFailure: Error, Sendable, Hashable, CustomStringConvertible 
     public var command: String?
     /// Set when a SEND had a valid id: the reply is REJECTED with this id, else ERROR.
     public var messageId: String?
+    /// Set when a QUERY had a valid ref: the ERROR carries it (1/RBP §8 step 8).
+    public var ref: String?
 
     public init(
         code: ErrorCode, reason: String, field: String? = nil, command: String? = nil, messageId: String? = nil
@@ -37,6 +39,7 @@ public struct DecodeFailure: Error, Sendable, Hashable, CustomStringConvertible 
             return .rejected(
                 Rejected(id: messageId, code: code, retry: code.retryable, reason: reason, field: field))
         }
-        return .error(ErrorReply(code: code, reason: reason, fatal: isFatal, command: command, field: field))
+        return .error(
+            ErrorReply(code: code, reason: reason, fatal: isFatal, command: command, field: field, ref: ref))
     }
 }

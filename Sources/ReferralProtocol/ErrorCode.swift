@@ -65,12 +65,16 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// A case-moving kind other than `referral.request` names a case the broker does not have.
     public static let unknownCase = ErrorCode(rawValue: "UNKNOWN_CASE")
 
+    // Queries (ERROR with the QUERY's `ref`; 1/RBP §7.14, 1.6).
+    /// No case of this id that the node may see: the same answer whether it does not exist or is another's.
+    public static let notFound = ErrorCode(rawValue: "NOT_FOUND")
+
     /// Every code this version defines, in the order of 1/RBP §9.
     public static let allDefined: [ErrorCode] = [
         .badSignature, .unsupportedVersion, .badFrames, .unknownCommand, .unexpectedCommand, .badHeader,
         .badField, .tooLarge, .notConnected, .unknownNode, .identityMismatch, .nodeSuspended, .unknownDelivery,
         .unknownReceipt, .unknownRecipient, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,
         .unknownDivision, .noMatchingNode, .forbidden, .rateLimited, .conflict, .storeFailed, .overloaded,
-        .shuttingDown, .illegalTransition, .forbiddenMove, .unknownCase,
+        .shuttingDown, .illegalTransition, .forbiddenMove, .unknownCase, .notFound,
     ]
 }

@@ -6,6 +6,8 @@ struct HeaderFields {
     let command: CommandKind
     /// Once set (a SEND's valid id), failures are answered with REJECTED.
     var messageId: String?
+    /// Once set (a QUERY's valid ref), failures are answered with an ERROR that carries it.
+    var ref: String?
 
     init(members: [(key: String, value: JSONValue)], command: CommandKind) {
         self.members = members
@@ -13,7 +15,10 @@ struct HeaderFields {
     }
 
     func failure(_ code: ErrorCode, field: String?, _ reason: String) -> DecodeFailure {
-        DecodeFailure(code: code, reason: reason, field: field, command: command.name, messageId: messageId)
+        var failure = DecodeFailure(
+            code: code, reason: reason, field: field, command: command.name, messageId: messageId)
+        failure.ref = ref
+        return failure
     }
 
     func badField(_ name: String, _ requirement: String) -> DecodeFailure {

@@ -12,6 +12,7 @@ struct InvalidVector: Decodable, Sendable {
         var id: String?
         var recipient: String?
         var fatal: Bool?
+        var ref: String?
     }
 
     var name: String
@@ -51,6 +52,7 @@ struct InvalidVector: Decodable, Sendable {
             check("code", answer.code.rawValue, error.code)
             check("field", answer.field, error.field)
             check("fatal", answer.fatal, error.fatal)
+            check("ref", answer.ref, error.ref)
         case .rejected(let rejected):
             check("reply", "REJECTED", self.error.reply)
             check("code", rejected.code.rawValue, self.error.code)

@@ -309,8 +309,8 @@ import Testing
         let retryable = ErrorCode.allDefined.filter(\.retryable)
         #expect(retryable == [.notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown])
         #expect(ErrorCode(rawValue: "FUTURE").retryable == false)
-        #expect(ErrorCode.allDefined.count == 30)
-        #expect(Set(ErrorCode.allDefined).count == 30)
+        #expect(ErrorCode.allDefined.count == 31)
+        #expect(Set(ErrorCode.allDefined).count == 31)
         #expect(ErrorCode.allDefined.allSatisfy { HeaderFields.isErrorCode($0.rawValue) })
         let added: [ErrorCode] = [
             .identityMismatch, .nodeSuspended, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,

@@ -48,6 +48,34 @@ import Testing
         .ping, .pong, .bye,
         .error(ErrorReply(code: .notConnected, reason: "send HELLO first")),
         .error(ErrorReply(code: .badField, reason: "seq", fatal: true, command: "HELLO", field: "window")),
+        .error(ErrorReply(code: .notFound, reason: "no such case", command: "QUERY", ref: "q-1")),
+        .query(Query(ref: "q-1", subject: .caseView(caseId: caseId))),
+        .query(Query(ref: "q-2", subject: .overdue(limit: 100))),
+        .answer(
+            Answer(
+                ref: "q-1",
+                result: .caseView(
+                    CaseView(
+                        caseId: caseId, status: "accepted", attempt: 2, referrer: "test-a", service: "test-b",
+                        openedAt: 1, updatedAt: 2,
+                        deadlines: [
+                            DeadlineView(id: 1, awaiting: .delivery, party: "test-b", seq: 9, dueAt: 3, level: 0),
+                            DeadlineView(
+                                id: 2, awaiting: .visit, party: "test-a", number: 1, dueAt: 4, level: 2, risk: "crisis"),
+                        ],
+                        events: [
+                            EventView(
+                                at: 1, event: "acked", seq: 9, id: "test-a:2", from: "test-a", recipient: "test-b",
+                                attempt: 1)
+                        ],
+                        truncated: true)))),
+        .answer(
+            Answer(
+                ref: "q-2",
+                result: .overdue(
+                    OverdueView(items: [
+                        DeadlineView(id: 2, caseId: caseId, awaiting: .answer, party: "test-b", dueAt: 4, level: 1)
+                    ])))),
     ]
 
     @Test(arguments: samples)

@@ -53,6 +53,7 @@ import Testing
         if let field = vector.field { #expect(failure.field == field) }
         #expect((failure.messageId != nil) == (vector.reply == "REJECTED"))
         if let id = vector.id { #expect(failure.messageId == id) }
+        #expect(failure.ref == vector.ref)
         switch failure.reply {
         case .rejected(let rejected):
             #expect(vector.reply == "REJECTED")
@@ -62,6 +63,7 @@ import Testing
             #expect(vector.reply == "ERROR")
             #expect(error.code == vector.code)
             if let fatal = vector.fatal { #expect(error.fatal == fatal) }
+            #expect(error.ref == vector.ref)
         default:
             Issue.record("reply is neither REJECTED nor ERROR")
         }
@@ -95,6 +97,7 @@ import Testing
         let stateCodes: [ErrorCode] = [
             .notConnected, .identityMismatch, .unknownDelivery, .unknownReceipt, .unknownRecipient,
             .recipientSuspended, .unknownAgency, .unknownKind, .unknownDivision, .noMatchingNode, .forbidden,
+            .notFound,
         ]
         for code in stateCodes {
             #expect(invalid.contains { !$0.codec && $0.code == code }, "no broker-state vector for \(code)")

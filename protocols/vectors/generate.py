@@ -280,12 +280,46 @@ v("ping-32-members", N2B, "PING", {}, wire=many_members(32))
 v("error-bad-signature-minimal", B2N, "ERROR",
   {"code": "BAD_SIGNATURE", "reason": "not an RBP/1 message", "fatal": False})
 
+# ---- QUERY and ANSWER (1.6, §7.14, §7.15): a node's read-only view of a case and of its overdue items
+v("query-case", N2B, "QUERY", {"ref": "q-1", "what": "case", "case": CASE},
+  wire={"what": "case", "case": CASE_UPPER, "ref": "q-1"})
+v("query-overdue-default-limit", N2B, "QUERY", {"ref": "q-2", "what": "overdue", "limit": 20},
+  wire={"ref": "q-2", "what": "overdue", "limit": None})
+v("query-overdue-max-limit", N2B, "QUERY", {"ref": "test-a:query:3", "what": "overdue", "limit": 100})
+v("answer-case", B2N, "ANSWER",
+  {"ref": "q-1", "what": "case", "case": CASE, "status": "requested", "attempt": 1, "referrer": "test-a",
+   "service": "test-b", "opened_at": 1767225600000, "updated_at": 1767225600000,
+   "deadlines": [
+       {"id": 7, "awaiting": "delivery", "party": "test-b", "seq": 1042, "due_at": 1767225900000,
+        "level": 0, "risk": "urgent"},
+       {"id": 8, "awaiting": "answer", "party": "test-b", "due_at": 1767312000000, "level": 1,
+        "risk": "urgent"}],
+   "events": [
+       {"at": 1767225600000, "event": "accepted", "seq": 1042, "id": "test-a:000001", "from": "test-a"},
+       {"at": 1767225600250, "event": "delivery-attempt", "seq": 1042, "id": "test-a:000001",
+        "from": "test-a", "recipient": "test-b", "attempt": 1}],
+   "truncated": False})
+v("answer-case-untracked-truncated", B2N, "ANSWER",
+  {"ref": "q-4", "what": "case", "case": CASE2,
+   "deadlines": [{"id": 12, "awaiting": "visit", "party": "test-a", "number": 2, "due_at": 1769817600000,
+                  "level": 0}],
+   "events": [], "truncated": True})
+v("answer-overdue", B2N, "ANSWER",
+  {"ref": "q-2", "what": "overdue",
+   "items": [{"id": 8, "case": CASE, "awaiting": "answer", "party": "test-b", "due_at": 1767312000000,
+              "level": 1, "risk": "urgent"}],
+   "truncated": False})
+v("answer-overdue-empty", B2N, "ANSWER", {"ref": "q-5", "what": "overdue", "items": [], "truncated": False})
+v("error-query-not-found", B2N, "ERROR",
+  {"code": "NOT_FOUND", "reason": "no case with this id that this node may see", "fatal": False,
+   "command": "QUERY", "ref": "q-1"})
+
 # ============================================================================ invalid vectors
 invalid = []
 
 
 def inv(name, frames, code, reply="ERROR", context="session", field=None, msg_id=None,
-        recipient=None, fatal=None, codec=True):
+        recipient=None, fatal=None, codec=True, ref=None):
     frames = [f if isinstance(f, (bytes, bytearray)) else
               (compact(f) if isinstance(f, dict) else f.encode("utf-8")) for f in frames]
     err = {"code": code, "reply": reply}
@@ -295,6 +329,8 @@ def inv(name, frames, code, reply="ERROR", context="session", field=None, msg_id
         err["id"] = msg_id
     if recipient is not None:
         err["recipient"] = recipient
+    if ref is not None:
+        err["ref"] = ref
     if reply == "ERROR":
         if fatal is None:
             is_hello = len(frames) > 1 and bytes(frames[0]) == SIG and bytes(frames[1]) == b"HELLO"
@@ -641,6 +677,34 @@ inv("state-send-case-move-unknown-case", state_send(
     "UNKNOWN_CASE", "REJECTED", msg_id="test-a:state-16", codec=False)
 
 
+# QUERY (1.6, §7.14): `ref` is read first; every later fault is an ERROR carrying it (§8 step 8)
+def query(**h):
+    return [SIG, b"QUERY", compact(h)]
+
+
+inv("query-missing-ref", query(what="case", case=CASE), "BAD_FIELD", field="ref")
+inv("query-bad-ref", query(ref="q 1", what="case", case=CASE), "BAD_FIELD", field="ref")
+inv("query-missing-what", query(ref="q-1", case=CASE), "BAD_FIELD", field="what", ref="q-1")
+inv("query-unknown-what", query(ref="q-1", what="cases"), "BAD_FIELD", field="what", ref="q-1")
+inv("query-case-missing", query(ref="q-1", what="case"), "BAD_FIELD", field="case", ref="q-1")
+inv("query-case-malformed", query(ref="q-1", what="case", case="3f2a9c1e"), "BAD_FIELD", field="case",
+    ref="q-1")
+inv("query-limit-zero", query(ref="q-1", what="overdue", limit=0), "BAD_FIELD", field="limit", ref="q-1")
+inv("query-limit-101", query(ref="q-1", what="overdue", limit=101), "BAD_FIELD", field="limit", ref="q-1")
+inv("query-limit-string", query(ref="q-1", what="overdue", limit="5"), "BAD_FIELD", field="limit",
+    ref="q-1")
+inv("query-33-header-members", [SIG, b"QUERY", many_members(33, ref="q-1", what="overdue")], "TOO_LARGE",
+    ref="q-1")
+inv("query-with-body-frame", [SIG, b"QUERY", compact({"ref": "q-1", "what": "overdue"}), b"x"],
+    "BAD_FRAMES")
+inv("answer-from-node", [SIG, b"ANSWER", compact({"ref": "q-1", "what": "overdue", "items": [],
+                                                  "truncated": False})], "UNEXPECTED_COMMAND")
+inv("state-query-no-session", query(ref="q-1", what="overdue"), "NOT_CONNECTED", context="no-session",
+    ref="q-1", codec=False)
+inv("state-query-case-not-found", query(ref="q-1", what="case", case="0c0ffee0-0000-4000-8000-000000000017"),
+    "NOT_FOUND", ref="q-1", codec=False)
+
+
 def write(name, vectors):
     names = [x["name"] for x in vectors]
     assert len(names) == len(set(names)), "duplicate vector names"
@@ -654,7 +718,7 @@ def write(name, vectors):
 if __name__ == "__main__":
     check_digest_examples()
     for cmd in ("HELLO", "WELCOME", "SEND", "ACCEPTED", "REJECTED", "DELIVER", "ACK", "NACK",
-                "RECEIPT", "RECEIPT-ACK", "PING", "PONG", "BYE", "ERROR"):
+                "RECEIPT", "RECEIPT-ACK", "PING", "PONG", "BYE", "ERROR", "QUERY", "ANSWER"):
         assert any(x["command"] == cmd for x in valid), cmd
     write("valid.json", valid)
     write("invalid.json", invalid)

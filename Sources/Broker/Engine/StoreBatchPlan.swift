@@ -52,7 +52,7 @@ struct StoreBatchPlan {
                 add(.nodeOverride(node: write.node, write.override, audit: write.audit), .nodeOverride(write))
             case .moveBacklog(let move, let peer):
                 add(.moveBacklog(move), .move(move, peer))
-            case .load, .adminRead, .dueDeadlines, .openDeliveries, .unconfirmedReceipts, .lanePage:
+            case .load, .adminRead, .nodeQuery, .dueDeadlines, .openDeliveries, .unconfirmedReceipts, .lanePage:
                 reads.append(request)
             case .purge(let step):
                 purges.append(step)

@@ -27,6 +27,8 @@ extension StoreWorker {
             }
         case .adminRead(let read, let replyTo):
             return .adminRead(adminRead(read), replyTo: replyTo)
+        case .nodeQuery(let read, let ticket):
+            return .nodeQuery(nodeQueryRead(read), ticket)
         case .openDeliveries(let recipient, let afterSeq, let limit):
             // Read after this batch's commit: it sees every unit submitted before it (docs/DESIGN.md).
             let page = try? store.openDeliveries(recipient: recipient, afterSeq: afterSeq, limit: limit)

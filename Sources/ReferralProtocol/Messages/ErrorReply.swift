@@ -9,8 +9,14 @@ public struct ErrorReply: Sendable, Hashable {
     public var command: String?
     /// With BAD_FIELD: the offending header member.
     public var field: String?
+    /// The `ref` of the QUERY it answers, when that could be read (1/RBP §7.13, 1.6).
+    public var ref: String?
 
-    public init(code: ErrorCode, reason: String, fatal: Bool = false, command: String? = nil, field: String? = nil) {
+    public init(
+        code: ErrorCode, reason: String, fatal: Bool = false, command: String? = nil, field: String? = nil,
+        ref: String? = nil
+    ) {
+        self.ref = ref
         self.code = code
         self.reason = reason
         self.fatal = fatal

@@ -65,6 +65,8 @@ struct InvalidVector: Sendable, CustomTestStringConvertible {
     var id: String?
     var recipient: String?
     var fatal: Bool?
+    /// A QUERY's ERROR: the `ref` it carries (1/RBP §8 step 8).
+    var ref: String?
 
     var testDescription: String { name }
 
@@ -78,6 +80,7 @@ struct InvalidVector: Sendable, CustomTestStringConvertible {
         reply = try error.required("reply").string()
         field = error["field"]?.stringValue
         id = error["id"]?.stringValue
+        ref = error["ref"]?.stringValue
         recipient = error["recipient"]?.stringValue
         fatal = error["fatal"]?.boolValue
     }
