@@ -21,6 +21,8 @@ public struct GatewayServer: Sendable {
     let logger: Logger
     /// The webhook of each node that has one (its inbox is then not polled: refused with `webhook-configured`).
     let webhooks: [String: WebhookDelivery]
+    /// `GET /metrics` and what it counts (`GatewayMetrics`).
+    let metrics: GatewayMetrics
 
     /// The longest `wait` of a send or a long poll, in seconds.
     static let maxWaitSeconds = 30.0
@@ -29,8 +31,9 @@ public struct GatewayServer: Sendable {
 
     public init(
         configuration: GatewayConfiguration, nodes: [GatewayNode], tokens: [[UInt8]], logger: Logger,
-        webhooks: [WebhookDelivery] = []
+        webhooks: [WebhookDelivery] = [], metrics: GatewayMetrics? = nil
     ) {
+        self.metrics = metrics ?? GatewayMetrics(configuration: configuration)
         self.webhooks = Dictionary(uniqueKeysWithValues: webhooks.map { ($0.host.id, $0) })
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
@@ -45,11 +48,12 @@ public struct GatewayServer: Sendable {
     public func routes(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in Self.text(.ok, "ok\n") }
         router.get("/ready") { _, _ in ready() }
+        router.get("/metrics") { _, _ in metricsAnswer() }
         router.get("/openapi.json") { _, _ in
             Self.bytes(.ok, OpenAPIDocument.bytes, contentType: "application/vnd.oai.openapi+json;version=3.1")
         }
         router.post("/v1/nodes/{node}/messages") { request, context in
-            await answer { try await send(request, context) }
+            await answer { try await countingSend(request, context) }
         }
         router.get("/v1/nodes/{node}/messages/{id}") { _, context in
             await answer { try await status(context) }
@@ -140,6 +144,7 @@ public struct GatewayServer: Sendable {
             max = value
         }
         let messages = try await host.take(max: max, wait: wait)
+        metrics.handedOut(node: host.id, count: messages.count)
         return Self.bytes(.ok, Answers.inbox(messages))
     }
 
@@ -150,6 +155,7 @@ public struct GatewayServer: Sendable {
             throw Problem.badParameter("handle", "a handle is FROM:ID, as the inbox gave it")
         }
         guard try await host.complete(handle: handle) else { throw Problem.notHandedOut(handle) }
+        metrics.completed(node: host.id)
         return Response(status: .noContent)
     }
 
@@ -238,6 +244,7 @@ public struct GatewayServer: Sendable {
             throw ConfigurationError(field: "listen", reason: "must be host:port, got '\(configuration.listen)'")
         }
         let router = Router()
+        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics))
         router.add(middleware: UpgradeCloseMiddleware())
         router.add(middleware: ProblemMiddleware())
         if !tokens.isEmpty { router.add(middleware: GatewayTokenMiddleware(tokens: tokens, open: Self.openPaths)) }
