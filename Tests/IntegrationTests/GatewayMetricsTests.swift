@@ -32,8 +32,9 @@ extension DaemonSuite {
             return (answer.text, samples(answer.text))
         }
 
-        /// A sends a referral to B (201) and is sent a malformed one (400); A's /metrics counts both, by route
-        /// pattern, and shows its node connected. B's webhook points where nothing listens: its failures in a row
+        /// A sends a referral to B (201), is sent a malformed one (400), is asked its status (a path with ids) and
+        /// a path it does not have (404); A's /metrics counts them by route pattern only, and shows its node
+        /// connected. B's webhook points where nothing listens: its failures in a row
         /// rise and, past its dead_after_ms of 1 s, it is dead. Both gateways log JSON lines, one per request,
         /// none with the body's content.
         @Test func metricsCountSendsAndErrorsAndShowADeadWebhook() async throws {
@@ -68,6 +69,11 @@ extension DaemonSuite {
                 let malformed = try await GatewayHTTP.call(
                     "POST", "\(a.url)/v1/nodes/test-a/messages", body: Array("{\"id\": \(Self.marker)".utf8))
                 h.expect(malformed.status == 400, "malformed: \(malformed)")
+                // A path with ids, and one the API does not have: counted under their patterns only.
+                let status = try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-a/messages/\(id)")
+                h.expect(status.status == 200, "status: \(status)")
+                let nowhere = try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-a/nowhere-mx-000002")
+                h.expect(nowhere.status == 404, "nowhere: \(nowhere)")
 
                 let (text, samples) = try await Self.metrics(a)
                 h.expect(samples[#"referral_gateway_sends_total{node="test-a",outcome="accepted"}"#] == 1, text)
@@ -82,10 +88,17 @@ extension DaemonSuite {
                         == 1, text)
                 h.expect(
                     samples[#"referral_gateway_http_request_duration_seconds_count{route="\#(route)"}"#] == 2, text)
+                h.expect(
+                    samples[
+                        #"referral_gateway_http_requests_total{method="GET",route="/v1/nodes/{node}/messages/{id}",status_class="2xx"}"#
+                    ] == 1, text)
+                h.expect(
+                    samples[#"referral_gateway_http_requests_total{method="GET",route="unmatched",status_class="4xx"}"#]
+                        == 1, text)
                 h.expect(samples[#"referral_gateway_node_connected{node="test-a"}"#] == 1, text)
                 h.expect(samples["referral_gateway_ready"] == 1, text)
                 // Route patterns only: no path with a node id or a message id.
-                h.expect(!text.contains("/v1/nodes/test-a") && !text.contains("mx-000001"), text)
+                h.expect(!text.contains("/v1/nodes/test-a") && !text.contains("mx-00000"), text)
 
                 // B's webhook: refused at every try, so its failures rise and it is dead after 1 s.
                 try await h.eventually("B's webhook is failing and then dead", timeout: .seconds(30)) {
