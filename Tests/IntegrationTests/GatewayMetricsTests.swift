@@ -34,24 +34,25 @@ extension DaemonSuite {
 
         /// A sends a referral to B (201), is sent a malformed one (400), is asked its status (a path with ids) and
         /// a path it does not have (404); A's /metrics counts them by route pattern only, and shows its node
-        /// connected. B's webhook points where nothing listens: its failures in a row
-        /// rise and, past its dead_after_ms of 1 s, it is dead. Both gateways log JSON lines, one per request,
-        /// none with the body's content.
+        /// connected. B's inbox hands the referral out and B completes it: counted. A's webhook points where nothing
+        /// listens: the receipt of B's delivery is refused at every try, so its failures in a row rise and, past its
+        /// dead_after_ms of 1 s, it is dead. Both gateways log JSON lines, one per request, none with the body's
+        /// content.
         @Test func metricsCountSendsAndErrorsAndShowADeadWebhook() async throws {
             try await withDaemon { h in
                 let secretPath = "\(h.directory)/webhook.secret"
                 try Data("made-up-webhook-secret-0123456789\n".utf8).write(to: URL(fileURLWithPath: secretPath))
                 chmod(secretPath, 0o600)
-                let a = try await GatewayProcess.launch(h, name: "gateway-a", nodes: ["test-a"])
                 // Port 1 on loopback: nothing listens, every POST fails at once (connection refused).
-                let b = try await GatewayProcess.launch(
-                    h, name: "gateway-b", nodes: ["test-b"],
+                let a = try await GatewayProcess.launch(
+                    h, name: "gateway-a", nodes: ["test-a"],
                     webhooks: [
-                        "test-b": [
+                        "test-a": [
                             "url": "http://127.0.0.1:1/hook", "secret_file": secretPath, "backoff_initial_ms": 100,
                             "backoff_max_ms": 300, "dead_after_ms": 1_000,
                         ]
                     ])
+                let b = try await GatewayProcess.launch(h, name: "gateway-b", nodes: ["test-b"])
                 for gateway in [a, b] {
                     try await h.eventually("\(gateway.url)/ready answers 200") {
                         try await GatewayHTTP.call("GET", gateway.url + "/ready").status == 200
@@ -100,23 +101,38 @@ extension DaemonSuite {
                 // Route patterns only: no path with a node id or a message id.
                 h.expect(!text.contains("/v1/nodes/test-a") && !text.contains("mx-00000"), text)
 
-                // B's webhook: refused at every try, so its failures rise and it is dead after 1 s.
-                try await h.eventually("B's webhook is failing and then dead", timeout: .seconds(30)) {
-                    let samples = try await Self.metrics(b).samples
-                    return (samples[#"referral_gateway_webhook_failures_in_a_row{node="test-b"}"#] ?? 0) >= 3
-                        && samples[#"referral_gateway_webhook_dead{node="test-b"}"#] == 1
+                // B's inbox: the referral is handed out once and completed.
+                let inbox = "\(b.url)/v1/nodes/test-b/inbox"
+                let taken = try await GatewayHTTP.call("GET", inbox + "?wait=20&max=10")
+                let messages = taken.json["messages"] as? [[String: Any]] ?? []
+                try h.require(taken.status == 200 && messages.count == 1, "B's inbox: \(taken)")
+                let handle = try h.unwrap(messages[0]["handle"] as? String, "no handle: \(messages[0])")
+                let done = try await GatewayHTTP.call("POST", "\(inbox)/\(handle)/complete")
+                h.expect(done.status == 204, "complete: \(done)")
+                let received = try await Self.metrics(b)
+                h.expect(
+                    received.samples[#"referral_gateway_inbox_handed_out_total{node="test-b"}"#] == 1, received.text)
+                h.expect(
+                    received.samples[#"referral_gateway_inbox_completed_total{node="test-b"}"#] == 1, received.text)
+                h.expect(received.samples[#"referral_gateway_node_connected{node="test-b"}"#] == 1, received.text)
+                h.expect(!received.text.contains("referral_gateway_webhook"), "B has no webhook: \(received.text)")
+
+                // A's webhook: the receipt of B's delivery is refused at every try; failing, then dead after 1 s.
+                try await h.eventually("A's webhook is failing and then dead", timeout: .seconds(30)) {
+                    let samples = try await Self.metrics(a).samples
+                    return (samples[#"referral_gateway_webhook_failures_in_a_row{node="test-a"}"#] ?? 0) >= 3
+                        && samples[#"referral_gateway_webhook_dead{node="test-a"}"#] == 1
                 }
-                let failing = try await Self.metrics(b)
+                let failing = try await Self.metrics(a)
                 h.expect(
                     (failing.samples[
-                        #"referral_gateway_webhook_deliveries_total{event="message",node="test-b",outcome="failed"}"#]
+                        #"referral_gateway_webhook_deliveries_total{event="receipt",node="test-a",outcome="failed"}"#]
                         ?? 0) >= 3, failing.text)
                 h.expect(
                     failing.samples[
-                        #"referral_gateway_webhook_deliveries_total{event="message",node="test-b",outcome="delivered"}"#
+                        #"referral_gateway_webhook_deliveries_total{event="receipt",node="test-a",outcome="delivered"}"#
                     ]
                         == 0, failing.text)
-                h.expect(failing.samples[#"referral_gateway_node_connected{node="test-b"}"#] == 1, failing.text)
 
                 h.expect(try await a.terminate() == 0, "gateway A did not stop cleanly: \(a.log)")
                 h.expect(try await b.terminate() == 0, "gateway B did not stop cleanly: \(b.log)")
@@ -144,8 +160,8 @@ extension DaemonSuite {
                 h.expect(
                     requests.contains { $0["route"] as? String == route && $0["status"] as? String == "400" },
                     "no request line for the malformed send: \(requests)")
-                let webhookFailures = b.log.split(separator: "\n").filter { $0.contains("webhook: POST failed") }
-                h.expect(!webhookFailures.isEmpty, "B did not log its webhook's failures: \(b.log)")
+                let webhookFailures = a.log.split(separator: "\n").filter { $0.contains("webhook: POST failed") }
+                h.expect(!webhookFailures.isEmpty, "A did not log its webhook's failures: \(a.log)")
             }
         }
     }
