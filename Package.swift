@@ -193,7 +193,6 @@ let package = Package(
             dependencies: [
                 "ReferralGateway", "ReferralClient", "ReferralProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Synchronization
 import Testing
 
@@ -107,6 +108,15 @@ struct GatewayMetricsTests {
         #expect(
             samples[#"referral_gateway_webhook_deliveries_total{event="receipt",node="test-b",outcome="delivered"}"#]
                 == 1)
+    }
+
+    /// The request log's `duration_ms`: milliseconds with three decimals.
+    @Test func durationsAreLoggedInMillisecondsWithThreeDecimals() {
+        typealias Log = RequestLogMiddleware<BasicRequestContext>
+        #expect(Log.milliseconds(.microseconds(1_500)) == "1.500")
+        #expect(Log.milliseconds(.seconds(2)) == "2000.000")
+        #expect(Log.milliseconds(.nanoseconds(999)) == "0.000")
+        #expect(Log.milliseconds(.microseconds(30_000_042)) == "30000.042")
     }
 
     /// A wall clock a test moves by hand.
