@@ -79,6 +79,13 @@ let package = Package(
         // The read-only web dashboard: pages rendered from ADMIN-1 results, for whichever HTTP server carries them.
         .target(
             name: "BrokerDashboard", dependencies: ["ReferralProtocol", "AgencyDirectory"], swiftSettings: strict),
+        // The log lines of referrald and referral-gateway (`--log-format json|text`): small, so that the gateway does
+        // not link the broker to log like it.
+        .target(
+            name: "StructuredLogging",
+            dependencies: ["ReferralProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The daemon as a library: configuration, the poll loop (the machine's shell), store thread, services.
         .target(
             name: "Broker",
@@ -112,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "referrald",
             dependencies: [
-                "Broker", "BrokerHTTP", "ReferralProtocol",
+                "Broker", "BrokerHTTP", "ReferralProtocol", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,13 +175,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                // /metrics: a registry of the gateway's own (not swift-metrics' global factory).
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "referral-gateway",
             dependencies: [
-                "ReferralGateway", "ReferralProtocol",
+                "ReferralGateway", "ReferralProtocol", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -199,7 +208,8 @@ let package = Package(
         // The store protocol's conformance suite: every backend must pass it (today: SQLite).
         .testTarget(
             name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore"], swiftSettings: strict),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerMachine"], swiftSettings: strict),
+        .testTarget(
+            name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "StructuredLogging"], swiftSettings: strict),
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: ["BrokerHTTP", "Broker", "BrokerMachine", "ReferralProtocol", "ZeroMQ"],

@@ -55,15 +55,21 @@ public enum Gateway {
         for node in nodes { node.node.start() }
         var webhookLogger = logger
         webhookLogger[metadataKey: "component"] = "webhook"
+        let metrics = GatewayMetrics(configuration: configuration)
         let webhooks = nodes.compactMap { node -> WebhookDelivery? in
             guard let hosted = configuration.nodes.first(where: { $0.id == node.id }), let webhook = hosted.webhook,
                 let secret = secrets[node.id]
             else { return nil }
-            return WebhookDelivery(host: node, webhook: webhook, secret: secret, logger: webhookLogger)
+            return WebhookDelivery(
+                host: node, webhook: webhook, secret: secret, logger: webhookLogger,
+                onAttempt: { event, delivered in
+                    metrics.webhookAttempt(node: node.id, event: event, delivered: delivered)
+                })
         }
         let deliveries = webhooks.map { webhook in Task { await webhook.run() } }
         let server = GatewayServer(
-            configuration: configuration, nodes: nodes, live: live, logger: logger, webhooks: webhooks)
+            configuration: configuration, nodes: nodes, live: live, logger: logger, webhooks: webhooks,
+            metrics: metrics)
         var reloads: Task<Void, Never>?
         if let configurationFile {
             reloads = await GatewayReloader(

@@ -52,6 +52,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
         public var timeoutMs = 10_000
         public var backoffInitialMs = 1_000
         public var backoffMaxMs = 300_000
+        /// How long the webhook may fail without a break (no 2xx) before `/metrics` calls it dead
+        /// (`referral_gateway_webhook_dead`).
+        public var deadAfterMs = 300_000
 
         public init(url: String, secretFile: String) {
             self.url = url
@@ -97,6 +100,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         case timeoutMs = "timeout_ms"
         case backoffInitialMs = "backoff_initial_ms"
         case backoffMaxMs = "backoff_max_ms"
+        case deadAfterMs = "dead_after_ms"
         case tlsCertificateFile = "tls_certificate_file"
         case tlsKeyFile = "tls_key_file"
         case tokenFile = "token_file"
@@ -189,6 +193,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         webhook.timeoutMs = try milliseconds(.timeoutMs, webhook.timeoutMs, 100...600_000)
         webhook.backoffInitialMs = try milliseconds(.backoffInitialMs, webhook.backoffInitialMs, 10...3_600_000)
         webhook.backoffMaxMs = try milliseconds(.backoffMaxMs, webhook.backoffMaxMs, 10...86_400_000)
+        webhook.deadAfterMs = try milliseconds(.deadAfterMs, webhook.deadAfterMs, 1_000...604_800_000)
         guard webhook.backoffMaxMs >= webhook.backoffInitialMs else {
             throw block.error(
                 Key.backoffMaxMs.rawValue,

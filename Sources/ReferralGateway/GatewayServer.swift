@@ -22,6 +22,8 @@ public struct GatewayServer: Sendable {
     let logger: Logger
     /// The webhook of each node that has one (its inbox is then not polled: refused with `webhook-configured`).
     let webhooks: [String: WebhookDelivery]
+    /// `GET /metrics` and what it counts (`GatewayMetrics`).
+    let metrics: GatewayMetrics
 
     /// The longest `wait` of a send or a long poll, in seconds.
     static let maxWaitSeconds = 30.0
@@ -30,8 +32,9 @@ public struct GatewayServer: Sendable {
 
     public init(
         configuration: GatewayConfiguration, nodes: [GatewayNode], live: LiveSettings? = nil, logger: Logger,
-        webhooks: [WebhookDelivery] = []
+        webhooks: [WebhookDelivery] = [], metrics: GatewayMetrics? = nil
     ) {
+        self.metrics = metrics ?? GatewayMetrics(configuration: configuration)
         self.webhooks = Dictionary(uniqueKeysWithValues: webhooks.map { ($0.host.id, $0) })
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
@@ -43,11 +46,12 @@ public struct GatewayServer: Sendable {
     public func routes(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in Self.text(.ok, "ok\n") }
         router.get("/ready") { _, _ in ready() }
+        router.get("/metrics") { _, _ in metricsAnswer() }
         router.get("/openapi.json") { _, _ in
             Self.bytes(.ok, OpenAPIDocument.bytes, contentType: "application/vnd.oai.openapi+json;version=3.1")
         }
         router.post("/v1/nodes/{node}/messages") { request, context in
-            await answer { try await send(request, context) }
+            await answer { try await countingSend(request, context) }
         }
         router.get("/v1/nodes/{node}/messages/{id}") { _, context in
             await answer { try await status(context) }
@@ -142,6 +146,7 @@ public struct GatewayServer: Sendable {
             max = value
         }
         let messages = try await host.take(max: max, wait: wait)
+        metrics.handedOut(node: host.id, count: messages.count)
         return Self.bytes(.ok, Answers.inbox(messages))
     }
 
@@ -152,6 +157,7 @@ public struct GatewayServer: Sendable {
             throw Problem.badParameter("handle", "a handle is FROM:ID, as the inbox gave it")
         }
         guard try await host.complete(handle: handle) else { throw Problem.notHandedOut(handle) }
+        metrics.completed(node: host.id)
         return Response(status: .noContent)
     }
 
@@ -240,6 +246,7 @@ public struct GatewayServer: Sendable {
             throw ConfigurationError(field: "listen", reason: "must be host:port, got '\(configuration.listen)'")
         }
         let router = Router()
+        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics))
         router.add(middleware: UpgradeCloseMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: GatewayAccessMiddleware(live: live, logger: logger))

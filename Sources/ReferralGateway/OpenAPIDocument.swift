@@ -97,6 +97,29 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics: requests by route and status class, each node's session, sends, inbox and webhook.",
+        "description": "Prometheus text exposition format 0.0.4. Labels are route patterns (never a path with ids), methods, status classes and the node ids of the configuration; docs/METRICS.md lists every metric. `referral_gateway_webhook_dead{node}` is 1 while the node's webhook has failed without a break (no 2xx) for at least its `dead_after_ms`. Needs a valid bearer token (any application, any scope) when the gateway has an applications_file.",
+        "responses": {
+          "200": {
+            "description": "the metrics now",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "# HELP referral_gateway_node_connected 1 while the node has a session with the broker, else 0.\n# TYPE referral_gateway_node_connected gauge\nreferral_gateway_node_connected{node=\"test-a\"} 1\n# HELP referral_gateway_sends_total Sends answered, by outcome: accepted (201), queued (202), rejected (403/422), conflict (409).\n# TYPE referral_gateway_sends_total counter\nreferral_gateway_sends_total{node=\"test-a\",outcome=\"accepted\"} 12\n"
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
     "/openapi.json": {
       "get": {
         "operationId": "openapi",

@@ -33,8 +33,14 @@ public final class WebhookDelivery: Sendable {
     let logger: Logger
     public let state = Mutex(WebhookState())
     private let session: URLSession
+    /// Told of every POST: its event and whether it was answered 2xx (`GatewayMetrics.webhookAttempt`).
+    let onAttempt: @Sendable (_ event: String, _ delivered: Bool) -> Void
 
-    public init(host: GatewayNode, webhook: GatewayConfiguration.Webhook, secret: [UInt8], logger: Logger) {
+    public init(
+        host: GatewayNode, webhook: GatewayConfiguration.Webhook, secret: [UInt8], logger: Logger,
+        onAttempt: @escaping @Sendable (_ event: String, _ delivered: Bool) -> Void = { _, _ in }
+    ) {
+        self.onAttempt = onAttempt
         self.host = host
         self.webhook = webhook
         self.secret = secret
@@ -109,6 +115,7 @@ public final class WebhookDelivery: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let outcome = await post(body, event: event, id: id)
+            onAttempt(event, outcome == nil)
             if outcome == nil {
                 state.withLock {
                     $0.failuresInARow = 0

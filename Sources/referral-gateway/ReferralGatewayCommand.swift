@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ReferralGateway
 import ReferralProtocol
+import StructuredLogging
 
 /// `referral-gateway`: the node gateway (issue 11). Everything testable lives in the ReferralGateway module.
 @main
@@ -23,7 +24,7 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
               GET  /v1/nodes/{node}/messages/{id}       status and receipts
               GET  /v1/nodes/{node}/inbox?wait=25&max=10  long-poll the inbox
               POST /v1/nodes/{node}/inbox/{handle}/complete  done with a message
-              GET  /health, /ready, /openapi.json
+              GET  /health, /ready, /metrics, /openapi.json
 
             The configuration file (default referral-gateway.json):
 
@@ -58,9 +59,12 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
                                  "config", a node configuration file; optional
                                  "webhook": {"url", "secret_file" (mode 0600),
                                  "timeout_ms", "backoff_initial_ms",
-                                 "backoff_max_ms"}: the node's inbox messages
-                                 and receipts are POSTed there, signed
-                                 (HMAC-SHA256), until a 2xx (docs/GATEWAY.md).
+                                 "backoff_max_ms", "dead_after_ms"}: the node's
+                                 inbox messages and receipts are POSTed there,
+                                 signed (HMAC-SHA256), until a 2xx
+                                 (docs/GATEWAY.md); failing without a break for
+                                 dead_after_ms (default 300000) shows as
+                                 referral_gateway_webhook_dead 1 in /metrics.
             Relative paths are resolved against the configuration file's folder.
             SIGHUP reads the file and its applications file again (applications,
             rate_limit, max_body_bytes; the rest waits for a restart); a bad file
@@ -70,6 +74,10 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
               referral-gateway --config referral-gateway.json
               curl -s -X POST 'http://127.0.0.1:9480/v1/nodes/test-a/messages?wait=2' \\
                    -H 'Content-Type: application/json' -d @referral.json
+
+            Logs go to stderr, one line per event (--log-format json or text): one
+            line per request (method, route, status, duration_ms, node), never a
+            body or a token. /metrics is Prometheus text (docs/METRICS.md).
 
             Exit codes: 0 stopped by SIGTERM/SIGINT, 78 configuration error (the
             message names the file, entry and field), 1 any other failure.
@@ -84,6 +92,9 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel = "info"
 
+    @Option(help: ArgumentHelp("json (one object a line, for log shippers) or text.", valueName: "FORMAT"))
+    var logFormat = "json"
+
     @Flag(help: "Check the configuration (and every node file it names), print it in short and exit.")
     var checkConfig = false
 
@@ -91,15 +102,13 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+        guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text.") }
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, json: json) }
         let logger = Logger(label: "referral-gateway")
         do {
             let (configuration, nodes) = try Gateway.load(path: config)

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ReferralProtocol
 import ServiceLifecycle
+import StructuredLogging
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import Logging
 import ReferralProtocol
 import Testing
 
-@testable import Broker
+@testable import StructuredLogging
 
 /// The daemon's log lines (`log_format`): JSON written by ReferralProtocol's JSONWriter, one object per line.
 @Suite struct StructuredLogHandlerTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// scripts/package-deb, given the debug build's binaries: the package holds the binaries, the unit, sysusers/tmpfiles
-/// and an example configuration `referrald check-config` accepts; its control fields and maintainer scripts are right.
+/// scripts/package-deb, given the debug build's binaries: the package holds the binaries (the broker's and the
+/// gateway's), their units, sysusers/tmpfiles and man pages, and an example configuration `referrald check-config`
+/// accepts; its control fields and maintainer scripts are right.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DebianPackageTests {
     /// Builds the package into a fresh folder; returns the folder and the .deb's path.
     static func buildPackage() async throws -> (folder: String, deb: String) {
@@ -10,7 +11,10 @@ import Testing
         let folder = try Tool.temporaryFolder("deb")
         let binaries = folder + "/bin"
         try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
-        for (name, variable) in [("referrald", "REFERRALD_BIN"), ("referralctl", "REFERRALCTL_BIN")] {
+        for (name, variable) in [
+            ("referrald", "REFERRALD_BIN"), ("referralctl", "REFERRALCTL_BIN"),
+            ("referral-gateway", "REFERRAL_GATEWAY_BIN"),
+        ] {
             try FileManager.default.createSymbolicLink(
                 atPath: "\(binaries)/\(name)", withDestinationPath: try Locations.executable(name, variable: variable))
         }
@@ -39,6 +43,11 @@ import Testing
             "./usr/share/doc/referrald/examples/fujian/directory.json",
             "./usr/share/doc/referrald/examples/prometheus/referrald-alerts.yml",
             "./usr/share/doc/referrald/examples/grafana/referrald.json",
+            // The node gateway: binary, unit, user and folders, man page, example configuration, alert rules.
+            "./usr/bin/referral-gateway", "./lib/systemd/system/referral-gateway.service",
+            "./usr/lib/sysusers.d/referral-gateway.conf", "./usr/lib/tmpfiles.d/referral-gateway.conf",
+            "./usr/share/man/man8/referral-gateway.8.gz", "./usr/share/doc/referrald/referral-gateway.example.json",
+            "./usr/share/doc/referrald/examples/prometheus/referral-gateway-alerts.yml",
         ] {
             #expect(paths.contains(Substring(path)), "\(path) is not in the package: \(contents.output)")
         }

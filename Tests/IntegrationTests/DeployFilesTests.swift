@@ -13,7 +13,7 @@ import Testing
         ("referrald.example.json", "referrald check-config here; DeployExamplesTests"),
         ("directory.example.json", "DeployExamplesTests (the directory loader); check-config here"),
         ("node.example.json", "JSON here (its keys are placeholders a node refuses until replaced)"),
-        ("referral-gateway.example.json", "GatewayConfigurationTests (the gateway's loader)"),
+        ("referral-gateway.example.json", "GatewayMetricsTests, GatewayOpenAPIDocumentTests (the gateway's loader)"),
         ("referral-gateway-applications.example.json", "GatewayConfigurationTests (the applications loader)"),
         ("fujian/referrald.json", "referrald check-config here; FujianDeploymentTests"),
         ("fujian/directory.json", "FujianDeploymentTests (directory loader, chains); check-config here"),
@@ -23,10 +23,15 @@ import Testing
         ("fujian/README.md", "read by people"),
         ("prometheus/referrald-alerts.yml", "MonitoringFilesTests (promtool check rules)"),
         ("prometheus/referrald-alerts.test.yml", "MonitoringFilesTests (promtool test rules)"),
+        ("prometheus/referral-gateway-alerts.yml", "MonitoringFilesTests (promtool check rules)"),
+        ("prometheus/referral-gateway-alerts.test.yml", "MonitoringFilesTests (promtool test rules)"),
         ("grafana/referrald.json", "MonitoringFilesTests (JSON, panels, PromQL through promtool)"),
         ("systemd/referrald.service", "SystemdUnitTests (systemd-analyze verify)"),
         ("systemd/referrald.sysusers", "SystemdUnitTests (systemd-sysusers)"),
         ("systemd/referrald.tmpfiles", "SystemdUnitTests (systemd-tmpfiles)"),
+        ("systemd/referral-gateway.service", "SystemdUnitTests (systemd-analyze verify)"),
+        ("systemd/referral-gateway.sysusers", "SystemdUnitTests (entries)"),
+        ("systemd/referral-gateway.tmpfiles", "SystemdUnitTests (entries)"),
         ("debian/", "DebianPackageTests (control fields, sh -n of the maintainer scripts, conffiles, lintian)"),
         ("man/", "groff -man -ww -z here; DebianPackageTests installs them"),
     ]
@@ -134,6 +139,27 @@ import Testing
             #expect(
                 text.contains("B \(subcommand)") || text.contains("B \(tool) \(subcommand)"),
                 "\(page) does not describe \(subcommand)")
+        }
+    }
+
+    /// referral-gateway(8): groff finds no problem and it names every flag of `referral-gateway --help`.
+    @Test func theGatewayManPageIsCleanAndNamesEveryFlag() async throws {
+        let path = Self.deploy.appendingPathComponent("man/referral-gateway.8").path
+        let groff = try #require(Tool.find("groff"), "groff is not installed (groff-base, with man-db)")
+        let result = try await Tool.run(groff, ["-man", "-ww", "-z", "-t", path])
+        #expect(result.status == 0 && result.output.isEmpty, "groff -man -ww -z referral-gateway.8: \(result.output)")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\\-", with: "-")
+        let gateway = try Locations.executable("referral-gateway", variable: "REFERRAL_GATEWAY_BIN")
+        let help = try await Tool.run(gateway, ["--help"]).output
+        let options = help.components(separatedBy: "OPTIONS:").last ?? ""
+        let flags = Set(
+            options.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == "<" })
+                .filter { $0.hasPrefix("--") }.map(String.init))
+        #expect(
+            flags.isSuperset(of: ["--config", "--log-level", "--log-format", "--check-config", "--version"]), "\(flags)"
+        )
+        for flag in flags {
+            #expect(text.contains(flag), "referral-gateway.8 does not name \(flag)")
         }
     }
 }

@@ -92,6 +92,45 @@ import Testing
         }
     }
 
+    static let gatewayRules = root.appendingPathComponent("deploy/prometheus/referral-gateway-alerts.yml").path
+    static let gatewayRuleTests = root.appendingPathComponent("deploy/prometheus/referral-gateway-alerts.test.yml").path
+
+    /// The gateway's rules: promtool checks them and their unit tests pass; each alert (a dead webhook, a node
+    /// not connected) has a severity, a summary, its runbook section and a unit test, and queries only metrics the
+    /// gateway serves.
+    @Test func theGatewayRulesPassPromtoolAndPointAtTheirRunbookSections() async throws {
+        let promtool = try Self.promtool()
+        let check = try await Tool.run(promtool, ["check", "rules", Self.gatewayRules])
+        #expect(check.status == 0 && check.output.contains("SUCCESS"), "promtool check rules: \(check.output)")
+        let test = try await Tool.run(promtool, ["test", "rules", Self.gatewayRuleTests])
+        #expect(test.status == 0 && test.output.contains("SUCCESS"), "promtool test rules: \(test.output)")
+        let text = try String(contentsOfFile: Self.gatewayRules, encoding: .utf8)
+        let alerts = text.components(separatedBy: "- alert: ").dropFirst().map { block in
+            (name: String(block.prefix { !$0.isNewline }), text: block)
+        }
+        #expect(
+            Set(alerts.map(\.name)).isSuperset(of: ["ReferralGatewayWebhookDead", "ReferralGatewayNodeNotConnected"]))
+        let runbook = try String(contentsOf: Self.root.appendingPathComponent("docs/RUNBOOK.md"), encoding: .utf8)
+        let headings = Set(
+            runbook.split(separator: "\n").filter { $0.hasPrefix("#") }.map {
+                String($0.drop { $0 == "#" || $0 == " " }).lowercased()
+            })
+        let tests = try String(contentsOfFile: Self.gatewayRuleTests, encoding: .utf8)
+        for (name, block) in alerts {
+            for key in [
+                "severity:", "summary:", "description:", "runbook_url: \"docs/RUNBOOK.md#\(name.lowercased())\"",
+            ] {
+                #expect(block.contains(key), "\(name) has no \(key)")
+            }
+            #expect(headings.contains(name.lowercased()), "docs/RUNBOOK.md has no section headed \(name)")
+            #expect(tests.contains("alertname: \(name)"), "referral-gateway-alerts.test.yml does not test \(name)")
+            let expression = block.split(separator: "\n").first { $0.contains("expr:") }.map(String.init) ?? ""
+            let unknown = MetricNames.used(in: expression.replacingOccurrences(of: "expr:", with: ""))
+                .subtracting(MetricNames.gatewayQueryable)
+            #expect(unknown.isEmpty, "\(name): \(expression) uses \(unknown.sorted())")
+        }
+    }
+
     /// The dashboard's panels and their PromQL expressions (with Grafana's variables).
     static func panels() throws -> (dashboard: [String: Any], panels: [[String: Any]]) {
         let data = try Data(contentsOf: URL(fileURLWithPath: dashboard))

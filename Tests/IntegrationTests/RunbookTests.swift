@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-/// docs/RUNBOOK.md tells operators what to type: every `referralctl` and `referrald` command it shows must exist,
-/// with the flags it uses (each read from the tool's own --help).
+/// docs/RUNBOOK.md tells operators what to type: every `referralctl`, `referrald` and `referral-gateway` command it
+/// shows must exist, with the flags it uses (each read from the tool's own --help).
 @Suite(.timeLimit(.minutes(1))) struct RunbookTests {
     /// The command lines the runbook shows: inline code and code-block lines that start with the tool's name
-    /// (after an optional `sudo -u referrald`).
+    /// (after an optional `sudo -u referrald` or `sudo -u referral-gateway`).
     static func commandLines(of tool: String) throws -> [[String]] {
         let text = try String(
             contentsOf: Locations.packageRoot.appendingPathComponent("docs/RUNBOOK.md"), encoding: .utf8)
@@ -13,7 +13,11 @@ import Testing
         candidates += text.split(separator: "\n").map(String.init)
         return candidates.compactMap { line in
             var words = line.split(separator: " ").map(String.init)
-            if words.starts(with: ["sudo", "-u", "referrald"]) { words.removeFirst(3) }
+            if words.starts(with: ["sudo", "-u", "referrald"])
+                || words.starts(with: ["sudo", "-u", "referral-gateway"])
+            {
+                words.removeFirst(3)
+            }
             return words.first == tool && words.count > 1 ? Array(words.dropFirst()) : nil
         }
     }
@@ -27,7 +31,10 @@ import Testing
                 .compactMap { $0.split(separator: " ").first.map(String.init) })
     }
 
-    @Test(arguments: [("referralctl", "REFERRALCTL_BIN"), ("referrald", "REFERRALD_BIN")])
+    @Test(arguments: [
+        ("referralctl", "REFERRALCTL_BIN"), ("referrald", "REFERRALD_BIN"),
+        ("referral-gateway", "REFERRAL_GATEWAY_BIN"),
+    ])
     func everyCommandTheRunbookShowsExistsWithItsFlags(_ tool: String, _ variable: String) async throws {
         let executable = try Locations.executable(tool, variable: variable)
         let lines = try Self.commandLines(of: tool)

@@ -11,9 +11,9 @@ import Testing
     }
 
     /// The unit's `Key=value` lines (a key given more than once keeps every value).
-    static func settings() throws -> [String: [String]] {
+    static func settings(_ unit: String = "referrald.service") throws -> [String: [String]] {
         var settings: [String: [String]] = [:]
-        for line in try file("referrald.service").split(separator: "\n") where !line.hasPrefix("#") {
+        for line in try file(unit).split(separator: "\n") where !line.hasPrefix("#") {
             guard let equals = line.firstIndex(of: "=") else { continue }
             settings[String(line[..<equals]), default: []].append(String(line[line.index(after: equals)...]))
         }
@@ -109,5 +109,81 @@ import Testing
             #expect((attributes[.posixPermissions] as? Int) == 0o700, "\(path) mode")
             #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == uid, "\(path) owner")
         }
+    }
+
+    // MARK: - The node gateway's unit
+
+    /// referral-gateway.service: its own user and folders, the same hardening as the broker's, SIGHUP on reload.
+    @Test func theGatewayUnitIsHardenedAndReloadsBySighup() throws {
+        let gateway = try Self.settings("referral-gateway.service")
+        let broker = try Self.settings()
+        let expected = [
+            "User": "referral-gateway", "Group": "referral-gateway", "StateDirectory": "referral-gateway",
+            "ConfigurationDirectory": "referral-gateway", "Restart": "on-failure",
+            "ExecReload": "/bin/kill -HUP $MAINPID", "RestartPreventExitStatus": "78",
+        ]
+        for (key, value) in expected {
+            #expect(gateway[key] == [value], "\(key)= in referral-gateway.service")
+        }
+        // Every hardening setting of the broker's unit, with the same value.
+        let hardening = [
+            "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables",
+            "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname",
+            "ProtectProc", "ProcSubset", "RestrictAddressFamilies", "RestrictNamespaces", "RestrictRealtime",
+            "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute", "RemoveIPC", "CapabilityBoundingSet",
+            "AmbientCapabilities", "SystemCallArchitectures", "SystemCallFilter", "UMask", "StateDirectoryMode",
+        ]
+        for key in hardening {
+            #expect(gateway[key] != nil && gateway[key] == broker[key], "\(key)= in referral-gateway.service")
+        }
+    }
+
+    /// ExecStart uses only flags `referral-gateway --help` lists.
+    @Test func theGatewayUnitStartsTheGatewayWithFlagsItHas() async throws {
+        let start = try #require(try Self.settings("referral-gateway.service")["ExecStart"]?.first)
+        let words = start.split(separator: " ").map(String.init)
+        #expect(
+            words.prefix(3) == ["/usr/bin/referral-gateway", "--config", "/etc/referral-gateway/referral-gateway.json"])
+        let gateway = try Locations.executable("referral-gateway", variable: "REFERRAL_GATEWAY_BIN")
+        let help = try await Tool.run(gateway, ["--help"]).output
+        for flag in words where flag.hasPrefix("--") {
+            #expect(help.contains(flag), "referral-gateway has no \(flag)")
+        }
+    }
+
+    /// `systemd-analyze verify` with ExecStart pointed at the built gateway: no error and no warning.
+    @Test func systemdAnalyzeVerifyAcceptsTheGatewayUnit() async throws {
+        guard let analyze = Tool.find("systemd-analyze") else {
+            print("SystemdUnitTests: systemd-analyze is not installed here; the gateway unit is not verified")
+            return
+        }
+        let gateway = try Locations.executable("referral-gateway", variable: "REFERRAL_GATEWAY_BIN")
+        let folder = try Tool.temporaryFolder("unit")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let unit = try Self.file("referral-gateway.service")
+            .replacingOccurrences(of: "/usr/bin/referral-gateway", with: gateway)
+        try unit.write(toFile: folder + "/referral-gateway.service", atomically: true, encoding: .utf8)
+        let result = try await Tool.run(analyze, ["verify", folder + "/referral-gateway.service"])
+        #expect(result.status == 0 && result.output.isEmpty, "systemd-analyze verify: \(result.output)")
+    }
+
+    @Test func theGatewaysSysusersAndTmpfilesMakeItsUserAndPrivateFolders() throws {
+        #expect(
+            try Self.entries("referral-gateway.sysusers") == [
+                [
+                    "u", "referral-gateway", "-", "\"referral-gateway", "node", "gateway\"",
+                    "/var/lib/referral-gateway",
+                    "/usr/sbin/nologin",
+                ]
+            ])
+        let folders = Dictionary(
+            try Self.entries("referral-gateway.tmpfiles").map { ($0[1], $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(
+            folders["/var/lib/referral-gateway"]
+                == ["d", "/var/lib/referral-gateway", "0700", "referral-gateway", "referral-gateway", "-"])
+        // Node secret keys and webhook secrets: the gateway refuses a secret others can read.
+        #expect(
+            folders["/etc/referral-gateway/keys"]
+                == ["d", "/etc/referral-gateway/keys", "0700", "referral-gateway", "referral-gateway", "-"])
     }
 }

@@ -15,6 +15,20 @@ enum MetricNames {
     ]
     static let histograms: Set<String> = ["referral_store_commit_seconds", "referral_store_batch_size"]
 
+    /// The metrics referral-gateway serves at GET /metrics (docs/METRICS.md, "The node gateway").
+    static let gateway: Set<String> = [
+        "referral_gateway_http_requests_total", "referral_gateway_node_connected", "referral_gateway_sends_total",
+        "referral_gateway_inbox_handed_out_total", "referral_gateway_inbox_completed_total",
+        "referral_gateway_webhook_deliveries_total", "referral_gateway_webhook_failures_in_a_row",
+        "referral_gateway_webhook_dead", "referral_gateway_ready",
+    ]
+    static let gatewayHistograms: Set<String> = ["referral_gateway_http_request_duration_seconds"]
+
+    /// Every name a PromQL expression over the gateway's metrics may use.
+    static var gatewayQueryable: Set<String> {
+        gateway.union(gatewayHistograms.flatMap { [$0 + "_bucket", $0 + "_sum", $0 + "_count"] }).union(["up"])
+    }
+
     /// Every name a PromQL expression may use: the above, the histograms' series, and Prometheus's own `up`.
     static var queryable: Set<String> {
         counters.union(gauges).union(histograms.flatMap { [$0 + "_bucket", $0 + "_sum", $0 + "_count"] })
