@@ -21,6 +21,8 @@ public struct GatewayServer: Sendable {
     let logger: Logger
     /// The webhook of each node that has one (its inbox is then not polled: refused with `webhook-configured`).
     let webhooks: [String: WebhookDelivery]
+    /// Set when the gateway begins to stop: open event streams end (EventStream.swift).
+    public let stopping = StopSignal()
 
     /// The longest `wait` of a send or a long poll, in seconds.
     static let maxWaitSeconds = 30.0
@@ -59,6 +61,9 @@ public struct GatewayServer: Sendable {
         }
         router.post("/v1/nodes/{node}/inbox/{handle}/complete") { _, context in
             await answer { try await complete(context) }
+        }
+        router.get("/v1/nodes/{node}/events") { request, context in
+            await answer { try await events(request, context) }
         }
     }
 
