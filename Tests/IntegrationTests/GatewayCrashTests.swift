@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension DaemonSuite {
     /// kill -9 of a gateway (issue 11): between its outbox commit and the broker's ACCEPTED, and between its inbox
     /// commit (or a receipt's) and the webhook's 2xx. After the restart nothing is lost, the receiver sees each
@@ -69,6 +73,57 @@ extension DaemonSuite {
                     let accepted = events.text.components(separatedBy: "\"type\":\"accepted\",\"message_id\":\"\(id)\"")
                     h.expect(accepted.count == 2, "\(id): accepted events in A's log: \(events.text)")
                 }
+                let messages = receiver.requests.filter { $0["event"] as? String == "message" }
+                for id in ids {
+                    let copies = messages.filter { $0["delivery"] as? String == "test-a:\(id)" }
+                    h.expect(copies.count == 1, "\(id) reached B's receiver \(copies.count) times")
+                }
+                h.expect(try await a.terminate() == 0, "gateway A did not stop cleanly: \(a.log)")
+                h.expect(try await b.terminate() == 0, "gateway B did not stop cleanly: \(b.log)")
+            }
+        }
+
+        /// The broker is frozen (SIGSTOP) while A sends: the SENDs may be on their way or in the broker's socket
+        /// when A is killed, and the broker accepts them only after (SIGCONT), answering a connection that is gone.
+        /// A started again sends them again with the same ids: the broker keeps one message per id (each
+        /// accepted, seqs distinct), and B's webhook receives each exactly once.
+        @Test func sendsInFlightWhenTheGatewayDiesAreAcceptedOnce() async throws {
+            try await withDaemon { h in
+                let receiver = try await WebhookReceiver.start(h, mode: "ok")
+                var a = try await GatewayProcess.launch(h, name: "gateway-a", nodes: ["test-a"])
+                let b = try await GatewayProcess.launch(
+                    h, name: "gateway-b", nodes: ["test-b"], webhooks: ["test-b": receiver.webhook("b")])
+                try await Self.ready(h, a, b)
+
+                let broker = try h.unwrap(h.daemon.pid, "no broker pid")
+                try h.require(kill(broker, SIGSTOP) == 0, "cannot SIGSTOP the broker")
+                let ids = (1...3).map { "test-a:kill-f-\($0)" }
+                for (index, id) in ids.enumerated() {
+                    let sent = try await GatewayHTTP.call(
+                        "POST", "\(a.url)/v1/nodes/test-a/messages", body: try Self.send(id, caseNumber: 200 + index))
+                    h.expect(sent.status == 202, "send \(id) to a frozen broker: \(sent)")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                try await a.kill9()
+                try h.require(kill(broker, SIGCONT) == 0, "cannot SIGCONT the broker")
+
+                a = try await GatewayProcess.launch(h, name: "gateway-a2", nodes: ["test-a"])
+                var seqs: [Int] = []
+                for id in ids {
+                    var status = GatewayHTTP.Answer(status: 0, body: [])
+                    try await h.eventually("\(id) is accepted after the restart", timeout: .seconds(30)) {
+                        status = try await GatewayHTTP.call("GET", "\(a.url)/v1/nodes/test-a/messages/\(id)")
+                        return status.json["status"] as? String == "accepted"
+                    }
+                    seqs.append(status.json["seq"] as? Int ?? -1)
+                }
+                h.expect(Set(seqs).count == ids.count && !seqs.contains(-1), "one broker message per id: \(seqs)")
+                try await h.eventually("B's webhook has every message", timeout: .seconds(30)) {
+                    let delivered = Set(receiver.requests.compactMap { $0["delivery"] as? String })
+                    return ids.allSatisfy { delivered.contains("test-a:\($0)") }
+                }
+                // Time for a second copy to arrive if the broker had made one.
+                try await Task.sleep(for: .seconds(2))
                 let messages = receiver.requests.filter { $0["event"] as? String == "message" }
                 for id in ids {
                     let copies = messages.filter { $0["delivery"] as? String == "test-a:\(id)" }
