@@ -109,14 +109,16 @@ extension DaemonSuite {
                 let anonymous = try await GatewayHTTP.call("GET", events + "?wait=0")
                 h.expect(anonymous.status == 401, "\(anonymous)")
 
-                // A stream without wait ends when the gateway stops, and does not hold the stop up.
+                // A stream without wait: a comment line every 15 s without events; it ends when the gateway stops,
+                // and does not hold the stop up.
                 let openArguments = ["-s", "-N", "--max-time", "60", "-H", "Authorization: Bearer \(token)", events]
                 let open = Task { try await Tool.run(curl, openArguments, seconds: 70) }
-                try await Task.sleep(for: .seconds(1))
+                try await Task.sleep(for: .seconds(16))
                 h.expect(try await a.terminate() == 0, "gateway A did not stop cleanly with a stream open: \(a.log)")
                 let (openStatus, openText) = try await open.value
                 h.expect(openStatus == 0, "the open stream did not end with the gateway (curl \(openStatus))")
                 h.expect(openText.hasPrefix(": referral-gateway events"), "\(openText)")
+                h.expect(openText.contains("\n: heartbeat\n\n"), "no heartbeat in 16 s: \(openText)")
                 h.expect(try await b.terminate() == 0, "gateway B did not stop cleanly: \(b.log)")
             }
         }
