@@ -146,6 +146,7 @@ extension ConnectionLoop {
         var keys: [WaitKey] = round.settled.map { .outcome($0) }
         keys.append(contentsOf: result.receiptedMessages.map { .receipts($0) })
         if result.newReceipts > 0 { keys.append(.receiptLog) }
+        if result.newEvents > 0 { keys.append(.eventLog) }
         if round.batch.answers.contains(where: \.isFinalRejection) { keys.append(.rejectionLog) }
         if result.newMessages > 0 { keys.append(.inbox) }
         if !keys.isEmpty { shared.waiters.wake(keys) }

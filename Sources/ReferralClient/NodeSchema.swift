@@ -15,6 +15,9 @@ import SQLiteRaw
 //   after the message is completed (the body is dropped then).
 // - receipts: the broker's receipts, keyed by the broker's receipt number; `reported_at` marks those handed to
 //   the application by `nextReceipt`.
+// - events (v7): an append-only log of what became of this node's messages (accepted, rejected, each receipt),
+//   written in the transaction that records the change; `event_cursors` holds durable named read positions.
+//   See NodeStore+Events.swift.
 enum NodeSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -99,6 +102,7 @@ enum NodeSchema {
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN recipient_count INTEGER")
         }
         migrator.registerMigration("v6-outbox-state-range", migrate: rebuildOutboxWithStateRange)
+        migrator.registerMigration("v7-events", migrate: NodeEventLog.createTables)
         return migrator
     }
 

@@ -154,8 +154,10 @@ extension NodeStore {
     }
 
     /// Records answers inside a batch transaction. Only queued entries change: a late answer to an entry
-    /// already settled is ignored.
-    static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws {
+    /// already settled is ignored. A final answer that changed the entry is appended to the event log in the
+    /// same transaction; returns whether it was.
+    @discardableResult
+    static func record(_ answer: OutboxAnswer, now: Int64, in db: Database) throws -> Bool {
         switch answer {
         case .accepted(let id, let seq, let duplicate, let recipients):
             // The body stays until every recipient's receipt is in (`dropBodyIfReceipted`): a broker that loses
@@ -175,6 +177,9 @@ extension NodeStore {
             try update.bind(now)
             try update.bind(id)
             try update.run()
+            guard db.changesCount == 1 else { return false }
+            try NodeEventLog.appendStatus(.accepted, id: id, seq: seq, now: now, in: db)
+            return true
         case .rejected(let id, let code, let reason, let field, let recipient):
             try db.cachedStatement(
                 sql: """
@@ -182,6 +187,10 @@ extension NodeStore {
                         answered_at = ? WHERE id = ? AND state = 0
                     """
             ).execute(arguments: [code, reason, field, recipient, now, id])
+            guard db.changesCount == 1 else { return false }
+            try NodeEventLog.appendStatus(
+                .rejected, id: id, code: code, reason: reason, field: field, recipient: recipient, now: now, in: db)
+            return true
         case .retryLater(let id, let code, let reason, let notBefore):
             try db.cachedStatement(
                 sql: """
@@ -189,6 +198,7 @@ extension NodeStore {
                     WHERE id = ? AND state = 0
                     """
             ).execute(arguments: [code, reason, notBefore, id])
+            return false
         }
     }
 

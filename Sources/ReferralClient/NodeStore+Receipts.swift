@@ -2,7 +2,8 @@ import GRDB
 import SQLiteRaw
 
 extension NodeStore {
-    /// Records a receipt unless its number is recorded already. Returns whether it was new.
+    /// Records a receipt unless its number is recorded already, and appends a new one to the event log. Returns
+    /// whether it was new.
     static func insert(_ receipt: DeliveryReceipt, now: Int64, in db: Database) throws -> Bool {
         var insert = RawStatement(
             try db.cachedStatement(
@@ -20,7 +21,9 @@ extension NodeStore {
         try insert.bind(receipt.reason)
         try insert.bind(now)
         try insert.run()
-        return db.changesCount > 0
+        guard db.changesCount > 0 else { return false }
+        try NodeEventLog.appendReceipt(receipt, now: now, in: db)
+        return true
     }
 
     /// Receipts of one of this node's messages, by receipt number.
@@ -76,6 +79,8 @@ struct StoreBatch: Sendable {
 struct BatchResult: Sendable {
     var newMessages = 0
     var newReceipts = 0
+    /// Entries appended to the event log.
+    var newEvents = 0
     /// The message ids the batch's receipts are for, each once.
     var receiptedMessages: [String] = []
 }
@@ -84,13 +89,16 @@ extension NodeStore {
     func apply(_ batch: StoreBatch, now: Int64) throws -> BatchResult {
         try write("commit batch") { db in
             var result = BatchResult()
-            for answer in batch.answers { try Self.record(answer, now: now, in: db) }
+            for answer in batch.answers where try Self.record(answer, now: now, in: db) { result.newEvents += 1 }
             for delivery in batch.deliveries where try Self.insert(delivery, now: now, in: db) {
                 result.newMessages += 1
             }
             var seen = Set<String>(minimumCapacity: batch.receipts.count)
             for receipt in batch.receipts {
-                if try Self.insert(receipt, now: now, in: db) { result.newReceipts += 1 }
+                if try Self.insert(receipt, now: now, in: db) {
+                    result.newReceipts += 1
+                    result.newEvents += 1
+                }
                 if seen.insert(receipt.messageId).inserted { result.receiptedMessages.append(receipt.messageId) }
             }
             // After every receipt of the batch is in (an answer's own UPDATE counted those stored before it).

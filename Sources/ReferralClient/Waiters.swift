@@ -12,6 +12,8 @@ enum WaitKey: Hashable, Sendable {
     case receiptLog
     /// A new final rejection of any outbox entry.
     case rejectionLog
+    /// A new entry in the event log.
+    case eventLog
 }
 
 /// Ends a wait whose time is up (internal; callers turn it into nil or `ReferralClientError.timedOut`).

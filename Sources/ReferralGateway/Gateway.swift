@@ -66,7 +66,9 @@ public enum Gateway {
                     metrics.webhookAttempt(node: node.id, event: event, delivered: delivered)
                 })
         }
-        let deliveries = webhooks.map { webhook in Task { await webhook.run() } }
+        let deliveries =
+            webhooks.map { webhook in Task { await webhook.run() } }
+            + nodes.map { node in Task { await EventRetention.run(node, logger: logger) } }
         let server = GatewayServer(
             configuration: configuration, nodes: nodes, live: live, logger: logger, webhooks: webhooks,
             metrics: metrics)
@@ -81,7 +83,11 @@ public enum Gateway {
             let app = try server.makeApplication(onBound: onBound)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    // Shut down in reverse order: the event streams end first, then the server drains.
+                    services: [
+                        .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                        .init(service: StreamStopper(signal: server.stopping), successTerminationBehavior: .ignore),
+                    ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
@@ -97,5 +103,15 @@ public enum Gateway {
     static func stop(_ deliveries: [Task<Void, Never>]) async {
         for delivery in deliveries { delivery.cancel() }
         for delivery in deliveries { await delivery.value }
+    }
+}
+
+/// Ends the open event streams when the gateway begins its graceful shutdown (before the server drains).
+struct StreamStopper: Service {
+    let signal: StopSignal
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        signal.stop()
     }
 }

@@ -24,6 +24,8 @@ public struct GatewayServer: Sendable {
     let webhooks: [String: WebhookDelivery]
     /// `GET /metrics` and what it counts (`GatewayMetrics`).
     let metrics: GatewayMetrics
+    /// Set when the gateway begins to stop: open event streams end (EventStream.swift).
+    public let stopping = StopSignal()
 
     /// The longest `wait` of a send or a long poll, in seconds.
     static let maxWaitSeconds = 30.0
@@ -65,6 +67,9 @@ public struct GatewayServer: Sendable {
         router.get("/v1/nodes/{node}/cases/{case}") { _, context in await answer { try await caseView(context) } }
         router.get("/v1/nodes/{node}/overdue") { request, context in
             await answer { try await overdueView(request, context) }
+        }
+        router.get("/v1/nodes/{node}/events") { request, context in
+            await answer { try await events(request, context) }
         }
     }
 

@@ -116,6 +116,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
           }
         }
       }
@@ -942,6 +945,101 @@ enum OpenAPIDocument {
           }
         ]
       }
+    },
+    "/v1/nodes/{node}/events": {
+      "get": {
+        "operationId": "nodeEvents",
+        "summary": "A server-sent-events stream of the node's status changes and receipts, for dashboards.",
+        "description": "The node's event log as text/event-stream: one event per status change of a message the node sent (accepted, rejected) and per receipt (delivered, dead-lettered), oldest first. Each event has id: (the log's number), event: (its type) and one data: line (a NodeEvent as JSON; never a message body). The stream starts after Last-Event-ID (what a browser's EventSource sends when it reconnects) or ?after= (which wins), else at the oldest event kept (events are kept 30 days). A comment line (': heartbeat') comes every 15 s without events. Without wait the stream lasts until the client closes it or the gateway stops; with wait it closes after that many seconds (0: the events there now, then close), and a client reconnects with Last-Event-ID to go on.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Node"
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "description": "start after this event number (0: from the oldest kept); overrides Last-Event-ID",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "example": 41
+          },
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": false,
+            "description": "the id: of the last event the client had (sent by EventSource when it reconnects)",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{1,18}$"
+            },
+            "example": "41"
+          },
+          {
+            "name": "wait",
+            "in": "query",
+            "required": false,
+            "description": "close the stream after this many seconds (0-86400; 0: send the events there now and close). Without it the stream stays open.",
+            "schema": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 86400
+            },
+            "example": 600
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "the stream: server-sent events (each as ServerSentNodeEvent, its data: a NodeEvent), comment lines, until wait ends, the client closes it or the gateway stops",
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServerSentNodeEvent"
+                },
+                "example": ": referral-gateway events\nretry: 2000\n\nid: 42\nevent: accepted\ndata: {\"number\":42,\"type\":\"accepted\",\"message_id\":\"test-a:000001\",\"seq\":1043,\"at\":1764851000012}\n\nid: 43\nevent: delivered\ndata: {\"number\":43,\"type\":\"delivered\",\"message_id\":\"test-a:000001\",\"receipt\":512,\"seq\":1043,\"recipient\":\"test-b\",\"at\":1764851000300}\n\n: heartbeat\n\n"
+              }
+            }
+          },
+          "400": {
+            "description": "a bad parameter (after, Last-Event-ID, wait)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                },
+                "example": {
+                  "type": "urn:referral-gateway:problem:bad-parameter",
+                  "title": "A query parameter is not valid",
+                  "status": 400,
+                  "detail": "after must be an event number (an integer, 0 or more)",
+                  "field": "after"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/UnknownNode"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ]
+      }
     }
   },
   "components": {
@@ -1715,6 +1813,161 @@ enum OpenAPIDocument {
             "description": "more items matched than limit"
           }
         }
+      },
+      "NodeEvent": {
+        "type": "object",
+        "description": "One entry of the node's event log, the data: of a server-sent event (never a message body). number is also the event's id:, type its event:.",
+        "required": [
+          "number",
+          "type",
+          "message_id",
+          "at"
+        ],
+        "properties": {
+          "number": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the event log's number: grows with every event, never reused; resume after it with Last-Event-ID or ?after="
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "accepted",
+              "rejected",
+              "delivered",
+              "dead-lettered"
+            ],
+            "description": "accepted: the broker has the message (seq); rejected: refused for good (code); delivered / dead-lettered: a receipt for one recipient"
+          },
+          "message_id": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "receipt": {
+            "type": "integer",
+            "description": "the broker's receipt number (receipts)"
+          },
+          "seq": {
+            "type": "integer",
+            "description": "the message's broker sequence number (accepted, receipts)"
+          },
+          "recipient": {
+            "type": "string",
+            "description": "a receipt's recipient, or the recipient a rejection is about"
+          },
+          "code": {
+            "type": "string",
+            "description": "the broker's 1/RBP error code (rejected)"
+          },
+          "field": {
+            "type": "string",
+            "description": "the member at fault (rejected)"
+          },
+          "reason": {
+            "type": "string",
+            "description": "why (rejected, dead-lettered), in the broker's words"
+          },
+          "at": {
+            "type": "integer",
+            "description": "ms since the epoch: the broker's time of a receipt, the gateway's time of an answer"
+          }
+        }
+      },
+      "WebhookStatusChange": {
+        "type": "object",
+        "description": "a message this node sent was accepted by the broker or rejected for good",
+        "required": [
+          "message_id",
+          "status",
+          "at"
+        ],
+        "properties": {
+          "message_id": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "accepted",
+              "rejected"
+            ]
+          },
+          "seq": {
+            "type": "integer",
+            "description": "the broker's sequence number (accepted)"
+          },
+          "recipient": {
+            "type": "string",
+            "description": "the recipient a rejection is about"
+          },
+          "code": {
+            "type": "string",
+            "description": "the broker's 1/RBP error code (rejected)"
+          },
+          "field": {
+            "type": "string",
+            "description": "the member at fault (rejected)"
+          },
+          "reason": {
+            "type": "string"
+          },
+          "at": {
+            "type": "integer",
+            "description": "ms since the epoch, when the gateway recorded the broker's answer"
+          }
+        }
+      },
+      "WebhookStatusEvent": {
+        "type": "object",
+        "required": [
+          "event",
+          "status"
+        ],
+        "properties": {
+          "event": {
+            "const": "status"
+          },
+          "status": {
+            "$ref": "#/components/schemas/WebhookStatusChange"
+          }
+        }
+      },
+      "ServerSentNodeEvent": {
+        "type": "object",
+        "description": "One server-sent event of the events stream as an EventSource (or any SSE parser) reads it; the stream also has comment lines (': heartbeat') and a first 'retry: 2000', which are not events.",
+        "required": [
+          "id",
+          "event",
+          "data"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9]{1,18}$",
+            "description": "the event log's number (NodeEvent.number): send it back as Last-Event-ID to resume"
+          },
+          "event": {
+            "type": "string",
+            "enum": [
+              "accepted",
+              "rejected",
+              "delivered",
+              "dead-lettered"
+            ],
+            "description": "NodeEvent.type"
+          },
+          "data": {
+            "type": "string",
+            "description": "one line of JSON: a NodeEvent",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+              "$ref": "#/components/schemas/NodeEvent"
+            }
+          },
+          "retry": {
+            "type": "integer",
+            "description": "the reconnection delay in ms the gateway suggests"
+          }
+        }
       }
     }
   },
@@ -1749,7 +2002,7 @@ enum OpenAPIDocument {
             "name": "Referral-Webhook-Event",
             "in": "header",
             "required": true,
-            "description": "message or receipt",
+            "description": "message, receipt or status",
             "schema": {
               "type": "string"
             },
@@ -1759,7 +2012,7 @@ enum OpenAPIDocument {
             "name": "Referral-Webhook-Delivery",
             "in": "header",
             "required": true,
-            "description": "the same for every try of one event (an inbox handle FROM:ID, or receipt-N): deduplicate on it",
+            "description": "the same for every try of one event (an inbox handle FROM:ID, receipt-N, or status-N for event number N): deduplicate on it",
             "schema": {
               "type": "string"
             },
@@ -1837,7 +2090,7 @@ enum OpenAPIDocument {
       "post": {
         "operationId": "webhookReceipt",
         "summary": "A delivery receipt of one of the node's messages, POSTed by the gateway to the configured url.",
-        "description": "One per recipient of each message the node sent: delivered (the recipient stored it) or dead-lettered. Receipts are POSTed in order, independently of messages, until a 2xx.",
+        "description": "One per recipient of each message the node sent: delivered (the recipient stored it) or dead-lettered. Receipts and status events are one stream, read from the node's event log after the webhook's durable cursor: POSTed in order, independently of messages, until a 2xx; the cursor moves past an event only after its 2xx, so an event still failing when the gateway stops (or is killed) is POSTed again after the restart (at least once: deduplicate on Referral-Webhook-Delivery, receipt-N for the broker's receipt number N).",
         "parameters": [
           {
             "name": "Referral-Webhook-Timestamp",
@@ -1863,7 +2116,7 @@ enum OpenAPIDocument {
             "name": "Referral-Webhook-Event",
             "in": "header",
             "required": true,
-            "description": "message or receipt",
+            "description": "message, receipt or status",
             "schema": {
               "type": "string"
             },
@@ -1873,7 +2126,7 @@ enum OpenAPIDocument {
             "name": "Referral-Webhook-Delivery",
             "in": "header",
             "required": true,
-            "description": "the same for every try of one event (an inbox handle FROM:ID, or receipt-N): deduplicate on it",
+            "description": "the same for every try of one event (an inbox handle FROM:ID, receipt-N, or status-N for event number N): deduplicate on it",
             "schema": {
               "type": "string"
             },
@@ -1896,6 +2149,82 @@ enum OpenAPIDocument {
                   "outcome": "delivered",
                   "receipt": 512,
                   "at": 1764851000300
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "2XX": {
+            "description": "received and stored: the gateway completes the event (a message leaves the node's inbox) and sends the next one"
+          },
+          "default": {
+            "description": "any other answer, or none within timeout_ms: the gateway tries again after backoff_initial_ms, doubling up to backoff_max_ms, forever, and holds the events after it (in order)"
+          }
+        }
+      }
+    },
+    "status": {
+      "post": {
+        "operationId": "webhookStatus",
+        "summary": "A status change of one of the node's messages (accepted by the broker, or rejected for good), POSTed by the gateway to the configured url.",
+        "description": "In the same stream as receipts (the node's event log, in order, after the webhook's durable cursor), until a 2xx; at least once: deduplicate on Referral-Webhook-Delivery (status-N, N the event's number).",
+        "parameters": [
+          {
+            "name": "Referral-Webhook-Timestamp",
+            "in": "header",
+            "required": true,
+            "description": "Unix time in seconds when this try was signed",
+            "schema": {
+              "type": "string"
+            },
+            "example": "1767225600"
+          },
+          {
+            "name": "Referral-Webhook-Signature",
+            "in": "header",
+            "required": true,
+            "description": "v1= and the lowercase hex of HMAC-SHA256(secret, timestamp + \".\" + body), over the body's exact octets. Verify it in constant time and refuse a timestamp more than 300 s from your clock (replay window).",
+            "schema": {
+              "type": "string"
+            },
+            "example": "v1=20174d61b13f882e6c2ddaef79a8f1bb115ed1037a13578c009234137c763610"
+          },
+          {
+            "name": "Referral-Webhook-Event",
+            "in": "header",
+            "required": true,
+            "description": "message, receipt or status",
+            "schema": {
+              "type": "string"
+            },
+            "example": "status"
+          },
+          {
+            "name": "Referral-Webhook-Delivery",
+            "in": "header",
+            "required": true,
+            "description": "the same for every try of one event (an inbox handle FROM:ID, receipt-N, or status-N for event number N): deduplicate on it",
+            "schema": {
+              "type": "string"
+            },
+            "example": "status-3"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookStatusEvent"
+              },
+              "example": {
+                "event": "status",
+                "status": {
+                  "message_id": "test-a:000001",
+                  "status": "accepted",
+                  "seq": 1043,
+                  "at": 1764851000012
                 }
               }
             }

@@ -19,12 +19,12 @@ public struct WebhookState: Sendable, Hashable {
     public var health: String { failuresInARow == 0 ? "ok" : "failing" }
 }
 
-/// Delivers one node's inbox messages and receipts to its webhook (docs/GATEWAY.md "Webhooks"): each event is
+/// Delivers one node's inbox messages, receipts and status changes to its webhook (docs/GATEWAY.md "Webhooks"): each event is
 /// POSTed, signed, until the receiver answers 2xx, with `WebhookBackoff` between tries; only then is an inbox
 /// message completed (at-least-once toward the agency) and the next event of the same stream sent (in order).
 ///
-/// Messages and receipts are two streams (two tasks), so that a receipt is not held behind a message the agency
-/// refuses. Nothing here blocks a thread: the node library's waits are async, the POST is URLSession's (its own
+/// Messages and the event log (receipts, status changes) are two streams (two tasks), so that a receipt is not held
+/// behind a message the agency refuses. Nothing here blocks a thread: the node library's waits are async, the POST is URLSession's (its own
 /// thread), the backoff is `Task.sleep`.
 public final class WebhookDelivery: Sendable {
     let host: GatewayNode
@@ -87,18 +87,48 @@ public final class WebhookDelivery: Sendable {
         }
     }
 
+    /// The node store's event-log cursor of this webhook: the events after it are POSTed in order, and it moves
+    /// past an event only after that event's 2xx, so a receipt whose POST still failed when the gateway stopped
+    /// (or was killed) is POSTed again after the restart.
+    static let cursorName = "webhook"
+
+    /// The receipt stream: the node's event log (receipts and status changes of the messages it sent) from the
+    /// webhook's durable cursor on.
     func receipts() async {
+        var cursor: Int64?
         while !Task.isCancelled {
-            let receipt: DeliveryReceipt?
+            let events: [NodeEvent]
             do {
-                receipt = try await host.node.nextReceipt(timeout: .seconds(5))
+                var after = cursor ?? 0
+                if cursor == nil { after = try await host.node.eventCursor(Self.cursorName) }
+                cursor = after
+                events = try await host.node.nextEvents(after: after, limit: 100, timeout: .seconds(5))
             } catch {
                 if let error = error as? ReferralClientError, case .shutDown = error { return }
-                logger.error("webhook: reading receipts failed", metadata: ["error": "\(error)"])
+                if error is CancellationError { return }
+                logger.error("webhook: reading the event log failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            guard let receipt else { continue }
+            for event in events {
+                let (body, name, id) = Self.payload(event)
+                guard await deliver(body, event: name, id: id) else { return }
+                cursor = event.number
+                do {
+                    try await host.node.setEventCursor(Self.cursorName, to: event.number)
+                } catch {
+                    // Kept in memory: not POSTed again by this process, but again after a restart (at-least-once).
+                    logger.error("webhook: recording the cursor failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// The POST of one event of the log: its body, `Referral-Webhook-Event` and `Referral-Webhook-Delivery` (the
+    /// same for the same event whenever it is POSTed: a receipt's by its broker receipt number, a status change's
+    /// by its event number).
+    static func payload(_ event: NodeEvent) -> (body: [UInt8], event: String, delivery: String) {
+        if let receipt = event.deliveryReceipt {
             var value = Answers.receiptValue(receipt)
             if case .object(var members) = value {
                 members.insert(("message_id", .string(receipt.messageId)), at: 0)
@@ -106,8 +136,11 @@ public final class WebhookDelivery: Sendable {
                 value = .object(members)
             }
             let body = JSONWriter.encode(.object([("event", .string("receipt")), ("receipt", value)]))
-            guard await deliver(body, event: "receipt", id: "receipt-\(receipt.receipt)") else { return }
+            return (body, "receipt", "receipt-\(receipt.receipt)")
         }
+        let body = JSONWriter.encode(
+            .object([("event", .string("status")), ("status", Answers.statusEventValue(event))]))
+        return (body, "status", "status-\(event.number)")
     }
 
     /// POSTs `body` until a 2xx (true) or until cancelled (false), waiting per `webhook.backoff` between tries.

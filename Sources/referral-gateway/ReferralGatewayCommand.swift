@@ -24,6 +24,9 @@ struct ReferralGatewayCommand: AsyncParsableCommand {
               GET  /v1/nodes/{node}/messages/{id}       status and receipts
               GET  /v1/nodes/{node}/inbox?wait=25&max=10  long-poll the inbox
               POST /v1/nodes/{node}/inbox/{handle}/complete  done with a message
+              GET  /v1/nodes/{node}/events              status changes and receipts (SSE)
+              GET  /v1/nodes/{node}/cases/{case}        the case as this node may see it
+              GET  /v1/nodes/{node}/overdue             this node's overdue items
               GET  /health, /ready, /metrics, /openapi.json
 
             The configuration file (default referral-gateway.json):

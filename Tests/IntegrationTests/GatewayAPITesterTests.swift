@@ -29,7 +29,8 @@ extension DaemonSuite {
         /// Every operation, with examples, coverage (boundary and invalid values), random and stateful requests:
         /// no answer is a 5xx and every answer matches the document's schema for its status. The `wait` of the
         /// long polls is fixed at 0: a generated 30 s wait per request would make the run minutes long (the long
-        /// poll itself is tested by GatewayTests).
+        /// poll itself is tested by GatewayTests); it also makes each events stream end at once (without it the
+        /// stream stays open; GatewayEventsTests tests the open stream).
         @Test func schemathesisFindsNoServerErrorAndNoSchemaMismatch() async throws {
             try await withDaemon { h in
                 let gateway = try await Self.gateway(h)
