@@ -18,7 +18,7 @@ public final class GatewayMetrics: Sendable {
         case accepted, queued, rejected, conflict
     }
 
-    static let webhookEvents = ["message", "receipt"]
+    static let webhookEvents = ["message", "receipt", "status"]
     static let webhookOutcomes = ["delivered", "failed"]
     static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     /// Long polls and sends wait up to 30 s: the buckets reach that far.

@@ -117,22 +117,27 @@ extension DaemonSuite {
                 h.expect(received.samples[#"referral_gateway_node_connected{node="test-b"}"#] == 1, received.text)
                 h.expect(!received.text.contains("referral_gateway_webhook"), "B has no webhook: \(received.text)")
 
-                // A's webhook: the receipt of B's delivery is refused at every try; failing, then dead after 1 s.
+                // A's webhook: the status change (accepted) and the receipt of B's delivery are refused at every try;
+                // in order, so the status event is retried and the receipt waits behind it. Failing, then dead.
                 try await h.eventually("A's webhook is failing and then dead", timeout: .seconds(30)) {
                     let samples = try await Self.metrics(a).samples
                     return (samples[#"referral_gateway_webhook_failures_in_a_row{node="test-a"}"#] ?? 0) >= 3
                         && samples[#"referral_gateway_webhook_dead{node="test-a"}"#] == 1
                 }
                 let failing = try await Self.metrics(a)
-                h.expect(
-                    (failing.samples[
-                        #"referral_gateway_webhook_deliveries_total{event="receipt",node="test-a",outcome="failed"}"#]
-                        ?? 0) >= 3, failing.text)
-                h.expect(
+                let failed = ["receipt", "status"].map { event in
                     failing.samples[
-                        #"referral_gateway_webhook_deliveries_total{event="receipt",node="test-a",outcome="delivered"}"#
-                    ]
-                        == 0, failing.text)
+                        #"referral_gateway_webhook_deliveries_total{event="\#(event)",node="test-a",outcome="failed"}"#]
+                        ?? 0
+                }
+                h.expect(failed.reduce(0, +) >= 3, failing.text)
+                h.expect(!failing.text.contains(#"event="other""#), failing.text)
+                for event in ["receipt", "status"] {
+                    h.expect(
+                        failing.samples[
+                            #"referral_gateway_webhook_deliveries_total{event="\#(event)",node="test-a",outcome="delivered"}"#
+                        ] == 0, failing.text)
+                }
 
                 h.expect(try await a.terminate() == 0, "gateway A did not stop cleanly: \(a.log)")
                 h.expect(try await b.terminate() == 0, "gateway B did not stop cleanly: \(b.log)")
