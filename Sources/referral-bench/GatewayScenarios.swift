@@ -86,6 +86,14 @@ struct GatewayResult: Codable, Sendable {
 
 extension BenchCommand {
     func runGatewayScenario(_ choice: ScenarioChoice, in workspace: Workspace) async throws -> GatewayResult {
+        // Before the direct path's run: a missing gateway should not cost that run first.
+        let executable = gateway ?? GatewayProcess.defaultExecutable()
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw BenchError(
+                "no referral-gateway executable at \(executable); build it with `swift build --product "
+                    + "referral-gateway` (same scratch path and configuration as referral-bench) or pass --gateway PATH"
+            )
+        }
         let latency = choice == .gatewayLatency
         let workload = BusinessWorkload(pairs: gatewayPairs)
         let total = latency ? max(1, Int((gatewayRate * duration).rounded())) : messages
