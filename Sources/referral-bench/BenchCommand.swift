@@ -19,6 +19,9 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     /// Not part of `all`: steady load with short retention periods; the store file's size over time.
     case retention
     case dashboard
+    /// Not part of `all`: GatewayScenarios.swift (needs referral-gateway built next to the bench).
+    case gatewayThroughput = "gateway-throughput"
+    case gatewayLatency = "gateway-latency"
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -56,12 +59,26 @@ struct BenchCommand: AsyncParsableCommand {
             purged (from the audit trail).
             dashboard (not in all): --open-cases open cases (one in 5 overdue, over Fujian's counties) written \
             into the broker's store before it starts; each dashboard page on the HTTP listener timed with curl.
+            gateway-throughput (not in all): --messages valid referral.request messages (a case each) through two \
+            referral-gateway processes, gateway A hosting the senders send-NN and gateway B the recipients recv-NN \
+            (--gateway-pairs of them), over HTTP on loopback: --senders concurrent connections POST \
+            /v1/nodes/{node}/messages?wait=--gateway-wait as fast as they are answered while --consumers per \
+            recipient long-poll GET /v1/nodes/{node}/inbox?wait=1&max=100 and POST .../inbox/{handle}/complete for \
+            each message; and, first, on a broker of its own, the same messages, senders and consumers on the \
+            direct path (ReferralNodes in this process: send, nextMessages, complete). Sent/s and end-to-end msg/s \
+            (first send -> last completion) of both, side by side.
+            gateway-latency (not in all): the same two paths open loop at --gateway-rate msg/s (default 100) for \
+            --duration s; latency from each message's scheduled send time until the send was answered, the broker \
+            accepted it, it was in the recipient's inbox, it was handed out to the consumer, its completion was \
+            answered (p50/p90/p99/max), and the gateways' added latency.
+            The gateway scenarios start the referral-gateway next to this executable (or --gateway) and run the \
+            direct path first; --body-size, --batch and --drain-batch do not apply to them.
             """)
 
     @Option(
         help: """
             Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog, \
-            retention or dashboard.
+            retention, dashboard, gateway-throughput or gateway-latency.
             """)
     var scenario: ScenarioChoice = .all
 
@@ -71,7 +88,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Offered rate of the latency scenario, messages per second.")
     var rate: Double = 1_000
 
-    @Option(help: "Duration of the latency scenario in seconds.")
+    @Option(help: "Duration of the latency (and gateway-latency) scenario in seconds.")
     var duration: Double = 10
 
     @Option(help: "deadlines: open deadlines in the store (due in 30 days and later) during the whole run.")
@@ -107,6 +124,24 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "dashboard: open cases written into the broker's store before it starts (one in 5 overdue).")
     var openCases = 100_000
+
+    @Option(help: "gateway-*: concurrent senders (HTTP connections to gateway A; send tasks on the direct path).")
+    var senders = 8
+
+    @Option(help: "gateway-*: consumers per receiving node (inbox long polls on gateway B; nextMessages tasks).")
+    var consumers = 1
+
+    @Option(help: "gateway-*: sending nodes on gateway A, and as many receiving nodes on gateway B (send-i -> recv-i).")
+    var gatewayPairs = 1
+
+    @Option(help: "gateway-latency: offered rate, messages per second (open loop) on each path.")
+    var gatewayRate: Double = 100
+
+    @Option(help: "gateway-*: the wait of each send (POST ?wait=S; outcome(of:) on the direct path), 0-30 s; 0: none.")
+    var gatewayWait: Double = 0
+
+    @Option(help: "The referral-gateway executable (default: the one next to referral-bench).")
+    var gateway: String?
 
     @Option(help: "Body size in bytes.")
     var bodySize = 1_024
@@ -155,6 +190,12 @@ struct BenchCommand: AsyncParsableCommand {
         guard firingSpread > 0, firingLead >= 1 else {
             throw ValidationError("--firing-spread must be positive and --firing-lead at least 1 s")
         }
+        guard senders >= 1, consumers >= 1, (1...99).contains(gatewayPairs) else {
+            throw ValidationError("--senders and --consumers must be at least 1, --gateway-pairs 1...99")
+        }
+        guard gatewayRate > 0, (0...30).contains(gatewayWait) else {
+            throw ValidationError("--gateway-rate must be positive and --gateway-wait 0...30")
+        }
         if scenario == .e2e20x20 || scenario == .all, messages < 20 {
             throw ValidationError("e2e-20x20 needs --messages of at least 20")
         }
@@ -200,6 +241,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.retention = try await runRetention(in: workspace)
                 case .dashboard:
                     report.dashboard = try await runDashboard(in: workspace)
+                case .gatewayThroughput, .gatewayLatency:
+                    report.gateway = try await runGatewayScenario(choice, in: workspace)
                 default:
                     report.throughput.append(try await runThroughput(choice, in: workspace))
                 }

@@ -36,6 +36,11 @@ struct BenchKeys: Sendable {
             secretKeys: secretKeys)
     }
 
+    /// DIR/keys/NODE.key: the node file's `secret_key_file` (a gateway reads its nodes' keys from files).
+    func secretKeyFile(_ node: String) -> String {
+        ((brokerSecretKeyFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(node).key")
+    }
+
     /// The keys `node` connects with.
     func client(_ node: String) throws -> CurveClientKeys {
         guard let secret = secretKeys[node] else { throw BenchError("no CURVE key pair was written for \(node)") }

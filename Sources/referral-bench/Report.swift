@@ -12,6 +12,7 @@ struct BenchReport: Codable, Sendable {
     var backlog: BacklogResult?
     var retention: RetentionResult?
     var dashboard: DashboardResult?
+    var gateway: GatewayResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -89,6 +90,7 @@ struct BenchReport: Codable, Sendable {
         if let backlog { out += (out.hasSuffix("\n\n") ? "" : "\n") + backlog.text() }
         if let retention { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + retention.text() }
         if let dashboard { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + dashboard.text() }
+        if let gateway { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + gateway.text() }
         return out
     }
 

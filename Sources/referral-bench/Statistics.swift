@@ -2,6 +2,8 @@
 struct LatencySummary: Codable, Sendable {
     var count: Int
     var p50: Double
+    /// Used by the gateway scenarios' tables (the others print p50, p99 and max).
+    var p90: Double
     var p99: Double
     var max: Double
 
@@ -14,6 +16,7 @@ struct LatencySummary: Codable, Sendable {
         }
         count = sorted.count
         p50 = rank(0.50)
+        p90 = rank(0.90)
         p99 = rank(0.99)
         max = sorted[sorted.count - 1]
     }
