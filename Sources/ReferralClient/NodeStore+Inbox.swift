@@ -78,6 +78,15 @@ extension NodeStore {
         }
     }
 
+    /// Which of `keys` are in the inbox and not completed.
+    func openKeys(among keys: [InboxKey]) async throws -> Set<InboxKey> {
+        try await read("read inbox") { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT 1 FROM inbox WHERE sender = ? AND message_id = ? AND completed_at IS NULL")
+            return Set(try keys.filter { try Bool.fetchOne(statement, arguments: [$0.from, $0.id]) != nil })
+        }
+    }
+
     /// Marks the messages handled and drops their bodies, in one transaction (one fsync); the dedupe keys stay.
     /// Idempotent.
     func complete(_ keys: [InboxKey], now: Int64) async throws {

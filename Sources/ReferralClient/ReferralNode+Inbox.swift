@@ -33,9 +33,7 @@ extension ReferralNode {
         guard !messages.isEmpty else { return }
         let keys = messages.map { InboxKey(from: $0.from, id: $0.id) }
         try await store.complete(keys, now: wallClockMillis())
-        offered.withLock { offered in
-            for key in keys { offered.remove(key) }
-        }
+        offered.withLock { $0.completed(keys) }
     }
 
     /// Offers every inbox message to `handler`, oldest first, one at a time, until the task is cancelled (then it
@@ -63,14 +61,19 @@ extension ReferralNode {
         }
     }
 
-    /// Claims the oldest open messages that no caller of this process holds; nil when there are none.
+    /// Claims the oldest open messages that no caller of this process holds; nil when there are none. A message
+    /// another caller completed while the read ran is dropped, never handed out again (`InboxOffers`).
     private func claimNextMessages(max: Int) async throws -> [InboxMessage]? {
         while true {
-            let excluded = offered.withLock { $0 }
+            let (excluded, seen) = offered.withLock { ($0.held, $0.completions) }
             let candidates = try await store.openMessages(excluding: excluded, limit: max)
             guard !candidates.isEmpty else { return nil }
-            let claimed = offered.withLock { offered in
-                candidates.filter { offered.insert(InboxKey(from: $0.from, id: $0.id)).inserted }
+            var (claimed, recheck) = offered.withLock { $0.claim(candidates, seenCompletions: seen) }
+            if recheck, !claimed.isEmpty {
+                let keys = claimed.map { InboxKey(from: $0.from, id: $0.id) }
+                let open = try await store.openKeys(among: keys)
+                offered.withLock { $0.completed(keys.filter { !open.contains($0) }) }
+                claimed.removeAll { !open.contains(InboxKey(from: $0.from, id: $0.id)) }
             }
             if !claimed.isEmpty { return claimed }
         }

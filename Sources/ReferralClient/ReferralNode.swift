@@ -58,7 +58,7 @@ public final class ReferralNode: Sendable {
     private let lock: ExclusiveFileLock
     private let state = Mutex(LifeState())
     /// Inbox messages handed to the application by this process and not completed yet.
-    let offered = Mutex<Set<InboxKey>>([])
+    let offered = Mutex(InboxOffers())
 
     private struct LifeState {
         var started = false

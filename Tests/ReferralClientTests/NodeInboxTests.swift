@@ -108,4 +108,32 @@ import Testing
         #expect(try await node.nextMessages(max: 10, timeout: .zero).map(\.id) == ["test-b:4"])
         await node.shutdown()
     }
+
+    /// Four takers drain one inbox concurrently, each completing what it takes: every message is handed out exactly
+    /// once (a taker whose read overlapped another's completion rechecks before handing a message out).
+    @Test func concurrentTakersGetEachMessageOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = try ReferralNode(configuration: configuration(in: directory))
+        let count = 600
+        for seq in 1...count { try node.store.insert(delivery("test-b:\(seq)", seq: Int64(seq)), now: Int64(seq)) }
+        let taken = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var ids: [String] = []
+                    while true {
+                        let batch = try await node.nextMessages(max: 2, timeout: .zero)
+                        if batch.isEmpty { return ids }
+                        ids += batch.map(\.id)
+                        try await node.complete(batch)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(taken.count == count, "handed out \(taken.count) times for \(count) messages")
+        #expect(Set(taken).count == count)
+        #expect(try node.store.openMessageCount() == 0)
+        await node.shutdown()
+    }
 }
