@@ -58,7 +58,12 @@ final class GatewayProcess: @unchecked Sendable {
             entries.append(.object([("id", .string(node)), ("config", .string(path))]))
         }
         let configPath = (directory as NSString).appendingPathComponent("\(name).json")
-        try write(.object([("listen", .string("127.0.0.1:0")), ("nodes", .array(entries))]), to: configPath)
+        // The gateway's own request-rate limit (200 a second by default, for the whole gateway without
+        // applications) is lifted: the bench measures what the gateway can carry, not its guard.
+        let unlimited = JSONValue.object([("requests_per_second", .integer(1_000_000)), ("burst", .integer(1_000_000))])
+        try write(
+            .object([("listen", .string("127.0.0.1:0")), ("rate_limit", unlimited), ("nodes", .array(entries))]),
+            to: configPath)
 
         let logPath = (directory as NSString).appendingPathComponent("\(name).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
