@@ -100,8 +100,9 @@ final class PollLoop {
                 metadata: ["followup_day_ms": "\(configuration.followUpDayMs)"])
         }
         queries.open()
-        readiness.markReady()
+        // The ready file first: whoever sees /ready answer 200 finds the file written (tests read both).
         configuration.writeReadyFile(endpoint: boundEndpoint, http: readiness.httpAddress)
+        readiness.markReady()
         var items = [
             PollItem(socket: router, events: .readable), PollItem(socket: admin, events: .readable),
             PollItem(fileDescriptor: notifier.fileDescriptor, events: .readable),
