@@ -7,7 +7,8 @@ import ReferralProtocol
 
 /// A real `referral-gateway` child process hosting some of the bench's nodes (docs/GATEWAY.md).
 ///
-/// Writes `DIR/NAME.json` (`listen: 127.0.0.1:0`, no token file: loopback needs none) and one node file per node
+/// Writes `DIR/NAME.json` (`listen: 127.0.0.1:0`, no applications file: loopback needs none; its request-rate
+/// limit lifted) and one node file per node
 /// in `DIR/NAME-nodes/` (the broker's endpoint, the node's store, the bench's `--window`, and the CURVE fields with
 /// `--curve`), starts `referral-gateway --config DIR/NAME.json --log-level warning` with its output in
 /// `DIR/NAME.log`, reads the URL from its `referral-gateway: listening on URL` line and waits until `GET /ready`
