@@ -46,9 +46,14 @@ public final class GatewayNode: Sendable {
     /// Completes the message handed out under `handle`: true when done (now or before), false when this gateway
     /// has not handed it out.
     func complete(handle: String) async throws -> Bool {
-        let (message, done) = leases.withLock { ($0.message(handle), $0.wasCompleted(handle)) }
+        let (message, done) = leases.withLock { ($0.beginCompleting(handle), $0.wasCompleted(handle)) }
         guard let message else { return done }
-        try await node.complete(message)
+        do {
+            try await node.complete(message)
+        } catch {
+            leases.withLock { $0.abandonCompleting(handle) }
+            throw error
+        }
         leases.withLock { $0.complete(handle) }
         return true
     }

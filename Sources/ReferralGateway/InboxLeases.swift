@@ -13,13 +13,16 @@ public struct InboxLeases: Sendable {
     /// Handles completed lately, so that completing one twice (a retried request) answers the same.
     private var completed: Set<String> = []
     private var completedOrder: [String] = []
+    /// Handles whose completion is being committed: never handed out again meanwhile, even if their lease runs out.
+    private var completing: Set<String> = []
     static let completedMemory = 4_096
 
     public init(leaseMs: Int64) { self.leaseMs = leaseMs }
 
     /// Messages whose lease ran out (oldest first, at most `max`), leased again from `now`.
     public mutating func takeExpired(now: Int64, max: Int) -> [InboxMessage] {
-        let due = leased.values.filter { $0.until <= now }.map(\.message).sorted { $0.seq < $1.seq }.prefix(max)
+        let due = leased.filter { $0.value.until <= now && !completing.contains($0.key) }.map(\.value.message)
+            .sorted { $0.seq < $1.seq }.prefix(max)
         for message in due { leased[InboxHandle.of(message)] = (message, now + leaseMs) }
         return Array(due)
     }
@@ -34,9 +37,21 @@ public struct InboxLeases: Sendable {
 
     public func wasCompleted(_ handle: String) -> Bool { completed.contains(handle) }
 
+    /// The message handed out under `handle`, now being completed: until `complete` or `abandonCompleting`, it is
+    /// not handed out again when its lease runs out (it would reach the agency after its completion).
+    public mutating func beginCompleting(_ handle: String) -> InboxMessage? {
+        guard let message = leased[handle]?.message else { return nil }
+        completing.insert(handle)
+        return message
+    }
+
+    /// The completion failed: the message is handed out again once its lease runs out.
+    public mutating func abandonCompleting(_ handle: String) { completing.remove(handle) }
+
     /// The message was completed: it is never handed out again.
     public mutating func complete(_ handle: String) {
         leased[handle] = nil
+        completing.remove(handle)
         guard completed.insert(handle).inserted else { return }
         completedOrder.append(handle)
         if completedOrder.count > Self.completedMemory {

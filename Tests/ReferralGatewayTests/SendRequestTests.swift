@@ -162,4 +162,23 @@ struct GatewayAnswerTests {
         #expect(leases.wasCompleted(handle))
         #expect(leases.takeExpired(now: 99_000, max: 10).isEmpty)
     }
+
+    /// A message whose completion is being committed when its lease runs out is not handed out again meanwhile
+    /// (it would reach the agency after its completion); if that completion fails, it is handed out again.
+    @Test func aMessageBeingCompletedIsNotHandedOutAgain() {
+        var leases = InboxLeases(leaseMs: 1_000)
+        let message = InboxMessage(
+            seq: 8, id: "test-a:000002", from: "test-a", to: ["test-b"], kind: "referral.request", caseId: nil,
+            priority: .urgent, acceptedAt: 1, receivedAt: 2, body: Array("{}".utf8))
+        let handle = InboxHandle.of(message)
+        leases.lease([message], now: 10_000)
+        #expect(leases.beginCompleting(handle) == message)
+        #expect(leases.takeExpired(now: 20_000, max: 10).isEmpty, "its lease ran out while it was being completed")
+        leases.abandonCompleting(handle)
+        #expect(leases.takeExpired(now: 20_000, max: 10) == [message], "the completion failed: handed out again")
+        #expect(leases.beginCompleting(handle) == message)
+        leases.complete(handle)
+        #expect(leases.takeExpired(now: 99_000, max: 10).isEmpty)
+        #expect(leases.beginCompleting(handle) == nil && leases.wasCompleted(handle))
+    }
 }
