@@ -66,7 +66,7 @@ public enum Gateway {
                     metrics.webhookAttempt(node: node.id, event: event, delivered: delivered)
                 })
         }
-        let deliveries =
+        let background =
             webhooks.map { webhook in Task { await webhook.run() } }
             + nodes.map { node in Task { await EventRetention.run(node, logger: logger) } }
         let server = GatewayServer(
@@ -91,18 +91,19 @@ public enum Gateway {
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
-            await stop(deliveries)
+            await stop(background)
             for node in nodes { await node.node.shutdown() }
             throw error
         }
-        await stop(deliveries)
+        await stop(background)
         for node in nodes { await node.node.shutdown() }
     }
 
-    /// Stops the webhook deliveries before their nodes shut down, so that none completes a message afterwards.
-    static func stop(_ deliveries: [Task<Void, Never>]) async {
-        for delivery in deliveries { delivery.cancel() }
-        for delivery in deliveries { await delivery.value }
+    /// Stops the background tasks (webhook deliveries, event-log pruning) before their nodes shut down, so that
+    /// none completes a message or writes a node's store afterwards.
+    static func stop(_ tasks: [Task<Void, Never>]) async {
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
     }
 }
 

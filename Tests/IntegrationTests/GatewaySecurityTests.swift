@@ -41,29 +41,12 @@ extension DaemonSuite {
             return (gateway, file)
         }
 
-        /// One exchange, with the answer's headers (`GatewayHTTP.call` keeps only the content type).
+        /// One exchange, with the answer's headers.
         static func call(
             _ method: String, _ url: String, body: [UInt8]? = nil, token: String? = nil
         ) async throws -> (answer: GatewayHTTP.Answer, headers: [String: String]) {
-            var request = URLRequest(url: URL(string: url)!)
-            request.httpMethod = method
-            request.timeoutInterval = 40
-            if let body {
-                request.httpBody = Data(body)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            let session = URLSession(configuration: .ephemeral)
-            defer { session.finishTasksAndInvalidate() }
-            let (data, response) = try await session.data(for: request)
-            let http = response as? HTTPURLResponse
-            var headers: [String: String] = [:]
-            for (name, value) in http?.allHeaderFields ?? [:] {
-                headers[String(describing: name).lowercased()] = String(describing: value)
-            }
-            let answer = GatewayHTTP.Answer(
-                status: http?.statusCode ?? 0, body: Array(data), contentType: headers["content-type"])
-            return (answer, headers)
+            let answer = try await GatewayHTTP.call(method, url, body: body, token: token)
+            return (answer, answer.headers)
         }
 
         static func expectProblem(

@@ -77,6 +77,8 @@ enum GatewayHTTP {
         var status: Int
         var body: [UInt8]
         var contentType: String?
+        /// Every header of the answer, names lowercased.
+        var headers: [String: String] = [:]
         var text: String { String(decoding: body, as: UTF8.self) }
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
         var description: String { "\(status) \(contentType ?? "-") \(text)" }
@@ -97,8 +99,11 @@ enum GatewayHTTP {
         defer { session.finishTasksAndInvalidate() }
         let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (name, value) in http?.allHeaderFields ?? [:] {
+            headers[String(describing: name).lowercased()] = String(describing: value)
+        }
         return Answer(
-            status: http?.statusCode ?? 0, body: Array(data),
-            contentType: http?.value(forHTTPHeaderField: "Content-Type"))
+            status: http?.statusCode ?? 0, body: Array(data), contentType: headers["content-type"], headers: headers)
     }
 }
