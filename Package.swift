@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The PostgreSQL store backend (issue 12): only BrokerStorePostgres links it.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Named for BrokerStorePostgres' own one-thread event loop group (already in the graph through hummingbird).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; imported only by the ZeroMQ wrapper.
@@ -66,6 +71,20 @@ let package = Package(
             name: "BrokerStore",
             dependencies: [
                 "StoreModel", "ReferralProtocol", "SQLiteRaw", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The broker's store on PostgreSQL (issue 12): the same units, reads and meaning as BrokerStore, through
+        // postgres-nio, used from the store thread by blocking on its futures (never on the cooperative pool).
+        .target(
+            name: "BrokerStorePostgres",
+            dependencies: [
+                "StoreModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -207,7 +226,8 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         // The store protocol's conformance suite: every backend must pass it (today: SQLite).
         .testTarget(
-            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore"], swiftSettings: strict),
+            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore", "BrokerStorePostgres"],
+            swiftSettings: strict),
         .testTarget(
             name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "StructuredLogging"], swiftSettings: strict),
         .testTarget(

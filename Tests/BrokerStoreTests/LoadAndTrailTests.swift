@@ -158,6 +158,8 @@ import Testing
                     "v7-per-node-windows", "v8-backlog-by-batch", "v9-repair", "v10-node-overrides", "v11-retention",
                     "v12-metrics-indexes", "v13-recent-escalations",
                 ])
+            // The list every backend shares (the PostgreSQL baseline records these names).
+            #expect(settings.migrations == StoreMigrations.names)
             #expect(store.path == path)
             _ = try store.run([.accept(AcceptUnit(message: message("m1")))])
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
