@@ -15,6 +15,9 @@ struct RunCommand: AsyncParsableCommand {
             Settings come from, strongest first: these flags, the environment, the JSON file, the defaults.
             Environment: \(BrokerConfiguration.environmentKeys.map(\.variable).joined(separator: ", ")).
             The file format is documented in deploy/README.md (example: deploy/referrald.example.json).
+            The store: SQLite in data_directory, unless store.backend is postgresql (the keys store.postgresql.*
+            and store.lease.*; the password from store.postgresql.password_file, mode 0600, or
+            REFERRALD_PG_PASSWORD, never from the file). This version refuses postgresql with exit 78.
 
             Examples:
               referrald run --config data/dev/referrald.json
@@ -127,7 +130,10 @@ struct RunCommand: AsyncParsableCommand {
             ("insecure_plaintext", insecurePlaintextDev ? "true" : nil), ("http_listen", httpListen),
         ]
         for (key, value) in flags {
-            if let value { try configuration.set(key, to: value, source: "command line --\(key.replacingOccurrences(of: "_", with: "-"))") }
+            if let value {
+                try configuration.set(
+                    key, to: value, source: "command line --\(key.replacingOccurrences(of: "_", with: "-"))")
+            }
         }
         if configuration.endpoint.hasSuffix(":0") {
             configuration.endpoint = String(configuration.endpoint.dropLast()) + "*"
@@ -166,7 +172,8 @@ struct CheckConfigCommand: ParsableCommand {
             let configuration = try BrokerConfiguration.fileAndEnvironment(config)
             let loaded = try configuration.checkFiles()
             print(
-                "\(config): ok (directory \(configuration.directoryFile): \(loaded); endpoint \(configuration.endpoint))")
+                "\(config): ok (directory \(configuration.directoryFile): \(loaded); endpoint \(configuration.endpoint))"
+            )
         }
     }
 }

@@ -11,6 +11,7 @@ import Testing
     static let checks: [(path: String, check: String)] = [
         ("README.md", "DeployDocumentationTests"),
         ("referrald.example.json", "referrald check-config here; DeployExamplesTests"),
+        ("referrald-postgresql.example.json", "DeployExamplesTests (loads and validates; print-config here)"),
         ("directory.example.json", "DeployExamplesTests (the directory loader); check-config here"),
         ("node.example.json", "JSON here (its keys are placeholders a node refuses until replaced)"),
         ("referral-gateway.example.json", "GatewayMetricsTests, GatewayOpenAPIDocumentTests (the gateway's loader)"),
@@ -117,6 +118,24 @@ import Testing
         #expect(printed["policy_file"] as? String == copy + "/policy.json")
         let bad = try await Tool.run(referrald, ["print-config", "--config", config, "--log-level", "loud"])
         #expect(bad.status == 78 && bad.output.contains("log_level"), "\(bad.output)")
+    }
+
+    /// The PostgreSQL example prints with its store keys, defaults and paths as written (it names no secret).
+    @Test func printConfigShowsThePostgreSQLExamplesStore() async throws {
+        let referrald = try Locations.executable("referrald", variable: "REFERRALD_BIN")
+        let config = Self.deploy.appendingPathComponent("referrald-postgresql.example.json").path
+        let result = try await Tool.run(referrald, ["print-config", "--config", config])
+        #expect(result.status == 0, "\(result.output)")
+        let printed = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
+        #expect(printed["instance"] as? String == "broker-a")
+        let store = try #require(printed["store"] as? [String: Any])
+        #expect(store["backend"] as? String == "postgresql")
+        let database = try #require(store["postgresql"] as? [String: Any])
+        #expect((database["hosts"] as? [String])?.count == 3)
+        #expect(database["password_file"] as? String == "/etc/referrald/pg-password")
+        #expect(database["password"] == nil)
+        #expect((store["lease"] as? [String: Int])?["ttl_ms"] == 3_000)
     }
 
     /// The man pages: groff finds no problem (-ww: every warning) and they name every subcommand of --help.

@@ -21,7 +21,8 @@ extension BrokerConfiguration {
     /// Copies every key the file sets over the value in force: the keys are listed once, with where each goes.
     private mutating func read(_ reader: inout JSONObjectReader) throws(ConfigurationError) {
         let strings: [(key: String, path: WritableKeyPath<BrokerConfiguration, String>)] = [
-            ("endpoint", \.endpoint), ("admin_endpoint", \.adminEndpoint), ("data_directory", \.dataDirectory),
+            ("instance", \.instance), ("endpoint", \.endpoint), ("admin_endpoint", \.adminEndpoint),
+            ("data_directory", \.dataDirectory),
             ("log_level", \.logLevel), ("log_format", \.logFormat), ("directory_file", \.directoryFile),
             ("policy_file", \.policyFile), ("divisions_folder", \.divisionsFolder),
             ("escalation_policy_file", \.escalationPolicyFile), ("calendar_file", \.calendarFile),
@@ -35,20 +36,30 @@ extension BrokerConfiguration {
         ]
         // Objects of integer settings, their keys named `section.key`.
         let sections: [(name: String, integers: [(key: String, path: WritableKeyPath<BrokerConfiguration, Int>)])] = [
-            ("redelivery", [
-                ("initial_ms", \.redelivery.initialMs), ("max_ms", \.redelivery.maxMs),
-                ("max_attempts", \.redelivery.maxAttempts),
-            ]),
-            ("limits", [
-                ("max_header_bytes", \.limits.maxHeaderBytes), ("max_body_bytes", \.limits.maxBodyBytes),
-                ("max_recipients", \.limits.maxRecipients), ("max_window", \.limits.maxWindow),
-            ]),
+            (
+                "redelivery",
+                [
+                    ("initial_ms", \.redelivery.initialMs), ("max_ms", \.redelivery.maxMs),
+                    ("max_attempts", \.redelivery.maxAttempts),
+                ]
+            ),
+            (
+                "limits",
+                [
+                    ("max_header_bytes", \.limits.maxHeaderBytes), ("max_body_bytes", \.limits.maxBodyBytes),
+                    ("max_recipients", \.limits.maxRecipients), ("max_window", \.limits.maxWindow),
+                ]
+            ),
             ("rate_limit", [("messages_per_second", \.rateLimit.messagesPerSecond), ("burst", \.rateLimit.burst)]),
-            ("retention", [
-                ("closed_case_body_ms", \.retention.closedCaseBodyMs),
-                ("caseless_body_ms", \.retention.caselessBodyMs), ("dead_letter_body_ms", \.retention.deadLetterBodyMs),
-                ("purge_interval_ms", \.retention.purgeIntervalMs), ("purge_batch", \.retention.purgeBatch),
-            ]),
+            (
+                "retention",
+                [
+                    ("closed_case_body_ms", \.retention.closedCaseBodyMs),
+                    ("caseless_body_ms", \.retention.caselessBodyMs),
+                    ("dead_letter_body_ms", \.retention.deadLetterBodyMs),
+                    ("purge_interval_ms", \.retention.purgeIntervalMs), ("purge_batch", \.retention.purgeBatch),
+                ]
+            ),
         ]
         for (key, path) in strings { if let value = try reader.optionalString(key) { self[keyPath: path] = value } }
         for (key, path) in integers { if let value = try reader.optionalInteger(key) { self[keyPath: path] = value } }
@@ -72,6 +83,7 @@ extension BrokerConfiguration {
             }
             try http.refuseUnknownKeys()
         }
+        if var store = try reader.optionalReader("store") { self.store = try StoreSettings.parse(&store) }
         if var curve = try reader.optionalReader("curve") {
             curveSecretKeyFile = try curve.optionalString("secret_key_file") ?? curveSecretKeyFile
             try curve.refuseUnknownKeys()
@@ -100,5 +112,6 @@ extension BrokerConfiguration {
         if !http.tlsCertificateFile.isEmpty { http.tlsCertificateFile = absolute(http.tlsCertificateFile) }
         if !http.tlsKeyFile.isEmpty { http.tlsKeyFile = absolute(http.tlsKeyFile) }
         if !http.tokenFile.isEmpty { http.tokenFile = absolute(http.tokenFile) }
+        store.resolvePaths(absolute)
     }
 }

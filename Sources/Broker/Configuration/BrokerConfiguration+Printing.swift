@@ -9,9 +9,11 @@ extension BrokerConfiguration {
     /// path (`…key`, `…token`, `…password`, `…secret`) is printed as `"<redacted>"` (`redacted(_:)`).
     public var effectiveJSON: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
+            ("instance", .string(instance)),
             ("endpoint", .string(endpoint)),
             ("admin_endpoint", .string(resolvedAdminEndpoint)),
             ("data_directory", .string(dataDirectory)),
+            ("store", store.effectiveJSON),
             ("heartbeat_ms", .integer(Int64(heartbeatMs))),
             ("liveness", .integer(Int64(liveness))),
             ("ack_timeout_ms", .integer(Int64(ackTimeoutMs))),
@@ -86,7 +88,8 @@ extension BrokerConfiguration {
     /// The stored properties `effectiveJSON` prints. A test compares it with the properties the type has, so a
     /// member added to the configuration but not to `referrald print-config` fails the tests.
     public static let printedProperties: Set<String> = [
-        "endpoint", "adminEndpoint", "dataDirectory", "heartbeatMs", "liveness", "ackTimeoutMs", "redelivery",
+        "instance", "store", "endpoint", "adminEndpoint", "dataDirectory", "heartbeatMs", "liveness", "ackTimeoutMs",
+        "redelivery",
         "limits", "maxPendingAccepts", "messageCacheBytes", "deliveryMemory", "receiptMemory", "logLevel",
         "logFormat", "readyFile", "directoryFile", "policyFile", "escalationPolicyFile", "calendarFile",
         "followUpDayMs", "divisionsFolder", "curveSecretKeyFile", "insecurePlaintext", "handshakeTimeoutMs",

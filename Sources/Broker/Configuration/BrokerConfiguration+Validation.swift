@@ -9,6 +9,9 @@ extension BrokerConfiguration {
         func fail(_ field: String, _ problem: String) -> ConfigurationError {
             ConfigurationError(file: source, field: field, reason: problem)
         }
+        guard (1...64).contains(instance.count), instance.allSatisfy(Self.isInstanceCharacter) else {
+            throw fail("instance", "must be 1 to 64 of A-Z a-z 0-9 . _ -, got '\(instance)'")
+        }
         guard endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("ipc://") else {
             throw fail("endpoint", "must start with tcp:// or ipc://, got '\(endpoint)'")
         }
@@ -83,6 +86,7 @@ extension BrokerConfiguration {
             throw fail("audit_verify_interval_ms", "must be 0 (off) or 60000...604800000 (a minute to a week)")
         }
         try http.validate(source: source)
+        do throws(ConfigurationError) { try store.validate() } catch { throw error.found(in: source) }
     }
 
     /// What the delivery scheduler needs from this configuration.

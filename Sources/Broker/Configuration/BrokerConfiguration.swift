@@ -9,6 +9,11 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Operators' admin endpoint (STATUS, TRAIL): a local ipc socket, file mode 0600.
     /// Empty means `ipc://<data_directory>/admin.sock`.
     public var adminEndpoint = ""
+    /// This broker's name among the instances that share one PostgreSQL store (the lease holder, `referralctl
+    /// status`): 1 to 64 of A-Z a-z 0-9 . _ -. Default: the host name (characters outside that set made `-`).
+    public var instance = BrokerConfiguration.hostInstanceName()
+    /// The store's backend (`store` in the file): SQLite in `data_directory` unless it names PostgreSQL.
+    public var store = StoreSettings()
     /// Folder of the broker's SQLite store (`broker.sqlite`). Relative paths are resolved
     /// against the configuration file's folder.
     public var dataDirectory = "data/broker"
@@ -107,6 +112,19 @@ public struct BrokerConfiguration: Sendable, Hashable {
         adminEndpoint.isEmpty ? "ipc://\(dataDirectory)/admin.sock" : adminEndpoint
     }
 
-    /// The store file.
+    /// The host name as an instance name: what `instance` is when the file does not set it.
+    static func hostInstanceName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "referrald" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let cleaned = String(name.map { isInstanceCharacter($0) ? $0 : "-" }.prefix(64))
+        return cleaned.isEmpty ? "referrald" : cleaned
+    }
+
+    static func isInstanceCharacter(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || "._-".contains(character))
+    }
+
+    /// The SQLite store file (used when `store.backend` is sqlite).
     public var storePath: String { (dataDirectory as NSString).appendingPathComponent("broker.sqlite") }
 }

@@ -106,7 +106,7 @@ public final class BrokerEngine: Sendable {
         let clock = SystemClock()
         // Every file first: a configuration that is not valid creates nothing (no folder, no store).
         let files = try StartupFiles.load(configuration)
-        let store = try openStore(clock: clock)
+        let store = try openStore(files.store, clock: clock)
         try recordAuditTailProblem(of: store, now: clock.nowMillis())
         let restored = try restoreScheduler(from: store, clock: clock)
         // The operators' node overrides (NODE-SUSPEND, NODE-ROTATE-KEY) are laid over the directory before any
@@ -153,12 +153,12 @@ public final class BrokerEngine: Sendable {
     /// Opens the store; while another process holds its lock, tries again every 100 ms for `store_lock_wait_ms`
     /// (0, the default: refused at once, as one process per store wants). Waiting lets a broker restarted while
     /// the old one still drains come up as soon as it is gone; /health answers meanwhile, /ready does not.
-    private func openStore(clock: some BrokerClock) throws -> BrokerStore {
+    private func openStore(_ opener: StoreOpener, clock: some BrokerClock) throws -> BrokerStore {
         let giveUpAt = clock.nowMillis() + Int64(configuration.storeLockWaitMs)
         var logged = false
         while true {
             do {
-                return try BrokerStore(path: configuration.storePath)
+                return try opener.open()
             } catch let error as BrokerStoreError where error.kind == .locked && error.operation == "lock" {
                 guard clock.nowMillis() < giveUpAt, !control.stopRequested else { throw error }
                 if !logged {

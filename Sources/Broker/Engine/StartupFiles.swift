@@ -8,13 +8,15 @@ import ZeroMQ
 /// Every file `referrald run` reads besides its configuration, loaded before the store is opened (nothing is
 /// created for a configuration that is not valid) and by `check-config` (which must pass exactly what `run`
 /// accepts): the division table, the agency directory with the authorization policy, the escalation policy and
-/// calendar, and the secret key file.
+/// calendar, the secret key file, and a PostgreSQL store's password and CA files.
 struct StartupFiles: Sendable {
     var divisions: DivisionTable
     var jurisdiction: Jurisdiction
     var escalation: EscalationSettings
     /// The broker's CURVE secret key; nil in plaintext development mode.
     var secretKey: CurveKey?
+    /// How to open the store `store.backend` names (refused here when this build cannot run it).
+    var store: StoreOpener
 
     static func load(_ configuration: BrokerConfiguration) throws -> StartupFiles {
         let divisions = try Jurisdiction.divisions(configuration)
@@ -22,8 +24,11 @@ struct StartupFiles: Sendable {
         let escalation = try EscalationSettings.load(configuration)
         let secretKey =
             configuration.insecurePlaintext ? nil : try Self.readSecretKey(path: configuration.curveSecretKeyFile)
+        let password = try configuration.store.loadFiles(environment: ProcessInfo.processInfo.environment)
+        let store = try StoreOpener.forBackend(of: configuration, password: password)
         return StartupFiles(
-            divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey)
+            divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey,
+            store: store)
     }
 
     /// What a reload (SIGHUP or `referralctl directory reload`) reads again: the agency directory with the

@@ -65,6 +65,8 @@ struct DaemonOptions: Sendable {
     var http: [String: String] = ["listen": "off"]
     /// `store_lock_wait_ms`; nil: the broker's default (refused at once).
     var storeLockWaitMs: Int?
+    /// The `store` object of referrald.json, as JSON text; nil: none (SQLite in the data directory).
+    var store: String?
 }
 
 /// The real `referrald` executable, run as a child process on a temporary data directory, with CURVE on.
@@ -128,6 +130,7 @@ final class DaemonProcess: @unchecked Sendable {
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
         config["http"] = options.http
         if let wait = options.storeLockWaitMs { config["store_lock_wait_ms"] = wait }
+        if let store = options.store { config["store"] = try JSONSerialization.jsonObject(with: Data(store.utf8)) }
         if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
         if let memory = options.receiptMemory { config["receipt_memory"] = memory }
         if let retention = options.retention { config["retention"] = retention }
