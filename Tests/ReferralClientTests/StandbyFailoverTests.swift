@@ -76,6 +76,30 @@ import Testing
         await node.shutdown()
     }
 
+    /// An instance that stopped being the active one answers a QUERY with NOT_ACTIVE, fatal, carrying its `ref`:
+    /// the query fails as without a session, and the session is over there too, so the node moves on.
+    @Test func aQueryAnsweredNotActiveEndsTheSessionThere() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let first = try FakeBroker { command in
+            if case .query = command { return FakeBroker.standby(command) }
+            return FakeBroker.standard(command)
+        }
+        defer { first.stop() }
+        let second = try FakeBroker()
+        defer { second.stop() }
+        let node = try ReferralNode(
+            configuration: configuration(in: directory, endpoints: [first.endpoint, second.endpoint]))
+        node.start()
+        #expect(try await eventually { node.isConnected })
+        #expect(second.helloCount == 0)
+        await #expect(throws: ReferralQueryError.notConnected) { try await node.overdue(timeout: .seconds(5)) }
+        #expect(try await second.waitUntil { $0.helloCount == 1 })
+        #expect(try await eventually { node.isConnected })
+        #expect(first.helloCount == 1)
+        await node.shutdown()
+    }
+
     @Test func anEndpointWhereNothingListensIsPassedOver() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
