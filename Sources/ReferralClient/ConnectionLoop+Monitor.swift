@@ -2,7 +2,8 @@ import ZeroMQ
 
 extension ConnectionLoop {
     /// Acts on what the socket monitor reported (1/RBP §11.4): every new connection gets HELLO as soon as its
-    /// handshake succeeded, a dropped connection ends the session at once, a refused handshake backs off.
+    /// handshake succeeded, a dropped connection ends the session at once, a refused handshake (or, with several
+    /// endpoints, a refused connection) gives the endpoint up.
     func handleMonitorEvents() throws {
         while let monitor, let event = try monitor.receiveEvent() {
             let now = monotonicMillis()
@@ -27,7 +28,7 @@ extension ConnectionLoop {
                 droppedHandshakes += 1
                 if droppedHandshakes >= Self.maxDroppedHandshakes {
                     shared.problem.withLock { $0 = noConnectionProblem }
-                    loseSession("the broker dropped \(droppedHandshakes) handshakes in a row")
+                    loseSession("the broker dropped \(droppedHandshakes) handshakes in a row", .tryAnother)
                 }
             case .handshakeFailedAuth:
                 // libzmq does not reconnect after this: only a new socket tries again.
@@ -35,10 +36,15 @@ extension ConnectionLoop {
                     $0 = "the broker refused this node's key (ZAP status \(event.value)): check that the broker's "
                         + "directory has this node's public_key and that the node is active (not suspended)"
                 }
-                loseSession("the broker refused the handshake (ZAP status \(event.value))")
+                loseSession("the broker refused the handshake (ZAP status \(event.value))", .tryAnother)
             case .handshakeFailedProtocol:
                 shared.problem.withLock { $0 = noConnectionProblem }
-                loseSession("the handshake with the broker failed (protocol error)")
+                loseSession("the handshake with the broker failed (protocol error)", .tryAnother)
+            case .closed:
+                // Monitored with several endpoints only: this one refused the connection (or cannot be reached);
+                // move on rather than let libzmq try it again (1/RBP §11.4).
+                guard rotation.hasSeveral, case .connecting(_, false) = phase else { break }
+                loseSession("the connection to \(rotation.current) was refused", .tryAnother)
             default:
                 break
             }

@@ -21,7 +21,7 @@ extension ConnectionLoop {
             switch error.code {
             case .notFound: .notFound
             case .unknownCommand: .unsupported
-            case .notConnected: .notConnected
+            case .notConnected, .notActive: .notConnected
             default: .refused(code: error.code.rawValue, reason: error.reason)
             }
         if let ref = error.ref {
@@ -29,7 +29,8 @@ extension ConnectionLoop {
         } else {
             shared.queries.failAll(failure)
         }
-        // A query outside a session: say HELLO again, as for any NOT_CONNECTED.
-        if error.code == .notConnected { handle(error) }
+        // A query outside a session: say HELLO again, as for any NOT_CONNECTED. A fatal one (NOT_ACTIVE from an
+        // instance that is no longer the active one) ended the session, as any fatal ERROR does.
+        if error.code == .notConnected || error.fatal { handle(error) }
     }
 }

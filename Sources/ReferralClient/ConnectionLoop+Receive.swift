@@ -104,7 +104,13 @@ extension ConnectionLoop {
 
     func handle(_ error: ErrorReply) {
         let text = "\(error.code): \(error.reason)"
-        if error.fatal {
+        if error.code == .notActive {
+            // A standby, or an instance that just stopped being the active one (always fatal): the active one is
+            // elsewhere. Unanswered SENDs stay in the outbox and go again after the next WELCOME (1/RBP §11.4).
+            let endpoint = rotation.current
+            shared.problem.withLock { $0 = "the broker at \(endpoint) is not the active instance: \(text)" }
+            loseSession("the broker at \(endpoint) is not the active instance: \(text)", .tryAnother)
+        } else if error.fatal {
             shared.problem.withLock { $0 = "the broker refused the session: \(text)" }
             loseSession("the broker ended the session: \(text)")
         } else if error.code == .notConnected {

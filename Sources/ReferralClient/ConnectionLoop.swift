@@ -16,6 +16,11 @@ import ZeroMQ
 /// said no, or the peer broke the protocol), no WELCOME in time, BYE, a fatal ERROR or a broker silent for
 /// liveness × heartbeat plus the transfer allowance (1/RBP §11.1) close the socket; a new one follows after the
 /// reconnect backoff (at once after BYE). ERROR NOT_CONNECTED sends HELLO again on the same socket.
+///
+/// Several broker endpoints (a broker's active instance and its standbys, 1/RBP §11.4): the socket is connected to
+/// one of them, `rotation.current`. ERROR NOT_ACTIVE, a refused connection (or none within the WELCOME timeout), a
+/// refused handshake, no WELCOME in time or a silent broker move the loop to the next endpoint; `EndpointRotation`
+/// decides which and when, this loop only carries it out.
 final class ConnectionLoop {
     struct Session {
         var id: String
@@ -50,7 +55,8 @@ final class ConnectionLoop {
     /// Handshakes dropped by the peer since the last one that succeeded (a wrong server key looks like this).
     var droppedHandshakes = 0
     var phase: Phase = .idle(reconnectAt: 0)
-    var backoffMs: Int64
+    /// Which broker endpoint to connect to, and the reconnect backoff.
+    var rotation: EndpointRotation
     /// Monotonic times of the last message sent and received on the current socket.
     var lastSent: Int64 = 0
     var lastReceived: Int64 = 0
@@ -77,7 +83,9 @@ final class ConnectionLoop {
         self.shared = shared
         self.logger = logger
         self.context = context
-        self.backoffMs = Int64(configuration.reconnectInitialMs)
+        self.rotation = EndpointRotation(
+            endpoints: configuration.endpoints, initialBackoffMs: Int64(configuration.reconnectInitialMs),
+            maxBackoffMs: Int64(configuration.reconnectMaxMs))
     }
 
     /// Runs until `stop` is posted; then says BYE, closes the socket, terminates the context and signals.
@@ -86,13 +94,13 @@ final class ConnectionLoop {
             logger.info(
                 "connecting to the broker with CURVE",
                 metadata: [
-                    "broker": "\(configuration.broker)", "server_public_key": "\(curve.serverPublicKey.z85)",
+                    "broker": "\(brokerForLogs)", "server_public_key": "\(curve.serverPublicKey.z85)",
                     "public_key": "\(curve.publicKey.z85)",
                 ])
         } else {
             logger.warning(
                 "connecting to the broker WITHOUT CURVE (plain text): only a broker started in development mode accepts this",
-                metadata: ["broker": "\(configuration.broker)"])
+                metadata: ["broker": "\(brokerForLogs)"])
         }
         while !stopping {
             do {
@@ -138,6 +146,9 @@ final class ConnectionLoop {
         if ready.count > 2, ready[2].contains(.readable), socket != nil { try receiveRound() }
     }
 
+    /// The configured endpoints, as logs show them.
+    private var brokerForLogs: String { configuration.endpoints.joined(separator: ",") }
+
     /// Whether something waits only for the socket to accept it.
     private var wantsWritable: Bool {
         switch phase {
@@ -154,6 +165,7 @@ final class ConnectionLoop {
             deadline = min(deadline, reconnectAt)
         case .connecting(let since, _):
             if shared.problem.withLock({ $0 == nil }) { deadline = min(deadline, since + connectTimeoutMs) }
+            if rotation.hasSeveral { deadline = min(deadline, since + Int64(configuration.welcomeTimeoutMs)) }
         case .greeting(let sentAt):
             deadline = min(deadline, sentAt + Int64(configuration.welcomeTimeoutMs))
         case .session(let session):
@@ -174,17 +186,22 @@ final class ConnectionLoop {
         case .connecting(let since, let helloDue):
             if helloDue {
                 sendHello(now: now)
+            } else if rotation.hasSeveral, now - since >= Int64(configuration.welcomeTimeoutMs) {
+                // Another endpoint may be up: do not wait for this one (1/RBP §11.4).
+                loseSession(
+                    "no connection to \(rotation.current) within \(configuration.welcomeTimeoutMs) ms", .tryAnother)
             } else if now - since >= connectTimeoutMs {
                 // libzmq keeps trying; say why nothing happens meanwhile.
                 shared.problem.withLock { if $0 == nil { $0 = noConnectionProblem } }
             }
         case .greeting(let sentAt):
             if now - sentAt >= Int64(configuration.welcomeTimeoutMs) {
-                loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO")
+                loseSession("no WELCOME within \(configuration.welcomeTimeoutMs) ms of HELLO", .tryAnother)
             }
         case .session(let session):
             if now - lastReceived >= session.silenceMs {
-                loseSession("the broker was silent for \(now - lastReceived) ms")
+                // A paused instance looks like this; another may have taken over (1/RBP §11.4).
+                loseSession("the broker was silent for \(now - lastReceived) ms", .tryAnother)
             } else if now - lastSent >= session.heartbeatMs {
                 // If ZeroMQ cannot take it (no connection), try again a heartbeat later rather than spinning.
                 if !send(.ping) { lastSent = now }
@@ -208,13 +225,17 @@ final class ConnectionLoop {
             // The monitor's reader connects before the socket does, so no event of the first connection is lost.
             monitorSerial += 1
             let monitorEndpoint = "inproc://referral-client-monitor-\(monitorSerial)"
-            try socket.monitor(monitorEndpoint, events: Self.monitoredEvents)
+            // With several endpoints a failed connection attempt is a reason to move on: watch for it too.
+            try socket.monitor(
+                monitorEndpoint,
+                events: rotation.hasSeveral ? Self.monitoredEvents.union(.closed) : Self.monitoredEvents)
             let monitor = try ZMQSocket(context: context, type: .pair)
             self.socket = socket
             self.monitor = monitor
             try monitor.setLinger(milliseconds: 0)
             try monitor.connect(monitorEndpoint)
-            try socket.connect(configuration.broker)
+            // One endpoint per socket: a DEALER connected to several would spread its messages over them.
+            try socket.connect(rotation.current)
             lastSent = now
             lastReceived = now
             limits = .default
@@ -222,8 +243,9 @@ final class ConnectionLoop {
             phase = .connecting(since: now, helloDue: false)
         } catch {
             closeSocket()
-            shared.problem.withLock { $0 = "cannot connect to \(configuration.broker): \(error)" }
-            loseSession("cannot open a connection to \(configuration.broker): \(error)")
+            let endpoint = rotation.current
+            shared.problem.withLock { $0 = "cannot connect to \(endpoint): \(error)" }
+            loseSession("cannot open a connection to \(endpoint): \(error)", .tryAnother)
         }
     }
 
@@ -241,17 +263,17 @@ final class ConnectionLoop {
     /// key unknown to the broker) looks just like an unreachable broker from here, so it names the suspects.
     var noConnectionProblem: String {
         if configuration.curve != nil {
-            return "cannot connect to the broker at \(configuration.broker) (is it running? if so, check "
+            return "cannot connect to the broker at \(rotation.current) (is it running? if so, check "
                 + "server_public_key and that the broker's directory has this node's public_key, not suspended)"
         }
-        return "cannot connect to the broker at \(configuration.broker) (this node uses no CURVE keys: only a "
+        return "cannot connect to the broker at \(rotation.current) (this node uses no CURVE keys: only a "
             + "broker in development mode accepts it)"
     }
 
     /// How long the loop waits for a connection before it reports `noConnectionProblem` (libzmq goes on trying):
     /// twice the current reconnect backoff, at least 500 ms, at most the WELCOME timeout.
     var connectTimeoutMs: Int64 {
-        min(Int64(configuration.welcomeTimeoutMs), max(2 * backoffMs, 500))
+        min(Int64(configuration.welcomeTimeoutMs), max(2 * rotation.backoffMs, 500))
     }
 
     func openSession(_ welcome: Welcome) {
@@ -264,7 +286,7 @@ final class ConnectionLoop {
                 heartbeatMs: heartbeatMs, liveness: liveness, maxHeader: welcome.maxHeader, maxBody: welcome.maxBody))
         phase = .session(session)
         limits = Limits(welcome)
-        backoffMs = Int64(configuration.reconnectInitialMs)
+        rotation.welcomed()
         scheduler.resendAll()
         if let epoch = welcome.store { noteBrokerStore(epoch) }
         shared.connected.store(true, ordering: .releasing)
@@ -273,17 +295,24 @@ final class ConnectionLoop {
             "session opened",
             metadata: [
                 "session": "\(welcome.session)", "pending": "\(welcome.pending)", "receipts": "\(welcome.receipts)",
-                "window": "\(welcome.window)",
+                "window": "\(welcome.window)", "endpoint": "\(rotation.current)",
             ])
     }
 
-    /// Closes the socket and schedules a new one after the reconnect backoff (with ±20 % jitter).
-    func loseSession(_ reason: String) {
+    /// Closes the socket and schedules a new one: on the next endpoint soon, or after the reconnect backoff, as
+    /// `rotation` decides for `failure` (`backOff`: the same endpoint after the backoff, as with one endpoint).
+    func loseSession(_ reason: String, _ failure: EndpointRotation.Failure = .backOff) {
         closeSocket()
-        let jittered = Int64(Double(backoffMs) * Double.random(in: 0.8...1.2))
-        phase = .idle(reconnectAt: monotonicMillis() + jittered)
-        logger.warning("session lost; reconnecting", metadata: ["reason": "\(reason)", "in_ms": "\(jittered)"])
-        backoffMs = min(backoffMs * 2, Int64(configuration.reconnectMaxMs))
+        let left = rotation.current
+        let now = monotonicMillis()
+        let reconnectAt = rotation.failed(failure, now: now) { Double.random(in: $0) }
+        phase = .idle(reconnectAt: reconnectAt)
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "in_ms": "\(reconnectAt - now)"]
+        if rotation.hasSeveral {
+            metadata["endpoint"] = "\(left)"
+            metadata["next_endpoint"] = "\(rotation.current)"
+        }
+        logger.warning("session lost; reconnecting", metadata: metadata)
     }
 
     func closeSocket() {

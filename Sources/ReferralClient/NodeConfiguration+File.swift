@@ -49,7 +49,7 @@ extension NodeConfiguration {
                     + "e.g. data/dev/nodes/<id>.json")
         }
         var configuration = NodeConfiguration(
-            node: try reader.string(Key.node.rawValue), broker: try reader.string(Key.broker.rawValue),
+            node: try reader.string(Key.node.rawValue), endpoints: try readEndpoints(&reader),
             store: try reader.string(Key.store.rawValue))
         configuration.window = try reader.optionalInteger(Key.window.rawValue) ?? configuration.window
         configuration.reconnectInitialMs =
@@ -64,6 +64,23 @@ extension NodeConfiguration {
         configuration.secretKeyFile = try reader.optionalString(Key.secretKeyFile.rawValue)
         try reader.refuseUnknownKeys()
         return configuration
+    }
+
+    /// `broker`: one endpoint as a string, or several (a broker's instances) as an array of strings.
+    private static func readEndpoints(_ reader: inout JSONObjectReader) throws(ConfigurationError) -> [String] {
+        let key = Key.broker.rawValue
+        switch reader.value(key) {
+        case nil:
+            throw reader.error(key, "is required")
+        case .string(let endpoint):
+            return [endpoint]
+        case .array:
+            return try reader.optionalStrings(key) ?? []
+        case let other?:
+            throw reader.error(
+                key,
+                "must be an endpoint (a string) or a list of endpoints (an array of strings), not \(other.typeName)")
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

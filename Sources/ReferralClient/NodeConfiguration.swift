@@ -20,7 +20,7 @@ import ZeroMQ
 /// | field | required | default | meaning |
 /// | --- | --- | --- | --- |
 /// | `node` | yes | | the node id the broker's directory knows (1/RBP node-id: 1–64 of `a-z 0-9 . _ -`, starting with a letter or digit) |
-/// | `broker` | yes | | the broker's 1/RBP endpoint, e.g. `tcp://127.0.0.1:5570` (`tcp://`, `ipc://` or `inproc://`) |
+/// | `broker` | yes | | the broker's 1/RBP endpoint, e.g. `tcp://127.0.0.1:5570` (`tcp://`, `ipc://` or `inproc://`); or a list of 1–8 endpoints of one broker run as several instances (below) |
 /// | `store` | yes | | path of the node's local SQLite file (outbox, inbox, receipts); a relative path is resolved against the directory of the configuration file; its directory is created if missing |
 /// | `window` | no | 64 | deliveries the node accepts unacknowledged (asked in HELLO), 1–1024; also the most SENDs it keeps unanswered |
 /// | `reconnect_initial_ms` | no | 1000 | first wait before reconnecting after the session is lost; doubles after each failed try |
@@ -47,6 +47,14 @@ import ZeroMQ
 /// }
 /// ```
 ///
+/// **Several broker endpoints.** A broker run as several instances (one active, the others standbys, sharing one
+/// store and one key pair) is given as a list, `"broker": ["tcp://broker-a:5570", "tcp://broker-b:5570"]`, with
+/// one `server_public_key` for all. The node connects to one endpoint at a time, in order; it moves to the next
+/// 250 ms after a standby answers NOT_ACTIVE, a refused connection or handshake, no WELCOME in time or a silent
+/// broker, waits the reconnect backoff only after a whole round without WELCOME, and stays on the endpoint that
+/// sent WELCOME (1/RBP §11.4). An empty list, more than 8, a repeated endpoint or a bad one is an error naming
+/// the field (`broker`, or `broker[i]` for entry i).
+///
 /// `load(path:)` reads the secret key file at once (refusing one that group or others may read or write) and
 /// checks that `public_key` is its public key; the keys are then in `curve`. A configuration built in code may
 /// set `curve` directly instead of the three fields. Errors never contain key material.
@@ -56,8 +64,14 @@ import ZeroMQ
 public struct NodeConfiguration: Sendable, Hashable {
     /// The node id (1/RBP node-id).
     public var node: String
-    /// The broker's 1/RBP endpoint.
-    public var broker: String
+    /// The broker's 1/RBP endpoints, in the order the node tries them: one, or those of a broker's instances (one
+    /// active, the others standbys; 1/RBP §11.4), 1 to `maximumEndpoints`.
+    public var endpoints: [String]
+    /// The broker's 1/RBP endpoint: the first of `endpoints`; setting it makes it the only one.
+    public var broker: String {
+        get { endpoints.first ?? "" }
+        set { endpoints = [newValue] }
+    }
     /// Path of the local SQLite store (absolute after `load(path:)`).
     public var store: String
     /// Deliveries accepted unacknowledged, asked in HELLO; also the cap on unanswered SENDs.
@@ -82,15 +96,31 @@ public struct NodeConfiguration: Sendable, Hashable {
 
     public static let defaultWindow = 64
     public static let maximumWindow = 1024
+    /// The most endpoints a node may list for its broker (one per instance).
+    public static let maximumEndpoints = 8
 
+    /// A node of a broker at one endpoint.
     public init(
         node: String, broker: String, store: String, window: Int = NodeConfiguration.defaultWindow,
         reconnectInitialMs: Int = 1000, reconnectMaxMs: Int = 32000, heartbeatMs: Int? = nil,
         welcomeTimeoutMs: Int = 3_000, serverPublicKey: String? = nil, publicKey: String? = nil,
         secretKeyFile: String? = nil, curve: CurveClientKeys? = nil
     ) {
+        self.init(
+            node: node, endpoints: [broker], store: store, window: window, reconnectInitialMs: reconnectInitialMs,
+            reconnectMaxMs: reconnectMaxMs, heartbeatMs: heartbeatMs, welcomeTimeoutMs: welcomeTimeoutMs,
+            serverPublicKey: serverPublicKey, publicKey: publicKey, secretKeyFile: secretKeyFile, curve: curve)
+    }
+
+    /// A node of a broker run as several instances, at `endpoints` in the order to try them (1/RBP §11.4).
+    public init(
+        node: String, endpoints: [String], store: String, window: Int = NodeConfiguration.defaultWindow,
+        reconnectInitialMs: Int = 1000, reconnectMaxMs: Int = 32000, heartbeatMs: Int? = nil,
+        welcomeTimeoutMs: Int = 3_000, serverPublicKey: String? = nil, publicKey: String? = nil,
+        secretKeyFile: String? = nil, curve: CurveClientKeys? = nil
+    ) {
         self.node = node
-        self.broker = broker
+        self.endpoints = endpoints
         self.store = store
         self.window = window
         self.reconnectInitialMs = reconnectInitialMs
@@ -123,10 +153,7 @@ public struct NodeConfiguration: Sendable, Hashable {
         guard Validation.isNodeId(node) else {
             throw fail(.node, "must be a node id: 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit")
         }
-        let schemes = ["tcp://", "ipc://", "inproc://"]
-        guard schemes.contains(where: { broker.hasPrefix($0) && broker.count > $0.count }) else {
-            throw fail(.broker, "must be a ZeroMQ endpoint such as tcp://127.0.0.1:5570")
-        }
+        try validateEndpoints(file: file)
         guard !store.isEmpty else { throw fail(.store, "must be the path of the node's SQLite file") }
         guard (1...Self.maximumWindow).contains(window) else {
             throw fail(.window, "must be between 1 and \(Self.maximumWindow)")
@@ -144,6 +171,29 @@ public struct NodeConfiguration: Sendable, Hashable {
             throw fail(.welcomeTimeoutMs, "must be between 1 and 3600000 (ms)")
         }
         try validateCurveFields(file: file)
+    }
+
+    /// `broker`: 1 to `maximumEndpoints` distinct ZeroMQ endpoints; a bad entry of a list is named `broker[i]`.
+    private func validateEndpoints(file: String) throws(ConfigurationError) {
+        let field = Key.broker.rawValue
+        guard (1...Self.maximumEndpoints).contains(endpoints.count) else {
+            throw ConfigurationError(
+                file: file, field: field,
+                reason: "must be the broker's endpoint, or a list of 1 to \(Self.maximumEndpoints) endpoints of its "
+                    + "instances (this one has \(endpoints.count))")
+        }
+        let schemes = ["tcp://", "ipc://", "inproc://"]
+        for (index, endpoint) in endpoints.enumerated() {
+            let entry = endpoints.count == 1 ? field : "\(field)[\(index)]"
+            guard schemes.contains(where: { endpoint.hasPrefix($0) && endpoint.count > $0.count }) else {
+                throw ConfigurationError(
+                    file: file, field: entry, reason: "must be a ZeroMQ endpoint such as tcp://127.0.0.1:5570")
+            }
+            if let earlier = endpoints.prefix(index).firstIndex(of: endpoint) {
+                throw ConfigurationError(
+                    file: file, field: entry, reason: "repeats \(field)[\(earlier)]: list each endpoint once")
+            }
+        }
     }
 
     /// The CURVE fields: all or none, keys in Z85, and consistent with `curve` when both are set. Reads no file.

@@ -18,6 +18,10 @@ import ZeroMQ
 /// let message = try await node.nextMessage(timeout: .seconds(5))
 /// ```
 ///
+/// `behavior: FakeBroker.standby` plays a standby instance of a broker run as several (1/RBP §7.1, 1.7): every
+/// HELLO gets ERROR NOT_ACTIVE. An active fake broker that steps down sends `FakeBroker.notActive` (`push`) and
+/// from then on answers as `standby` (a behaviour that reads a flag the test sets).
+///
 /// With `curve`, the ROUTER is a CURVE server (ZAP domain "referral", enforced: fail closed) and the same thread
 /// answers ZAP requests (RFC 27) on inproc://zeromq.zap.01 of its own context: 200 with the node id for a key in
 /// `users`, 400 otherwise.
@@ -148,8 +152,13 @@ public final class FakeBroker: Sendable {
 
     /// The same for a broker at `broker` (e.g. one a test starts later, or stops and starts again).
     public static func nodeConfiguration(node: String, broker: String, store: String) -> NodeConfiguration {
+        nodeConfiguration(node: node, endpoints: [broker], store: store)
+    }
+
+    /// The same for a broker run as several instances at `endpoints`, in the order the node tries them.
+    public static func nodeConfiguration(node: String, endpoints: [String], store: String) -> NodeConfiguration {
         NodeConfiguration(
-            node: node, broker: broker, store: store, reconnectInitialMs: 50, reconnectMaxMs: 200,
+            node: node, endpoints: endpoints, store: store, reconnectInitialMs: 50, reconnectMaxMs: 200,
             welcomeTimeoutMs: 1000)
     }
 
@@ -186,6 +195,26 @@ public final class FakeBroker: Sendable {
         default: []
         }
     }
+
+    /// A standby instance (1/RBP §7.1, §8 step 11): opens no session; answers every command but PONG and BYE with
+    /// ERROR NOT_ACTIVE, fatal, naming the command (a QUERY's carrying its `ref`). Start it with `pingEveryMs: nil`:
+    /// a standby has no session to keep alive.
+    public static func standby(_ command: Command) -> [Command] {
+        switch command {
+        case .pong, .bye: return []
+        default: break
+        }
+        let reason = "this broker is a standby: try the next endpoint"
+        var ref: String?
+        if case .query(let query) = command { ref = query.ref }
+        return [.error(ErrorReply(code: .notActive, reason: reason, fatal: true, command: command.name, ref: ref))]
+    }
+
+    /// What an instance that stops being the active one sends each of its sessions (1/RBP §7.1): NOT_ACTIVE,
+    /// fatal, without `command`.
+    public static let notActive = Command.error(
+        ErrorReply(
+            code: .notActive, reason: "this broker is no longer the active one: try the next endpoint", fatal: true))
 
     /// A stable seq per message id, so that a resend gets the same number.
     public static func seq(for id: String) -> Int64 {

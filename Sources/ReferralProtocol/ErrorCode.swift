@@ -12,7 +12,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// False for codes this version does not define.
     public var retryable: Bool {
         switch self {
-        case .notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown: true
+        case .notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown, .notActive: true
         default: false
         }
     }
@@ -69,12 +69,17 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// No case of this id that the node may see: the same answer whether it does not exist or is another's.
     public static let notFound = ErrorCode(rawValue: "NOT_FOUND")
 
+    // Several broker instances, one active (1/RBP §7.1, §11.4, 1.7).
+    /// This instance is a standby, or has just stopped being the active one (always fatal): nothing was stored; the
+    /// node tries its next broker endpoint. Retryable there, hence `retryable`, as NOT_CONNECTED is after HELLO.
+    public static let notActive = ErrorCode(rawValue: "NOT_ACTIVE")
+
     /// Every code this version defines, in the order of 1/RBP §9.
     public static let allDefined: [ErrorCode] = [
         .badSignature, .unsupportedVersion, .badFrames, .unknownCommand, .unexpectedCommand, .badHeader,
         .badField, .tooLarge, .notConnected, .unknownNode, .identityMismatch, .nodeSuspended, .unknownDelivery,
         .unknownReceipt, .unknownRecipient, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,
         .unknownDivision, .noMatchingNode, .forbidden, .rateLimited, .conflict, .storeFailed, .overloaded,
-        .shuttingDown, .illegalTransition, .forbiddenMove, .unknownCase, .notFound,
+        .shuttingDown, .illegalTransition, .forbiddenMove, .unknownCase, .notFound, .notActive,
     ]
 }

@@ -25,6 +25,9 @@ public struct SocketEvents: OptionSet, Sendable, Hashable {
     /// The peer's authenticator (ZAP) refused us; the value is the ZAP status code (e.g. 400). libzmq stops
     /// reconnecting this endpoint.
     public static let handshakeFailedAuth = SocketEvents(rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
+    /// An attempt to connect failed (refused, unreachable) and its file descriptor was closed; the value is the
+    /// fd. libzmq tries again after the reconnect interval. (A connection that was up ends with `disconnected`.)
+    public static let closed = SocketEvents(rawValue: UInt16(ZMQ_EVENT_CLOSED))
     /// The monitor ended (the monitored socket closed or `stopMonitor` was called).
     public static let monitorStopped = SocketEvents(rawValue: UInt16(ZMQ_EVENT_MONITOR_STOPPED))
 }

@@ -22,7 +22,10 @@ struct ReferralCtl: AsyncParsableCommand {
             broker in development mode accepts. The secret key file must be
             mode 0600. Optional fields: "window" (64), "reconnect_initial_ms"
             (1000), "reconnect_max_ms" (32000), "heartbeat_ms",
-            "welcome_timeout_ms" (3000).
+            "welcome_timeout_ms" (3000). For a broker run as several instances
+            (one active, the others standbys), "broker" lists their endpoints,
+            e.g. ["tcp://broker-a:5570", "tcp://broker-b:5570"] (1 to 8, one
+            "server_public_key" for all): the node settles on the active one.
             Only one process at a time may use a node's configuration.
 
             Examples:

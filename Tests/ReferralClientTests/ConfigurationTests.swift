@@ -112,4 +112,77 @@ import Testing
             #expect(error.description.contains(missingFile))
         }
     }
+
+    // MARK: - several broker endpoints (1/RBP §11.4)
+
+    @Test func brokerMayListTheEndpointsOfABrokersInstances() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try directory.write(
+            "test-a.json",
+            #"{"node": "test-a", "broker": ["tcp://broker-a:5570", "tcp://broker-b:5570"], "store": "a.sqlite"}"#)
+        let configuration = try NodeConfiguration.load(path: file)
+        #expect(configuration.endpoints == ["tcp://broker-a:5570", "tcp://broker-b:5570"])
+        #expect(configuration.broker == "tcp://broker-a:5570")
+        let one = try directory.write("one.json", #"{"node": "test-a", "broker": ["ipc:///tmp/b"], "store": "a"}"#)
+        #expect(try NodeConfiguration.load(path: one).endpoints == ["ipc:///tmp/b"])
+        let eight = (1...8).map { "\"tcp://broker-\($0):5570\"" }.joined(separator: ",")
+        let most = try directory.write("eight.json", #"{"node": "test-a", "broker": [\#(eight)], "store": "a"}"#)
+        #expect(try NodeConfiguration.load(path: most).endpoints.count == NodeConfiguration.maximumEndpoints)
+    }
+
+    @Test func aBadEndpointListIsAnErrorNamingTheField() throws {
+        let empty = try failure(#"{"node": "test-a", "broker": [], "store": "a"}"#)
+        #expect(empty.field == "broker")
+        #expect(empty.reason.contains("1 to 8 endpoints"))
+
+        let nine = (1...9).map { "\"tcp://broker-\($0):5570\"" }.joined(separator: ",")
+        let tooMany = try failure(#"{"node": "test-a", "broker": [\#(nine)], "store": "a"}"#)
+        #expect(tooMany.field == "broker")
+        #expect(tooMany.reason.contains("has 9"))
+
+        let notEndpoint = try failure(#"{"node": "test-a", "broker": ["tcp://a:1", "broker-b:5570"], "store": "a"}"#)
+        #expect(notEndpoint.field == "broker[1]")
+        #expect(notEndpoint.reason.contains("ZeroMQ endpoint"))
+
+        let notString = try failure(#"{"node": "test-a", "broker": ["tcp://a:1", 5570], "store": "a"}"#)
+        #expect(notString.field == "broker[1]")
+        #expect(notString.reason == "must be a string, not a number")
+
+        let repeated = try failure(
+            #"{"node": "test-a", "broker": ["tcp://a:1", "tcp://b:1", "tcp://a:1"], "store": "a"}"#)
+        #expect(repeated.field == "broker[2]")
+        #expect(repeated.reason.contains("repeats broker[0]"))
+
+        let object = try failure(#"{"node": "test-a", "broker": {"a": "tcp://a:1"}, "store": "a"}"#)
+        #expect(object.field == "broker")
+        #expect(object.reason.contains("an array of strings"))
+
+        let null = try failure(#"{"node": "test-a", "broker": null, "store": "a"}"#)
+        #expect(null.field == "broker")
+        let missing = try failure(#"{"node": "test-a", "store": "a"}"#)
+        #expect(missing.field == "broker" && missing.reason == "is required")
+    }
+
+    /// Code written for one endpoint keeps compiling and meaning the same; `endpoints` sits beside it.
+    @Test func theProgrammaticConfigurationTakesOneEndpointOrSeveral() throws {
+        var single = NodeConfiguration(node: "test-a", broker: "tcp://a:1", store: "/tmp/a.sqlite")
+        #expect(single.endpoints == ["tcp://a:1"])
+        single.broker = "tcp://b:1"
+        #expect(single.endpoints == ["tcp://b:1"])
+        try single.validate()
+
+        var several = NodeConfiguration(
+            node: "test-a", endpoints: ["tcp://a:1", "tcp://b:1"], store: "/tmp/a.sqlite", reconnectInitialMs: 50)
+        #expect(several.broker == "tcp://a:1")
+        #expect(several.reconnectInitialMs == 50)
+        try several.validate()
+        several.endpoints = []
+        #expect(
+            throws: ConfigurationError(
+                file: "<configuration>", field: "broker",
+                reason: "must be the broker's endpoint, or a list of 1 to 8 endpoints of its instances (this one has 0)"
+            )
+        ) { try several.validate() }
+    }
 }

@@ -307,10 +307,11 @@ import Testing
 
     @Test func errorCodesRetryable() {
         let retryable = ErrorCode.allDefined.filter(\.retryable)
-        #expect(retryable == [.notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown])
+        #expect(retryable == [.notConnected, .rateLimited, .storeFailed, .overloaded, .shuttingDown, .notActive])
         #expect(ErrorCode(rawValue: "FUTURE").retryable == false)
-        #expect(ErrorCode.allDefined.count == 31)
-        #expect(Set(ErrorCode.allDefined).count == 31)
+        #expect(ErrorCode.allDefined.count == 32)
+        #expect(Set(ErrorCode.allDefined).count == 32)
+        #expect(ErrorCode.notActive.rawValue == "NOT_ACTIVE")
         #expect(ErrorCode.allDefined.allSatisfy { HeaderFields.isErrorCode($0.rawValue) })
         let added: [ErrorCode] = [
             .identityMismatch, .nodeSuspended, .recipientSuspended, .badAddress, .unknownAgency, .unknownKind,

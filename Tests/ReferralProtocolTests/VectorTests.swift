@@ -80,6 +80,25 @@ import Testing
         }
     }
 
+    /// 1.7: a standby's answer to HELLO and an instance's word to its sessions when it stops being active; both
+    /// fatal, with and without `command` (1/RBP §7.1, §9).
+    @Test func notActiveVectorsDecodeAsFatalErrors() throws {
+        let valid = try Vectors.valid()
+        let expected: [String: String?] = ["error-not-active-fatal": "HELLO", "error-not-active-unsolicited": nil]
+        for (name, command) in expected {
+            let vector = try #require(valid.first { $0.name == name }, "no vector \(name)")
+            guard case .error(let error) = try Codec.decode(vector.frames, direction: .brokerToNode).get() else {
+                Issue.record("\(name) is not an ERROR")
+                continue
+            }
+            #expect(error.code == .notActive)
+            #expect(error.fatal)
+            #expect(error.command == command)
+            #expect(error.ref == nil)
+            #expect(error.code.retryable)
+        }
+    }
+
     @Test func vectorsCoverEveryCommandAndCode() throws {
         let valid = try Vectors.valid()
         for kind in CommandKind.allCases {

@@ -276,6 +276,13 @@ v("error-identity-mismatch-fatal", B2N, "ERROR",
    "command": "HELLO", "field": "node"})
 v("error-node-suspended-unsolicited", B2N, "ERROR",
   {"code": "NODE_SUSPENDED", "reason": "this node is suspended in the directory", "fatal": True})
+# 1.7 (§7.1, §11.4): a standby answers HELLO with NOT_ACTIVE; an instance that stops being active tells its sessions
+v("error-not-active-fatal", B2N, "ERROR",
+  {"code": "NOT_ACTIVE", "reason": "this broker is a standby: try the next endpoint", "fatal": True,
+   "command": "HELLO"})
+v("error-not-active-unsolicited", B2N, "ERROR",
+  {"code": "NOT_ACTIVE", "reason": "this broker is no longer the active one: try the next endpoint",
+   "fatal": True})
 v("ping-32-members", N2B, "PING", {}, wire=many_members(32))
 v("error-bad-signature-minimal", B2N, "ERROR",
   {"code": "BAD_SIGNATURE", "reason": "not an RBP/1 message", "fatal": False})
