@@ -109,8 +109,8 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "AgencyDirectory",
-                "CaseCore",
+                "ZeroMQ", "ReferralProtocol", "BrokerCore", "BrokerMachine", "BrokerStore", "BrokerStorePostgres",
+                "AgencyDirectory", "CaseCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -229,7 +229,8 @@ let package = Package(
             name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore", "BrokerStorePostgres"],
             swiftSettings: strict),
         .testTarget(
-            name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "StructuredLogging"], swiftSettings: strict),
+            name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "BrokerStorePostgres", "StructuredLogging"],
+            swiftSettings: strict),
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: ["BrokerHTTP", "Broker", "BrokerMachine", "ReferralProtocol", "ZeroMQ"],

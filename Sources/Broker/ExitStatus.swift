@@ -1,4 +1,5 @@
 import BrokerStore
+import BrokerStorePostgres
 import ReferralProtocol
 
 /// `referrald`'s exit codes, one per class of failure that needs a different fix (documented in deploy/README.md
@@ -25,6 +26,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case newerStore = 80
     /// The store holds less than it acknowledged (its high-water mark is ahead of it): see "Store recovery".
     case storeRolledBack = 81
+    /// The PostgreSQL store cannot be reached: no read-write server among `store.postgresql.hosts` answered
+    /// (EX_UNAVAILABLE: try again once the database is up).
+    case databaseUnavailable = 69
 
     /// One line for `--help` and the documentation.
     public var meaning: String {
@@ -39,6 +43,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .foreignStore: "the store file belongs to another program (left unchanged)"
         case .newerStore: "the store was written by a newer referrald (left unchanged)"
         case .storeRolledBack: "the store holds less than it acknowledged (see \"Store recovery\")"
+        case .databaseUnavailable: "PostgreSQL store: no read-write server among store.postgresql.hosts answered"
         }
     }
 
@@ -56,6 +61,15 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .newer: self = .newerStore
             case .rolledBack: self = .storeRolledBack
             case .other: self = .failure
+            }
+        case let error as PostgresStoreError:
+            switch error.kind {
+            case .unavailable: self = .databaseUnavailable
+            case .misconfigured: self = .configuration
+            case .newer: self = .newerStore
+            case .incompatible: self = .foreignStore
+            case .fenced: self = .storeLocked
+            case .statement, .unsupported: self = .failure
             }
         default: self = .failure
         }

@@ -20,7 +20,7 @@ enum PostgresMigrator {
                 throw PostgresStoreError(
                     operation: "open",
                     cause: "the database has migration \(unknown), unknown to this referrald: it was written by a "
-                        + "newer version", kind: .incompatible)
+                        + "newer version", kind: .newer)
             }
             if applied.isEmpty {
                 try refuseForeignTables(session)

@@ -14,8 +14,10 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
         case unavailable
         /// The settings are refused (synchronous_commit, TLS files).
         case misconfigured
-        /// The database holds something this binary does not know (a newer schema, another application's tables).
+        /// The database holds tables that are not a referrald store (another application's).
         case incompatible
+        /// The store was written by a newer referrald (a migration this binary does not know).
+        case newer
         /// Another instance holds the lease: this one may not write (POSTGRES-PLAN §5.2).
         case fenced
         /// A statement failed.

@@ -2,7 +2,7 @@
 /// the primary, as libpq's `target_session_attrs=read-write`), the credentials and the session settings every
 /// connection of the broker makes. The broker's configuration (`store.postgresql` in referrald.json) fills it;
 /// tests fill it from a URL (`init(url:)`).
-public struct PostgresStoreOptions: Sendable, Hashable {
+public struct PostgresStoreOptions: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public struct Host: Sendable, Hashable, CustomStringConvertible {
         public var name: String
         public var port: Int
@@ -54,6 +54,12 @@ public struct PostgresStoreOptions: Sendable, Hashable {
         self.idleInTransactionTimeoutMilliseconds = idleInTransactionTimeoutMilliseconds
         self.applicationName = applicationName
     }
+
+    /// Hosts, database and user; never the password (what logs and errors may show).
+    public var description: String {
+        "postgresql://\(user)@\(hosts.map(\.description).joined(separator: ","))/\(database)"
+    }
+    public var debugDescription: String { description }
 
     /// `postgresql://user[:password]@host[:port][,host[:port]…]/database` (what `scripts/pg-test-cluster url`
     /// prints); TLS off. Nil when the URL does not have that shape.

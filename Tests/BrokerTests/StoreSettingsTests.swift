@@ -1,3 +1,4 @@
+import BrokerStorePostgres
 import Foundation
 import ReferralProtocol
 import Testing
@@ -266,15 +267,20 @@ import Testing
         #expect(sqlite.contains(#""backend": "sqlite""#) && !sqlite.contains("lease"))
     }
 
-    /// Until this build can run PostgreSQL, the one place that opens stores refuses it, naming `store.backend`.
-    @Test func theOpenerRefusesPostgreSQLInThisBuild() throws {
+    /// The one place that opens stores hands the PostgreSQL store its options: hosts in order, TLS, commit level,
+    /// the session's name; the password only to the connection, never in what the options print.
+    @Test func theOpenerGivesThePostgreSQLStoreItsOptions() throws {
         var configuration = try load("")
-        _ = try StoreOpener.forBackend(of: configuration, password: nil)
-        configuration.store = StoreSettings(backend: .postgresql(settings(), LeaseSettings()))
-        let error = try #require(throws: ConfigurationError.self) {
-            try StoreOpener.forBackend(of: configuration, password: PostgreSQLPassword("made-up"))
-        }
-        #expect(error.field == "store.backend" && error.reason.contains("not available in this build"))
-        #expect(!error.description.contains("made-up"))
+        configuration.instance = "broker-b"
+        var database = settings()
+        database.tls = .disable
+        database.synchronousCommit = .remoteApply
+        let options = database.storeOptions(password: PostgreSQLPassword("made-up"), instance: configuration.instance)
+        #expect(options.hosts.map(\.description) == database.hosts.map(\.description))
+        #expect(options.tls == .disable && options.synchronousCommit == "remote_apply")
+        #expect(options.applicationName == "referrald:broker-b" && options.password == "made-up")
+        #expect(!"\(options)".contains("made-up") && !String(reflecting: options).contains("made-up"))
+        configuration.store = StoreSettings(backend: .postgresql(database, LeaseSettings()))
+        _ = try StoreOpener.forBackend(of: configuration, password: PostgreSQLPassword("made-up"))
     }
 }

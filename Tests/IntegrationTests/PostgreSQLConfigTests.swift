@@ -10,14 +10,14 @@ import Testing
 extension DaemonSuite {
     /// `store.backend` `postgresql` in referrald.json (docs/POSTGRES-PLAN.md §8), with the real `referrald`: every
     /// file it names is checked before anything is created, each refusal is exit 78 naming its key, and the
-    /// password is in no output. Until this build has the PostgreSQL store, a configuration that passes every
-    /// check is refused naming `store.backend`.
+    /// password is in no output. A configuration that passes every check is accepted by `check-config`, and `run`
+    /// names the database it cannot reach (exit 69).
     @Suite("PostgreSQL store configuration")
     struct PostgreSQLConfigTests {
         static let password = "made-up-pg-password-7731"
         static let store = #"""
             {"backend": "postgresql",
-             "postgresql": {"hosts": ["127.0.0.1:55432"], "tls": "disable", "password_file": "pg-password"},
+             "postgresql": {"hosts": ["127.0.0.1:1"], "tls": "disable", "password_file": "pg-password"},
              "lease": {"ttl_ms": 3000, "renew_ms": 1000, "standby_poll_ms": 500}}
             """#
 
@@ -61,8 +61,15 @@ extension DaemonSuite {
                 try await refused("store.postgresql.password_file", "chmod 600 \(passwordFile)")
                 try h.require(chmod(passwordFile, 0o600) == 0, "cannot chmod the password file")
 
-                // Every file is right: this build cannot run PostgreSQL yet, and says so naming the key.
-                try await refused("store.backend", "postgresql is not available in this build")
+                // Every file is right: check-config accepts it; run names the database it cannot reach (nothing
+                // listens on port 1), exit 69, and creates nothing.
+                let accepted = try await h.daemon.runOnce(check)
+                h.expect(accepted.status == 0, "check-config exited \(accepted.status):\n\(accepted.output)")
+                let unreachable = try await h.daemon.startExpectingRefusal()
+                h.expect(unreachable.status == 69, "run exited \(unreachable.status), not 69:\n\(unreachable.output)")
+                h.expect(
+                    unreachable.output.contains("127.0.0.1:1"), "run does not name the host:\n\(unreachable.output)")
+                h.expect(!unreachable.output.contains(Self.password), "run shows the password")
 
                 // print-config shows the store, the password file by its path, never the password.
                 let printed = try await h.daemon.runOnce(["print-config", "--config", h.daemon.configPath])
@@ -79,13 +86,13 @@ extension DaemonSuite {
                 // Plaintext to a database on another machine.
                 try editDatabase(h) {
                     $0["password"] = nil
-                    $0["hosts"] = ["127.0.0.1:55432", "db2.example.org:5432"]
+                    $0["hosts"] = ["127.0.0.1:1", "db2.example.org:5432"]
                 }
                 try await refused("store.postgresql.tls", "db2.example.org:5432")
 
                 // A commit level that could lose an acknowledged message.
                 try editDatabase(h) {
-                    $0["hosts"] = ["127.0.0.1:55432"]
+                    $0["hosts"] = ["127.0.0.1:1"]
                     $0["synchronous_commit"] = "local"
                 }
                 try await refused("store.postgresql.synchronous_commit", "lost")

@@ -153,7 +153,7 @@ public final class BrokerEngine: Sendable {
     /// Opens the store; while another process holds its lock, tries again every 100 ms for `store_lock_wait_ms`
     /// (0, the default: refused at once, as one process per store wants). Waiting lets a broker restarted while
     /// the old one still drains come up as soon as it is gone; /health answers meanwhile, /ready does not.
-    private func openStore(_ opener: StoreOpener, clock: some BrokerClock) throws -> BrokerStore {
+    private func openStore(_ opener: StoreOpener, clock: some BrokerClock) throws -> any BrokerStoring {
         let giveUpAt = clock.nowMillis() + Int64(configuration.storeLockWaitMs)
         var logged = false
         while true {

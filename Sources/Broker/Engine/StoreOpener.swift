@@ -1,18 +1,16 @@
 import BrokerStore
+import BrokerStorePostgres
 import Foundation
 import ReferralProtocol
 
 /// How `referrald run` opens its store, decided once at start-up from `store.backend`, after every file the
-/// configuration names was read and before anything is created (a backend this build cannot run creates nothing).
+/// configuration names was read and before anything is created.
 struct StoreOpener: Sendable {
     /// Opens the store (again after a refusal that may pass, e.g. another process's lock).
-    let open: @Sendable () throws -> BrokerStore
+    let open: @Sendable () throws -> any BrokerStoring
 
-    /// The opener for `configuration`'s backend, or the configuration error saying why there is none.
-    ///
-    /// The one spot the PostgreSQL store is wired in (docs/POSTGRES-PLAN.md §12): `password` is already read
-    /// (`password_file` or `REFERRALD_PG_PASSWORD`) and `ca_file` checked; the `.postgresql` case returns the
-    /// PostgreSQL store's opener instead of throwing once this build has it, and nothing else changes.
+    /// The opener for `configuration`'s backend. `password` is already read (`password_file` or
+    /// `REFERRALD_PG_PASSWORD`) and `ca_file` checked.
     static func forBackend(
         of configuration: BrokerConfiguration, password: PostgreSQLPassword?
     ) throws(ConfigurationError) -> StoreOpener {
@@ -20,12 +18,27 @@ struct StoreOpener: Sendable {
         case .sqlite:
             let path = configuration.storePath
             return StoreOpener { try BrokerStore(path: path) }
-        case .postgresql:
-            throw ConfigurationError(
-                field: "store.backend",
-                reason: "postgresql is not available in this build of referrald yet (docs/POSTGRES-PLAN.md); "
-                    + "use sqlite (the default: remove the store member) until a release supports it")
+        case .postgresql(let database, _):
+            let options = database.storeOptions(password: password, instance: configuration.instance)
+            return StoreOpener { try PostgresBrokerStore(options: options) }
         }
+    }
+}
+
+extension PostgreSQLSettings {
+    /// The PostgreSQL store's connection options: hosts in order, TLS, `synchronous_commit`, the session's name
+    /// `referrald:<instance>` (seen in `pg_stat_activity`).
+    func storeOptions(password: PostgreSQLPassword?, instance: String) -> PostgresStoreOptions {
+        let tls: PostgresStoreOptions.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .require: .require
+            case .verifyFull: .verifyFull(caFile: caFile)
+            }
+        return PostgresStoreOptions(
+            hosts: hosts.map { PostgresStoreOptions.Host($0.host, port: $0.port) }, database: database, user: user,
+            password: password?.text, tls: tls, synchronousCommit: synchronousCommit.rawValue,
+            connectTimeoutMilliseconds: connectTimeoutMs, applicationName: "referrald:\(instance)")
     }
 }
 
