@@ -65,7 +65,8 @@ let package = Package(
         ),
         // The records the broker engine and every store backend share (messages, deliveries, receipts, trail,
         // audit, cases, deadlines), the units of store work and the store protocol. Pure values, no I/O.
-        .target(name: "StoreModel", swiftSettings: strict),
+        // ReferralProtocol: pure too (SHA256, JSONWriter), for the audit chain's hashes both backends compute.
+        .target(name: "StoreModel", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
