@@ -49,8 +49,10 @@ struct TwinStores {
         postgres = try PostgresBrokerStore(options: options)
     }
 
-    /// Every table of both stores, compared row by row (closes and reopens the SQLite store to read its file).
+    /// Every table of both stores, compared row by row, and the counters of committed batches (closes and reopens
+    /// the SQLite store to read its file: its counters start again from zero).
     mutating func expectSameTables(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(postgres.statistics == sqlite.statistics, "statistics", sourceLocation: sourceLocation)
         try sqlite.close()
         let reference = try DatabaseQueue(path: sqlitePath)
         let expected = try reference.read { db in
