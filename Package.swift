@@ -65,7 +65,8 @@ let package = Package(
         ),
         // The records the broker engine and every store backend share (messages, deliveries, receipts, trail,
         // audit, cases, deadlines), the units of store work and the store protocol. Pure values, no I/O.
-        .target(name: "StoreModel", swiftSettings: strict),
+        // ReferralProtocol: pure too (SHA256, JSONWriter), for the audit chain's hashes both backends compute.
+        .target(name: "StoreModel", dependencies: ["ReferralProtocol"], swiftSettings: strict),
         // SQLite store of the broker: one writer connection, ordered migrations.
         .target(
             name: "BrokerStore",
@@ -226,7 +227,12 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         // The store protocol's conformance suite: every backend must pass it (today: SQLite).
         .testTarget(
-            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore", "BrokerStorePostgres"],
+            name: "BrokerStoreConformanceTests",
+            dependencies: [
+                "StoreModel", "BrokerStore", "BrokerStorePostgres",
+                // PostgresWriteTests read the SQLite twin's tables to compare them row by row.
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "BrokerStorePostgres", "StructuredLogging"],

@@ -82,84 +82,19 @@ extension BrokerStore {
     }
 }
 
-/// Walks the records in id order, checking that each one chains to the STORED hash of the one before it. That is
-/// equivalent to recomputing the whole chain (by induction), and it localises damage: an edited record breaks its
-/// own link only, so the next record, which still chains to the edited record's stored hash, tells "changed" from
-/// "moved". Hence one record of lookahead after the first bad link.
+/// The store's walk over GRDB rows: each row decoded (`AuditChain.decode`) and checked by StoreModel's
+/// `AuditChainVerifier`, which every backend shares.
 struct ChainVerifier {
-    let anchor: AuditChain
-    private var expectedId: Int64 = 1
-    private var previousHash = AuditChain.zeroHash
-    private var previousAt: Int64?
-    private var count = 0
-    private var suspect: Suspect?
-
-    private struct Suspect {
-        var id: Int64
-        var at: Int64?
-        var previousAt: Int64?
-        var storedHash: [UInt8]?
-    }
+    private var verifier: AuditChainVerifier
 
     init(anchor: AuditChain) {
-        self.anchor = anchor
+        verifier = AuditChainVerifier(anchorId: anchor.lastId, anchorHash: anchor.lastHash)
     }
 
     /// nil to go on, or the verdict.
     mutating func check(_ row: Row) -> AuditVerification? {
-        let stored = AuditChain.decode(row)
-        if let suspect {
-            // The row after the first bad link: does it chain to the bad record's stored hash?
-            var chainsToSuspect = false
-            if let stored, let hash = suspect.storedHash, stored.id == suspect.id + 1 {
-                let canonical = AuditChain.canonicalBytes(id: stored.id, stored.entry)
-                chainsToSuspect = AuditChain.chainHash(previous: hash, canonical: canonical) == stored.hash
-            }
-            if chainsToSuspect { return .broken(atId: suspect.id, problem: AuditVerification.Problem.changed) }
-            return verdict(for: suspect, nextAt: stored?.entry.at)
-        }
-        guard let id = stored?.id ?? AuditChain.rowId(row) else {
-            return .broken(atId: expectedId, problem: AuditVerification.Problem.changed)
-        }
-        if id > expectedId { return .broken(atId: id, problem: AuditVerification.Problem.missing) }
-        if id < expectedId { return .broken(atId: id, problem: AuditVerification.Problem.outOfOrder) }
-        guard let stored else {
-            suspect = Suspect(id: id, at: nil, previousAt: previousAt, storedHash: nil)
-            return nil
-        }
-        let canonical = AuditChain.canonicalBytes(id: id, stored.entry)
-        guard AuditChain.chainHash(previous: previousHash, canonical: canonical) == stored.hash else {
-            suspect = Suspect(id: id, at: stored.entry.at, previousAt: previousAt, storedHash: stored.hash)
-            return nil
-        }
-        if id == anchor.lastId && stored.hash != anchor.lastHash {
-            return .broken(atId: id, problem: AuditVerification.Problem.rewritten)
-        }
-        previousHash = stored.hash
-        previousAt = stored.entry.at
-        expectedId += 1
-        count += 1
-        return nil
+        verifier.check(AuditChain.decode(row), rowId: AuditChain.rowId(row))
     }
 
-    func finish() -> AuditVerification {
-        if let suspect { return verdict(for: suspect, nextAt: nil) }
-        if anchor.lastId >= expectedId {
-            return .broken(atId: expectedId, problem: AuditVerification.Problem.missingAtEnd)
-        }
-        return .intact(records: count, lastHash: SHA256.hex(previousHash))
-    }
-
-    /// A bad link that the next record does not vouch for: moved if time runs backwards around it.
-    private func verdict(for suspect: Suspect, nextAt: Int64?) -> AuditVerification {
-        if let at = suspect.at {
-            if let previousAt = suspect.previousAt, at < previousAt {
-                return .broken(atId: suspect.id, problem: AuditVerification.Problem.outOfOrder)
-            }
-            if let nextAt, nextAt < at {
-                return .broken(atId: suspect.id, problem: AuditVerification.Problem.outOfOrder)
-            }
-        }
-        return .broken(atId: suspect.id, problem: AuditVerification.Problem.changed)
-    }
+    func finish() -> AuditVerification { verifier.finish() }
 }

@@ -4,7 +4,6 @@ import StoreModel
 // into one of its own (`PostgresBrokerStore+Run.swift`, `+Reads.swift`, …) when it is implemented; the conformance
 // suite says which remain.
 extension PostgresBrokerStore: BrokerStoring {
-    public func run(_ units: [StoreUnit]) throws -> [UnitResult] { throw unsupported("run") }
     public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
         throw unsupported("openDeliveries")
     }
@@ -18,7 +17,6 @@ extension PostgresBrokerStore: BrokerStoring {
         throw unsupported("unconfirmedReceipts")
     }
     public func unconfirmedReceiptCounts() throws -> [String: Int] { throw unsupported("unconfirmedReceiptCounts") }
-    public func lastReceiptId() throws -> Int64 { throw unsupported("lastReceiptId") }
     public func deadLetterCounts() throws -> [String: Int] { throw unsupported("deadLetterCounts") }
     public func loadMessages(seqs: [Int64]) throws -> [StoredMessage] { throw unsupported("loadMessages") }
     public func trail(sender: String, messageId: String) throws -> [TrailEntry] { throw unsupported("trail") }
@@ -39,7 +37,6 @@ extension PostgresBrokerStore: BrokerStoring {
     public func aggregates(now: Int64) throws -> StoreAggregates { throw unsupported("aggregates") }
     public func verifyAudit() throws -> AuditVerification { throw unsupported("verifyAudit") }
     public func exportAudit(since: Int64, limit: Int?) throws -> [AuditRecordRow] { throw unsupported("exportAudit") }
-    public func backup(to path: String) throws -> Int64 { throw unsupported("backup") }
     public func deadLetters(_ filter: DeadLetterFilter) throws -> [DeadLetterRecord] {
         throw unsupported("deadLetters")
     }
@@ -50,5 +47,4 @@ extension PostgresBrokerStore: BrokerStoring {
     public func laneDeliveries(recipient: String, caseId: String, afterSeq: Int64, throughSeq: Int64, limit: Int)
         throws -> [OpenDelivery]
     { throw unsupported("laneDeliveries") }
-    public func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult { throw unsupported("purgeBodies") }
 }

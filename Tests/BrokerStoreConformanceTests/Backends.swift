@@ -1,4 +1,5 @@
 import BrokerStore
+import BrokerStorePostgres
 import Foundation
 import StoreModel
 
@@ -6,6 +7,9 @@ import StoreModel
 /// every test of the suite then runs against it too (the tests see only `BrokerStoring`).
 enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
+    /// A fresh database on the test cluster (`REFERRAL_TEST_PG_URL`); without it the test prints the skip note and
+    /// passes.
+    case postgresql
 
     var description: String { rawValue }
 
@@ -20,6 +24,14 @@ enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
             var session = Session(store: try BrokerStore(path: path)) { try BrokerStore(path: path) }
             defer { try? session.store.close() }
             try body(&session)
+        case .postgresql:
+            try PostgresTestDatabase.with { options in
+                var session = Session(store: try PostgresBrokerStore(options: options)) {
+                    try PostgresBrokerStore(options: options)
+                }
+                defer { try? session.store.close() }
+                try body(&session)
+            }
         }
     }
 }

@@ -1,0 +1,89 @@
+import PostgresNIO
+import StoreModel
+
+// Retention (issue 10) on PostgreSQL: `BrokerStore+Purge`'s step with the same decision (`RetentionPeriods`), without
+// SQLite's page work: the body becomes NULL (PostgreSQL has no secure_delete and no incremental vacuum; autovacuum
+// reuses the space, so `pagesFreed` is 0). Purged bytes stay in the WAL, the standbys' WAL and base backups until
+// those age out.
+extension PostgresBrokerStore {
+    /// Looks at up to `step.limit` messages whose body is still stored, after `step.afterSeq` in seq order (the
+    /// `messages_unpurged` index), and purges those the periods allow. The walk is finished when it meets a message
+    /// accepted after the periods' horizon or runs out of messages. The run's audit record goes with its last step.
+    public func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult {
+        let horizon = step.periods.horizon(now: step.now)
+        var batch = PostgresBatch(session: session, store: self)
+        let result: PurgeStepResult = try writeTransaction("purge") {
+            var result = PurgeStepResult(
+                counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: true, pagesFreed: 0)
+            if let horizon, step.limit > 0 { result = try purgeStep(step, horizon: horizon) }
+            // The run's record goes with the purges of its last step (those of earlier steps were committed before it).
+            let total = step.runCounts + result.counts
+            if result.finished, let event = total.auditEvent(at: step.issuedAt, operators: step.operators) {
+                try batch.append(event)
+                result.audit = event
+            }
+            return result
+        }
+        counters.transactions += 1
+        counters.rowsWritten += result.purgedSeqs.count + (result.audit == nil ? 0 : 1)
+        auditTipId = batch.auditId  // committed: the chain goes on from here
+        auditTipHash = batch.auditHash
+        return result
+    }
+
+    private func purgeStep(_ step: PurgeStep, horizon: Int64) throws -> PurgeStepResult {
+        let candidates = try session.query(
+            """
+            SELECT m.seq, m.accepted_at,
+                (SELECT count(*) FROM deliveries d WHERE d.seq = m.seq AND d.state = 0),
+                (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state = 2),
+                (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state != 0),
+                c.status, c.updated_at
+            FROM messages m LEFT JOIN cases c ON c.case_id = m.case_id
+            WHERE m.body_purged_at IS NULL AND m.seq > \(step.afterSeq) ORDER BY m.seq LIMIT \(Int64(step.limit))
+            """
+        ).rows
+        var counts = PurgeCounts()
+        var purged: [Int64] = []
+        var lastSeq = step.afterSeq
+        var examined = 0
+        var finished = false
+        var decided: [(Int64, PurgeClass)] = []
+        for row in candidates {
+            let (seq, acceptedAt, open, lastDead, lastSettled, status, updatedAt) = try row.decode(
+                (Int64, Int64, Int64, Int64?, Int64?, String?, Int64?).self)
+            let candidate = PurgeCandidate(
+                seq: seq, acceptedAt: acceptedAt, openDeliveries: Int(open), lastDeadLetterAt: lastDead,
+                lastSettledAt: lastSettled, caseStatus: status, caseUpdatedAt: updatedAt)
+            if candidate.acceptedAt > horizon {
+                finished = true
+                break
+            }
+            examined += 1
+            lastSeq = candidate.seq
+            if let purgeClass = step.periods.purgeClass(of: candidate, now: step.now) {
+                decided.append((candidate.seq, purgeClass))
+            }
+        }
+        if examined < step.limit { finished = true }
+        for (seq, purgeClass) in decided {
+            let changed = try session.query(
+                """
+                UPDATE messages SET body_size = length(body), body = NULL, body_purged_at = \(step.now)
+                WHERE seq = \(seq) AND body_purged_at IS NULL
+                """
+            ).rowCount
+            guard changed > 0 else { continue }
+            counts.add(purgeClass)
+            purged.append(seq)
+        }
+        return PurgeStepResult(counts: counts, purgedSeqs: purged, lastSeq: lastSeq, finished: finished, pagesFreed: 0)
+    }
+
+    /// Refused: a PostgreSQL store is backed up as a cluster, not by the broker.
+    public func backup(to path: String) throws -> Int64 {
+        throw BackupRefused(
+            description: "the store is on PostgreSQL: back up the cluster with pg_basebackup (or through Patroni), "
+                + "not with the broker's backup")
+    }
+}
