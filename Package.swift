@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "BrokerStorePostgres",
             dependencies: [
-                "StoreModel",
+                "StoreModel", "ReferralProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -226,7 +226,11 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         // The store protocol's conformance suite: every backend must pass it (today: SQLite).
         .testTarget(
-            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore", "BrokerStorePostgres"],
+            name: "BrokerStoreConformanceTests",
+            dependencies: [
+                "StoreModel", "BrokerStore", "BrokerStorePostgres", "ReferralProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "StructuredLogging"], swiftSettings: strict),
