@@ -103,6 +103,39 @@ extension SeedRows.Value: ExpressibleByIntegerLiteral, ExpressibleByStringLitera
     init(nilLiteral: ()) { self = .null }
 }
 
+/// The default collation of the test database. The cluster's (C.UTF-8) orders text as SQLite does, byte by byte;
+/// a database whose default collation is ICU's English one does not ("a" < "B", "-" and "_" ignored at first): the
+/// reads must still order as SQLite (`COLLATE "C"`).
+enum DatabaseLocale: String, CaseIterable, Sendable, CustomStringConvertible {
+    case cluster
+    case icuEnglish
+
+    var description: String { rawValue }
+
+    func withDatabase(_ body: (PostgresStoreOptions) throws -> Void) throws {
+        switch self {
+        case .cluster:
+            try PostgresTestDatabase.with(body)
+        case .icuEnglish:
+            guard let url = PostgresTestDatabase.clusterURL, var options = PostgresStoreOptions(url: url),
+                let host = options.hosts.first
+            else {
+                print(PostgresTestDatabase.skipNote)
+                return
+            }
+            let name = "t_icu_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let admin = "postgresql://postgres@\(host)/postgres"
+            try PostgresTestDatabase.psql(
+                admin,
+                "CREATE DATABASE \(name) OWNER \(options.user) TEMPLATE template0 ENCODING 'UTF8' "
+                    + "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+            defer { try? PostgresTestDatabase.psql(admin, "DROP DATABASE \(name) WITH (FORCE)") }
+            options.database = name
+            try body(options)
+        }
+    }
+}
+
 /// Both stores opened on the same rows.
 struct BothStores {
     let sqlite: BrokerStore
@@ -114,11 +147,12 @@ struct BothStores {
     /// their real hashes) and the closed files through `seed`, copies `copied` tables from SQLite to PostgreSQL,
     /// then opens both on the result and runs `body`.
     static func with(
-        seed: SeedRows, prepare: (BrokerStore) throws -> Void = { _ in }, copied: [String] = [],
+        seed: SeedRows, locale: DatabaseLocale = .cluster, prepare: (BrokerStore) throws -> Void = { _ in },
+        copied: [String] = [],
         edit: (_ sqlitePath: String, _ options: PostgresStoreOptions) throws -> Void = { _, _ in },
         _ body: (BothStores) throws -> Void
     ) throws {
-        try PostgresTestDatabase.with { options in
+        try locale.withDatabase { options in
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pg-read-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let path = dir + "/broker.sqlite"

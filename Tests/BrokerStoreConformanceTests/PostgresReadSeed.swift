@@ -206,6 +206,7 @@ extension SeedRows {
         seed.deadlineRow(12, caseId: "C9", due: 700, state: 4)
         seed.deadlineRow(13, caseId: "c1", due: 800, region: "350102", agency: "", risk: "")
         seed.deadlineRow(14, caseId: "c5", due: 5_000, level: 1, created: 60, region: "350103", risk: "routine")
+        seed.deadlineRow(15, caseId: "c5", due: 9_000, created: nil)
         return seed
     }
 

@@ -11,8 +11,9 @@ import Testing
 @Suite(.serialized) struct PostgresReadTests {
     static let recipients = ["node-a", "node-b", "node-c", "node_b", "Node-Z", "nobody"]
 
-    @Test func deliveriesReceiptsAndCountsReadAsOnSQLite() throws {
-        try BothStores.with(seed: .traffic) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func deliveriesReceiptsAndCountsReadAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .traffic, locale: locale) { both in
             for recipient in Self.recipients {
                 for afterSeq in [Int64(0), 3, 8, 12] {
                     for limit in [0, 1, 2, 100, Int.max, -1] {
@@ -58,8 +59,9 @@ import Testing
         }
     }
 
-    @Test func backlogPagesAndMessagesReadAsOnSQLite() throws {
-        try BothStores.with(seed: .traffic) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func backlogPagesAndMessagesReadAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .traffic, locale: locale) { both in
             for recipient in Self.recipients {
                 for afterSeq in [Int64(0), 1, 9, 12, 99] {
                     for limit in [0, 1, 3, 100] {  // not .max: SQLite asks for limit + 1
@@ -89,8 +91,9 @@ import Testing
         }
     }
 
-    @Test func deadlinesAndCasesReadAsOnSQLite() throws {
-        try BothStores.with(seed: .deadlines) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func deadlinesAndCasesReadAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .deadlines, locale: locale) { both in
             for before in [Int64(0), 100, 101, 151, 5_000, .max] {
                 for limit in [0, 1, 2, 3, 100] {
                     try both.same("dueDeadlines \(before) \(limit)") {
@@ -103,7 +106,7 @@ import Testing
             let next = try both.same("nextDueAt") { try $0.nextDueAt() }
             #expect(next == 100)
             let count = try both.same("openDeadlineCount") { try $0.openDeadlineCount() }
-            #expect(count == 11)
+            #expect(count == 12)
             for caseId in ["c1", "c2", "c3", "c4", "C9", "none"] {
                 for limit in [0, 1, 2, Int.max] {
                     try both.same("openDeadlines \(caseId) \(limit)") {
@@ -112,7 +115,7 @@ import Testing
                 }
                 try both.same("caseRecord \(caseId)") { try $0.caseRecord(id: caseId) }
             }
-            for id in Int64(0)...15 { try both.same("deadline \(id)") { try $0.deadline(id: id) } }
+            for id in Int64(0)...16 { try both.same("deadline \(id)") { try $0.deadline(id: id) } }
             let six = try both.same("deadline 6") { try $0.deadline(id: 6) }
             #expect(six?.notice == nil && six?.caseId == nil)
             let eight = try both.same("deadline 8") { try $0.deadline(id: 8) }
@@ -122,8 +125,9 @@ import Testing
         }
     }
 
-    @Test func overdueFiltersAndOrdersAsOnSQLite() throws {
-        try BothStores.with(seed: .deadlines) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func overdueFiltersAndOrdersAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .deadlines, locale: locale) { both in
             let regions: [String?] = [nil, "", "3501", "350102", "35010", "中", "中国01", "%", "9"]
             let agencies: [String?] = [nil, "", "health", "_"]
             let risks: [String?] = [nil, "", "urgent", "unknown"]
@@ -166,8 +170,9 @@ import Testing
         }
     }
 
-    @Test func aggregatesCountAsOnSQLite() throws {
-        try BothStores.with(seed: .deadlines) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func aggregatesCountAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .deadlines, locale: locale) { both in
             for now in [Int64(0), 100, 150, 1_000, .max] {
                 try both.same("aggregates \(now)") { try $0.aggregates(now: now) }
             }
@@ -181,8 +186,9 @@ import Testing
         }
     }
 
-    @Test func trailsReadAsOnSQLite() throws {
-        try BothStores.with(seed: .traffic) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func trailsReadAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .traffic, locale: locale) { both in
             for seq in 1...12 {
                 let sender = seq == 3 ? "node-b" : seq == 5 ? "node-c" : "node-a"
                 try both.same("trail m\(seq)") { try $0.trail(sender: sender, messageId: "m\(seq)") }
@@ -202,8 +208,9 @@ import Testing
         }
     }
 
-    @Test func deadLettersHeldLanesAndLanesReadAsOnSQLite() throws {
-        try BothStores.with(seed: .traffic) { both in
+    @Test(arguments: DatabaseLocale.allCases)
+    func deadLettersHeldLanesAndLanesReadAsOnSQLite(locale: DatabaseLocale) throws {
+        try BothStores.with(seed: .traffic, locale: locale) { both in
             var filters: [DeadLetterFilter] = [
                 DeadLetterFilter(), DeadLetterFilter(limit: 0), DeadLetterFilter(limit: -1),
             ]
