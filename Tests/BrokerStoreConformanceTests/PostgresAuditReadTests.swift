@@ -114,6 +114,37 @@ import Testing
         }
     }
 
+    /// PostgreSQL reads the chain 10,000 rows a statement: an edit on the last row of the first page is judged with
+    /// the first row of the next one (the lookahead that tells "changed" from "moved").
+    @Test func aChainLongerThanAPageIsVerifiedAcrossThePageBoundaryAsOnSQLite() throws {
+        let events = (0..<10_003).map { AuditEvent(at: 2_000 + Int64($0), event: .acked, node: "node-\($0 % 7)") }
+        for edit in [nil, "UPDATE audit SET node = 'someone else' WHERE id = 10000"] {
+            try BothStores.with(
+                seed: SeedRows(), prepare: { store in _ = try store.run(events.map { .audit($0) }) }, copied: ["audit"],
+                edit: { path, options in
+                    guard let edit else { return }
+                    let queue = try DatabaseQueue(path: path)
+                    try queue.write { db in
+                        try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + edit)
+                    }
+                    try queue.close()
+                    try Self.superuser(options, edit)
+                }
+            ) { both in
+                let verdict = try both.same("verifyAudit \(edit ?? "intact")") { try $0.verifyAudit() }
+                if edit == nil {
+                    guard case .intact(let records, _) = verdict else {
+                        Issue.record("the long chain does not verify: \(verdict)")
+                        return
+                    }
+                    #expect(records == 10_003)
+                } else {
+                    #expect(verdict == .broken(atId: 10_000, problem: AuditVerification.Problem.changed))
+                }
+            }
+        }
+    }
+
     @Test func recordsDeletedAtTheEndWhileOpenAreMissingAtTheEnd() throws {
         try Self.withAudit { both in
             try Self.superuser(both.options, "DELETE FROM audit WHERE id >= 5")

@@ -43,23 +43,38 @@ struct SeedRows {
         try queue.close()
     }
 
-    /// Writes the rows into PostgreSQL through a session of the store's database.
+    /// Writes the rows into PostgreSQL through a session of the store's database, in order; consecutive rows of the
+    /// same table and columns go in one multi-row INSERT (up to 500 rows).
     func write(postgres session: PostgresSession) throws {
-        for row in rows {
-            var binds = PostgresBindings()
-            for value in row.values {
-                switch value {
-                case .int(let v): binds.append(v)
-                case .text(let v): binds.append(v)
-                case .blob(let v): binds.append(ByteBuffer(bytes: v))
-                case .null: binds.appendNull()
-                }
+        var start = 0
+        while start < rows.count {
+            let first = rows[start]
+            var end = start + 1
+            while end < rows.count, end - start < 500, rows[end].table == first.table,
+                rows[end].columns == first.columns
+            {
+                end += 1
             }
-            let marks = (1...row.columns.count).map { "$\($0)" }.joined(separator: ", ")
+            var binds = PostgresBindings()
+            var tuples: [String] = []
+            for row in rows[start..<end] {
+                var marks: [String] = []
+                for value in row.values {
+                    switch value {
+                    case .int(let v): binds.append(v)
+                    case .text(let v): binds.append(v)
+                    case .blob(let v): binds.append(ByteBuffer(bytes: v))
+                    case .null: binds.appendNull()
+                    }
+                    marks.append("$\(binds.count)")
+                }
+                tuples.append("(" + marks.joined(separator: ", ") + ")")
+            }
             try session.query(
                 PostgresQuery(
-                    unsafeSQL: "INSERT INTO \(row.table) (\(row.columns.joined(separator: ", "))) VALUES (\(marks))",
-                    binds: binds))
+                    unsafeSQL: "INSERT INTO \(first.table) (\(first.columns.joined(separator: ", "))) VALUES "
+                        + tuples.joined(separator: ", "), binds: binds))
+            start = end
         }
     }
 
