@@ -91,21 +91,24 @@ extension PostgresBrokerStore {
     }
 
     public func caseRecord(id: String) throws -> CaseRecord? {
-        try reading("caseRecord") {
-            guard
-                let row = try session.query(
-                    """
-                    SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
-                    FROM cases WHERE case_id = \(id)
-                    """
-                ).rows.first
-            else { return nil }
-            let (caseId, status, referrer, service, attempt, openedAt, updatedAt, risk) = try row.decode(
-                (String, String, String?, String?, Int, Int64?, Int64?, String?).self)
-            return CaseRecord(
-                caseId: caseId, status: status, referrer: referrer, service: service, attempt: attempt,
-                openedAt: openedAt, updatedAt: updatedAt, risk: risk)
-        }
+        try reading("caseRecord") { try Self.caseRecord(id: id, session) }
+    }
+
+    /// The case row, nil if unknown: also for the writes that decide on it inside a batch's transaction.
+    static func caseRecord(id: String, _ session: PostgresSession) throws -> CaseRecord? {
+        guard
+            let row = try session.query(
+                """
+                SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
+                FROM cases WHERE case_id = \(id)
+                """
+            ).rows.first
+        else { return nil }
+        let (caseId, status, referrer, service, attempt, openedAt, updatedAt, risk) = try row.decode(
+            (String, String, String?, String?, Int, Int64?, Int64?, String?).self)
+        return CaseRecord(
+            caseId: caseId, status: status, referrer: referrer, service: service, attempt: attempt,
+            openedAt: openedAt, updatedAt: updatedAt, risk: risk)
     }
 }
 
