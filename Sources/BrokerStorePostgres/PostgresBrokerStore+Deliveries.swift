@@ -2,9 +2,9 @@ import PostgresNIO
 import StoreModel
 
 // The reads of deliveries, receipts, held lanes and node rows the broker makes at start-up and after each batch
-// (BrokerStore+Load.swift and +Nodes.swift on SQLite, same results). Each is one statement on a partial index:
-// `deliveries_open`, `receipts_open`, `deliveries_dead`. Text orders are `COLLATE "C"`: SQLite's binary order, whatever
-// the database's locale.
+// (BrokerStore+Load.swift and +Nodes.swift on SQLite, same results), one statement each; the pages run on the partial
+// indexes `deliveries_open` and `receipts_open`. Text orders are `COLLATE "C"`: SQLite's binary order, whatever the
+// database's locale.
 
 extension PostgresBrokerStore {
     public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
