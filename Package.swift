@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "BrokerStorePostgres",
             dependencies: [
-                "StoreModel",
+                "StoreModel", "ReferralProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -229,8 +229,8 @@ let package = Package(
         .testTarget(
             name: "BrokerStoreConformanceTests",
             dependencies: [
-                "StoreModel", "BrokerStore", "BrokerStorePostgres",
-                // PostgresWriteTests read the SQLite twin's tables to compare them row by row.
+                "StoreModel", "BrokerStore", "BrokerStorePostgres", "ReferralProtocol",
+                // The PostgreSQL tests read the SQLite twin's tables to compare them row by row.
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),

@@ -127,7 +127,7 @@ struct PostgresBatch {
         var endsCase = false
         if let check = unit.caseMove {
             if let existing = try storedKey(unit.message) { return .accepted(existing) }
-            switch check.decide(try PostgresDeadlineWrites.caseRecord(id: check.caseId, session)) {
+            switch check.decide(try PostgresBrokerStore.caseRecord(id: check.caseId, session)) {
             case .refuse(let code, let reason): return .caseRefused(code: code, reason: reason)
             case .move(let record, let ends): (caseRow, endsCase) = (record, ends)
             }

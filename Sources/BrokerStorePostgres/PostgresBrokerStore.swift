@@ -89,11 +89,6 @@ public final class PostgresBrokerStore: @unchecked Sendable {
         }
     }
 
-    /// What this backend does not do yet: thrown by the methods still to be written (issue 12, slice 2).
-    func unsupported(_ operation: String) -> PostgresStoreError {
-        PostgresStoreError(operation: operation, cause: "not implemented on PostgreSQL yet", kind: .unsupported)
-    }
-
     /// Runs `body` in one write transaction, fenced by `leaseEpoch` when set. Every write goes through here.
     func writeTransaction<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         try checkOpen(operation)

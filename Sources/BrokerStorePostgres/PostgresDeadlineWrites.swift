@@ -109,23 +109,6 @@ enum PostgresDeadlineWrites {
         ).rowCount == 1
     }
 
-    /// The case row inside a transaction, nil if the case is unknown.
-    static func caseRecord(id: String, _ session: PostgresSession) throws -> CaseRecord? {
-        guard
-            let row = try session.query(
-                """
-                SELECT case_id, status, referrer, service, attempt, opened_at, updated_at, risk
-                FROM cases WHERE case_id = \(id)
-                """
-            ).rows.first
-        else { return nil }
-        let (caseId, status, referrer, service, attempt, openedAt, updatedAt, risk) = try row.decode(
-            (String, String, String?, String?, Int64, Int64?, Int64?, String?).self)
-        return CaseRecord(
-            caseId: caseId, status: status, referrer: referrer, service: service, attempt: Int(attempt),
-            openedAt: openedAt, updatedAt: updatedAt, risk: risk)
-    }
-
     /// Meets the earliest open follow-up visit `party` owes in the case (visit items `visit:N:party`; the lowest N,
     /// then the oldest row). N is read as SQLite's CAST reads it: its leading digits, 0 when there are none.
     private static func meetFollowUpVisit(caseId: String, party: String, at: Int64, _ session: PostgresSession)

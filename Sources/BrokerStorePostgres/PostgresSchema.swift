@@ -144,8 +144,10 @@ enum PostgresSchema {
         "CREATE INDEX deadlines_open_case ON deadlines (case_id) WHERE state = 0",
         "CREATE INDEX deadlines_open_escalated ON deadlines (due_at, id) WHERE state = 0 AND level > 0",
         "CREATE INDEX deadlines_open_stats ON deadlines (region, risk, due_at, level, state) WHERE state = 0",
+        // NULLS LAST: SQLite's DESC order (NULL is its smallest value), so `overdue(escalatedOnly:)` reads this
+        // index in SQLite's order without a sort (PostgreSQL's DESC default is NULLS FIRST).
         """
-        CREATE INDEX deadlines_open_escalated_recent ON deadlines (created_at DESC, id DESC)
+        CREATE INDEX deadlines_open_escalated_recent ON deadlines (created_at DESC NULLS LAST, id DESC)
         WHERE state = 0 AND level > 0
         """,
         // One row. `seq_floor` and `receipt_floor`: numbers given out before that are no longer in the tables
