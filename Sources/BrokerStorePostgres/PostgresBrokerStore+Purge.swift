@@ -11,8 +11,11 @@ extension PostgresBrokerStore {
     /// accepted after the periods' horizon or runs out of messages. The run's audit record goes with its last step.
     public func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult {
         let horizon = step.periods.horizon(now: step.now)
-        var batch = PostgresBatch(session: session, store: self)
+        // Made inside the transaction: after a reconnect the session and the audit tip are new.
+        var made: PostgresBatch?
         let result: PurgeStepResult = try writeTransaction("purge") {
+            var batch = PostgresBatch(session: session, store: self)
+            defer { made = batch }
             var result = PurgeStepResult(
                 counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: true, pagesFreed: 0)
             if let horizon, step.limit > 0 { result = try purgeStep(step, horizon: horizon) }
@@ -24,6 +27,7 @@ extension PostgresBrokerStore {
             }
             return result
         }
+        guard let batch = made else { return result }
         counters.transactions += 1
         counters.rowsWritten += result.purgedSeqs.count + (result.audit == nil ? 0 : 1)
         auditTipId = batch.auditId  // committed: the chain goes on from here

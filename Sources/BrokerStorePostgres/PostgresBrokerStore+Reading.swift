@@ -7,6 +7,7 @@ extension PostgresBrokerStore {
     /// Runs `body` (statements on `session`), wrapping any error as a `PostgresStoreError` of `operation`.
     func reading<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         try checkOpen(operation)
+        try recoverIfNeeded(operation)
         do {
             return try body()
         } catch {

@@ -9,8 +9,11 @@ extension PostgresBrokerStore {
     /// An empty batch does nothing (no transaction).
     public func run(_ units: [StoreUnit]) throws -> [UnitResult] {
         guard !units.isEmpty else { return [] }
-        var batch = PostgresBatch(session: session, store: self)
+        // Made inside the transaction: after a reconnect the session and the numbering tips are new.
+        var made: PostgresBatch?
         let results: [UnitResult] = try writeTransaction("run") {
+            var batch = PostgresBatch(session: session, store: self)
+            defer { made = batch }
             var results: [UnitResult] = []
             results.reserveCapacity(units.count)
             for unit in units {
@@ -20,6 +23,7 @@ extension PostgresBrokerStore {
             return results
         }
         // Committed: the numbering goes on from here.
+        guard let batch = made else { return results }
         counters.transactions += 1
         counters.rowsWritten += batch.rows
         highestSeq = batch.highestSeq

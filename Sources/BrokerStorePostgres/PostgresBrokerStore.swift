@@ -13,7 +13,12 @@ import StoreModel
 /// Thread safety: as `BrokerStore`, one thread at a time, hence `@unchecked Sendable`.
 public final class PostgresBrokerStore: @unchecked Sendable {
     let options: PostgresStoreOptions
-    let session: PostgresSession
+    /// Replaced when the connection broke (`recoverIfNeeded`): a database failover moves the primary.
+    var session: PostgresSession
+    let logger: Logger
+    /// Set by a failed transaction: its outcome may be unknown (the connection broke while COMMIT was under way),
+    /// so the numbering tips are read again before the next statement.
+    var needsRecovery = false
     var counters = StoreStatistics()
     /// The highest seq given to a message (max of `store_identity.seq_floor` and `messages.seq`).
     var highestSeq: Int64 = 0
@@ -43,6 +48,7 @@ public final class PostgresBrokerStore: @unchecked Sendable {
     /// newer binary), and loads the numbering tips.
     public init(options: PostgresStoreOptions, logger: Logger = Logger(label: "referrald.store")) throws {
         self.options = options
+        self.logger = logger
         session = try PostgresSession.connectPrimary(options, logger: logger)
         do {
             try PostgresMigrator.migrate(session)
@@ -92,18 +98,39 @@ public final class PostgresBrokerStore: @unchecked Sendable {
     /// Runs `body` in one write transaction, fenced by `leaseEpoch` when set. Every write goes through here.
     func writeTransaction<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         try checkOpen(operation)
+        try recoverIfNeeded(operation)
         do {
             return try session.transaction {
                 if let leaseEpoch { try PostgresFence.check(session, leaseEpoch: leaseEpoch) }
                 return try body()
             }
         } catch {
+            needsRecovery = true
+            throw PostgresStoreError.wrap(error, operation: operation)
+        }
+    }
+
+    /// After a failed transaction or a broken connection: connects again (to whichever host is the primary now,
+    /// after a database failover) and reads the numbering tips again. A batch whose COMMIT went out but whose answer
+    /// never came may have committed: the tips then include it, and the nodes' resends of its messages are answered
+    /// as duplicates (the units are written so that doing one again changes nothing).
+    func recoverIfNeeded(_ operation: String) throws {
+        guard needsRecovery || session.isClosed else { return }
+        do {
+            if session.isClosed {
+                try? session.close()
+                session = try PostgresSession.connectPrimary(options, logger: logger)
+                logger.notice("reconnected to the database", metadata: ["host": "\(session.host)"])
+            }
+            try loadPosition()
+            needsRecovery = false
+        } catch {
             throw PostgresStoreError.wrap(error, operation: operation)
         }
     }
 
     func checkOpen(_ operation: String) throws {
-        if isClosed || session.isClosed {
+        if isClosed {
             throw PostgresStoreError(operation: operation, cause: "store is closed", kind: .unavailable)
         }
     }

@@ -120,13 +120,22 @@ public final class PostgresSession: @unchecked Sendable {
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws
         -> PostgresQueryResult
     {
-        try connection.query(query, logger: logger, file: file, line: line).wait()
+        try checkUsable()
+        return try connection.query(query, logger: logger, file: file, line: line).wait()
     }
 
     /// Runs one statement without binds (DDL, SET, BEGIN/COMMIT). One statement only: the extended protocol
     /// refuses several.
     public func execute(_ sql: String) throws {
+        try checkUsable()
         _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+    }
+
+    /// A closed session's event loop is gone: a query on it would never be answered.
+    private func checkUsable() throws {
+        if closed {
+            throw PostgresStoreError(operation: "query", cause: "the session was closed", kind: .unavailable)
+        }
     }
 
     /// Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when `body` throws (the error is rethrown).
