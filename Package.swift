@@ -226,7 +226,11 @@ let package = Package(
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "SQLiteRaw"], swiftSettings: strict),
         // The store protocol's conformance suite: every backend must pass it (today: SQLite).
         .testTarget(
-            name: "BrokerStoreConformanceTests", dependencies: ["StoreModel", "BrokerStore", "BrokerStorePostgres"],
+            name: "BrokerStoreConformanceTests",
+            dependencies: [
+                "StoreModel", "BrokerStore", "BrokerStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BrokerTests", dependencies: ["Broker", "BrokerMachine", "StructuredLogging"], swiftSettings: strict),
