@@ -355,6 +355,35 @@ import Testing
         }
     }
 
+    /// Runs only when the cluster has a synchronous standby streaming from it (`scripts/pg-test-cluster
+    /// start-standby`) and `REFERRAL_TEST_PG_STANDBY=1` says so.
+    @Test func replicationStatusShowsTheSynchronousStandbyToAMonitoringRoleOnly() throws {
+        guard ProcessInfo.processInfo.environment["REFERRAL_TEST_PG_STANDBY"] == "1" else {
+            print("replication status with a standby skipped: REFERRAL_TEST_PG_STANDBY is not 1")
+            return
+        }
+        try PostgresTestDatabase.with { options in
+            var superuser = options
+            superuser.user = "postgres"
+            let monitoring = try PostgresSession.connectPrimary(superuser)
+            defer { try? monitoring.close() }
+            let seen = try PostgresReplicationStatus.read(monitoring)
+            let standby = try #require(seen.standbys?.first)
+            #expect(standby.state == "streaming")
+            #expect(standby.syncState == "sync")
+            #expect(standby.name.map { seen.synchronousStandbyNames?.contains($0) == true } == true)
+
+            let plain = try PostgresSession.connectPrimary(options)
+            defer { try? plain.close() }
+            let hidden = try PostgresReplicationStatus.read(plain)
+            #expect(hidden.standbys?.count == seen.standbys?.count)
+            #expect(hidden.standbys?.first?.state == nil)
+            #expect(hidden.standbys?.first?.syncState == nil)
+            #expect(hidden.standbys?.first?.replayLagMilliseconds == nil)
+            #expect(hidden.synchronousStandbyNames == seen.synchronousStandbyNames)
+        }
+    }
+
     @Test func timingsThatCannotWorkAreRefusedBeforeAnythingRuns() {
         let options = PostgresStoreOptions(hosts: [.init("127.0.0.1", port: 1)], database: "referral", user: "referral")
         let error = #expect(throws: PostgresStoreError.self) {
