@@ -120,22 +120,17 @@ public final class PostgresSession: @unchecked Sendable {
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws
         -> PostgresQueryResult
     {
-        try checkUsable()
+        try checkNotClosed()
         return try connection.query(query, logger: logger, file: file, line: line).wait()
     }
 
     /// Runs one statement without binds (DDL, SET, BEGIN/COMMIT). One statement only: the extended protocol
     /// refuses several.
     public func execute(_ sql: String) throws {
-        try checkUsable()
+        try checkNotClosed()
         _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
     }
 
-    /// A closed session's event loop is gone: a query on it would never be answered.
-    private func checkUsable() throws {
-        if closed {
-            throw PostgresStoreError(operation: "query", cause: "the session was closed", kind: .unavailable)
-        }
     }
 
     /// Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when `body` throws (the error is rethrown).
@@ -151,6 +146,16 @@ public final class PostgresSession: @unchecked Sendable {
         }
         try execute("COMMIT")
         return value
+    }
+
+    /// postgres-nio (1.33.2, `PostgresConnection.queryStream`) writes a query to its channel without a write
+    /// promise: on a connection the server already closed (a session ended for idle_in_transaction_session_timeout,
+    /// a killed backend) the write fails silently and the query's future never completes, so `.wait()` would block
+    /// the store or lease thread forever (a frozen leader's COMMIT after resuming). Refuse it instead.
+    private func checkNotClosed() throws {
+        if isClosed {
+            throw PostgresStoreError(operation: "query", cause: "the connection is closed", kind: .unavailable)
+        }
     }
 
     public var isClosed: Bool { closed || connection.isClosed }
