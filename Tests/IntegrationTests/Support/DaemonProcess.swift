@@ -88,6 +88,8 @@ final class DaemonProcess: @unchecked Sendable {
     let executable: String
     /// The broker's key pair; nodes get its public key out of band (here: from this object).
     let serverKeys: KeyPair
+    /// The PostgreSQL database of this daemon under `REFERRAL_TEST_DAEMON_STORE=postgresql` (dropped at clean-up).
+    private(set) var postgresDatabase: String?
 
     private let lock = NSLock()
     private var process: Process?
@@ -130,7 +132,12 @@ final class DaemonProcess: @unchecked Sendable {
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
         config["http"] = options.http
         if let wait = options.storeLockWaitMs { config["store_lock_wait_ms"] = wait }
-        if let store = options.store { config["store"] = try JSONSerialization.jsonObject(with: Data(store.utf8)) }
+        if let store = options.store {
+            config["store"] = try JSONSerialization.jsonObject(with: Data(store.utf8))
+        } else if let database = try DaemonStoreBackend.makeDatabase() {
+            postgresDatabase = database.name
+            config["store"] = database.store
+        }
         if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
         if let memory = options.receiptMemory { config["receipt_memory"] = memory }
         if let retention = options.retention { config["retention"] = retention }

@@ -246,6 +246,7 @@ final class Harness: @unchecked Sendable {
         // Nodes first, while the broker still answers their BYE; shutdown never waits for the broker.
         for node in nodes { await node.shutdown() }
         daemon.killNow()
+        if let database = daemon.postgresDatabase { DaemonStoreBackend.dropDatabase(database) }
         if ProcessInfo.processInfo.environment["RBIT_KEEP"] != nil {
             print("\(testName): kept \(directory) (RBIT_KEEP is set)")
         } else {
