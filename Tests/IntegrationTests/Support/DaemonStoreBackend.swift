@@ -10,9 +10,15 @@ enum DaemonStoreBackend {
         ProcessInfo.processInfo.environment["REFERRAL_TEST_DAEMON_STORE"] == "postgresql"
     }
 
-    /// A fresh database and the `store` object that points a daemon at it; nil when the tests use SQLite.
-    static func makeDatabase() throws -> (name: String, store: [String: Any])? {
-        guard usesPostgreSQL else { return nil }
+    /// Whether a PostgreSQL cluster is there for the tests that always need one (they are skipped otherwise).
+    static var clusterAvailable: Bool {
+        !(ProcessInfo.processInfo.environment["REFERRAL_TEST_PG_URL"] ?? "").isEmpty
+    }
+
+    /// A fresh database and the `store` object that points a daemon at it; nil when the tests use SQLite (and
+    /// `force` does not ask for PostgreSQL anyway).
+    static func makeDatabase(force: Bool = false) throws -> (name: String, store: [String: Any])? {
+        guard usesPostgreSQL || force else { return nil }
         guard let url = ProcessInfo.processInfo.environment["REFERRAL_TEST_PG_URL"], let server = server(of: url)
         else {
             throw DaemonStoreBackendError(
