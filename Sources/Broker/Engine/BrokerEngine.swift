@@ -128,7 +128,12 @@ public final class BrokerEngine: Sendable {
         var leaseEpoch: Int64?
         if let lease = try makeLease(password: files.storePassword) {
             activeLease.withLock { $0 = lease }
-            guard let epoch = lease.waitUntilActive(stopRequested: { control.stopRequested }) else {
+            let standby = try StandbyLoop(
+                configuration: configuration, jurisdiction: files.jurisdiction, secretKey: files.secretKey,
+                logger: logger)
+            try standby.bind()
+            let control = control
+            guard let epoch = lease.waitUntilActive(standby: standby, stopRequested: { control.stopRequested }) else {
                 lease.release()
                 throw CancellationError()
             }
