@@ -50,6 +50,8 @@ public struct BrokerService: Service {
                 }
                 group.cancelAll()
             }
+            // Stopped by itself: the lease of a PostgreSQL store was lost (exit 75, docs/FAILOVER.md).
+            if let lost = engine.stopCause { throw lost }
         } onGracefulShutdown: {
             engine.requestStop()
         }

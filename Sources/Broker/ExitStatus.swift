@@ -15,7 +15,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case dataDirectory = 73
     /// The store or its folder cannot be written: read-only mount or permissions (EX_NOPERM).
     case readOnlyStore = 77
-    /// Another process has the store open (EX_TEMPFAIL: try again once it has stopped).
+    /// Another process has the store open, or (PostgreSQL) this instance lost the lease to another one
+    /// (EX_TEMPFAIL: started again, it waits as a standby).
     case storeLocked = 75
     /// The configuration or a file it names is wrong: a field, the directory, a policy, the calendar, the
     /// secret key file (missing, unreadable, readable by others) (EX_CONFIG).
@@ -38,7 +39,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .damagedStore: "the store is not an SQLite database (cut short, overwritten) or corrupt"
         case .dataDirectory: "data_directory is not a directory (or cannot be created)"
         case .readOnlyStore: "the store or its folder is not writable (read-only mount, permissions)"
-        case .storeLocked: "another process has the store open"
+        case .storeLocked: "another process has the store open; PostgreSQL: another instance took the lease"
         case .configuration: "configuration error (the file, a file it names, the secret key file)"
         case .foreignStore: "the store file belongs to another program (left unchanged)"
         case .newerStore: "the store was written by a newer referrald (left unchanged)"
@@ -62,6 +63,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .rolledBack: self = .storeRolledBack
             case .other: self = .failure
             }
+        case is LeaseLost: self = .storeLocked
         case let error as PostgresStoreError:
             switch error.kind {
             case .unavailable: self = .databaseUnavailable

@@ -96,6 +96,11 @@ public struct BrokerMachine: Sendable {
         case .stop(let now): beginStop(now: now)
         case .finish:
             for routingId in sessions.routingIds { actions.append(.send(.bye, to: routingId)) }
+        case .stepDown:
+            let notActive = ErrorReply(
+                code: .notActive, reason: "this instance stopped being the active one: try the next endpoint",
+                fatal: true)
+            for routingId in sessions.routingIds { actions.append(.send(.error(notActive), to: routingId)) }
         }
         if !loadRequests.isEmpty {
             actions.append(.store(.load(seqs: loadRequests)))

@@ -21,6 +21,10 @@ public enum MachineEvent: Sendable {
     case stop(now: Int64)
     /// The very last turn: BYE to every node.
     case finish
+    /// The very last turn of an instance that stopped being the active one (it lost the lease of a PostgreSQL store,
+    /// docs/FAILOVER.md): ERROR NOT_ACTIVE, fatal, without `command`, to every node instead of BYE, so each moves to
+    /// its next endpoint at once (1/RBP §7.1).
+    case stepDown
 }
 
 /// One message from a node's connection.

@@ -75,3 +75,20 @@ import Testing
         #expect(responder.reason == "this broker is a standby: try the next endpoint")
     }
 }
+
+/// An instance that stops being the active one ends every session with ERROR NOT_ACTIVE, fatal, without `command`.
+@Suite struct StepDownTests {
+    @Test func everySessionGetsNotActiveInsteadOfBye() throws {
+        var rig = try Rig()
+        let school = rig.connect("gl-school-1")
+        let clinic = rig.connect("gl-child-psych")
+        let actions = rig.handle(.stepDown)
+        var answered: Set<[UInt8]> = []
+        for case .send(.error(let error), let routingId) in actions {
+            #expect(error.code == .notActive && error.fatal && error.command == nil)
+            answered.insert(routingId)
+        }
+        #expect(answered == [school, clinic])
+        #expect(!actions.contains { if case .send(.bye, _) = $0 { true } else { false } })
+    }
+}

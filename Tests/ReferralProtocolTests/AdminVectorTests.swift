@@ -46,7 +46,7 @@ import Testing
         }
         let codes: [AdminError.Code] = [
             .badRequest, .notFound, .unknownCommand, .badDirectory, .storeFailed, .backupRefused, .bodyPurged,
-            .redriveRefused, .keyInUse, .moveRefused,
+            .redriveRefused, .keyInUse, .moveRefused, .notActive,
         ]
         for code in codes {
             #expect(replies.contains { !$0.ok && $0.result["code"]?.stringValue == code.rawValue }, "\(code)")

@@ -349,6 +349,11 @@ reply("status-with-overrides", "STATUS", dict(STATUS, nodes=[dict(STATUS["nodes"
                                                                   suspended_at=T0 + 60000, previous_key=KEY_OLD,
                                                                   previous_key_until=T0 + 604800000)]))
 
+# A standby instance (a broker run as several instances on PostgreSQL) answers every request NOT_ACTIVE.
+reply("status-standby-not-active", "STATUS", {"code": "NOT_ACTIVE", "reason":
+      "this instance (broker-b) is a standby: ask the active instance broker-a (tcp://10.0.0.1:5570)"},
+      status="ERROR")
+
 COMMANDS = ("STATUS", "TRAIL", "CASE", "OVERDUE", "RELOAD", "AUDIT-VERIFY", "AUDIT-EXPORT", "BACKUP",
             "DEAD-LETTERS", "DEAD-LETTER", "REDRIVE", "DISCARD", "HELD", "RELEASE", "PURGE", "NODE-SUSPEND",
             "NODE-RESUME", "NODE-BACKLOG", "NODE-MOVE-BACKLOG", "NODE-ROTATE-KEY", "STATS")
@@ -356,5 +361,5 @@ for command in COMMANDS:
     assert any(x["command"] == command for x in requests), command
     assert any(x["command"] == command and x["status"] == "OK" for x in replies), command
 for code in ("BAD_REQUEST", "NOT_FOUND", "UNKNOWN_COMMAND", "BAD_DIRECTORY", "STORE_FAILED", "BACKUP_REFUSED",
-             "BODY_PURGED", "REDRIVE_REFUSED", "KEY_IN_USE", "MOVE_REFUSED"):
+             "BODY_PURGED", "REDRIVE_REFUSED", "KEY_IN_USE", "MOVE_REFUSED", "NOT_ACTIVE"):
     assert any(x["status"] == "ERROR" and x["result"]["code"] == code for x in replies), code

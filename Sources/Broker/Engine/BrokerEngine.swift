@@ -14,6 +14,20 @@ final class EngineControl: Sendable {
 
     private let reload = Mutex(false)
     private let startedFlag = Mutex(false)
+    /// Why the engine stopped by itself (nil: asked to, SIGTERM/SIGINT): the service throws it.
+    private let cause = Mutex<LeaseLost?>(nil)
+
+    var stopCause: LeaseLost? { cause.withLock { $0 } }
+
+    /// Stops the engine because it may not go on (the lease is lost), unless a stop was already asked for.
+    func requestStop(notifier: EventNotifier, because lost: LeaseLost) {
+        let first = stop.withLock { stopping in
+            defer { stopping = true }
+            return !stopping
+        }
+        if first { cause.withLock { $0 = lost } }
+        notifier.notify()
+    }
 
     var started: Bool { startedFlag.withLock { $0 } }
     func markStarted() { startedFlag.withLock { $0 = true } }
@@ -69,6 +83,8 @@ public final class BrokerEngine: Sendable {
     let storeMetrics: StoreMetrics
     /// The in-process admin door (the HTTP listener asks through it).
     public let queries: BrokerQueries
+    /// The database lease of a PostgreSQL store (nil with SQLite), once start() made it.
+    let activeLease = Mutex<ActiveLease?>(nil)
     /// What /ready answers.
     public let readiness = Readiness()
 
@@ -85,6 +101,8 @@ public final class BrokerEngine: Sendable {
     /// Whether `start()` succeeded.
     public var isStarted: Bool { control.started }
     public var stopWasRequested: Bool { control.stopRequested }
+    /// Why the engine stopped by itself (the lease of a PostgreSQL store was lost); nil after a requested stop.
+    public var stopCause: LeaseLost? { control.stopCause }
 
     /// `start()` on a thread of its own, awaited without holding a thread of the cooperative pool.
     public func startOnThread() async throws {
@@ -106,7 +124,22 @@ public final class BrokerEngine: Sendable {
         let clock = SystemClock()
         // Every file first: a configuration that is not valid creates nothing (no folder, no store).
         let files = try StartupFiles.load(configuration)
-        let store = try openStore(files.store, clock: clock)
+        // PostgreSQL: several instances share the store; this one goes on only once it holds the lease.
+        var leaseEpoch: Int64?
+        if let lease = try makeLease(password: files.storePassword) {
+            activeLease.withLock { $0 = lease }
+            let standby = try StandbyLoop(
+                configuration: configuration, jurisdiction: files.jurisdiction, secretKey: files.secretKey,
+                logger: logger)
+            try standby.bind()
+            let control = control
+            guard let epoch = lease.waitUntilActive(standby: standby, stopRequested: { control.stopRequested }) else {
+                lease.release()
+                throw CancellationError()
+            }
+            leaseEpoch = epoch
+        }
+        let store = try openStore(files.store, leaseEpoch: leaseEpoch, clock: clock)
         try recordAuditTailProblem(of: store, now: clock.nowMillis())
         let restored = try restoreScheduler(from: store, clock: clock)
         // The operators' node overrides (NODE-SUSPEND, NODE-ROTATE-KEY) are laid over the directory before any
@@ -139,6 +172,8 @@ public final class BrokerEngine: Sendable {
             loop.run()
             queries.close()
             readiness.markStopping()
+            // The store thread has committed its last batch: a standby may take over at once.
+            self.activeLease.withLock { $0 }?.release()
             control.markStopped()
         }
         thread.name = "referrald-poll"
@@ -153,12 +188,24 @@ public final class BrokerEngine: Sendable {
     /// Opens the store; while another process holds its lock, tries again every 100 ms for `store_lock_wait_ms`
     /// (0, the default: refused at once, as one process per store wants). Waiting lets a broker restarted while
     /// the old one still drains come up as soon as it is gone; /health answers meanwhile, /ready does not.
-    private func openStore(_ opener: StoreOpener, clock: some BrokerClock) throws -> any BrokerStoring {
+    /// The lease of a PostgreSQL store (nil with SQLite).
+    private func makeLease(password: PostgreSQLPassword?) throws -> ActiveLease? {
+        guard case .postgresql(let database, let settings) = configuration.store.backend else { return nil }
+        let (control, notifier) = (control, notifier)
+        return try ActiveLease(
+            options: database.storeOptions(password: password, instance: configuration.instance),
+            instance: configuration.instance, endpoint: configuration.endpoint, settings: settings, logger: logger,
+            onLost: { lost in control.requestStop(notifier: notifier, because: lost) })
+    }
+
+    private func openStore(_ opener: StoreOpener, leaseEpoch: Int64?, clock: some BrokerClock) throws
+        -> any BrokerStoring
+    {
         let giveUpAt = clock.nowMillis() + Int64(configuration.storeLockWaitMs)
         var logged = false
         while true {
             do {
-                return try opener.open()
+                return try opener.open(leaseEpoch)
             } catch let error as BrokerStoreError where error.kind == .locked && error.operation == "lock" {
                 guard clock.nowMillis() < giveUpAt, !control.stopRequested else { throw error }
                 if !logged {

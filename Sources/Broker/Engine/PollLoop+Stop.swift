@@ -5,7 +5,8 @@ import Logging
 extension PollLoop {
     /// Last steps on the poll thread: BYE to all, the store's final commit, sockets closed.
     func finish() {
-        feed(.finish, now: clock.nowMillis())
+        // An instance that lost its lease tells its nodes to move on (NOT_ACTIVE); a graceful stop says BYE.
+        feed(control.stopCause == nil ? .finish : .stepDown, now: clock.nowMillis())
         flushStoreRequests()
         worker.stop()
         // The store thread commits what is queued, closes the store and says so.

@@ -15,8 +15,10 @@ struct StartupFiles: Sendable {
     var escalation: EscalationSettings
     /// The broker's CURVE secret key; nil in plaintext development mode.
     var secretKey: CurveKey?
-    /// How to open the store `store.backend` names (refused here when this build cannot run it).
+    /// How to open the store `store.backend` names.
     var store: StoreOpener
+    /// A PostgreSQL store's password (`password_file` or `REFERRALD_PG_PASSWORD`), for the lease's connection too.
+    var storePassword: PostgreSQLPassword?
 
     static func load(_ configuration: BrokerConfiguration) throws -> StartupFiles {
         let divisions = try Jurisdiction.divisions(configuration)
@@ -28,7 +30,7 @@ struct StartupFiles: Sendable {
         let store = try StoreOpener.forBackend(of: configuration, password: password)
         return StartupFiles(
             divisions: divisions, jurisdiction: jurisdiction, escalation: escalation, secretKey: secretKey,
-            store: store)
+            store: store, storePassword: password)
     }
 
     /// What a reload (SIGHUP or `referralctl directory reload`) reads again: the agency directory with the

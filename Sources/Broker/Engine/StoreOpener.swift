@@ -6,8 +6,9 @@ import ReferralProtocol
 /// How `referrald run` opens its store, decided once at start-up from `store.backend`, after every file the
 /// configuration names was read and before anything is created.
 struct StoreOpener: Sendable {
-    /// Opens the store (again after a refusal that may pass, e.g. another process's lock).
-    let open: @Sendable () throws -> any BrokerStoring
+    /// Opens the store (again after a refusal that may pass, e.g. another process's lock). With PostgreSQL, every
+    /// write of the store is fenced by the lease epoch this instance holds (POSTGRES-PLAN §5.2).
+    let open: @Sendable (_ leaseEpoch: Int64?) throws -> any BrokerStoring
 
     /// The opener for `configuration`'s backend. `password` is already read (`password_file` or
     /// `REFERRALD_PG_PASSWORD`) and `ca_file` checked.
@@ -17,10 +18,14 @@ struct StoreOpener: Sendable {
         switch configuration.store.backend {
         case .sqlite:
             let path = configuration.storePath
-            return StoreOpener { try BrokerStore(path: path) }
+            return StoreOpener { _ in try BrokerStore(path: path) }
         case .postgresql(let database, _):
             let options = database.storeOptions(password: password, instance: configuration.instance)
-            return StoreOpener { try PostgresBrokerStore(options: options) }
+            return StoreOpener { leaseEpoch in
+                let store = try PostgresBrokerStore(options: options)
+                store.leaseEpoch = leaseEpoch
+                return store
+            }
         }
     }
 }

@@ -34,7 +34,8 @@ final class StoreWorker: Sendable {
     /// The store's epoch (lowercase hex), announced in every WELCOME (1/RBP §7.2).
     let storeEpoch: String?
 
-    init(store: any BrokerStoring, notifier: EventNotifier, logger: Logger, metrics: StoreMetrics = .init(factory: nil)) {
+    init(store: any BrokerStoring, notifier: EventNotifier, logger: Logger, metrics: StoreMetrics = .init(factory: nil))
+    {
         self.store = store
         self.metrics = metrics
         self.storeEpoch = store.epoch.count == 16 ? SHA256.hex(store.epoch) : nil

@@ -31,6 +31,8 @@ public struct AdminError: Error, Sendable, Hashable {
         public static let keyInUse = Code(rawValue: "KEY_IN_USE")
         /// NODE-MOVE-BACKLOG: `from` is not suspended, `to` is not an active node of `from`'s agency, or a move runs.
         public static let moveRefused = Code(rawValue: "MOVE_REFUSED")
+        /// Any request to a standby instance (a broker run as several instances on PostgreSQL): ask the active one.
+        public static let notActive = Code(rawValue: "NOT_ACTIVE")
 
         public var description: String { rawValue }
     }

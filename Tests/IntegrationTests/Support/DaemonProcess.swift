@@ -65,8 +65,15 @@ struct DaemonOptions: Sendable {
     var http: [String: String] = ["listen": "off"]
     /// `store_lock_wait_ms`; nil: the broker's default (refused at once).
     var storeLockWaitMs: Int?
-    /// The `store` object of referrald.json, as JSON text; nil: none (SQLite in the data directory).
+    /// The `store` object of referrald.json, as JSON text; nil: none (SQLite in the data directory, or PostgreSQL
+    /// under `REFERRAL_TEST_DAEMON_STORE=postgresql`).
     var store: String?
+    /// A fresh PostgreSQL database whatever `REFERRAL_TEST_DAEMON_STORE` says (the failover tests).
+    var postgresql = false
+    /// `instance` (the lease holder's name with PostgreSQL); nil: the broker's default (the host name).
+    var instance: String?
+    /// The endpoint of the first start; nil: `tcp://127.0.0.1:0` (a free port, kept for later starts).
+    var endpoint: String?
 }
 
 /// The real `referrald` executable, run as a child process on a temporary data directory, with CURVE on.
@@ -88,6 +95,8 @@ final class DaemonProcess: @unchecked Sendable {
     let executable: String
     /// The broker's key pair; nodes get its public key out of band (here: from this object).
     let serverKeys: KeyPair
+    /// The PostgreSQL database of this daemon under `REFERRAL_TEST_DAEMON_STORE=postgresql` (dropped at clean-up).
+    private(set) var postgresDatabase: String?
 
     private let lock = NSLock()
     private var process: Process?
@@ -130,7 +139,14 @@ final class DaemonProcess: @unchecked Sendable {
         if let dayMs = options.followUpDayMs { config["followup_day_ms"] = dayMs }
         config["http"] = options.http
         if let wait = options.storeLockWaitMs { config["store_lock_wait_ms"] = wait }
-        if let store = options.store { config["store"] = try JSONSerialization.jsonObject(with: Data(store.utf8)) }
+        if let instance = options.instance { config["instance"] = instance }
+        boundEndpoint = options.endpoint
+        if let store = options.store {
+            config["store"] = try JSONSerialization.jsonObject(with: Data(store.utf8))
+        } else if let database = try DaemonStoreBackend.makeDatabase(force: options.postgresql) {
+            postgresDatabase = database.name
+            config["store"] = database.store
+        }
         if let memory = options.deliveryMemory { config["delivery_memory"] = memory }
         if let memory = options.receiptMemory { config["receipt_memory"] = memory }
         if let retention = options.retention { config["retention"] = retention }
@@ -145,6 +161,34 @@ final class DaemonProcess: @unchecked Sendable {
         if let rate = options.rateLimit {
             config["rate_limit"] = ["messages_per_second": rate.perSecond, "burst": rate.burst]
         }
+        let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: configPath))
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    }
+
+    /// A second instance of `first`'s broker (issue 12): the same configuration, directory, keys and store (a
+    /// PostgreSQL database), its own instance name, endpoint, data directory, admin socket, ready file and log, in
+    /// a folder of `first`'s directory. The first daemon's harness cleans it up with the folder.
+    init(sibling first: DaemonProcess, instance: String, endpoint: String) throws {
+        directory = first.directory + "/" + instance
+        dataDirectory = directory + "/data"
+        configPath = directory + "/referrald.json"
+        directoryPath = first.directoryPath
+        keysDirectory = first.keysDirectory
+        readyPath = directory + "/ready.json"
+        stderrPath = directory + "/referrald.stderr"
+        adminEndpoint = "ipc://" + directory + "/admin.sock"
+        executable = first.executable
+        serverKeys = first.serverKeys
+        boundEndpoint = endpoint
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard
+            var config = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: first.configPath))) as? [String: Any]
+        else { throw HarnessError("cannot read \(first.configPath)") }
+        config["instance"] = instance
+        config["data_directory"] = dataDirectory
+        config["admin_endpoint"] = adminEndpoint
         let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: configPath))
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -263,7 +307,17 @@ final class DaemonProcess: @unchecked Sendable {
     /// Launches the daemon and waits (up to 20 s) for its ready file.
     func start() async throws {
         let process = try launch()
-        let deadline = ContinuousClock.now + .seconds(20)
+        try await waitUntilReady(process, timeout: .seconds(20))
+    }
+
+    /// Waits for the ready file of the running process (a standby writes it once it holds the lease).
+    func waitUntilReady(timeout: Duration) async throws {
+        guard let process = lock.withLock({ self.process }) else { throw HarnessError("referrald was not launched") }
+        try await waitUntilReady(process, timeout: timeout)
+    }
+
+    private func waitUntilReady(_ process: Process, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: readyPath),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -285,7 +339,14 @@ final class DaemonProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw HarnessError("referrald did not write \(readyPath) within 20 s:\n\(stderrTail())")
+        throw HarnessError("referrald did not write \(readyPath) within \(timeout):\n\(stderrTail())")
+    }
+
+    /// The exit status once the process has exited by itself (waits up to `timeout`).
+    func exitStatus(timeout: Duration) async throws -> Int32 {
+        guard let process = lock.withLock({ self.process }) else { throw HarnessError("referrald was not launched") }
+        try await waitForExit(process, timeout: timeout)
+        return process.terminationStatus
     }
 
     /// Launches the daemon and waits (up to 20 s) for it to exit by itself, as it must when it refuses to start;

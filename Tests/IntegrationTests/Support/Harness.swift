@@ -52,17 +52,23 @@ final class Harness: @unchecked Sendable {
     /// The configuration of a ReferralNode for `id`, with its own store in the test directory and fast reconnects.
     /// With CURVE: the broker's public key, the node's public key and its secret key file (mode 0600). `broker`:
     /// another endpoint than the daemon's (a proxy in front of it).
-    func configuration(_ id: String, window: Int = 64, broker: String? = nil) throws -> NodeConfiguration {
+    func configuration(_ id: String, window: Int = 64, broker: String? = nil, endpoints: [String]? = nil) throws
+        -> NodeConfiguration
+    {
         NodeConfiguration(
-            node: id, broker: broker ?? daemon.endpoint, store: "\(directory)/nodes/\(id).sqlite", window: window,
+            node: id, endpoints: endpoints ?? [broker ?? daemon.endpoint], store: "\(directory)/nodes/\(id).sqlite",
+            window: window,
             reconnectInitialMs: 100, reconnectMaxMs: 500, welcomeTimeoutMs: Self.welcomeTimeoutMs,
             serverPublicKey: daemon.serverKeys.publicKey.z85, publicKey: try daemon.keyPair(id).publicKey.z85,
             secretKeyFile: daemon.secretKeyPath(id))
     }
 
     /// Opens (and by default starts) a ReferralNode; it is shut down at the end of the test.
-    func node(_ id: String, window: Int = 64, broker: String? = nil, start: Bool = true) throws -> ReferralNode {
-        let node = try ReferralNode(configuration: try configuration(id, window: window, broker: broker))
+    func node(
+        _ id: String, window: Int = 64, broker: String? = nil, endpoints: [String]? = nil, start: Bool = true
+    ) throws -> ReferralNode {
+        let node = try ReferralNode(
+            configuration: try configuration(id, window: window, broker: broker, endpoints: endpoints))
         lock.withLock { nodes.append(node) }
         if start { node.start() }
         return node
@@ -246,6 +252,7 @@ final class Harness: @unchecked Sendable {
         // Nodes first, while the broker still answers their BYE; shutdown never waits for the broker.
         for node in nodes { await node.shutdown() }
         daemon.killNow()
+        if let database = daemon.postgresDatabase { DaemonStoreBackend.dropDatabase(database) }
         if ProcessInfo.processInfo.environment["RBIT_KEEP"] != nil {
             print("\(testName): kept \(directory) (RBIT_KEEP is set)")
         } else {

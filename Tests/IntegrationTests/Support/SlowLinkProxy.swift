@@ -142,7 +142,8 @@ final class SlowLinkProxy: @unchecked Sendable {
                 due = max(due, ContinuousClock.now) + .microseconds(count * 1_000_000 / rate)
                 let left = due - ContinuousClock.now
                 if left > .zero {
-                    Thread.sleep(forTimeInterval: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+                    Thread.sleep(
+                        forTimeInterval: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
                 }
             }
         }

@@ -1,0 +1,105 @@
+import BrokerStorePostgres
+import Foundation
+import Logging
+import Synchronization
+
+/// Why the engine stopped by itself as the active instance of a PostgreSQL store: another instance took the
+/// lease, or this one could not renew it in time (docs/FAILOVER.md). `referrald` exits with 75 (EX_TEMPFAIL); its
+/// service manager starts it again, and it comes back as a standby.
+public struct LeaseLost: Error, CustomStringConvertible, Sendable {
+    public let epoch: Int64
+    public let reason: String
+    public var description: String { "no longer the active instance (lease epoch \(epoch)): \(reason)" }
+}
+
+/// The engine's side of the lease (`PostgresLease`): waits, as a standby, until this instance holds the lease, and
+/// stops the engine the moment it stops holding it. Several instances share one PostgreSQL store; exactly one,
+/// the lease holder, opens it for writing, binds the nodes' endpoint and fires deadlines.
+final class ActiveLease: Sendable {
+    let lease: PostgresLease
+    private let won: WonEpoch
+    private let logger: Logger
+
+    /// The epoch the lease thread won, handed to the waiting start thread.
+    final class WonEpoch: Sendable {
+        let epoch = Mutex<Int64?>(nil)
+        let signal = DispatchSemaphore(value: 0)
+    }
+
+    init(
+        options: PostgresStoreOptions, instance: String, endpoint: String, settings: LeaseSettings, logger: Logger,
+        onLost: @escaping @Sendable (LeaseLost) -> Void
+    ) throws {
+        self.logger = logger
+        let won = WonEpoch()
+        self.won = won
+        lease = try PostgresLease(
+            options: options, holder: instance, endpoint: endpoint,
+            timings: LeaseTimings(
+                ttlMilliseconds: Int64(settings.ttlMs), renewMilliseconds: Int64(settings.renewMs),
+                standbyPollMilliseconds: Int64(settings.standbyPollMs)),
+            logger: logger,
+            onBecameActive: { epoch in
+                won.epoch.withLock { $0 = epoch }
+                won.signal.signal()
+            },
+            onStoppedBeingActive: { epoch, reason in
+                logger.critical(
+                    "no longer the active instance: stopping",
+                    metadata: ["lease_epoch": "\(epoch)", "reason": "\(reason)"])
+                onLost(LeaseLost(epoch: epoch, reason: "\(reason)"))
+            })
+    }
+
+    /// Blocks until this instance holds the lease (its epoch), or nil once `stopRequested` says to give up. Meanwhile
+    /// `standby` (when given) answers nodes and operators NOT_ACTIVE on this instance's endpoints; its sockets are
+    /// closed before this returns, so the engine can bind them.
+    func waitUntilActive(standby: StandbyLoop?, stopRequested: @escaping () -> Bool) -> Int64? {
+        lease.start()
+        logger.notice("standby: waiting for the lease (another instance may be active)")
+        let wonOrStopping = { [won] in won.epoch.withLock { $0 } != nil || stopRequested() }
+        if let standby {
+            let holder = ActiveHolderCache(lease: lease)
+            standby.run(until: wonOrStopping, activeInstance: { holder.current() })
+        }
+        while !wonOrStopping() { _ = won.signal.wait(timeout: .now() + .milliseconds(100)) }
+        guard let epoch = won.epoch.withLock({ $0 }), !stopRequested() else { return nil }
+        logger.notice("active: this instance holds the lease", metadata: ["lease_epoch": "\(epoch)"])
+        return epoch
+    }
+
+    /// Gives the lease back (graceful stop: a standby takes over at its next poll) and stops the lease thread.
+    func release() {
+        lease.stop(release: true)
+    }
+}
+
+/// Who holds the lease, as last read from the database: refreshed in the background at most every 2 s, so the
+/// standby's loop never waits for the database.
+final class ActiveHolderCache: Sendable {
+    private let lease: PostgresLease
+    private let state = Mutex<(holder: (String, String)?, refreshedAt: UInt64, refreshing: Bool)>((nil, 0, false))
+
+    init(lease: PostgresLease) { self.lease = lease }
+
+    func current() -> (holder: String, endpoint: String)? {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (holder, due) = state.withLock { state in
+            let due = !state.refreshing && now - state.refreshedAt > 2_000_000_000
+            if due { state.refreshing = true }
+            return (state.holder, due)
+        }
+        if due {
+            DispatchQueue.global().async { [self] in
+                let status = lease.status(timeoutMilliseconds: 1_000)
+                let read = status.holder.map { ($0, status.holderEndpoint ?? "") }
+                state.withLock { state in
+                    state.holder = read ?? state.holder
+                    state.refreshedAt = DispatchTime.now().uptimeNanoseconds
+                    state.refreshing = false
+                }
+            }
+        }
+        return holder.map { (holder: $0.0, endpoint: $0.1) }
+    }
+}

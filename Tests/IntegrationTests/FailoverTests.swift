@@ -1,0 +1,133 @@
+import Foundation
+import ReferralClient
+import ReferralProtocol
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension DaemonSuite {
+    /// Two `referrald` instances on one PostgreSQL store (issue 12, docs/FAILOVER.md): the one holding the lease is
+    /// active, the other waits as a standby; nodes list both endpoints. When the active one dies (SIGKILL) or
+    /// freezes (SIGSTOP past its lease), the standby takes the lease and carries on from the store, and the senders'
+    /// outboxes resend what was not answered: nothing accepted is lost, nothing reaches an application twice, and
+    /// the frozen one, resumed, commits nothing and steps down (exit 75).
+    @Suite(
+        "Broker failover on PostgreSQL",
+        .enabled(
+            if: DaemonStoreBackend.clusterAvailable,
+            "REFERRAL_TEST_PG_URL is not set: the failover tests need a PostgreSQL cluster (scripts/test starts one)"))
+    struct FailoverTests {
+        static let senderIds = ["test-a", "test-b", "test-c"]
+        static let recipientIds = ["test-e", "test-f"]
+        static let perSender = 60
+
+        /// A TCP port nothing listens on now (the instances need theirs before they start).
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                    bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+                }
+            }
+            guard bound else { throw HarnessError("no free port") }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        enum Fault { case kill, freeze }
+
+        @Test func theStandbyTakesOverWhenTheActiveIsKilled() async throws {
+            try await run(.kill)
+        }
+
+        @Test func aFrozenActiveIsReplacedAndCommitsNothingWhenResumed() async throws {
+            try await run(.freeze)
+        }
+
+        func run(_ fault: Fault) async throws {
+            let endpointA = "tcp://127.0.0.1:\(try Self.freePort())"
+            let endpointB = "tcp://127.0.0.1:\(try Self.freePort())"
+            var options = DaemonOptions()
+            options.postgresql = true
+            options.instance = "broker-a"
+            options.endpoint = endpointA
+            try await withDaemon(options) { h in
+                let standby = try DaemonProcess(sibling: h.daemon, instance: "broker-b", endpoint: endpointB)
+                defer { standby.killNow() }
+                do {
+                    try await exercise(fault, h, standby: standby, endpoints: [endpointA, endpointB])
+                } catch {
+                    print("---- broker-b's log ----\n\(standby.stderrTail())\n---- end ----")
+                    throw error
+                }
+            }
+        }
+
+        func exercise(_ fault: Fault, _ h: Harness, standby: DaemonProcess, endpoints: [String]) async throws {
+            try standby.launchOnly()
+            try await h.eventually("broker-b waits as a standby") {
+                standby.stderrTail().contains("standby: waiting for the lease")
+            }
+            h.expect(!FileManager.default.fileExists(atPath: standby.readyPath), "the standby says it is ready")
+
+            let recipients = try Self.recipientIds.map { try h.node($0, endpoints: endpoints) }
+            let senders = try Self.senderIds.map { try h.node($0, endpoints: endpoints) }
+            let plans: [[OutgoingMessage]] = Self.senderIds.map { sender in
+                (1...Self.perSender).map { index in
+                    let to = index % 3 == 0 ? Self.recipientIds : [Self.recipientIds[index % 2]]
+                    return Made.message(String(format: "\(sender):failover-%05d", index), to: to)
+                }
+            }
+            let total = Self.perSender * Self.senderIds.count
+            let issued = Counter()
+            async let sending: Void = withThrowingTaskGroup(of: Void.self) { group in
+                for (node, plan) in zip(senders, plans) {
+                    group.addTask {
+                        for start in stride(from: 0, to: plan.count, by: 5) {
+                            let chunk = Array(plan[start..<min(start + 5, plan.count)])
+                            try await node.send(batch: chunk)
+                            issued.add(chunk.count)
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await h.eventually("the senders are under way", interval: .milliseconds(2)) {
+                issued.value >= total / 3
+            }
+
+            switch fault {
+            case .kill:
+                try await h.daemon.kill9()
+                try await standby.waitUntilReady(timeout: .seconds(30))
+            case .freeze:
+                let pid = try #require(h.daemon.pid)
+                kill(pid, SIGSTOP)
+                // Past its lease (3 s): the standby takes over while the active one cannot even notice.
+                try await standby.waitUntilReady(timeout: .seconds(30))
+                kill(pid, SIGCONT)
+                let status = try await h.daemon.exitStatus(timeout: .seconds(20))
+                h.expect(status == 75, "the resumed former active exited \(status), not 75")
+                h.expect(
+                    h.daemon.stderrTail(lines: 200).contains("no longer the active instance"),
+                    "the resumed former active does not say it stepped down")
+            }
+            try await sending
+            print("failover test (\(fault)): \(issued.value) of \(total) messages handed to the senders")
+            try await ExactlyOnce.check(
+                h, senders: senders, plans: plans,
+                recipients: Dictionary(uniqueKeysWithValues: zip(Self.recipientIds, recipients)),
+                label: "failover test (\(fault))")
+        }
+    }
+}
