@@ -131,8 +131,6 @@ public final class PostgresSession: @unchecked Sendable {
         _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
     }
 
-    }
-
     /// Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when `body` throws (the error is rethrown).
     /// A failing COMMIT is thrown as is: its outcome is unknown to the caller when the connection broke.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
