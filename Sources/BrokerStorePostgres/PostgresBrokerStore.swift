@@ -63,6 +63,19 @@ public final class PostgresBrokerStore: @unchecked Sendable {
         if !isClosed { try? session.close() }
     }
 
+    /// Before an instance waits for the lease: creates the tables of an empty database (the lease row among them)
+    /// and refuses one this binary cannot use, on a connection of its own, closed afterwards. Later migrations are
+    /// left to the instance that wins the lease (`init`).
+    public static func prepareDatabase(options: PostgresStoreOptions, logger: Logger) throws {
+        let session = try PostgresSession.connectPrimary(options, logger: logger)
+        defer { try? session.close() }
+        do {
+            try PostgresMigrator.migrate(session, applyingLater: false)
+        } catch {
+            throw PostgresStoreError.wrap(error, operation: "open")
+        }
+    }
+
     /// The applied migrations, in order (the same names as SQLite's).
     public func migrations() throws -> [String] {
         try session.query("SELECT name FROM schema_migrations").rows.map { try $0.decode(String.self) }

@@ -10,7 +10,10 @@ enum PostgresMigrator {
     /// at commit). Any fixed number: "RBRK".
     static let migrationLock: Int64 = 0x5242_524B
 
-    static func migrate(_ session: PostgresSession) throws {
+    /// `applyingLater`: false for a standby preparing the database before it waits for the lease (it creates the
+    /// baseline of an empty database and checks the rest, but leaves later migrations to the instance that holds
+    /// the lease, so an upgraded standby never changes the schema under an older active instance).
+    static func migrate(_ session: PostgresSession, applyingLater: Bool = true) throws {
         try session.transaction {
             try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
             try session.execute(PostgresSchema.migrationsTable)
@@ -28,7 +31,7 @@ enum PostgresMigrator {
             } else {
                 try checkIdentity(session)
             }
-            for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+            for migration in PostgresSchema.migrations where applyingLater && !applied.contains(migration.name) {
                 for statement in migration.statements { try session.execute(statement) }
                 try record(migration.name, session)
             }

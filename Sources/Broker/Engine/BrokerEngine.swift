@@ -1,6 +1,7 @@
 import BrokerCore
 import BrokerMachine
 import BrokerStore
+import BrokerStorePostgres
 import Foundation
 import Logging
 import ReferralProtocol
@@ -192,8 +193,11 @@ public final class BrokerEngine: Sendable {
     private func makeLease(password: PostgreSQLPassword?) throws -> ActiveLease? {
         guard case .postgresql(let database, let settings) = configuration.store.backend else { return nil }
         let (control, notifier) = (control, notifier)
+        let options = database.storeOptions(password: password, instance: configuration.instance)
+        // The lease row is one of the store's tables: an empty database gets them before anyone waits for it.
+        try PostgresBrokerStore.prepareDatabase(options: options, logger: logger)
         return try ActiveLease(
-            options: database.storeOptions(password: password, instance: configuration.instance),
+            options: options,
             instance: configuration.instance, endpoint: configuration.endpoint, settings: settings, logger: logger,
             onLost: { lost in control.requestStop(notifier: notifier, because: lost) })
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import ReferralClient
 
 /// What the crash and failover tests promise, checked after the fault: every message a sender sent is ACCEPTED
