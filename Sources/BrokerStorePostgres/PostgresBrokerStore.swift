@@ -130,11 +130,15 @@ public final class PostgresBrokerStore: @unchecked Sendable {
     func recoverIfNeeded(_ operation: String) throws {
         guard needsRecovery || session.isClosed else { return }
         do {
-            if session.isClosed {
-                try? session.close()
-                session = try PostgresSession.connectPrimary(options, logger: logger)
-                logger.notice("reconnected to the database", metadata: ["host": "\(session.host)"])
+            // The connection may be dead without knowing it yet (the server ended it): then the read fails and a
+            // new connection is made.
+            if !session.isClosed, (try? loadPosition()) != nil {
+                needsRecovery = false
+                return
             }
+            try? session.close()
+            session = try PostgresSession.connectPrimary(options, logger: logger)
+            logger.notice("reconnected to the database", metadata: ["host": "\(session.host)"])
             try loadPosition()
             needsRecovery = false
         } catch {

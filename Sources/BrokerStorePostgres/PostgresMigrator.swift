@@ -16,7 +16,11 @@ enum PostgresMigrator {
     static func migrate(_ session: PostgresSession, applyingLater: Bool = true) throws {
         try session.transaction {
             try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
-            try session.execute(PostgresSchema.migrationsTable)
+            // Created only when missing: a runtime role without CREATE rights (deploy/postgresql) opens an existing store.
+            let exists =
+                try session.query("SELECT to_regclass('schema_migrations') IS NOT NULL").rows.first?
+                .decode(Bool.self) ?? false
+            if !exists { try session.execute(PostgresSchema.migrationsTable) }
             let applied = Set(
                 try session.query("SELECT name FROM schema_migrations").rows.map { try $0.decode(String.self) })
             if let unknown = applied.subtracting(StoreMigrations.names).sorted().first {

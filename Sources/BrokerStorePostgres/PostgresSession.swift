@@ -18,6 +18,11 @@ public final class PostgresSession: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
     private var closed = false
+    /// How long a statement may go unanswered before the connection is taken for dead and closed (so the wait ends
+    /// with an error): the server cancels a statement at `statement_timeout`, so a silence well past it means the
+    /// network or the server is gone (postgres-nio does not fail a query whose send failed on a closed channel).
+    /// COMMIT is not bounded: waiting for the synchronous standby is the durability promise.
+    var statementBoundMilliseconds: Int64 = 7_000
 
     private init(host: String, connection: PostgresConnection, group: MultiThreadedEventLoopGroup, logger: Logger) {
         self.host = host
@@ -41,6 +46,7 @@ public final class PostgresSession: @unchecked Sendable {
                     continue
                 }
                 try session.configure(options)
+                session.statementBoundMilliseconds = Int64(options.statementTimeoutMilliseconds) + 2_000
                 return session
             } catch let error as PostgresStoreError {
                 refusals.append("\(host): \(error.cause)")
@@ -121,14 +127,25 @@ public final class PostgresSession: @unchecked Sendable {
         -> PostgresQueryResult
     {
         try checkNotClosed()
-        return try connection.query(query, logger: logger, file: file, line: line).wait()
+        return try bounded(connection.query(query, logger: logger, file: file, line: line))
     }
 
     /// Runs one statement without binds (DDL, SET, BEGIN/COMMIT). One statement only: the extended protocol
     /// refuses several.
     public func execute(_ sql: String) throws {
         try checkNotClosed()
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        let answer = connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        _ = try sql == "COMMIT" ? answer.wait() : bounded(answer)
+    }
+
+    /// Waits for `answer`, closing the connection if it has not come within `statementBoundMilliseconds`.
+    private func bounded<T>(_ answer: EventLoopFuture<T>) throws -> T {
+        let connection = self.connection
+        let watchdog = connection.eventLoop.scheduleTask(in: .milliseconds(statementBoundMilliseconds)) {
+            connection.close().whenComplete { _ in }
+        }
+        defer { watchdog.cancel() }
+        return try answer.wait()
     }
 
     /// Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when `body` throws (the error is rethrown).

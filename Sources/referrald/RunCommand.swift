@@ -17,7 +17,9 @@ struct RunCommand: AsyncParsableCommand {
             The file format is documented in deploy/README.md (example: deploy/referrald.example.json).
             The store: SQLite in data_directory, unless store.backend is postgresql (the keys store.postgresql.*
             and store.lease.*; the password from store.postgresql.password_file, mode 0600, or
-            REFERRALD_PG_PASSWORD, never from the file). This version refuses postgresql with exit 78.
+            REFERRALD_PG_PASSWORD, never from the file). On postgresql several instances share the store: each
+            starts as a standby (answering nodes NOT_ACTIVE) and becomes active when it holds the lease
+            (docs/FAILOVER.md); one that loses the lease exits 75 and, started again, waits as a standby.
 
             Examples:
               referrald run --config data/dev/referrald.json

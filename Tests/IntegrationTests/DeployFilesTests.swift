@@ -22,6 +22,10 @@ import Testing
         ("fujian/escalation-policy.json", "FujianDeploymentTests (escalation policy loader); check-config here"),
         ("fujian/calendar.json", "FujianDeploymentTests; check-config here"),
         ("fujian/README.md", "read by people"),
+        ("postgresql/README.md", "read by people; the failover steps in RUNBOOK (RunbookTests)"),
+        ("postgresql/patroni.example.yml", "here: strict synchronous replication, synchronous_commit on"),
+        ("postgresql/etcd.example.conf", "here: three members"),
+        ("postgresql/referral-roles.sql", "here: audit append-only for the runtime role, pg_monitor"),
         ("prometheus/referrald-alerts.yml", "MonitoringFilesTests (promtool check rules)"),
         ("prometheus/referrald-alerts.test.yml", "MonitoringFilesTests (promtool test rules)"),
         ("prometheus/referral-gateway-alerts.yml", "MonitoringFilesTests (promtool check rules)"),
@@ -56,6 +60,29 @@ import Testing
         for (path, _) in Self.checks where !path.hasSuffix("/") {
             #expect(files.contains(path), "deploy/\(path) is listed but missing")
         }
+    }
+
+    /// The PostgreSQL cluster's examples keep the durability the broker promises (docs/POSTGRESQL.md): a commit returns
+    /// only once a synchronous standby has it, commits wait rather than go asynchronous, and only a synchronous
+    /// standby may be promoted; etcd has three members; the broker's role cannot rewrite the audit trail.
+    @Test func thePostgreSQLClusterExamplesKeepTheDurabilityPromise() throws {
+        func text(_ file: String) throws -> String {
+            try String(contentsOf: Self.deploy.appendingPathComponent("postgresql/" + file), encoding: .utf8)
+        }
+        let patroni = try text("patroni.example.yml")
+        for setting in [
+            "synchronous_mode: true", "synchronous_mode_strict: true", "synchronous_node_count: 1",
+            #"synchronous_commit: "on""#,
+        ] {
+            #expect(patroni.contains(setting), "patroni.example.yml lacks \(setting)")
+        }
+        let etcd = try text("etcd.example.conf")
+        let cluster = try #require(etcd.split(separator: "\n").first { $0.hasPrefix("ETCD_INITIAL_CLUSTER=") })
+        #expect(cluster.split(separator: ",").count == 3, "\(cluster)")
+        let roles = try text("referral-roles.sql")
+        #expect(roles.contains("GRANT pg_monitor TO referral;"))
+        #expect(roles.contains("REVOKE ALL ON referral.audit FROM referral;"))
+        #expect(roles.contains("GRANT SELECT, INSERT ON referral.audit TO referral;"))
     }
 
     /// Every JSON file in deploy/ is one JSON object (the daemon's loaders check the rest in their suites).

@@ -78,6 +78,20 @@ extension DaemonSuite {
                 standby.stderrTail().contains("standby: waiting for the lease")
             }
             h.expect(!FileManager.default.fileExists(atPath: standby.readyPath), "the standby says it is ready")
+            // 1/RBP §7.1: the standby answers a known node's HELLO with ERROR NOT_ACTIVE, fatal, naming HELLO.
+            let keys = try h.daemon.keyPair("test-c")
+            let probe = try RawNode(
+                endpoint: endpoints[1],
+                curve: RawNode.Curve(
+                    publicKey: keys.publicKey, secretKey: keys.secretKey, serverKey: h.daemon.serverKeys.publicKey))
+            defer { probe.close() }
+            let answer = try await probe.tryHello("test-c", timeout: .seconds(10))
+            guard case .error(let refused)? = answer else {
+                throw HarnessError("the standby answered HELLO with \(String(describing: answer)), not ERROR")
+            }
+            h.expect(
+                refused.code == .notActive && refused.fatal && refused.command == "HELLO",
+                "the standby answered \(refused)")
 
             let recipients = try Self.recipientIds.map { try h.node($0, endpoints: endpoints) }
             let senders = try Self.senderIds.map { try h.node($0, endpoints: endpoints) }

@@ -16,10 +16,11 @@
 --                   second guard). Member of pg_monitor: without it pg_stat_replication shows state and
 --                   sync_state empty to this role, and referralctl status could not show the replication state.
 --
--- Schema changes (the broker's migrations) need referral_owner's rights. The PostgreSQL store backend is not
--- written yet (docs/POSTGRES-PLAN.md section 12); it must run its migrations under a login other than
--- "referral" (for example a "referral_migrate" role, member of referral_owner, used only for upgrades), or the
--- restriction on "audit" is only as strong as that login's membership. This file gives "referral" row rights only.
+-- Schema changes need referral_owner's rights. referrald creates its tables itself, as store.postgresql.user, the
+-- first time an instance starts on the empty database, and runs later migrations when it holds the lease after an
+-- upgrade. Do those starts with a login that is a member of referral_owner (for example a "referral_migrate" role,
+-- used only then), and run the instances as "referral" day to day: an existing store opens without CREATE rights.
+-- Run this file again afterwards so the new tables get their grants (and "audit" its restriction).
 
 SELECT 'CREATE ROLE referral_owner NOLOGIN'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'referral_owner') \gexec

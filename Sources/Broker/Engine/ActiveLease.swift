@@ -19,6 +19,8 @@ final class ActiveLease: Sendable {
     let lease: PostgresLease
     private let won: WonEpoch
     private let logger: Logger
+    /// How long a graceful stop may take after the lease is lost before the process exits anyway.
+    static let stepDownGraceSeconds = 15
 
     /// The epoch the lease thread won, handed to the waiting start thread.
     final class WonEpoch: Sendable {
@@ -28,7 +30,7 @@ final class ActiveLease: Sendable {
 
     init(
         options: PostgresStoreOptions, instance: String, endpoint: String, settings: LeaseSettings, logger: Logger,
-        onLost: @escaping @Sendable (LeaseLost) -> Void
+        onLost: @escaping @Sendable (LeaseLost) -> Bool
     ) throws {
         self.logger = logger
         let won = WonEpoch()
@@ -44,10 +46,18 @@ final class ActiveLease: Sendable {
                 won.signal.signal()
             },
             onStoppedBeingActive: { epoch, reason in
+                // False when the engine was stopping anyway (a graceful stop releases the lease too).
+                guard onLost(LeaseLost(epoch: epoch, reason: "\(reason)")) else { return }
                 logger.critical(
                     "no longer the active instance: stopping",
                     metadata: ["lease_epoch": "\(epoch)", "reason": "\(reason)"])
-                onLost(LeaseLost(epoch: epoch, reason: "\(reason)"))
+                // The store thread may be waiting on a database that no longer answers (a COMMIT waits for the
+                // synchronous standby without bound): a former active instance must not linger. Its writes are
+                // fenced anyway; the service manager starts it again as a standby.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Self.stepDownGraceSeconds)) {
+                    logger.critical("stopping took too long after losing the lease: exiting now")
+                    _exit(75)
+                }
             })
     }
 

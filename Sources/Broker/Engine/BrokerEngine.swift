@@ -20,14 +20,17 @@ final class EngineControl: Sendable {
 
     var stopCause: LeaseLost? { cause.withLock { $0 } }
 
-    /// Stops the engine because it may not go on (the lease is lost), unless a stop was already asked for.
-    func requestStop(notifier: EventNotifier, because lost: LeaseLost) {
+    /// Stops the engine because it may not go on (the lease is lost), unless a stop was already asked for; true
+    /// when this is what stops it.
+    @discardableResult
+    func requestStop(notifier: EventNotifier, because lost: LeaseLost) -> Bool {
         let first = stop.withLock { stopping in
             defer { stopping = true }
             return !stopping
         }
         if first { cause.withLock { $0 = lost } }
         notifier.notify()
+        return first
     }
 
     var started: Bool { startedFlag.withLock { $0 } }
