@@ -22,10 +22,14 @@ final class ActiveLease: Sendable {
     /// How long a graceful stop may take after the lease is lost before the process exits anyway.
     static let stepDownGraceSeconds = 15
 
-    /// The epoch the lease thread won, handed to the waiting start thread.
+    /// The epoch the lease thread won, handed to the waiting start thread; and, once this instance lost its lease
+    /// and is stopping, how to give back a lease its thread wins again meanwhile (it will never be used: a standby
+    /// must not wait for it to expire).
     final class WonEpoch: Sendable {
         let epoch = Mutex<Int64?>(nil)
         let signal = DispatchSemaphore(value: 0)
+        let steppingDown = Mutex(false)
+        let resign = Mutex<(@Sendable () -> Void)?>(nil)
     }
 
     init(
@@ -42,11 +46,16 @@ final class ActiveLease: Sendable {
                 standbyPollMilliseconds: Int64(settings.standbyPollMs)),
             logger: logger,
             onBecameActive: { epoch in
+                if won.steppingDown.withLock({ $0 }) {
+                    won.resign.withLock { $0 }?()
+                    return
+                }
                 won.epoch.withLock { $0 = epoch }
                 won.signal.signal()
             },
             onStoppedBeingActive: { epoch, reason in
                 // False when the engine was stopping anyway (a graceful stop releases the lease too).
+                won.steppingDown.withLock { $0 = true }
                 guard onLost(LeaseLost(epoch: epoch, reason: "\(reason)")) else { return }
                 logger.critical(
                     "no longer the active instance: stopping",
@@ -59,6 +68,8 @@ final class ActiveLease: Sendable {
                     _exit(75)
                 }
             })
+        let lease = self.lease
+        won.resign.withLock { $0 = { lease.resign() } }
     }
 
     /// Blocks until this instance holds the lease (its epoch), or nil once `stopRequested` says to give up. Meanwhile

@@ -138,6 +138,8 @@ final class PollLoop {
         if control.takeReloadRequest() { reload(now: now, replyTo: nil) }
         if !machine.stopping && control.stopRequested { feed(.stop(now: now), now: now) }
         guard machine.stopping else { return false }
+        // An instance that lost its lease has nothing to drain: every write it still has would be fenced.
+        if control.stopCause != nil { return true }
         let backlog = worker.backlog
         let (exit, actions) = machine.mayExit(
             now: now, storeDrained: storeRequests.isEmpty && backlog.queued == 0 && !backlog.busy)
