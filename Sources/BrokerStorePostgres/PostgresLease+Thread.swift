@@ -161,15 +161,15 @@ extension PostgresLease {
         ) {
             connection.close().whenComplete { _ in }
         }
-        defer { watchdog.cancel() }
-        do {
-            return try body(session)
-        } catch {
-            if session.isClosed || PostgresStoreError.wrap(error, operation: "lease").kind == .unavailable {
-                dropSession()
-            }
-            throw error
+        let outcome = Result { try body(session) }
+        // Before the session (and its event loop) may be closed below: a cancel on a closed loop cannot be scheduled.
+        watchdog.cancel()
+        if case .failure(let error) = outcome,
+            session.isClosed || PostgresStoreError.wrap(error, operation: "lease").kind == .unavailable
+        {
+            dropSession()
         }
+        return try outcome.get()
     }
 
     private func openSession(until deadline: Int64) throws -> PostgresSession {

@@ -40,12 +40,18 @@ public final class PostgresSession: @unchecked Sendable {
         for host in options.hosts {
             do {
                 let session = try connect(host: host, options: options, logger: logger)
-                if try session.isInRecovery() {
-                    refusals.append("\(host): in recovery (a standby)")
+                do {
+                    if try session.isInRecovery() {
+                        refusals.append("\(host): in recovery (a standby)")
+                        try? session.close()
+                        continue
+                    }
+                    try session.configure(options)
+                } catch {
+                    // Its connection and its event loop's thread go with it.
                     try? session.close()
-                    continue
+                    throw error
                 }
-                try session.configure(options)
                 session.statementBoundMilliseconds = Int64(options.statementTimeoutMilliseconds) + 2_000
                 return session
             } catch let error as PostgresStoreError {

@@ -261,7 +261,7 @@ public final class BrokerEngine: Sendable {
         logger.info(
             "store opened",
             metadata: [
-                "path": "\(configuration.storePath)",
+                "store": "\(configuration.storeDescription)",
                 "open_deliveries": "\(backlog.deliveries.values.reduce(0, +))",
                 "unconfirmed_receipts": "\(backlog.receipts.values.reduce(0, +))",
                 "restore_ms": "\(clock.nowMillis() - began)",

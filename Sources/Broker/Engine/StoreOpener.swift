@@ -57,3 +57,14 @@ extension StoreSettings {
         return password
     }
 }
+
+extension BrokerConfiguration {
+    /// Where the store is, for log lines: the SQLite file, or the PostgreSQL hosts and database (never a password).
+    var storeDescription: String {
+        switch store.backend {
+        case .sqlite: storePath
+        case .postgresql(let database, _):
+            "postgresql://\(database.user)@\(database.hosts.map(\.description).joined(separator: ","))/\(database.database)"
+        }
+    }
+}
