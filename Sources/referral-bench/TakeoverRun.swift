@@ -30,7 +30,7 @@ struct TakeoverResult: Codable, Sendable {
         return "takeover: \(rounds) round(s), two referrald on one PostgreSQL database, lease ttl 3000 / renew 1000 "
             + "/ standby poll 500 ms; the active one killed with SIGKILL\n"
             + Table(
-                header: ["from SIGKILL to", "min ms", "median ms", "max ms", "each round (ms)"],
+                header: ["from SIGKILL to", "min ms", "median ms", "max ms", "each round, sorted (ms)"],
                 rows: [
                     row("standby ready (ready file)", killToReadyMs),
                     row("first message ACCEPTED", killToAcceptedMs),
