@@ -22,6 +22,8 @@ enum ScenarioChoice: String, CaseIterable, ExpressibleByArgument {
     /// Not part of `all`: GatewayScenarios.swift (needs referral-gateway built next to the bench).
     case gatewayThroughput = "gateway-throughput"
     case gatewayLatency = "gateway-latency"
+    /// Not part of `all`: TakeoverRun.swift (needs --postgresql).
+    case takeover
     case all
 
     var scenarios: [ScenarioChoice] {
@@ -73,12 +75,24 @@ struct BenchCommand: AsyncParsableCommand {
             answered (p50/p90/p99/max), and the gateways' added latency.
             The gateway scenarios start the referral-gateway next to this executable (or --gateway) and run the \
             direct path first; --body-size, --batch and --drain-batch do not apply to them.
+            takeover (not in all; needs --postgresql): two referrald instances on one database (the lease at its \
+            defaults: ttl 3000 ms, renew 1000 ms, standby poll 500 ms), a sender listing both endpoints; the \
+            active one is killed with SIGKILL, and the bench times kill -> the standby's ready file and kill -> \
+            the first message sent after the kill ACCEPTED; --takeover-rounds times, min/median/max.
+
+            PostgreSQL (--postgresql URL, e.g. what scripts/pg-test-cluster url prints): the broker keeps its \
+            store in a fresh database of that cluster per scenario (CREATE DATABASE with psql as the URL's role, \
+            which needs CREATEDB; the store member written into the generated referrald.json; dropped \
+            afterwards, its pg_stat_database counters printed to stderr first). Without it: SQLite in the \
+            broker's data directory. accept-1x1, e2e-1x1, e2e-20x20, latency, inbox-drain, retention and \
+            takeover honour it; the scenarios that write the store directly (deadlines, dashboard, backlog) and \
+            the gateway scenarios stay on SQLite.
             """)
 
     @Option(
         help: """
             Scenario to run: accept-1x1, e2e-1x1, e2e-20x20, latency, all, deadlines, inbox-drain, backlog, \
-            retention, dashboard, gateway-throughput or gateway-latency.
+            retention, dashboard, gateway-throughput, gateway-latency or takeover.
             """)
     var scenario: ScenarioChoice = .all
 
@@ -140,6 +154,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "gateway-*: the wait of each send (POST ?wait=S; outcome(of:) on the direct path), 0-30 s; 0: none.")
     var gatewayWait: Double = 0
 
+    @Option(
+        help: """
+            Run the broker on PostgreSQL: a fresh database per scenario on the cluster at this URL \
+            (postgresql://user@host:port/database; the role needs CREATEDB), dropped afterwards. Default: SQLite.
+            """)
+    var postgresql: String?
+
+    @Option(help: "takeover: kills of the active instance measured (a fresh database and pair of instances each).")
+    var takeoverRounds = 5
+
     @Option(help: "The referral-gateway executable (default: the one next to referral-bench).")
     var gateway: String?
 
@@ -196,6 +220,15 @@ struct BenchCommand: AsyncParsableCommand {
         guard gatewayRate > 0, (0...30).contains(gatewayWait) else {
             throw ValidationError("--gateway-rate must be positive and --gateway-wait 0...30")
         }
+        guard takeoverRounds >= 1 else { throw ValidationError("--takeover-rounds must be at least 1") }
+        if scenario == .takeover, postgresql == nil {
+            throw ValidationError("--scenario takeover needs --postgresql URL (two instances share one database)")
+        }
+        if postgresql != nil,
+            [.deadlines, .dashboard, .backlog, .gatewayThroughput, .gatewayLatency].contains(scenario)
+        {
+            throw ValidationError("--scenario \(scenario.rawValue) writes or reads SQLite directly: no --postgresql")
+        }
         if scenario == .e2e20x20 || scenario == .all, messages < 20 {
             throw ValidationError("e2e-20x20 needs --messages of at least 20")
         }
@@ -225,7 +258,8 @@ struct BenchCommand: AsyncParsableCommand {
             date: ISO8601DateFormatter().string(from: Date()), machine: machine,
             settings: .init(
                 messages: messages, bodyBytes: bodySize, batchSize: batch, window: window, rate: rate,
-                durationSeconds: duration, security: curve ? "curve" : "plaintext"))
+                durationSeconds: duration, security: curve ? "curve" : "plaintext",
+                store: postgresql == nil ? "sqlite" : "postgresql"))
         do {
             for choice in scenario.scenarios {
                 switch choice {
@@ -241,6 +275,8 @@ struct BenchCommand: AsyncParsableCommand {
                     report.retention = try await runRetention(in: workspace)
                 case .dashboard:
                     report.dashboard = try await runDashboard(in: workspace)
+                case .takeover:
+                    report.takeover = try await runTakeover(in: workspace)
                 case .gatewayThroughput, .gatewayLatency:
                     report.gateway = try await runGatewayScenario(choice, in: workspace)
                 default:
@@ -314,6 +350,16 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
+    private func runTakeover(in workspace: Workspace) async throws -> TakeoverResult {
+        progress("referral-bench: takeover: \(takeoverRounds) round(s), two instances on one PostgreSQL database")
+        let directory = try workspace.subdirectory("takeover")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await TakeoverRun(
+            directory: directory, executable: referrald ?? Daemon.defaultExecutable(), postgresURL: postgresql ?? "",
+            rounds: takeoverRounds, timeout: timeout, progress: progress
+        ).run()
+    }
+
     private func runDashboard(in workspace: Workspace) async throws -> DashboardResult {
         progress("referral-bench: dashboard: \(openCases) open cases, each dashboard page loaded 5 times")
         let directory = try workspace.subdirectory("dashboard")
@@ -331,12 +377,21 @@ struct BenchCommand: AsyncParsableCommand {
     ) async throws -> T {
         let directory = try workspace.subdirectory(name)
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try postgresql.map { try PostgresDatabase.create(url: $0, scenario: name) }
+        defer {
+            if let database {
+                progress("referral-bench: \(name): PostgreSQL database \(database.name): \(database.statistics())")
+                database.drop()
+            }
+        }
         let daemon = try await Daemon.start(
             executable: referrald ?? Daemon.defaultExecutable(), directory: directory,
-            nodes: Fleet.directory(pairs: pairs), logLevel: "warning", curve: curve, extraConfig: extraConfig)
+            nodes: Fleet.directory(pairs: pairs), logLevel: "warning", curve: curve,
+            extraConfig: extraConfig + (database.map { [$0.storeConfig()] } ?? []))
         progress(
             "referral-bench: referrald pid \(daemon.pid) at \(daemon.endpoint), configuration format: "
-                + "\(daemon.format.rawValue), \(curve ? "CURVE" : "plaintext")")
+                + "\(daemon.format.rawValue), \(curve ? "CURVE" : "plaintext"), store "
+                + (database.map { "PostgreSQL \($0.name)" } ?? "SQLite"))
         let result: Result<T, any Error>
         do {
             let fleet = try await Fleet.start(

@@ -13,6 +13,7 @@ struct BenchReport: Codable, Sendable {
     var retention: RetentionResult?
     var dashboard: DashboardResult?
     var gateway: GatewayResult?
+    var takeover: TakeoverResult?
 
     struct Settings: Codable, Sendable {
         var messages: Int
@@ -23,6 +24,8 @@ struct BenchReport: Codable, Sendable {
         var durationSeconds: Double
         /// `curve` (`--curve`) or `plaintext`: how the nodes connected.
         var security: String
+        /// `sqlite` (the default) or `postgresql` (`--postgresql`): where the broker kept its store.
+        var store: String
     }
 
     func json() throws -> String {
@@ -36,7 +39,8 @@ struct BenchReport: Codable, Sendable {
         var out = "referral-bench \(date): \(machine.cores) cores (\(machine.cpu)), \(machine.memoryGiB) GiB; "
         out += "load average \(machine.loadAverageBefore) before"
         if let after = machine.loadAverageAfter { out += ", \(after) after" }
-        out += settings.security == "curve" ? "; nodes over CURVE\n" : "; nodes in plain text\n"
+        out += settings.security == "curve" ? "; nodes over CURVE" : "; nodes in plain text"
+        out += "; broker store \(settings.store)\n"
         if !throughput.isEmpty || latency != nil {
             out += "body \(settings.bodyBytes) B, send(batch:) of \(settings.batchSize), window \(settings.window)\n"
         }
@@ -91,6 +95,7 @@ struct BenchReport: Codable, Sendable {
         if let retention { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + retention.text() }
         if let dashboard { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + dashboard.text() }
         if let gateway { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + gateway.text() }
+        if let takeover { out += (out.isEmpty || out.hasSuffix("\n\n") ? "" : "\n") + takeover.text() }
         return out
     }
 
