@@ -23,7 +23,9 @@ extension DaemonSuite {
     struct FailoverTests {
         static let senderIds = ["test-a", "test-b", "test-c"]
         static let recipientIds = ["test-e", "test-f"]
-        static let perSender = 60
+        /// Messages per sender: 60 in CI; more by hand with `REFERRAL_FAILOVER_MESSAGES` (RELIABILITY.md).
+        static let perSender = ProcessInfo.processInfo.environment["REFERRAL_FAILOVER_MESSAGES"].flatMap { Int($0) }
+            ?? 60
 
         /// A TCP port nothing listens on now (the instances need theirs before they start).
         static func freePort() throws -> Int {
