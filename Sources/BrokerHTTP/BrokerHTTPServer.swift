@@ -24,6 +24,8 @@ public struct BrokerHTTPServer: Sendable, CustomStringConvertible {
     let queries: BrokerQueries
     let readiness: Readiness
     let metrics: BrokerMetrics
+    /// The store's backend and this instance's lease for /metrics (the engine's `storeRole`).
+    let storeRole: (@Sendable () -> StoreRoleFacts)?
     let token: [UInt8]?
     let logger: Logger
     /// Told the bound address once the listener runs (before the store opens).
@@ -31,8 +33,10 @@ public struct BrokerHTTPServer: Sendable, CustomStringConvertible {
 
     /// Reads the token and checks the TLS files; throws `ConfigurationError` naming the field.
     public init(
-        settings: HTTPSettings, queries: BrokerQueries, readiness: Readiness, metrics: BrokerMetrics, logger: Logger
+        settings: HTTPSettings, queries: BrokerQueries, readiness: Readiness, metrics: BrokerMetrics, logger: Logger,
+        storeRole: (@Sendable () -> StoreRoleFacts)? = nil
     ) throws {
+        self.storeRole = storeRole
         self.settings = settings
         self.queries = queries
         self.readiness = readiness
@@ -51,8 +55,8 @@ public struct BrokerHTTPServer: Sendable, CustomStringConvertible {
             let phase = readiness.current
             return phase == .ready ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, "\(phase.rawValue)\n")
         }
-        router.get("/metrics") { [metrics, queries, readiness] _, _ in
-            let bytes = await metrics.scrape(queries: queries, ready: readiness.isReady)
+        router.get("/metrics") { [metrics, queries, readiness, storeRole] _, _ in
+            let bytes = await metrics.scrape(queries: queries, ready: readiness.isReady, storeRole: storeRole?())
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -40,6 +40,31 @@ struct Families {
     let deadlinesOverdue = GaugeFamily(
         "referral_deadlines_overdue", labels: ["county", "risk"],
         help: "Open deadlines that are due or escalated (as OVERDUE counts them), by county and risk.")
+    let leaseRenewals = CounterFamily(
+        "referral_lease_renewals_total", labels: ["result"],
+        help: "Lease renewals by this instance (PostgreSQL): ok, lost (another instance holds it), error.")
+
+    /// The store's backend and this instance's lease, from the lease thread's memory (never a database read).
+    func update(_ registry: PrometheusCollectorRegistry, storeRole: StoreRoleFacts) {
+        registry.makeGauge(
+            name: "referral_store_backend_info", labels: [("backend", storeRole.backend)],
+            help: "The store's backend (always 1)."
+        ).set(to: 1)
+        registry.makeGauge(
+            name: "referral_broker_active",
+            help: "1 when this instance is the active one (holds the lease; SQLite: runs), 0 on a standby."
+        ).set(to: storeRole.active ? 1 : 0)
+        guard storeRole.backend == "postgresql" else { return }
+        if let epoch = storeRole.leaseEpoch {
+            registry.makeGauge(name: "referral_lease_epoch", help: "The lease epoch this instance holds.")
+                .set(to: Double(epoch))
+        }
+        leaseRenewals.set(
+            [
+                ["ok"]: Int64(storeRole.renewalsOk), ["lost"]: Int64(storeRole.renewalsLost),
+                ["error"]: Int64(storeRole.renewalsFailed),
+            ], in: registry)
+    }
 
     mutating func update(
         _ registry: PrometheusCollectorRegistry, status: AdminStatus?, stats: AdminStats?, files: StoreFiles,

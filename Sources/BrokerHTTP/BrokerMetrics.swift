@@ -35,7 +35,8 @@ public final class BrokerMetrics: Sendable {
 
     /// The exposition now. `ready` is what /ready would answer; STATUS and STATS are asked only while the broker
     /// runs (before its store is open, the scrape still tells `referral_ready 0`, the build and the disk).
-    public func scrape(queries: BrokerQueries, ready: Bool) async -> [UInt8] {
+    /// `storeRole`: the backend and this instance's lease (nil: not told, as in tests of the listener alone).
+    public func scrape(queries: BrokerQueries, ready: Bool, storeRole: StoreRoleFacts? = nil) async -> [UInt8] {
         var status: AdminStatus?
         var stats: AdminStats?
         if case .ok(.status(let answer))? = try? await queries.ask(.status) { status = answer }
@@ -43,6 +44,7 @@ public final class BrokerMetrics: Sendable {
         let files = StoreFiles(storePath: storePath, dataDirectory: dataDirectory)
         return families.withLock { families in
             families.update(registry, status: status, stats: stats, files: files, ready: ready)
+            if let storeRole { families.update(registry, storeRole: storeRole) }
             return registry.emitToBuffer()
         }
     }

@@ -34,14 +34,16 @@ public struct AdminArrival: Sendable {
     }
 }
 
-/// STATUS's facts about the process: when it started, the endpoint it bound, the store thread's counters.
+/// STATUS's facts about the process: when it started, the endpoint it bound, the store thread's counters, and
+/// (PostgreSQL) the lease and the database as last read in the background (nil with SQLite).
 public struct ShellFacts: Sendable, Hashable {
     public var startedAt: Int64
     public var endpoint: String
     public var store: StoreStatistics
+    public var storeStatus: AdminStoreStatus?
 
-    public init(startedAt: Int64, endpoint: String, store: StoreStatistics) {
-        (self.startedAt, self.endpoint, self.store) = (startedAt, endpoint, store)
+    public init(startedAt: Int64, endpoint: String, store: StoreStatistics, storeStatus: AdminStoreStatus? = nil) {
+        (self.startedAt, self.endpoint, self.store, self.storeStatus) = (startedAt, endpoint, store, storeStatus)
     }
 }
 

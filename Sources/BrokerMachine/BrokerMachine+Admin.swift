@@ -122,7 +122,7 @@ extension BrokerMachine {
             storeTransactions: shell.store.transactions, storeRowsWritten: shell.store.rowsWritten)
         return AdminStatus(
             broker: broker, nodes: nodes, heldCases: held, deadLetters: nodes.reduce(0) { $0 + $1.deadLetters },
-            lastPurge: purges.last?.admin)
+            lastPurge: purges.last?.admin, store: shell.storeStatus)
     }
 
     /// The broker's own periodic AUDIT-VERIFY (`audit_verify_interval_ms`): the first one interval after the start.

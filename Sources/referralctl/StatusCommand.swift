@@ -9,7 +9,9 @@ struct StatusCommand: AsyncParsableCommand {
             Prints the broker line; then one line per node of the broker's
             directory: agency, whether it is connected, deliveries to it
             pending and in flight, its dead letters, and receipts waiting for
-            its confirmation; then the held cases (a case whose delivery to a
+            its confirmation (with PostgreSQL, a store line first: this
+            instance's role, the lease epoch and time left, and the database's
+            replication state); then the held cases (a case whose delivery to a
             recipient was dead-lettered: its later messages to that recipient
             wait for an operator).
 
@@ -41,6 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
         head += "  (since \(Output.time(broker.startedAt)))"
         head += "  dead letters \(status.deadLetters)"
         lines.append(head)
+        if let store = status.store { lines.append(storeLine(store)) }
         lines.append("")
 
         if status.nodes.isEmpty {
@@ -84,5 +87,32 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("last purge: none since the broker started")
         }
         return lines
+    }
+
+    /// The store line (STATUS `store`, PostgreSQL): who is active, the lease, the database's replication.
+    static func storeLine(_ store: AdminStoreStatus) -> String {
+        var line = "store \(store.backend)"
+        if let role = store.role { line += "  role \(role)" }
+        if let instance = store.instance { line += "  instance \(instance)" }
+        if let lease = store.lease {
+            line += "  lease epoch \(lease.epoch.map { String($0) } ?? "?")"
+            if let left = lease.expiresInMs {
+                line += " (\(left / 1000).\(left % 1000 / 100) s left)"
+            }
+            if let holder = lease.holder, holder != store.instance { line += " held by \(holder)" }
+        }
+        if let database = store.database {
+            let server = database.inRecovery.map { $0 ? "in recovery" : "primary" } ?? "role unknown"
+            line += "  db \(database.host) \(server)"
+            if let standbys = database.standbys {
+                let listed = standbys.map { standby in
+                    [standby.name ?? "?", standby.state, standby.syncState].compactMap { $0 }.joined(separator: " ")
+                }
+                line += ", standbys: " + (listed.isEmpty ? "none" : listed.joined(separator: "; "))
+            } else {
+                line += ", standbys: unknown (no pg_monitor)"
+            }
+        }
+        return line
     }
 }

@@ -100,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         if configuration.http.isEnabled {
             let http = try BrokerHTTPServer(
                 settings: configuration.http, queries: engine.queries, readiness: engine.readiness, metrics: metrics,
-                logger: logger)
+                logger: logger, storeRole: { engine.storeRole })
             services.append(("http-listener", try http.makeService()))
             let readiness = engine.readiness
             beforeStart = {

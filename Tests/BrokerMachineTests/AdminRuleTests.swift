@@ -47,6 +47,16 @@ import Testing
                 AdminStatus.HeldCase(caseId: "case-1", recipient: "gl-child-psych", since: rig.now, seq: 7)
             ])
         #expect(try Rig(plaintext: false).machine.status(shell, now: rig.now).broker.security == "curve")
+        #expect(status.store == nil)
+    }
+
+    @Test func statusShowsTheStoreTheShellHandsIn() throws {
+        let rig = try Rig()
+        var postgres = shell
+        postgres.storeStatus = AdminStoreStatus(
+            backend: "postgresql", instance: "broker-a", role: "active",
+            lease: AdminStoreStatus.Lease(epoch: 4, holder: "broker-a", holderEndpoint: "tcp://h:1", expiresInMs: 900))
+        #expect(rig.machine.status(postgres, now: rig.now).store == postgres.storeStatus)
     }
 
     @Test func aRequestThatDidNotDecodeIsAnsweredWithItsError() throws {

@@ -37,6 +37,40 @@ import Testing
         #expect(frames[2] == Array(#"{"case":"c","deadlines":[],"events":[]}"#.utf8))
     }
 
+    @Test func statusStoreLeavesOutWhatIsUnknownAndIsAbsentWithSQLite() throws {
+        let broker = AdminStatus.Broker(
+            version: "0.1.0", startedAt: 1, uptimeMs: 2, endpoint: "tcp://127.0.0.1:1", security: "curve",
+            storeTransactions: 0, storeRowsWritten: 0)
+        let sqlite = AdminCodec.encode(
+            .ok(.status(AdminStatus(broker: broker, nodes: [], heldCases: [], deadLetters: 0))))
+        #expect(!String(decoding: sqlite[2], as: UTF8.self).contains(#""store":"#))
+        // Read before the first lease read came back: the backend only.
+        let early = AdminStatus(
+            broker: broker, nodes: [], heldCases: [], deadLetters: 0, store: AdminStoreStatus(backend: "postgresql"))
+        let frames = AdminCodec.encode(.ok(.status(early)))
+        #expect(String(decoding: frames[2], as: UTF8.self).hasSuffix(#""store":{"backend":"postgresql"}}"#))
+        #expect(try AdminCodec.decodeResponse(frames, to: .status).get() == .ok(.status(early)))
+        // Nulls read as unknown; standbys not readable stay nil, not an empty list.
+        let json = #"""
+            {"broker":{"version":"0.1.0","started_at":1,"uptime_ms":2,"endpoint":"e","security":"curve",
+             "store_transactions":0,"store_rows_written":0},"nodes":[],"held_cases":[],"dead_letters":0,
+             "store":{"backend":"postgresql","instance":"broker-a","role":"active",
+              "lease":{"epoch":3,"holder":"broker-a","holder_endpoint":null,"expires_in_ms":null},
+              "database":{"host":"h:5432","in_recovery":null,"standbys":null}}}
+            """#
+        guard case .ok(.status(let status)) = try reply(.status, json) else {
+            Issue.record("not a STATUS result")
+            return
+        }
+        #expect(
+            status.store?.lease
+                == AdminStoreStatus.Lease(epoch: 3, holder: "broker-a", holderEndpoint: nil, expiresInMs: nil))
+        #expect(status.store?.database?.standbys == nil && status.store?.database?.inRecovery == nil)
+        #expect(throws: (any Error).self) {
+            try reply(.status, json.replacingOccurrences(of: #""epoch":3"#, with: #""epoch":"3""#))
+        }
+    }
+
     @Test func errorRepliesKeepCodesThisVersionDoesNotKnow() throws {
         let response = try reply(.status, #"{"code":"BUSY","reason":"later"}"#, status: "ERROR")
         #expect(response == .error(AdminError(AdminError.Code(rawValue: "BUSY"), "later")))

@@ -204,6 +204,19 @@ reply("status-empty", "STATUS", dict(STATUS, nodes=[], held_cases=[], dead_lette
 reply("status-later-members-ignored", "STATUS", STATUS, extra={"queues": {"depth": 3}})
 PURGE = {"at": T0 + 3600000, "closed_case": 120, "caseless": 3400, "dead_letters": 2, "duration_ms": 850}
 reply("status-last-purge", "STATUS", dict(STATUS, last_purge=PURGE))
+STORE = {
+    "backend": "postgresql", "instance": "broker-a", "role": "active",
+    "lease": {"epoch": 7, "holder": "broker-a", "holder_endpoint": "tcp://10.0.0.5:5570", "expires_in_ms": 2400},
+    "database": {"host": "127.0.0.1:55432", "in_recovery": False, "synchronous_commit": "on",
+                 "synchronous_standby_names": "standby_55433",
+                 "standbys": [{"name": "standby_55433", "state": "streaming", "sync_state": "sync",
+                               "replay_lag_ms": 3}]},
+}
+reply("status-postgresql", "STATUS", dict(STATUS, store=STORE))
+# A role without pg_monitor: the replication details are left out.
+reply("status-postgresql-no-monitor", "STATUS", dict(STATUS, store=dict(
+    STORE, database={"host": "127.0.0.1:55432", "in_recovery": False, "synchronous_commit": "on",
+                     "synchronous_standby_names": "standby_55433", "standbys": [{"name": "standby_55433"}]})))
 
 EVENTS = [
     {"at": T0, "event": "accepted", "seq": 1042, "message_id": "test-a:000001", "sender": "test-a",

@@ -154,6 +154,8 @@ public final class BrokerEngine: Sendable {
         let worker = StoreWorker(store: store, notifier: notifier, logger: logger, metrics: storeMetrics)
         let started = StartOutcome()
         let ready = DispatchSemaphore(value: 0)
+        let leaseStatus = activeLease.withLock { $0 }.map { LeaseStatusCache(lease: $0.lease) }
+        _ = leaseStatus?.current()  // the first read starts now, so the first STATUS likely finds it
         let thread = Thread { [configuration, logger, notifier, control, overrides, queries, readiness] in
             let loop: PollLoop
             do {
@@ -163,6 +165,7 @@ public final class BrokerEngine: Sendable {
                     worker: worker, notifier: notifier, control: control, clock: clock, logger: logger,
                     escalation: escalation, secretKey: secretKey, overrides: overrides, queries: queries,
                     readiness: readiness)
+                if let leaseStatus { loop.storeStatus = { leaseStatus.admin() } }
                 try loop.bind()
             } catch {
                 started.set(.failure(error))

@@ -16,7 +16,8 @@ extension PollLoop {
             let delimited = frames.count > 1 && frames[1].isEmpty
             if delimited { frames.remove(at: 1) }
             let peer = AdminPeer(routingId: frames.removeFirst(), delimited: delimited)
-            let shell = ShellFacts(startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics)
+            let shell = ShellFacts(
+                startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics, storeStatus: storeStatus())
             let arrival = AdminArrival(request: AdminCodec.decodeRequest(frames), replyTo: peer, shell: shell)
             feed(.admin(arrival, now: now), now: now)
         }
@@ -26,7 +27,8 @@ extension PollLoop {
     func takeQueries(now: Int64) {
         let asked = queries.take()
         guard !asked.isEmpty else { return }
-        let shell = ShellFacts(startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics)
+        let shell = ShellFacts(
+            startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics, storeStatus: storeStatus())
         for (ticket, request) in asked {
             let arrival = AdminArrival(request: .success(request), replyTo: .inProcess(ticket: ticket), shell: shell)
             feed(.admin(arrival, now: now), now: now)

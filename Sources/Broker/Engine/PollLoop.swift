@@ -44,6 +44,8 @@ final class PollLoop {
     static let actionBufferCapacityKept = 4_096
     let startedAt: Int64
     var boundEndpoint = ""
+    /// STATUS `store` (PostgreSQL: the lease status as last read in the background; nil with SQLite).
+    var storeStatus: @Sendable () -> AdminStoreStatus? = { nil }
 
     init(
         configuration: BrokerConfiguration, jurisdiction: Jurisdiction, divisions: DivisionTable,

@@ -74,6 +74,7 @@ struct AdminObjectReader {
     }
     func count(_ key: String) throws(Malformed) -> Int { Int(try integer(key)) }
     func bool(_ key: String) throws(Malformed) -> Bool { try required(key, "true or false", \.boolValue) }
+    func optionalBool(_ key: String) throws(Malformed) -> Bool? { try optional(key, "true or false", \.boolValue) }
     func flag(_ key: String) throws(Malformed) -> Bool { try optional(key, "true or false", \.boolValue) ?? false }
 
     func strings(_ key: String) throws(Malformed) -> [String] {
@@ -95,6 +96,14 @@ struct AdminObjectReader {
         }
         guard let member else { return nil }
         return try AdminObjectReader(member, path: name(key))
+    }
+
+    /// An array of objects a broker may leave out (absent or null: nil).
+    func optionalObjects<T>(_ key: String, _ read: (AdminObjectReader) throws(Malformed) -> T) throws(Malformed)
+        -> [T]?
+    {
+        guard present(key) != nil else { return nil }
+        return try objects(key, read)
     }
 
     /// An array of objects, each read by `read`.

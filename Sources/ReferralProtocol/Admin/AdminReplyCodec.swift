@@ -90,7 +90,7 @@ extension AdminCodec {
                 "store_transactions": broker.storeTransactions, "store_rows_written": broker.storeRowsWritten,
             ]),
             "nodes": nodes, "held_cases": held, "dead_letters": status.deadLetters,
-            "last_purge": status.lastPurge.map(purgeJSON),
+            "last_purge": status.lastPurge.map(purgeJSON), "store": status.store.map(storeStatusJSON),
         ])
     }
 

@@ -44,7 +44,8 @@ extension AdminCodec {
                     since: try held.integer("since"), seq: try held.integer("seq"))
             },
             deadLetters: try object.count("dead_letters"),
-            lastPurge: try lastPurge.map { (purge) throws(Malformed) in try Self.purge(purge) })
+            lastPurge: try lastPurge.map { (purge) throws(Malformed) in try Self.purge(purge) },
+            store: try object.optionalObject("store").map { (store) throws(Malformed) in try storeStatus(store) })
     }
 
     static func purge(_ object: AdminObjectReader) throws(Malformed) -> AdminPurge {

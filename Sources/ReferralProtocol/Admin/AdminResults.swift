@@ -122,13 +122,19 @@ public struct AdminStatus: Sendable, Hashable {
     public var deadLetters: Int
     /// The last purge run since the broker started (retention); nil: none yet.
     public var lastPurge: AdminPurge?
+    /// The store's backend, lease and database (`AdminStoreStatus`); nil (absent) with SQLite.
+    public var store: AdminStoreStatus?
 
-    public init(broker: Broker, nodes: [Node], heldCases: [HeldCase], deadLetters: Int, lastPurge: AdminPurge? = nil) {
+    public init(
+        broker: Broker, nodes: [Node], heldCases: [HeldCase], deadLetters: Int, lastPurge: AdminPurge? = nil,
+        store: AdminStoreStatus? = nil
+    ) {
         self.broker = broker
         self.nodes = nodes
         self.heldCases = heldCases
         self.deadLetters = deadLetters
         self.lastPurge = lastPurge
+        self.store = store
     }
 }
 

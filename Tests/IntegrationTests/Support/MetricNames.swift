@@ -5,13 +5,15 @@ enum MetricNames {
         "referral_messages_accepted_total", "referral_messages_delivered_total",
         "referral_messages_acknowledged_total", "referral_messages_rejected_total",
         "referral_messages_dead_lettered_total", "referral_escalations_sent_total", "referral_auth_failures_total",
+        "referral_lease_renewals_total",
     ]
     static let gauges: Set<String> = [
         "referral_node_connected", "referral_node_last_seen_timestamp_seconds", "referral_node_backlog",
         "referral_node_unacknowledged", "referral_nodes_connected", "referral_dead_letters", "referral_held_cases",
         "referral_cases_open", "referral_deadlines_open", "referral_deadlines_overdue", "referral_store_size_bytes",
         "referral_store_disk_free_bytes", "referral_audit_chain_intact", "referral_audit_last_verify_timestamp_seconds",
-        "referral_ready", "referral_build_info",
+        "referral_ready", "referral_build_info", "referral_broker_active", "referral_lease_epoch",
+        "referral_store_backend_info",
     ]
     static let histograms: Set<String> = ["referral_store_commit_seconds", "referral_store_batch_size"]
 
