@@ -13,8 +13,9 @@ extension DaemonSuite {
     /// Two `referrald` instances on one PostgreSQL store (issue 12, docs/FAILOVER.md): the one holding the lease is
     /// active, the other waits as a standby; nodes list both endpoints. When the active one dies (SIGKILL) or
     /// freezes (SIGSTOP past its lease), the standby takes the lease and carries on from the store, and the senders'
-    /// outboxes resend what was not answered: nothing accepted is lost, nothing reaches an application twice, and
-    /// the frozen one, resumed, commits nothing and steps down (exit 75).
+    /// outboxes resend what was not answered: nothing accepted is lost, nothing reaches an application twice, every
+    /// answer deadline armed before the fault fires exactly once (whichever instance fires it), and the frozen one,
+    /// resumed, commits nothing and steps down (exit 75).
     @Suite(
         "Broker failover on PostgreSQL",
         .enabled(
@@ -23,8 +24,12 @@ extension DaemonSuite {
     struct FailoverTests {
         static let senderIds = ["test-a", "test-b", "test-c"]
         static let recipientIds = ["test-e", "test-f"]
+        /// Referral requests from test-c to test-d, each its own case, never answered: each arms an answer deadline
+        /// due 4 s later, which falls due around the fault and sends test-c's county bureau (test-e) one notice.
+        static let referrals = 6
         /// Messages per sender: 60 in CI; more by hand with `REFERRAL_FAILOVER_MESSAGES` (RELIABILITY.md).
-        static let perSender = ProcessInfo.processInfo.environment["REFERRAL_FAILOVER_MESSAGES"].flatMap { Int($0) }
+        static let perSender =
+            ProcessInfo.processInfo.environment["REFERRAL_FAILOVER_MESSAGES"].flatMap { Int($0) }
             ?? 60
 
         /// A TCP port nothing listens on now (the instances need theirs before they start).
@@ -62,6 +67,7 @@ extension DaemonSuite {
             options.postgresql = true
             options.instance = "broker-a"
             options.endpoint = endpointA
+            options.escalationPolicy = EscalationTests.policy(answer: "4s", repeatEvery: "600s", maxSteps: 1)
             try await withDaemon(options) { h in
                 let standby = try DaemonProcess(sibling: h.daemon, instance: "broker-b", endpoint: endpointB)
                 defer { standby.killNow() }
@@ -97,6 +103,19 @@ extension DaemonSuite {
 
             let recipients = try Self.recipientIds.map { try h.node($0, endpoints: endpoints) }
             let senders = try Self.senderIds.map { try h.node($0, endpoints: endpoints) }
+            _ = try h.node("test-d", endpoints: endpoints)  // takes (and ACKs) the referral requests, never answers
+            let cases = (1...Self.referrals).map { _ in Made.caseId() }
+            let referrals = cases.enumerated().map { index, caseId in
+                OutgoingMessage(
+                    id: String(format: "test-c:failover-referral-%03d", index), to: ["test-d"],
+                    kind: "referral.request",
+                    caseId: caseId, body: Made.body("referral-\(index)"), validatesBody: false)
+            }
+            let referralSender = senders[Self.senderIds.firstIndex(of: "test-c")!]
+            _ = try await referralSender.send(batch: referrals)
+            h.expect(
+                try await referralSender.acceptedSeqs(referrals.map(\.id)).count == referrals.count,
+                "the referral requests were not all accepted before the fault")
             let plans: [[OutgoingMessage]] = Self.senderIds.map { sender in
                 (1...Self.perSender).map { index in
                     let to = index % 3 == 0 ? Self.recipientIds : [Self.recipientIds[index % 2]]
@@ -140,10 +159,25 @@ extension DaemonSuite {
             }
             try await sending
             print("failover test (\(fault)): \(issued.value) of \(total) messages handed to the senders")
-            try await ExactlyOnce.check(
-                h, senders: senders, plans: plans,
-                recipients: Dictionary(uniqueKeysWithValues: zip(Self.recipientIds, recipients)),
-                label: "failover test (\(fault))")
+            let recipientNodes = Dictionary(uniqueKeysWithValues: zip(Self.recipientIds, recipients))
+            var notices =
+                try await ExactlyOnce.check(
+                    h, senders: senders, plans: plans, recipients: recipientNodes, label: "failover test (\(fault))")[
+                    "test-e"] ?? []
+            // Every deadline fires once: one notice per case at test-e, none twice (a second would come within
+            // the wait below: the next step is 600 s away, so only a fire done twice could send one).
+            let bureau = try #require(recipientNodes["test-e"])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while Set(notices.compactMap(\.caseId)).count < cases.count, ContinuousClock.now < deadline {
+                if let message = try await bureau.nextMessage(timeout: .seconds(1)) { notices.append(message) }
+            }
+            while let message = try await bureau.nextMessage(timeout: .seconds(3)) { notices.append(message) }
+            let perCase = Dictionary(grouping: notices.filter { $0.kind == "escalation.notice" }) { $0.caseId ?? "" }
+            h.expect(
+                Set(perCase.keys) == Set(cases), "notices for \(perCase.keys.sorted()), expected \(cases.sorted())")
+            h.expect(
+                perCase.values.allSatisfy { $0.count == 1 }, "a deadline fired twice: \(perCase.mapValues(\.count))")
+            print("failover test (\(fault)): \(notices.count) escalation notices for \(cases.count) deadlines")
         }
     }
 }
