@@ -80,8 +80,12 @@ final class ActiveLease: Sendable {
         logger.notice("standby: waiting for the lease (another instance may be active)")
         let wonOrStopping = { [won] in won.epoch.withLock { $0 } != nil || stopRequested() }
         if let standby {
-            let holder = ActiveHolderCache(lease: lease)
-            standby.run(until: wonOrStopping, activeInstance: { holder.current() })
+            let status = LeaseStatusCache(lease: lease)
+            standby.run(
+                until: wonOrStopping,
+                activeInstance: {
+                    status.current().flatMap { read in read.holder.map { ($0, read.holderEndpoint ?? "") } }
+                })
         }
         while !wonOrStopping() { _ = won.signal.wait(timeout: .now() + .milliseconds(100)) }
         guard let epoch = won.epoch.withLock({ $0 }), !stopRequested() else { return nil }
@@ -92,35 +96,5 @@ final class ActiveLease: Sendable {
     /// Gives the lease back (graceful stop: a standby takes over at its next poll) and stops the lease thread.
     func release() {
         lease.stop(release: true)
-    }
-}
-
-/// Who holds the lease, as last read from the database: refreshed in the background at most every 2 s, so the
-/// standby's loop never waits for the database.
-final class ActiveHolderCache: Sendable {
-    private let lease: PostgresLease
-    private let state = Mutex<(holder: (String, String)?, refreshedAt: UInt64, refreshing: Bool)>((nil, 0, false))
-
-    init(lease: PostgresLease) { self.lease = lease }
-
-    func current() -> (holder: String, endpoint: String)? {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let (holder, due) = state.withLock { state in
-            let due = !state.refreshing && now - state.refreshedAt > 2_000_000_000
-            if due { state.refreshing = true }
-            return (state.holder, due)
-        }
-        if due {
-            DispatchQueue.global().async { [self] in
-                let status = lease.status(timeoutMilliseconds: 1_000)
-                let read = status.holder.map { ($0, status.holderEndpoint ?? "") }
-                state.withLock { state in
-                    state.holder = read ?? state.holder
-                    state.refreshedAt = DispatchTime.now().uptimeNanoseconds
-                    state.refreshing = false
-                }
-            }
-        }
-        return holder.map { (holder: $0.0, endpoint: $0.1) }
     }
 }
