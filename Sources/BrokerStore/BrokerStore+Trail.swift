@@ -63,13 +63,7 @@ private enum TrailBuilder {
 
     /// The lines of the messages read so far, each with its sort key.
     private struct Lines {
-        private struct Keyed {
-            var entry: TrailEntry
-            var rank: Int
-            var tie: Int64
-        }
-
-        private var keyed: [Keyed] = []
+        private var keyed: [RankedTrailEntry] = []
         /// The head row (`headColumns`) of the message whose lines are being added.
         var message: Row = Row()
         var seq: Int64 { message[0] }
@@ -79,7 +73,7 @@ private enum TrailBuilder {
             _ detail: String?
         ) {
             keyed.append(
-                Keyed(
+                RankedTrailEntry(
                     entry: TrailEntry(
                         at: at, event: event, seq: seq, messageId: message[2], sender: message[1],
                         recipient: recipient, attempt: attempt, detail: detail),
@@ -136,16 +130,6 @@ private enum TrailBuilder {
             add(2, row[0], at: row[1], event, row[2], row[4], row[5])
         }
 
-        func sorted() -> [TrailEntry] {
-            keyed.sorted { a, b in
-                if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
-                if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
-                if a.rank != b.rank { return a.rank < b.rank }
-                let ra = a.entry.recipient ?? ""
-                let rb = b.entry.recipient ?? ""
-                if ra != rb { return ra < rb }
-                return a.tie < b.tie
-            }.map(\.entry)
-        }
+        func sorted() -> [TrailEntry] { RankedTrailEntry.inTrailOrder(keyed) }
     }
 }

@@ -84,20 +84,14 @@ struct PostgresTrailLines {
         }
     }
 
-    private struct Keyed {
-        var entry: TrailEntry
-        var rank: Int
-        var tie: Int64
-    }
-
-    private var keyed: [Keyed] = []
+    private var keyed: [RankedTrailEntry] = []
 
     private mutating func add(
         _ head: Head, _ rank: Int, _ tie: Int64, at: Int64, _ event: TrailEventName, _ recipient: String?,
         _ attempt: Int?, _ detail: String?
     ) {
         keyed.append(
-            Keyed(
+            RankedTrailEntry(
                 entry: TrailEntry(
                     at: at, event: event, seq: head.seq, messageId: head.messageId, sender: head.sender,
                     recipient: recipient, attempt: attempt, detail: detail),
@@ -149,15 +143,5 @@ struct PostgresTrailLines {
         add(head, 2, id, at: at, event, recipient, attempt, detail)
     }
 
-    func sorted() -> [TrailEntry] {
-        keyed.sorted { a, b in
-            if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
-            if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
-            if a.rank != b.rank { return a.rank < b.rank }
-            let ra = a.entry.recipient ?? ""
-            let rb = b.entry.recipient ?? ""
-            if ra != rb { return ra < rb }
-            return a.tie < b.tie
-        }.map(\.entry)
-    }
+    func sorted() -> [TrailEntry] { RankedTrailEntry.inTrailOrder(keyed) }
 }

@@ -89,3 +89,30 @@ public struct TrailEntry: Sendable, Hashable {
         self.detail = detail
     }
 }
+
+/// A trail line with the keys that order it among lines of the same time and seq: `rank` (what kind of line it
+/// is) and `tie` (its row id). Both stores build their trails from these, so both order them alike.
+public struct RankedTrailEntry: Sendable, Hashable {
+    public var entry: TrailEntry
+    public var rank: Int
+    public var tie: Int64
+
+    public init(entry: TrailEntry, rank: Int, tie: Int64) {
+        self.entry = entry
+        self.rank = rank
+        self.tie = tie
+    }
+
+    /// The trail's order: by time, seq, rank, recipient (none first), then row id.
+    public static func inTrailOrder(_ lines: [RankedTrailEntry]) -> [TrailEntry] {
+        lines.sorted { a, b in
+            if a.entry.at != b.entry.at { return a.entry.at < b.entry.at }
+            if a.entry.seq != b.entry.seq { return a.entry.seq < b.entry.seq }
+            if a.rank != b.rank { return a.rank < b.rank }
+            let ra = a.entry.recipient ?? ""
+            let rb = b.entry.recipient ?? ""
+            if ra != rb { return ra < rb }
+            return a.tie < b.tie
+        }.map(\.entry)
+    }
+}
