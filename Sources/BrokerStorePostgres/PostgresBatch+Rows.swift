@@ -51,9 +51,7 @@ extension PostgresBatch {
             ).rows.first
         else { return nil }
         let (seq, digest, recipients) = try row.decode((Int64, ByteBuffer?, String).self)
-        guard (digest.map { Array(buffer: $0) } ?? []) == message.digest else { return .conflict(existingSeq: seq) }
-        // The recipients stored at the first acceptance (comma-joined node ids), not today's resolution.
-        return .duplicate(seq: seq, recipients: recipients.split(separator: ",").count)
+        return Self.answer(message, toStored: (seq, digest.map { Array(buffer: $0) } ?? [], recipients))
     }
 
     /// Pending delivery -> acked or dead, with its receipt, then (acked) its delivery deadline met, (dead) its case
@@ -71,19 +69,23 @@ extension PostgresBatch {
                     seq: settlement.seq, recipient: settlement.recipient, caseId: settlement.caseId,
                     at: settlement.at, session)
             }
-        case .deadLettered(let reason, let holdCase):
-            if holdCase, let caseId = settlement.caseId {
-                rows += try session.query(
-                    """
-                    INSERT INTO held_cases (case_id, recipient, seq, since, reason)
-                    VALUES (\(caseId), \(settlement.recipient), \(settlement.seq), \(settlement.at), \(reason))
-                    ON CONFLICT (case_id, recipient) DO NOTHING
-                    """
-                ).rowCount
-            }
+        case .deadLettered(_, let holdCase):
+            if holdCase { try self.holdCase(settlement) }
         }
         if let record = settlement.audit { try append(record) }
         return true
+    }
+
+    /// Holds (case, recipient) after a dead letter of a message with a case (nothing without one).
+    mutating func holdCase(_ settlement: Settlement) throws {
+        guard let caseId = settlement.caseId, case .deadLettered(let reason, _) = settlement.outcome else { return }
+        rows += try session.query(
+            """
+            INSERT INTO held_cases (case_id, recipient, seq, since, reason)
+            VALUES (\(caseId), \(settlement.recipient), \(settlement.seq), \(settlement.at), \(reason))
+            ON CONFLICT (case_id, recipient) DO NOTHING
+            """
+        ).rowCount
     }
 
     /// The delivery row's final state, only if it is still pending; false (nothing written) otherwise.
@@ -120,7 +122,7 @@ extension PostgresBatch {
 
     /// Whether an open deadline without a case may exist: read once per batch (through `deadlines_open_case`), then
     /// kept true by every case-less deadline the batch inserts.
-    private mutating func mayHaveOpenCaselessDeadline() throws -> Bool {
+    mutating func mayHaveOpenCaselessDeadline() throws -> Bool {
         if let known = openCaselessDeadline { return known }
         let found =
             try session.query("SELECT EXISTS (SELECT 1 FROM deadlines WHERE state = 0 AND case_id IS NULL)")

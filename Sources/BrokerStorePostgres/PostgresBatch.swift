@@ -1,8 +1,9 @@
 import PostgresNIO
 import StoreModel
 
-/// One batch of units inside its transaction on PostgreSQL: `Batch` (BrokerStore) unit by unit, one statement at a
-/// time (a set-based version comes later, POSTGRES-PLAN §4). The numbers the database does not give (seqs, deadline
+/// One batch of units inside its transaction on PostgreSQL, with `Batch`'s (BrokerStore) meaning: runs of plain units
+/// table by table in multi-row statements (`runAll`, `PostgresPlainRun`), every other unit alone, one statement at
+/// a time (POSTGRES-PLAN §4). The numbers the database does not give (seqs, deadline
 /// ids, audit ids) are counted here from the store's tips; the store takes them over only once the batch committed.
 /// "Stored or not" comes from the command tag's row count (`metadata.rows`) or the rows `RETURNING` gives back.
 struct PostgresBatch {

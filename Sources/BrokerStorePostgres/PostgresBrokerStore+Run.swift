@@ -14,11 +14,7 @@ extension PostgresBrokerStore {
         let results: [UnitResult] = try writeTransaction("run") {
             var batch = PostgresBatch(session: session, store: self)
             defer { made = batch }
-            var results: [UnitResult] = []
-            results.reserveCapacity(units.count)
-            for unit in units {
-                results.append(try batch.run(unit))
-            }
+            let results = try batch.runAll(units)
             try batch.finish()
             return results
         }

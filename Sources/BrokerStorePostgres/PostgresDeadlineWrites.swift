@@ -20,6 +20,20 @@ enum PostgresDeadlineWrites {
     /// Inserts an open deadline as `id` (the store numbers them). `armedBy`: the seq of the message of the accept
     /// unit that sets it (nil outside one: the deadline must then name its message itself).
     static func insert(_ deadline: NewDeadline, id: Int64, armedBy: Int64?, _ session: PostgresSession) throws {
+        var rows = newRows()
+        try add(deadline, id: id, armedBy: armedBy, to: &rows)
+        try insert(rows, session)
+    }
+
+    /// The columns of a deadline row, for `add` and `insert(_ rows:)`.
+    static func newRows() -> PostgresValueRows {
+        PostgresValueRows(
+            "bigint", "text", "text", "bigint", "bigint", "text", "bigint", "text", "text", "text", "text", "text",
+            "bigint", "text", "text", "bigint")
+    }
+
+    /// Adds the open deadline `id` to `rows` (see `insert`).
+    static func add(_ deadline: NewDeadline, id: Int64, armedBy: Int64?, to rows: inout PostgresValueRows) throws {
         guard let seq = deadline.notice.armedBy ?? armedBy else {
             throw refused("a deadline set outside an accept unit must name the message that set it")
         }
@@ -33,15 +47,36 @@ enum PostgresDeadlineWrites {
             item = "delivery:\(armedBy):\(recipient)"
         }
         let notice = deadline.notice
-        try session.query(
+        let closers = deadline.closers.map { $0.joined(separator: ",") }
+        rows.append {
+            $0.append(id)
+            $0.append(deadline.caseId)
+            $0.append(item)
+            $0.append(deadline.dueAt)
+            $0.append(Int64(deadline.level))
+            $0.append(deadline.policy)
+            $0.append(deadline.createdAt)
+            $0.append(deadline.region)
+            $0.append(deadline.agency)
+            $0.append(deadline.risk)
+            $0.append(closers)
+            $0.append(notice.kind)
+            $0.append(seq)
+            $0.append(notice.sender)
+            $0.append(notice.messageId)
+            $0.append(notice.originalDue)
+        }
+    }
+
+    /// Inserts the deadline rows `add` gathered.
+    static func insert(_ rows: PostgresValueRows, _ session: PostgresSession) throws {
+        try session.run(rows) { values in
             """
             INSERT INTO deadlines (id, case_id, item, due_at, level, policy, created_at, region, agency, risk,
                                    closers, notice_kind, armed_by, notice_sender, notice_message_id, original_due)
-            VALUES (\(id), \(deadline.caseId), \(item), \(deadline.dueAt), \(Int64(deadline.level)),
-                    \(deadline.policy), \(deadline.createdAt), \(deadline.region), \(deadline.agency),
-                    \(deadline.risk), \(deadline.closers.map { $0.joined(separator: ",") }), \(notice.kind), \(seq),
-                    \(notice.sender), \(notice.messageId), \(notice.originalDue))
-            """)
+            \(values)
+            """
+        }
     }
 
     /// Closes the open deadlines `closing` names at `at`; the number closed.
