@@ -36,17 +36,7 @@ extension PostgresBrokerStore {
     private func purgeStep(_ start: PurgeWalk) throws -> PurgeStepResult {
         var walk = start
         let step = walk.step
-        let candidates = try session.query(
-            """
-            SELECT m.seq, m.accepted_at,
-                (SELECT count(*) FROM deliveries d WHERE d.seq = m.seq AND d.state = 0),
-                (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state = 2),
-                (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state != 0),
-                c.status, c.updated_at
-            FROM messages m LEFT JOIN cases c ON c.case_id = m.case_id
-            WHERE m.body_purged_at IS NULL AND m.seq > \(step.afterSeq) ORDER BY m.seq LIMIT \(Int64(step.limit))
-            """
-        ).rows
+        let candidates = try session.query(Self.purgeCandidatesQuery(afterSeq: step.afterSeq, limit: step.limit)).rows
         for row in candidates {
             let (seq, acceptedAt, open, lastDead, lastSettled, status, updatedAt) = try row.decode(
                 (Int64, Int64, Int64, Int64?, Int64?, String?, Int64?).self)
@@ -65,6 +55,19 @@ extension PostgresBrokerStore {
             if changed > 0 { walk.purged(decision) }
         }
         return walk.result()
+    }
+
+    /// The step's page of candidates and their facts, on `messages_unpurged` (PostgresIndexUseTests EXPLAINs it).
+    static func purgeCandidatesQuery(afterSeq: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT m.seq, m.accepted_at,
+            (SELECT count(*) FROM deliveries d WHERE d.seq = m.seq AND d.state = 0),
+            (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state = 2),
+            (SELECT max(d.done_at) FROM deliveries d WHERE d.seq = m.seq AND d.state != 0),
+            c.status, c.updated_at
+        FROM messages m LEFT JOIN cases c ON c.case_id = m.case_id
+        WHERE m.body_purged_at IS NULL AND m.seq > \(afterSeq) ORDER BY m.seq LIMIT \(Int64(limit))
+        """
     }
 
     /// Refused: a PostgreSQL store is backed up as a cluster, not by the broker.
