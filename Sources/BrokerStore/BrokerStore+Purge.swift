@@ -2,23 +2,21 @@ import GRDB
 import StoreModel
 
 // Retention (issue 10): one step of a purge run, in a transaction of its own. The store reads each candidate's
-// facts (its open and settled deliveries, its case row) and `RetentionPeriods.purgeClass` decides. Only the body
-// goes: the row with its digest, its deliveries, receipts, trail events and the audit trail stay, so TRAIL, CASE and
-// `audit verify` are unchanged. Freed pages are given back to the file system in the same transaction (a store made
-// with `auto_vacuum = INCREMENTAL`; in an older store SQLite reuses them for new rows).
+// facts (its open and settled deliveries, its case row) and `PurgeWalk` decides (the walk PostgreSQL's store takes
+// too). Only the body goes: the row with its digest, its deliveries, receipts, trail events and the audit trail stay,
+// so TRAIL, CASE and `audit verify` are unchanged. Freed pages are given back to the file system in the same
+// transaction (a store made with `auto_vacuum = INCREMENTAL`; in an older store SQLite reuses them for new rows).
 extension BrokerStore {
     /// Looks at up to `step.limit` messages whose body is still stored, after `step.afterSeq` in seq order (the
     /// `messages_unpurged` index), purges those the periods allow, then runs `PRAGMA incremental_vacuum`. The walk is
     /// finished when it meets a message accepted after the periods' horizon or runs out of messages.
     public func purgeBodies(_ step: PurgeStep) throws -> PurgeStepResult {
-        let horizon = step.periods.horizon(now: step.now)
         let start = auditTip
         var tip = start
         let result: PurgeStepResult = try write("purge") { db in
-            var result = PurgeStepResult(
-                counts: PurgeCounts(), purgedSeqs: [], lastSeq: step.afterSeq, finished: true, pagesFreed: 0)
+            var result = step.skipped
             try db.inTransaction(.immediate) {
-                if let horizon, step.limit > 0 { result = try Self.purgeStep(db, step, horizon: horizon) }
+                if let walk = PurgeWalk(step) { result = try Self.purgeStep(db, walk) }
                 // The run's record goes with the purges of its last step (those of earlier steps were committed
                 // before it: a crash in between leaves them recorded only on each message's trail).
                 let total = step.runCounts + result.counts
@@ -39,7 +37,7 @@ extension BrokerStore {
         return result
     }
 
-    private static func purgeStep(_ db: Database, _ step: PurgeStep, horizon: Int64) throws -> PurgeStepResult {
+    private static func purgeStep(_ db: Database, _ start: PurgeWalk) throws -> PurgeStepResult {
         // Purged bytes are overwritten with zeros, not left in the page's free space or on free pages where a copy of
         // the file would still hold them (Debian's SQLite is built with it on; other builds may not be).
         try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -58,41 +56,25 @@ extension BrokerStore {
                 UPDATE messages SET body_size = length(body), body = NULL, body_purged_at = ?
                 WHERE seq = ? AND body_purged_at IS NULL
                 """)
-        var counts = PurgeCounts()
-        var purged: [Int64] = []
-        var lastSeq = step.afterSeq
-        var examined = 0
-        var finished = false
+        var walk = start
+        let step = walk.step
         let rows = try Row.fetchCursor(select, arguments: [step.afterSeq, step.limit])
-        var decided: [(Int64, PurgeClass)] = []
         while let row = try rows.next() {
             let candidate = PurgeCandidate(
                 seq: row[0], acceptedAt: row[1], openDeliveries: row[2], lastDeadLetterAt: row[3],
                 lastSettledAt: row[4], caseStatus: row[5], caseUpdatedAt: row[6])
-            if candidate.acceptedAt > horizon {
-                finished = true
-                break
-            }
-            examined += 1
-            lastSeq = candidate.seq
-            if let purgeClass = step.periods.purgeClass(of: candidate, now: step.now) {
-                decided.append((candidate.seq, purgeClass))
-            }
+            guard walk.examine(candidate) else { break }
         }
-        if examined < step.limit { finished = true }
-        for (seq, purgeClass) in decided {
-            try purge.execute(arguments: [step.now, seq])
-            guard db.changesCount > 0 else { continue }
-            counts.add(purgeClass)
-            purged.append(seq)
+        for decision in walk.decisions {
+            try purge.execute(arguments: [step.now, decision.seq])
+            if db.changesCount > 0 { walk.purged(decision) }
         }
         var pagesFreed = 0
-        if !purged.isEmpty, step.vacuumPages > 0 {
+        if !walk.purgedSeqs.isEmpty, step.vacuumPages > 0 {
             let before = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA incremental_vacuum(\(step.vacuumPages))")
             pagesFreed = before - (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? before)
         }
-        return PurgeStepResult(
-            counts: counts, purgedSeqs: purged, lastSeq: lastSeq, finished: finished, pagesFreed: pagesFreed)
+        return walk.result(pagesFreed: pagesFreed)
     }
 }

@@ -10,20 +10,25 @@ extension PostgresBrokerStore {
     public func dueDeadlines(before: Int64, limit: Int) throws -> [DeadlineRecord] {
         guard limit > 0 else { return [] }
         return try reading("dueDeadlines") {
-            try PostgresDeadlineRows.decode(
-                session.query(
-                    """
-                    SELECT \(unescaped: PostgresDeadlineRows.columns) FROM deadlines
-                    WHERE state = 0 AND due_at < \(before) ORDER BY due_at, id LIMIT \(Int64(limit))
-                    """))
+            try PostgresDeadlineRows.decode(session.query(Self.dueDeadlinesQuery(before: before, limit: limit)))
         }
     }
 
+    /// `dueDeadlines`' statement, on `deadlines_open_due` (PostgresIndexUseTests EXPLAINs it).
+    static func dueDeadlinesQuery(before: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: PostgresDeadlineRows.columns) FROM deadlines
+        WHERE state = 0 AND due_at < \(before) ORDER BY due_at, id LIMIT \(Int64(limit))
+        """
+    }
+
     public func nextDueAt() throws -> Int64? {
-        try reading("nextDueAt") {
-            try session.query("SELECT due_at FROM deadlines WHERE state = 0 ORDER BY due_at, id LIMIT 1").rows.first?
-                .decode(Int64.self)
-        }
+        try reading("nextDueAt") { try session.query(Self.nextDueAtQuery).rows.first?.decode(Int64.self) }
+    }
+
+    /// `nextDueAt`'s statement, on `deadlines_open_due` (PostgresIndexUseTests EXPLAINs it).
+    static var nextDueAtQuery: PostgresQuery {
+        "SELECT due_at FROM deadlines WHERE state = 0 ORDER BY due_at, id LIMIT 1"
     }
 
     public func openDeadlineCount() throws -> Int {
@@ -41,6 +46,17 @@ extension PostgresBrokerStore {
         escalatedOnly: Bool = false, limit: Int = 1_000
     ) throws -> [DeadlineRecord] {
         guard limit > 0 else { return [] }
+        let query = Self.overdueQuery(
+            now: now, regionPrefix: regionPrefix, agency: agency, risk: risk, escalatedOnly: escalatedOnly,
+            limit: limit)
+        return try reading("overdue") { try PostgresDeadlineRows.decode(session.query(query)) }
+    }
+
+    /// `overdue`'s statement; with `escalatedOnly`, on `deadlines_open_escalated_recent` (PostgresIndexUseTests
+    /// EXPLAINs it).
+    static func overdueQuery(
+        now: Int64, regionPrefix: String?, agency: String?, risk: String?, escalatedOnly: Bool, limit: Int
+    ) -> PostgresQuery {
         var query = PostgresQueryBuilder("SELECT \(PostgresDeadlineRows.columns) FROM deadlines WHERE state = 0")
         if escalatedOnly {
             query.sql += " AND level > 0"
@@ -65,20 +81,23 @@ extension PostgresBrokerStore {
         query.sql += escalatedOnly ? " ORDER BY created_at DESC NULLS LAST, id DESC" : " ORDER BY due_at, id"
         let bound = query.bind(Int64(limit))
         query.sql += " LIMIT \(bound)"
-        return try reading("overdue") { try PostgresDeadlineRows.decode(session.query(query.query)) }
+        return query.query
     }
 
     /// The open deadlines of one case, by due time then id, at most `limit`.
     public func openDeadlines(caseId: String, limit: Int = Int.max) throws -> [DeadlineRecord] {
         guard limit > 0 else { return [] }
         return try reading("openDeadlines") {
-            try PostgresDeadlineRows.decode(
-                session.query(
-                    """
-                    SELECT \(unescaped: PostgresDeadlineRows.columns) FROM deadlines
-                    WHERE state = 0 AND case_id = \(caseId) ORDER BY due_at, id LIMIT \(Int64(limit))
-                    """))
+            try PostgresDeadlineRows.decode(session.query(Self.openDeadlinesQuery(caseId: caseId, limit: limit)))
         }
+    }
+
+    /// `openDeadlines`' statement, on `deadlines_open_case` (PostgresIndexUseTests EXPLAINs it).
+    static func openDeadlinesQuery(caseId: String, limit: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: PostgresDeadlineRows.columns) FROM deadlines
+        WHERE state = 0 AND case_id = \(caseId) ORDER BY due_at, id LIMIT \(Int64(limit))
+        """
     }
 
     public func deadline(id: Int64) throws -> DeadlineRecord? {

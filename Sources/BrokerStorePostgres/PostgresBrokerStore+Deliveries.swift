@@ -8,15 +8,9 @@ import StoreModel
 
 extension PostgresBrokerStore {
     public func openDeliveries(recipient: String, afterSeq: Int64, limit: Int) throws -> [OpenDelivery] {
-        try reading("openDeliveries") {
-            try session.query(
-                """
-                SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
-                FROM deliveries d JOIN messages m ON m.seq = d.seq
-                WHERE d.recipient = \(recipient) AND d.seq > \(afterSeq) AND d.state = 0
-                ORDER BY d.seq LIMIT \(Self.limit(limit))
-                """
-            ).rows.map { row in
+        let query = Self.openDeliveriesQuery(recipient: recipient, afterSeq: afterSeq, limit: limit)
+        return try reading("openDeliveries") {
+            try session.query(query).rows.map { row in
                 let (seq, recipient, sender, messageId, caseId, priority, attempts, acceptedAt) = try row.decode(
                     (Int64, String, String, String, String?, Int, Int, Int64).self)
                 return OpenDelivery(
@@ -26,16 +20,20 @@ extension PostgresBrokerStore {
         }
     }
 
+    /// `openDeliveries`' statement, on `deliveries_open` (PostgresIndexUseTests EXPLAINs it).
+    static func openDeliveriesQuery(recipient: String, afterSeq: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT d.seq, d.recipient, m.sender, m.message_id, m.case_id, m.priority, d.attempts, m.accepted_at
+        FROM deliveries d JOIN messages m ON m.seq = d.seq
+        WHERE d.recipient = \(recipient) AND d.seq > \(afterSeq) AND d.state = 0
+        ORDER BY d.seq LIMIT \(Self.limit(limit))
+        """
+    }
+
     public func unconfirmedReceipts(sender: String, afterId: Int64, limit: Int) throws -> [ReceiptRecord] {
-        try reading("unconfirmedReceipts") {
-            try session.query(
-                """
-                SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
-                FROM receipts r JOIN messages m ON m.seq = r.seq
-                WHERE r.sender = \(sender) AND r.id > \(afterId) AND r.confirmed_at IS NULL
-                ORDER BY r.id LIMIT \(Self.limit(limit))
-                """
-            ).rows.map { row in
+        let query = Self.unconfirmedReceiptsQuery(sender: sender, afterId: afterId, limit: limit)
+        return try reading("unconfirmedReceipts") {
+            try session.query(query).rows.map { row in
                 let (id, sender, seq, messageId, recipient, outcome, at, reason) = try row.decode(
                     (Int64, String, Int64, String, String, Int, Int64, String?).self)
                 return ReceiptRecord(
@@ -43,6 +41,16 @@ extension PostgresBrokerStore {
                     at: at, reason: reason)
             }
         }
+    }
+
+    /// `unconfirmedReceipts`' statement, on `receipts_open` (PostgresIndexUseTests EXPLAINs it).
+    static func unconfirmedReceiptsQuery(sender: String, afterId: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT r.id, r.sender, r.seq, m.message_id, r.recipient, r.outcome, r.at, r.reason
+        FROM receipts r JOIN messages m ON m.seq = r.seq
+        WHERE r.sender = \(sender) AND r.id > \(afterId) AND r.confirmed_at IS NULL
+        ORDER BY r.id LIMIT \(Self.limit(limit))
+        """
     }
 
     /// From `node_backlog`, kept exact by each batch: start-up does not count the backlog.

@@ -13,6 +13,14 @@ extension PostgresBrokerStore {
 
     /// Open dead letters matching the filter, by (seq, recipient) in binary text order, at most `filter.limit`.
     public func deadLetters(_ filter: DeadLetterFilter) throws -> [DeadLetterRecord] {
+        let query = Self.deadLettersQuery(filter)
+        return try reading("deadLetters") {
+            try session.query(query).rows.map { try Self.deadLetter($0) }
+        }
+    }
+
+    /// `deadLetters`' statement, on `deliveries_dead` (PostgresIndexUseTests EXPLAINs it).
+    static func deadLettersQuery(_ filter: DeadLetterFilter) -> PostgresQuery {
         var query = PostgresQueryBuilder("")
         var conditions = ["d.state = 2", "d.discarded_at IS NULL"]
         if let recipient = filter.recipient { conditions.append("d.recipient = \(query.bind(recipient))") }
@@ -34,9 +42,7 @@ extension PostgresBrokerStore {
             SELECT \(Self.deadLetterColumns) FROM deliveries d JOIN messages m ON m.seq = d.seq
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.seq, d.recipient COLLATE "C" LIMIT \(limit)
             """
-        return try reading("deadLetters") {
-            try session.query(query.query).rows.map { try Self.deadLetter($0) }
-        }
+        return query.query
     }
 
     /// One open dead letter with its message's headers, its body's size and SHA-256 (nil once purged) and the

@@ -10,11 +10,7 @@ import Testing
     static let fast = LeaseTimings(ttlMilliseconds: 1500, renewMilliseconds: 500, standbyPollMilliseconds: 100)
 
     @Test func onlyOneOfTwoLeasesBecomesActive() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, Self.fast)
-            let b = try log.lease("broker-b", options, Self.fast)
+        try withTwoLeases { _, log, a, b in
             a.start()
             b.start()
             defer {
@@ -33,11 +29,7 @@ import Testing
     }
 
     @Test func theStandbyTakesOverAfterTheActiveStopsRenewing() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, Self.fast)
-            let b = try log.lease("broker-b", options, Self.fast)
+        try withTwoLeases { _, log, a, b in
             a.start()
             #expect(log.wait { $0 == [.became("broker-a", 1)] })
             b.start()
@@ -54,13 +46,9 @@ import Testing
     }
 
     @Test func aGracefulReleaseLetsTheStandbyTakeOverAtItsNextPoll() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            // A ttl far beyond the wait: the standby can only take over this soon because the lease was given back.
-            let long = LeaseTimings(ttlMilliseconds: 600_000, renewMilliseconds: 1000, standbyPollMilliseconds: 100)
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, long)
-            let b = try log.lease("broker-b", options, long)
+        // A ttl far beyond the wait: the standby can only take over this soon because the lease was given back.
+        let long = LeaseTimings(ttlMilliseconds: 600_000, renewMilliseconds: 1000, standbyPollMilliseconds: 100)
+        try withTwoLeases(long) { _, log, a, b in
             a.start()
             #expect(log.wait { $0 == [.became("broker-a", 1)] })
             b.start()
@@ -76,11 +64,7 @@ import Testing
     }
 
     @Test func aFormerLeadersFencedTransactionIsRefusedAndStoresNothing() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, Self.fast)
-            let b = try log.lease("broker-b", options, Self.fast)
+        try withTwoLeases { options, log, a, b in
             a.start()
             #expect(log.wait { $0 == [.became("broker-a", 1)] })
             let storeA = try PostgresSession.connectPrimary(options)
@@ -195,11 +179,7 @@ import Testing
     }
 
     @Test func aFrozenLeaderInsideATransactionIsEndedByTheServerAndItsCommitFails() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, Self.fast)
-            let b = try log.lease("broker-b", options, Self.fast)
+        try withTwoLeases { options, log, a, b in
             a.start()
             #expect(log.wait { $0 == [.became("broker-a", 1)] })
             // idle_in_transaction_session_timeout is 1 s, set by PostgresSession on every broker session.
@@ -295,11 +275,7 @@ import Testing
     }
 
     @Test func statusShowsTheRoleTheRowAndTheDatabase() throws {
-        try PostgresTestDatabase.with { options in
-            try PostgresBrokerStore(options: options).close()
-            let log = LeaseEventLog()
-            let a = try log.lease("broker-a", options, Self.fast)
-            let b = try log.lease("broker-b", options, Self.fast)
+        try withTwoLeases { options, log, a, b in
             #expect(a.status().problem == "the lease is not running")
             a.start()
             #expect(log.wait { $0 == [.became("broker-a", 1)] })
@@ -393,6 +369,20 @@ import Testing
                 onBecameActive: { _ in }, onStoppedBeingActive: { _, _ in })
         }
         #expect(error?.kind == .misconfigured)
+    }
+
+    /// A fresh database with the broker's schema and two leases on it, broker-a and broker-b, neither started yet.
+    private func withTwoLeases(
+        _ timings: LeaseTimings = Self.fast,
+        _ body: (PostgresStoreOptions, LeaseEventLog, PostgresLease, PostgresLease) throws -> Void
+    ) throws {
+        try PostgresTestDatabase.with { options in
+            try PostgresBrokerStore(options: options).close()
+            let log = LeaseEventLog()
+            let a = try log.lease("broker-a", options, timings)
+            let b = try log.lease("broker-b", options, timings)
+            try body(options, log, a, b)
+        }
     }
 
     /// Polls `condition` until it holds or `seconds` pass (bounded waits for state kept by other threads).

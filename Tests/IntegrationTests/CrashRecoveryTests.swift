@@ -1,7 +1,6 @@
 import Foundation
 import ReferralClient
 import ReferralProtocol
-import Synchronization
 import Testing
 
 extension DaemonSuite {
@@ -33,19 +32,8 @@ extension DaemonSuite {
                 let total = perSender * senderIds.count
                 let issued = Counter()
 
-                async let sending: Void = withThrowingTaskGroup(of: Void.self) { group in
-                    for (node, plan) in zip(senders, plans) {
-                        group.addTask {
-                            for start in stride(from: 0, to: plan.count, by: 10) {
-                                let chunk = Array(plan[start..<min(start + 10, plan.count)])
-                                try await node.send(batch: chunk)
-                                issued.add(chunk.count)
-                                try await Task.sleep(for: .milliseconds(3))
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
+                async let sending: Void = PlannedSending.send(
+                    plans, from: senders, chunk: 10, pause: .milliseconds(3), issued: issued)
 
                 try await h.eventually("the senders are under way", interval: .milliseconds(2)) {
                     issued.value >= total / 2
@@ -76,11 +64,4 @@ extension DaemonSuite {
             }
         }
     }
-}
-
-/// A thread-safe counter.
-final class Counter: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func add(_ amount: Int) { count.withLock { $0 += amount } }
 }

@@ -124,19 +124,8 @@ extension DaemonSuite {
             }
             let total = Self.perSender * Self.senderIds.count
             let issued = Counter()
-            async let sending: Void = withThrowingTaskGroup(of: Void.self) { group in
-                for (node, plan) in zip(senders, plans) {
-                    group.addTask {
-                        for start in stride(from: 0, to: plan.count, by: 5) {
-                            let chunk = Array(plan[start..<min(start + 5, plan.count)])
-                            try await node.send(batch: chunk)
-                            issued.add(chunk.count)
-                            try await Task.sleep(for: .milliseconds(5))
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            async let sending: Void = PlannedSending.send(
+                plans, from: senders, chunk: 5, pause: .milliseconds(5), issued: issued)
             try await h.eventually("the senders are under way", interval: .milliseconds(2)) {
                 issued.value >= total / 3
             }

@@ -9,13 +9,7 @@ extension PollLoop {
     func receiveAdmin(now: Int64) {
         for _ in 0..<64 {
             guard let message = try? admin.receive(dontWait: true) else { return }
-            var frames = message.frames
-            guard !frames.isEmpty else { continue }
-            // A REQ client (or a DEALER speaking like one) puts an empty delimiter before the signature; its reply
-            // carries it back (ADMIN-1 Frames).
-            let delimited = frames.count > 1 && frames[1].isEmpty
-            if delimited { frames.remove(at: 1) }
-            let peer = AdminPeer(routingId: frames.removeFirst(), delimited: delimited)
+            guard let (peer, frames) = AdminFrames.split(message.frames) else { continue }
             let shell = ShellFacts(
                 startedAt: startedAt, endpoint: boundEndpoint, store: worker.statistics, storeStatus: storeStatus())
             let arrival = AdminArrival(request: AdminCodec.decodeRequest(frames), replyTo: peer, shell: shell)
@@ -37,10 +31,8 @@ extension PollLoop {
 
     func sendAdmin(_ response: AdminResponse, to peer: AdminPeer) {
         if let ticket = peer.inProcess { return queries.answer(ticket, response) }
-        var frames = [peer.routingId] + AdminCodec.encode(response)
-        if peer.delimited { frames.insert([], at: 1) }
         do {
-            _ = try admin.send(frames, dontWait: true)
+            _ = try admin.send(AdminFrames.reply(response, to: peer), dontWait: true)
         } catch {
             logger.debug("admin reply not sent", metadata: ["error": "\(error)"])
         }

@@ -100,18 +100,13 @@ final class StandbyLoop {
     private func answerAdmin(active: (holder: String, endpoint: String)?) {
         for _ in 0..<64 {
             guard let message = try? admin.receive(dontWait: true) else { return }
-            var frames = message.frames
-            guard !frames.isEmpty else { continue }
-            let delimited = frames.count > 1 && frames[1].isEmpty
-            if delimited { frames.remove(at: 1) }
-            let routingId = frames.removeFirst()
+            guard let (peer, _) = AdminFrames.split(message.frames) else { continue }
             var reason = "this instance (\(configuration.instance)) is a standby"
             if let active, !active.holder.isEmpty {
                 reason += ": ask the active instance \(active.holder)"
                 if !active.endpoint.isEmpty { reason += " (\(active.endpoint))" }
             }
-            var reply = [routingId] + AdminCodec.encode(.error(AdminError(.notActive, reason)))
-            if delimited { reply.insert([], at: 1) }
+            let reply = AdminFrames.reply(.error(AdminError(.notActive, reason)), to: peer)
             _ = try? admin.send(reply, dontWait: true)
         }
     }
