@@ -20,6 +20,13 @@ extension DaemonSuite {
             }
             var options = DaemonOptions()
             options.store = #"{"backend": "sqlite"}"#
+            // A referral request opens an answer deadline an hour ahead: nothing fires during the test.
+            options.escalationPolicy = """
+                {"version": 1, "levels": {
+                 "routine": {"delivery": "off", "answer": "1h", "repeat": "1h", "max_steps": 3, "clock": "continuous"},
+                 "crisis": {"delivery": "off", "answer": "1h", "repeat": "1h", "max_steps": 1, "clock": "continuous",
+                            "fan_out": true}}}
+                """
             try await withDaemon(options) { h in
                 let a = try h.node("test-a")
                 let b = try h.node("test-b")
@@ -38,11 +45,20 @@ extension DaemonSuite {
                 await h.stop(b)
                 let caseId = Made.caseId()
                 let pending = (7...10).map { String(format: "test-a:copy-%06d", $0) }
+                // One of them a referral request: a case and its open answer deadline.
                 try await a.send(
-                    batch: pending.map { Made.message($0, to: ["test-b"], caseId: $0.hasSuffix("8") ? caseId : nil) })
+                    batch: pending.map { id in
+                        id.hasSuffix("8")
+                            ? OutgoingMessage(
+                                id: id, to: ["test-b"], kind: "referral.request", caseId: caseId, body: Made.body(id),
+                                validatesBody: false)
+                            : Made.message(id, to: ["test-b"])
+                    })
                 let pendingSeqs = try await a.acceptedSeqs(pending)
                 try h.require(pendingSeqs.count == pending.count, "accepted \(pendingSeqs.count) of 4")
                 let epoch = try await storeEpoch(h)
+                let caseBefore = try await h.caseInfo(caseId)
+                h.expect(deadlines(caseBefore).count == 1, "open deadlines before the copy: \(caseBefore)")
 
                 // The target: a fresh database named in the configuration. While the broker runs on its SQLite
                 // store, the copy is refused (the store's lock), and nothing is written.
@@ -65,12 +81,18 @@ extension DaemonSuite {
                 h.expect(copied.output.contains("deliveries      10 rows"), "\(copied.output)")
                 h.expect(copied.output.contains("receipts        6 rows"), "\(copied.output)")
                 h.expect(copied.output.contains("audit chain intact"), "\(copied.output)")
+                h.expect(copied.output.contains("cases           1 rows"), "\(copied.output)")
+                h.expect(copied.output.contains("deadlines       1 rows"), "\(copied.output)")
                 h.expect(copied.output.contains("store epoch \(epoch) kept"), "\(copied.output)")
                 h.expect(!copied.output.contains("synthetic test payload"), "the copy printed a body")
 
                 // The broker on PostgreSQL: the same store to the nodes, the 4 pending deliveries and nothing else.
                 try await h.daemon.start()
                 h.expect(try await storeEpoch(h) == epoch, "the store epoch changed: nodes would resend")
+                let caseAfter = try await h.caseInfo(caseId)
+                h.expect(
+                    caseAfter["status"] as? String == "requested" && deadlines(caseAfter) == deadlines(caseBefore),
+                    "the case after the copy: \(caseAfter), before: \(caseBefore)")
                 let backlog = try await h.nodeStatus("test-b")
                 h.expect(backlog["pending"] as? Int == pending.count, "test-b's backlog after the copy: \(backlog)")
                 let b2 = try h.node("test-b")
@@ -144,6 +166,13 @@ private func setStore(_ h: Harness, _ store: [String: Any]) throws {
     }
     config["store"] = store
     try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+}
+
+/// A case's open deadlines (`referralctl case --json`): item, due time, level and party of each.
+private func deadlines(_ info: [String: Any]) -> [String] {
+    (info["deadlines"] as? [[String: Any]] ?? []).map { deadline in
+        ["item", "due_at", "level", "party"].map { "\(deadline[$0] ?? "none")" }.joined(separator: "|")
+    }
 }
 
 /// The `store` epoch of a WELCOME (of test-c, a node the test does not otherwise use).
