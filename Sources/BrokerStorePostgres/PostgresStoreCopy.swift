@@ -70,9 +70,8 @@ public enum PostgresStoreCopy {
                     rows: StoreCopyPlan.tables.map { ($0.name, copied.rowCounts[$0.name] ?? 0) }, origin: origin,
                     audit: audit, seconds: Self.seconds(since: started))
             }
-        } catch let refusal as PostgresStoreCopyRefusal {
-            throw refusal
-        } catch {
+        } catch let error as PSQLError {
+            // The source's own errors (the SQLite store's) and refusals go through as they are.
             throw PostgresStoreError.wrap(error, operation: "store copy")
         }
     }
@@ -265,10 +264,16 @@ public final class PostgresStoreCopyWriter: StoreCopyTarget {
             throw PostgresStoreCopyRefusal(problem: "a page came before the source's origin: nothing was copied")
         }
         guard !page.rows.isEmpty else { return }
-        try session.query(
-            PostgresQuery(
-                unsafeSQL: PostgresStoreCopy.insertStatement(for: page.table),
-                binds: try PostgresStoreCopy.binds(for: page)))
+        let binds = try PostgresStoreCopy.binds(for: page)
+        do {
+            try session.query(
+                PostgresQuery(unsafeSQL: PostgresStoreCopy.insertStatement(for: page.table), binds: binds))
+        } catch {
+            // Which table the server refused (a text PostgreSQL cannot hold, a violated key), never the values.
+            var wrapped = PostgresStoreError.wrap(error, operation: "store copy")
+            wrapped.operation = "store copy (\(page.table.name), a page of \(page.rows.count) rows)"
+            throw wrapped
+        }
     }
 }
 

@@ -102,8 +102,10 @@ public struct StoreCopyOrigin: Sendable, Hashable {
                 "\(table) holds \(copy.rowCounts[table].map(String.init) ?? "no count") rows, "
                     + "not \(rowCounts[table].map(String.init) ?? "no count")")
         }
-        if copy.auditTipId != auditTipId || copy.auditTipHash != auditTipHash {
-            problems.append("the audit chain ends at record \(copy.auditTipId), not at record \(auditTipId) as stored")
+        if copy.auditTipId != auditTipId {
+            problems.append("the audit chain ends at record \(copy.auditTipId), not at record \(auditTipId)")
+        } else if copy.auditTipHash != auditTipHash {
+            problems.append("audit record \(auditTipId) has another hash than the source's")
         }
         return problems
     }

@@ -52,6 +52,39 @@ import Testing
         #expect(identity == ["epoch"], "store_identity holds more than the epoch: carry it in StoreCopyOrigin")
     }
 
+    /// And every column of PostgreSQL's tables, but what only PostgreSQL keeps (the lease, its migrations, the
+    /// identity row whose epoch and floors the origin carries).
+    @Test func thePlanHasEveryColumnOfThePostgreSQLStore() throws {
+        try PostgresTestDatabase.with { options in
+            try PostgresBrokerStore(options: options).close()
+            let session = try PostgresSession.connectPrimary(options)
+            defer { try? session.close() }
+            let rows = try session.query(
+                """
+                SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+                WHERE table_schema = current_schema()
+                AND table_name NOT IN ('broker_lease', 'schema_migrations', 'store_identity')
+                ORDER BY table_name, ordinal_position
+                """
+            ).rows.map { try $0.decode((String, String, String).self) }
+            var tables: [String: [StoreCopyTable.Column]] = [:]
+            for (table, column, type) in rows {
+                let kind: StoreCopyColumnKind =
+                    switch type {
+                    case "bigint": .integer
+                    case "bytea": .blob
+                    default: .text
+                    }
+                #expect(["bigint", "bytea", "text"].contains(type), "\(table).\(column) is \(type)")
+                tables[table, default: []].append(StoreCopyTable.Column(column, kind))
+            }
+            #expect(Set(tables.keys) == Set(StoreCopyPlan.tables.map(\.name)))
+            for table in StoreCopyPlan.tables {
+                #expect(tables[table.name] == table.columns, "table \(table.name)")
+            }
+        }
+    }
+
     @Test func pagesAreBoundedByRowsAndBySize() {
         let table = StoreCopyPlan.tables[0]
         var pager = StoreCopyPager(table: table, maxRows: 3, maxBytes: 100)
@@ -88,7 +121,7 @@ import Testing
         #expect(
             source.differences(from: copy) == [
                 "the store epoch differs", "seq floor 8, not 9", "deliveries holds 1 rows, not 2",
-                "the audit chain ends at record 3, not at record 3 as stored",
+                "audit record 3 has another hash than the source's",
             ])
     }
 
