@@ -15,7 +15,7 @@ struct Referrald: AsyncParsableCommand {
         version: ProductVersion.string,
         subcommands: [
             RunCommand.self, InitDevCommand.self, CheckConfigCommand.self, PrintConfigCommand.self,
-            AcceptRollbackCommand.self,
+            AcceptRollbackCommand.self, StoreCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }
