@@ -39,6 +39,7 @@ import Testing
         for expected in [
             "ReferralBrokerDown", "ReferralBrokerNotReady", "ReferralNodeOffline", "ReferralCrisisOverdue",
             "ReferralDeadLetters", "ReferralHeldCases", "ReferralStoreDiskNearlyFull", "ReferralAuditVerifyFailing",
+            "ReferralNoActiveBroker",
         ] {
             #expect(names.contains(expected), "no alert \(expected)")
         }
