@@ -7,8 +7,9 @@ extension DaemonSuite {
     @Suite("The hash-chained audit trail")
     struct AuditTrailTests {
         /// After real traffic `referralctl audit verify` says the chain is intact (exit 0). Then, with the daemon
-        /// stopped, one record is altered by hand in its SQLite file (the append-only trigger refuses first; it
-        /// has to be dropped); after a restart `referralctl audit verify` exits 5 and names that record.
+        /// stopped, one record is altered by hand in its store, SQLite file or PostgreSQL database (the append-only
+        /// trigger refuses first; it has to be dropped or disabled); after a restart `referralctl audit verify`
+        /// exits 5 and names that record.
         @Test func alteredRecordIsDetected() async throws {
             try await withDaemon { h in
                 let a = try h.node("test-a")
@@ -41,14 +42,23 @@ extension DaemonSuite {
                 let stopped = try await h.daemon.terminate()
                 try h.require(stopped == 0, "referrald did not stop cleanly: \(stopped.map(String.init) ?? "none")")
 
-                let database = h.daemon.dataDirectory + "/broker.sqlite"
                 let edit = "UPDATE audit SET detail = 'altered by hand' WHERE id = \(target);"
-                let guarded = try await runSQL(database: database, edit)
+                let guarded: (status: Int32, output: String)
+                let tampered: (status: Int32, output: String)
+                if let database = h.daemon.postgresDatabase {
+                    // The store on PostgreSQL (REFERRAL_TEST_DAEMON_STORE=postgresql): the same edit by its owner.
+                    guarded = try await runPostgreSQL(database: database, edit)
+                    tampered = try await runPostgreSQL(
+                        database: database, "ALTER TABLE audit DISABLE TRIGGER audit_append_only; " + edit)
+                } else {
+                    let database = h.daemon.dataDirectory + "/broker.sqlite"
+                    guarded = try await runSQL(database: database, edit)
+                    tampered = try await runSQL(
+                        database: database, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + edit)
+                }
                 h.expect(
                     guarded.status != 0 && guarded.output.contains("append-only"),
                     "the UPDATE was not refused by the trigger: \(guarded)")
-                let tampered = try await runSQL(
-                    database: database, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + edit)
                 try h.require(tampered.status == 0, "the hand edit failed: \(tampered)")
 
                 try await h.daemon.start()
@@ -96,4 +106,20 @@ func runSQL(database: String, _ sql: String) async throws -> (status: Int32, out
     }
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     return (process.terminationStatus, output)
+}
+
+/// Runs SQL with psql on `database` of the cluster at REFERRAL_TEST_PG_URL, as that URL's role (the store's owner
+/// in the tests). Returns the exit status and the combined output.
+func runPostgreSQL(database: String, _ sql: String) async throws -> (status: Int32, output: String) {
+    guard let url = ProcessInfo.processInfo.environment["REFERRAL_TEST_PG_URL"],
+        let server = DaemonStoreBackend.server(of: url)
+    else { throw HarnessError("REFERRAL_TEST_PG_URL is not a postgresql:// URL") }
+    return try await Tool.run(
+        "/usr/bin/env",
+        [
+            "psql", "-X", "-w", "-v", "ON_ERROR_STOP=1", "-d",
+            "postgresql://\(server.user)@\(server.hostPort)/\(database)",
+            "-c", sql,
+        ],
+        seconds: 20)
 }
