@@ -109,7 +109,7 @@ func runSQL(database: String, _ sql: String) async throws -> (status: Int32, out
 }
 
 /// Runs SQL with psql on `database` of the cluster at REFERRAL_TEST_PG_URL, as that URL's role (the store's owner
-/// in the tests). Returns the exit status and the combined output.
+/// in the tests). Returns the exit status and the combined output (rows unaligned, without headers).
 func runPostgreSQL(database: String, _ sql: String) async throws -> (status: Int32, output: String) {
     guard let url = ProcessInfo.processInfo.environment["REFERRAL_TEST_PG_URL"],
         let server = DaemonStoreBackend.server(of: url)
@@ -117,7 +117,7 @@ func runPostgreSQL(database: String, _ sql: String) async throws -> (status: Int
     return try await Tool.run(
         "/usr/bin/env",
         [
-            "psql", "-X", "-w", "-v", "ON_ERROR_STOP=1", "-d",
+            "psql", "-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
             "postgresql://\(server.user)@\(server.hostPort)/\(database)",
             "-c", sql,
         ],
