@@ -11,8 +11,8 @@ import Testing
 /// would lose a message the node was told was stored.
 @Suite(.serialized, .enabled(if: PostgresTestCluster.isConfigured, PostgresTestCluster.skipNote))
 struct PostgresSyncStandbyTests {
-    @Test func aDuplicateOfACommitTheStandbyLacksIsAnsweredOnlyOnceTheStandbyHasIt() throws {
-        try StandbyPair.with { pair in
+    @Test func aDuplicateOfACommitTheStandbyLacksIsAnsweredOnlyOnceTheStandbyHasIt() async throws {
+        try await StandbyPair.with { pair in
             let store = try PostgresBrokerStore(options: pair.options)
             defer { try? store.close() }
             let box = StoreBox(store)
@@ -22,18 +22,18 @@ struct PostgresSyncStandbyTests {
             let first = box.runInBackground([accept("m1")])
             // The batch's COMMIT waits for the standby; ending its session cuts the wait: committed on the
             // primary only, and the store sees a broken connection (outcome unknown).
-            let pid = try pair.waitForSyncRepWaiter()
+            let pid = try await pair.waitForSyncRepWaiter()
             try pair.psql("SELECT pg_terminate_backend(\(pid))")
-            #expect(throws: (any Error).self) { try first.result(within: 30) }
+            await #expect(throws: (any Error).self) { try await first.result(within: 30) }
             #expect(try pair.psql("SELECT count(*) FROM messages WHERE message_id = 'm1'") == "1")
 
             // The node sends m1 again: the store finds it, but answers only after its own commit reached the
             // standby, which is down.
             let resend = box.runInBackground([accept("m1")])
-            Thread.sleep(forTimeInterval: 3)
+            try await Task.sleep(for: .seconds(3))
             #expect(!resend.isFinished, "a duplicate was answered while the standby lacked the message")
             try pair.startStandby()
-            #expect(try resend.result(within: 60) == [.accepted(.duplicate(seq: 2, recipients: 1))])
+            #expect(try await resend.result(within: 60) == [.accepted(.duplicate(seq: 2, recipients: 1))])
         }
     }
 
@@ -60,20 +60,21 @@ private final class StoreBox: @unchecked Sendable {
     final class Pending: @unchecked Sendable {
         private let lock = NSLock()
         private var outcome: Result<[UnitResult], any Error>?
-        private let done = DispatchSemaphore(value: 0)
 
         func finish(_ result: Result<[UnitResult], any Error>) {
             lock.withLock { outcome = result }
-            done.signal()
         }
 
         var isFinished: Bool { lock.withLock { outcome != nil } }
 
-        func result(within seconds: Int) throws -> [UnitResult] {
-            guard done.wait(timeout: .now() + .seconds(seconds)) == .success else {
-                throw PostgresTestClusterError("the batch did not finish within \(seconds) s")
+        /// Polled, so that the waiting test does not hold one of the few threads the other tests run on.
+        func result(within seconds: Int) async throws -> [UnitResult] {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < deadline {
+                if let outcome = lock.withLock({ outcome }) { return try outcome.get() }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            return try lock.withLock { outcome! }.get()
+            throw PostgresTestClusterError("the batch did not finish within \(seconds) s")
         }
     }
 }
@@ -86,7 +87,7 @@ private struct StandbyPair {
     let options: PostgresStoreOptions
     let standbyPort: Int
 
-    static func with(_ body: (StandbyPair) throws -> Void) throws {
+    static func with(_ body: (StandbyPair) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-pair-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -103,7 +104,8 @@ private struct StandbyPair {
         guard let options = PostgresStoreOptions(url: primaryURL) else {
             throw PostgresTestClusterError("not a URL the store reads: \(primaryURL)")
         }
-        try body(StandbyPair(directory: directory, primaryURL: primaryURL, options: options, standbyPort: standbyPort))
+        try await body(
+            StandbyPair(directory: directory, primaryURL: primaryURL, options: options, standbyPort: standbyPort))
     }
 
     func stopStandby() throws { _ = try Self.script(["stop", directory + "/standby"]) }
@@ -115,11 +117,11 @@ private struct StandbyPair {
     }
 
     /// The pid of the session waiting for the synchronous standby (within 30 s).
-    func waitForSyncRepWaiter() throws -> String {
+    func waitForSyncRepWaiter() async throws -> String {
         for _ in 0..<300 {
             let pid = try psql("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep' LIMIT 1")
             if !pid.isEmpty { return pid }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw PostgresTestClusterError("no session waited for the synchronous standby within 30 s")
     }

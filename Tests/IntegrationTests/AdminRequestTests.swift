@@ -8,7 +8,8 @@ extension DaemonSuite {
     @Suite("ADMIN-1 frames and arguments")
     struct AdminRequestTests {
         /// ADMIN-1 Frames: a REQ client gets its reply (the broker echoes the empty delimiter), and a DEALER that
-        /// sends the delimiter gets it back, on OK and on ERROR replies alike.
+        /// sends the delimiter gets it back, on OK and on ERROR replies alike. Replies are waited for up to 20 s:
+        /// under CI's parallel load 5 s was once not enough (a missing reply fails the test either way).
         @Test func reqClientsAndDelimitedRequestsGetTheirReplies() async throws {
             try await withDaemon { h in
                 let signature: [UInt8] = [0x52, 0x42, 0x41, 0x01]
@@ -20,7 +21,7 @@ extension DaemonSuite {
                 try req.setLinger(milliseconds: 0)
                 try req.connect(h.daemon.admin)
                 try req.send([signature, Array("STATUS".utf8), Array("{}".utf8)], dontWait: false)
-                let reply = try await receive(req, within: .seconds(5))
+                let reply = try await receive(req, within: .seconds(20))
                 h.expect(
                     reply?.count == 3 && reply?[0] == signature && reply?[1] == Array("OK".utf8),
                     "a REQ client's STATUS got \(reply.map { "\($0.count) frames" } ?? "no reply")")
@@ -30,12 +31,12 @@ extension DaemonSuite {
                 try dealer.setLinger(milliseconds: 0)
                 try dealer.connect(h.daemon.admin)
                 try dealer.send([[], signature, Array("STATUS".utf8), Array("{}".utf8)], dontWait: false)
-                let ok = try await receive(dealer, within: .seconds(5))
+                let ok = try await receive(dealer, within: .seconds(20))
                 h.expect(
                     ok?.count == 4 && ok?[0] == [] && ok?[1] == signature && ok?[2] == Array("OK".utf8),
                     "a delimited STATUS got \(ok.map { $0.map { String(decoding: $0.prefix(8), as: UTF8.self) } } ?? [])")
                 try dealer.send([[], signature, Array("STATUS".utf8)], dontWait: false)
-                let error = try await receive(dealer, within: .seconds(5))
+                let error = try await receive(dealer, within: .seconds(20))
                 h.expect(
                     error?.count == 4 && error?[0] == [] && error?[2] == Array("ERROR".utf8)
                         && String(decoding: error?[3] ?? [], as: UTF8.self).contains("BAD_REQUEST"),
