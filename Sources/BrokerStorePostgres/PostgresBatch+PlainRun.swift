@@ -11,7 +11,7 @@ extension PostgresBatch {
         for (index, unit) in units.enumerated() {
             guard PostgresPlainRun.isPlain(unit) else {
                 try flush(&run, into: &results)
-                results[index] = try self.run(unit)
+                results[index] = try runAlone(unit)
                 continue
             }
             if !run.admits(unit) { try flush(&run, into: &results) }
@@ -34,7 +34,7 @@ extension PostgresBatch {
         let items = run.items
         run = PostgresPlainRun()
         let accepted = try storeMessages(items)
-        var deliveries = PostgresValueRows("bigint", "text")
+        var deliveries = Self.newDeliveryRows()
         var deadlines = PostgresDeadlineWrites.newRows()
         var settles: [Settlement] = []
         var confirms = PostgresValueRows("bigint", "bigint")
@@ -46,14 +46,7 @@ extension PostgresBatch {
                 results[index] = .accepted(result)
                 guard case .stored = result else { continue }
                 rows += 1
-                for recipient in unit.message.recipients {
-                    deliveries.append {
-                        $0.append(seq)
-                        $0.append(recipient)
-                    }
-                    backlog.delivery(recipient, 1)
-                    rows += 1
-                }
+                addDeliveries(of: unit.message, seq: seq, to: &deliveries)
                 for deadline in unit.deadlines {
                     highestDeadlineId += 1
                     try PostgresDeadlineWrites.add(deadline, id: highestDeadlineId, armedBy: seq, to: &deadlines)
@@ -83,7 +76,7 @@ extension PostgresBatch {
                 results[index] = .done
             }
         }
-        try session.run(deliveries) { "INSERT INTO deliveries (seq, recipient) \($0)" }
+        try Self.insertDeliveries(deliveries, session)
         try PostgresDeadlineWrites.insert(deadlines, session)
         let settled = try settleAll(settles)
         try confirm(confirms)
@@ -104,11 +97,9 @@ extension PostgresBatch {
         _ items: [(index: Int, item: PostgresPlainRun.Item)], accepted: [Int64: AcceptResult],
         settled: Set<PostgresPlainRun.DeliveryKey>
     ) throws {
-        var records = PostgresValueRows(
-            "bigint", "bigint", "text", "text", "text", "text", "text", "bigint", "text", "text", "text", "text",
-            "bytea")
+        var records = Self.newAuditRows()
         for (_, item) in items {
-            var record: AuditEvent
+            let record: AuditEvent
             switch item {
             case .accept(let unit, let seq):
                 guard var event = unit.audit, case .stored = accepted[seq] else { continue }
@@ -124,35 +115,8 @@ extension PostgresBatch {
             case .confirm, .trail:
                 continue
             }
-            record = AuditChainHash.normalized(record)
-            let id = auditId + 1
-            let hash = AuditChainHash.chainHash(previous: auditHash, id: id, record)
-            let event = record
-            records.append {
-                $0.append(id)
-                $0.append(event.at)
-                $0.append(event.event)
-                $0.append(event.node)
-                $0.append(event.peer)
-                $0.append(event.keyFingerprint)
-                $0.append(event.messageId)
-                $0.append(event.seq)
-                $0.append(event.recipient)
-                $0.append(event.kind)
-                $0.append(event.code)
-                $0.append(event.detail)
-                $0.append(ByteBuffer(bytes: hash))
-            }
-            auditId = id
-            auditHash = hash
-            rows += 1
+            addAudit(record, to: &records)
         }
-        try session.run(records) {
-            """
-            INSERT INTO audit (id, at, event, node, peer, key_fingerprint, message_id, seq, recipient, kind, code,
-                               detail, hash)
-            \($0)
-            """
-        }
+        try Self.insertAudit(records, session)
     }
 }

@@ -14,37 +14,12 @@ extension PostgresBatch {
         }
         guard let last = accepts.last else { return [:] }
         var firstOfKey: [MessageKey: (seq: Int64, message: NewMessage)] = [:]
-        var messages = PostgresValueRows(
-            "bigint", "text", "text", "bytea", "text", "text", "bigint", "text", "bigint", "bytea")
+        var messages = Self.newMessageRows()
         for (message, seq) in accepts where firstOfKey[MessageKey(message)] == nil {
             firstOfKey[MessageKey(message)] = (seq, message)
-            messages.append {
-                $0.append(seq)
-                $0.append(message.sender)
-                $0.append(message.messageId)
-                $0.append(ByteBuffer(bytes: message.digest))
-                $0.append(message.kind)
-                $0.append(message.caseId)
-                $0.append(Int64(message.priority))
-                $0.append(message.recipients.joined(separator: ","))
-                $0.append(message.acceptedAt)
-                $0.append(ByteBuffer(bytes: message.body))
-            }
+            Self.addMessage(message, seq: seq, to: &messages)
         }
-        var stored: Set<Int64> = []
-        for answer in try session.run(
-            messages,
-            {
-                """
-                INSERT INTO messages (seq, sender, message_id, digest, kind, case_id, priority, recipients, accepted_at,
-                                      body)
-                \($0)
-                ON CONFLICT (sender, message_id) DO NOTHING RETURNING seq
-                """
-            })
-        {
-            for row in answer.rows { stored.insert(try row.decode(Int64.self)) }
-        }
+        let stored = try Self.insertMessages(messages, session)
         let existing = try storedKeys(firstOfKey.values.filter { !stored.contains($0.seq) }.map(\.message))
         var results: [Int64: AcceptResult] = [:]
         for (message, seq) in accepts {

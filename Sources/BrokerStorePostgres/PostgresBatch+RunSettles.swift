@@ -2,7 +2,7 @@ import PostgresNIO
 import StoreModel
 
 // The settles and receipt confirmations of a run of plain units: one UPDATE … FROM (VALUES …) each, returning the
-// rows that were still open, then what follows only for those (`PostgresBatch.settle(_ settlement:)` one by one).
+// rows that were still open, then what follows only for those.
 extension PostgresBatch {
     /// Closes the deliveries still pending among `settlements`, then writes their receipts, meets their delivery
     /// deadlines (acked) and holds their cases (dead letters that ask it). The deliveries that were pending.

@@ -42,35 +42,17 @@ struct PostgresBatch {
         }
     }
 
-    mutating func run(_ unit: StoreUnit) throws -> UnitResult {
+    /// A unit that is not plain, alone, one statement at a time.
+    mutating func runAlone(_ unit: StoreUnit) throws -> UnitResult {
         switch unit {
         case .accept(let accept):
             return try self.accept(accept)
         case .fire(let fire):
             return try self.fire(fire)
-        case .settle(let settlement):
-            return try settle(settlement) ? .settled : .notPending
-        case .confirmReceipt(let id, let at):
-            // The sender it names leaves the backlog only if the receipt was unconfirmed (a row is returned).
-            let result = try session.query(
-                "UPDATE receipts SET confirmed_at = \(at) WHERE id = \(id) AND confirmed_at IS NULL RETURNING sender")
-            if let row = result.rows.first, let sender = try row.decode(String?.self) {
-                backlog.receipt(sender, -1)
-                rows += 1
-            }
-            return .done
-        case .audit(let event):
-            try append(event)
-            return .done
-        case .trail(let event):
-            try session.query(
-                """
-                INSERT INTO events (at, seq, recipient, event, attempt, detail)
-                VALUES (\(event.at), \(event.seq), \(event.recipient), \(event.event.rawValue),
-                        \(event.attempt.map(Int64.init)), \(event.detail))
-                """)
-            rows += 1
-            return .done
+        case .settle, .confirmReceipt, .trail, .audit:
+            // `runAll` writes these in runs (`PostgresPlainRun.isPlain`); never one by one.
+            throw PostgresStoreError(
+                operation: "run", cause: "a plain unit reached the one-by-one path", kind: .statement)
         case .putCase(let record):
             try PostgresDeadlineWrites.putCase(record, session)
             rows += 1
@@ -105,20 +87,50 @@ struct PostgresBatch {
 
     /// Appends `event` as record `auditId + 1`, chained with the hash both backends compute.
     mutating func append(_ event: AuditEvent) throws {
+        var records = Self.newAuditRows()
+        addAudit(event, to: &records)
+        try Self.insertAudit(records, session)
+    }
+
+    /// Numbers `event` as record `auditId + 1`, chains it and adds its row to `records` (`insertAudit` writes them).
+    mutating func addAudit(_ event: AuditEvent, to records: inout PostgresValueRows) {
         let event = AuditChainHash.normalized(event)
         let id = auditId + 1
         let hash = AuditChainHash.chainHash(previous: auditHash, id: id, event)
-        try session.query(
-            """
-            INSERT INTO audit (id, at, event, node, peer, key_fingerprint, message_id, seq, recipient, kind, code,
-                               detail, hash)
-            VALUES (\(id), \(event.at), \(event.event), \(event.node), \(event.peer), \(event.keyFingerprint),
-                    \(event.messageId), \(event.seq), \(event.recipient), \(event.kind), \(event.code),
-                    \(event.detail), \(ByteBuffer(bytes: hash)))
-            """)
+        records.append {
+            $0.append(id)
+            $0.append(event.at)
+            $0.append(event.event)
+            $0.append(event.node)
+            $0.append(event.peer)
+            $0.append(event.keyFingerprint)
+            $0.append(event.messageId)
+            $0.append(event.seq)
+            $0.append(event.recipient)
+            $0.append(event.kind)
+            $0.append(event.code)
+            $0.append(event.detail)
+            $0.append(ByteBuffer(bytes: hash))
+        }
         auditId = id
         auditHash = hash
         rows += 1
+    }
+
+    static func newAuditRows() -> PostgresValueRows {
+        PostgresValueRows(
+            "bigint", "bigint", "text", "text", "text", "text", "text", "bigint", "text", "text", "text", "text",
+            "bytea")
+    }
+
+    static func insertAudit(_ records: PostgresValueRows, _ session: PostgresSession) throws {
+        try session.run(records) {
+            """
+            INSERT INTO audit (id, at, event, node, peer, key_fingerprint, message_id, seq, recipient, kind, code,
+                               detail, hash)
+            \($0)
+            """
+        }
     }
 
     /// The message, then (only if it is stored) its case move, deadlines, closes and audit record. A case move is
